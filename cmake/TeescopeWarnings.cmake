@@ -1,0 +1,11 @@
+# One INTERFACE target carries the project's warnings and strict Qt defines.
+# Third-party targets never link it.
+add_library(teescope_options INTERFACE)
+target_compile_options(teescope_options INTERFACE
+    -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor -Wcast-align
+    -Wimplicit-fallthrough)
+target_compile_definitions(teescope_options INTERFACE
+    QT_NO_CAST_FROM_ASCII QT_NO_CAST_TO_ASCII QT_NO_URL_CAST_FROM_STRING
+    QT_NO_CAST_FROM_BYTEARRAY QT_USE_QSTRINGBUILDER QT_NO_FOREACH
+    QT_NO_KEYWORDS QT_STRICT_ITERATORS_DISABLED
+    TEESCOPE_VERSION="${PROJECT_VERSION}")

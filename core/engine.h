@@ -1,0 +1,127 @@
+// The driver model as an explicit-state machine: enabled(state) lists the
+// actions every actor can take now, apply(state, action) performs one and
+// reports typed events, and the invariants of spec §8 are checked after every
+// step. The engine is deterministic: the same actions in the same order give
+// the same events and the same state hash.
+#pragma once
+
+#include "event.h"
+#include "state.h"
+#include "types.h"
+
+#include <string>
+#include <vector>
+
+namespace tee {
+
+struct Action
+{
+    enum class Kind : uint8_t {
+        Thread, // the thread `index` takes its next step (user or kernel)
+        Kill,   // deliver SIGKILL to process `index` (fault `fault` of the scenario)
+    } kind = Kind::Thread;
+    int32_t index = -1;
+    int32_t fault = -1;
+    bool operator==(const Action &) const = default;
+};
+
+// Simulated time of each kind of step, in nanoseconds.
+struct Costs
+{
+    int64_t syscall = 500;     // entering the kernel for an ioctl
+    int64_t lock = 50;         // taking or dropping reqs_lock
+    int64_t marshal = 200;     // one argument copied by RECV/SEND
+    int64_t smc = 2000;        // one SMC round trip including QTEE's work
+    int64_t dispatch = 300;    // callback servicing bookkeeping
+    int64_t wakeup = 1000;     // a woken thread gets the CPU back
+    int64_t kill = 100;        // delivering a signal
+    int64_t close = 1000;      // close_context work
+    int64_t userStep = 100;    // user-space work between syscalls
+    int64_t release = 500;     // one release work item
+    bool operator==(const Costs &) const = default;
+};
+
+// The world around the driver: the QTEE peer and the user programs. The
+// simulator implements it; the engine calls it at the SMC boundary and at the
+// user/kernel boundary. Whatever state the environment needs lives inside
+// State (Thread::pc/regs, Oic::qtee, State::qtee), so a State stays a value.
+class Environment
+{
+public:
+    virtual ~Environment() = default;
+
+    // What the thread does next in user space. SyscallKind::None means it has
+    // nothing to do now (it is not runnable).
+    virtual Syscall nextSyscall(const State &s, const Thread &t) const = 0;
+    // The syscall returned; update the program's registers and pc.
+    virtual void syscallReturned(State &s, Thread &t, const SyscallResult &r) const = 0;
+
+    // QTEE receives a direct invocation (t.oic: target wire id, op, args with
+    // wire ids) or a RELEASE from the release worker, and answers in
+    // t.oic.reply. It must account for every reference it receives.
+    virtual void qteeInvoke(State &s, Thread &t) const = 0;
+    // QTEE receives a callback response (result, OO wire ids in t.oic.qtee.cbOut).
+    virtual void qteeCallbackResponse(State &s, Thread &t, int32_t result) const = 0;
+
+    // Scenario faults that may fire now (Action::Kind::Kill).
+    virtual void enabledFaults(const State &s, std::vector<Action> &out) const
+    {
+        (void)s;
+        (void)out;
+    }
+
+    // Names for labels and exports.
+    virtual std::string processName(ProcessId p) const;
+    virtual std::string threadName(ThreadId t) const; // "P1/T1"; "qcomtee_wq" for the worker
+};
+
+struct ThreadSpec
+{
+    int32_t process = 0;
+    int32_t registers = 0;
+};
+
+class Engine
+{
+public:
+    Engine(const Environment &env, Variant variant = {}, Costs costs = {});
+
+    const Variant &variant() const { return m_variant; }
+    const Costs &costs() const { return m_costs; }
+    const Environment &environment() const { return m_env; }
+
+    // The system at boot: the driver context (id 0), the given processes and
+    // threads (all in user space, pc 0), and the release worker as the last
+    // thread.
+    State initialState(const std::vector<int32_t> &processRegisters,
+                       const std::vector<ThreadSpec> &threads) const;
+
+    // Every action that can be taken in `s`, threads in index order, then
+    // faults. Blocked threads have none.
+    void enabled(const State &s, std::vector<Action> &out) const;
+    std::vector<Action> enabled(const State &s) const;
+
+    // A stable, readable label: "P2/T1: SUPPL_RECV", "kill P1",
+    // "qcomtee_wq: release obj 5"...
+    std::string label(const State &s, const Action &a) const;
+
+    // Performs one action in place and appends the events it caused
+    // (including invariant violations).
+    void apply(State &s, const Action &a, EventList &events) const;
+    State applied(const State &s, const Action &a, EventList &events) const;
+
+    // True when nothing is in flight: every thread is in user space, exited,
+    // idle, or waiting in RECV. Reference invariants (I3, I5) hold exactly here.
+    static bool quiescent(const State &s);
+
+    // Why a thread has no enabled action ("waiting on completion of req 3").
+    std::string blockedWhy(const State &s, ThreadId t) const;
+
+private:
+    struct Ctx;
+    const Environment &m_env;
+    Variant m_variant;
+    Costs m_costs;
+};
+
+} // namespace tee

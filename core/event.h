@@ -1,0 +1,99 @@
+// Typed events produced by Engine::apply. They are immutable facts about one
+// step: the GUI, the exports and the tests read them, never the engine's
+// internals. Every event carries the step number and the simulated time.
+#pragma once
+
+#include "types.h"
+
+#include <string>
+#include <vector>
+
+namespace tee {
+
+enum class EventKind : uint8_t {
+    // Requests (spec §2.5). request, ctx, reqId, from, to; errno when PROCESSED.
+    RequestState,
+    // Object references (spec §2.3). object, holder, holderArg, refcount (after).
+    RefGet,
+    RefPut,
+    ObjectCreated, // object, objectType, qteeId (TEE) or userObjectId (User); ctx = owner
+    ObjectFreed,   // object
+    // Context life (spec §2.2). ctx; holder fields for CtxGet/CtxPut.
+    ContextOpened,
+    ContextClosed,   // close_context ran: released = true
+    ContextReleased, // tee_context kref reached 0 (qcomtee_release)
+    ContextDataFreed,
+    ContextGet,
+    ContextPut,
+    // Id tables.
+    XaAlloc,   // qteeId = callback id in xa_local_objects, object
+    XaErase,   // qteeId, object
+    IdrAdd,    // qtee_objects_idr: ctx, reqId = idr id, object
+    IdrRemove, // ctx, reqId = idr id, object
+    // Messages to and from QTEE (spec §3.1, §3.2, §2.9).
+    SmcInvoke,           // thread, qteeId = target, op
+    SmcCallbackResponse, // thread, value = wire result
+    QteeCallback,        // thread, qteeId = callback object id, op
+    QteeResult,          // thread, value = result
+    AsyncRelease,        // thread, qteeId = released cb id
+    // Threads.
+    SyscallEnter, // thread, op = ioctl (see Syscall), detail names it
+    SyscallReturn, // thread, errno
+    DispatchReturn, // thread, errno (qcomtee_user_object_dispatch returned)
+    Blocked,      // thread, value = BlockReason
+    Woken,        // thread, value = BlockReason that ended
+    Killed,       // process (fatal signal delivered)
+    ThreadExit,   // thread
+    ProcessExit,  // process
+    // Locks (spec §3.3 step 7, §5).
+    LockAcquire,   // thread, ctx (reqs_lock)
+    LockRelease,   // thread, ctx
+    SrcuReadLock,  // thread, ctx
+    SrcuReadUnlock,
+    SynchronizeSrcu, // thread, ctx: the kill path waited for readers
+    // Supplicant marshalling (spec §3.4 step 4, §3.5 step 4).
+    ArgAccess, // thread, request, value = argument index
+    // Release workqueue (spec §2.8).
+    WorkQueued,   // object
+    WorkStarted,  // object
+    WorkRequeued, // object
+    WorkDone,     // object
+    // Checks.
+    Violation, // invariant (1..18), detail = one sentence, entities as known
+    Gap,       // gap = §9 item, detail = one sentence
+    Note,      // detail (informational, e.g. a spurious req_c wake-up)
+};
+const char *eventKindName(EventKind k);
+
+
+struct Event
+{
+    uint64_t step = 0;
+    int64_t tNs = 0;
+    EventKind kind = EventKind::Note;
+    ReqState from = ReqState::New;
+    ReqState to = ReqState::New;
+    ObjectType objectType = ObjectType::TEE;
+    HolderKind holder = HolderKind::CtxIdr;
+    CtxHolderKind ctxHolder = CtxHolderKind::File;
+    int16_t invariant = 0; // I1..I18 for Violation
+    int16_t gap = 0;       // §9 item for Gap
+    ProcessId process;
+    ThreadId thread;
+    ContextId ctx;
+    ObjectId object;
+    RequestId request;
+    int32_t reqId = -1;     // reqs_idr id, or qtee_objects_idr id for Idr*
+    int32_t refcount = -1;  // after a get or put
+    int32_t holderArg = -1; // the holder's own id (thread, context, cb id...)
+    int32_t errno_ = 0;     // errno returned or stored
+    int32_t value = 0;      // kind-specific (argument index, block reason, wire result)
+    uint32_t qteeId = 0;    // QTEE wire id (callback id or QTEE object id)
+    uint32_t op = 0;
+    uint64_t userObjectId = 0;
+    std::string detail; // one sentence for Violation, Gap, Note, SyscallEnter
+};
+
+using EventList = std::vector<Event>;
+
+} // namespace tee

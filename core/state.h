@@ -1,0 +1,351 @@
+// The whole-system State: driver state (spec §2), the kernel-side progress of
+// every thread, the QTEE peer's own bookkeeping and the user programs'
+// registers. It is a plain value: copyable, comparable and hashable, so one
+// design serves stepping forward and back, exploration and replay.
+#pragma once
+
+#include "types.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace tee {
+
+struct Holder
+{
+    HolderKind kind = HolderKind::CtxIdr;
+    int32_t a = -1;
+    int32_t b = -1;
+    bool operator==(const Holder &) const = default;
+};
+
+struct CtxHolder
+{
+    CtxHolderKind kind = CtxHolderKind::File;
+    int32_t a = -1;
+    bool operator==(const CtxHolder &) const = default;
+};
+
+// struct qcomtee_object and its subtypes (spec §2.3).
+struct KObject
+{
+    ObjectId id;
+    ObjectType type = ObjectType::TEE;
+    uint32_t qteeId = 0;       // TEE: the QTEE-hosted id
+    ContextId owner;           // User/Mem: the owner context (uo->ctx)
+    uint64_t userObjectId = 0; // User: userspace id; Mem: shm id
+    bool notify = false;       // User: queue a RELEASE notification on last put
+    bool releaseQueued = false; // TEE: last put happened, work queued
+    std::vector<Holder> holders; // refcount == holders.size()
+    int32_t refcount() const { return int32_t(holders.size()); }
+    bool operator==(const KObject &) const = default;
+};
+
+// One argument of oic->u, in QTEE's grouped order (IB, OB, IO, OO).
+enum class ArgType : uint8_t { IB, OB, IO, OO };
+struct Arg
+{
+    ArgType type = ArgType::IB;
+    uint32_t size = 0;   // IB/OB bytes
+    ObjectId object;     // IO/OO: the kernel object (invalid = NULL object)
+    uint32_t wireId = 0; // IO/OO on the wire
+    bool operator==(const Arg &) const = default;
+};
+
+// struct qcomtee_ureq (spec §2.5).
+struct Request
+{
+    RequestId id;
+    ContextId ctx;
+    int32_t reqId = -1; // id in reqs_idr
+    bool notification = false; // RELEASE notification (nobody waits)
+    ReqState state = ReqState::New;
+    uint64_t objectId = 0; // userspace id of the target user object
+    ObjectId object;
+    uint32_t op = 0;
+    int32_t errno_ = 0;
+    bool completed = false; // complete(&ureq->c) fired
+    bool argsFreed = false; // the client's dispatch returned: args no longer valid (I12)
+    bool delivered = false; // a RECV returned it to a supplicant
+    bool answered = false;  // a SEND completed it
+    bool freed = false;     // kfree'd by the client path; the record stays while a
+                            // supplicant still points at it (argument=srcu/none)
+    ThreadId deliveredTo;   // the supplicant thread RECV handed it to
+    ThreadId client;        // the thread waiting in dispatch
+    uint64_t enqueueSeq = 0; // order of T1, for the FIFO check (I9)
+    std::vector<Arg> args;   // copy of the caller's oic->u (empty for notifications)
+    bool operator==(const Request &) const = default;
+};
+
+struct IdrEntry
+{
+    int32_t id = -1;
+    int32_t ref = -1; // ObjectId for qtee_objects_idr; RequestId (or -1 = placeholder) for reqs_idr
+    bool operator==(const IdrEntry &) const = default;
+};
+
+// tee_context + struct qcomtee_context_data (spec §2.2).
+struct Context
+{
+    ContextId id;
+    ProcessId process; // invalid for the driver's own context
+    std::vector<CtxHolder> refs;     // tee_context kref holders
+    std::vector<CtxHolder> dataRefs; // lifetime=kref: the RFC's ref_cnt holders
+    bool fileOpen = true;
+    bool closed = false;    // close_context ran
+    bool released = false;  // qcomtee_context_data.released
+    bool ctxFreed = false;  // tee_context freed
+    bool dataFreed = false; // qcomtee_context_data freed
+    std::vector<IdrEntry> qteeObjectsIdr; // sorted by id
+    std::vector<IdrEntry> reqsIdr;        // sorted by id
+    std::vector<int32_t> reqsList;        // RequestId values, FIFO
+    int32_t reqC = 0;                     // req_c completion count
+    ThreadId reqsLockOwner;               // invalid when free
+    int32_t srcuReaders = 0;
+    bool operator==(const Context &) const = default;
+};
+
+// Where a thread is. User = running its program; the rest are kernel paths.
+enum class Phase : uint8_t {
+    User,
+    Exited,
+    // direct invocation / release worker (spec §3.1, §3.2, §2.8)
+    InvokeReply,   // QTEE's answer is in oic.reply; next step handles it
+    DispatchWait,  // blocked in qcomtee_user_object_dispatch (killable)
+    DispatchSrcu,  // argument=srcu: kill path in synchronize_srcu
+    CbRespond,     // build the callback response and make the SMC
+    // supplicant RECV (spec §3.4)
+    RecvSelect,    // take reqs_lock, ureq_select
+    RecvWait,      // blocked on req_c (interruptible)
+    RecvMarshal,   // marshal argument recvArg of recvReq
+    RecvRelock,    // RELEASE notification: take the lock again (T4)
+    // supplicant SEND (spec §3.5)
+    SendUnmarshal, // convert output argument sendArg
+    // file release (spec §3.7)
+    CloseContext,     // close_context step 1: released, requests destroyed
+    CloseObjects,     // close_context step 2: put every QTEE object in the idr
+    ExitFiles,        // do_exit: drop the next file
+    WorkerIdle,       // release worker waiting for work
+};
+const char *phaseName(Phase p);
+
+// The QTEE peer's per-invocation cursor, interpreted by the simulator.
+struct QteeCall
+{
+    uint32_t target = 0; // QTEE object id invoked
+    uint32_t op = 0;
+    int32_t script = -1; // simulator's script index
+    int32_t pc = 0;
+    std::vector<uint32_t> received; // callback ids received as IO, in order
+    std::vector<uint32_t> cbOut;    // callback ids returned by the last callback response (OO)
+    bool operator==(const QteeCall &) const = default;
+};
+
+// A message from QTEE: a final result or a callback request, plus async
+// release messages (spec §2.9).
+struct QteeReply
+{
+    enum class Kind : uint8_t { None, Final, Callback, SmcError } kind = Kind::None;
+    int32_t result = 0;
+    std::vector<uint32_t> outIds; // Final: OO wire ids
+    uint32_t cbTarget = 0;        // Callback: callback object id
+    uint32_t cbOp = 0;
+    std::vector<uint32_t> cbIb, cbOb; // sizes
+    std::vector<uint32_t> cbIo;       // wire ids
+    uint32_t cbOo = 0;
+    std::vector<uint32_t> asyncRelease;
+    bool operator==(const QteeReply &) const = default;
+};
+
+// struct qcomtee_object_invoke_ctx (spec §2.7).
+struct Oic
+{
+    bool active = false;
+    bool busy = false, notifyFlag = false, shared = false;
+    bool worker = false;       // the shared oic of qcomtee_wq
+    ContextId ctx;
+    ObjectId target;           // direct invocation target (invalid = ROOT)
+    uint32_t op = 0;
+    uint64_t ibValue = 0;      // first IB's payload value (simulated, e.g. a service uid)
+    std::vector<Arg> args;     // the direct invocation's arguments
+    ObjectId object;           // oic->object during a callback
+    bool objectRef = false;    // a reference is held on oic->object
+    uint32_t cbOp = 0;
+    std::vector<Arg> u;        // callback arguments (oic->u)
+    int32_t errno_ = 0;        // callback result
+    RequestId data;            // oic->data: request handed to notify
+    QteeReply reply;
+    QteeCall qtee;
+    bool operator==(const Oic &) const = default;
+};
+
+// What a user thread asks of the kernel (the environment fills it).
+enum class SyscallKind : uint8_t {
+    None,
+    Open,       // open /dev/tee
+    Close,      // close(fd)
+    Invoke,     // TEE_IOC_OBJECT_INVOKE (op 0xFFFF = release)
+    SupplRecv,  // TEE_IOC_SUPPL_RECV
+    SupplSend,  // TEE_IOC_SUPPL_SEND
+    ShmAlloc,   // TEE_IOC_SHM_ALLOC
+    Kill,       // kill(pid, SIGKILL)
+    Compute,    // user-space work, no kernel entry (costs time)
+    Exit,       // the program is done: the thread exits
+};
+const char *syscallName(SyscallKind k);
+
+struct ObjRefParam
+{
+    enum class Kind : uint8_t { Null, User, Tee, Mem } kind = Kind::Null;
+    uint64_t id = 0; // user object id, idr id, or shm id
+    bool operator==(const ObjRefParam &) const = default;
+};
+
+struct Syscall
+{
+    SyscallKind kind = SyscallKind::None;
+    int32_t fd = -1;
+    // Invoke
+    uint64_t objectId = TEE_OBJREF_NULL; // idr id, or TEE_OBJREF_NULL for ROOT
+    uint32_t op = 0;
+    std::vector<uint32_t> ib, ob;
+    uint64_t ibValue = 0; // payload of the first IB (simulated: e.g. a uid)
+    std::vector<ObjRefParam> io;
+    uint32_t oo = 0;
+    // Recv: capacity and scratch buffer. Send: request id, errno and outputs.
+    int32_t numParams = 0;
+    uint32_t bufSize = 0;
+    int32_t reqId = -1;
+    int32_t ret = 0;
+    std::vector<uint32_t> obOut;   // SEND: OB sizes written
+    std::vector<ObjRefParam> ooOut; // SEND: OO objrefs
+    int32_t sendParams = -1;       // SEND: num_params - 1 the supplicant passes (-1 = matches)
+    // Kill
+    int32_t process = -1;
+    int64_t computeNs = 0;
+    bool operator==(const Syscall &) const = default;
+};
+
+// What the kernel gives back to user space.
+struct SyscallResult
+{
+    int32_t errno_ = 0;  // ioctl return (0 or negative errno)
+    int32_t ret = 0;     // OBJECT_INVOKE: arg.ret (QTEE result)
+    int32_t fd = -1;     // Open
+    std::vector<int64_t> outObjects; // OBJECT_INVOKE: OO idr ids (-1 for NULL)
+    // SUPPL_RECV
+    int32_t reqId = -1;
+    uint64_t objectId = 0;
+    uint32_t op = 0;
+    int32_t numArgs = 0;
+    std::vector<ArgType> argTypes;
+    std::vector<int64_t> inObjects; // IO ids as handed to the supplicant
+    bool operator==(const SyscallResult &) const = default;
+};
+
+struct Thread
+{
+    ThreadId id;
+    ProcessId process;
+    bool worker = false;
+    Phase phase = Phase::User;
+    bool fatalPending = false;
+    BlockReason blocked = BlockReason::None;
+    // user program position and thread-local registers, owned by the environment
+    int32_t pc = 0;
+    std::vector<int64_t> regs;
+    // syscall in progress
+    Syscall sc;
+    SyscallResult res;
+    int32_t file = -1; // index in State::files held by the ioctl in progress
+    Oic oic;
+    RequestId dispatchReq; // request this thread waits for in dispatch
+    bool killPath = false; // dispatch was interrupted by the fatal signal
+    // supplicant
+    RequestId recvReq;
+    int32_t recvArg = 0;
+    RequestId sendReq;
+    int32_t sendArg = 0;
+    // file release work
+    ContextId closing;
+    bool exiting = false; // do_exit is dropping the process's files
+    bool operator==(const Thread &) const = default;
+};
+
+struct File
+{
+    ContextId ctx;
+    int32_t refs = 0; // fd table entry + ioctls in flight
+    bool operator==(const File &) const = default;
+};
+
+struct Process
+{
+    ProcessId id;
+    std::vector<int32_t> fds; // fd number -> index in State::files (-1 = closed)
+    std::vector<int64_t> regs; // user program variables, owned by the environment
+    bool killed = false;
+    bool exited = false;
+    int32_t liveThreads = 0;
+    bool operator==(const Process &) const = default;
+};
+
+// QTEE's own view (the peer's state, interpreted by the simulator).
+struct QteeObject
+{
+    uint32_t qteeId = 0;
+    int32_t service = -1;   // simulator's service index, -1 = client env
+    int32_t kernelRefs = 0; // references the kernel holds (I5)
+    std::vector<uint32_t> held; // callback ids QTEE keeps beyond an invocation
+    bool operator==(const QteeObject &) const = default;
+};
+
+struct QteeSide
+{
+    uint32_t nextObjectId = 0x100;
+    std::vector<QteeObject> objects;
+    std::vector<uint32_t> cbHeld; // every callback id QTEE believes it holds
+    bool operator==(const QteeSide &) const = default;
+};
+
+struct WorkItem
+{
+    ObjectId object;
+    bool operator==(const WorkItem &) const = default;
+};
+
+struct State
+{
+    uint64_t step = 0;
+    int64_t tNs = 0;
+    std::vector<Process> processes;
+    std::vector<Thread> threads; // the release worker is the last one
+    std::vector<File> files;
+    std::vector<Context> contexts; // index == ContextId; 0 is the driver's
+    std::vector<KObject> objects;  // live objects, sorted by id
+    std::vector<Request> requests; // live requests, sorted by id
+    std::vector<IdrEntry> xaLocalObjects; // cb id -> ObjectId, sorted
+    uint32_t xaLastId = 0;
+    std::vector<WorkItem> wq; // qcomtee_wq (ordered)
+    int32_t nextObject = 0;
+    int32_t nextRequest = 0;
+    uint64_t enqueueSeq = 0;
+    uint32_t faultsTaken = 0; // bit per scenario fault
+    QteeSide qtee;
+    bool operator==(const State &) const = default;
+
+    uint64_t hash() const;
+
+    // Lookups (nullptr when gone).
+    KObject *object(ObjectId id);
+    const KObject *object(ObjectId id) const;
+    Request *request(RequestId id);
+    const Request *request(RequestId id) const;
+    Context &context(ContextId id) { return contexts[size_t(id.v)]; }
+    const Context &context(ContextId id) const { return contexts[size_t(id.v)]; }
+    Thread &thread(ThreadId id) { return threads[size_t(id.v)]; }
+    const Thread &thread(ThreadId id) const { return threads[size_t(id.v)]; }
+    const Thread &worker() const { return threads.back(); }
+};
+
+} // namespace tee

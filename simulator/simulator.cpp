@@ -1,0 +1,859 @@
+// The built-in QTEE peer and the user-space actors (spec §1), driven by a
+// Scenario, and the schedulers that pick one enabled action per step.
+#include "simulator.h"
+
+#include <algorithm>
+#include <random>
+
+namespace tee::sim {
+
+namespace {
+
+// Thread-local registers the actors keep in Thread::regs.
+enum Reg : int32_t {
+    R_STAGE = 0,   // serve: 0 RECV next, 1 SEND next, 2 second SEND, 3 delay
+    R_SERVED = 1,  // serve: requests answered
+    R_BUF = 2,     // serve: current RECV buffer size (0 = the op's)
+    R_PARAMS = 3,  // serve: current RECV capacity (0 = the op's)
+    R_RETRIES = 4, // serve: -EINVAL retries so far
+    R_REQID = 5,   // serve: last request id received
+    R_OBJ = 6,     // serve: its user object id
+    R_OP = 7,      // serve: its op
+    R_REPLY = 8,   // serve: reply chosen (-1 = default)
+    R_NOB = 9,     // serve: OB arguments of the request
+    R_NOO = 10,    // serve: OO arguments of the request
+    R_DOUBLE = 11, // serve: request id to SEND again (send_twice)
+    R_FIXED = 12,  // first jump counter (one per program op)
+};
+
+constexpr int64_t kUnset = -1;
+constexpr uint64_t kBadId = 0x7FFFFFFF; // an idr id no context ever has
+
+int64_t preg(const State &s, const Thread &t, int32_t reg)
+{
+    if (reg < 0)
+        return kUnset;
+    const auto &regs = s.processes[size_t(t.process.v)].regs;
+    return size_t(reg) < regs.size() ? regs[size_t(reg)] : kUnset;
+}
+
+void setPreg(State &s, const Thread &t, int32_t reg, int64_t v)
+{
+    if (reg < 0)
+        return;
+    auto &regs = s.processes[size_t(t.process.v)].regs;
+    if (size_t(reg) < regs.size())
+        regs[size_t(reg)] = v;
+}
+
+uint64_t objectArg(int64_t v)
+{
+    return v < 0 ? kBadId : uint64_t(v);
+}
+
+ObjRefParam toParam(const State &s, const Thread &t, const UserObjRef &r)
+{
+    ObjRefParam p;
+    switch (r.kind) {
+    case UserObjRef::Kind::Null:
+        break;
+    case UserObjRef::Kind::User:
+        p.kind = ObjRefParam::Kind::User;
+        p.id = r.userId;
+        break;
+    case UserObjRef::Kind::Tee:
+        p.kind = ObjRefParam::Kind::Tee;
+        p.id = objectArg(preg(s, t, r.reg));
+        break;
+    }
+    return p;
+}
+
+const Reply *chooseReply(const ServeSpec &sv, int64_t op, int64_t object)
+{
+    for (const Reply &r : sv.replies)
+        if ((r.matchOp < 0 || r.matchOp == op) && (r.matchObject < 0 || r.matchObject == object))
+            return &r;
+    return nullptr;
+}
+
+QteeObject *qteeObject(State &s, uint32_t id)
+{
+    for (QteeObject &q : s.qtee.objects)
+        if (q.qteeId == id)
+            return &q;
+    return nullptr;
+}
+
+void dropCbHeld(State &s, uint32_t id)
+{
+    auto it = std::find(s.qtee.cbHeld.begin(), s.qtee.cbHeld.end(), id);
+    if (it != s.qtee.cbHeld.end())
+        s.qtee.cbHeld.erase(it);
+}
+
+bool qteeHoldsCb(const State &s, uint32_t id)
+{
+    return std::find(s.qtee.cbHeld.begin(), s.qtee.cbHeld.end(), id) != s.qtee.cbHeld.end();
+}
+
+} // namespace
+
+const char *stopReasonName(StopReason r)
+{
+    switch (r) {
+    case StopReason::Finished: return "finished";
+    case StopReason::Stuck: return "stuck";
+    case StopReason::MaxSteps: return "max-steps";
+    case StopReason::ScheduleEnd: return "schedule-end";
+    }
+    return "?";
+}
+
+static const std::vector<QteeStep> kEmptyScript;
+
+Simulator::Simulator(std::shared_ptr<const Scenario> scenario)
+    : Simulator(scenario, scenario->variant)
+{
+}
+
+Simulator::Simulator(std::shared_ptr<const Scenario> scenario, const Variant &variant)
+    : m_scenario(std::move(scenario)), m_engine(*this, variant, m_scenario->costs)
+{
+    for (size_t p = 0; p < m_scenario->processes.size(); ++p) {
+        const ProcessDecl &pd = m_scenario->processes[p];
+        for (size_t t = 0; t < pd.threads.size(); ++t) {
+            m_threadOwner.emplace_back(int32_t(p), int32_t(t));
+            m_threadNames.push_back(pd.name + "/" + pd.threads[t].name);
+        }
+    }
+    // QTEE scripts are addressed by a flat index kept in QteeCall::script:
+    // per service, its ops (map order), its default op, its on_release.
+    for (const Service &sv : m_scenario->services) {
+        for (const auto &[op, steps] : sv.ops)
+            m_scripts.push_back(&steps);
+        m_scripts.push_back(&sv.defaultOp);
+        m_scripts.push_back(&sv.onRelease);
+    }
+}
+
+State Simulator::initialState() const
+{
+    std::vector<int32_t> processRegs;
+    for (size_t p = 0; p < m_scenario->processes.size(); ++p)
+        processRegs.push_back(p < m_scenario->variables.size()
+                                  ? int32_t(m_scenario->variables[p].size())
+                                  : 0);
+    std::vector<ThreadSpec> threads;
+    for (const auto &[p, t] : m_threadOwner) {
+        const auto &prog = m_scenario->processes[size_t(p)].threads[size_t(t)].program;
+        threads.push_back(ThreadSpec{p, R_FIXED + int32_t(prog.size())});
+    }
+    State s = m_engine.initialState(processRegs, threads);
+    for (Thread &t : s.threads) {
+        if (t.worker)
+            continue;
+        t.regs[R_DOUBLE] = -1;
+        t.regs[R_REPLY] = -1;
+        normalize(s, t);
+    }
+    return s;
+}
+
+const Op *Simulator::currentOp(const Thread &t) const
+{
+    if (t.worker || size_t(t.id.v) >= m_threadOwner.size())
+        return nullptr;
+    const auto [p, i] = m_threadOwner[size_t(t.id.v)];
+    const auto &prog = m_scenario->processes[size_t(p)].threads[size_t(i)].program;
+    return t.pc >= 0 && size_t(t.pc) < prog.size() ? &prog[size_t(t.pc)] : nullptr;
+}
+
+// Follows jumps so that pc always names an op that makes a syscall (or is
+// past the end). Bounded, so a loader bug cannot hang the engine.
+void Simulator::normalize(State &s, Thread &t) const
+{
+    (void)s;
+    for (int guard = 0; guard < 64; ++guard) {
+        const Op *op = currentOp(t);
+        if (!op || op->kind != Op::Kind::Jump)
+            return;
+        int64_t &count = t.regs[size_t(R_FIXED + t.pc)];
+        if (op->times < 0 || count < op->times) {
+            ++count;
+            t.pc = op->jumpTo;
+        } else {
+            count = 0;
+            ++t.pc;
+        }
+    }
+}
+
+Syscall Simulator::nextSyscall(const State &s, const Thread &t) const
+{
+    Syscall sc;
+    const Op *op = currentOp(t);
+    if (!op) {
+        sc.kind = t.worker ? SyscallKind::None : SyscallKind::Exit;
+        return sc;
+    }
+    sc.fd = int32_t(preg(s, t, op->fdReg));
+    switch (op->kind) {
+    case Op::Kind::Open:
+        sc.kind = SyscallKind::Open;
+        break;
+    case Op::Kind::Close:
+        sc.kind = SyscallKind::Close;
+        break;
+    case Op::Kind::OpenService:
+        sc.kind = SyscallKind::Invoke;
+        sc.objectId = TEE_OBJREF_NULL;
+        sc.op = kOpenServiceOp;
+        sc.ib = {4};
+        sc.ibValue = op->uid;
+        sc.oo = 1;
+        break;
+    case Op::Kind::Invoke:
+        sc.kind = SyscallKind::Invoke;
+        sc.objectId = op->targetReg < 0 ? TEE_OBJREF_NULL
+                                        : objectArg(preg(s, t, op->targetReg));
+        sc.op = op->op;
+        sc.ib = op->ib;
+        sc.ibValue = op->ibValue;
+        sc.ob = op->ob;
+        for (const UserObjRef &r : op->io)
+            sc.io.push_back(toParam(s, t, r));
+        sc.oo = uint32_t(op->outRegs.size());
+        break;
+    case Op::Kind::Release:
+        sc.kind = SyscallKind::Invoke;
+        sc.objectId = objectArg(preg(s, t, op->targetReg));
+        sc.op = QCOMTEE_MSG_OBJECT_OP_RELEASE;
+        break;
+    case Op::Kind::Serve: {
+        const ServeSpec &sv = op->serve;
+        const int64_t stage = t.regs[R_STAGE];
+        if (stage == 0) {
+            sc.kind = SyscallKind::SupplRecv;
+            sc.bufSize = t.regs[R_BUF] > 0 ? uint32_t(t.regs[R_BUF]) : sv.bufSize;
+            sc.numParams = t.regs[R_PARAMS] > 0 ? int32_t(t.regs[R_PARAMS]) : sv.numParams;
+        } else if (stage == 3) {
+            const Reply *r = t.regs[R_REPLY] >= 0 ? &sv.replies[size_t(t.regs[R_REPLY])] : nullptr;
+            sc.kind = SyscallKind::Compute;
+            sc.computeNs = r ? r->delayNs : 0;
+        } else {
+            const Reply *r = t.regs[R_REPLY] >= 0 ? &sv.replies[size_t(t.regs[R_REPLY])] : nullptr;
+            sc.kind = SyscallKind::SupplSend;
+            sc.numParams = int32_t(t.regs[R_NOB] + t.regs[R_NOO]);
+            sc.reqId = int32_t(stage == 2 ? t.regs[R_DOUBLE] : t.regs[R_REQID]);
+            sc.ret = r ? r->errno_ : 0;
+            if (r) {
+                for (int64_t i = 0; i < t.regs[R_NOB]; ++i)
+                    sc.obOut.push_back(size_t(i) < r->ob.size() ? r->ob[size_t(i)] : 0);
+                for (const UserObjRef &o : r->oo)
+                    sc.ooOut.push_back(toParam(s, t, o));
+                sc.sendParams = r->sendParams;
+            }
+        }
+        break;
+    }
+    case Op::Kind::Kill:
+        sc.kind = SyscallKind::Kill;
+        sc.process = op->process;
+        break;
+    case Op::Kind::Compute:
+        sc.kind = SyscallKind::Compute;
+        sc.computeNs = op->ns;
+        break;
+    case Op::Kind::Exit:
+    case Op::Kind::Jump:
+        sc.kind = SyscallKind::Exit;
+        break;
+    }
+    return sc;
+}
+
+void Simulator::syscallReturned(State &s, Thread &t, const SyscallResult &r) const
+{
+    const Op *op = currentOp(t);
+    if (!op)
+        return;
+    switch (op->kind) {
+    case Op::Kind::Open:
+        setPreg(s, t, op->outReg, r.errno_ == 0 ? r.fd : kUnset);
+        ++t.pc;
+        break;
+    case Op::Kind::OpenService:
+        setPreg(s, t, op->outReg,
+                r.errno_ == 0 && r.ret == 0 && !r.outObjects.empty() ? r.outObjects[0] : kUnset);
+        ++t.pc;
+        break;
+    case Op::Kind::Invoke:
+        for (size_t i = 0; i < op->outRegs.size(); ++i)
+            setPreg(s, t, op->outRegs[i],
+                    r.errno_ == 0 && r.ret == 0 && i < r.outObjects.size() ? r.outObjects[i]
+                                                                          : kUnset);
+        ++t.pc;
+        break;
+    case Op::Kind::Serve: {
+        const ServeSpec &sv = op->serve;
+        auto finishedOne = [&] {
+            t.regs[R_SERVED]++;
+            t.regs[R_STAGE] = 0;
+            if (sv.count >= 0 && t.regs[R_SERVED] >= sv.count) {
+                t.regs[R_SERVED] = 0;
+                ++t.pc;
+            }
+        };
+        switch (t.regs[R_STAGE]) {
+        case 0: // RECV returned
+            if (r.errno_ == err::kEINVAL) {
+                // too few params or too small a buffer: the head stays QUEUED
+                t.regs[R_RETRIES]++;
+                if (sv.onEinval == ServeSpec::OnEinval::Stop
+                    || t.regs[R_RETRIES] > sv.maxRetries) {
+                    t.regs[R_RETRIES] = 0;
+                    ++t.pc;
+                } else if (sv.onEinval == ServeSpec::OnEinval::Grow) {
+                    const int64_t buf = t.regs[R_BUF] > 0 ? t.regs[R_BUF] : sv.bufSize;
+                    const int64_t par = t.regs[R_PARAMS] > 0 ? t.regs[R_PARAMS] : sv.numParams;
+                    t.regs[R_BUF] = std::min<int64_t>(buf * 2 + 8, 4 << 20) & ~int64_t(7);
+                    t.regs[R_PARAMS] = std::min<int64_t>(par * 2 + 1, kMaxArgs);
+                }
+                break;
+            }
+            if (r.errno_ != 0) {
+                ++t.pc; // -ERESTARTSYS or another error: stop serving
+                break;
+            }
+            t.regs[R_RETRIES] = 0;
+            t.regs[R_REQID] = r.reqId;
+            t.regs[R_OBJ] = int64_t(r.objectId);
+            t.regs[R_OP] = r.op;
+            t.regs[R_NOB] = std::count(r.argTypes.begin(), r.argTypes.end(), ArgType::OB);
+            t.regs[R_NOO] = std::count(r.argTypes.begin(), r.argTypes.end(), ArgType::OO);
+            {
+                const Reply *rep = chooseReply(sv, r.op, int64_t(r.objectId));
+                t.regs[R_REPLY] = rep ? int64_t(rep - sv.replies.data()) : -1;
+                if (r.op == QCOMTEE_MSG_OBJECT_OP_RELEASE && !sv.answerRelease) {
+                    finishedOne(); // a RELEASE notification is not answered
+                } else {
+                    t.regs[R_STAGE] = rep && rep->delayNs > 0 ? 3 : 1;
+                }
+            }
+            break;
+        case 3: // user-space work done
+            t.regs[R_STAGE] = 1;
+            break;
+        case 1: { // SEND returned
+            const Reply *rep = t.regs[R_REPLY] >= 0 ? &sv.replies[size_t(t.regs[R_REPLY])]
+                                                    : nullptr;
+            if (rep && rep->sendTwice) {
+                t.regs[R_DOUBLE] = t.regs[R_REQID];
+                t.regs[R_STAGE] = 2;
+            } else {
+                finishedOne();
+            }
+            break;
+        }
+        case 2: // the second SEND returned
+            t.regs[R_DOUBLE] = -1;
+            finishedOne();
+            break;
+        default:
+            t.regs[R_STAGE] = 0;
+        }
+        break;
+    }
+    default:
+        ++t.pc;
+        break;
+    }
+    normalize(s, t);
+}
+
+// -- QTEE --------------------------------------------------------------------
+
+const std::vector<QteeStep> &Simulator::script(int32_t index) const
+{
+    if (index < 0 || size_t(index) >= m_scripts.size())
+        return kEmptyScript;
+    return *m_scripts[size_t(index)];
+}
+
+int32_t Simulator::scriptFor(int32_t service, uint32_t op, bool onRelease) const
+{
+    if (service < 0 || size_t(service) >= m_scenario->services.size())
+        return -1;
+    const Service &sv = m_scenario->services[size_t(service)];
+    const std::vector<QteeStep> *want = nullptr;
+    if (onRelease) {
+        want = &sv.onRelease;
+    } else {
+        auto it = sv.ops.find(op);
+        want = it != sv.ops.end() ? &it->second : &sv.defaultOp;
+    }
+    for (size_t i = 0; i < m_scripts.size(); ++i)
+        if (m_scripts[i] == want)
+            return int32_t(i);
+    return -1;
+}
+
+uint32_t Simulator::newQteeObject(State &s, int32_t service) const
+{
+    QteeObject q;
+    q.qteeId = s.qtee.nextObjectId++;
+    q.service = service;
+    q.kernelRefs = 1; // every id QTEE hands out is one new reference
+    q.held.assign(m_scenario->heldSlots.size(), 0);
+    s.qtee.objects.push_back(q);
+    return q.qteeId;
+}
+
+uint32_t Simulator::resolve(State &s, Thread &t, const QteeRef &r, bool handOut) const
+{
+    QteeCall &call = t.oic.qtee;
+    switch (r.kind) {
+    case QteeRef::Kind::Null:
+        return 0;
+    case QteeRef::Kind::Received:
+        return r.index >= 0 && size_t(r.index) < call.received.size()
+                   ? call.received[size_t(r.index)]
+                   : 0;
+    case QteeRef::Kind::Held: {
+        const QteeObject *q = qteeObject(s, call.target);
+        return q && size_t(r.index) < q->held.size() ? q->held[size_t(r.index)] : 0;
+    }
+    case QteeRef::Kind::Service:
+        return handOut ? newQteeObject(s, r.index) : 0;
+    case QteeRef::Kind::Self:
+        if (handOut)
+            if (QteeObject *q = qteeObject(s, call.target))
+                q->kernelRefs++;
+        return call.target;
+    }
+    return 0;
+}
+
+// QTEE gives a callback id back (callback RELEASE or async release).
+void Simulator::forget(State &s, Thread &t, uint32_t id) const
+{
+    dropCbHeld(s, id);
+    for (QteeObject &q : s.qtee.objects)
+        for (uint32_t &h : q.held)
+            if (h == id)
+                h = 0;
+    (void)t;
+}
+
+// Runs the current script until it produces a message for the kernel.
+void Simulator::runQtee(State &s, Thread &t) const
+{
+    QteeReply &reply = t.oic.reply;
+    std::vector<uint32_t> async = reply.asyncRelease;
+    reply = QteeReply{};
+    QteeCall &call = t.oic.qtee;
+    const std::vector<QteeStep> &steps = script(call.script);
+    const bool releasing = t.oic.worker;
+    for (int guard = 0; guard < 4096; ++guard) {
+        if (size_t(call.pc) >= steps.size()) {
+            QteeStep ret; // default: return 0
+            ret.kind = QteeStep::Kind::Return;
+            finishQtee(s, t, ret, async, releasing);
+            return;
+        }
+        const QteeStep &st = steps[size_t(call.pc++)];
+        switch (st.kind) {
+        case QteeStep::Kind::Hold: {
+            const uint32_t id = resolve(s, t, st.target, false);
+            if (QteeObject *q = qteeObject(s, call.target))
+                if (st.holdSlot >= 0 && size_t(st.holdSlot) < q->held.size())
+                    q->held[size_t(st.holdSlot)] = id;
+            break;
+        }
+        case QteeStep::Kind::AsyncRelease:
+            for (const QteeRef &r : st.refs) {
+                const uint32_t id = resolve(s, t, r, false);
+                if (id && qteeHoldsCb(s, id)) {
+                    async.push_back(id);
+                    forget(s, t, id);
+                }
+            }
+            break;
+        case QteeStep::Kind::Callback:
+        case QteeStep::Kind::Release:
+        case QteeStep::Kind::Retain: {
+            reply.kind = QteeReply::Kind::Callback;
+            reply.cbTarget = resolve(s, t, st.target, false);
+            if (st.kind == QteeStep::Kind::Release) {
+                reply.cbOp = QCOMTEE_MSG_OBJECT_OP_RELEASE;
+                forget(s, t, reply.cbTarget);
+            } else if (st.kind == QteeStep::Kind::Retain) {
+                reply.cbOp = QCOMTEE_MSG_OBJECT_OP_RETAIN;
+            } else {
+                reply.cbOp = st.op;
+                reply.cbIb = st.ib;
+                reply.cbOb = st.ob;
+                for (const QteeRef &r : st.io)
+                    reply.cbIo.push_back(resolve(s, t, r, true));
+                reply.cbOo = st.oo;
+            }
+            reply.asyncRelease = async;
+            return;
+        }
+        case QteeStep::Kind::Return:
+            finishQtee(s, t, st, async, releasing);
+            return;
+        }
+    }
+    QteeStep ret;
+    finishQtee(s, t, ret, async, releasing);
+}
+
+void Simulator::finishQtee(State &s, Thread &t, const QteeStep &ret, std::vector<uint32_t> async,
+                           bool releasing) const
+{
+    QteeReply &reply = t.oic.reply;
+    QteeCall &call = t.oic.qtee;
+    reply.kind = QteeReply::Kind::Final;
+    reply.result = ret.result;
+    if (!releasing)
+        for (const QteeRef &r : ret.outputs)
+            reply.outIds.push_back(resolve(s, t, r, true));
+    // Callback ids received in this invocation and not kept are given back
+    // in the async area of the final message (spec §2.9).
+    const QteeObject *self = qteeObject(s, call.target);
+    for (uint32_t id : call.received) {
+        if (!(id & 0x80000000u) || !qteeHoldsCb(s, id))
+            continue;
+        bool kept = false;
+        if (self && !releasing)
+            kept = std::find(self->held.begin(), self->held.end(), id) != self->held.end();
+        if (!kept) {
+            async.push_back(id);
+            forget(s, t, id);
+        }
+    }
+    if (releasing) {
+        // the object is gone on QTEE's side: give back everything it held
+        if (QteeObject *q = qteeObject(s, call.target)) {
+            for (uint32_t id : q->held)
+                if (id && qteeHoldsCb(s, id)) {
+                    async.push_back(id);
+                    forget(s, t, id);
+                }
+            if (q->kernelRefs <= 0) {
+                const uint32_t gone = q->qteeId;
+                s.qtee.objects.erase(std::remove_if(s.qtee.objects.begin(), s.qtee.objects.end(),
+                                                    [&](const QteeObject &o) {
+                                                        return o.qteeId == gone;
+                                                    }),
+                                     s.qtee.objects.end());
+            }
+        }
+    }
+    reply.asyncRelease = std::move(async);
+}
+
+void Simulator::qteeInvoke(State &s, Thread &t) const
+{
+    Oic &o = t.oic;
+    QteeCall &call = o.qtee;
+    call = QteeCall{};
+    const KObject *target = o.target.valid() ? s.object(o.target) : nullptr;
+    call.target = target ? target->qteeId : QCOMTEE_MSG_OBJECT_ROOT;
+    call.op = o.op;
+    // QTEE now holds a reference for every callback id it received
+    for (const Arg &a : o.args)
+        if (a.type == ArgType::IO) {
+            call.received.push_back(a.wireId);
+            if (a.wireId & 0x80000000u)
+                s.qtee.cbHeld.push_back(a.wireId);
+        }
+    o.reply = QteeReply{};
+    if (o.worker) {
+        // the kernel's RELEASE of one of QTEE's objects (spec §2.8)
+        QteeObject *q = qteeObject(s, call.target);
+        if (!q) {
+            o.reply.kind = QteeReply::Kind::Final;
+            o.reply.result = 0;
+            return;
+        }
+        q->kernelRefs--;
+        if (q->kernelRefs > 0) {
+            o.reply.kind = QteeReply::Kind::Final;
+            return;
+        }
+        call.script = scriptFor(q->service, 0, true);
+        runQtee(s, t);
+        return;
+    }
+    if (call.target == QCOMTEE_MSG_OBJECT_ROOT) {
+        o.reply.kind = QteeReply::Kind::Final;
+        if (o.op == kOpenServiceOp) {
+            const int32_t svc = m_scenario->serviceIndex(uint32_t(o.ibValue));
+            if (svc < 0) {
+                o.reply.result = 2; // QCOMTEE_MSG_ERROR_INVALID: no such service
+            } else {
+                o.reply.outIds.push_back(newQteeObject(s, svc));
+            }
+        } else {
+            o.reply.result = qres::ERROR;
+        }
+        // nothing is kept from a ROOT call
+        QteeStep ret;
+        ret.kind = QteeStep::Kind::Return;
+        std::vector<uint32_t> async;
+        for (uint32_t id : call.received)
+            if ((id & 0x80000000u) && qteeHoldsCb(s, id)) {
+                async.push_back(id);
+                forget(s, t, id);
+            }
+        o.reply.asyncRelease = async;
+        return;
+    }
+    const QteeObject *q = qteeObject(s, call.target);
+    call.script = scriptFor(q ? q->service : -1, o.op, false);
+    runQtee(s, t);
+}
+
+void Simulator::qteeCallbackResponse(State &s, Thread &t, int32_t result) const
+{
+    (void)result;
+    QteeCall &call = t.oic.qtee;
+    // callback ids returned as OO are new references QTEE now holds; they
+    // are addressed after the IOs ("io:N" continues with them)
+    for (uint32_t id : call.cbOut)
+        if (id & 0x80000000u) {
+            s.qtee.cbHeld.push_back(id);
+            call.received.push_back(id);
+        }
+    call.cbOut.clear();
+    runQtee(s, t);
+}
+
+void Simulator::enabledFaults(const State &s, std::vector<Action> &out) const
+{
+    const auto &faults = m_scenario->faults;
+    for (size_t i = 0; i < faults.size() && i < 32; ++i) {
+        const Fault &f = faults[i];
+        if (s.faultsTaken & (1u << i))
+            continue;
+        if (f.process < 0 || size_t(f.process) >= s.processes.size())
+            continue;
+        const Process &p = s.processes[size_t(f.process)];
+        if (p.killed || p.exited)
+            continue;
+        bool on = false;
+        switch (f.when) {
+        case Fault::When::Any:
+            on = true;
+            break;
+        case Fault::When::AtStep:
+            on = s.step >= f.step;
+            break;
+        case Fault::When::OnState:
+            for (const Request &r : s.requests)
+                if (!r.notification && r.client.valid() && r.state == f.state
+                    && s.thread(r.client).process.v == f.process
+                    && s.thread(r.client).phase == Phase::DispatchWait) {
+                    on = true;
+                    break;
+                }
+            break;
+        }
+        if (!on)
+            continue;
+        const bool dup = std::any_of(out.begin(), out.end(), [&](const Action &a) {
+            return a.kind == Action::Kind::Kill && a.index == f.process;
+        });
+        if (!dup)
+            out.push_back(Action{Action::Kind::Kill, f.process, int32_t(i)});
+    }
+}
+
+std::string Simulator::processName(ProcessId p) const
+{
+    if (p.v >= 0 && size_t(p.v) < m_scenario->processes.size())
+        return m_scenario->processes[size_t(p.v)].name;
+    return Environment::processName(p);
+}
+
+std::string Simulator::threadName(ThreadId t) const
+{
+    if (t.v >= 0 && size_t(t.v) < m_threadNames.size())
+        return m_threadNames[size_t(t.v)];
+    if (t.v >= 0 && size_t(t.v) == m_threadNames.size())
+        return "qcomtee_wq";
+    return Environment::threadName(t);
+}
+
+// -- scheduling --------------------------------------------------------------
+
+size_t scriptedChoice(const Simulator &sim, const State &s, const std::vector<Action> &enabled)
+{
+    // Conditional faults first (they model "kill at this point"), then the
+    // lowest-numbered thread: each actor runs as far as it can, in the order
+    // the scenario declares them.
+    const auto &faults = sim.scenario().faults;
+    for (size_t i = 0; i < enabled.size(); ++i) {
+        const Action &a = enabled[i];
+        if (a.kind == Action::Kind::Kill && a.fault >= 0
+            && faults[size_t(a.fault)].when != Fault::When::Any)
+            return i;
+    }
+    for (size_t i = 0; i < enabled.size(); ++i)
+        if (enabled[i].kind == Action::Kind::Thread)
+            return i;
+    (void)s;
+    return enabled.size(); // only "any" faults: the scripted order ends here
+}
+
+namespace {
+
+StopReason stopReason(const Simulator &sim, const State &s, std::string *detail)
+{
+    std::string why;
+    bool stuck = false;
+    for (const Thread &t : s.threads) {
+        // A supplicant waiting in RECV for work is an idle server, not stuck.
+        const bool done = t.phase == Phase::Exited || t.phase == Phase::WorkerIdle
+                          || t.phase == Phase::RecvWait
+                          || (t.phase == Phase::User
+                              && sim.nextSyscall(s, t).kind == SyscallKind::None);
+        if (done)
+            continue;
+        stuck = true;
+        if (!why.empty())
+            why += "; ";
+        why += sim.engine().blockedWhy(s, t.id);
+    }
+    if (detail)
+        *detail = why;
+    return stuck ? StopReason::Stuck : StopReason::Finished;
+}
+
+void applyOne(const Simulator &sim, State &s, const Action &a, Trace &tr)
+{
+    tr.schedule.push_back(sim.engine().label(s, a));
+    const size_t before = tr.events.size();
+    sim.engine().apply(s, a, tr.events);
+    for (size_t i = before; i < tr.events.size(); ++i)
+        if (tr.events[i].kind == EventKind::Violation)
+            tr.violations++;
+}
+
+std::string enabledList(const Simulator &sim, const State &s, const std::vector<Action> &en)
+{
+    std::string out;
+    for (const Action &a : en) {
+        if (!out.empty())
+            out += "; ";
+        out += "\"" + sim.engine().label(s, a) + "\"";
+    }
+    return out.empty() ? "nothing" : out;
+}
+
+// Applies a label; false when it is not enabled.
+bool applyLabel(const Simulator &sim, State &s, const std::string &label, Trace &tr,
+                std::vector<Action> &en, std::string *error, const std::string &where)
+{
+    sim.engine().enabled(s, en);
+    for (const Action &a : en)
+        if (sim.engine().label(s, a) == label) {
+            applyOne(sim, s, a, tr);
+            return true;
+        }
+    if (error)
+        *error = where + ": \"" + label + "\" is not enabled at step " + std::to_string(s.step + 1)
+                 + " (enabled: " + enabledList(sim, s, en) + ")";
+    return false;
+}
+
+} // namespace
+
+Trace run(const Simulator &sim, const RunOptions &opts, std::string *error)
+{
+    Trace tr;
+    State s = sim.initialState();
+    std::vector<Action> en;
+    const auto &schedule = sim.scenario().schedule;
+    if (opts.useSchedule) {
+        for (size_t i = 0; i < schedule.size() && s.step < opts.maxSteps; ++i)
+            if (!applyLabel(sim, s, schedule[i], tr, en, error,
+                            "schedule[" + std::to_string(i) + "]")) {
+                tr.final = std::move(s);
+                tr.stop = StopReason::ScheduleEnd;
+                return tr;
+            }
+    }
+    std::mt19937_64 rng(opts.seed);
+    int32_t lastThread = -1;
+    for (;;) {
+        if (s.step >= opts.maxSteps) {
+            tr.stop = StopReason::MaxSteps;
+            break;
+        }
+        sim.engine().enabled(s, en);
+        size_t pick = en.size();
+        if (!en.empty()) {
+            switch (opts.policy) {
+            case Policy::Scripted:
+                pick = scriptedChoice(sim, s, en);
+                break;
+            case Policy::RoundRobin: {
+                pick = scriptedChoice(sim, s, en);
+                if (pick < en.size() && en[pick].kind == Action::Kind::Thread) {
+                    // the next thread after the last one that ran
+                    size_t best = en.size();
+                    for (size_t i = 0; i < en.size(); ++i)
+                        if (en[i].kind == Action::Kind::Thread && en[i].index > lastThread) {
+                            best = i;
+                            break;
+                        }
+                    if (best == en.size())
+                        for (size_t i = 0; i < en.size(); ++i)
+                            if (en[i].kind == Action::Kind::Thread) {
+                                best = i;
+                                break;
+                            }
+                    pick = best;
+                }
+                break;
+            }
+            case Policy::Random:
+                pick = size_t(rng() % en.size());
+                break;
+            }
+        }
+        if (pick >= en.size()) {
+            tr.stop = stopReason(sim, s, &tr.stopDetail);
+            break;
+        }
+        if (en[pick].kind == Action::Kind::Thread)
+            lastThread = en[pick].index;
+        applyOne(sim, s, en[pick], tr);
+    }
+    tr.final = std::move(s);
+    return tr;
+}
+
+Trace replay(const Simulator &sim, const std::vector<std::string> &schedule, std::string *error)
+{
+    Trace tr;
+    State s = sim.initialState();
+    std::vector<Action> en;
+    for (size_t i = 0; i < schedule.size(); ++i)
+        if (!applyLabel(sim, s, schedule[i], tr, en, error,
+                        "schedule[" + std::to_string(i) + "]")) {
+            tr.final = std::move(s);
+            tr.stop = StopReason::ScheduleEnd;
+            return tr;
+        }
+    sim.engine().enabled(s, en);
+    tr.stop = en.empty() ? stopReason(sim, s, &tr.stopDetail) : StopReason::ScheduleEnd;
+    tr.final = std::move(s);
+    return tr;
+}
+
+} // namespace tee::sim

@@ -1,0 +1,92 @@
+// The built-in QTEE and the user-space actors: an Environment for the engine
+// built from a Scenario, plus the scheduler that picks one enabled action per
+// step (a fixed schedule, the scripted order, round-robin or seeded random).
+#pragma once
+
+#include "core/engine.h"
+#include "simulator/scenario.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tee::sim {
+
+class Simulator final : public Environment
+{
+public:
+    explicit Simulator(std::shared_ptr<const Scenario> scenario);
+    Simulator(std::shared_ptr<const Scenario> scenario, const Variant &variant);
+
+    const Scenario &scenario() const { return *m_scenario; }
+    std::shared_ptr<const Scenario> scenarioPtr() const { return m_scenario; }
+    const Engine &engine() const { return m_engine; }
+    State initialState() const;
+
+    // Environment
+    Syscall nextSyscall(const State &s, const Thread &t) const override;
+    void syscallReturned(State &s, Thread &t, const SyscallResult &r) const override;
+    void qteeInvoke(State &s, Thread &t) const override;
+    void qteeCallbackResponse(State &s, Thread &t, int32_t result) const override;
+    void enabledFaults(const State &s, std::vector<Action> &out) const override;
+    std::string processName(ProcessId p) const override;
+    std::string threadName(ThreadId t) const override;
+
+private:
+    const Op *currentOp(const Thread &t) const;
+    void normalize(State &s, Thread &t) const;
+    // QTEE
+    const std::vector<QteeStep> &script(int32_t index) const;
+    int32_t scriptFor(int32_t service, uint32_t op, bool onRelease) const;
+    uint32_t newQteeObject(State &s, int32_t service) const;
+    uint32_t resolve(State &s, Thread &t, const QteeRef &r, bool handOut) const;
+    void forget(State &s, Thread &t, uint32_t id) const;
+    void runQtee(State &s, Thread &t) const;
+    void finishQtee(State &s, Thread &t, const QteeStep &ret, std::vector<uint32_t> async,
+                    bool releasing) const;
+
+    std::shared_ptr<const Scenario> m_scenario;
+    std::vector<const std::vector<QteeStep> *> m_scripts;
+    std::vector<std::pair<int32_t, int32_t>> m_threadOwner; // (process, thread in process)
+    std::vector<std::string> m_threadNames;
+    Engine m_engine;
+};
+
+struct RunOptions
+{
+    Policy policy = Policy::Scripted;
+    uint64_t seed = 1;
+    uint64_t maxSteps = 10000;
+    bool useSchedule = true; // follow the scenario's fixed schedule when it has one
+};
+
+enum class StopReason : uint8_t {
+    Finished,  // every thread exited or is idle, nothing enabled
+    Stuck,     // some thread is blocked and nothing is enabled
+    MaxSteps,  // the step bound was reached
+    ScheduleEnd, // a fixed schedule ran out (and nothing else was asked)
+};
+const char *stopReasonName(StopReason r);
+
+struct Trace
+{
+    std::vector<std::string> schedule; // label of the action taken at each step
+    EventList events;
+    State final;
+    StopReason stop = StopReason::Finished;
+    std::string stopDetail; // who is blocked on what, for Stuck
+    uint64_t violations = 0;
+};
+
+// Runs a scenario. A fixed schedule step whose label is not enabled gives an
+// error naming the step (returned in `error`, trace left partial).
+Trace run(const Simulator &sim, const RunOptions &opts, std::string *error = nullptr);
+
+// Replays an explicit list of labels (a capture's schedule).
+Trace replay(const Simulator &sim, const std::vector<std::string> &schedule,
+             std::string *error = nullptr);
+
+// Picks the action the scripted policy takes in `s` among `enabled`.
+size_t scriptedChoice(const Simulator &sim, const State &s, const std::vector<Action> &enabled);
+
+} // namespace tee::sim
