@@ -163,6 +163,21 @@ struct Engine::Ctx
             return;
         c.dataFreed = true;
         emit(EventKind::ContextDataFreed).ctx = id;
+        // idr_destroy(reqs_idr): placeholders go with it (spec §2.5 T9)
+        std::vector<RequestId> gone;
+        for (const Request &r : s.requests)
+            if (r.ctx == id && r.state == ReqState::Placeholder)
+                gone.push_back(r.id);
+        for (RequestId rid : gone) {
+            Request *r = s.request(rid);
+            setState(*r, ReqState::Removed);
+            bool held = false;
+            for (const Thread &t : s.threads)
+                held = held || t.recvReq == rid || t.sendReq == rid;
+            if (!held)
+                dropRequest(rid);
+        }
+        c.reqsIdr.clear();
         // I6: context data is freed only after every user object created in
         // it has been released.
         for (const KObject &o : s.objects)
@@ -264,12 +279,13 @@ struct Engine::Ctx
     // a TEE wrapper handed to a context's idr.
     void transfer(ObjectId id, Holder from, Holder to)
     {
-        put(id, from, /*noRelease=*/true);
+        // the new holder first, so the count never shows a false zero
         KObject *o = s.object(id);
         if (!o)
             return;
         o->holders.push_back(to);
         refEvent(EventKind::RefGet, *o, to);
+        put(id, from, /*noRelease=*/true);
     }
 
     void put(ObjectId id, Holder h, bool noRelease = false)
@@ -325,17 +341,47 @@ struct Engine::Ctx
             const uint64_t userId = o->userObjectId;
             if (notify && dataAlive(owner, "RELEASE notification", id))
                 enqueueNotification(owner, id, userId);
+            // the object is gone before its owner reference is dropped, so a
+            // context freed by this put does not count it as alive (I6)
+            removeObject(id);
             if (var.lifetime == LifetimeVariant::CtxRef)
                 ctxPut(owner, {CtxHolderKind::UserObject, id.v});
             else if (var.lifetime == LifetimeVariant::Kref)
                 ctxPut(owner, {CtxHolderKind::UserObject, id.v}, true);
-            removeObject(id);
             return;
         }
-        case ObjectType::Mem:
+        case ObjectType::Mem: {
+            // drop the tee_shm reference, then free (mem_obj.c)
+            const int32_t shm = int32_t(o->userObjectId);
             removeObject(id);
+            shmPut(shm);
             return;
         }
+        }
+    }
+
+    // -- tee_shm ---------------------------------------------------------------
+    Shm *shm(int32_t id)
+    {
+        for (Shm &m : s.shms)
+            if (m.id == id)
+                return &m;
+        return nullptr;
+    }
+
+    void shmPut(int32_t id)
+    {
+        Shm *m = shm(id);
+        if (!m)
+            return;
+        if (--m->refs > 0)
+            return;
+        const ContextId ctx = m->ctx;
+        s.shms.erase(s.shms.begin() + (m - s.shms.data()));
+        Event &x = emit(EventKind::Note);
+        x.ctx = ctx;
+        x.detail = "tee_shm " + std::to_string(id) + " freed";
+        ctxPut(ctx, {CtxHolderKind::Shm, id});
     }
 
     // -- xa_local_objects (spec §2.4) ----------------------------------------
@@ -647,6 +693,7 @@ struct Engine::Ctx
     void handleReply(Thread &t);
     void cbObjectInvoke(Thread &t);
     void userDispatch(Thread &t, ObjectId obj);
+    void primordialDispatch(Thread &t);
     void dispatchReturn(Thread &t, int32_t errno_);
     void dispatchStep(Thread &t);
     void cbRespond(Thread &t);
@@ -750,11 +797,37 @@ void Engine::Ctx::userStep(Thread &t)
             deliver(t);
         return;
     }
-    case SyscallKind::ShmAlloc:
-        // Memory objects are not driven by user programs yet.
-        t.res.errno_ = err::kEINVAL;
+    case SyscallKind::ShmAlloc: {
+        // TEE_IOC_SHM_ALLOC: a tee_shm holds a reference on its context
+        const int32_t f = fdFile(t.sc.fd);
+        if (f < 0 || t.sc.bufSize == 0) {
+            t.res.errno_ = f < 0 ? -9 : err::kEINVAL;
+            deliver(t);
+            return;
+        }
+        int32_t id = 1; // shm ids: lowest free number
+        for (bool used = true; used;) {
+            used = false;
+            for (const Shm &m : s.shms)
+                if (m.id == id) {
+                    used = true;
+                    ++id;
+                }
+        }
+        Shm m;
+        m.id = id;
+        m.ctx = s.files[size_t(f)].ctx;
+        m.refs = 1;
+        m.userRef = true;
+        m.size = t.sc.bufSize;
+        auto it = std::lower_bound(s.shms.begin(), s.shms.end(), id,
+                                   [](const Shm &a, int32_t i) { return a.id < i; });
+        s.shms.insert(it, m);
+        ctxGet(m.ctx, {CtxHolderKind::Shm, id});
+        t.res.shmId = id;
         deliver(t);
         return;
+    }
     case SyscallKind::Invoke:
     case SyscallKind::SupplRecv:
     case SyscallKind::SupplSend: {
@@ -891,8 +964,27 @@ void Engine::Ctx::sysInvoke(Thread &t)
             }
             a.object = ObjectId(en->ref);
         } else if (p.kind == ObjRefParam::Kind::Mem) {
-            invokeFail(t, err::kEINVAL);
-            return;
+            // qcomtee_memobj_param_to_object: a shm of this same context
+            Shm *m = p.id <= uint64_t(INT32_MAX) ? shm(int32_t(p.id)) : nullptr;
+            if (!m || m->ctx != ctx) {
+                for (Arg &u : o.args)
+                    if (u.type == ArgType::IO && u.object.valid()) {
+                        KObject *k = s.object(u.object);
+                        if (k->type != ObjectType::TEE) {
+                            k->notify = false;
+                            put(u.object, {HolderKind::QteeId, 0});
+                        }
+                        put(u.object, {HolderKind::DriverCopy, t.id.v});
+                    }
+                if (o.target.valid())
+                    put(o.target, {HolderKind::InvokeTarget, t.id.v});
+                invokeFail(t, err::kEINVAL);
+                return;
+            }
+            m->refs++;
+            a.object = newObject(ObjectType::Mem, ctx, 0, p.id);
+            initRef(a.object, {HolderKind::QteeId, 0});
+            get(a.object, {HolderKind::DriverCopy, t.id.v});
         }
         o.args.push_back(a);
     }
@@ -1001,25 +1093,24 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
         o.errno_ = err::kEINVAL;
         return;
     }
-    if (id == QCOMTEE_OBJECT_PRIMORDIAL) {
-        // primordial_obj.c: YIELD and SLEEP succeed; MAP_REGION is not modelled
-        o.errno_ = (o.cbOp == 1 || o.cbOp == 2) ? 0 : err::kEINVAL;
-        o.notifyFlag = o.errno_ == 0;
-        return;
-    }
-    const ObjectId obj = xaLoad(id);
-    if (!obj.valid()) {
+    const bool primordial = id == QCOMTEE_OBJECT_PRIMORDIAL;
+    const ObjectId obj = primordial ? ObjectId() : xaLoad(id);
+    if (!primordial && !obj.valid()) {
         o.errno_ = err::kEINVAL; // unknown or stale CB id: UNAVAIL
         return;
     }
-    if (!get(obj, {HolderKind::OicObject, t.id.v})) {
+    if (!primordial && !get(obj, {HolderKind::OicObject, t.id.v})) {
         gap(3, "callback id " + hex(id) + " maps to object " + std::to_string(obj.v)
                    + " whose refcount is 0; qcomtee_local_object_get ignores the failure");
         o.errno_ = err::kEINVAL;
         return;
     }
     o.object = obj;
-    o.objectRef = true;
+    o.objectRef = !primordial; // the primordial object is never counted
+    if (primordial && o.cbOp >= QCOMTEE_MSG_OBJECT_OP_RETAIN) {
+        o.errno_ = 0; // get/put do nothing on it
+        return;
+    }
     if (o.cbOp == QCOMTEE_MSG_OBJECT_OP_RELEASE) {
         xaErase(id);
         put(obj, {HolderKind::QteeId, int32_t(id)});
@@ -1062,12 +1153,61 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
         o.errno_ = err::kEINVAL;
         return;
     }
+    if (primordial) {
+        primordialDispatch(t);
+        return;
+    }
     const KObject *k = s.object(obj);
     if (k->type == ObjectType::Mem) {
         o.errno_ = err::kEINVAL; // memory objects cannot be dispatched
         return;
     }
     userDispatch(t, obj);
+}
+
+// The primordial object's dispatcher (spec §3.2, primordial_obj.c).
+void Engine::Ctx::primordialDispatch(Thread &t)
+{
+    Oic &o = t.oic;
+    auto dropIos = [&] {
+        for (Arg &a : o.u)
+            if (a.type == ArgType::IO && a.object.valid()) {
+                put(a.object, {HolderKind::CallbackArg, t.id.v});
+                a.object = {};
+            }
+    };
+    switch (o.cbOp) {
+    case 1: // YIELD
+        o.errno_ = 0;
+        break;
+    case 2: { // SLEEP: exactly one IB of at least 4 bytes
+        const bool ok = o.u.size() == 1 && o.u[0].type == ArgType::IB && o.u[0].size >= 4;
+        o.errno_ = ok ? 0 : err::kEINVAL;
+        break;
+    }
+    case 0: { // MAP_REGION: OB (>= 20 bytes), IO (a memory object), OO
+        const bool shape = o.u.size() == 3 && o.u[0].type == ArgType::OB && o.u[0].size >= 20
+                           && o.u[1].type == ArgType::IO && o.u[2].type == ArgType::OO;
+        const KObject *mem = shape && o.u[1].object.valid() ? s.object(o.u[1].object) : nullptr;
+        if (!mem || mem->type != ObjectType::Mem) {
+            o.errno_ = err::kEINVAL;
+            break;
+        }
+        // the mapping object is the memory object with one more reference,
+        // QTEE's copy of the mapping; the IO's reference is dropped
+        const ObjectId m = mem->id;
+        get(m, {HolderKind::QteeId, 0});
+        o.u[2].object = m;
+        put(m, {HolderKind::CallbackArg, t.id.v});
+        o.u[1].object = {};
+        o.errno_ = 0;
+        break;
+    }
+    default:
+        o.errno_ = err::kEINVAL;
+    }
+    dropIos();
+    o.notifyFlag = o.errno_ == 0;
 }
 
 // qcomtee_user_object_dispatch, client side (spec §3.3)
@@ -1243,6 +1383,7 @@ void Engine::Ctx::cbRespond(Thread &t)
         freeRequest(o.data);
         o.data = {};
     }
+    (void)result;
     if (o.objectRef)
         put(o.object, {HolderKind::OicObject, t.id.v});
     o.object = {};
@@ -1435,6 +1576,13 @@ void Engine::Ctx::recvSelect(Thread &t)
     }
     if (!pick) {
         unlock(t, ctx);
+        if (t.phase == Phase::RecvWait) {
+            // woken by a req_c count left by an enqueue whose request a RECV
+            // took without waiting, or that a kill removed (spec §2.6, §7.1)
+            Event &x = emit(EventKind::Note);
+            x.ctx = ctx;
+            x.detail = "spurious wake-up: req_c count left over, nothing QUEUED";
+        }
         t.phase = Phase::RecvWait;
         if (c.reqC == 0)
             block(t, BlockReason::ReqC);
@@ -1880,7 +2028,10 @@ void Engine::Ctx::closeObjects(Thread &t)
         maybeFree(ctx);
     t.closing = {};
     if (t.exiting) {
+        const Process &p = s.processes[size_t(t.process.v)];
         t.phase = Phase::ExitFiles;
+        if (std::none_of(p.fds.begin(), p.fds.end(), [](int32_t fd) { return fd >= 0; }))
+            exitFiles(t); // nothing left to drop: finish do_exit in this step
         return;
     }
     deliver(t);
@@ -1898,8 +2049,20 @@ void Engine::Ctx::exitFiles(Thread &t)
         x.thread = t.id;
         x.ctx = s.files[size_t(f)].ctx;
         x.detail = "exit_files: fd " + std::to_string(int(i) + kFirstFd) + " dropped";
-        dropFile(t, f);
-        return;
+        if (dropFile(t, f))
+            return; // close_context runs next, then exit_files goes on
+        if (std::any_of(p.fds.begin(), p.fds.end(), [](int32_t fd) { return fd >= 0; }))
+            return;
+        break; // that was the last file: finish now
+    }
+    // the process's shm fds go too
+    std::vector<int32_t> mine;
+    for (const Shm &m : s.shms)
+        if (m.userRef && s.context(m.ctx).process == t.process)
+            mine.push_back(m.id);
+    for (int32_t id : mine) {
+        shm(id)->userRef = false;
+        shmPut(id);
     }
     t.exiting = false;
     t.phase = Phase::Exited;
@@ -1935,8 +2098,7 @@ void Engine::Ctx::threadStep(Thread &t)
             Event &x = emit(EventKind::Woken);
             x.thread = t.id;
             x.value = int32_t(BlockReason::ReqC);
-            t.phase = Phase::RecvSelect;
-            recvSelect(t);
+            recvSelect(t); // phase still RecvWait: select knows it was woken
         } else {
             // interrupted by the fatal signal
             finishSyscall(t, err::kERESTARTSYS);
@@ -2006,17 +2168,24 @@ void Engine::Ctx::checkInvariants(bool wasQuiescent)
         return;
     // Checked when the system becomes quiescent (once per quiet period).
     // I3: a CB object's refcount is its QTEE-held ids plus unmatched RETAINs.
-    for (const KObject &o : s.objects) {
-        if (o.type == ObjectType::TEE)
+    // A TEE wrapper is held by qtee_objects_idr entries only; anything else
+    // means it never reaches its last put (I2).
+    for (KObject &o : s.objects) {
+        const bool tee = o.type == ObjectType::TEE;
+        if (o.leakReported)
             continue;
         for (const Holder &h : o.holders)
-            if (h.kind != HolderKind::QteeId && h.kind != HolderKind::Retain) {
-                Event &x = violation(3, "user object " + std::to_string(o.id.v) + " still holds a "
-                                            + holderKindName(h.kind)
-                                            + " reference with no invocation in flight (leak)");
+            if (tee ? h.kind != HolderKind::CtxIdr
+                    : h.kind != HolderKind::QteeId && h.kind != HolderKind::Retain) {
+                Event &x = violation(tee ? 2 : 3,
+                                     std::string(tee ? "QTEE object wrapper " : "callback object ")
+                                         + std::to_string(o.id.v) + " still has a "
+                                         + holderKindName(h.kind)
+                                         + " reference with no invocation in flight (leak)");
                 x.object = o.id;
                 x.holder = h.kind;
                 x.holderArg = h.a;
+                o.leakReported = true;
                 break;
             }
     }
@@ -2255,7 +2424,7 @@ std::string Engine::label(const State &s, const Action &a) const
             return who + "SUPPL_SEND req " + std::to_string(sc.reqId) + " ret "
                    + std::to_string(sc.ret);
         case SyscallKind::ShmAlloc:
-            return who + "SHM_ALLOC";
+            return who + "SHM_ALLOC " + std::to_string(sc.bufSize) + " bytes";
         case SyscallKind::Kill:
             return who + "kill " + m_env.processName(ProcessId(sc.process));
         case SyscallKind::Compute:

@@ -103,7 +103,7 @@ uint64_t State::hash() const
     }
     for (const KObject &o : objects) {
         h.add(uint64_t(uint32_t(o.id.v)) | uint64_t(o.type) << 32 | uint64_t(o.notify) << 40
-              | uint64_t(o.releaseQueued) << 41);
+              | uint64_t(o.releaseQueued) << 41 | uint64_t(o.leakReported) << 42);
         h.add(uint64_t(o.qteeId) | uint64_t(uint32_t(o.owner.v)) << 32);
         h.add(o.userObjectId);
         h.add(o.holders.size());
@@ -124,6 +124,9 @@ uint64_t State::hash() const
     for (const IdrEntry &e : xaLocalObjects)
         h.add(uint64_t(uint32_t(e.id)) | uint64_t(uint32_t(e.ref)) << 32);
     h.add(xaLastId);
+    for (const Shm &m : shms)
+        h.add((uint64_t(uint32_t(m.id)) | uint64_t(uint32_t(m.ctx.v)) << 32)
+              ^ (uint64_t(uint32_t(m.refs)) << 16 | uint64_t(m.userRef) << 63));
     for (const WorkItem &w : wq)
         h.add(uint64_t(uint32_t(w.object.v)));
     h.add(uint64_t(uint32_t(nextObject)) | uint64_t(uint32_t(nextRequest)) << 32);

@@ -36,6 +36,7 @@ struct KObject
     uint64_t userObjectId = 0; // User: userspace id; Mem: shm id
     bool notify = false;       // User: queue a RELEASE notification on last put
     bool releaseQueued = false; // TEE: last put happened, work queued
+    bool leakReported = false;  // a leak of this object was reported (once)
     std::vector<Holder> holders; // refcount == holders.size()
     int32_t refcount() const { return int32_t(holders.size()); }
     bool operator==(const KObject &) const = default;
@@ -232,6 +233,7 @@ struct SyscallResult
     int32_t errno_ = 0;  // ioctl return (0 or negative errno)
     int32_t ret = 0;     // OBJECT_INVOKE: arg.ret (QTEE result)
     int32_t fd = -1;     // Open
+    int32_t shmId = -1;  // ShmAlloc
     std::vector<int64_t> outObjects; // OBJECT_INVOKE: OO idr ids (-1 for NULL)
     // SUPPL_RECV
     int32_t reqId = -1;
@@ -308,6 +310,17 @@ struct QteeSide
     bool operator==(const QteeSide &) const = default;
 };
 
+// A tee_shm (TEE_IOC_SHM_ALLOC); memory objects are built from it (spec §2.3).
+struct Shm
+{
+    int32_t id = -1;
+    ContextId ctx;
+    int32_t refs = 0;     // userspace's reference + one per memory object
+    bool userRef = false; // userspace still holds it (dropped at process exit)
+    uint32_t size = 0;
+    bool operator==(const Shm &) const = default;
+};
+
 struct WorkItem
 {
     ObjectId object;
@@ -327,6 +340,7 @@ struct State
     std::vector<IdrEntry> xaLocalObjects; // cb id -> ObjectId, sorted
     uint32_t xaLastId = 0;
     std::vector<WorkItem> wq; // qcomtee_wq (ordered)
+    std::vector<Shm> shms;    // live tee_shm, sorted by id
     int32_t nextObject = 0;
     int32_t nextRequest = 0;
     uint64_t enqueueSeq = 0;

@@ -148,6 +148,7 @@ const char *ctxHolderKindName(CtxHolderKind k)
     case CtxHolderKind::UserObject: return "user object";
     case CtxHolderKind::QteeObject: return "QTEE object";
     case CtxHolderKind::Ioctl: return "ioctl";
+    case CtxHolderKind::Shm: return "tee_shm";
     }
     return "?";
 }

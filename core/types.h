@@ -128,6 +128,7 @@ enum class CtxHolderKind : uint8_t {
     UserObject, // a user object created in this context (a = object)
     QteeObject, // driver context only: a live QTEE wrapper (a = object)
     Ioctl,      // an ioctl in flight holds the file (a = thread)
+    Shm,        // a tee_shm allocated in this context (a = shm id)
 };
 const char *ctxHolderKindName(CtxHolderKind k);
 

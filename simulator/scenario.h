@@ -23,9 +23,9 @@ inline constexpr uint32_t kOpenServiceOp = 0x20;
 // An object reference written in a user program.
 struct UserObjRef
 {
-    enum class Kind : uint8_t { Null, User, Tee } kind = Kind::Null;
+    enum class Kind : uint8_t { Null, User, Tee, Mem } kind = Kind::Null;
     uint64_t userId = 0; // User: the userspace object id
-    int32_t reg = -1;    // Tee: process register holding the idr id
+    int32_t reg = -1;    // Tee: register holding the idr id; Mem: holding the shm id
     bool operator==(const UserObjRef &) const = default;
 };
 
@@ -68,6 +68,7 @@ struct Op
         Compute,     // user-space work
         Exit,        // thread exits now
         Jump,        // go to op `target`, `times` times (-1 = for ever)
+        ShmAlloc,    // TEE_IOC_SHM_ALLOC of `size` bytes -> shm id register
     } kind = Kind::Exit;
     std::string path; // JSON location, for messages
     int32_t fdReg = -1;
@@ -78,7 +79,8 @@ struct Op
     uint64_t ibValue = 0;
     std::vector<UserObjRef> io;
     std::vector<int32_t> outRegs; // OO results (register per OO, -1 = discard)
-    int32_t outReg = -1;          // Open, OpenService
+    int32_t outReg = -1;          // Open, OpenService, ShmAlloc
+    uint32_t size = 0;            // ShmAlloc
     ServeSpec serve;
     int32_t process = -1; // Kill
     int64_t ns = 0;       // Compute
@@ -120,6 +122,7 @@ struct QteeStep
         AsyncRelease, // release callback ids in the next message's async area
         Hold,         // keep a received callback id beyond this invocation
         Return,       // final result
+        Map,          // primordial MAP_REGION of a memory object (target)
     } kind = Kind::Return;
     std::string path;
     QteeRef target;                // Callback/Release/Retain/Hold

@@ -65,6 +65,10 @@ ObjRefParam toParam(const State &s, const Thread &t, const UserObjRef &r)
         p.kind = ObjRefParam::Kind::Tee;
         p.id = objectArg(preg(s, t, r.reg));
         break;
+    case UserObjRef::Kind::Mem:
+        p.kind = ObjRefParam::Kind::Mem;
+        p.id = objectArg(preg(s, t, r.reg));
+        break;
     }
     return p;
 }
@@ -261,6 +265,10 @@ Syscall Simulator::nextSyscall(const State &s, const Thread &t) const
         sc.kind = SyscallKind::Kill;
         sc.process = op->process;
         break;
+    case Op::Kind::ShmAlloc:
+        sc.kind = SyscallKind::ShmAlloc;
+        sc.bufSize = op->size;
+        break;
     case Op::Kind::Compute:
         sc.kind = SyscallKind::Compute;
         sc.computeNs = op->ns;
@@ -281,6 +289,10 @@ void Simulator::syscallReturned(State &s, Thread &t, const SyscallResult &r) con
     switch (op->kind) {
     case Op::Kind::Open:
         setPreg(s, t, op->outReg, r.errno_ == 0 ? r.fd : kUnset);
+        ++t.pc;
+        break;
+    case Op::Kind::ShmAlloc:
+        setPreg(s, t, op->outReg, r.errno_ == 0 ? r.shmId : kUnset);
         ++t.pc;
         break;
     case Op::Kind::OpenService:
@@ -482,10 +494,19 @@ void Simulator::runQtee(State &s, Thread &t) const
             break;
         case QteeStep::Kind::Callback:
         case QteeStep::Kind::Release:
-        case QteeStep::Kind::Retain: {
+        case QteeStep::Kind::Retain:
+        case QteeStep::Kind::Map: {
             reply.kind = QteeReply::Kind::Callback;
             reply.cbTarget = resolve(s, t, st.target, false);
-            if (st.kind == QteeStep::Kind::Release) {
+            if (st.kind == QteeStep::Kind::Map) {
+                // MAP_REGION on the primordial object: OB {paddr, len, perms},
+                // IO the memory object, OO the mapping (spec §3.2)
+                reply.cbIo = {reply.cbTarget};
+                reply.cbTarget = QCOMTEE_OBJECT_PRIMORDIAL;
+                reply.cbOp = 0;
+                reply.cbOb = {20};
+                reply.cbOo = 1;
+            } else if (st.kind == QteeStep::Kind::Release) {
                 reply.cbOp = QCOMTEE_MSG_OBJECT_OP_RELEASE;
                 forget(s, t, reply.cbTarget);
             } else if (st.kind == QteeStep::Kind::Retain) {
