@@ -1,0 +1,897 @@
+#include "simulator/capture.h"
+
+#include "simulator/exports.h"
+#include "simulator/jsonwriter.h"
+#include "simulator/scenarioloader.h"
+
+#include <QByteArray>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonParseError>
+#include <QJsonValue>
+#include <QSaveFile>
+
+#include <cmath>
+#include <limits>
+#include <map>
+
+#ifndef TEESCOPE_VERSION
+#define TEESCOPE_VERSION "0.1.0"
+#endif
+
+namespace tee::sim {
+
+namespace {
+
+// A capture is a review artifact, not a database: anything much larger than
+// this is a mistake (or hostile), and reading it would only exhaust memory.
+constexpr qint64 kMaxCaptureBytes = qint64(256) * 1024 * 1024;
+
+// ---------------------------------------------------------------------------
+// Name tables. The names come from core (eventKindName and friends); the
+// reverse maps are built from them so the two directions cannot drift apart.
+
+// Enumerators are dense from 0 and every name function answers "?" past the
+// last one, so a kind added in core is readable here without a change.
+template <class E, class NameFn>
+std::map<std::string, E> reverseNames(NameFn name)
+{
+    std::map<std::string, E> out;
+    for (int i = 0; i < 256; ++i) {
+        const std::string n = name(E(i));
+        if (n == "?")
+            break;
+        out.emplace(n, E(i));
+    }
+    return out;
+}
+
+const std::map<std::string, EventKind> &eventKinds()
+{
+    static const auto m = reverseNames<EventKind>(eventKindName);
+    return m;
+}
+const std::map<std::string, ReqState> &reqStates()
+{
+    static const auto m = reverseNames<ReqState>(reqStateName);
+    return m;
+}
+const std::map<std::string, HolderKind> &holderKinds()
+{
+    static const auto m = reverseNames<HolderKind>(holderKindName);
+    return m;
+}
+const std::map<std::string, CtxHolderKind> &ctxHolderKinds()
+{
+    static const auto m = reverseNames<CtxHolderKind>(ctxHolderKindName);
+    return m;
+}
+const std::map<std::string, ObjectType> &objectTypes()
+{
+    static const auto m = reverseNames<ObjectType>(objectTypeName);
+    return m;
+}
+const std::map<std::string, StopReason> &stopReasons()
+{
+    static const auto m = reverseNames<StopReason>(stopReasonName);
+    return m;
+}
+
+// Kinds whose errno is part of the fact even when it is 0 (a syscall that
+// succeeded says so explicitly).
+bool carriesErrno(const Event &e)
+{
+    return e.kind == EventKind::SyscallReturn || e.kind == EventKind::DispatchReturn
+        || (e.kind == EventKind::RequestState && e.to == ReqState::PROCESSED);
+}
+
+bool isRef(EventKind k)
+{
+    return k == EventKind::RefGet || k == EventKind::RefPut;
+}
+bool isCtxRef(EventKind k)
+{
+    return k == EventKind::ContextGet || k == EventKind::ContextPut;
+}
+bool carriesQteeId(EventKind k)
+{
+    return k == EventKind::SmcInvoke || k == EventKind::QteeCallback
+        || k == EventKind::AsyncRelease || k == EventKind::XaAlloc || k == EventKind::XaErase;
+}
+bool carriesValue(EventKind k)
+{
+    return k == EventKind::Blocked || k == EventKind::Woken || k == EventKind::QteeResult
+        || k == EventKind::SmcCallbackResponse || k == EventKind::ArgAccess;
+}
+
+std::string invariantName(int n)
+{
+    return "I" + std::to_string(n);
+}
+
+// Entity ids of an event, shared by "events" and "violations".
+void writeEntities(json::Object &o, const Simulator &sim, const Event &e)
+{
+    if (e.thread.valid()) {
+        o.num("thread", e.thread.v);
+        o.str("thread_name", sim.threadName(e.thread));
+    }
+    if (e.process.valid()) {
+        o.num("process", e.process.v);
+        o.str("process_name", sim.processName(e.process));
+    }
+    if (e.ctx.valid())
+        o.num("context", e.ctx.v);
+    if (e.object.valid())
+        o.num("object", e.object.v);
+    if (e.request.valid())
+        o.num("request", e.request.v);
+}
+
+std::string scenarioJsonText(const Scenario &sc)
+{
+    // Embedded verbatim (the author's key order and layout survive) when it
+    // is a JSON object; otherwise the capture cannot be self-contained.
+    QJsonParseError perr;
+    const QByteArray bytes(sc.sourceJson.data(), qsizetype(sc.sourceJson.size()));
+    const QJsonDocument doc = QJsonDocument::fromJson(bytes, &perr);
+    if (perr.error != QJsonParseError::NoError || !doc.isObject())
+        return {};
+    std::string text = sc.sourceJson;
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r'
+                             || text.back() == '\t'))
+        text.pop_back();
+    size_t start = text.find_first_not_of(" \t\r\n");
+    if (start == std::string::npos)
+        return {};
+    // Indent it under its key. Valid JSON has no raw newline inside a
+    // string, so every newline here is layout.
+    std::string out;
+    for (size_t i = start; i < text.size(); ++i) {
+        out += text[i];
+        if (text[i] == '\n')
+            out += "  ";
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------
+// Reading.
+
+std::string typeName(const QJsonValue &v)
+{
+    switch (v.type()) {
+    case QJsonValue::Null: return "null";
+    case QJsonValue::Bool: return "a boolean";
+    case QJsonValue::Double: return "a number";
+    case QJsonValue::String: return "a string";
+    case QJsonValue::Array: return "an array";
+    case QJsonValue::Object: return "an object";
+    case QJsonValue::Undefined: return "nothing";
+    }
+    return "?";
+}
+
+std::string joinPath(const std::string &path, const char *key)
+{
+    return path.empty() ? std::string(key) : path + "." + key;
+}
+std::string indexPath(const std::string &path, qsizetype i)
+{
+    return path + "[" + std::to_string(i) + "]";
+}
+
+class Reader
+{
+public:
+    Reader(std::string source, std::string *error) : m_source(std::move(source)), m_error(error) {}
+
+    bool fail(const std::string &path, const std::string &message)
+    {
+        if (m_error)
+            *m_error = path.empty() ? m_source + ": " + message
+                                    : m_source + ": " + path + ": " + message;
+        return false;
+    }
+    const std::string &source() const { return m_source; }
+
+    // Each getter returns false (error set) when the value has the wrong
+    // type or range; a missing optional key leaves `out` alone.
+    bool present(const QJsonObject &o, const char *key, const std::string &path, bool required)
+    {
+        if (o.contains(QLatin1String(key)))
+            return true;
+        if (required)
+            fail(joinPath(path, key), "missing");
+        return false;
+    }
+
+    bool string(const QJsonObject &o, const char *key, const std::string &path, bool required,
+                std::string &out, bool *found = nullptr)
+    {
+        if (found)
+            *found = false;
+        if (!present(o, key, path, required))
+            return !required;
+        const QJsonValue v = o.value(QLatin1String(key));
+        if (!v.isString())
+            return fail(joinPath(path, key), "expected a string, found " + typeName(v));
+        out = v.toString().toStdString();
+        if (found)
+            *found = true;
+        return true;
+    }
+
+    bool integer(const QJsonValue &v, const std::string &where, int64_t min, int64_t max,
+                 int64_t &out)
+    {
+        if (!v.isDouble())
+            return fail(where, "expected an integer, found " + typeName(v));
+        const double d = v.toDouble();
+        const qint64 i = v.toInteger();
+        if (!std::isfinite(d) || double(i) != d)
+            return fail(where, "expected an integer, found " + v.toVariant().toString().toStdString());
+        if (i < min || i > max)
+            return fail(where, "value " + std::to_string(i) + " out of range " + std::to_string(min)
+                                   + ".." + std::to_string(max));
+        out = i;
+        return true;
+    }
+
+    bool integer(const QJsonObject &o, const char *key, const std::string &path, bool required,
+                 int64_t min, int64_t max, int64_t &out)
+    {
+        if (!present(o, key, path, required))
+            return !required;
+        return integer(o.value(QLatin1String(key)), joinPath(path, key), min, max, out);
+    }
+
+    template <class T>
+    bool int32(const QJsonObject &o, const char *key, const std::string &path, bool required,
+               T &out, int64_t min = std::numeric_limits<int32_t>::min(),
+               int64_t max = std::numeric_limits<int32_t>::max())
+    {
+        int64_t v = 0;
+        if (!present(o, key, path, required))
+            return !required;
+        if (!integer(o.value(QLatin1String(key)), joinPath(path, key), min, max, v))
+            return false;
+        out = T(v);
+        return true;
+    }
+
+    // Unsigned 64-bit: an integer, or a decimal string for values past
+    // INT64_MAX (how the writer stores them).
+    bool uint64(const QJsonObject &o, const char *key, const std::string &path, bool required,
+                uint64_t &out)
+    {
+        if (!present(o, key, path, required))
+            return !required;
+        const QJsonValue v = o.value(QLatin1String(key));
+        const std::string where = joinPath(path, key);
+        if (v.isString()) {
+            const std::string s = v.toString().toStdString();
+            uint64_t r = 0;
+            if (s.empty() || s.size() > 20)
+                return fail(where, "expected an unsigned integer, found \"" + s + "\"");
+            for (char c : s) {
+                if (c < '0' || c > '9')
+                    return fail(where, "expected an unsigned integer, found \"" + s + "\"");
+                const uint64_t d = uint64_t(c - '0');
+                if (r > (std::numeric_limits<uint64_t>::max() - d) / 10)
+                    return fail(where, "value \"" + s + "\" does not fit in 64 bits");
+                r = r * 10 + d;
+            }
+            out = r;
+            return true;
+        }
+        int64_t i = 0;
+        if (!integer(v, where, 0, std::numeric_limits<int64_t>::max(), i))
+            return false;
+        out = uint64_t(i);
+        return true;
+    }
+
+    template <class E>
+    bool name(const QJsonObject &o, const char *key, const std::string &path, bool required,
+              const std::map<std::string, E> &names, const char *what, E &out)
+    {
+        std::string s;
+        bool found = false;
+        if (!string(o, key, path, required, s, &found))
+            return false;
+        if (!found)
+            return true;
+        const auto it = names.find(s);
+        if (it == names.end()) {
+            std::string known;
+            for (const auto &[n, value] : names) {
+                (void)value;
+                known += known.empty() ? "\"" + n + "\"" : ", \"" + n + "\"";
+            }
+            // Long lists (41 event kinds) would bury the message.
+            return fail(joinPath(path, key),
+                        "unknown " + std::string(what) + " \"" + s + "\""
+                            + (names.size() <= 12 ? " (known: " + known + ")"
+                                                  : " (see docs/capture-format.md)"));
+        }
+        out = it->second;
+        return true;
+    }
+
+    bool array(const QJsonObject &o, const char *key, const std::string &path, bool required,
+               QJsonArray &out)
+    {
+        if (!present(o, key, path, required))
+            return !required;
+        const QJsonValue v = o.value(QLatin1String(key));
+        if (!v.isArray())
+            return fail(joinPath(path, key), "expected an array, found " + typeName(v));
+        out = v.toArray();
+        return true;
+    }
+
+    bool object(const QJsonValue &v, const std::string &where, const char *what, QJsonObject &out)
+    {
+        if (!v.isObject())
+            return fail(where, "expected " + std::string(what) + ", found " + typeName(v));
+        out = v.toObject();
+        return true;
+    }
+
+    // "I12" (or a plain integer).
+    bool invariant(const QJsonObject &o, const char *key, const std::string &path, bool required,
+                   int16_t &out)
+    {
+        if (!present(o, key, path, required))
+            return !required;
+        const QJsonValue v = o.value(QLatin1String(key));
+        const std::string where = joinPath(path, key);
+        if (v.isDouble()) {
+            int64_t i = 0;
+            if (!integer(v, where, 0, 99, i))
+                return false;
+            out = int16_t(i);
+            return true;
+        }
+        if (!v.isString())
+            return fail(where, "expected an invariant name like \"I12\", found " + typeName(v));
+        const std::string s = v.toString().toStdString();
+        bool ok = s.size() >= 2 && s.size() <= 3 && s[0] == 'I';
+        int n = 0;
+        for (size_t i = 1; ok && i < s.size(); ++i) {
+            ok = s[i] >= '0' && s[i] <= '9';
+            n = n * 10 + (s[i] - '0');
+        }
+        if (!ok)
+            return fail(where, "expected an invariant name like \"I12\", found \"" + s + "\"");
+        out = int16_t(n);
+        return true;
+    }
+
+    // "0x80000001" (or a plain integer).
+    bool qteeId(const QJsonObject &o, const char *key, const std::string &path, uint32_t &out)
+    {
+        if (!present(o, key, path, false))
+            return true;
+        const QJsonValue v = o.value(QLatin1String(key));
+        const std::string where = joinPath(path, key);
+        if (v.isDouble()) {
+            int64_t i = 0;
+            if (!integer(v, where, 0, std::numeric_limits<uint32_t>::max(), i))
+                return false;
+            out = uint32_t(i);
+            return true;
+        }
+        if (!v.isString())
+            return fail(where, "expected a hex id like \"0x80000001\", found " + typeName(v));
+        const std::string s = v.toString().toStdString();
+        bool ok = s.size() > 2 && s.size() <= 10 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+        uint32_t r = 0;
+        for (size_t i = 2; ok && i < s.size(); ++i) {
+            const char c = s[i];
+            uint32_t d;
+            if (c >= '0' && c <= '9')
+                d = uint32_t(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                d = uint32_t(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                d = uint32_t(c - 'A' + 10);
+            else {
+                ok = false;
+                break;
+            }
+            r = (r << 4) | d;
+        }
+        if (!ok)
+            return fail(where, "expected a hex id like \"0x80000001\", found \"" + s + "\"");
+        out = r;
+        return true;
+    }
+
+    bool event(const QJsonValue &value, const std::string &path, Event &e)
+    {
+        QJsonObject o;
+        if (!object(value, path, "an event object", o))
+            return false;
+        constexpr int64_t idMin = -1;
+        if (!uint64(o, "step", path, true, e.step))
+            return false;
+        int64_t t = 0;
+        if (!integer(o, "t_ns", path, true, std::numeric_limits<int64_t>::min(),
+                     std::numeric_limits<int64_t>::max(), t))
+            return false;
+        e.tNs = t;
+        if (!name(o, "kind", path, true, eventKinds(), "event kind", e.kind))
+            return false;
+        if (!int32(o, "thread", path, false, e.thread.v, idMin)
+            || !int32(o, "process", path, false, e.process.v, idMin)
+            || !int32(o, "context", path, false, e.ctx.v, idMin)
+            || !int32(o, "object", path, false, e.object.v, idMin)
+            || !int32(o, "request", path, false, e.request.v, idMin)
+            || !int32(o, "req_id", path, false, e.reqId)
+            || !name(o, "from", path, e.kind == EventKind::RequestState, reqStates(),
+                     "request state", e.from)
+            || !name(o, "to", path, e.kind == EventKind::RequestState, reqStates(),
+                     "request state", e.to)
+            || !name(o, "object_type", path, false, objectTypes(), "object type", e.objectType)
+            || !int32(o, "refcount", path, isRef(e.kind), e.refcount)
+            || !name(o, "holder", path, isRef(e.kind), holderKinds(), "holder kind", e.holder)
+            || !name(o, "ctx_holder", path, isCtxRef(e.kind), ctxHolderKinds(),
+                     "context holder kind", e.ctxHolder)
+            || !int32(o, "holder_arg", path, false, e.holderArg)
+            || !qteeId(o, "qtee_id", path, e.qteeId)
+            || !int32(o, "op", path, false, e.op, 0, std::numeric_limits<uint32_t>::max())
+            || !int32(o, "value", path, false, e.value)
+            || !uint64(o, "user_object_id", path, false, e.userObjectId)
+            || !invariant(o, "invariant", path, e.kind == EventKind::Violation, e.invariant)
+            || !int32(o, "gap", path, e.kind == EventKind::Gap, e.gap, 0, 99)
+            || !string(o, "detail", path, false, e.detail))
+            return false;
+        if (present(o, "errno", path, carriesErrno(e))) {
+            QJsonObject eo;
+            const std::string where = joinPath(path, "errno");
+            if (!object(o.value(QLatin1String("errno")), where,
+                        "an errno object like {\"number\": -22, \"name\": \"EINVAL\"}", eo)
+                || !int32(eo, "number", where, true, e.errno_))
+                return false;
+            std::string errName;
+            if (!string(eo, "name", where, false, errName))
+                return false;
+            if (!errName.empty() && errName != errnoName(e.errno_))
+                return fail(joinPath(where, "name"),
+                            "\"" + errName + "\" does not match number " + std::to_string(e.errno_)
+                                + " (" + errnoName(e.errno_) + ")");
+        } else if (carriesErrno(e)) {
+            return false; // present() reported the missing errno
+        }
+        return true;
+    }
+
+private:
+    std::string m_source;
+    std::string *m_error;
+};
+
+// "line 3, column 17" of a byte offset, for JSON syntax errors.
+std::string lineColumn(const std::string &text, qsizetype offset)
+{
+    int line = 1;
+    int column = 1;
+    const size_t end = std::min(text.size(), size_t(std::max<qsizetype>(offset, 0)));
+    for (size_t i = 0; i < end; ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------
+
+std::string eventToJson(const Simulator &sim, const Event &e)
+{
+    json::Object o;
+    o.unum("step", e.step).num("t_ns", e.tNs).str("kind", eventKindName(e.kind));
+    writeEntities(o, sim, e);
+    const EventKind k = e.kind;
+    if (e.reqId != -1 || k == EventKind::RequestState || k == EventKind::IdrAdd
+        || k == EventKind::IdrRemove)
+        o.num("req_id", e.reqId);
+    if (k == EventKind::RequestState || e.from != ReqState::New)
+        o.str("from", reqStateName(e.from));
+    if (k == EventKind::RequestState || e.to != ReqState::New)
+        o.str("to", reqStateName(e.to));
+    if (k == EventKind::ObjectCreated || e.objectType != ObjectType::TEE)
+        o.str("object_type", objectTypeName(e.objectType));
+    if (isRef(k) || e.refcount != -1)
+        o.num("refcount", e.refcount);
+    if (isRef(k) || e.holder != HolderKind::CtxIdr)
+        o.str("holder", holderKindName(e.holder));
+    if (isCtxRef(k) || e.ctxHolder != CtxHolderKind::File)
+        o.str("ctx_holder", ctxHolderKindName(e.ctxHolder));
+    if (isRef(k) || isCtxRef(k) || e.holderArg != -1)
+        o.num("holder_arg", e.holderArg);
+    if (carriesErrno(e) || e.errno_ != 0) {
+        json::Object eo;
+        eo.num("number", e.errno_).str("name", errnoName(e.errno_));
+        o.raw("errno", eo.str());
+    }
+    if (carriesQteeId(k) || e.qteeId != 0)
+        o.str("qtee_id", json::hex32(e.qteeId));
+    if (k == EventKind::SmcInvoke || k == EventKind::QteeCallback || e.op != 0)
+        o.num("op", e.op);
+    if (carriesValue(k) || e.value != 0) {
+        o.num("value", e.value);
+        // Readable companions; the reader ignores them (value is the fact).
+        if ((k == EventKind::Blocked || k == EventKind::Woken) && e.value >= 0 && e.value < 256
+            && std::string(blockReasonName(BlockReason(e.value))) != "?")
+            o.str("reason", blockReasonName(BlockReason(e.value)));
+        if (k == EventKind::QteeResult || k == EventKind::SmcCallbackResponse)
+            o.str("result", qteeResultName(e.value));
+    }
+    if (e.userObjectId != 0 || (k == EventKind::ObjectCreated && e.objectType != ObjectType::TEE))
+        o.unum("user_object_id", e.userObjectId);
+    if (k == EventKind::Violation || e.invariant != 0)
+        o.str("invariant", invariantName(e.invariant));
+    if (k == EventKind::Gap || e.gap != 0)
+        o.num("gap", e.gap);
+    if (!e.detail.empty())
+        o.str("detail", e.detail);
+    return o.str();
+}
+
+std::string captureToJson(const Simulator &sim, const Trace &trace, const RunOptions &opts,
+                          const std::vector<Note> &notes)
+{
+    std::string out;
+    out.reserve(256 + trace.events.size() * 160);
+    out += "{\n";
+    out += "  \"format\": " + json::quote(kCaptureFormat) + ",\n";
+    out += "  \"version\": " + std::to_string(kCaptureVersion) + ",\n";
+    out += "  \"teescope_version\": " + json::quote(TEESCOPE_VERSION) + ",\n";
+    const std::string scenario = scenarioJsonText(sim.scenario());
+    out += "  \"scenario\": " + (scenario.empty() ? std::string("null") : scenario) + ",\n";
+
+    json::Object variant;
+    for (const char *name : Variant::kNames)
+        variant.str(name, sim.engine().variant().value(name));
+    out += "  \"variant\": " + variant.str() + ",\n";
+    out += "  \"policy\": " + json::quote(policyName(opts.policy)) + ",\n";
+    out += "  \"seed\": " + json::unsignedValue(opts.seed) + ",\n";
+    out += "  \"max_steps\": " + json::unsignedValue(opts.maxSteps) + ",\n";
+    out += "  \"stop\": " + json::quote(stopReasonName(trace.stop)) + ",\n";
+    out += "  \"stop_detail\": " + json::quote(trace.stopDetail) + ",\n";
+
+    // One element per line keeps captures diffable.
+    auto list = [&out](const char *key, const auto &items, auto &&toJson, bool last) {
+        out += "  " + json::quote(key) + ": [";
+        bool first = true;
+        for (const auto &item : items) {
+            std::string s = toJson(item);
+            if (s.empty())
+                continue;
+            out += first ? "\n    " : ",\n    ";
+            out += s;
+            first = false;
+        }
+        out += first ? "]" : "\n  ]";
+        out += last ? "\n" : ",\n";
+    };
+    list("schedule", trace.schedule, [](const std::string &s) { return json::quote(s); }, false);
+    list("events", trace.events, [&sim](const Event &e) { return eventToJson(sim, e); }, false);
+    list("violations", trace.events,
+         [&sim](const Event &e) {
+             if (e.kind != EventKind::Violation)
+                 return std::string();
+             json::Object o;
+             o.unum("step", e.step).num("t_ns", e.tNs).str("invariant", invariantName(e.invariant));
+             o.str("text", e.detail);
+             writeEntities(o, sim, e);
+             if (e.reqId != -1)
+                 o.num("req_id", e.reqId);
+             return o.str();
+         },
+         false);
+    list("notes", notes,
+         [](const Note &n) {
+             json::Object o;
+             o.unum("step", n.step).str("text", n.text);
+             return o.str();
+         },
+         true);
+    out += "}\n";
+    return out;
+}
+
+bool writeFileAtomically(const std::string &path, const std::string &contents, std::string *error)
+{
+    auto failed = [&](const QString &why) {
+        if (error)
+            *error = path + ": cannot write: " + why.toStdString();
+        return false;
+    };
+    if (path.empty())
+        return failed(QStringLiteral("empty file name"));
+    if (QFileInfo(QString::fromStdString(path)).isDir())
+        return failed(QStringLiteral("is a directory"));
+    QSaveFile file(QString::fromStdString(path));
+    if (!file.open(QIODevice::WriteOnly))
+        return failed(file.errorString());
+    const qint64 size = qint64(contents.size());
+    if (file.write(contents.data(), size) != size) {
+        const QString why = file.errorString();
+        file.cancelWriting(); // the temporary file is removed, the target untouched
+        return failed(why);
+    }
+    if (!file.commit())
+        return failed(file.errorString());
+    return true;
+}
+
+bool writeCapture(const std::string &path, const Simulator &sim, const Trace &trace,
+                  const RunOptions &opts, std::string *error, const std::vector<Note> &notes)
+{
+    if (scenarioJsonText(sim.scenario()).empty()) {
+        if (error)
+            *error = path + ": cannot write capture: scenario \"" + sim.scenario().name
+                + "\" has no JSON source to embed (captures must be self-contained)";
+        return false;
+    }
+    return writeFileAtomically(path, captureToJson(sim, trace, opts, notes), error);
+}
+
+std::unique_ptr<Capture> readCapture(const std::string &path, std::string *error)
+{
+    QFile file(QString::fromStdString(path));
+    if (QFileInfo(file).isDir()) {
+        if (error)
+            *error = path + ": is a directory, not a capture file";
+        return nullptr;
+    }
+    if (!file.open(QIODevice::ReadOnly)) {
+        if (error)
+            *error = path + ": cannot read: " + file.errorString().toStdString();
+        return nullptr;
+    }
+    if (file.size() > kMaxCaptureBytes) {
+        if (error)
+            *error = path + ": file too large (" + std::to_string(file.size())
+                + " bytes; captures are limited to " + std::to_string(kMaxCaptureBytes) + ")";
+        return nullptr;
+    }
+    const QByteArray bytes = file.read(kMaxCaptureBytes + 1);
+    if (file.error() != QFileDevice::NoError) {
+        if (error)
+            *error = path + ": cannot read: " + file.errorString().toStdString();
+        return nullptr;
+    }
+    return parseCapture(bytes.toStdString(), path, error);
+}
+
+std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string &sourceName,
+                                      std::string *error)
+{
+    Reader r(sourceName, error);
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+        r.fail({}, "empty file (expected a teescope capture JSON object)");
+        return nullptr;
+    }
+    if (qint64(text.size()) > kMaxCaptureBytes) {
+        r.fail({}, "capture too large (" + std::to_string(text.size()) + " bytes)");
+        return nullptr;
+    }
+    QJsonParseError perr;
+    const QJsonDocument doc =
+        QJsonDocument::fromJson(QByteArray(text.data(), qsizetype(text.size())), &perr);
+    if (perr.error != QJsonParseError::NoError) {
+        r.fail(lineColumn(text, perr.offset),
+               "invalid JSON: " + perr.errorString().toStdString()
+                   + (perr.error == QJsonParseError::UnterminatedObject
+                              || perr.error == QJsonParseError::UnterminatedArray
+                              || perr.error == QJsonParseError::UnterminatedString
+                          ? " (truncated file?)"
+                          : ""));
+        return nullptr;
+    }
+    if (!doc.isObject()) {
+        r.fail("top level", "expected a JSON object, found an array");
+        return nullptr;
+    }
+    const QJsonObject root = doc.object();
+    auto cap = std::make_unique<Capture>();
+
+    std::string format;
+    if (!r.string(root, "format", {}, true, format))
+        return nullptr;
+    if (format != kCaptureFormat) {
+        r.fail("format", "expected \"" + std::string(kCaptureFormat) + "\", found \"" + format
+                             + "\" (not a teescope capture)");
+        return nullptr;
+    }
+    int64_t version = 0;
+    if (!r.integer(root, "version", {}, true, 0, std::numeric_limits<int32_t>::max(), version))
+        return nullptr;
+    if (version != kCaptureVersion) {
+        r.fail("version", "unsupported capture version " + std::to_string(version)
+                              + " (this teescope reads version " + std::to_string(kCaptureVersion)
+                              + ")");
+        return nullptr;
+    }
+    if (!r.string(root, "teescope_version", {}, true, cap->teescopeVersion))
+        return nullptr;
+
+    // Variant: all four dimensions, each a known value.
+    QJsonObject variant;
+    if (!r.present(root, "variant", {}, true)
+        || !r.object(root.value(QLatin1String("variant")), "variant",
+                     "an object like {\"request\": \"fifo\", ...}", variant))
+        return nullptr;
+    for (auto it = variant.constBegin(); it != variant.constEnd(); ++it) {
+        const std::string key = it.key().toStdString();
+        const std::string where = "variant." + key;
+        if (!it.value().isString()) {
+            r.fail(where, "expected a string, found " + typeName(it.value()));
+            return nullptr;
+        }
+        const std::string why = cap->variant.set(key, it.value().toString().toStdString());
+        if (!why.empty()) {
+            r.fail(where, why);
+            return nullptr;
+        }
+    }
+    for (const char *name : Variant::kNames) {
+        if (!r.present(variant, name, "variant", true))
+            return nullptr;
+    }
+
+    std::string policy;
+    if (!r.string(root, "policy", {}, true, policy))
+        return nullptr;
+    const auto p = parsePolicy(policy);
+    if (!p) {
+        r.fail("policy", "unknown policy \"" + policy + "\" (known: \"" + policyName(Policy::Scripted)
+                             + "\", \"" + policyName(Policy::RoundRobin) + "\", \""
+                             + policyName(Policy::Random) + "\")");
+        return nullptr;
+    }
+    cap->policy = *p;
+    if (!r.uint64(root, "seed", {}, true, cap->seed)
+        || !r.uint64(root, "max_steps", {}, true, cap->maxSteps)
+        || !r.name(root, "stop", {}, true, stopReasons(), "stop reason", cap->stop)
+        || !r.string(root, "stop_detail", {}, false, cap->stopDetail))
+        return nullptr;
+
+    QJsonArray schedule;
+    if (!r.array(root, "schedule", {}, true, schedule))
+        return nullptr;
+    cap->schedule.reserve(size_t(schedule.size()));
+    for (qsizetype i = 0; i < schedule.size(); ++i) {
+        const QJsonValue v = schedule.at(i);
+        if (!v.isString()) {
+            r.fail(indexPath("schedule", i), "expected an action label string, found " + typeName(v));
+            return nullptr;
+        }
+        cap->schedule.push_back(v.toString().toStdString());
+    }
+
+    QJsonArray events;
+    if (!r.array(root, "events", {}, true, events))
+        return nullptr;
+    cap->events.reserve(size_t(events.size()));
+    for (qsizetype i = 0; i < events.size(); ++i) {
+        Event e;
+        const std::string where = indexPath("events", i);
+        if (!r.event(events.at(i), where, e))
+            return nullptr;
+        if (!cap->events.empty() && e.step < cap->events.back().step) {
+            r.fail(where + ".step", "step " + std::to_string(e.step)
+                                        + " goes back in time (previous event is at step "
+                                        + std::to_string(cap->events.back().step) + ")");
+            return nullptr;
+        }
+        cap->events.push_back(std::move(e));
+    }
+
+    // Violations repeat Violation events for quick reading; a list that
+    // disagrees with the events means the file was edited or corrupted.
+    QJsonArray violations;
+    if (!r.array(root, "violations", {}, false, violations))
+        return nullptr;
+    for (qsizetype i = 0; i < violations.size(); ++i) {
+        const std::string where = indexPath("violations", i);
+        QJsonObject vo;
+        uint64_t step = 0;
+        int16_t inv = 0;
+        std::string textField;
+        if (!r.object(violations.at(i), where, "a violation object", vo)
+            || !r.uint64(vo, "step", where, true, step)
+            || !r.invariant(vo, "invariant", where, true, inv)
+            || !r.string(vo, "text", where, true, textField))
+            return nullptr;
+        bool matched = false;
+        for (const Event &e : cap->events) {
+            if (e.kind == EventKind::Violation && e.step == step && e.invariant == inv) {
+                matched = true;
+                break;
+            }
+        }
+        if (!matched) {
+            r.fail(where, "no violation event of " + invariantName(inv) + " at step "
+                              + std::to_string(step) + " in \"events\"");
+            return nullptr;
+        }
+    }
+
+    QJsonArray notes;
+    if (!r.array(root, "notes", {}, false, notes))
+        return nullptr;
+    for (qsizetype i = 0; i < notes.size(); ++i) {
+        const std::string where = indexPath("notes", i);
+        QJsonObject no;
+        Note n;
+        if (!r.object(notes.at(i), where, "a note object like {\"step\": 3, \"text\": \"...\"}", no)
+            || !r.uint64(no, "step", where, true, n.step) || !r.string(no, "text", where, true, n.text))
+            return nullptr;
+        cap->notes.push_back(std::move(n));
+    }
+
+    // The embedded scenario last: it is the expensive part and its errors
+    // come from the scenario loader ("FILE: scenario: processes[1]...").
+    QJsonObject scenario;
+    if (!r.present(root, "scenario", {}, true)
+        || !r.object(root.value(QLatin1String("scenario")), "scenario",
+                     "the embedded scenario object", scenario))
+        return nullptr;
+    const QByteArray scenarioText = QJsonDocument(scenario).toJson(QJsonDocument::Compact);
+    std::string why;
+    cap->scenario = loadScenarioJson(scenarioText.toStdString(), sourceName + ": scenario", &why);
+    if (!cap->scenario) {
+        if (error)
+            *error = why.empty() ? sourceName + ": scenario: cannot be loaded" : why;
+        return nullptr;
+    }
+    return cap;
+}
+
+bool sameEvent(const Event &a, const Event &b)
+{
+    return a.step == b.step && a.tNs == b.tNs && a.kind == b.kind && a.from == b.from
+        && a.to == b.to && a.objectType == b.objectType && a.holder == b.holder
+        && a.ctxHolder == b.ctxHolder && a.invariant == b.invariant && a.gap == b.gap
+        && a.process == b.process && a.thread == b.thread && a.ctx == b.ctx
+        && a.object == b.object && a.request == b.request && a.reqId == b.reqId
+        && a.refcount == b.refcount && a.holderArg == b.holderArg && a.errno_ == b.errno_
+        && a.value == b.value && a.qteeId == b.qteeId && a.op == b.op
+        && a.userObjectId == b.userObjectId && a.detail == b.detail;
+}
+
+std::string compareEvents(const Simulator &sim, const EventList &expected, const EventList &actual)
+{
+    const size_t n = std::min(expected.size(), actual.size());
+    for (size_t i = 0; i < n; ++i) {
+        if (!sameEvent(expected[i], actual[i])) {
+            return "event " + std::to_string(i) + " (step " + std::to_string(expected[i].step)
+                + "): expected " + eventToJson(sim, expected[i]) + ", got "
+                + eventToJson(sim, actual[i]);
+        }
+    }
+    if (expected.size() != actual.size()) {
+        const bool fewer = actual.size() < expected.size();
+        const Event &first = fewer ? expected[n] : actual[n];
+        return "expected " + std::to_string(expected.size()) + " events, got "
+            + std::to_string(actual.size()) + "; first " + (fewer ? "missing" : "extra")
+            + " event: " + describeEvent(sim, first) + " (step " + std::to_string(first.step) + ")";
+    }
+    return {};
+}
+
+} // namespace tee::sim

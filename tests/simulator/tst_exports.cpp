@@ -1,0 +1,531 @@
+// Review exports: Chrome Trace Event JSON (structure, nesting, flows) and the
+// 80-column text timeline, on real runs and on hand-built traces that hit
+// the awkward cases (never woken, lock held past a syscall, many lanes,
+// long and non-ASCII text). The checkers live in exportcheck.h.
+#include "exportcheck.h"
+
+#include "simulator/exports.h"
+#include "simulator/scenarioloader.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QtTest>
+
+using namespace tee;
+using namespace tee::sim;
+
+namespace {
+
+std::shared_ptr<Scenario> builtin(const char *name)
+{
+    std::string error;
+    auto sc = loadBuiltin(name, &error);
+    if (!sc)
+        qWarning("%s", error.c_str());
+    return sc;
+}
+
+std::shared_ptr<Scenario> fromJson(const std::string &json)
+{
+    std::string error;
+    auto sc = loadScenarioJson(json, "test.json", &error);
+    if (!sc)
+        qWarning("%s", error.c_str());
+    return sc;
+}
+
+QString q(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
+
+QStringList lines(const std::string &text)
+{
+    return q(text).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+}
+
+Event ev(uint64_t step, int64_t t, EventKind kind, int thread = -1)
+{
+    Event e;
+    e.step = step;
+    e.tNs = t;
+    e.kind = kind;
+    e.thread = ThreadId(thread);
+    return e;
+}
+
+QJsonArray traceEvents(const std::string &json)
+{
+    return QJsonDocument::fromJson(QByteArray::fromStdString(json))
+        .object()
+        .value(QLatin1String("traceEvents"))
+        .toArray();
+}
+
+// tid of a thread track by its thread_name metadata.
+int tidOf(const QJsonArray &events, const QString &name)
+{
+    for (const QJsonValue &v : events) {
+        const QJsonObject o = v.toObject();
+        if (o.value(QLatin1String("ph")).toString() == QLatin1String("M")
+            && o.value(QLatin1String("name")).toString() == QLatin1String("thread_name")
+            && o.value(QLatin1String("args")).toObject().value(QLatin1String("name")).toString() == name)
+            return o.value(QLatin1String("tid")).toInt();
+    }
+    return -1;
+}
+
+QList<QJsonObject> withPhase(const QJsonArray &events, const char *ph)
+{
+    QList<QJsonObject> out;
+    for (const QJsonValue &v : events)
+        if (v.toObject().value(QLatin1String("ph")).toString() == QLatin1String(ph))
+            out.append(v.toObject());
+    return out;
+}
+
+// Two processes of three threads each: six user lanes plus QTEE and the
+// worker cannot share one 80-column table.
+const char *kManyThreads = R"json({
+  "name": "many-threads",
+  "title": "Eight lanes \u00e9\u00e8 (non-ASCII title)",
+  "processes": [
+    {"name": "first_process_with_a_long_name", "threads": [
+      {"name": "alpha", "program": [{"do": "open", "as": "fd"}, {"do": "exit"}]},
+      {"name": "beta", "program": [{"do": "open", "as": "fd2"}, {"do": "close", "fd": "fd2"}, {"do": "exit"}]},
+      {"name": "gamma", "program": [{"do": "exit"}]}
+    ]},
+    {"name": "second", "threads": [
+      {"name": "delta", "program": [{"do": "open", "as": "fd"}, {"do": "exit"}]},
+      {"name": "epsilon", "program": [{"do": "open", "as": "fd3"}, {"do": "exit"}]},
+      {"name": "zeta", "program": [{"do": "exit"}]}
+    ]}
+  ]
+})json";
+
+} // namespace
+
+class TestExports : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        Q_INIT_RESOURCE(teescope_scenarios);
+        QVERIFY(builtin("default"));
+    }
+
+    // -- Chrome trace ------------------------------------------------------
+
+    void chromeDefaultRun()
+    {
+        auto sc = builtin("default");
+        Simulator sim(sc);
+        std::string error;
+        const Trace trace = run(sim, RunOptions{}, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        const std::string json = chromeTrace(sim, trace);
+        exportcheck::ChromeStats stats;
+        const QString problem = exportcheck::checkChromeTrace(QByteArray::fromStdString(json), &stats);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        QVERIFY(stats.slices > 0);
+        QVERIFY(stats.counters > 0);
+        QVERIFY(stats.asyncPairs >= 3); // two requests and objects at least
+        QVERIFY(stats.threadNames.contains(QStringLiteral("app/client")));
+        QVERIFY(stats.threadNames.contains(QStringLiteral("app/suppl")));
+        QVERIFY(stats.threadNames.contains(QStringLiteral("QTEE")));
+        QVERIFY(stats.threadNames.contains(QStringLiteral("qcomtee_wq")));
+        QVERIFY(json.find("\"displayTimeUnit\":\"ns\"") != std::string::npos);
+
+        const QJsonArray events = traceEvents(json);
+        const int client = tidOf(events, QStringLiteral("app/client"));
+        const int suppl = tidOf(events, QStringLiteral("app/suppl"));
+        QVERIFY(client > 0 && suppl > 0 && client != suppl);
+
+        // The callback: client -> supplicant's RECV, then RECV -> SEND.
+        const QList<QJsonObject> starts = withPhase(events, "s");
+        const QList<QJsonObject> finishes = withPhase(events, "f");
+        QCOMPARE(stats.flows, 2);
+        QCOMPARE(starts.size(), 2);
+        QCOMPARE(starts[0].value(QLatin1String("tid")).toInt(), client);
+        QCOMPARE(finishes[0].value(QLatin1String("tid")).toInt(), suppl);
+        QCOMPARE(starts[1].value(QLatin1String("tid")).toInt(), suppl);
+        QCOMPARE(finishes[1].value(QLatin1String("tid")).toInt(), suppl);
+        QVERIFY(starts[0].value(QLatin1String("id")).isDouble());
+
+        // Request 0's life as an async slice with its state changes.
+        bool begin = false;
+        int states = 0;
+        for (const QJsonObject &o : withPhase(events, "b"))
+            if (o.value(QLatin1String("cat")).toString() == QLatin1String("request")
+                && o.value(QLatin1String("id")).toInt() == 0) {
+                begin = true;
+                QCOMPARE(o.value(QLatin1String("name")).toString(), QStringLiteral("req 0 ctx 1"));
+            }
+        for (const QJsonObject &o : withPhase(events, "n"))
+            if (o.value(QLatin1String("id")).toInt() == 0)
+                ++states;
+        QVERIFY(begin);
+        QCOMPARE(states, 3); // NEW>QUEUED, QUEUED>PROCESSING, PROCESSING>PROCESSED
+
+        // The client blocked on completion while the supplicant worked.
+        bool blocked = false;
+        for (const QJsonObject &o : withPhase(events, "X"))
+            if (o.value(QLatin1String("tid")).toInt() == client
+                && o.value(QLatin1String("name")).toString() == QLatin1String("blocked: completion"))
+                blocked = o.value(QLatin1String("dur")).toDouble() > 0;
+        QVERIFY(blocked);
+    }
+
+    // Hand-built events that do not pair up nicely: the exporter must still
+    // produce properly nested tracks and close what is left open.
+    void chromeAwkwardTrace()
+    {
+        auto sc = builtin("default");
+        Simulator sim(sc);
+        Trace trace;
+        trace.schedule = {"app/client: OBJECT_INVOKE obj 0 op 1", "app/client: step",
+                          "app/suppl: SUPPL_RECV", "app/client: step", "kill app",
+                          "app/suppl: step"};
+        EventList &e = trace.events;
+        e.push_back(ev(1, 1000, EventKind::SyscallEnter, 0));
+        e.back().detail = "OBJECT_INVOKE";
+        Event lock = ev(1, 1000, EventKind::LockAcquire, 0);
+        lock.ctx = ContextId(1);
+        e.push_back(lock); // never released: held past the syscall's end
+        Event blockedEv = ev(2, 1500, EventKind::Blocked, 0);
+        blockedEv.value = int32_t(BlockReason::Completion);
+        e.push_back(blockedEv);
+        e.push_back(ev(3, 2000, EventKind::SyscallEnter, 1));
+        e.push_back(ev(3, 2000, EventKind::Woken, 0)); // woken by the supplicant's step
+        Event blocked2 = ev(3, 2000, EventKind::Blocked, 1);
+        blocked2.value = int32_t(BlockReason::ReqC);
+        e.push_back(blocked2); // never woken
+        e.push_back(ev(4, 2600, EventKind::Woken, 0)); // woken without being blocked
+        e.push_back(ev(4, 2600, EventKind::SyscallReturn, 0));
+        Event killed = ev(5, 2700, EventKind::Killed);
+        killed.process = ProcessId(0);
+        e.push_back(killed);
+        Event viol = ev(6, 3100, EventKind::Violation, 1);
+        viol.invariant = 12;
+        viol.detail = "args read after dispatch returned";
+        e.push_back(viol);
+        Event rs = ev(6, 3100, EventKind::RequestState, 1);
+        rs.request = RequestId(4);
+        rs.reqId = 2;
+        rs.ctx = ContextId(1);
+        rs.from = ReqState::New;
+        rs.to = ReqState::QUEUED;
+        e.push_back(rs); // never removed: closed at the end
+        Event created = ev(6, 3100, EventKind::ObjectCreated);
+        created.object = ObjectId(9);
+        created.objectType = ObjectType::User;
+        created.userObjectId = 5;
+        e.push_back(created); // never freed
+
+        const std::string json = chromeTrace(sim, trace);
+        exportcheck::ChromeStats stats;
+        const QString problem = exportcheck::checkChromeTrace(QByteArray::fromStdString(json), &stats);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem + QLatin1Char('\n') + q(json)));
+        QCOMPARE(stats.violations, 1);
+        QCOMPARE(stats.asyncPairs, 2);
+
+        const QJsonArray events = traceEvents(json);
+        const int suppl = tidOf(events, QStringLiteral("app/suppl"));
+        bool stillBlocked = false;
+        for (const QJsonObject &o : withPhase(events, "X")) {
+            if (o.value(QLatin1String("tid")).toInt() == suppl
+                && o.value(QLatin1String("name")).toString() == QLatin1String("blocked: req_c")) {
+                // from step 3's end (2.0 us) to the last timestamp (3.1 us)
+                QCOMPARE(o.value(QLatin1String("ts")).toDouble(), 2.0);
+                QCOMPARE(o.value(QLatin1String("dur")).toDouble(), 1.1);
+                stillBlocked = true;
+            }
+        }
+        QVERIFY(stillBlocked);
+        for (const QJsonObject &o : withPhase(events, "i"))
+            if (o.value(QLatin1String("cat")).toString() == QLatin1String("violation"))
+                QCOMPARE(o.value(QLatin1String("s")).toString(), QStringLiteral("g"));
+    }
+
+    void chromeCheckerRejectsBadTraces_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::addColumn<QString>("expected");
+        const QByteArray meta = R"({"ph":"M","pid":1,"tid":1,"name":"thread_name","args":{"name":"t"}})";
+        auto wrap = [&](const QByteArray &events) -> QByteArray {
+            return QByteArray(R"({"traceEvents":[)") + meta + "," + events + "]}";
+        };
+        QTest::newRow("invalid json") << QByteArray("{\"traceEvents\":[") << QStringLiteral("invalid JSON");
+        QTest::newRow("N event")
+            << wrap(R"({"ph":"N","name":"o","pid":1,"ts":0,"id":1})") << QStringLiteral("N/O/D");
+        QTest::newRow("X without dur")
+            << wrap(R"({"ph":"X","name":"a","pid":1,"tid":1,"ts":0})") << QStringLiteral("dur");
+        QTest::newRow("partial overlap")
+            << wrap(R"({"ph":"X","name":"a","pid":1,"tid":1,"ts":0,"dur":2},)"
+                    R"({"ph":"X","name":"b","pid":1,"tid":1,"ts":1,"dur":2})")
+            << QStringLiteral("partially overlaps");
+        QTest::newRow("b without e")
+            << wrap(R"({"ph":"b","cat":"r","name":"a","pid":2,"id":1,"ts":0})")
+            << QStringLiteral("never closed");
+        QTest::newRow("e without b")
+            << wrap(R"({"ph":"e","cat":"r","name":"a","pid":2,"id":1,"ts":0})")
+            << QStringLiteral("without an open b");
+        QTest::newRow("string flow id")
+            << wrap(R"({"ph":"s","cat":"c","name":"a","pid":1,"tid":1,"id":"0x1","ts":0})")
+            << QStringLiteral("numeric id");
+        QTest::newRow("flow without f")
+            << wrap(R"({"ph":"X","name":"a","pid":1,"tid":1,"ts":0,"dur":2},)"
+                    R"({"ph":"s","cat":"c","name":"a","pid":1,"tid":1,"id":1,"ts":1})")
+            << QStringLiteral("no f");
+        QTest::newRow("f without bp")
+            << wrap(R"({"ph":"X","name":"a","pid":1,"tid":1,"ts":0,"dur":2},)"
+                    R"({"ph":"s","cat":"c","name":"a","pid":1,"tid":1,"id":1,"ts":1},)"
+                    R"({"ph":"f","cat":"c","name":"a","pid":1,"tid":1,"id":1,"ts":1})")
+            << QStringLiteral("bp");
+        QTest::newRow("unbound flow")
+            << wrap(R"({"ph":"s","cat":"c","name":"a","pid":1,"tid":1,"id":1,"ts":1},)"
+                    R"({"ph":"f","bp":"e","cat":"c","name":"a","pid":1,"tid":1,"id":1,"ts":1})")
+            << QStringLiteral("outside any slice");
+        QTest::newRow("counter without args")
+            << wrap(R"({"ph":"C","name":"rc","pid":3,"ts":0})") << QStringLiteral("counter");
+        QTest::newRow("bad instant scope")
+            << wrap(R"({"ph":"i","name":"v","pid":1,"tid":1,"ts":0,"s":"x"})") << QStringLiteral("scope");
+    }
+
+    void chromeCheckerRejectsBadTraces()
+    {
+        QFETCH(QByteArray, json);
+        QFETCH(QString, expected);
+        const QString problem = exportcheck::checkChromeTrace(json);
+        QVERIFY2(problem.contains(expected), qPrintable(QStringLiteral("got: \"%1\"").arg(problem)));
+    }
+
+    // -- text timeline -----------------------------------------------------
+
+    void timelineDefaultRun()
+    {
+        auto sc = builtin("default");
+        Simulator sim(sc);
+        RunOptions opts;
+        std::string error;
+        const Trace trace = run(sim, opts, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        const std::string text = textTimeline(sim, trace, opts);
+        const QString problem = exportcheck::checkTextTimeline(text);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem + QLatin1Char('\n') + q(text)));
+        const QStringList l = lines(text);
+        QCOMPARE(l.first(), QStringLiteral("teescope timeline: default"));
+        QVERIFY(l.contains(QStringLiteral("variant: ") + q(sim.engine().variant().toString())));
+        QCOMPARE(l.last(), QStringLiteral("verdict: invariants held (%1 steps)").arg(trace.schedule.size()));
+        // One table: every actor has a column in the header.
+        const QString header = l.filter(QRegularExpression(QStringLiteral("^step +\\|"))).value(0);
+        for (const char *lane : {"app/client", "app/suppl", "QTEE", "qcomtee_wq"})
+            QVERIFY2(header.contains(QLatin1String(lane)), qPrintable(header));
+        // Important state changes are spelled out.
+        bool delivered = false;
+        for (int step = 1; step <= int(trace.schedule.size()); ++step)
+            delivered = delivered
+                || exportcheck::timelineCell(text, QStringLiteral("app/suppl"), step)
+                       .contains(QLatin1String("SUPPL_RECV; req0 QUEUED>PROCESSING"));
+        QVERIFY2(delivered, qPrintable(q(text)));
+        QCOMPARE(exportcheck::timelineCell(text, QStringLiteral("app/client"), 1),
+                 QStringLiteral("open /dev/tee; ctx1 opened; -> 0"));
+        bool calledBack = false;
+        for (int step = 1; step <= int(trace.schedule.size()); ++step)
+            calledBack = calledBack
+                || exportcheck::timelineCell(text, QStringLiteral("QTEE"), step)
+                       .contains(QLatin1String("-> callback 0x80000001 op 7"));
+        QVERIFY2(calledBack, qPrintable(q(text)));
+        QVERIFY(q(text).contains(QRegularExpression(QStringLiteral("obj1 rc \\d>\\d"))));
+        // Steps are numbered 1..N, each at most once per block.
+        QVERIFY(q(text).contains(QRegularExpression(QStringLiteral("\\n   1 \\| open /dev/tee"))));
+    }
+
+    void timelineSplitsLanesIntoBlocks()
+    {
+        auto sc = fromJson(kManyThreads);
+        QVERIFY(sc);
+        Simulator sim(sc);
+        std::string error;
+        const Trace trace = run(sim, RunOptions{}, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        const std::string text = textTimeline(sim, trace);
+        const QString problem = exportcheck::checkTextTimeline(text);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem + QLatin1Char('\n') + q(text)));
+        QVERIFY2(q(text).contains(QLatin1String("(block 2/")), qPrintable(q(text)));
+        // Every lane is in some block header, QTEE and the worker included.
+        const auto blocks = exportcheck::parseTimeline(text);
+        QVERIFY(blocks.size() >= 2);
+        QStringList all;
+        for (const auto &b : blocks)
+            all += b.lanes;
+        QCOMPARE(all, (QStringList{QStringLiteral("first_process_with_a_long_name/alpha"),
+                                   QStringLiteral("first_process_with_a_long_name/beta"),
+                                   QStringLiteral("first_process_with_a_long_name/gamma"),
+                                   QStringLiteral("second/delta"), QStringLiteral("second/epsilon"),
+                                   QStringLiteral("second/zeta"), QStringLiteral("QTEE"),
+                                   QStringLiteral("qcomtee_wq")}));
+        // Each step shows up in exactly one lane of one block (one actor
+        // per step), so splitting lost nothing.
+        for (int step = 1; step <= int(trace.schedule.size()); ++step) {
+            int shown = 0;
+            for (const auto &b : blocks) {
+                auto it = b.cells.find(step);
+                if (it != b.cells.end())
+                    for (const QString &c : it->second)
+                        shown += c.isEmpty() ? 0 : 1;
+            }
+            QVERIFY2(shown >= 1, qPrintable(QStringLiteral("step %1 missing").arg(step)));
+        }
+        QVERIFY(q(text).contains(QLatin1String("Eight lanes ?? (non-ASCII title)")));
+    }
+
+    void timelineVerdictNamesViolations()
+    {
+        auto sc = builtin("default");
+        Simulator sim(sc);
+        Trace trace;
+        trace.schedule = {"app/client: a", "app/suppl: b", "app/client: c", "app/suppl: d"};
+        Event v12 = ev(2, 200, EventKind::Violation, 1);
+        v12.invariant = 12;
+        v12.detail = std::string("the supplicant read argument 0 of req 0 after the client's ")
+            + "dispatch returned and freed it; " + std::string(150, 'x') + " \xe2\x80\x94 end";
+        Event v6 = ev(3, 300, EventKind::Violation);
+        v6.invariant = 6;
+        v6.detail = "context data of ctx 1 used after it was freed";
+        Event again = v12;
+        again.step = 4;
+        again.tNs = 400;
+        trace.events = {v12, v6, again};
+        const std::string text = textTimeline(sim, trace);
+        const QString problem = exportcheck::checkTextTimeline(text);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem + QLatin1Char('\n') + q(text)));
+        QCOMPARE(lines(text).last(), QStringLiteral("verdict: VIOLATED I12 (step 2), I6 (step 3)"));
+        QVERIFY(q(text).contains(QLatin1String("!! VIOLATION I12: the supplicant read")));
+        QVERIFY(q(text).contains(QLatin1String("!! VIOLATION I6: context data of ctx 1")));
+
+        // So many distinct invariants that the verdict must be shortened.
+        trace.events.clear();
+        for (int i = 1; i <= 18; ++i) {
+            Event v = ev(uint64_t(i) * 100, i, EventKind::Violation);
+            v.invariant = int16_t(i);
+            v.detail = "x";
+            trace.events.push_back(v);
+        }
+        trace.schedule.assign(1800, "kill app");
+        const std::string many = textTimeline(sim, trace);
+        const QString manyProblem = exportcheck::checkTextTimeline(many);
+        QVERIFY2(manyProblem.isEmpty(), qPrintable(manyProblem));
+        QVERIFY(lines(many).last().contains(QRegularExpression(QStringLiteral(", \\+\\d+ more$"))));
+    }
+
+    void timelineShowsWhyItStopped()
+    {
+        auto sc = builtin("default");
+        Simulator sim(sc);
+        Trace trace;
+        trace.schedule = {"app/client: a"};
+        trace.events = {ev(1, 100, EventKind::SyscallEnter, 0)};
+        trace.stop = StopReason::Stuck;
+        trace.stopDetail = "app/client waits on completion of req 0, which nobody will ever answer "
+                           "because the supplicant has exited long ago";
+        const std::string text = textTimeline(sim, trace);
+        const QString problem = exportcheck::checkTextTimeline(text);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        QVERIFY(q(text).contains(QLatin1String("stop: stuck: app/client waits on completion")));
+        QCOMPARE(lines(text).last(), QStringLiteral("verdict: invariants held (1 step)"));
+    }
+
+    void textCheckerRejectsBadTimelines()
+    {
+        const std::string good = "title\nverdict: invariants held (3 steps)\n";
+        QVERIFY(exportcheck::checkTextTimeline(good).isEmpty());
+        QVERIFY(!exportcheck::checkTextTimeline(std::string(81, 'x') + "\n" + good).isEmpty());
+        QVERIFY(!exportcheck::checkTextTimeline("caf\xc3\xa9\n" + good).isEmpty());
+        QVERIFY(!exportcheck::checkTextTimeline("a\tb\n" + good).isEmpty());
+        QVERIFY(!exportcheck::checkTextTimeline("title\nno verdict here\n").isEmpty());
+        QVERIFY(!exportcheck::checkTextTimeline("title \n" + good).isEmpty());
+        QVERIFY(!exportcheck::checkTextTimeline("verdict: invariants held (3 steps)").isEmpty());
+    }
+
+    // -- describeEvent -----------------------------------------------------
+
+    void describeEvents()
+    {
+        auto sc = builtin("default");
+        Simulator sim(sc);
+        Event rs = ev(6, 0, EventKind::RequestState, 1);
+        rs.request = RequestId(0);
+        rs.reqId = 0;
+        rs.ctx = ContextId(2);
+        rs.from = ReqState::QUEUED;
+        rs.to = ReqState::PROCESSING;
+        QCOMPARE(q(describeEvent(sim, rs)), QStringLiteral("req 0 (ctx 2) QUEUED -> PROCESSING by app/suppl"));
+        Event put = ev(7, 0, EventKind::RefPut);
+        put.object = ObjectId(5);
+        put.refcount = 1;
+        put.holder = HolderKind::DriverCopy;
+        put.holderArg = 0;
+        QCOMPARE(q(describeEvent(sim, put)),
+                 QStringLiteral("obj 5 refcount 2 -> 1 (put: driver copy app/client)"));
+        Event ret = ev(8, 0, EventKind::SyscallReturn, 0);
+        ret.errno_ = err::kENODEV;
+        QCOMPARE(q(describeEvent(sim, ret)), QStringLiteral("app/client returns -ENODEV"));
+        Event viol = ev(9, 0, EventKind::Violation);
+        viol.invariant = 12;
+        viol.detail = "args used after dispatch returned";
+        QCOMPARE(q(describeEvent(sim, viol)), QStringLiteral("VIOLATION I12: args used after dispatch returned"));
+        Event cb = ev(5, 0, EventKind::QteeCallback, 0);
+        cb.qteeId = QCOMTEE_CB_ID_FIRST;
+        cb.op = 7;
+        QCOMPARE(q(describeEvent(sim, cb)), QStringLiteral("QTEE calls back 0x80000001 op 7 on app/client"));
+        // Every kind has a sentence of its own (no fallback to the raw name).
+        for (int k = 0; std::string(eventKindName(EventKind(k))) != "?"; ++k) {
+            Event e = ev(1, 0, EventKind(k), 0);
+            const std::string d = describeEvent(sim, e);
+            QVERIFY2(!d.empty() && d != eventKindName(EventKind(k)), eventKindName(EventKind(k)));
+            QVERIFY(d.find('\n') == std::string::npos);
+        }
+    }
+
+    // -- every built-in scenario -------------------------------------------
+
+    void everyBuiltinExportsCleanly_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<bool>("random");
+        for (const BuiltinInfo &b : builtinScenarios()) {
+            QTest::newRow((b.name + " scripted").c_str()) << q(b.name) << false;
+            QTest::newRow((b.name + " random").c_str()) << q(b.name) << true;
+        }
+    }
+
+    void everyBuiltinExportsCleanly()
+    {
+        QFETCH(QString, name);
+        QFETCH(bool, random);
+        auto sc = builtin(name.toStdString().c_str());
+        QVERIFY(sc);
+        Simulator sim(sc);
+        RunOptions opts;
+        opts.maxSteps = 1500;
+        if (random) {
+            opts.policy = Policy::Random;
+            opts.seed = 7;
+            opts.useSchedule = false;
+        }
+        std::string error;
+        const Trace trace = run(sim, opts, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        const QString chrome = exportcheck::checkChromeTrace(QByteArray::fromStdString(chromeTrace(sim, trace)));
+        QVERIFY2(chrome.isEmpty(), qPrintable(chrome));
+        const QString text = exportcheck::checkTextTimeline(textTimeline(sim, trace, opts));
+        QVERIFY2(text.isEmpty(), qPrintable(text));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestExports)
+#include "tst_exports.moc"
