@@ -1,0 +1,322 @@
+// teescope-cli: runs scenarios and replays captures without a display. It is
+// the golden-file driver, the smoke test and the way to reproduce a bug
+// report (docs/cli.md). Exit codes: 0 clean, 1 a violation (run) or a
+// divergence (replay), 2 bad input or usage.
+#include "summary.h"
+
+#include "simulator/capture.h"
+#include "simulator/exports.h"
+#include "simulator/scenarioloader.h"
+#include "simulator/simulator.h"
+
+#include <QCommandLineOption>
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QStringList>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+
+using namespace tee;
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFound = 1; // a violation (run) or a divergence (replay)
+constexpr int kExitUsage = 2;
+
+const char *const kAppName = "teescope-cli";
+
+int fail(const std::string &message)
+{
+    std::cerr << kAppName << ": " << message << '\n';
+    return kExitUsage;
+}
+
+std::string str(const QString &s)
+{
+    return s.toStdString();
+}
+
+std::string counted(uint64_t n, const char *noun)
+{
+    return std::to_string(n) + ' ' + noun + (n == 1 ? "" : "s");
+}
+
+// Whole decimal numbers only: "12abc", "-1", "+3", " 4" and overflow are
+// refused rather than half-read, so a typo never runs a different experiment.
+std::optional<uint64_t> parseCount(const QString &text)
+{
+    const std::string s = str(text);
+    uint64_t value = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size())
+        return std::nullopt;
+    return value;
+}
+
+// Help of a subcommand: QCommandLineParser does not know about subcommands,
+// so put the command name into its usage line.
+[[noreturn]] void showCommandHelp(const QCommandLineParser &parser, const QString &command)
+{
+    QString text = parser.helpText();
+    const QString argv0 = QCoreApplication::arguments().constFirst();
+    const QString usage = QStringLiteral("Usage: ") + argv0 + QLatin1Char(' ');
+    if (text.startsWith(usage))
+        text.insert(usage.size(), command + QLatin1Char(' '));
+    std::cout << str(text);
+    std::exit(kExitOk);
+}
+
+// Parses the arguments after the command name. Returns false (message
+// printed) on a usage error; exits on --help.
+bool parseCommand(QCommandLineParser &parser, const QString &command, const QStringList &args,
+                  qsizetype positional, const char *positionalName)
+{
+    const QCommandLineOption help = parser.addHelpOption();
+    if (!parser.parse(QStringList{QCoreApplication::arguments().constFirst()} + args)) {
+        fail(str(command) + ": " + str(parser.errorText()));
+        return false;
+    }
+    if (parser.isSet(help))
+        showCommandHelp(parser, command);
+    const QStringList rest = parser.positionalArguments();
+    if (rest.size() < positional) {
+        fail(str(command) + ": missing " + positionalName + " (see '" + kAppName + ' ' +
+             str(command) + " --help')");
+        return false;
+    }
+    if (rest.size() > positional) {
+        fail(str(command) + ": unexpected argument '" + str(rest.at(positional)) + "'");
+        return false;
+    }
+    return true;
+}
+
+int cmdList(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("List the built-in scenarios."));
+    if (!parseCommand(parser, QStringLiteral("list"), args, 0, ""))
+        return kExitUsage;
+
+    const auto scenarios = sim::builtinScenarios();
+    size_t width = 0;
+    for (const auto &s : scenarios)
+        width = std::max(width, s.name.size());
+    for (const auto &s : scenarios)
+        std::cout << s.name << std::string(width - s.name.size() + 2, ' ') << s.title << '\n';
+    return kExitOk;
+}
+
+int cmdRun(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Run a scenario and print what it left behind. SCENARIO is a built-in "
+                       "name (see 'list') or a scenario JSON file.\n"
+                       "Exit status: 0 no violation, 1 an invariant was violated, 2 bad input."));
+    parser.addPositionalArgument(QStringLiteral("SCENARIO"),
+                                 QStringLiteral("Built-in scenario name or JSON file."));
+    const QCommandLineOption variantOpt(
+        QStringLiteral("variant"),
+        QStringLiteral("Override one design variant (request, argument, lifetime, gaps); "
+                       "repeatable."),
+        QStringLiteral("NAME=VALUE"));
+    const QCommandLineOption policyOpt(
+        QStringLiteral("policy"),
+        QStringLiteral("Scheduling policy: scripted, round-robin or random (ignores the "
+                       "scenario's fixed schedule)."),
+        QStringLiteral("POLICY"));
+    const QCommandLineOption seedOpt(
+        QStringLiteral("seed"), QStringLiteral("Seed of the random policy."), QStringLiteral("N"));
+    const QCommandLineOption maxStepsOpt(
+        QStringLiteral("max-steps"), QStringLiteral("Stop after N steps."), QStringLiteral("N"));
+    const QCommandLineOption captureOpt(QStringLiteral("capture"),
+                                        QStringLiteral("Write a capture (replayable) to FILE."),
+                                        QStringLiteral("FILE"));
+    const QCommandLineOption chromeOpt(QStringLiteral("chrome"),
+                                       QStringLiteral("Write a Chrome Trace Event JSON to FILE."),
+                                       QStringLiteral("FILE"));
+    const QCommandLineOption textOpt(QStringLiteral("text"),
+                                     QStringLiteral("Write the 80-column text timeline to FILE."),
+                                     QStringLiteral("FILE"));
+    const QCommandLineOption jsonOpt(QStringLiteral("json"),
+                                     QStringLiteral("Print the summary as one JSON object."));
+    parser.addOptions(
+        {variantOpt, policyOpt, seedOpt, maxStepsOpt, captureOpt, chromeOpt, textOpt, jsonOpt});
+    if (!parseCommand(parser, QStringLiteral("run"), args, 1, "SCENARIO"))
+        return kExitUsage;
+
+    // Check every option before loading anything, so usage errors come first.
+    std::optional<sim::Policy> policy;
+    if (parser.isSet(policyOpt)) {
+        policy = sim::parsePolicy(str(parser.value(policyOpt)));
+        if (!policy)
+            return fail("--policy: unknown policy '" + str(parser.value(policyOpt)) +
+                        "' (allowed: scripted, round-robin, random)");
+    }
+    std::optional<uint64_t> seed, maxSteps;
+    if (parser.isSet(seedOpt)) {
+        seed = parseCount(parser.value(seedOpt));
+        if (!seed)
+            return fail("--seed: '" + str(parser.value(seedOpt)) +
+                        "' is not a whole number from 0 to 18446744073709551615");
+    }
+    if (parser.isSet(maxStepsOpt)) {
+        maxSteps = parseCount(parser.value(maxStepsOpt));
+        if (!maxSteps || *maxSteps == 0)
+            return fail("--max-steps: '" + str(parser.value(maxStepsOpt)) +
+                        "' is not a whole number from 1 to 18446744073709551615");
+    }
+
+    const std::string source = str(parser.positionalArguments().constFirst());
+    std::string error;
+    const std::shared_ptr<const sim::Scenario> scenario = sim::loadScenario(source, &error);
+    if (!scenario)
+        return fail(error.empty() ? source + ": cannot load scenario" : error);
+
+    Variant variant = scenario->variant;
+    for (const QString &assignment : parser.values(variantOpt)) {
+        const std::string message = variant.set(str(assignment));
+        if (!message.empty())
+            return fail("--variant " + str(assignment) + ": " + message);
+    }
+
+    sim::RunOptions opts;
+    opts.policy = policy.value_or(scenario->policy);
+    opts.seed = seed.value_or(scenario->seed);
+    opts.maxSteps = maxSteps.value_or(scenario->maxSteps);
+    // An explicit --policy asks for that policy, not for the scenario's script.
+    opts.useSchedule = !policy.has_value();
+
+    const sim::Simulator simulator(scenario, variant);
+    const sim::Trace trace = sim::run(simulator, opts, &error);
+    if (!error.empty())
+        return fail(source + ": " + error);
+
+    // Outputs are written atomically: a failure leaves no partial file.
+    if (parser.isSet(captureOpt)) {
+        const std::string path = str(parser.value(captureOpt));
+        if (!sim::writeCapture(path, simulator, trace, opts, &error))
+            return fail("--capture: " + error); // names the file
+    }
+    if (parser.isSet(chromeOpt)) {
+        const std::string path = str(parser.value(chromeOpt));
+        if (!sim::writeFileAtomically(path, sim::chromeTrace(simulator, trace), &error))
+            return fail("--chrome: " + error); // names the file
+    }
+    if (parser.isSet(textOpt)) {
+        const std::string path = str(parser.value(textOpt));
+        if (!sim::writeFileAtomically(path, sim::textTimeline(simulator, trace), &error))
+            return fail("--text: " + error); // names the file
+    }
+
+    const RunSummary summary = RunSummary::build(simulator, trace, opts);
+    std::cout << (parser.isSet(jsonOpt) ? summary.toJson() : summary.toText());
+    return summary.hasViolations() ? kExitFound : kExitOk;
+}
+
+int cmdReplay(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Replay a capture's schedule and check that every event is reproduced.\n"
+                       "Exit status: 0 identical, 1 diverged, 2 unreadable capture."));
+    parser.addPositionalArgument(QStringLiteral("CAPTURE"),
+                                 QStringLiteral("Capture file written by 'run --capture'."));
+    if (!parseCommand(parser, QStringLiteral("replay"), args, 1, "CAPTURE"))
+        return kExitUsage;
+
+    const std::string path = str(parser.positionalArguments().constFirst());
+    std::string error;
+    const std::unique_ptr<sim::Capture> capture = sim::readCapture(path, &error);
+    if (!capture || !capture->scenario)
+        return fail(error.empty() ? path + ": cannot read capture" : error);
+
+    const sim::Simulator simulator(capture->scenario, capture->variant);
+    const sim::Trace trace = sim::replay(simulator, capture->schedule, &error);
+    if (!error.empty())
+        return fail(path + ": " + error);
+
+    const auto diff = tee::firstDifference(capture->events, trace.events);
+    if (!diff) {
+        uint64_t violations = 0;
+        for (const Event &e : trace.events)
+            violations += e.kind == EventKind::Violation;
+        std::cout << path << ": replay identical: " << counted(trace.schedule.size(), "step")
+                  << ", " << counted(trace.events.size(), "event") << ", "
+                  << counted(violations, "violation") << '\n';
+        return kExitOk;
+    }
+
+    // Name the step the replay reached: the capture's own step field may be
+    // the very thing that was edited.
+    const auto describe = [&](const EventList &events) {
+        if (diff->index >= events.size())
+            return std::string("(no event: the list ended)");
+        const Event &e = events[diff->index];
+        return "step " + std::to_string(e.step) + ": " + sim::describeEvent(simulator, e);
+    };
+    const EventList &anchor = diff->index < trace.events.size() ? trace.events : capture->events;
+    const std::string what = diff->field == "missing"
+                                 ? "the capture has " + std::to_string(capture->events.size()) +
+                                       " events, the replay " + std::to_string(trace.events.size())
+                                 : diff->field + " differs";
+    std::cout << path << ": replay diverged at step " << anchor[diff->index].step << " (event "
+              << diff->index << ": " << what << ")\n"
+              << "  capture: " << describe(capture->events) << '\n'
+              << "  replay:  " << describe(trace.events) << '\n';
+    return kExitFound;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QString::fromLatin1(kAppName));
+    QCoreApplication::setApplicationVersion(QStringLiteral(TEESCOPE_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Simulates the QCOMTEE driver's contexts, objects and requests without a display.\n"
+        "\n"
+        "Commands:\n"
+        "  list              List the built-in scenarios.\n"
+        "  run SCENARIO      Run a scenario and print a summary.\n"
+        "  replay CAPTURE    Replay a capture and check it reproduces.\n"
+        "\n"
+        "Run 'teescope-cli COMMAND --help' for the options of a command."));
+    parser.addPositionalArgument(QStringLiteral("COMMAND"), QStringLiteral("list, run or replay."),
+                                 QStringLiteral("COMMAND [ARGS...]"));
+    // Everything after the command belongs to the command's own parser.
+    parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
+    const QCommandLineOption help = parser.addHelpOption();
+    const QCommandLineOption version = parser.addVersionOption();
+    if (!parser.parse(QCoreApplication::arguments()))
+        return fail(str(parser.errorText()));
+    if (parser.isSet(version))
+        parser.showVersion();
+    if (parser.isSet(help))
+        parser.showHelp(kExitOk);
+
+    QStringList args = parser.positionalArguments();
+    if (args.isEmpty()) {
+        std::cerr << str(parser.helpText());
+        return kExitUsage;
+    }
+    const QString command = args.takeFirst();
+    if (command == QLatin1String("list"))
+        return cmdList(args);
+    if (command == QLatin1String("run"))
+        return cmdRun(args);
+    if (command == QLatin1String("replay"))
+        return cmdReplay(args);
+    return fail("unknown command '" + str(command) + "' (commands: list, run, replay)");
+}

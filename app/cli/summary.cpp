@@ -1,0 +1,392 @@
+#include "summary.h"
+
+#include "core/event.h"
+#include "core/state.h"
+#include "core/types.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QString>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+
+namespace tee {
+
+namespace {
+
+std::string hex(uint32_t v)
+{
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%" PRIx32, v);
+    return buf;
+}
+
+std::string pad(std::string s, size_t width)
+{
+    if (s.size() < width)
+        s.append(width - s.size(), ' ');
+    return s;
+}
+
+// Thread-held references name the thread the way the timeline does ("P1/T1").
+std::string threadArg(const sim::Simulator &sim, int32_t thread)
+{
+    return thread >= 0 ? sim.threadName(ThreadId(thread)) : std::string("?");
+}
+
+RunSummary::HolderInfo holderInfo(const sim::Simulator &sim, const Holder &h)
+{
+    RunSummary::HolderInfo info{holderKindName(h.kind), h.a, h.b, holderKindName(h.kind)};
+    switch (h.kind) {
+    case HolderKind::CtxIdr:
+        info.text += " ctx " + std::to_string(h.a) + " idr " + std::to_string(h.b);
+        break;
+    case HolderKind::QteeId:
+        info.text += ' ' + hex(uint32_t(h.a));
+        break;
+    case HolderKind::Retain:
+        break;
+    case HolderKind::DriverCopy:
+    case HolderKind::InvokeTarget:
+    case HolderKind::OicObject:
+    case HolderKind::CallbackArg:
+    case HolderKind::Caller:
+    case HolderKind::SupplRecv:
+        info.text += ' ' + threadArg(sim, h.a);
+        break;
+    }
+    return info;
+}
+
+RunSummary::HolderInfo ctxHolderInfo(const sim::Simulator &sim, const CtxHolder &h)
+{
+    RunSummary::HolderInfo info{ctxHolderKindName(h.kind), h.a, -1, ctxHolderKindName(h.kind)};
+    switch (h.kind) {
+    case CtxHolderKind::File:
+        break;
+    case CtxHolderKind::UserObject:
+    case CtxHolderKind::QteeObject:
+        info.text += " obj " + std::to_string(h.a);
+        break;
+    case CtxHolderKind::Ioctl:
+        info.text += ' ' + threadArg(sim, h.a);
+        break;
+    }
+    return info;
+}
+
+std::string joinHolders(const std::vector<RunSummary::HolderInfo> &holders)
+{
+    std::string out;
+    for (const auto &h : holders) {
+        if (!out.empty())
+            out += ", ";
+        out += h.text;
+    }
+    return out.empty() ? std::string("none") : out;
+}
+
+QString qs(const std::string &s)
+{
+    return QString::fromStdString(s);
+}
+
+QJsonArray holdersToJson(const std::vector<RunSummary::HolderInfo> &holders)
+{
+    QJsonArray out;
+    for (const auto &h : holders) {
+        out.append(QJsonObject{{QStringLiteral("kind"), qs(h.kind)},
+                               {QStringLiteral("a"), h.a},
+                               {QStringLiteral("b"), h.b},
+                               {QStringLiteral("text"), qs(h.text)}});
+    }
+    return out;
+}
+
+template <class T>
+bool same(const T &a, const T &b, const char *name, std::string *field)
+{
+    if (a == b)
+        return true;
+    if (field)
+        *field = name;
+    return false;
+}
+
+} // namespace
+
+std::string formatDuration(int64_t ns)
+{
+    if (ns < 0)
+        return "-" + formatDuration(-ns);
+    if (ns < 1000)
+        return std::to_string(ns) + " ns";
+    static const char *const units[] = {"us", "ms", "s"};
+    double value = double(ns);
+    for (size_t i = 0; i < std::size(units); ++i) {
+        value /= 1000.0;
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.2f", value);
+        // 999999 ns rounds to "1000.00 us": say "1 ms" instead.
+        if (std::string(buf).size() > 6 && i + 1 < std::size(units))
+            continue;
+        std::string text = buf;
+        while (text.back() == '0')
+            text.pop_back();
+        if (text.back() == '.')
+            text.pop_back();
+        return text + ' ' + units[i];
+    }
+    return {}; // not reached: the loop returns in seconds
+}
+
+RunSummary RunSummary::build(const sim::Simulator &sim, const sim::Trace &trace,
+                             const sim::RunOptions &opts)
+{
+    const sim::Scenario &scenario = sim.scenario();
+    RunSummary s;
+    s.scenario = scenario.name;
+    s.title = scenario.title;
+    s.variant = sim.engine().variant().toString();
+    s.policy = sim::policyName(opts.policy);
+    s.seed = opts.seed;
+    s.maxSteps = opts.maxSteps;
+    s.steps = trace.schedule.size();
+    s.simulatedNs = trace.final.tNs;
+    s.stopReason = sim::stopReasonName(trace.stop);
+    s.stopDetail = trace.stopDetail;
+    s.eventTotal = trace.events.size();
+
+    std::vector<uint64_t> counts(size_t(EventKind::Note) + 1, 0);
+    for (const Event &e : trace.events) {
+        if (size_t(e.kind) < counts.size())
+            ++counts[size_t(e.kind)];
+        if (e.kind == EventKind::Violation)
+            s.violations.push_back({e.step, e.invariant, e.detail});
+    }
+    for (size_t k = 0; k < counts.size(); ++k)
+        s.eventCounts.emplace_back(eventKindName(EventKind(k)), counts[k]);
+
+    const State &st = trace.final;
+    for (const KObject &o : st.objects) {
+        ObjectInfo info;
+        info.id = o.id.v;
+        info.type = objectTypeName(o.type);
+        info.qteeId = o.qteeId;
+        info.userObjectId = o.userObjectId;
+        info.owner = o.owner.v;
+        info.refcount = o.refcount();
+        for (const Holder &h : o.holders)
+            info.holders.push_back(holderInfo(sim, h));
+        s.objects.push_back(std::move(info));
+    }
+    // Context 0 is the driver's own: it lives as long as the driver, so
+    // listing it as "still alive" would say nothing about the scenario.
+    for (const Context &c : st.contexts) {
+        if (c.id.v == 0 || (c.ctxFreed && c.dataFreed))
+            continue;
+        ContextInfo info;
+        info.id = c.id.v;
+        info.process = c.process.valid() ? sim.processName(c.process) : std::string("driver");
+        info.fileOpen = c.fileOpen;
+        info.closed = c.closed;
+        info.released = c.released;
+        info.ctxFreed = c.ctxFreed;
+        info.dataFreed = c.dataFreed;
+        for (const CtxHolder &h : c.refs)
+            info.refs.push_back(ctxHolderInfo(sim, h));
+        s.contexts.push_back(std::move(info));
+    }
+    for (const Request &r : st.requests) {
+        if (r.state == ReqState::Removed)
+            continue;
+        s.requests.push_back(
+            {r.id.v, r.ctx.v, r.reqId, reqStateName(r.state), r.notification, r.op});
+    }
+    return s;
+}
+
+std::string RunSummary::toText() const
+{
+    std::string out;
+    auto line = [&out](const std::string &label, const std::string &value) {
+        out += pad(label, 11) + value + '\n';
+    };
+    line("scenario", title.empty() ? scenario : scenario + ": " + title);
+    line("variant", variant);
+    line("policy",
+         policy + ", seed " + std::to_string(seed) + ", max steps " + std::to_string(maxSteps));
+    line("steps", std::to_string(steps));
+    line("time", formatDuration(simulatedNs) + " simulated");
+    line("stop", stopReason);
+    if (!stopDetail.empty()) {
+        // Trace::stopDetail may span lines ("P1/T1 waits on ... \n P2/T1 ...").
+        size_t start = 0;
+        while (start < stopDetail.size()) {
+            size_t end = stopDetail.find('\n', start);
+            if (end == std::string::npos)
+                end = stopDetail.size();
+            if (end > start)
+                line("", stopDetail.substr(start, end - start));
+            start = end + 1;
+        }
+    }
+
+    line("events", std::to_string(eventTotal));
+    size_t kindWidth = 0;
+    for (const auto &[kind, count] : eventCounts)
+        kindWidth = std::max(kindWidth, count ? kind.size() : 0);
+    for (const auto &[kind, count] : eventCounts) {
+        if (count)
+            out += "  " + pad(kind, kindWidth + 2) + std::to_string(count) + '\n';
+    }
+
+    out += "\nobjects alive: " +
+           (objects.empty() ? std::string("none") : std::to_string(objects.size())) + '\n';
+    for (const ObjectInfo &o : objects) {
+        std::string what;
+        if (o.type == objectTypeName(ObjectType::TEE))
+            what = "qtee " + hex(o.qteeId);
+        else
+            what = (o.type == objectTypeName(ObjectType::Mem) ? "shm " : "user ") +
+                   std::to_string(o.userObjectId) + " ctx " + std::to_string(o.owner);
+        out += "  obj " + pad(std::to_string(o.id), 4) + pad(o.type, 5) + pad(what, 18) +
+               "refcount " + std::to_string(o.refcount) + ": " + joinHolders(o.holders) + '\n';
+    }
+
+    out += "contexts alive: " +
+           (contexts.empty() ? std::string("none") : std::to_string(contexts.size())) + '\n';
+    for (const ContextInfo &c : contexts) {
+        std::string flags = c.fileOpen ? "file open" : "file closed";
+        if (c.closed)
+            flags += ", closed";
+        if (c.released)
+            flags += ", released";
+        if (c.ctxFreed)
+            flags += ", tee_context freed";
+        if (c.dataFreed)
+            flags += ", data freed";
+        out += "  ctx " + pad(std::to_string(c.id), 4) + pad(c.process, 8) + flags +
+               "; refs: " + joinHolders(c.refs) + '\n';
+    }
+
+    out += "requests left: " +
+           (requests.empty() ? std::string("none") : std::to_string(requests.size())) + '\n';
+    for (const RequestInfo &r : requests) {
+        out += "  req " + pad(std::to_string(r.id), 4) + pad(r.state, 12) + "ctx " +
+               pad(std::to_string(r.ctx), 4) + "id " + std::to_string(r.reqId) +
+               (r.notification ? " (RELEASE notification)" : "") + '\n';
+    }
+
+    out += "violations: " +
+           (violations.empty() ? std::string("none") : std::to_string(violations.size())) + '\n';
+    for (const ViolationInfo &v : violations) {
+        out += "  step " + pad(std::to_string(v.step), 6) +
+               pad('I' + std::to_string(v.invariant), 5) + v.detail + '\n';
+    }
+    return out;
+}
+
+std::string RunSummary::toJson() const
+{
+    QJsonObject counts;
+    for (const auto &[kind, count] : eventCounts)
+        counts.insert(qs(kind), qint64(count));
+
+    QJsonArray objs;
+    for (const ObjectInfo &o : objects) {
+        objs.append(QJsonObject{{QStringLiteral("id"), o.id},
+                                {QStringLiteral("type"), qs(o.type)},
+                                {QStringLiteral("qteeId"), qint64(o.qteeId)},
+                                {QStringLiteral("userObjectId"), qint64(o.userObjectId)},
+                                {QStringLiteral("owner"), o.owner},
+                                {QStringLiteral("refcount"), o.refcount},
+                                {QStringLiteral("holders"), holdersToJson(o.holders)}});
+    }
+    QJsonArray ctxs;
+    for (const ContextInfo &c : contexts) {
+        ctxs.append(QJsonObject{{QStringLiteral("id"), c.id},
+                                {QStringLiteral("process"), qs(c.process)},
+                                {QStringLiteral("fileOpen"), c.fileOpen},
+                                {QStringLiteral("closed"), c.closed},
+                                {QStringLiteral("released"), c.released},
+                                {QStringLiteral("ctxFreed"), c.ctxFreed},
+                                {QStringLiteral("dataFreed"), c.dataFreed},
+                                {QStringLiteral("refs"), holdersToJson(c.refs)}});
+    }
+    QJsonArray reqs;
+    for (const RequestInfo &r : requests) {
+        reqs.append(QJsonObject{{QStringLiteral("id"), r.id},
+                                {QStringLiteral("ctx"), r.ctx},
+                                {QStringLiteral("reqId"), r.reqId},
+                                {QStringLiteral("state"), qs(r.state)},
+                                {QStringLiteral("notification"), r.notification},
+                                {QStringLiteral("op"), qint64(r.op)}});
+    }
+    QJsonArray viols;
+    for (const ViolationInfo &v : violations) {
+        viols.append(QJsonObject{{QStringLiteral("step"), qint64(v.step)},
+                                 {QStringLiteral("invariant"), v.invariant},
+                                 {QStringLiteral("detail"), qs(v.detail)}});
+    }
+
+    const QJsonObject root{
+        {QStringLiteral("scenario"), qs(scenario)},
+        {QStringLiteral("title"), qs(title)},
+        {QStringLiteral("variant"), qs(variant)},
+        {QStringLiteral("policy"), qs(policy)},
+        {QStringLiteral("seed"), qint64(seed)},
+        {QStringLiteral("maxSteps"), qint64(maxSteps)},
+        {QStringLiteral("steps"), qint64(steps)},
+        {QStringLiteral("simulatedNs"), qint64(simulatedNs)},
+        {QStringLiteral("simulatedTime"), qs(formatDuration(simulatedNs))},
+        {QStringLiteral("stopReason"), qs(stopReason)},
+        {QStringLiteral("stopDetail"), qs(stopDetail)},
+        {QStringLiteral("eventTotal"), qint64(eventTotal)},
+        {QStringLiteral("eventCounts"), counts},
+        {QStringLiteral("objects"), objs},
+        {QStringLiteral("contexts"), ctxs},
+        {QStringLiteral("requests"), reqs},
+        {QStringLiteral("violations"), viols},
+        {QStringLiteral("ok"), violations.empty()},
+    };
+    return QJsonDocument(root).toJson(QJsonDocument::Indented).toStdString();
+}
+
+bool eventsEqual(const Event &a, const Event &b, std::string *field)
+{
+    return same(a.step, b.step, "step", field) && same(a.tNs, b.tNs, "tNs", field) &&
+           same(a.kind, b.kind, "kind", field) && same(a.from, b.from, "from", field) &&
+           same(a.to, b.to, "to", field) && same(a.objectType, b.objectType, "objectType", field) &&
+           same(a.holder, b.holder, "holder", field) &&
+           same(a.ctxHolder, b.ctxHolder, "ctxHolder", field) &&
+           same(a.invariant, b.invariant, "invariant", field) && same(a.gap, b.gap, "gap", field) &&
+           same(a.process, b.process, "process", field) &&
+           same(a.thread, b.thread, "thread", field) && same(a.ctx, b.ctx, "ctx", field) &&
+           same(a.object, b.object, "object", field) &&
+           same(a.request, b.request, "request", field) && same(a.reqId, b.reqId, "reqId", field) &&
+           same(a.refcount, b.refcount, "refcount", field) &&
+           same(a.holderArg, b.holderArg, "holderArg", field) &&
+           same(a.errno_, b.errno_, "errno", field) && same(a.value, b.value, "value", field) &&
+           same(a.qteeId, b.qteeId, "qteeId", field) && same(a.op, b.op, "op", field) &&
+           same(a.userObjectId, b.userObjectId, "userObjectId", field) &&
+           same(a.detail, b.detail, "detail", field);
+}
+
+std::optional<EventDifference> firstDifference(const EventList &expected, const EventList &actual)
+{
+    const size_t common = std::min(expected.size(), actual.size());
+    for (size_t i = 0; i < common; ++i) {
+        std::string field;
+        if (!eventsEqual(expected[i], actual[i], &field))
+            return EventDifference{i, field};
+    }
+    if (expected.size() != actual.size())
+        return EventDifference{common, "missing"};
+    return std::nullopt;
+}
+
+} // namespace tee

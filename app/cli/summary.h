@@ -1,0 +1,105 @@
+// What a run left behind, in a form a person (toText) or a script (toJson)
+// can read: the verdict, the counts and everything still alive at the end.
+// Built once from a Simulator and its Trace so the CLI and the GUI print the
+// same facts.
+#pragma once
+
+#include "simulator/simulator.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tee {
+
+struct RunSummary
+{
+    struct HolderInfo
+    {
+        std::string kind; // holderKindName / ctxHolderKindName
+        int32_t a = -1;
+        int32_t b = -1;
+        std::string text; // "qtee_objects_idr ctx 1 idr 0", "driver copy app/client"
+    };
+    struct ObjectInfo
+    {
+        int32_t id = -1;
+        std::string type;          // objectTypeName
+        uint32_t qteeId = 0;       // TEE: QTEE-hosted id
+        uint64_t userObjectId = 0; // User: userspace id; Mem: shm id
+        int32_t owner = -1;        // User/Mem: owner context
+        int32_t refcount = 0;
+        std::vector<HolderInfo> holders;
+    };
+    struct ContextInfo
+    {
+        int32_t id = -1;
+        std::string process;
+        bool fileOpen = false;
+        bool closed = false;
+        bool released = false;
+        bool ctxFreed = false;
+        bool dataFreed = false;
+        std::vector<HolderInfo> refs;
+    };
+    struct RequestInfo
+    {
+        int32_t id = -1;
+        int32_t ctx = -1;
+        int32_t reqId = -1;
+        std::string state; // reqStateName
+        bool notification = false;
+        uint32_t op = 0;
+    };
+    struct ViolationInfo
+    {
+        uint64_t step = 0;
+        int32_t invariant = 0;
+        std::string detail;
+    };
+
+    std::string scenario;
+    std::string title;
+    std::string variant;
+    std::string policy;
+    uint64_t seed = 0;
+    uint64_t maxSteps = 0;
+    uint64_t steps = 0;
+    int64_t simulatedNs = 0;
+    std::string stopReason;
+    std::string stopDetail;
+    uint64_t eventTotal = 0;
+    // Every EventKind in declaration order, zero counts included.
+    std::vector<std::pair<std::string, uint64_t>> eventCounts;
+    std::vector<ObjectInfo> objects;
+    std::vector<ContextInfo> contexts; // the driver's own context 0 is left out
+    std::vector<RequestInfo> requests;
+    std::vector<ViolationInfo> violations;
+
+    static RunSummary build(const sim::Simulator &sim, const sim::Trace &trace,
+                            const sim::RunOptions &opts);
+
+    bool hasViolations() const { return !violations.empty(); }
+    std::string toText() const;
+    // One JSON object, keys documented in docs/cli.md.
+    std::string toJson() const;
+};
+
+// "850 ns", "12.35 us", "3.2 ms", "1.5 s".
+std::string formatDuration(int64_t ns);
+
+// Field-by-field comparison of two events; on a difference names the first
+// differing field in `field` (e.g. "refcount").
+bool eventsEqual(const Event &a, const Event &b, std::string *field = nullptr);
+
+struct EventDifference
+{
+    size_t index = 0;  // position in the event lists
+    std::string field; // differing field, or "missing" when one list ended
+};
+// The first position where the two lists differ, or nothing when identical.
+std::optional<EventDifference> firstDifference(const EventList &expected, const EventList &actual);
+
+} // namespace tee

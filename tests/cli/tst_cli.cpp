@@ -1,0 +1,540 @@
+// Runs the built teescope-cli (TEESCOPE_CLI) as a user would and checks its
+// output and exit codes (docs/cli.md): 0 clean, 1 violation or divergence,
+// 2 bad input, with the culprit named on stderr and no partial files.
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+namespace {
+
+struct CliResult
+{
+    QProcess::ExitStatus status = QProcess::CrashExit;
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+CliResult runCli(const QStringList &args)
+{
+    QProcess process;
+    process.start(QStringLiteral(TEESCOPE_CLI), args);
+    CliResult result;
+    if (!process.waitForFinished(120000)) {
+        process.kill();
+        process.waitForFinished();
+        result.err = QStringLiteral("timed out or failed to start: ") + process.errorString();
+        return result;
+    }
+    result.status = process.exitStatus();
+    result.exitCode = process.exitCode();
+    result.out = QString::fromUtf8(process.readAllStandardOutput());
+    result.err = QString::fromUtf8(process.readAllStandardError());
+    return result;
+}
+
+QString dataPath(const QString &relative)
+{
+    return QStringLiteral(TEESCOPE_TEST_DATA "/") + relative;
+}
+
+QJsonObject readJsonObject(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(file.readAll()).object();
+}
+
+bool writeJson(const QString &path, const QJsonObject &object)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) &&
+           file.write(QJsonDocument(object).toJson()) > 0;
+}
+
+QStringList builtinNames()
+{
+    const CliResult r = runCli({QStringLiteral("list")});
+    QStringList names;
+    for (const QString &line : r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+        names << line.section(QLatin1Char(' '), 0, 0);
+    return names;
+}
+
+} // namespace
+
+// A failed check prints what the CLI said, so a red test explains itself.
+#define VERIFY_EXIT(result, code)                                                                  \
+    do {                                                                                           \
+        QCOMPARE((result).status, QProcess::NormalExit);                                           \
+        if ((result).exitCode != (code))                                                           \
+            qWarning().noquote() << "stdout:" << (result).out << "\nstderr:" << (result).err;      \
+        QCOMPARE((result).exitCode, (code));                                                       \
+    } while (false)
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void informational_data();
+    void informational();
+    void noArgumentsPrintsHelpToStderr();
+    void listIsAligned();
+    void runDefault();
+    void runJson();
+    void runOverrides();
+    void runViolationExitsOne();
+    void runStuckListsWhatIsLeft();
+    void badUsage_data();
+    void badUsage();
+    void unwritableOutput_data();
+    void unwritableOutput();
+    void exportsWritten();
+    void captureReplays_data();
+    void captureReplays();
+    void tamperedCaptureDiverges_data();
+    void tamperedCaptureDiverges();
+};
+
+void TestCli::informational_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("--help") << QStringList{QStringLiteral("--help")} << QStringLiteral("replay");
+    QTest::newRow("-h") << QStringList{QStringLiteral("-h")} << QStringLiteral("list");
+    QTest::newRow("--version") << QStringList{QStringLiteral("--version")}
+                               << QStringLiteral("teescope-cli " TEESCOPE_VERSION);
+    QTest::newRow("run --help") << QStringList{QStringLiteral("run"), QStringLiteral("--help")}
+                                << QStringLiteral("--max-steps");
+    QTest::newRow("replay --help")
+        << QStringList{QStringLiteral("replay"), QStringLiteral("--help")}
+        << QStringLiteral("CAPTURE");
+    QTest::newRow("list --help") << QStringList{QStringLiteral("list"), QStringLiteral("--help")}
+                                 << QStringLiteral("built-in");
+}
+
+void TestCli::informational()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, expected);
+    const CliResult r = runCli(args);
+    VERIFY_EXIT(r, 0);
+    QVERIFY2(r.out.contains(expected), qPrintable(r.out));
+    QVERIFY(r.err.isEmpty());
+}
+
+void TestCli::noArgumentsPrintsHelpToStderr()
+{
+    const CliResult r = runCli({});
+    VERIFY_EXIT(r, 2);
+    QVERIFY(r.out.isEmpty());
+    QVERIFY2(r.err.contains(QLatin1String("Usage:")), qPrintable(r.err));
+    QVERIFY(r.err.contains(QLatin1String("replay")));
+}
+
+void TestCli::listIsAligned()
+{
+    const CliResult r = runCli({QStringLiteral("list")});
+    VERIFY_EXIT(r, 0);
+    const QStringList lines = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QVERIFY(!lines.isEmpty());
+    QVERIFY2(builtinNames().contains(QLatin1String("default")), qPrintable(r.out));
+    // Every title starts in the same column.
+    static const QRegularExpression column(QStringLiteral("^\\S+\\s{2,}(?=\\S)"));
+    qsizetype titleColumn = -1;
+    for (const QString &line : lines) {
+        const auto match = column.match(line);
+        QVERIFY2(match.hasMatch(), qPrintable(line));
+        if (titleColumn < 0)
+            titleColumn = match.capturedLength();
+        QCOMPARE(match.capturedLength(), titleColumn);
+    }
+}
+
+void TestCli::runDefault()
+{
+    const CliResult r = runCli({QStringLiteral("run"), QStringLiteral("default")});
+    VERIFY_EXIT(r, 0);
+    QVERIFY(r.err.isEmpty());
+    for (const char *word : {"scenario", "default", "variant", "steps", "time", "stop", "events",
+                             "objects alive", "violations: none"})
+        QVERIFY2(r.out.contains(QLatin1String(word)), word);
+}
+
+void TestCli::runJson()
+{
+    const CliResult r =
+        runCli({QStringLiteral("run"), QStringLiteral("default"), QStringLiteral("--json")});
+    VERIFY_EXIT(r, 0);
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(r.out.toUtf8(), &error);
+    QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
+    QVERIFY(doc.isObject());
+    const QJsonObject o = doc.object();
+    for (const char *key :
+         {"scenario", "title", "variant", "policy", "seed", "maxSteps", "steps", "simulatedNs",
+          "simulatedTime", "stopReason", "stopDetail", "eventTotal", "eventCounts", "objects",
+          "contexts", "requests", "violations", "ok"})
+        QVERIFY2(o.contains(QLatin1String(key)), key);
+    QCOMPARE(o.value(QLatin1String("scenario")).toString(), QStringLiteral("default"));
+    QCOMPARE(o.value(QLatin1String("ok")).toBool(), true);
+    QVERIFY(o.value(QLatin1String("violations")).toArray().isEmpty());
+    QVERIFY(o.value(QLatin1String("steps")).toInteger() > 0);
+    QVERIFY(o.value(QLatin1String("simulatedNs")).toInteger() > 0);
+    // The per-kind counts add up to the total, and every kind is listed.
+    const QJsonObject counts = o.value(QLatin1String("eventCounts")).toObject();
+    QVERIFY(counts.contains(QLatin1String("violation")));
+    qint64 sum = 0;
+    for (const QJsonValue &v : counts)
+        sum += v.toInteger();
+    QCOMPARE(sum, o.value(QLatin1String("eventTotal")).toInteger());
+    QVERIFY(sum > 0);
+}
+
+void TestCli::runOverrides()
+{
+    const CliResult r =
+        runCli({QStringLiteral("run"), QStringLiteral("default"), QStringLiteral("--policy"),
+                QStringLiteral("random"), QStringLiteral("--seed"), QStringLiteral("7"),
+                QStringLiteral("--max-steps"), QStringLiteral("5"), QStringLiteral("--variant"),
+                QStringLiteral("gaps=fixed"), QStringLiteral("--variant"),
+                QStringLiteral("request=idr"), QStringLiteral("--json")});
+    QCOMPARE(r.status, QProcess::NormalExit);
+    QVERIFY2(r.exitCode == 0 || r.exitCode == 1, qPrintable(r.err));
+    const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).object();
+    QCOMPARE(o.value(QLatin1String("policy")).toString(), QStringLiteral("random"));
+    QCOMPARE(o.value(QLatin1String("seed")).toInteger(), 7);
+    QCOMPARE(o.value(QLatin1String("maxSteps")).toInteger(), 5);
+    QVERIFY(o.value(QLatin1String("steps")).toInteger() <= 5);
+    const QString variant = o.value(QLatin1String("variant")).toString();
+    QVERIFY2(variant.contains(QLatin1String("gaps=fixed")), qPrintable(variant));
+    QVERIFY2(variant.contains(QLatin1String("request=idr")), qPrintable(variant));
+}
+
+void TestCli::runViolationExitsOne()
+{
+    const QString scenario = dataPath(QStringLiteral("cli/send-twice.json"));
+    const CliResult text = runCli({QStringLiteral("run"), scenario});
+    VERIFY_EXIT(text, 1);
+    QVERIFY(text.err.isEmpty());
+    static const QRegularExpression line(
+        QStringLiteral("^  step \\d+ +I11 +\\S.*RELEASE notification$"),
+        QRegularExpression::MultilineOption);
+    QVERIFY2(text.out.contains(QLatin1String("violations: 1\n")), qPrintable(text.out));
+    QVERIFY2(line.match(text.out).hasMatch(), qPrintable(text.out));
+
+    const CliResult json = runCli({QStringLiteral("run"), scenario, QStringLiteral("--json")});
+    VERIFY_EXIT(json, 1);
+    const QJsonObject o = QJsonDocument::fromJson(json.out.toUtf8()).object();
+    QCOMPARE(o.value(QLatin1String("ok")).toBool(true), false);
+    const QJsonArray violations = o.value(QLatin1String("violations")).toArray();
+    QCOMPARE(violations.size(), 1);
+    const QJsonObject v = violations.at(0).toObject();
+    QCOMPARE(v.value(QLatin1String("invariant")).toInt(), 11);
+    QVERIFY(v.value(QLatin1String("step")).toInteger() > 0);
+    QVERIFY(!v.value(QLatin1String("detail")).toString().isEmpty());
+    QCOMPARE(
+        o.value(QLatin1String("eventCounts")).toObject().value(QLatin1String("violation")).toInt(),
+        1);
+}
+
+// A run that ends stuck: the summary says who waits on what and lists every
+// object, holder, context and request left behind.
+void TestCli::runStuckListsWhatIsLeft()
+{
+    const QString scenario = dataPath(QStringLiteral("cli/no-supplicant.json"));
+    const CliResult text = runCli({QStringLiteral("run"), scenario});
+    VERIFY_EXIT(text, 0);
+    for (const char *expected :
+         {"stop       stuck\n", "app/client", "objects alive: 2\n", "requests left: 1\n", "QUEUED",
+          "qtee_objects_idr ctx 1 idr 0", "QTEE callback id 0x80000001"})
+        QVERIFY2(text.out.contains(QLatin1String(expected)), expected);
+
+    const CliResult json = runCli({QStringLiteral("run"), scenario, QStringLiteral("--json")});
+    VERIFY_EXIT(json, 0);
+    const QJsonObject o = QJsonDocument::fromJson(json.out.toUtf8()).object();
+    QCOMPARE(o.value(QLatin1String("stopReason")).toString(), QStringLiteral("stuck"));
+    QVERIFY(o.value(QLatin1String("stopDetail")).toString().contains(QLatin1String("app/client")));
+    const QJsonArray objects = o.value(QLatin1String("objects")).toArray();
+    QCOMPARE(objects.size(), 2);
+    for (const QJsonValue &value : objects) {
+        // A refcount is explained by its holders, one each.
+        const QJsonObject object = value.toObject();
+        QCOMPARE(object.value(QLatin1String("refcount")).toInt(),
+                 object.value(QLatin1String("holders")).toArray().size());
+    }
+    const QJsonObject user = objects.at(1).toObject();
+    QCOMPARE(user.value(QLatin1String("type")).toString(), QStringLiteral("USER"));
+    QCOMPARE(user.value(QLatin1String("userObjectId")).toInt(), 1);
+    QCOMPARE(user.value(QLatin1String("owner")).toInt(), 1);
+    const QJsonArray requests = o.value(QLatin1String("requests")).toArray();
+    QCOMPARE(requests.size(), 1);
+    QCOMPARE(requests.at(0).toObject().value(QLatin1String("state")).toString(),
+             QStringLiteral("QUEUED"));
+    QCOMPARE(requests.at(0).toObject().value(QLatin1String("ctx")).toInt(), 1);
+    const QJsonArray contexts = o.value(QLatin1String("contexts")).toArray();
+    QCOMPARE(contexts.size(), 1);
+    QCOMPARE(contexts.at(0).toObject().value(QLatin1String("refs")).toArray().size(), 2);
+}
+
+void TestCli::badUsage_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QStringList>("culprits"); // each must appear on stderr
+    const QString run = QStringLiteral("run");
+    const QString def = QStringLiteral("default");
+    auto row = [](const char *name, const QStringList &args, const QStringList &culprits) {
+        QTest::newRow(name) << args << culprits;
+    };
+    row("unknown command", {QStringLiteral("frobnicate")}, {QStringLiteral("frobnicate")});
+    row("unknown global option", {QStringLiteral("--frob")}, {QStringLiteral("frob")});
+    row("list extra argument", {QStringLiteral("list"), QStringLiteral("extra")},
+        {QStringLiteral("extra")});
+    row("run without scenario", {run}, {QStringLiteral("SCENARIO")});
+    row("run extra argument", {run, def, QStringLiteral("extra")}, {QStringLiteral("extra")});
+    row("run unknown option", {run, def, QStringLiteral("--frob")}, {QStringLiteral("frob")});
+    row("run missing option value", {run, def, QStringLiteral("--seed")}, {QStringLiteral("seed")});
+    row("unknown scenario", {run, QStringLiteral("no-such-scenario")},
+        {QStringLiteral("no-such-scenario")});
+    row("variant unknown name",
+        {run, def, QStringLiteral("--variant"), QStringLiteral("colour=red")},
+        {QStringLiteral("colour")});
+    row("variant unknown value",
+        {run, def, QStringLiteral("--variant"), QStringLiteral("gaps=maybe")},
+        {QStringLiteral("maybe"), QStringLiteral("faithful"), QStringLiteral("fixed")});
+    row("variant without =", {run, def, QStringLiteral("--variant"), QStringLiteral("gaps")},
+        {QStringLiteral("--variant gaps")});
+    row("policy unknown", {run, def, QStringLiteral("--policy"), QStringLiteral("fastest")},
+        {QStringLiteral("fastest"), QStringLiteral("round-robin")});
+    row("seed trailing junk", {run, def, QStringLiteral("--seed"), QStringLiteral("12abc")},
+        {QStringLiteral("--seed"), QStringLiteral("12abc")});
+    row("seed negative", {run, def, QStringLiteral("--seed"), QStringLiteral("-1")},
+        {QStringLiteral("--seed"), QStringLiteral("-1")});
+    row("seed overflow",
+        {run, def, QStringLiteral("--seed"), QStringLiteral("18446744073709551616")},
+        {QStringLiteral("18446744073709551616")});
+    row("seed empty",
+        {
+            run,
+            def,
+            QStringLiteral("--seed="),
+        },
+        {QStringLiteral("--seed")});
+    row("seed with space", {run, def, QStringLiteral("--seed"), QStringLiteral(" 4")},
+        {QStringLiteral("--seed")});
+    row("max-steps zero", {run, def, QStringLiteral("--max-steps"), QStringLiteral("0")},
+        {QStringLiteral("--max-steps")});
+    row("max-steps hex", {run, def, QStringLiteral("--max-steps"), QStringLiteral("0x10")},
+        {QStringLiteral("--max-steps"), QStringLiteral("0x10")});
+    row("replay without capture", {QStringLiteral("replay")}, {QStringLiteral("CAPTURE")});
+    const QString missing = QDir::tempPath() + QStringLiteral("/teescope-no-such-capture.json");
+    row("replay missing capture", {QStringLiteral("replay"), missing}, {missing});
+    // A scenario is not a capture.
+    const QString notCapture =
+        QStringLiteral(TEESCOPE_SOURCE_DIR "/resources/scenarios/default.json");
+    if (QFileInfo::exists(notCapture))
+        row("replay non-capture", {QStringLiteral("replay"), notCapture}, {notCapture});
+
+    // Malformed captures: the corpus of tests/data/bad-captures.
+    const QDir badCaptures(dataPath(QStringLiteral("bad-captures")));
+    for (const QString &file :
+         badCaptures.entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name)) {
+        const QString path = badCaptures.filePath(file);
+        QTest::addRow("bad capture %s", qPrintable(file))
+            << QStringList{QStringLiteral("replay"), path} << QStringList{path};
+    }
+
+    // Malformed scenario files: the corpus of tests/data/bad-scenarios.
+    const QDir bad(dataPath(QStringLiteral("bad-scenarios")));
+    const QStringList files = bad.entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name);
+    for (const QString &file : files) {
+        const QString path = bad.filePath(file);
+        QTest::addRow("bad scenario %s", qPrintable(file))
+            << QStringList{run, path} << QStringList{path};
+        QTest::addRow("bad scenario %s as capture", qPrintable(file))
+            << QStringList{QStringLiteral("replay"), path} << QStringList{path};
+    }
+}
+
+void TestCli::badUsage()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QStringList, culprits);
+    const CliResult r = runCli(args);
+    VERIFY_EXIT(r, 2);
+    QVERIFY2(r.out.isEmpty(), qPrintable(r.out));
+    QVERIFY(r.err.startsWith(QLatin1String("teescope-cli: ")));
+    for (const QString &culprit : culprits)
+        QVERIFY2(r.err.contains(culprit), qPrintable(culprit + QLatin1String(" not in: ") + r.err));
+    QCOMPARE(r.err.count(QLatin1Char('\n')), 1); // one message, not a dump
+}
+
+void TestCli::unwritableOutput_data()
+{
+    QTest::addColumn<QString>("option");
+    QTest::addColumn<bool>("intoDirectory"); // else into a missing directory
+    for (const char *option : {"--capture", "--chrome", "--text"}) {
+        QTest::addRow("%s missing dir", option) << QString::fromLatin1(option) << false;
+        QTest::addRow("%s is a directory", option) << QString::fromLatin1(option) << true;
+    }
+}
+
+void TestCli::unwritableOutput()
+{
+    QFETCH(QString, option);
+    QFETCH(bool, intoDirectory);
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    QString target;
+    if (intoDirectory) {
+        target = tmp.filePath(QStringLiteral("existing-dir"));
+        QVERIFY(QDir().mkdir(target));
+    } else {
+        target = tmp.filePath(QStringLiteral("missing/out.json"));
+    }
+    const CliResult r = runCli({QStringLiteral("run"), QStringLiteral("default"), option, target});
+    VERIFY_EXIT(r, 2);
+    QVERIFY2(r.err.contains(target), qPrintable(r.err));
+    QVERIFY2(r.err.contains(option), qPrintable(r.err));
+    QVERIFY(r.out.isEmpty());
+    // Nothing half-written anywhere: the directory holds what it held before.
+    const QStringList left =
+        QDir(tmp.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
+    QCOMPARE(left, intoDirectory ? QStringList{QStringLiteral("existing-dir")} : QStringList{});
+    if (intoDirectory)
+        QVERIFY(QDir(target).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden));
+}
+
+void TestCli::exportsWritten()
+{
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString chrome = tmp.filePath(QStringLiteral("trace.json"));
+    const QString text = tmp.filePath(QStringLiteral("timeline.txt"));
+    const CliResult r =
+        runCli({QStringLiteral("run"), QStringLiteral("default"), QStringLiteral("--chrome"),
+                chrome, QStringLiteral("--text"), text});
+    VERIFY_EXIT(r, 0);
+    QFile chromeFile(chrome);
+    QVERIFY(chromeFile.open(QIODevice::ReadOnly));
+    QJsonParseError error;
+    QJsonDocument::fromJson(chromeFile.readAll(), &error);
+    QCOMPARE(error.error, QJsonParseError::NoError);
+    QFile textFile(text);
+    QVERIFY(textFile.open(QIODevice::ReadOnly));
+    QVERIFY(textFile.size() > 0);
+}
+
+void TestCli::captureReplays_data()
+{
+    QTest::addColumn<QStringList>("runArgs");
+    for (const QString &name : builtinNames())
+        QTest::newRow(qPrintable(name)) << QStringList{name};
+    QTest::newRow("default random seed 3")
+        << QStringList{QStringLiteral("default"), QStringLiteral("--policy"),
+                       QStringLiteral("random"), QStringLiteral("--seed"), QStringLiteral("3")};
+    QTest::newRow("send-twice (violation)")
+        << QStringList{dataPath(QStringLiteral("cli/send-twice.json"))};
+    QTest::newRow("default variant request=idr") << QStringList{
+        QStringLiteral("default"), QStringLiteral("--variant"), QStringLiteral("request=idr")};
+}
+
+// Every built-in, violations included, replays to the same events.
+void TestCli::captureReplays()
+{
+    QFETCH(QStringList, runArgs);
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString capture = tmp.filePath(QStringLiteral("capture.json"));
+    const CliResult ran =
+        runCli(QStringList{QStringLiteral("run")} + runArgs +
+               QStringList{QStringLiteral("--json"), QStringLiteral("--capture"), capture});
+    QCOMPARE(ran.status, QProcess::NormalExit);
+    const QJsonObject summary = QJsonDocument::fromJson(ran.out.toUtf8()).object();
+    QVERIFY2(!summary.isEmpty(), qPrintable(ran.err));
+    // Exit 1 exactly when the summary lists a violation.
+    const bool ok = summary.value(QLatin1String("ok")).toBool();
+    QCOMPARE(ok, summary.value(QLatin1String("violations")).toArray().isEmpty());
+    VERIFY_EXIT(ran, ok ? 0 : 1);
+    QVERIFY(QFileInfo::exists(capture));
+
+    const CliResult replayed = runCli({QStringLiteral("replay"), capture});
+    VERIFY_EXIT(replayed, 0);
+    QVERIFY2(replayed.out.contains(QLatin1String("identical")), qPrintable(replayed.out));
+    const QString events = QString::number(summary.value(QLatin1String("eventTotal")).toInteger()) +
+                           QLatin1String(" events");
+    QVERIFY2(replayed.out.contains(events), qPrintable(replayed.out));
+    const qsizetype violations = summary.value(QLatin1String("violations")).toArray().size();
+    const QString violationText = QStringLiteral("%1 violation%2")
+                                      .arg(violations)
+                                      .arg(violations == 1 ? QString() : QStringLiteral("s"));
+    QVERIFY2(replayed.out.contains(violationText), qPrintable(replayed.out));
+}
+
+void TestCli::tamperedCaptureDiverges_data()
+{
+    QTest::addColumn<QString>("field");
+    QTest::newRow("kind") << QStringLiteral("kind");
+    QTest::newRow("step") << QStringLiteral("step");
+}
+
+void TestCli::tamperedCaptureDiverges()
+{
+    QFETCH(QString, field);
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString capture = tmp.filePath(QStringLiteral("capture.json"));
+    VERIFY_EXIT(runCli({QStringLiteral("run"), QStringLiteral("default"),
+                        QStringLiteral("--capture"), capture}),
+                0);
+
+    QJsonObject doc = readJsonObject(capture);
+    QJsonArray events = doc.value(QLatin1String("events")).toArray();
+    QVERIFY(events.size() > 4);
+    // Tamper with an event in the middle; the file stays well-formed (a note
+    // needs no other field, steps stay non-decreasing) so only replay can tell.
+    qsizetype index = events.size() / 2;
+    while (index < events.size() &&
+           events.at(index).toObject().value(QLatin1String("kind")).toString() ==
+               QLatin1String("note"))
+        ++index;
+    QVERIFY(index < events.size());
+    QJsonObject event = events.at(index).toObject();
+    const qint64 step = event.value(QLatin1String("step")).toInteger();
+    if (field == QLatin1String("kind")) {
+        const QString kind = event.value(QLatin1String("kind")).toString();
+        QVERIFY(!kind.isEmpty());
+        event.insert(QStringLiteral("kind"), QStringLiteral("note"));
+    } else {
+        // Move the event and every later one a step on: still ordered, but wrong.
+        for (qsizetype i = index; i < events.size(); ++i) {
+            QJsonObject later = events.at(i).toObject();
+            later.insert(QStringLiteral("step"),
+                         later.value(QLatin1String("step")).toInteger() + 1);
+            events.replace(i, later);
+        }
+        event = events.at(index).toObject();
+    }
+    events.replace(index, event);
+    doc.insert(QStringLiteral("events"), events);
+    QVERIFY(writeJson(capture, doc));
+
+    const CliResult r = runCli({QStringLiteral("replay"), capture});
+    VERIFY_EXIT(r, 1);
+    const QString expected = QStringLiteral("diverged at step %1").arg(step);
+    QVERIFY2(r.out.contains(expected), qPrintable(r.out + r.err));
+    QVERIFY2(r.out.contains(QLatin1String("capture:")) && r.out.contains(QLatin1String("replay:")),
+             qPrintable(r.out));
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
