@@ -672,6 +672,8 @@ struct Engine::Ctx
             emit(EventKind::ProcessExit).process = p.id;
             t.exiting = true;
             t.phase = Phase::ExitFiles;
+            if (std::none_of(p.fds.begin(), p.fds.end(), [](int32_t fd) { return fd >= 0; }))
+                exitFiles(t); // no files left: do_exit finishes in this step
         }
     }
 
@@ -1748,8 +1750,8 @@ void Engine::Ctx::recvDone(Thread &t, Request &r)
     }
     r.delivered = true;
     t.recvReq = {};
-    if (r.freed)
-        dropRequest(r.id);
+    if (r.freed && r.state != ReqState::Placeholder)
+        dropRequest(r.id); // the placeholder's record stays until T9 or idr_destroy
     finishSyscall(t, 0);
 }
 
@@ -1964,7 +1966,7 @@ void Engine::Ctx::sendFinish(Thread &t, Request &r, int32_t ret)
             }
     }
     const RequestId rid = r.id;
-    const bool drop = r.notification || r.freed;
+    const bool drop = r.notification || (r.freed && r.state != ReqState::Placeholder);
     if (!r.notification && !r.argsFreed)
         complete(r, r.errno_);
     unlock(t, ctx);

@@ -136,8 +136,9 @@ uint64_t State::hash() const
     for (const QteeObject &q : qtee.objects) {
         h.add(uint64_t(q.qteeId) | uint64_t(uint32_t(q.service)) << 32);
         h.add(uint64_t(uint32_t(q.kernelRefs)));
-        h.addIds(q.held);
     }
+    for (const QteeHeld &x : qtee.held)
+        h.add((uint64_t(x.cbId) | uint64_t(x.owner) << 32) ^ uint64_t(uint32_t(x.slot)) << 20);
     h.addIds(qtee.cbHeld);
     return h.h;
 }

@@ -298,14 +298,26 @@ struct QteeObject
     uint32_t qteeId = 0;
     int32_t service = -1;   // simulator's service index, -1 = client env
     int32_t kernelRefs = 0; // references the kernel holds (I5)
-    std::vector<uint32_t> held; // callback ids QTEE keeps beyond an invocation
     bool operator==(const QteeObject &) const = default;
+};
+
+// A callback id QTEE keeps by name ("held:NAME"). The QTEE object that kept
+// it (`owner`) finds its own first; any other object finds the newest one of
+// that name, so a service can call a listener one client registered from
+// another client's invocation. When the owner dies, QTEE gives the id back.
+struct QteeHeld
+{
+    int32_t slot = -1;
+    uint32_t cbId = 0;
+    uint32_t owner = 0;
+    bool operator==(const QteeHeld &) const = default;
 };
 
 struct QteeSide
 {
     uint32_t nextObjectId = 0x100;
     std::vector<QteeObject> objects;
+    std::vector<QteeHeld> held; // kept callback ids, oldest first
     std::vector<uint32_t> cbHeld; // every callback id QTEE believes it holds
     bool operator==(const QteeSide &) const = default;
 };

@@ -417,7 +417,6 @@ uint32_t Simulator::newQteeObject(State &s, int32_t service) const
     q.qteeId = s.qtee.nextObjectId++;
     q.service = service;
     q.kernelRefs = 1; // every id QTEE hands out is one new reference
-    q.held.assign(m_scenario->heldSlots.size(), 0);
     s.qtee.objects.push_back(q);
     return q.qteeId;
 }
@@ -433,8 +432,14 @@ uint32_t Simulator::resolve(State &s, Thread &t, const QteeRef &r, bool handOut)
                    ? call.received[size_t(r.index)]
                    : 0;
     case QteeRef::Kind::Held: {
-        const QteeObject *q = qteeObject(s, call.target);
-        return q && size_t(r.index) < q->held.size() ? q->held[size_t(r.index)] : 0;
+        uint32_t any = 0;
+        for (const QteeHeld &h : s.qtee.held)
+            if (h.slot == r.index) {
+                if (h.owner == call.target)
+                    return h.cbId;
+                any = h.cbId; // the newest of another object
+            }
+        return any;
     }
     case QteeRef::Kind::Service:
         return handOut ? newQteeObject(s, r.index) : 0;
@@ -451,10 +456,9 @@ uint32_t Simulator::resolve(State &s, Thread &t, const QteeRef &r, bool handOut)
 void Simulator::forget(State &s, Thread &t, uint32_t id) const
 {
     dropCbHeld(s, id);
-    for (QteeObject &q : s.qtee.objects)
-        for (uint32_t &h : q.held)
-            if (h == id)
-                h = 0;
+    s.qtee.held.erase(std::remove_if(s.qtee.held.begin(), s.qtee.held.end(),
+                                     [&](const QteeHeld &h) { return h.cbId == id; }),
+                      s.qtee.held.end());
     (void)t;
 }
 
@@ -478,9 +482,17 @@ void Simulator::runQtee(State &s, Thread &t) const
         switch (st.kind) {
         case QteeStep::Kind::Hold: {
             const uint32_t id = resolve(s, t, st.target, false);
-            if (QteeObject *q = qteeObject(s, call.target))
-                if (st.holdSlot >= 0 && size_t(st.holdSlot) < q->held.size())
-                    q->held[size_t(st.holdSlot)] = id;
+            if (!id)
+                break;
+            // a name is one slot per object: keeping again replaces it (the
+            // old id stays with QTEE until it is released)
+            auto &held = s.qtee.held;
+            held.erase(std::remove_if(held.begin(), held.end(),
+                                      [&](const QteeHeld &h) {
+                                          return h.slot == st.holdSlot && h.owner == call.target;
+                                      }),
+                       held.end());
+            held.push_back(QteeHeld{st.holdSlot, id, call.target});
             break;
         }
         case QteeStep::Kind::AsyncRelease:
@@ -543,13 +555,11 @@ void Simulator::finishQtee(State &s, Thread &t, const QteeStep &ret, std::vector
             reply.outIds.push_back(resolve(s, t, r, true));
     // Callback ids received in this invocation and not kept are given back
     // in the async area of the final message (spec §2.9).
-    const QteeObject *self = qteeObject(s, call.target);
     for (uint32_t id : call.received) {
         if (!(id & 0x80000000u) || !qteeHoldsCb(s, id))
             continue;
-        bool kept = false;
-        if (self && !releasing)
-            kept = std::find(self->held.begin(), self->held.end(), id) != self->held.end();
+        const bool kept = std::any_of(s.qtee.held.begin(), s.qtee.held.end(),
+                                      [&](const QteeHeld &h) { return h.cbId == id; });
         if (!kept) {
             async.push_back(id);
             forget(s, t, id);
@@ -558,11 +568,15 @@ void Simulator::finishQtee(State &s, Thread &t, const QteeStep &ret, std::vector
     if (releasing) {
         // the object is gone on QTEE's side: give back everything it held
         if (QteeObject *q = qteeObject(s, call.target)) {
-            for (uint32_t id : q->held)
-                if (id && qteeHoldsCb(s, id)) {
+            std::vector<uint32_t> mine;
+            for (const QteeHeld &h : s.qtee.held)
+                if (h.owner == q->qteeId)
+                    mine.push_back(h.cbId);
+            for (uint32_t id : mine) {
+                if (qteeHoldsCb(s, id))
                     async.push_back(id);
-                    forget(s, t, id);
-                }
+                forget(s, t, id);
+            }
             if (q->kernelRefs <= 0) {
                 const uint32_t gone = q->qteeId;
                 s.qtee.objects.erase(std::remove_if(s.qtee.objects.begin(), s.qtee.objects.end(),
