@@ -2383,8 +2383,14 @@ std::string Engine::blockedWhy(const State &s, ThreadId id) const
                + std::to_string(s.files[size_t(t.file)].ctx.v);
     case Phase::WorkerIdle:
         return who + " is idle";
-    case Phase::User:
+    case Phase::User: {
+        const ContextId lc = lockNeeded(s, t, m_env);
+        if (lc.valid() && s.context(lc).reqsLockOwner.valid()
+            && s.context(lc).reqsLockOwner != id)
+            return who + " waits for reqs_lock of ctx " + std::to_string(lc.v) + " held by "
+                   + m_env.threadName(s.context(lc).reqsLockOwner);
         return who + " has nothing more to do";
+    }
     case Phase::Exited:
         return who + " has exited";
     default: {

@@ -27,7 +27,7 @@ std::string errnoName(int32_t e)
     for (const auto &n : kErrnos)
         if (n.value == e)
             return n.name;
-    return e < 0 ? "E" + std::to_string(-e) : std::to_string(e);
+    return e < 0 ? std::string("E").append(std::to_string(-e)) : std::to_string(e);
 }
 
 bool parseErrno(std::string_view text, int32_t &out)
