@@ -35,6 +35,22 @@ std::string hex(uint32_t v)
     return s;
 }
 
+// "RELEASE"/"RETAIN" for the reserved ops, the number otherwise.
+std::string opName(uint32_t op)
+{
+    if (op == QCOMTEE_MSG_OBJECT_OP_RELEASE)
+        return "RELEASE";
+    if (op == QCOMTEE_MSG_OBJECT_OP_RETAIN)
+        return "RETAIN";
+    return std::to_string(op);
+}
+
+// An errno as the kernel writes it: 0, -ENODEV, or a positive user code.
+std::string signedErrno(int32_t e)
+{
+    return e < 0 ? "-" + errnoName(e) : std::to_string(e);
+}
+
 bool isCbId(uint32_t id)
 {
     return id & 0x80000000u;
@@ -2425,12 +2441,12 @@ std::string Engine::label(const State &s, const Action &a) const
             return who + "OBJECT_INVOKE "
                    + (sc.objectId == TEE_OBJREF_NULL ? std::string("ROOT")
                                                      : "obj " + std::to_string(int64_t(sc.objectId)))
-                   + " op " + std::to_string(sc.op);
+                   + " op " + opName(sc.op);
         case SyscallKind::SupplRecv:
             return who + "SUPPL_RECV";
         case SyscallKind::SupplSend:
             return who + "SUPPL_SEND req " + std::to_string(sc.reqId) + " ret "
-                   + std::to_string(sc.ret);
+                   + signedErrno(sc.ret);
         case SyscallKind::ShmAlloc:
             return who + "SHM_ALLOC " + std::to_string(sc.bufSize) + " bytes";
         case SyscallKind::Kill:
@@ -2447,7 +2463,7 @@ std::string Engine::label(const State &s, const Action &a) const
     case Phase::InvokeReply: {
         const QteeReply &r = t.oic.reply;
         if (r.kind == QteeReply::Kind::Callback)
-            return who + "QTEE callback " + hex(r.cbTarget) + " op " + std::to_string(r.cbOp);
+            return who + "QTEE callback " + hex(r.cbTarget) + " op " + opName(r.cbOp);
         if (r.kind == QteeReply::Kind::SmcError)
             return who + "SMC failed";
         return who + "QTEE returns " + std::to_string(r.result);
@@ -2462,7 +2478,7 @@ std::string Engine::label(const State &s, const Action &a) const
     case Phase::DispatchSrcu:
         return who + "synchronize_srcu";
     case Phase::CbRespond:
-        return who + "callback response " + errnoName(t.oic.errno_);
+        return who + "callback response " + signedErrno(t.oic.errno_);
     case Phase::RecvSelect:
         return who + "SUPPL_RECV select";
     case Phase::RecvWait: {

@@ -271,7 +271,7 @@ void TstCornerCases::killWhileQueued()
     QVERIFY(r.state.context(kSrvCtx).reqsIdr.empty());
     QCOMPARE(r.state.context(kSrvCtx).reqC, 1); // the enqueue's signal is left over
 
-    STEPS(r, Labels{"cli/main: callback response ENODEV"});
+    STEPS(r, Labels{"cli/main: callback response -ENODEV"});
     QCOMPARE(ofKind(r.lastEvents(), EventKind::SmcCallbackResponse).front().value, qres::DEFUNCT);
 
     // srv/suppl: RECV finds nothing, consumes the stale count, finds nothing
@@ -340,7 +340,7 @@ void TstCornerCases::supplicantAnswersKilledClient()
     setReplies(*sc, 11);
     ScenarioRunner r(sc);
     STEPS(r, kForeignProcessing + Labels{"kill cli", "cli/main: dispatch killed (req 0 PROCESSING)",
-                                         "cli/main: callback response ENODEV",
+                                         "cli/main: callback response -ENODEV",
                                          "srv/suppl: SUPPL_SEND req 0 ret 11"});
     QCOMPARE(ofKind(r.lastEvents(), EventKind::SyscallReturn).front().errno_, err::kEINVAL);
     const auto dispatch = ofKind(r.events, EventKind::DispatchReturn);
@@ -422,7 +422,7 @@ void TstCornerCases::clientKeepsRunningAfterKill()
     STEPS(r, kForeignSetup + Labels{"cli/c5: OBJECT_INVOKE obj 0 op 10",
                                     "cli/c5: QTEE callback 0x80000001 op 7", "kill cli",
                                     "cli/c5: dispatch killed (req 0 QUEUED)",
-                                    "cli/c5: callback response ENODEV",
+                                    "cli/c5: callback response -ENODEV",
                                     "cli/c5: QTEE callback 0x80000001 op 11"});
     // the second callback is still queued: enqueue does not look at signals
     QCOMPARE(transitions(r.lastEvents()), std::vector<std::string>{"NEW->QUEUED"});
@@ -438,7 +438,7 @@ void TstCornerCases::clientKeepsRunningAfterKill()
         QCOMPARE(transitions(r.lastEvents()), std::vector<std::string>{"PROCESSING->PLACEHOLDER"});
     }
     QCOMPARE(ofKind(r.lastEvents(), EventKind::DispatchReturn).front().errno_, err::kENODEV);
-    STEPS(r, Labels{"cli/c5: callback response ENODEV", "cli/c5: QTEE returns 0"});
+    STEPS(r, Labels{"cli/c5: callback response -ENODEV", "cli/c5: QTEE returns 0"});
     const auto resp = ofKind(r.events, EventKind::SmcCallbackResponse);
     QCOMPARE(resp.size(), size_t(2));
     QCOMPARE(resp[0].value, qres::DEFUNCT);
@@ -552,18 +552,18 @@ void TstCornerCases::supplicantProcessDies()
     QVERIFY(!r.state.context(kSrvCtx).ctxFreed);
 
     STEPS(r,
-          Labels{"cli/main: dispatch woken (req 0 PROCESSED)", "cli/main: callback response ENODEV",
+          Labels{"cli/main: dispatch woken (req 0 PROCESSED)", "cli/main: callback response -ENODEV",
                  "cli/main: QTEE returns 0", "cli/main: OBJECT_INVOKE obj 0 op 2",
                  "cli/main: QTEE callback 0x80000001 op 7"});
     QCOMPARE(countKind(r.lastEvents(), EventKind::RequestState), 0); // enqueue failed
-    STEPS(r, Labels{"cli/main: callback response ENODEV"});
+    STEPS(r, Labels{"cli/main: callback response -ENODEV"});
     QCOMPARE(ofKind(r.lastEvents(), EventKind::SmcCallbackResponse).front().value, qres::DEFUNCT);
 
     // c2's dispatch still holds user object 5 (oic->object) until its
     // response; then the keeper's RELEASE gives QTEE's copy back and the
     // context data goes
     STEPS(r, Labels{"cli/main: QTEE returns 0", "cli/c2: dispatch woken (req 1 PROCESSED)",
-                    "cli/c2: callback response ENODEV"});
+                    "cli/c2: callback response -ENODEV"});
     QVERIFY(r.state.object(kUser5));
     QCOMPARE(r.state.object(kUser5)->refcount(), 1);
     QCOMPARE(r.state.object(kUser5)->holders.front().kind, HolderKind::QteeId);
@@ -738,7 +738,7 @@ void TstCornerCases::qteeReleasesWhileDispatching()
     LOAD(sc, kForeign);
     ScenarioRunner r(sc);
     STEPS(r, kForeignQueued + Labels{"cli/c6: OBJECT_INVOKE obj 0 op 12",
-                                     "cli/c6: QTEE callback 0x80000001 op 65535"});
+                                     "cli/c6: QTEE callback 0x80000001 op RELEASE"});
     const EventList rel = r.lastEvents();
     QCOMPARE(countKind(rel, EventKind::XaErase), 1);
     QVERIFY(!hasEvent(rel, EventKind::ObjectFreed));
@@ -821,8 +821,8 @@ void TstCornerCases::releaseNotificationWhileProcessing()
                      "srv/suppl: SUPPL_RECV", "srv/suppl: RECV marshal arg 1/2 of req 0",
                      "srv/suppl: RECV marshal arg 2/2 of req 0", "kill cli",
                      "cli/c7: dispatch killed (req 0 PROCESSING)",
-                     "cli/c7: callback response ENODEV",
-                     "cli/c7: QTEE callback 0x80000001 op 65535", "cli/c7: callback response 0"});
+                     "cli/c7: callback response -ENODEV",
+                     "cli/c7: QTEE callback 0x80000001 op RELEASE", "cli/c7: callback response 0"});
     // the last reference went: a RELEASE notification, with a new id since
     // the placeholder still reserves id 0
     const auto n = ofKind(r.lastEvents(), EventKind::RequestState);

@@ -105,13 +105,13 @@ void TstTransitions::transition_data()
         << toQt(foreignClosing + Labels{"srv/main: close_context ctx 1",
                                         "srv/main: close_context ctx 1: put QTEE objects",
                                         "cli/main: dispatch woken (req 0 PROCESSED)",
-                                        "cli/main: callback response ENODEV",
+                                        "cli/main: callback response -ENODEV",
                                         "cli/main: QTEE returns 0",
                                         "cli/main: OBJECT_INVOKE obj 0 op 2"})
         << QStringLiteral("cli/main: QTEE callback 0x80000001 op 7") << QStringList{}
         << QList<int>{} << QStringList{QStringLiteral("qtee_callback")}
         << QStringList{QStringLiteral("request_state"), QStringLiteral("blocked")} << -1 << kAny
-        << kAny << QStringList{QStringLiteral("cli/main: callback response ENODEV")}
+        << kAny << QStringList{QStringLiteral("cli/main: callback response -ENODEV")}
         << QStringLiteral("smc_callback_response") << int(err::kENODEV) << int(qres::DEFUNCT);
 
     QTest::newRow("T2 RECV selects the queued request")
@@ -148,7 +148,7 @@ void TstTransitions::transition_data()
                        QStringLiteral("request_state"), QStringLiteral("woken")}
         << QStringList{QStringLiteral("syscall_return")} << -1 << 1 << 0
         << QStringList{QStringLiteral("cli/c3: dispatch woken (req 0 PROCESSED)"),
-                       QStringLiteral("cli/c3: callback response EINVAL")}
+                       QStringLiteral("cli/c3: callback response -EINVAL")}
         << dispatchReturn << int(err::kEINVAL) << int(qres::UNAVAIL);
 
     QTest::newRow("T4 RELEASE notification freed before RECV returns")
@@ -194,7 +194,7 @@ void TstTransitions::transition_data()
                        QStringLiteral("unlock")}
         << QStringList{} << -1 << 1 << 0
         << QStringList{QStringLiteral("cli/main: dispatch woken (req 0 PROCESSED)"),
-                       QStringLiteral("cli/main: callback response ENODEV")}
+                       QStringLiteral("cli/main: callback response -ENODEV")}
         << dispatchReturn << int(err::kENODEV) << int(qres::DEFUNCT);
 
     QTest::newRow("T7 kill while QUEUED")
@@ -205,7 +205,7 @@ void TstTransitions::transition_data()
                        QStringLiteral("request_state"), QStringLiteral("unlock"),
                        QStringLiteral("dispatch_return")}
         << QStringList{} << -1 << 0 << 0
-        << QStringList{QStringLiteral("app/client: callback response ENODEV")} << dispatchReturn
+        << QStringList{QStringLiteral("app/client: callback response -ENODEV")} << dispatchReturn
         << int(err::kENODEV) << int(qres::DEFUNCT);
 
     QTest::newRow("T8 kill while PROCESSING: the placeholder keeps the id")
@@ -216,7 +216,7 @@ void TstTransitions::transition_data()
                        QStringLiteral("request_state"), QStringLiteral("unlock"),
                        QStringLiteral("dispatch_return")}
         << QStringList{} << -1 << kAny << 1
-        << QStringList{QStringLiteral("cli/main: callback response ENODEV")} << dispatchReturn
+        << QStringList{QStringLiteral("cli/main: callback response -ENODEV")} << dispatchReturn
         << int(err::kENODEV) << int(qres::DEFUNCT);
 
     QTest::newRow("T9 SEND to the placeholder: -EINVAL, id freed")
