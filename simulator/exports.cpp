@@ -137,18 +137,31 @@ private:
     std::vector<ThreadId> m_actor;
 };
 
-std::string reqText(const Event &e)
+// Request names (review: "req0" alone is ambiguous, reqs_idr ids are reused
+// at once): the context whose reqs_idr holds the id, then the id, then the
+// unique RequestId serial: "ctx1/req0#3". describeEvent sees one event and
+// cannot know whether the id was reused, so it always adds the serial; the
+// timeline adds it only where (ctx, id) names two requests in one run.
+std::string reqName(ContextId ctx, int32_t reqId, RequestId serial, bool withSerial)
 {
     std::string s;
-    if (e.reqId >= 0)
-        s = "req " + std::to_string(e.reqId);
-    else if (e.request.valid())
-        s = "request #" + std::to_string(e.request.v);
-    else
+    if (reqId >= 0) {
+        s = "req" + std::to_string(reqId);
+        if (ctx.valid())
+            s = "ctx" + std::to_string(ctx.v) + "/" + s;
+        if (withSerial && serial.valid())
+            s += "#" + std::to_string(serial.v);
+    } else if (serial.valid()) {
+        s = "request #" + std::to_string(serial.v);
+    } else {
         s = "req ?";
-    if (e.ctx.valid())
-        s += " (ctx " + std::to_string(e.ctx.v) + ")";
+    }
     return s;
+}
+
+std::string reqText(const Event &e)
+{
+    return reqName(e.ctx, e.reqId, e.request, true);
 }
 
 // Which holder took or dropped a reference: "driver copy P1/T1".
@@ -239,10 +252,17 @@ std::string qteeTarget(uint32_t id)
 std::string opText(uint32_t op)
 {
     if (op == QCOMTEE_MSG_OBJECT_OP_RELEASE)
-        return "RELEASE";
+        return "op RELEASE";
     if (op == QCOMTEE_MSG_OBJECT_OP_RETAIN)
-        return "RETAIN";
+        return "op RETAIN";
     return "op " + std::to_string(op);
+}
+
+// ROOT op 32 is the simulator's open-service shortcut (scenario.h), which a
+// reviewer would not recognise by number.
+bool isOpenService(uint32_t target, uint32_t op)
+{
+    return target == QCOMTEE_MSG_OBJECT_ROOT && op == kOpenServiceOp;
 }
 
 std::string stepsText(uint64_t n)
@@ -265,7 +285,7 @@ std::string describeEvent(const Simulator &sim, const Event &e)
         if (e.to == ReqState::PROCESSED)
             s += " (" + errnoText(e.errno_) + ")";
         if (e.from == ReqState::New && isRelease(e.op))
-            s += ", RELEASE notification";
+            s += " (RELEASE notif)";
         if (e.thread.valid())
             s += " by " + who;
         return s;
@@ -310,7 +330,8 @@ std::string describeEvent(const Simulator &sim, const Event &e)
     case EventKind::IdrRemove:
         return ctx + " qtee_objects_idr id " + std::to_string(e.reqId) + " removed (" + obj + ")";
     case EventKind::SmcInvoke:
-        return who + " SMC: invoke " + qteeTarget(e.qteeId) + " " + opText(e.op);
+        return who + " SMC: invoke " + qteeTarget(e.qteeId) + " " + opText(e.op)
+            + (isOpenService(e.qteeId, e.op) ? " (open service)" : "");
     case EventKind::SmcCallbackResponse:
         return who + " SMC: callback response " + qteeResultName(e.value) + " ("
             + std::to_string(e.value) + ")";
@@ -331,8 +352,7 @@ std::string describeEvent(const Simulator &sim, const Event &e)
         return who + " dispatch returns " + errnoText(e.errno_);
     case EventKind::Blocked:
         return who + " blocks on " + blockText(e.value)
-            + (e.request.valid() ? " (request #" + std::to_string(e.request.v) + ")"
-                                 : std::string());
+            + (e.request.valid() ? " (" + reqText(e) + ")" : std::string());
     case EventKind::Woken:
         return who + " woken (" + blockText(e.value) + ")";
     case EventKind::Killed:
@@ -952,6 +972,53 @@ std::string ascii(std::string_view s)
     return out;
 }
 
+// Review: a line must never end in "op" with its number on the next ("ROOT
+// op / 32"). Such pairs are joined with a non-breaking marker while wrapping
+// and turned back into a space afterwards; an arrow stays with its word.
+constexpr char kNoBreak = '\x1f';
+
+bool numberish(std::string_view w)
+{
+    while (!w.empty() && (w.front() == '(' || w.front() == '-'))
+        w.remove_prefix(1);
+    return !w.empty()
+        && ((w.front() >= '0' && w.front() <= '9') || w.rfind("RELEASE", 0) == 0
+            || w.rfind("RETAIN", 0) == 0 || w.front() == '?');
+}
+
+bool pairsWithNumber(std::string_view w)
+{
+    while (!w.empty() && w.front() == '(')
+        w.remove_prefix(1);
+    static const char *const keys[] = {"op", "ctx", "obj", "req", "fd", "ret", "arg", "id",
+                                       "shm", "step", "item", "seed", "QTEE"};
+    for (const char *k : keys)
+        if (w == k)
+            return true;
+    return false;
+}
+
+// "ROOT op 32" -> "ROOT op<NB>32" (input has single blanks, see wrap()).
+std::string joinPairs(const std::string &text)
+{
+    std::string out = text;
+    size_t start = 0;
+    while (start < out.size()) {
+        const size_t sp = out.find(' ', start);
+        if (sp == std::string::npos)
+            break;
+        const std::string_view word(out.data() + start, sp - start);
+        size_t nextEnd = out.find(' ', sp + 1);
+        if (nextEnd == std::string::npos)
+            nextEnd = out.size();
+        const std::string_view next(out.data() + sp + 1, nextEnd - sp - 1);
+        if ((word == "->" || word == "<-") || (pairsWithNumber(word) && numberish(next)))
+            out[sp] = kNoBreak;
+        start = sp + 1;
+    }
+    return out;
+}
+
 // Wraps phrases joined by "; " into lines of at most `width` characters. A
 // phrase that fits on a line is never split ("-> 0" stays whole); longer
 // ones are word-wrapped, and words longer than the width are cut.
@@ -993,7 +1060,7 @@ std::vector<std::string> wrap(const std::vector<std::string> &phrases, size_t wi
         while (!c.empty() && c.back() == ' ')
             c.pop_back();
         if (!c.empty())
-            cleaned.push_back(std::move(c));
+            cleaned.push_back(joinPairs(c));
     }
     for (size_t i = 0; i < cleaned.size(); ++i) {
         const std::string p = cleaned[i] + (i + 1 < cleaned.size() ? ";" : "");
@@ -1016,6 +1083,8 @@ std::vector<std::string> wrap(const std::vector<std::string> &phrases, size_t wi
         }
     }
     flush();
+    for (std::string &l : lines)
+        std::replace(l.begin(), l.end(), kNoBreak, ' ');
     return lines;
 }
 
@@ -1110,8 +1179,99 @@ private:
         cell.push_back(std::move(phrase));
     }
 
+    // Which requests share a (ctx, reqs_idr id) name, and which are RELEASE
+    // notifications (review: "req0" named a callback and, later, a
+    // notification).
+    void indexRequests()
+    {
+        std::map<std::pair<int32_t, int32_t>, std::set<int32_t>> byName;
+        for (const Event &e : m_trace.events) {
+            if (!e.request.valid() || e.reqId < 0)
+                continue;
+            if (e.kind != EventKind::RequestState && e.kind != EventKind::ArgAccess)
+                continue;
+            byName[{e.ctx.v, e.reqId}].insert(e.request.v);
+            if (e.kind == EventKind::RequestState && isRelease(e.op))
+                m_notif.insert(e.request.v);
+        }
+        for (const auto &[name, serials] : byName)
+            if (serials.size() > 1)
+                m_reused.insert(name);
+    }
+
+    std::string reqLaneName(const Event &e) const
+    {
+        return reqName(e.ctx, e.reqId, e.request, m_reused.count({e.ctx.v, e.reqId}) > 0);
+    }
+
+    // The first mention of a notification says what it is.
+    std::string reqFirstName(const Event &e)
+    {
+        std::string s = reqLaneName(e);
+        if (e.request.valid() && m_notif.count(e.request.v) && m_named.insert(e.request.v).second)
+            s += " (RELEASE notif)";
+        return s;
+    }
+
+    // The engine's labels name a request by its reqs_idr id ("req 0"),
+    // which is reused at once; the timeline names it as its own phrases do.
+    // Called for steps in increasing order: the maps of the last request seen
+    // per id (and per actor and id) advance with the events, so naming is
+    // linear in the length of the trace.
+    std::string displayLabel(uint64_t step, std::string l)
+    {
+        const auto &events = m_trace.events;
+        auto candidate = [](const Event &e) {
+            return e.request.valid()
+                   && (e.kind == EventKind::RequestState || e.kind == EventKind::ArgAccess);
+        };
+        for (; m_scan < events.size() && events[m_scan].step < step; ++m_scan) {
+            const Event &e = events[m_scan];
+            if (!candidate(e))
+                continue;
+            m_lastById[e.reqId] = &e;
+            m_lastByActorId[{e.thread.v, e.reqId}] = &e;
+        }
+        const std::string rq = "req ";
+        for (size_t at = l.find(rq); at != std::string::npos; at = l.find(rq, at + 1)) {
+            if (at > 0 && l[at - 1] != ' ' && l[at - 1] != '(')
+                continue;
+            size_t end = at + rq.size();
+            while (end < l.size() && l[end] >= '0' && l[end] <= '9')
+                ++end;
+            if (end == at + rq.size() || end - at - rq.size() > 9)
+                continue;
+            const int32_t id = std::stoi(l.substr(at + rq.size(), end - at - rq.size()));
+            // the request this step touched, else the last one with that id
+            // the actor touched, else the last one with that id
+            const Event *best = nullptr;
+            for (size_t i = m_scan; i < events.size() && events[i].step == step; ++i)
+                if (candidate(events[i]) && events[i].reqId == id)
+                    best = &events[i];
+            if (!best) {
+                auto a = m_lastByActorId.find({m_ix.actor(step).v, id});
+                if (a != m_lastByActorId.end())
+                    best = a->second;
+            }
+            if (!best) {
+                auto b = m_lastById.find(id);
+                if (b != m_lastById.end())
+                    best = b->second;
+            }
+            if (!best)
+                continue;
+            const std::string name = reqLaneName(*best);
+            l.replace(at, end - at, name);
+        }
+        return l;
+    }
+    size_t m_scan = 0;
+    std::map<int32_t, const Event *> m_lastById;
+    std::map<std::pair<int32_t, int32_t>, const Event *> m_lastByActorId;
+
     void collect()
     {
+        indexRequests();
         m_rows.assign(m_ix.steps() + 1, Row{});
         for (Row &r : m_rows)
             r.cells.assign(m_lanes.size(), {});
@@ -1120,7 +1280,7 @@ private:
             const ThreadId a = m_ix.actor(k);
             row.homeLane = laneOf(a);
             if (a.valid()) {
-                std::string action = m_ix.action(k);
+                std::string action = displayLabel(k, m_ix.action(k));
                 // The worker's label repeats its name; the lane says it.
                 add(row, row.homeLane, action);
             }
@@ -1134,10 +1294,8 @@ private:
             const std::string obj = "obj" + std::to_string(e.object.v);
             switch (e.kind) {
             case EventKind::RequestState: {
-                std::string s = "req" + std::to_string(e.reqId) + " " + reqStateName(e.from) + ">"
+                std::string s = reqFirstName(e) + " " + reqStateName(e.from) + ">"
                     + reqStateName(e.to);
-                if (e.from == ReqState::New && isRelease(e.op))
-                    s += " (notif)";
                 if (e.to == ReqState::PROCESSED && e.errno_ != 0)
                     s += " " + errnoText(e.errno_);
                 add(row, lane, s);
@@ -1179,12 +1337,22 @@ private:
                 if (e.thread != m_ix.actor(e.step))
                     add(row, lane, "woken");
                 break;
-            case EventKind::Killed:
+            case EventKind::Killed: {
+                // A lane named "victim/thread" needs no more; any other
+                // lane (and a victim without lanes) says who was killed.
+                const std::string victim = m_sim.processName(e.process);
+                bool shown = false;
                 for (const auto &[t, l] : m_laneOfThread) {
-                    if (m_ix.processOf(ThreadId(t)) == e.process && l != m_workerLane)
-                        add(row, l, "SIGKILL");
+                    if (m_ix.processOf(ThreadId(t)) != e.process || l == m_workerLane)
+                        continue;
+                    const bool obvious = m_lanes[size_t(l)].rfind(victim + "/", 0) == 0;
+                    add(row, l, obvious ? std::string("SIGKILL") : "SIGKILL to " + victim);
+                    shown = true;
                 }
+                if (!shown)
+                    row.wide.push_back("-- SIGKILL to " + victim);
                 break;
+            }
             case EventKind::ThreadExit:
                 // The step's own "exit" / "exit (killed)" label says it.
                 if (!(e.thread == m_ix.actor(e.step) && m_ix.action(e.step).rfind("exit", 0) == 0))
@@ -1209,7 +1377,10 @@ private:
                 add(row, lane, "synchronize_srcu");
                 break;
             case EventKind::SmcInvoke:
-                add(row, m_qteeLane, "<- invoke " + qteeTarget(e.qteeId) + " " + opText(e.op));
+                add(row, m_qteeLane,
+                    isOpenService(e.qteeId, e.op)
+                        ? "<- open service (" + opText(e.op) + ")"
+                        : "<- invoke " + qteeTarget(e.qteeId) + " " + opText(e.op));
                 break;
             case EventKind::SmcCallbackResponse:
                 add(row, m_qteeLane, "<- cb response " + qteeResultName(e.value));
@@ -1298,7 +1469,7 @@ private:
                 for (const std::string &phrase : wrap(row.cells[l], kMaxWidth)) {
                     volume[l] += phrase.size();
                     size_t word = 0;
-                    for (char c : phrase) {
+                    for (char c : joinPairs(phrase)) {
                         word = c == ' ' ? 0 : word + 1;
                         longest = std::max(longest, word);
                     }
@@ -1494,6 +1665,9 @@ private:
     int m_qteeLane = 0;
     int m_workerLane = -1;
     std::vector<Row> m_rows;
+    std::set<std::pair<int32_t, int32_t>> m_reused; // (ctx, reqs_idr id) of two requests
+    std::set<int32_t> m_notif;                      // RequestId of RELEASE notifications
+    std::set<int32_t> m_named;                      // notifications already introduced
 };
 
 } // namespace

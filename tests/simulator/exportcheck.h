@@ -374,4 +374,49 @@ inline QString timelineCell(const std::string &text, const QString &lane, int st
     return {};
 }
 
+// Review rule: wrapping never separates a word from its number ("ROOT op" /
+// "32"). Returns the first place where a cell line ends in op, ctx, obj, req,
+// fd, ret, arg or id and the same cell's next line starts with a number (or
+// RELEASE/RETAIN), or an empty string.
+inline QString checkUnsplitPairs(const std::string &text)
+{
+    static const QRegularExpression key(QStringLiteral("(^|[ (])(op|ctx|obj|req|fd|ret|arg|id)$"));
+    static const QRegularExpression number(QStringLiteral("^[(-]?([0-9?]|RELEASE|RETAIN)"));
+    const QStringList lines = QString::fromStdString(text).split(QLatin1Char('\n'));
+    std::vector<qsizetype> plus;
+    for (qsizetype r = 0; r + 1 < lines.size(); ++r) {
+        const QString &line = lines[r];
+        if (line.startsWith(QLatin1Char('-')) && line.contains(QLatin1Char('+'))
+            && !line.contains(QRegularExpression(QStringLiteral("[^-+]")))) {
+            plus.clear();
+            for (qsizetype i = 0; i < line.size(); ++i)
+                if (line[i] == QLatin1Char('+'))
+                    plus.push_back(i);
+            continue;
+        }
+        if (plus.empty() || line.isEmpty()) {
+            if (line.isEmpty())
+                plus.clear();
+            continue;
+        }
+        const QString &next = lines[r + 1];
+        const qsizetype stepWidth = plus.front() - 1;
+        if (next.size() <= stepWidth || !next.left(stepWidth).trimmed().isEmpty()
+            || next.mid(stepWidth, 2) != QLatin1String(" |"))
+            continue; // the next line starts another step (or is a note)
+        for (size_t lane = 0; lane < plus.size(); ++lane) {
+            auto cell = [&](const QString &l) {
+                const qsizetype start = plus[lane] + 2;
+                const qsizetype end = lane + 1 < plus.size() ? plus[lane + 1] - 1 : l.size();
+                return start < l.size() ? l.mid(start, end - start).trimmed() : QString();
+            };
+            if (cell(line).contains(key) && cell(next).contains(number))
+                return QStringLiteral("line %1 splits \"%2\" from \"%3\"")
+                    .arg(r + 1)
+                    .arg(cell(line), cell(next));
+        }
+    }
+    return {};
+}
+
 } // namespace exportcheck

@@ -329,8 +329,32 @@ private Q_SLOTS:
         for (int step = 1; step <= int(trace.schedule.size()); ++step)
             delivered = delivered
                 || exportcheck::timelineCell(text, QStringLiteral("app/suppl"), step)
-                       .contains(QLatin1String("SUPPL_RECV; req0 QUEUED>PROCESSING"));
+                       .contains(QLatin1String("SUPPL_RECV; ctx1/req0#0 QUEUED>PROCESSING"));
         QVERIFY2(delivered, qPrintable(q(text)));
+        // reqs_idr id 0 names the callback request and then the RELEASE
+        // notification: the serial tells them apart in every lane, the
+        // label's "req 0" included, and the notification says what it is
+        // once, on its first appearance.
+        const QString all = q(text);
+        QVERIFY2(exportcheck::timelineCell(text, QStringLiteral("app/client"), 11)
+                     .contains(QLatin1String("ctx1/req0#1 (RELEASE notif) NEW>QUEUED;")),
+                 qPrintable(all));
+        QCOMPARE(all.count(QLatin1String("(RELEASE notif)")), 1);
+        QCOMPARE(exportcheck::timelineCell(text, QStringLiteral("app/suppl"), 8),
+                 QStringLiteral("SUPPL_SEND ctx1/req0#0 ret 0; ctx1/req0#0 PROCESSING>PROCESSED; -> 0"));
+        QVERIFY2(exportcheck::timelineCell(text, QStringLiteral("app/suppl"), 15)
+                     .contains(QLatin1String("notification ctx1/req0#1;")),
+                 qPrintable(all));
+        QVERIFY2(!all.contains(QRegularExpression(QStringLiteral("(^|[ (])req ?\\d"))), qPrintable(all));
+        // Ops by name, the open-service shortcut explained.
+        QVERIFY2(exportcheck::timelineCell(text, QStringLiteral("QTEE"), 19)
+                     .contains(QLatin1String("op RELEASE")),
+                 qPrintable(all));
+        QVERIFY(!all.contains(QLatin1String("65535")));
+        QCOMPARE(exportcheck::timelineCell(text, QStringLiteral("QTEE"), 2),
+                 QStringLiteral("<- open service (op 32)"));
+        const QString split = exportcheck::checkUnsplitPairs(text);
+        QVERIFY2(split.isEmpty(), qPrintable(split + QLatin1Char('\n') + all));
         QCOMPARE(exportcheck::timelineCell(text, QStringLiteral("app/client"), 1),
                  QStringLiteral("open /dev/tee; ctx1 opened; -> 0"));
         bool calledBack = false;
@@ -451,6 +475,88 @@ private Q_SLOTS:
         QVERIFY(!exportcheck::checkTextTimeline("verdict: invariants held (3 steps)").isEmpty());
     }
 
+    void timelineKillNamesVictimAndSignsErrnos()
+    {
+        auto sc = builtin("kill-while-processing");
+        QVERIFY(sc);
+        Simulator sim(sc);
+        RunOptions opts;
+        std::string error;
+        const Trace trace = run(sim, opts, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        const std::string text = textTimeline(sim, trace, opts);
+        const QString all = q(text);
+        // Both lanes are app's threads: "SIGKILL" alone is clear there.
+        QCOMPARE(exportcheck::timelineCell(text, QStringLiteral("app/client"), 7), QStringLiteral("SIGKILL"));
+        QCOMPARE(exportcheck::timelineCell(text, QStringLiteral("app/suppl"), 7), QStringLiteral("SIGKILL"));
+        // Errnos as the kernel prints them, the engine's label included.
+        QVERIFY2(all.contains(QLatin1String("callback response -ENODEV;")), qPrintable(all));
+        QVERIFY2(!all.contains(QRegularExpression(QStringLiteral("[^-]ENODEV"))), qPrintable(all));
+        QVERIFY2(exportcheck::timelineCell(text, QStringLiteral("app/client"), 8)
+                     .startsWith(QLatin1String("dispatch killed (ctx1/req0 PROCESSING);")),
+                 qPrintable(all));
+        QVERIFY2(all.contains(QLatin1String("0x80000001 op RELEASE")), qPrintable(all));
+        QVERIFY(!all.contains(QLatin1String("65535")));
+
+        // A victim without a lane of its own is named on a line of its own.
+        Trace synthetic;
+        synthetic.schedule = {"app/client: compute 5 ns", "kill nobody"};
+        synthetic.events.push_back(ev(1, 5, EventKind::Note, 0));
+        synthetic.events.back().detail = "first";
+        Event killed = ev(2, 10, EventKind::Killed);
+        killed.process = ProcessId(7);
+        synthetic.events.push_back(killed);
+        const std::string s = textTimeline(sim, synthetic);
+        QVERIFY2(q(s).contains(QStringLiteral("-- SIGKILL to ") + q(sim.processName(ProcessId(7)))), qPrintable(q(s)));
+    }
+
+    void timelineWrapKeepsNumbersWithTheirWords()
+    {
+        // A narrow lane (eight lanes in 80 columns) must still keep "op 32",
+        // "arg 1/2" and "req 0" whole.
+        for (const char *name : {"default", "kill-while-processing", "send-after-client-killed",
+                                 "srcu-vs-lock", "fifo-delivery", "request-id-reuse"}) {
+            auto sc = builtin(name);
+            QVERIFY(sc);
+            Simulator sim(sc);
+            RunOptions opts;
+            std::string error;
+            const Trace trace = run(sim, opts, &error);
+            QVERIFY2(error.empty(), error.c_str());
+            const std::string text = textTimeline(sim, trace, opts);
+            const QString split = exportcheck::checkUnsplitPairs(text);
+            QVERIFY2(split.isEmpty(), qPrintable(QLatin1String(name) + QLatin1String(": ") + split));
+        }
+        // The checker itself catches the reviewed defect.
+        const std::string bad = "t\n\nstep | a\n-----+----------\n   1 | ROOT op\n     | 32\n\nverdict: invariants held (1 step)\n";
+        QVERIFY(!exportcheck::checkUnsplitPairs(bad).isEmpty());
+        const std::string good = "t\n\nstep | a\n-----+----------\n   1 | ROOT\n     | op 32\n\nverdict: invariants held (1 step)\n";
+        QVERIFY(exportcheck::checkUnsplitPairs(good).isEmpty());
+    }
+
+    void timelineNamesReusedRequestIds()
+    {
+        auto sc = builtin("request-id-reuse");
+        QVERIFY(sc);
+        Simulator sim(sc);
+        RunOptions opts;
+        std::string error;
+        const Trace trace = run(sim, opts, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        const std::string text = textTimeline(sim, trace, opts);
+        // alice's and bob's requests both got reqs_idr id 0 in ctx 1.
+        const QString alice = exportcheck::timelineCell(text, QStringLiteral("app/alice"), 5);
+        const QString bob = exportcheck::timelineCell(text, QStringLiteral("app/bob"), 14);
+        static const QRegularExpression name(QStringLiteral("ctx1/req0#\\d+"));
+        const QString a = name.match(alice).captured(0);
+        const QString b = name.match(bob).captured(0);
+        QVERIFY2(!a.isEmpty() && !b.isEmpty(), qPrintable(alice + QLatin1String(" | ") + bob));
+        QVERIFY(a != b);
+        // The buggy SEND is shown against bob's request, not alice's.
+        QVERIFY2(exportcheck::timelineCell(text, QStringLiteral("app/suppl"), 15).startsWith(QLatin1String("SUPPL_SEND ") + b),
+                 qPrintable(q(text)));
+    }
+
     // -- describeEvent -----------------------------------------------------
 
     void describeEvents()
@@ -463,7 +569,29 @@ private Q_SLOTS:
         rs.ctx = ContextId(2);
         rs.from = ReqState::QUEUED;
         rs.to = ReqState::PROCESSING;
-        QCOMPARE(q(describeEvent(sim, rs)), QStringLiteral("req 0 (ctx 2) QUEUED -> PROCESSING by app/suppl"));
+        QCOMPARE(q(describeEvent(sim, rs)), QStringLiteral("ctx2/req0#0 QUEUED -> PROCESSING by app/suppl"));
+        Event notif = rs;
+        notif.request = RequestId(3);
+        notif.from = ReqState::New;
+        notif.to = ReqState::QUEUED;
+        notif.op = QCOMTEE_MSG_OBJECT_OP_RELEASE;
+        QCOMPARE(q(describeEvent(sim, notif)),
+                 QStringLiteral("ctx2/req0#3 NEW -> QUEUED (RELEASE notif) by app/suppl"));
+        Event done = rs;
+        done.from = ReqState::PROCESSING;
+        done.to = ReqState::PROCESSED;
+        done.errno_ = err::kEINVAL;
+        QCOMPARE(q(describeEvent(sim, done)),
+                 QStringLiteral("ctx2/req0#0 PROCESSING -> PROCESSED (-EINVAL) by app/suppl"));
+        Event open = ev(2, 0, EventKind::SmcInvoke, 0);
+        open.qteeId = QCOMTEE_MSG_OBJECT_ROOT;
+        open.op = kOpenServiceOp;
+        QCOMPARE(q(describeEvent(sim, open)),
+                 QStringLiteral("app/client SMC: invoke ROOT op 32 (open service)"));
+        Event rel = ev(2, 0, EventKind::QteeCallback, 0);
+        rel.qteeId = QCOMTEE_CB_ID_FIRST;
+        rel.op = QCOMTEE_MSG_OBJECT_OP_RELEASE;
+        QCOMPARE(q(describeEvent(sim, rel)), QStringLiteral("QTEE calls back 0x80000001 op RELEASE on app/client"));
         Event put = ev(7, 0, EventKind::RefPut);
         put.object = ObjectId(5);
         put.refcount = 1;
