@@ -2465,7 +2465,7 @@ std::string Engine::label(const State &s, const Action &a) const
         if (r.kind == QteeReply::Kind::Callback)
             return who + "QTEE callback " + hex(r.cbTarget) + " op " + opName(r.cbOp);
         if (r.kind == QteeReply::Kind::SmcError)
-            return who + "SMC failed";
+            return who + "SMC failed " + signedErrno(r.result);
         return who + "QTEE returns " + std::to_string(r.result);
     }
     case Phase::DispatchWait: {

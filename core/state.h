@@ -298,6 +298,7 @@ struct QteeObject
     uint32_t qteeId = 0;
     int32_t service = -1;   // simulator's service index, -1 = client env
     int32_t kernelRefs = 0; // references the kernel holds (I5)
+    int32_t failedReleases = 0; // RELEASE SMCs failed so far (simulated transport errors)
     bool operator==(const QteeObject &) const = default;
 };
 

@@ -144,6 +144,9 @@ struct Service
     std::map<uint32_t, std::vector<QteeStep>> ops; // per op
     std::vector<QteeStep> defaultOp;               // any other op
     std::vector<QteeStep> onRelease; // when the kernel releases the last reference
+    // The first N RELEASE SMCs the release worker makes for each object of
+    // this service fail (-EIO) before QTEE sees them (spec §2.8 retry, §9 item 5).
+    int32_t releaseSmcFailures = 0;
     bool operator==(const Service &) const = default;
 };
 

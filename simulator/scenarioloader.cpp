@@ -495,7 +495,7 @@ void Loader::parseServices(const QJsonValue &v, const std::string &where, Scenar
     for (qsizetype i = 0; i < a.size(); ++i) {
         const std::string w = at(where, i);
         const QJsonObject o = toObject(a.at(i), w);
-        checkKeys(o, w, {"uid", "name", "ops", "on_release"});
+        checkKeys(o, w, {"uid", "name", "ops", "on_release", "release_smc_failures"});
         Service s;
         s.uid = uint32_t(toInt(required(o, w, "uid"), key(w, "uid"), 0, kU32Max));
         if (std::find(m_serviceUids.begin(), m_serviceUids.end(), s.uid) != m_serviceUids.end())
@@ -538,6 +538,9 @@ void Loader::parseServices(const QJsonValue &v, const std::string &where, Scenar
         }
         if (const QJsonValue r = optional(o, "on_release"); !r.isUndefined())
             s.onRelease = parseQteeSteps(r, key(w, "on_release"));
+        if (const QJsonValue r = optional(o, "release_smc_failures"); !r.isUndefined())
+            s.releaseSmcFailures =
+                int32_t(toInt(r, key(w, "release_smc_failures"), 0, 1000));
     }
 }
 

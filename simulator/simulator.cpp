@@ -614,6 +614,14 @@ void Simulator::qteeInvoke(State &s, Thread &t) const
             o.reply.result = 0;
             return;
         }
+        const Service *svc = q->service >= 0 ? &m_scenario->services[size_t(q->service)] : nullptr;
+        if (svc && q->failedReleases < svc->releaseSmcFailures) {
+            // the SMC fails in the transport: QTEE never sees the RELEASE
+            q->failedReleases++;
+            o.reply.kind = QteeReply::Kind::SmcError;
+            o.reply.result = -5; // -EIO from the SCM call
+            return;
+        }
         q->kernelRefs--;
         if (q->kernelRefs > 0) {
             o.reply.kind = QteeReply::Kind::Final;

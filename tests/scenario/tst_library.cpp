@@ -35,6 +35,7 @@ const char *const kScenarios[] = {
     "multiple-supplicants",
     "out-of-order-completion",
     "release-notification",
+    "release-retry",
     "release-worker-blocked",
     "request-id-reuse",
     "same-process-client-and-supplicant",
@@ -262,13 +263,17 @@ std::set<int> unsafeInvariants(const Variant &v)
 
 // Violations a scenario provokes on purpose: request-id-reuse's double SEND
 // (I11, every variant); kill-while-queued's callback IO object that no one
-// puts (§9 item 2) unless the gap is fixed (I2).
+// puts (§9 item 2) unless the gap is fixed (I2); release-retry's dropped
+// RELEASE (§9 item 5) unless the gap is fixed (I5).
 std::set<int> intendedInvariants(const std::string &name, const Variant &v)
 {
     if (name == "request-id-reuse")
         return {11};
     if (name == "kill-while-queued" && v.gaps == GapsVariant::Faithful)
         return {2};
+    // release-retry's RELEASE lost to §9 item 5: QTEE keeps a reference (I5)
+    if (name == "release-retry" && v.gaps == GapsVariant::Faithful)
+        return {5};
     return {};
 }
 
@@ -543,6 +548,18 @@ void claimMemoryObjectMap(const Run &r)
     QVERIFY(r.trace.final.objects.empty());
     QVERIFY(r.trace.final.shms.empty());
     expectViolations(r, {});
+}
+
+// A failed RELEASE SMC after SHARED: dropped (gap 5, I5 leak); fixed: retried.
+void claimReleaseRetry(const Run &r)
+{
+    const bool fixed = r.variant.gaps == GapsVariant::Fixed;
+    QCOMPARE(int(r.events(EventKind::WorkRequeued).size()), fixed ? 1 : 0);
+    QCOMPARE(int(r.events(EventKind::Gap).size()), fixed ? 0 : 1);
+    // every wrapper is freed either way; only QTEE's count tells the leak
+    QCOMPARE(int(r.events(EventKind::WorkDone).size()), 2);
+    QVERIFY(r.trace.final.objects.empty());
+    expectViolations(r, onlyIf(!fixed, 5));
 }
 
 void claimKillAfterProcessed(const Run &r)
@@ -901,6 +918,7 @@ const std::map<std::string, Claim> &claimTable()
         {"multiple-supplicants", claimMultipleSupplicants},
         {"out-of-order-completion", claimOutOfOrder},
         {"release-notification", claimReleaseNotification},
+        {"release-retry", claimReleaseRetry},
         {"release-worker-blocked", claimReleaseWorkerBlocked},
         {"request-id-reuse", claimRequestIdReuse},
         {"same-process-client-and-supplicant", claimSameProcess},
