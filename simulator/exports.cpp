@@ -164,14 +164,18 @@ std::string reqText(const Event &e)
     return reqName(e.ctx, e.reqId, e.request, true);
 }
 
-// Which holder took or dropped a reference: "driver copy P1/T1".
-std::string holderText(const Simulator &sim, HolderKind k, int32_t a)
+// Which holder took or dropped a reference: "driver copy P1/T1". `b` is the
+// idr id of a qtee_objects_idr entry when known (a State's holder has it, an
+// event does not).
+std::string holderText(const Simulator &sim, HolderKind k, int32_t a, int32_t b = -1)
 {
     std::string s = holderKindName(k);
     switch (k) {
     case HolderKind::CtxIdr:
         if (a >= 0)
             s += " ctx " + std::to_string(a);
+        if (b >= 0)
+            s += " idr " + std::to_string(b);
         break;
     case HolderKind::QteeId:
         s += " " + hexId(uint32_t(a));
@@ -273,6 +277,16 @@ std::string stepsText(uint64_t n)
 } // namespace
 
 // ---------------------------------------------------------------------------
+
+std::string describeHolder(const Simulator &sim, const Holder &h)
+{
+    return holderText(sim, h.kind, h.a, h.b);
+}
+
+std::string describeCtxHolder(const Simulator &sim, const CtxHolder &h)
+{
+    return ctxHolderText(sim, h.kind, h.a);
+}
 
 std::string describeEvent(const Simulator &sim, const Event &e)
 {

@@ -26,4 +26,9 @@ std::string textTimeline(const Simulator &sim, const Trace &trace, const RunOpti
 // PROCESSING", "obj 5 refcount 2 -> 1 (put by DriverCopy P1/T1)").
 std::string describeEvent(const Simulator &sim, const Event &e);
 
+// Who holds a reference, as the exports and summaries name it:
+// "qtee_objects_idr ctx 1 idr 0", "driver copy app/client", "file".
+std::string describeHolder(const Simulator &sim, const Holder &h);
+std::string describeCtxHolder(const Simulator &sim, const CtxHolder &h);
+
 } // namespace tee::sim

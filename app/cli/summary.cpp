@@ -3,6 +3,7 @@
 #include "core/event.h"
 #include "core/state.h"
 #include "core/types.h"
+#include "simulator/exports.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -31,51 +32,14 @@ std::string pad(std::string s, size_t width)
     return s;
 }
 
-// Thread-held references name the thread the way the timeline does ("P1/T1").
-std::string threadArg(const sim::Simulator &sim, int32_t thread)
-{
-    return thread >= 0 ? sim.threadName(ThreadId(thread)) : std::string("?");
-}
-
 RunSummary::HolderInfo holderInfo(const sim::Simulator &sim, const Holder &h)
 {
-    RunSummary::HolderInfo info{holderKindName(h.kind), h.a, h.b, holderKindName(h.kind)};
-    switch (h.kind) {
-    case HolderKind::CtxIdr:
-        info.text += " ctx " + std::to_string(h.a) + " idr " + std::to_string(h.b);
-        break;
-    case HolderKind::QteeId:
-        info.text += ' ' + hex(uint32_t(h.a));
-        break;
-    case HolderKind::Retain:
-        break;
-    case HolderKind::DriverCopy:
-    case HolderKind::InvokeTarget:
-    case HolderKind::OicObject:
-    case HolderKind::CallbackArg:
-    case HolderKind::Caller:
-    case HolderKind::SupplRecv:
-        info.text += ' ' + threadArg(sim, h.a);
-        break;
-    }
-    return info;
+    return {holderKindName(h.kind), h.a, h.b, sim::describeHolder(sim, h)};
 }
 
 RunSummary::HolderInfo ctxHolderInfo(const sim::Simulator &sim, const CtxHolder &h)
 {
-    RunSummary::HolderInfo info{ctxHolderKindName(h.kind), h.a, -1, ctxHolderKindName(h.kind)};
-    switch (h.kind) {
-    case CtxHolderKind::File:
-        break;
-    case CtxHolderKind::UserObject:
-    case CtxHolderKind::QteeObject:
-        info.text += " obj " + std::to_string(h.a);
-        break;
-    case CtxHolderKind::Ioctl:
-        info.text += ' ' + threadArg(sim, h.a);
-        break;
-    }
-    return info;
+    return {ctxHolderKindName(h.kind), h.a, -1, sim::describeCtxHolder(sim, h)};
 }
 
 std::string joinHolders(const std::vector<RunSummary::HolderInfo> &holders)
