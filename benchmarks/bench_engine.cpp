@@ -81,7 +81,8 @@ void BM_Transitions(benchmark::State &state)
     }
     eventCount += events.size();
     state.SetItemsProcessed(int64_t(transitions));
-    state.counters["events/transition"] = transitions ? double(eventCount) / double(transitions) : 0;
+    state.counters["events/transition"] =
+        transitions ? double(eventCount) / double(transitions) : 0;
     state.counters["state_objects"] = double(s.objects.size());
 }
 BENCHMARK(BM_Transitions)->Iterations(2000000)->Unit(benchmark::kMillisecond);
@@ -174,5 +175,3 @@ void BM_StateCopy(benchmark::State &state)
 BENCHMARK(BM_StateCopy);
 
 } // namespace
-
-

@@ -9,3 +9,8 @@ target_compile_definitions(teescope_options INTERFACE
     QT_NO_CAST_FROM_BYTEARRAY QT_USE_QSTRINGBUILDER QT_NO_FOREACH
     QT_NO_KEYWORDS QT_STRICT_ITERATORS_DISABLED
     TEESCOPE_VERSION="${PROJECT_VERSION}")
+# GCC 12 reports -Wrestrict for `"literal" + std::string` inside libstdc++
+# (GCC bug 105329, a false positive fixed in GCC 13).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+    target_compile_options(teescope_options INTERFACE -Wno-restrict)
+endif()

@@ -155,9 +155,9 @@ struct Engine::Ctx
         auto &refs = refList(c, data);
         auto it = std::find(refs.begin(), refs.end(), h);
         if (it == refs.end()) {
-            Event &x = violation(1, "context " + std::to_string(id.v)
-                                        + " reference dropped by a holder that has none ("
-                                        + ctxHolderKindName(h.kind) + ")");
+            Event &x = violation(1, "context " + std::to_string(id.v) +
+                                        " reference dropped by a holder that has none (" +
+                                        ctxHolderKindName(h.kind) + ")");
             x.ctx = id;
             return;
         }
@@ -198,12 +198,10 @@ struct Engine::Ctx
         // it has been released.
         for (const KObject &o : s.objects)
             if (o.type == ObjectType::User && o.owner == id) {
-                Event &x = violation(6, "context data of ctx " + std::to_string(id.v)
-                                            + " freed while user object "
-                                            + std::to_string(o.id.v)
-                                            + " created in it is still alive (refcount "
-                                            + std::to_string(o.refcount())
-                                            + "); QTEE can still call it");
+                Event &x = violation(
+                    6, "context data of ctx " + std::to_string(id.v) + " freed while user object " +
+                           std::to_string(o.id.v) + " created in it is still alive (refcount " +
+                           std::to_string(o.refcount()) + "); QTEE can still call it");
                 x.ctx = id;
                 x.object = o.id;
                 break;
@@ -220,8 +218,8 @@ struct Engine::Ctx
             if (var.lifetime == LifetimeVariant::CtxRef && id.v != 0)
                 freeData(id);
         }
-        if (var.lifetime == LifetimeVariant::Kref && id.v != 0 && c.closed && !c.dataFreed
-            && c.dataRefs.empty())
+        if (var.lifetime == LifetimeVariant::Kref && id.v != 0 && c.closed && !c.dataFreed &&
+            c.dataRefs.empty())
             freeData(id);
     }
 
@@ -231,8 +229,8 @@ struct Engine::Ctx
         Context &c = s.context(id);
         if (!c.dataFreed)
             return true;
-        Event &x = violation(6, std::string(what) + ": context data of ctx " + std::to_string(id.v)
-                                    + " used after it was freed");
+        Event &x = violation(6, std::string(what) + ": context data of ctx " +
+                                    std::to_string(id.v) + " used after it was freed");
         x.ctx = id;
         x.object = obj;
         return false;
@@ -308,17 +306,16 @@ struct Engine::Ctx
     {
         KObject *o = s.object(id);
         if (!o) {
-            Event &x = violation(1, "put of object " + std::to_string(id.v)
-                                        + " that was already freed (" + holderKindName(h.kind)
-                                        + ")");
+            Event &x = violation(1, "put of object " + std::to_string(id.v) +
+                                        " that was already freed (" + holderKindName(h.kind) + ")");
             x.object = id;
             return;
         }
         auto it = std::find(o->holders.begin(), o->holders.end(), h);
         if (it == o->holders.end()) {
-            Event &x = violation(1, "put of object " + std::to_string(id.v) + " by "
-                                        + holderKindName(h.kind)
-                                        + ", which holds no reference: refcount would go wrong");
+            Event &x = violation(1, "put of object " + std::to_string(id.v) + " by " +
+                                        holderKindName(h.kind) +
+                                        ", which holds no reference: refcount would go wrong");
             x.object = id;
             return;
         }
@@ -455,7 +452,8 @@ struct Engine::Ctx
     }
 
     // -- requests (spec §2.5) -------------------------------------------------
-    Request &newRequest(ContextId ctx, ObjectId obj, uint64_t userId, uint32_t op, bool notification)
+    Request &newRequest(ContextId ctx, ObjectId obj, uint64_t userId, uint32_t op,
+                        bool notification)
     {
         Request r;
         r.id = RequestId(s.nextRequest++);
@@ -533,9 +531,9 @@ struct Engine::Ctx
         if (c.reqsLockOwner.valid() && c.reqsLockOwner == actor) {
             // §9 item 8: the last put ran in RECV marshalling under reqs_lock;
             // ureq_enqueue would take the same mutex again.
-            gap(8, "RELEASE notification for user object " + std::to_string(obj.v)
-                       + " enqueued while " + tname(actor) + " already holds reqs_lock of ctx "
-                       + std::to_string(owner.v) + " (self-deadlock in the kernel)");
+            gap(8, "RELEASE notification for user object " + std::to_string(obj.v) +
+                       " enqueued while " + tname(actor) + " already holds reqs_lock of ctx " +
+                       std::to_string(owner.v) + " (self-deadlock in the kernel)");
         }
         // Held by another thread: the kernel would sleep on the mutex first.
         // The model folds that wait into this step (the put that triggers it
@@ -547,8 +545,8 @@ struct Engine::Ctx
             Event &x = emit(EventKind::Note);
             x.ctx = owner;
             x.object = obj;
-            x.detail = "RELEASE notification for user object " + std::to_string(obj.v)
-                       + " dropped: ctx " + std::to_string(owner.v) + " is released";
+            x.detail = "RELEASE notification for user object " + std::to_string(obj.v) +
+                       " dropped: ctx " + std::to_string(owner.v) + " is released";
             dropRequest(rid);
         }
     }
@@ -590,8 +588,8 @@ struct Engine::Ctx
         if (!any)
             return;
         if (var.gaps == GapsVariant::Faithful) {
-            gap(2, "req " + std::to_string(r.reqId) + " of ctx " + std::to_string(r.ctx.v)
-                       + " never reached a supplicant: nothing puts its IO objects (leak)")
+            gap(2, "req " + std::to_string(r.reqId) + " of ctx " + std::to_string(r.ctx.v) +
+                       " never reached a supplicant: nothing puts its IO objects (leak)")
                 .request = r.id;
             return;
         }
@@ -889,9 +887,9 @@ void Engine::Ctx::sysInvoke(Thread &t)
     Context &c = s.context(ctx);
     // Step 1: qcomtee_params_check (I18)
     const size_t total = sc.ib.size() + sc.ob.size() + sc.io.size() + sc.oo;
-    if (total > size_t(kMaxArgs) || sc.ib.size() > size_t(kMaxArgsPerType)
-        || sc.ob.size() > size_t(kMaxArgsPerType) || sc.io.size() > size_t(kMaxArgsPerType)
-        || sc.oo > uint32_t(kMaxArgsPerType)) {
+    if (total > size_t(kMaxArgs) || sc.ib.size() > size_t(kMaxArgsPerType) ||
+        sc.ob.size() > size_t(kMaxArgsPerType) || sc.io.size() > size_t(kMaxArgsPerType) ||
+        sc.oo > uint32_t(kMaxArgsPerType)) {
         invokeFail(t, err::kEINVAL);
         return;
     }
@@ -921,8 +919,8 @@ void Engine::Ctx::sysInvoke(Thread &t)
     // Step 4: the target
     if (sc.objectId == TEE_OBJREF_NULL) {
         // qcomtee_root_object_check
-        const bool nullCred = sc.op == 5 && sc.io.size() == 1 && sc.oo == 1 && sc.ib.empty()
-                              && sc.ob.empty() && sc.io[0].kind == ObjRefParam::Kind::Null;
+        const bool nullCred = sc.op == 5 && sc.io.size() == 1 && sc.oo == 1 && sc.ib.empty() &&
+                              sc.ob.empty() && sc.io[0].kind == ObjRefParam::Kind::Null;
         if (sc.op == 4 || sc.op == 8 || sc.op == 9 || nullCred) {
             invokeFail(t, err::kEINVAL);
             return;
@@ -961,8 +959,8 @@ void Engine::Ctx::sysInvoke(Thread &t)
                 ctxGet(ctx, {CtxHolderKind::UserObject, a.object.v}, true);
             get(a.object, {HolderKind::DriverCopy, t.id.v});
         } else if (p.kind == ObjRefParam::Kind::Tee) {
-            IdrEntry *en = p.id <= uint64_t(INT32_MAX) ? idrFind(c.qteeObjectsIdr, int32_t(p.id))
-                                                       : nullptr;
+            IdrEntry *en =
+                p.id <= uint64_t(INT32_MAX) ? idrFind(c.qteeObjectsIdr, int32_t(p.id)) : nullptr;
             if (!en || !get(ObjectId(en->ref), {HolderKind::DriverCopy, t.id.v})) {
                 // undo: clear notify, put twice for CB objects, once otherwise
                 for (Arg &u : o.args)
@@ -1068,8 +1066,8 @@ void Engine::Ctx::handleReply(Thread &t)
     o.reply = QteeReply{};
     if (r.kind == QteeReply::Kind::Callback) {
         if (o.busy) {
-            violation(15, "QTEE sent a callback request to " + tname(t.id)
-                              + " while one is outstanding on its oic (BUSY)")
+            violation(15, "QTEE sent a callback request to " + tname(t.id) +
+                              " while one is outstanding on its oic (BUSY)")
                 .thread = t.id;
         }
         o.busy = true;
@@ -1118,8 +1116,8 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
         return;
     }
     if (!primordial && !get(obj, {HolderKind::OicObject, t.id.v})) {
-        gap(3, "callback id " + hex(id) + " maps to object " + std::to_string(obj.v)
-                   + " whose refcount is 0; qcomtee_local_object_get ignores the failure");
+        gap(3, "callback id " + hex(id) + " maps to object " + std::to_string(obj.v) +
+                   " whose refcount is 0; qcomtee_local_object_get ignores the failure");
         o.errno_ = err::kEINVAL;
         return;
     }
@@ -1204,8 +1202,8 @@ void Engine::Ctx::primordialDispatch(Thread &t)
         break;
     }
     case 0: { // MAP_REGION: OB (>= 20 bytes), IO (a memory object), OO
-        const bool shape = o.u.size() == 3 && o.u[0].type == ArgType::OB && o.u[0].size >= 20
-                           && o.u[1].type == ArgType::IO && o.u[2].type == ArgType::OO;
+        const bool shape = o.u.size() == 3 && o.u[0].type == ArgType::OB && o.u[0].size >= 20 &&
+                           o.u[1].type == ArgType::IO && o.u[2].type == ArgType::OO;
         const KObject *mem = shape && o.u[1].object.valid() ? s.object(o.u[1].object) : nullptr;
         if (!mem || mem->type != ObjectType::Mem) {
             o.errno_ = err::kEINVAL;
@@ -1523,8 +1521,8 @@ void Engine::Ctx::finalWorker(Thread &t)
             t.phase = Phase::WorkerIdle;
             return;
         }
-        gap(5, "RELEASE of object " + std::to_string(obj.v)
-                   + " failed after SHARED was set: -ENODEV, not retried, wrapper freed")
+        gap(5, "RELEASE of object " + std::to_string(obj.v) +
+                   " failed after SHARED was set: -ENODEV, not retried, wrapper freed")
             .object = obj;
     }
     // free the wrapper: drops the driver-context reference
@@ -1610,10 +1608,10 @@ void Engine::Ctx::recvSelect(Thread &t)
     for (int32_t rid : c.reqsList) {
         const Request *r = s.request(RequestId(rid));
         if (r && r->state == ReqState::QUEUED && r->enqueueSeq < pick->enqueueSeq) {
-            Event &x = violation(9, "RECV picked req " + std::to_string(pick->reqId)
-                                        + " of ctx " + std::to_string(ctx.v)
-                                        + " although req " + std::to_string(r->reqId)
-                                        + " was queued before it (not FIFO)");
+            Event &x =
+                violation(9, "RECV picked req " + std::to_string(pick->reqId) + " of ctx " +
+                                 std::to_string(ctx.v) + " although req " +
+                                 std::to_string(r->reqId) + " was queued before it (not FIFO)");
             x.ctx = ctx;
             x.request = pick->id;
             x.thread = t.id;
@@ -1672,10 +1670,9 @@ void Engine::Ctx::recvMarshal(Thread &t)
     x.value = i;
     x.ctx = ctx;
     if (r->argsFreed) {
-        Event &v = violation(12, tname(t.id) + " reads argument " + std::to_string(i)
-                                     + " of req " + std::to_string(r->reqId) + " (ctx "
-                                     + std::to_string(ctx.v)
-                                     + ") after the client's dispatch returned: use after free");
+        Event &v = violation(12, tname(t.id) + " reads argument " + std::to_string(i) + " of req " +
+                                     std::to_string(r->reqId) + " (ctx " + std::to_string(ctx.v) +
+                                     ") after the client's dispatch returned: use after free");
         v.thread = t.id;
         v.request = r->id;
         v.ctx = ctx;
@@ -1744,8 +1741,8 @@ void Engine::Ctx::recvDone(Thread &t, Request &r)
         x.ctx = ctx;
         // a killed client waiting in synchronize_srcu can go on now
         for (Thread &w : s.threads)
-            if (w.phase == Phase::DispatchSrcu && w.blocked == BlockReason::Srcu
-                && s.context(ctx).srcuReaders == 0) {
+            if (w.phase == Phase::DispatchSrcu && w.blocked == BlockReason::Srcu &&
+                s.context(ctx).srcuReaders == 0) {
                 w.blocked = BlockReason::None;
                 Event &wk = emit(EventKind::Woken);
                 wk.thread = w.id;
@@ -1825,19 +1822,19 @@ void Engine::Ctx::sysSend(Thread &t)
             finishSyscall(t, err::kEINVAL);
             return;
         }
-        gap(12, tname(t.id) + " answers RELEASE notification req " + std::to_string(r->reqId)
-                    + " before RECV's second locking: complete() on an uninitialised completion")
+        gap(12, tname(t.id) + " answers RELEASE notification req " + std::to_string(r->reqId) +
+                    " before RECV's second locking: complete() on an uninitialised completion")
             .request = r->id;
     }
     // I11: a supplicant answers only what it was given, once
     if (r->notification || !r->delivered || r->answered) {
-        Event &v = violation(11, tname(t.id) + " SENDs for req " + std::to_string(r->reqId)
-                                     + " of ctx " + std::to_string(ctx.v)
-                                     + (r->notification ? ", a RELEASE notification"
-                                        : r->answered  ? ", which it already answered"
-                                                       : ", which no RECV delivered (the id "
-                                                         "was reused): it completes another "
-                                                         "client's request"));
+        Event &v = violation(11, tname(t.id) + " SENDs for req " + std::to_string(r->reqId) +
+                                     " of ctx " + std::to_string(ctx.v) +
+                                     (r->notification ? ", a RELEASE notification"
+                                      : r->answered   ? ", which it already answered"
+                                                      : ", which no RECV delivered (the id "
+                                                        "was reused): it completes another "
+                                                        "client's request"));
         v.thread = t.id;
         v.request = r->id;
         v.ctx = ctx;
@@ -1860,9 +1857,9 @@ void Engine::Ctx::sysSend(Thread &t)
             sendFinish(t, *r, err::kEINVAL);
             return;
         }
-        gap(4, tname(t.id) + " SENDs " + std::to_string(t.sc.sendParams) + " params for req "
-                   + std::to_string(r->reqId) + " with " + std::to_string(r->args.size())
-                   + " arguments: the driver reads past the parameter array")
+        gap(4, tname(t.id) + " SENDs " + std::to_string(t.sc.sendParams) + " params for req " +
+                   std::to_string(r->reqId) + " with " + std::to_string(r->args.size()) +
+                   " arguments: the driver reads past the parameter array")
             .request = r->id;
     }
     t.sendReq = r->id;
@@ -1903,10 +1900,10 @@ void Engine::Ctx::sendUnmarshal(Thread &t)
     x.ctx = ctx;
     int32_t failure = 0;
     if (r->argsFreed) {
-        Event &v = violation(12, tname(t.id) + " writes argument " + std::to_string(i)
-                                     + " of req " + std::to_string(r->reqId) + " (ctx "
-                                     + std::to_string(ctx.v)
-                                     + ") after the client's dispatch returned: use after free");
+        Event &v =
+            violation(12, tname(t.id) + " writes argument " + std::to_string(i) + " of req " +
+                              std::to_string(r->reqId) + " (ctx " + std::to_string(ctx.v) +
+                              ") after the client's dispatch returned: use after free");
         v.thread = t.id;
         v.request = r->id;
         v.ctx = ctx;
@@ -1953,8 +1950,8 @@ void Engine::Ctx::sendUnmarshal(Thread &t)
         return;
     }
     size_t next = size_t(t.sendArg);
-    while (next < r->args.size() && r->args[next].type != ArgType::OB
-           && r->args[next].type != ArgType::OO)
+    while (next < r->args.size() && r->args[next].type != ArgType::OB &&
+           r->args[next].type != ArgType::OO)
         ++next;
     if (next >= r->args.size())
         sendFinish(t, *r, 0);
@@ -1973,8 +1970,8 @@ void Engine::Ctx::sendFinish(Thread &t, Request &r, int32_t ret)
         x.thread = t.id;
         x.ctx = ctx;
         for (Thread &w : s.threads)
-            if (w.phase == Phase::DispatchSrcu && w.blocked == BlockReason::Srcu
-                && s.context(ctx).srcuReaders == 0) {
+            if (w.phase == Phase::DispatchSrcu && w.blocked == BlockReason::Srcu &&
+                s.context(ctx).srcuReaders == 0) {
                 w.blocked = BlockReason::None;
                 Event &wk = emit(EventKind::Woken);
                 wk.thread = w.id;
@@ -2154,8 +2151,8 @@ void Engine::Ctx::checkInvariants(bool wasQuiescent)
     // I4: every id in xa_local_objects points at a live object
     for (const IdrEntry &en : s.xaLocalObjects)
         if (!s.object(ObjectId(en.ref))) {
-            Event &x = violation(4, "callback id " + hex(uint32_t(en.id)) + " points at freed object "
-                                        + std::to_string(en.ref));
+            Event &x = violation(4, "callback id " + hex(uint32_t(en.id)) +
+                                        " points at freed object " + std::to_string(en.ref));
             x.qteeId = uint32_t(en.id);
             x.object = ObjectId(en.ref);
         }
@@ -2166,16 +2163,16 @@ void Engine::Ctx::checkInvariants(bool wasQuiescent)
             const bool ok = r && (r->state == ReqState::QUEUED || r->state == ReqState::PROCESSING);
             IdrEntry *en = r ? idrFind(const_cast<Context &>(c).reqsIdr, r->reqId) : nullptr;
             if (!ok || !en || en->ref != rid) {
-                Event &x = violation(8, "reqs_list of ctx " + std::to_string(c.id.v)
-                                            + " holds a request that is not QUEUED/PROCESSING "
-                                              "or not in reqs_idr");
+                Event &x = violation(8, "reqs_list of ctx " + std::to_string(c.id.v) +
+                                            " holds a request that is not QUEUED/PROCESSING "
+                                            "or not in reqs_idr");
                 x.ctx = c.id;
                 x.request = RequestId(rid);
             }
             // I7: nothing QUEUED after released
             if (r && c.released && r->state == ReqState::QUEUED) {
-                Event &x = violation(7, "req " + std::to_string(r->reqId) + " is QUEUED on ctx "
-                                            + std::to_string(c.id.v) + " after it was released");
+                Event &x = violation(7, "req " + std::to_string(r->reqId) + " is QUEUED on ctx " +
+                                            std::to_string(c.id.v) + " after it was released");
                 x.ctx = c.id;
                 x.request = r->id;
             }
@@ -2195,11 +2192,11 @@ void Engine::Ctx::checkInvariants(bool wasQuiescent)
         for (const Holder &h : o.holders)
             if (tee ? h.kind != HolderKind::CtxIdr
                     : h.kind != HolderKind::QteeId && h.kind != HolderKind::Retain) {
-                Event &x = violation(tee ? 2 : 3,
-                                     std::string(tee ? "QTEE object wrapper " : "callback object ")
-                                         + std::to_string(o.id.v) + " still has a "
-                                         + holderKindName(h.kind)
-                                         + " reference with no invocation in flight (leak)");
+                Event &x = violation(
+                    tee ? 2 : 3, std::string(tee ? "QTEE object wrapper " : "callback object ") +
+                                     std::to_string(o.id.v) + " still has a " +
+                                     holderKindName(h.kind) +
+                                     " reference with no invocation in flight (leak)");
                 x.object = o.id;
                 x.holder = h.kind;
                 x.holderArg = h.a;
@@ -2214,9 +2211,10 @@ void Engine::Ctx::checkInvariants(bool wasQuiescent)
             if (o.type == ObjectType::TEE && o.qteeId == q.qteeId)
                 ++wrappers;
         if (wrappers != q.kernelRefs) {
-            Event &x = violation(5, "QTEE object " + hex(q.qteeId) + " has "
-                                        + std::to_string(wrappers) + " kernel wrappers but QTEE counts "
-                                        + std::to_string(q.kernelRefs) + " references");
+            Event &x =
+                violation(5, "QTEE object " + hex(q.qteeId) + " has " + std::to_string(wrappers) +
+                                 " kernel wrappers but QTEE counts " +
+                                 std::to_string(q.kernelRefs) + " references");
             x.qteeId = q.qteeId;
         }
     }
@@ -2224,9 +2222,10 @@ void Engine::Ctx::checkInvariants(bool wasQuiescent)
 
 // ---------------------------------------------------------------------------
 Engine::Engine(const Environment &env, Variant variant, Costs costs)
-    : m_env(env), m_variant(variant), m_costs(costs)
-{
-}
+    : m_env(env)
+    , m_variant(variant)
+    , m_costs(costs)
+{}
 
 State Engine::initialState(const std::vector<int32_t> &processRegisters,
                            const std::vector<ThreadSpec> &threads) const
@@ -2304,9 +2303,9 @@ ContextId lockNeeded(const State &s, const Thread &t, const Environment &env)
         const QteeReply &r = t.oic.reply;
         if (r.kind != QteeReply::Kind::Callback || r.cbOp >= QCOMTEE_MSG_OBJECT_OP_RETAIN)
             return {};
-        auto it = std::lower_bound(s.xaLocalObjects.begin(), s.xaLocalObjects.end(),
-                                   int32_t(r.cbTarget),
-                                   [](const IdrEntry &e, int32_t i) { return e.id < i; });
+        auto it =
+            std::lower_bound(s.xaLocalObjects.begin(), s.xaLocalObjects.end(), int32_t(r.cbTarget),
+                             [](const IdrEntry &e, int32_t i) { return e.id < i; });
         if (it == s.xaLocalObjects.end() || it->id != int32_t(r.cbTarget))
             return {};
         const KObject *o = s.object(ObjectId(it->ref));
@@ -2388,23 +2387,21 @@ std::string Engine::blockedWhy(const State &s, ThreadId id) const
     switch (t.phase) {
     case Phase::DispatchWait: {
         const Request *r = s.request(t.dispatchReq);
-        return who + " waits (killable) for req " + std::to_string(r ? r->reqId : -1) + " of ctx "
-               + std::to_string(r ? r->ctx.v : -1) + " ("
-               + (r ? reqStateName(r->state) : "?") + ")";
+        return who + " waits (killable) for req " + std::to_string(r ? r->reqId : -1) + " of ctx " +
+               std::to_string(r ? r->ctx.v : -1) + " (" + (r ? reqStateName(r->state) : "?") + ")";
     }
     case Phase::DispatchSrcu:
         return who + " waits in synchronize_srcu";
     case Phase::RecvWait:
-        return who + " waits in SUPPL_RECV on req_c of ctx "
-               + std::to_string(s.files[size_t(t.file)].ctx.v);
+        return who + " waits in SUPPL_RECV on req_c of ctx " +
+               std::to_string(s.files[size_t(t.file)].ctx.v);
     case Phase::WorkerIdle:
         return who + " is idle";
     case Phase::User: {
         const ContextId lc = lockNeeded(s, t, m_env);
-        if (lc.valid() && s.context(lc).reqsLockOwner.valid()
-            && s.context(lc).reqsLockOwner != id)
-            return who + " waits for reqs_lock of ctx " + std::to_string(lc.v) + " held by "
-                   + m_env.threadName(s.context(lc).reqsLockOwner);
+        if (lc.valid() && s.context(lc).reqsLockOwner.valid() && s.context(lc).reqsLockOwner != id)
+            return who + " waits for reqs_lock of ctx " + std::to_string(lc.v) + " held by " +
+                   m_env.threadName(s.context(lc).reqsLockOwner);
         return who + " has nothing more to do";
     }
     case Phase::Exited:
@@ -2412,8 +2409,8 @@ std::string Engine::blockedWhy(const State &s, ThreadId id) const
     default: {
         const ContextId lc = lockNeeded(s, t, m_env);
         if (lc.valid())
-            return who + " waits for reqs_lock of ctx " + std::to_string(lc.v) + " held by "
-                   + m_env.threadName(s.context(lc).reqsLockOwner);
+            return who + " waits for reqs_lock of ctx " + std::to_string(lc.v) + " held by " +
+                   m_env.threadName(s.context(lc).reqsLockOwner);
         return who + " is in " + phaseName(t.phase);
     }
     }
@@ -2438,15 +2435,16 @@ std::string Engine::label(const State &s, const Action &a) const
         case SyscallKind::Invoke:
             if (sc.op == QCOMTEE_MSG_OBJECT_OP_RELEASE)
                 return who + "OBJECT_INVOKE release obj " + std::to_string(int64_t(sc.objectId));
-            return who + "OBJECT_INVOKE "
-                   + (sc.objectId == TEE_OBJREF_NULL ? std::string("ROOT")
-                                                     : "obj " + std::to_string(int64_t(sc.objectId)))
-                   + " op " + opName(sc.op);
+            return who + "OBJECT_INVOKE " +
+                   (sc.objectId == TEE_OBJREF_NULL
+                        ? std::string("ROOT")
+                        : "obj " + std::to_string(int64_t(sc.objectId))) +
+                   " op " + opName(sc.op);
         case SyscallKind::SupplRecv:
             return who + "SUPPL_RECV";
         case SyscallKind::SupplSend:
-            return who + "SUPPL_SEND req " + std::to_string(sc.reqId) + " ret "
-                   + signedErrno(sc.ret);
+            return who + "SUPPL_SEND req " + std::to_string(sc.reqId) + " ret " +
+                   signedErrno(sc.ret);
         case SyscallKind::ShmAlloc:
             return who + "SHM_ALLOC " + std::to_string(sc.bufSize) + " bytes";
         case SyscallKind::Kill:
@@ -2487,14 +2485,14 @@ std::string Engine::label(const State &s, const Action &a) const
     }
     case Phase::RecvMarshal: {
         const Request *r = s.request(t.recvReq);
-        return who + "RECV marshal arg " + std::to_string(t.recvArg + 1) + "/"
-               + std::to_string(r ? r->args.size() : 0) + " of req "
-               + std::to_string(r ? r->reqId : -1);
+        return who + "RECV marshal arg " + std::to_string(t.recvArg + 1) + "/" +
+               std::to_string(r ? r->args.size() : 0) + " of req " +
+               std::to_string(r ? r->reqId : -1);
     }
     case Phase::RecvRelock: {
         const Request *r = s.request(t.recvReq);
-        return who + "RECV relock: free RELEASE notification req "
-               + std::to_string(r ? r->reqId : -1);
+        return who + "RECV relock: free RELEASE notification req " +
+               std::to_string(r ? r->reqId : -1);
     }
     case Phase::SendUnmarshal: {
         const Request *r = s.request(t.sendReq);
@@ -2510,8 +2508,8 @@ std::string Engine::label(const State &s, const Action &a) const
         if (s.wq.empty())
             return who + "idle";
         const KObject *o = s.object(s.wq.front().object);
-        return who + "release obj " + std::to_string(s.wq.front().object.v) + " (QTEE "
-               + hex(o ? o->qteeId : 0) + ")";
+        return who + "release obj " + std::to_string(s.wq.front().object.v) + " (QTEE " +
+               hex(o ? o->qteeId : 0) + ")";
     }
     case Phase::Exited:
         return who + "exited";

@@ -28,16 +28,16 @@ struct Action
 // Simulated time of each kind of step, in nanoseconds.
 struct Costs
 {
-    int64_t syscall = 500;     // entering the kernel for an ioctl
-    int64_t lock = 50;         // taking or dropping reqs_lock
-    int64_t marshal = 200;     // one argument copied by RECV/SEND
-    int64_t smc = 2000;        // one SMC round trip including QTEE's work
-    int64_t dispatch = 300;    // callback servicing bookkeeping
-    int64_t wakeup = 1000;     // a woken thread gets the CPU back
-    int64_t kill = 100;        // delivering a signal
-    int64_t close = 1000;      // close_context work
-    int64_t userStep = 100;    // user-space work between syscalls
-    int64_t release = 500;     // one release work item
+    int64_t syscall = 500;  // entering the kernel for an ioctl
+    int64_t lock = 50;      // taking or dropping reqs_lock
+    int64_t marshal = 200;  // one argument copied by RECV/SEND
+    int64_t smc = 2000;     // one SMC round trip including QTEE's work
+    int64_t dispatch = 300; // callback servicing bookkeeping
+    int64_t wakeup = 1000;  // a woken thread gets the CPU back
+    int64_t kill = 100;     // delivering a signal
+    int64_t close = 1000;   // close_context work
+    int64_t userStep = 100; // user-space work between syscalls
+    int64_t release = 500;  // one release work item
     bool operator==(const Costs &) const = default;
 };
 

@@ -37,18 +37,18 @@ enum class EventKind : uint8_t {
     QteeResult,          // thread, value = result
     AsyncRelease,        // thread, qteeId = released cb id
     // Threads.
-    SyscallEnter, // thread, op = ioctl (see Syscall), detail names it
-    SyscallReturn, // thread, errno
+    SyscallEnter,   // thread, op = ioctl (see Syscall), detail names it
+    SyscallReturn,  // thread, errno
     DispatchReturn, // thread, errno (qcomtee_user_object_dispatch returned)
-    Blocked,      // thread, value = BlockReason
-    Woken,        // thread, value = BlockReason that ended
-    Killed,       // process (fatal signal delivered)
-    ThreadExit,   // thread
-    ProcessExit,  // process
+    Blocked,        // thread, value = BlockReason
+    Woken,          // thread, value = BlockReason that ended
+    Killed,         // process (fatal signal delivered)
+    ThreadExit,     // thread
+    ProcessExit,    // process
     // Locks (spec §3.3 step 7, §5).
-    LockAcquire,   // thread, ctx (reqs_lock)
-    LockRelease,   // thread, ctx
-    SrcuReadLock,  // thread, ctx
+    LockAcquire,  // thread, ctx (reqs_lock)
+    LockRelease,  // thread, ctx
+    SrcuReadLock, // thread, ctx
     SrcuReadUnlock,
     SynchronizeSrcu, // thread, ctx: the kill path waited for readers
     // Supplicant marshalling (spec §3.4 step 4, §3.5 step 4).
@@ -64,7 +64,6 @@ enum class EventKind : uint8_t {
     Note,      // detail (informational, e.g. a spurious req_c wake-up)
 };
 const char *eventKindName(EventKind k);
-
 
 struct Event
 {

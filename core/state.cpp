@@ -29,8 +29,8 @@ void hashArgs(Hasher &h, const std::vector<Arg> &args)
 {
     h.add(args.size());
     for (const Arg &a : args)
-        h.add((uint64_t(a.type) | uint64_t(a.size) << 8 | uint64_t(uint32_t(a.object.v)) << 40)
-              ^ (uint64_t(a.wireId) << 20));
+        h.add((uint64_t(a.type) | uint64_t(a.size) << 8 | uint64_t(uint32_t(a.object.v)) << 40) ^
+              (uint64_t(a.wireId) << 20));
 }
 
 void hashReply(Hasher &h, const QteeReply &r)
@@ -52,14 +52,15 @@ uint64_t State::hash() const
     // configuration are the same state for exploration.
     Hasher h;
     for (const Process &p : processes) {
-        h.add(uint64_t(p.killed) | uint64_t(p.exited) << 1 | uint64_t(uint32_t(p.liveThreads)) << 2);
+        h.add(uint64_t(p.killed) | uint64_t(p.exited) << 1 |
+              uint64_t(uint32_t(p.liveThreads)) << 2);
         h.addIds(p.fds);
         h.addIds(p.regs);
     }
     for (const Thread &t : threads) {
-        h.add(uint64_t(t.phase) | uint64_t(t.fatalPending) << 8 | uint64_t(t.blocked) << 9
-              | uint64_t(uint32_t(t.pc)) << 16 | uint64_t(t.killPath) << 48
-              | uint64_t(t.exiting) << 49);
+        h.add(uint64_t(t.phase) | uint64_t(t.fatalPending) << 8 | uint64_t(t.blocked) << 9 |
+              uint64_t(uint32_t(t.pc)) << 16 | uint64_t(t.killPath) << 48 |
+              uint64_t(t.exiting) << 49);
         h.addIds(t.regs);
         h.add(uint64_t(t.sc.kind) | uint64_t(uint32_t(t.sc.fd)) << 8);
         h.add(uint64_t(uint32_t(t.file)) | uint64_t(uint32_t(t.dispatchReq.v)) << 32);
@@ -69,9 +70,9 @@ uint64_t State::hash() const
         h.add(uint64_t(uint32_t(t.res.errno_)) | uint64_t(uint32_t(t.res.ret)) << 32);
         const Oic &o = t.oic;
         if (o.active || o.shared) {
-            h.add(uint64_t(o.active) | uint64_t(o.busy) << 1 | uint64_t(o.notifyFlag) << 2
-                  | uint64_t(o.shared) << 3 | uint64_t(o.objectRef) << 4
-                  | uint64_t(uint32_t(o.target.v)) << 8 | uint64_t(o.op) << 40);
+            h.add(uint64_t(o.active) | uint64_t(o.busy) << 1 | uint64_t(o.notifyFlag) << 2 |
+                  uint64_t(o.shared) << 3 | uint64_t(o.objectRef) << 4 |
+                  uint64_t(uint32_t(o.target.v)) << 8 | uint64_t(o.op) << 40);
             h.add(uint64_t(uint32_t(o.object.v)) | uint64_t(uint32_t(o.errno_)) << 32);
             h.add(uint64_t(uint32_t(o.data.v)) | uint64_t(o.cbOp) << 32);
             hashArgs(h, o.args);
@@ -86,9 +87,9 @@ uint64_t State::hash() const
     for (const File &f : files)
         h.add(uint64_t(uint32_t(f.ctx.v)) | uint64_t(uint32_t(f.refs)) << 32);
     for (const Context &c : contexts) {
-        h.add(uint64_t(c.fileOpen) | uint64_t(c.closed) << 1 | uint64_t(c.released) << 2
-              | uint64_t(c.ctxFreed) << 3 | uint64_t(c.dataFreed) << 4
-              | uint64_t(uint32_t(c.reqC)) << 8 | uint64_t(uint32_t(c.reqsLockOwner.v)) << 32);
+        h.add(uint64_t(c.fileOpen) | uint64_t(c.closed) << 1 | uint64_t(c.released) << 2 |
+              uint64_t(c.ctxFreed) << 3 | uint64_t(c.dataFreed) << 4 |
+              uint64_t(uint32_t(c.reqC)) << 8 | uint64_t(uint32_t(c.reqsLockOwner.v)) << 32);
         h.add(c.refs.size() | uint64_t(c.dataRefs.size()) << 32);
         for (const CtxHolder &r : c.refs)
             h.add(uint64_t(r.kind) | uint64_t(uint32_t(r.a)) << 8);
@@ -102,8 +103,8 @@ uint64_t State::hash() const
         h.add(uint64_t(uint32_t(c.srcuReaders)));
     }
     for (const KObject &o : objects) {
-        h.add(uint64_t(uint32_t(o.id.v)) | uint64_t(o.type) << 32 | uint64_t(o.notify) << 40
-              | uint64_t(o.releaseQueued) << 41 | uint64_t(o.leakReported) << 42);
+        h.add(uint64_t(uint32_t(o.id.v)) | uint64_t(o.type) << 32 | uint64_t(o.notify) << 40 |
+              uint64_t(o.releaseQueued) << 41 | uint64_t(o.leakReported) << 42);
         h.add(uint64_t(o.qteeId) | uint64_t(uint32_t(o.owner.v)) << 32);
         h.add(o.userObjectId);
         h.add(o.holders.size());
@@ -112,9 +113,10 @@ uint64_t State::hash() const
     }
     for (const Request &r : requests) {
         h.add(uint64_t(uint32_t(r.id.v)) | uint64_t(uint32_t(r.ctx.v)) << 32);
-        h.add(uint64_t(uint32_t(r.reqId)) | uint64_t(r.state) << 32 | uint64_t(r.notification) << 40
-              | uint64_t(r.completed) << 41 | uint64_t(r.argsFreed) << 42
-              | uint64_t(r.delivered) << 43 | uint64_t(r.answered) << 44);
+        h.add(uint64_t(uint32_t(r.reqId)) | uint64_t(r.state) << 32 |
+              uint64_t(r.notification) << 40 | uint64_t(r.completed) << 41 |
+              uint64_t(r.argsFreed) << 42 | uint64_t(r.delivered) << 43 |
+              uint64_t(r.answered) << 44);
         h.add(r.objectId);
         h.add(uint64_t(uint32_t(r.object.v)) | uint64_t(r.op) << 32);
         h.add(uint64_t(uint32_t(r.errno_)) | uint64_t(uint32_t(r.client.v)) << 32);
@@ -125,8 +127,8 @@ uint64_t State::hash() const
         h.add(uint64_t(uint32_t(e.id)) | uint64_t(uint32_t(e.ref)) << 32);
     h.add(xaLastId);
     for (const Shm &m : shms)
-        h.add((uint64_t(uint32_t(m.id)) | uint64_t(uint32_t(m.ctx.v)) << 32)
-              ^ (uint64_t(uint32_t(m.refs)) << 16 | uint64_t(m.userRef) << 63));
+        h.add((uint64_t(uint32_t(m.id)) | uint64_t(uint32_t(m.ctx.v)) << 32) ^
+              (uint64_t(uint32_t(m.refs)) << 16 | uint64_t(m.userRef) << 63));
     for (const WorkItem &w : wq)
         h.add(uint64_t(uint32_t(w.object.v)));
     h.add(uint64_t(uint32_t(nextObject)) | uint64_t(uint32_t(nextRequest)) << 32);
@@ -170,21 +172,36 @@ const Request *State::request(RequestId id) const
 const char *phaseName(Phase p)
 {
     switch (p) {
-    case Phase::User: return "user";
-    case Phase::Exited: return "exited";
-    case Phase::InvokeReply: return "invoke: QTEE reply";
-    case Phase::DispatchWait: return "dispatch: wait";
-    case Phase::DispatchSrcu: return "dispatch: synchronize_srcu";
-    case Phase::CbRespond: return "callback response";
-    case Phase::RecvSelect: return "RECV: select";
-    case Phase::RecvWait: return "RECV: wait req_c";
-    case Phase::RecvMarshal: return "RECV: marshal";
-    case Phase::RecvRelock: return "RECV: relock";
-    case Phase::SendUnmarshal: return "SEND: unmarshal";
-    case Phase::CloseContext: return "close_context";
-    case Phase::CloseObjects: return "close_context: put objects";
-    case Phase::ExitFiles: return "exit_files";
-    case Phase::WorkerIdle: return "idle";
+    case Phase::User:
+        return "user";
+    case Phase::Exited:
+        return "exited";
+    case Phase::InvokeReply:
+        return "invoke: QTEE reply";
+    case Phase::DispatchWait:
+        return "dispatch: wait";
+    case Phase::DispatchSrcu:
+        return "dispatch: synchronize_srcu";
+    case Phase::CbRespond:
+        return "callback response";
+    case Phase::RecvSelect:
+        return "RECV: select";
+    case Phase::RecvWait:
+        return "RECV: wait req_c";
+    case Phase::RecvMarshal:
+        return "RECV: marshal";
+    case Phase::RecvRelock:
+        return "RECV: relock";
+    case Phase::SendUnmarshal:
+        return "SEND: unmarshal";
+    case Phase::CloseContext:
+        return "close_context";
+    case Phase::CloseObjects:
+        return "close_context: put objects";
+    case Phase::ExitFiles:
+        return "exit_files";
+    case Phase::WorkerIdle:
+        return "idle";
     }
     return "?";
 }
@@ -192,16 +209,26 @@ const char *phaseName(Phase p)
 const char *syscallName(SyscallKind k)
 {
     switch (k) {
-    case SyscallKind::None: return "none";
-    case SyscallKind::Open: return "open";
-    case SyscallKind::Close: return "close";
-    case SyscallKind::Invoke: return "OBJECT_INVOKE";
-    case SyscallKind::SupplRecv: return "SUPPL_RECV";
-    case SyscallKind::SupplSend: return "SUPPL_SEND";
-    case SyscallKind::ShmAlloc: return "SHM_ALLOC";
-    case SyscallKind::Kill: return "kill";
-    case SyscallKind::Compute: return "compute";
-    case SyscallKind::Exit: return "exit";
+    case SyscallKind::None:
+        return "none";
+    case SyscallKind::Open:
+        return "open";
+    case SyscallKind::Close:
+        return "close";
+    case SyscallKind::Invoke:
+        return "OBJECT_INVOKE";
+    case SyscallKind::SupplRecv:
+        return "SUPPL_RECV";
+    case SyscallKind::SupplSend:
+        return "SUPPL_SEND";
+    case SyscallKind::ShmAlloc:
+        return "SHM_ALLOC";
+    case SyscallKind::Kill:
+        return "kill";
+    case SyscallKind::Compute:
+        return "compute";
+    case SyscallKind::Exit:
+        return "exit";
     }
     return "?";
 }

@@ -31,12 +31,12 @@ struct KObject
 {
     ObjectId id;
     ObjectType type = ObjectType::TEE;
-    uint32_t qteeId = 0;       // TEE: the QTEE-hosted id
-    ContextId owner;           // User/Mem: the owner context (uo->ctx)
-    uint64_t userObjectId = 0; // User: userspace id; Mem: shm id
-    bool notify = false;       // User: queue a RELEASE notification on last put
-    bool releaseQueued = false; // TEE: last put happened, work queued
-    bool leakReported = false;  // a leak of this object was reported (once)
+    uint32_t qteeId = 0;         // TEE: the QTEE-hosted id
+    ContextId owner;             // User/Mem: the owner context (uo->ctx)
+    uint64_t userObjectId = 0;   // User: userspace id; Mem: shm id
+    bool notify = false;         // User: queue a RELEASE notification on last put
+    bool releaseQueued = false;  // TEE: last put happened, work queued
+    bool leakReported = false;   // a leak of this object was reported (once)
     std::vector<Holder> holders; // refcount == holders.size()
     int32_t refcount() const { return int32_t(holders.size()); }
     bool operator==(const KObject &) const = default;
@@ -58,21 +58,21 @@ struct Request
 {
     RequestId id;
     ContextId ctx;
-    int32_t reqId = -1; // id in reqs_idr
+    int32_t reqId = -1;        // id in reqs_idr
     bool notification = false; // RELEASE notification (nobody waits)
     ReqState state = ReqState::New;
     uint64_t objectId = 0; // userspace id of the target user object
     ObjectId object;
     uint32_t op = 0;
     int32_t errno_ = 0;
-    bool completed = false; // complete(&ureq->c) fired
-    bool argsFreed = false; // the client's dispatch returned: args no longer valid (I12)
-    bool delivered = false; // a RECV returned it to a supplicant
-    bool answered = false;  // a SEND completed it
-    bool freed = false;     // kfree'd by the client path; the record stays while a
-                            // supplicant still points at it (argument=srcu/none)
-    ThreadId deliveredTo;   // the supplicant thread RECV handed it to
-    ThreadId client;        // the thread waiting in dispatch
+    bool completed = false;  // complete(&ureq->c) fired
+    bool argsFreed = false;  // the client's dispatch returned: args no longer valid (I12)
+    bool delivered = false;  // a RECV returned it to a supplicant
+    bool answered = false;   // a SEND completed it
+    bool freed = false;      // kfree'd by the client path; the record stays while a
+                             // supplicant still points at it (argument=srcu/none)
+    ThreadId deliveredTo;    // the supplicant thread RECV handed it to
+    ThreadId client;         // the thread waiting in dispatch
     uint64_t enqueueSeq = 0; // order of T1, for the FIFO check (I9)
     std::vector<Arg> args;   // copy of the caller's oic->u (empty for notifications)
     bool operator==(const Request &) const = default;
@@ -89,14 +89,14 @@ struct IdrEntry
 struct Context
 {
     ContextId id;
-    ProcessId process; // invalid for the driver's own context
+    ProcessId process;               // invalid for the driver's own context
     std::vector<CtxHolder> refs;     // tee_context kref holders
     std::vector<CtxHolder> dataRefs; // lifetime=kref: the RFC's ref_cnt holders
     bool fileOpen = true;
-    bool closed = false;    // close_context ran
-    bool released = false;  // qcomtee_context_data.released
-    bool ctxFreed = false;  // tee_context freed
-    bool dataFreed = false; // qcomtee_context_data freed
+    bool closed = false;                  // close_context ran
+    bool released = false;                // qcomtee_context_data.released
+    bool ctxFreed = false;                // tee_context freed
+    bool dataFreed = false;               // qcomtee_context_data freed
     std::vector<IdrEntry> qteeObjectsIdr; // sorted by id
     std::vector<IdrEntry> reqsIdr;        // sorted by id
     std::vector<int32_t> reqsList;        // RequestId values, FIFO
@@ -111,22 +111,22 @@ enum class Phase : uint8_t {
     User,
     Exited,
     // direct invocation / release worker (spec §3.1, §3.2, §2.8)
-    InvokeReply,   // QTEE's answer is in oic.reply; next step handles it
-    DispatchWait,  // blocked in qcomtee_user_object_dispatch (killable)
-    DispatchSrcu,  // argument=srcu: kill path in synchronize_srcu
-    CbRespond,     // build the callback response and make the SMC
+    InvokeReply,  // QTEE's answer is in oic.reply; next step handles it
+    DispatchWait, // blocked in qcomtee_user_object_dispatch (killable)
+    DispatchSrcu, // argument=srcu: kill path in synchronize_srcu
+    CbRespond,    // build the callback response and make the SMC
     // supplicant RECV (spec §3.4)
-    RecvSelect,    // take reqs_lock, ureq_select
-    RecvWait,      // blocked on req_c (interruptible)
-    RecvMarshal,   // marshal argument recvArg of recvReq
-    RecvRelock,    // RELEASE notification: take the lock again (T4)
+    RecvSelect,  // take reqs_lock, ureq_select
+    RecvWait,    // blocked on req_c (interruptible)
+    RecvMarshal, // marshal argument recvArg of recvReq
+    RecvRelock,  // RELEASE notification: take the lock again (T4)
     // supplicant SEND (spec §3.5)
     SendUnmarshal, // convert output argument sendArg
     // file release (spec §3.7)
-    CloseContext,     // close_context step 1: released, requests destroyed
-    CloseObjects,     // close_context step 2: put every QTEE object in the idr
-    ExitFiles,        // do_exit: drop the next file
-    WorkerIdle,       // release worker waiting for work
+    CloseContext, // close_context step 1: released, requests destroyed
+    CloseObjects, // close_context step 2: put every QTEE object in the idr
+    ExitFiles,    // do_exit: drop the next file
+    WorkerIdle,   // release worker waiting for work
 };
 const char *phaseName(Phase p);
 
@@ -163,18 +163,18 @@ struct Oic
 {
     bool active = false;
     bool busy = false, notifyFlag = false, shared = false;
-    bool worker = false;       // the shared oic of qcomtee_wq
+    bool worker = false; // the shared oic of qcomtee_wq
     ContextId ctx;
-    ObjectId target;           // direct invocation target (invalid = ROOT)
+    ObjectId target; // direct invocation target (invalid = ROOT)
     uint32_t op = 0;
-    uint64_t ibValue = 0;      // first IB's payload value (simulated, e.g. a service uid)
-    std::vector<Arg> args;     // the direct invocation's arguments
-    ObjectId object;           // oic->object during a callback
-    bool objectRef = false;    // a reference is held on oic->object
+    uint64_t ibValue = 0;   // first IB's payload value (simulated, e.g. a service uid)
+    std::vector<Arg> args;  // the direct invocation's arguments
+    ObjectId object;        // oic->object during a callback
+    bool objectRef = false; // a reference is held on oic->object
     uint32_t cbOp = 0;
-    std::vector<Arg> u;        // callback arguments (oic->u)
-    int32_t errno_ = 0;        // callback result
-    RequestId data;            // oic->data: request handed to notify
+    std::vector<Arg> u; // callback arguments (oic->u)
+    int32_t errno_ = 0; // callback result
+    RequestId data;     // oic->data: request handed to notify
     QteeReply reply;
     QteeCall qtee;
     bool operator==(const Oic &) const = default;
@@ -183,15 +183,15 @@ struct Oic
 // What a user thread asks of the kernel (the environment fills it).
 enum class SyscallKind : uint8_t {
     None,
-    Open,       // open /dev/tee
-    Close,      // close(fd)
-    Invoke,     // TEE_IOC_OBJECT_INVOKE (op 0xFFFF = release)
-    SupplRecv,  // TEE_IOC_SUPPL_RECV
-    SupplSend,  // TEE_IOC_SUPPL_SEND
-    ShmAlloc,   // TEE_IOC_SHM_ALLOC
-    Kill,       // kill(pid, SIGKILL)
-    Compute,    // user-space work, no kernel entry (costs time)
-    Exit,       // the program is done: the thread exits
+    Open,      // open /dev/tee
+    Close,     // close(fd)
+    Invoke,    // TEE_IOC_OBJECT_INVOKE (op 0xFFFF = release)
+    SupplRecv, // TEE_IOC_SUPPL_RECV
+    SupplSend, // TEE_IOC_SUPPL_SEND
+    ShmAlloc,  // TEE_IOC_SHM_ALLOC
+    Kill,      // kill(pid, SIGKILL)
+    Compute,   // user-space work, no kernel entry (costs time)
+    Exit,      // the program is done: the thread exits
 };
 const char *syscallName(SyscallKind k);
 
@@ -218,9 +218,9 @@ struct Syscall
     uint32_t bufSize = 0;
     int32_t reqId = -1;
     int32_t ret = 0;
-    std::vector<uint32_t> obOut;   // SEND: OB sizes written
+    std::vector<uint32_t> obOut;    // SEND: OB sizes written
     std::vector<ObjRefParam> ooOut; // SEND: OO objrefs
-    int32_t sendParams = -1;       // SEND: num_params - 1 the supplicant passes (-1 = matches)
+    int32_t sendParams = -1;        // SEND: num_params - 1 the supplicant passes (-1 = matches)
     // Kill
     int32_t process = -1;
     int64_t computeNs = 0;
@@ -230,10 +230,10 @@ struct Syscall
 // What the kernel gives back to user space.
 struct SyscallResult
 {
-    int32_t errno_ = 0;  // ioctl return (0 or negative errno)
-    int32_t ret = 0;     // OBJECT_INVOKE: arg.ret (QTEE result)
-    int32_t fd = -1;     // Open
-    int32_t shmId = -1;  // ShmAlloc
+    int32_t errno_ = 0;              // ioctl return (0 or negative errno)
+    int32_t ret = 0;                 // OBJECT_INVOKE: arg.ret (QTEE result)
+    int32_t fd = -1;                 // Open
+    int32_t shmId = -1;              // ShmAlloc
     std::vector<int64_t> outObjects; // OBJECT_INVOKE: OO idr ids (-1 for NULL)
     // SUPPL_RECV
     int32_t reqId = -1;
@@ -284,7 +284,7 @@ struct File
 struct Process
 {
     ProcessId id;
-    std::vector<int32_t> fds; // fd number -> index in State::files (-1 = closed)
+    std::vector<int32_t> fds;  // fd number -> index in State::files (-1 = closed)
     std::vector<int64_t> regs; // user program variables, owned by the environment
     bool killed = false;
     bool exited = false;
@@ -296,8 +296,8 @@ struct Process
 struct QteeObject
 {
     uint32_t qteeId = 0;
-    int32_t service = -1;   // simulator's service index, -1 = client env
-    int32_t kernelRefs = 0; // references the kernel holds (I5)
+    int32_t service = -1;       // simulator's service index, -1 = client env
+    int32_t kernelRefs = 0;     // references the kernel holds (I5)
     int32_t failedReleases = 0; // RELEASE SMCs failed so far (simulated transport errors)
     bool operator==(const QteeObject &) const = default;
 };
@@ -318,7 +318,7 @@ struct QteeSide
 {
     uint32_t nextObjectId = 0x100;
     std::vector<QteeObject> objects;
-    std::vector<QteeHeld> held; // kept callback ids, oldest first
+    std::vector<QteeHeld> held;   // kept callback ids, oldest first
     std::vector<uint32_t> cbHeld; // every callback id QTEE believes it holds
     bool operator==(const QteeSide &) const = default;
 };
@@ -347,9 +347,9 @@ struct State
     std::vector<Process> processes;
     std::vector<Thread> threads; // the release worker is the last one
     std::vector<File> files;
-    std::vector<Context> contexts; // index == ContextId; 0 is the driver's
-    std::vector<KObject> objects;  // live objects, sorted by id
-    std::vector<Request> requests; // live requests, sorted by id
+    std::vector<Context> contexts;        // index == ContextId; 0 is the driver's
+    std::vector<KObject> objects;         // live objects, sorted by id
+    std::vector<Request> requests;        // live requests, sorted by id
     std::vector<IdrEntry> xaLocalObjects; // cb id -> ObjectId, sorted
     uint32_t xaLastId = 0;
     std::vector<WorkItem> wq; // qcomtee_wq (ordered)

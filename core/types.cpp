@@ -13,10 +13,11 @@ struct ErrnoName
 };
 // The errnos the model produces or a supplicant may send (Linux values).
 constexpr ErrnoName kErrnos[] = {
-    {-1, "EPERM"},   {-2, "ENOENT"},  {-4, "EINTR"},   {-5, "EIO"},        {-9, "EBADF"},
-    {-11, "EAGAIN"}, {-12, "ENOMEM"}, {-13, "EACCES"}, {-14, "EFAULT"},    {-16, "EBUSY"},
-    {-19, "ENODEV"}, {-22, "EINVAL"}, {-28, "ENOSPC"}, {-38, "ENOSYS"},    {-95, "EOPNOTSUPP"},
-    {-110, "ETIMEDOUT"}, {-512, "ERESTARTSYS"},
+    {-1, "EPERM"},         {-2, "ENOENT"},  {-4, "EINTR"},       {-5, "EIO"},
+    {-9, "EBADF"},         {-11, "EAGAIN"}, {-12, "ENOMEM"},     {-13, "EACCES"},
+    {-14, "EFAULT"},       {-16, "EBUSY"},  {-19, "ENODEV"},     {-22, "EINVAL"},
+    {-28, "ENOSPC"},       {-38, "ENOSYS"}, {-95, "EOPNOTSUPP"}, {-110, "ETIMEDOUT"},
+    {-512, "ERESTARTSYS"},
 };
 } // namespace
 
@@ -82,35 +83,58 @@ int32_t errnoToQteeResult(int32_t e)
 std::string qteeResultName(int32_t r)
 {
     switch (r) {
-    case 0: return "OK";
-    case 1: return "ERROR";
-    case 2: return "INVALID";
-    case 3: return "SIZE_IN";
-    case 4: return "SIZE_OUT";
-    case -90: return "DEFUNCT";
-    case -91: return "ABORT";
-    case -92: return "BADOBJ";
-    case -93: return "NOSLOTS";
-    case -94: return "MAXARGS";
-    case -95: return "MAXDATA";
-    case -96: return "UNAVAIL";
-    case -97: return "KMEM";
-    case -98: return "REMOTE";
-    case -99: return "BUSY";
-    case -103: return "TIMEOUT";
-    default: return std::to_string(r);
+    case 0:
+        return "OK";
+    case 1:
+        return "ERROR";
+    case 2:
+        return "INVALID";
+    case 3:
+        return "SIZE_IN";
+    case 4:
+        return "SIZE_OUT";
+    case -90:
+        return "DEFUNCT";
+    case -91:
+        return "ABORT";
+    case -92:
+        return "BADOBJ";
+    case -93:
+        return "NOSLOTS";
+    case -94:
+        return "MAXARGS";
+    case -95:
+        return "MAXDATA";
+    case -96:
+        return "UNAVAIL";
+    case -97:
+        return "KMEM";
+    case -98:
+        return "REMOTE";
+    case -99:
+        return "BUSY";
+    case -103:
+        return "TIMEOUT";
+    default:
+        return std::to_string(r);
     }
 }
 
 const char *reqStateName(ReqState s)
 {
     switch (s) {
-    case ReqState::New: return "NEW";
-    case ReqState::QUEUED: return "QUEUED";
-    case ReqState::PROCESSING: return "PROCESSING";
-    case ReqState::PROCESSED: return "PROCESSED";
-    case ReqState::Placeholder: return "PLACEHOLDER";
-    case ReqState::Removed: return "REMOVED";
+    case ReqState::New:
+        return "NEW";
+    case ReqState::QUEUED:
+        return "QUEUED";
+    case ReqState::PROCESSING:
+        return "PROCESSING";
+    case ReqState::PROCESSED:
+        return "PROCESSED";
+    case ReqState::Placeholder:
+        return "PLACEHOLDER";
+    case ReqState::Removed:
+        return "REMOVED";
     }
     return "?";
 }
@@ -118,9 +142,12 @@ const char *reqStateName(ReqState s)
 const char *objectTypeName(ObjectType t)
 {
     switch (t) {
-    case ObjectType::TEE: return "TEE";
-    case ObjectType::User: return "USER";
-    case ObjectType::Mem: return "MEM";
+    case ObjectType::TEE:
+        return "TEE";
+    case ObjectType::User:
+        return "USER";
+    case ObjectType::Mem:
+        return "MEM";
     }
     return "?";
 }
@@ -128,15 +155,24 @@ const char *objectTypeName(ObjectType t)
 const char *holderKindName(HolderKind k)
 {
     switch (k) {
-    case HolderKind::CtxIdr: return "qtee_objects_idr";
-    case HolderKind::QteeId: return "QTEE callback id";
-    case HolderKind::DriverCopy: return "driver copy";
-    case HolderKind::InvokeTarget: return "invoke target";
-    case HolderKind::OicObject: return "oic->object";
-    case HolderKind::CallbackArg: return "callback IO";
-    case HolderKind::Retain: return "RETAIN";
-    case HolderKind::Caller: return "caller";
-    case HolderKind::SupplRecv: return "supplicant RECV";
+    case HolderKind::CtxIdr:
+        return "qtee_objects_idr";
+    case HolderKind::QteeId:
+        return "QTEE callback id";
+    case HolderKind::DriverCopy:
+        return "driver copy";
+    case HolderKind::InvokeTarget:
+        return "invoke target";
+    case HolderKind::OicObject:
+        return "oic->object";
+    case HolderKind::CallbackArg:
+        return "callback IO";
+    case HolderKind::Retain:
+        return "RETAIN";
+    case HolderKind::Caller:
+        return "caller";
+    case HolderKind::SupplRecv:
+        return "supplicant RECV";
     }
     return "?";
 }
@@ -144,11 +180,16 @@ const char *holderKindName(HolderKind k)
 const char *ctxHolderKindName(CtxHolderKind k)
 {
     switch (k) {
-    case CtxHolderKind::File: return "file";
-    case CtxHolderKind::UserObject: return "user object";
-    case CtxHolderKind::QteeObject: return "QTEE object";
-    case CtxHolderKind::Ioctl: return "ioctl";
-    case CtxHolderKind::Shm: return "tee_shm";
+    case CtxHolderKind::File:
+        return "file";
+    case CtxHolderKind::UserObject:
+        return "user object";
+    case CtxHolderKind::QteeObject:
+        return "QTEE object";
+    case CtxHolderKind::Ioctl:
+        return "ioctl";
+    case CtxHolderKind::Shm:
+        return "tee_shm";
     }
     return "?";
 }
@@ -173,11 +214,13 @@ std::string Variant::value(std::string_view name) const
     if (name == "request")
         return request == RequestVariant::Fifo ? "fifo" : "idr";
     if (name == "argument")
-        return argument == ArgumentVariant::Lock ? "lock"
-               : argument == ArgumentVariant::Srcu ? "srcu" : "none";
+        return argument == ArgumentVariant::Lock   ? "lock"
+               : argument == ArgumentVariant::Srcu ? "srcu"
+                                                   : "none";
     if (name == "lifetime")
         return lifetime == LifetimeVariant::CtxRef ? "ctxref"
-               : lifetime == LifetimeVariant::Kref ? "kref" : "none";
+               : lifetime == LifetimeVariant::Kref ? "kref"
+                                                   : "none";
     if (name == "gaps")
         return gaps == GapsVariant::Faithful ? "faithful" : "fixed";
     return {};
@@ -199,30 +242,44 @@ std::string Variant::toString() const
 std::string Variant::set(std::string_view name, std::string_view v)
 {
     auto bad = [&] {
-        return "unknown value \"" + std::string(v) + "\" for variant " + std::string(name)
-               + " (allowed: " + allowedValues(name) + ")";
+        return "unknown value \"" + std::string(v) + "\" for variant " + std::string(name) +
+               " (allowed: " + allowedValues(name) + ")";
     };
     if (name == "request") {
-        if (v == "fifo") request = RequestVariant::Fifo;
-        else if (v == "idr") request = RequestVariant::Idr;
-        else return bad();
+        if (v == "fifo")
+            request = RequestVariant::Fifo;
+        else if (v == "idr")
+            request = RequestVariant::Idr;
+        else
+            return bad();
     } else if (name == "argument") {
-        if (v == "lock") argument = ArgumentVariant::Lock;
-        else if (v == "srcu") argument = ArgumentVariant::Srcu;
-        else if (v == "none") argument = ArgumentVariant::None;
-        else return bad();
+        if (v == "lock")
+            argument = ArgumentVariant::Lock;
+        else if (v == "srcu")
+            argument = ArgumentVariant::Srcu;
+        else if (v == "none")
+            argument = ArgumentVariant::None;
+        else
+            return bad();
     } else if (name == "lifetime") {
-        if (v == "ctxref") lifetime = LifetimeVariant::CtxRef;
-        else if (v == "kref") lifetime = LifetimeVariant::Kref;
-        else if (v == "none") lifetime = LifetimeVariant::None;
-        else return bad();
+        if (v == "ctxref")
+            lifetime = LifetimeVariant::CtxRef;
+        else if (v == "kref")
+            lifetime = LifetimeVariant::Kref;
+        else if (v == "none")
+            lifetime = LifetimeVariant::None;
+        else
+            return bad();
     } else if (name == "gaps") {
-        if (v == "faithful") gaps = GapsVariant::Faithful;
-        else if (v == "fixed") gaps = GapsVariant::Fixed;
-        else return bad();
+        if (v == "faithful")
+            gaps = GapsVariant::Faithful;
+        else if (v == "fixed")
+            gaps = GapsVariant::Fixed;
+        else
+            return bad();
     } else {
-        return "unknown variant \"" + std::string(name)
-               + "\" (known: request, argument, lifetime, gaps)";
+        return "unknown variant \"" + std::string(name) +
+               "\" (known: request, argument, lifetime, gaps)";
     }
     return {};
 }

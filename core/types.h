@@ -18,7 +18,9 @@ struct Id
 {
     int32_t v = -1;
     constexpr Id() = default;
-    constexpr explicit Id(int32_t value) : v(value) {}
+    constexpr explicit Id(int32_t value)
+        : v(value)
+    {}
     constexpr bool valid() const { return v >= 0; }
     friend constexpr bool operator==(Id a, Id b) { return a.v == b.v; }
     friend constexpr auto operator<=>(Id a, Id b) { return a.v <=> b.v; }

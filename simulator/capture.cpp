@@ -84,8 +84,8 @@ const std::map<std::string, StopReason> &stopReasons()
 // succeeded says so explicitly).
 bool carriesErrno(const Event &e)
 {
-    return e.kind == EventKind::SyscallReturn || e.kind == EventKind::DispatchReturn
-        || (e.kind == EventKind::RequestState && e.to == ReqState::PROCESSED);
+    return e.kind == EventKind::SyscallReturn || e.kind == EventKind::DispatchReturn ||
+           (e.kind == EventKind::RequestState && e.to == ReqState::PROCESSED);
 }
 
 bool isRef(EventKind k)
@@ -98,13 +98,13 @@ bool isCtxRef(EventKind k)
 }
 bool carriesQteeId(EventKind k)
 {
-    return k == EventKind::SmcInvoke || k == EventKind::QteeCallback
-        || k == EventKind::AsyncRelease || k == EventKind::XaAlloc || k == EventKind::XaErase;
+    return k == EventKind::SmcInvoke || k == EventKind::QteeCallback ||
+           k == EventKind::AsyncRelease || k == EventKind::XaAlloc || k == EventKind::XaErase;
 }
 bool carriesValue(EventKind k)
 {
-    return k == EventKind::Blocked || k == EventKind::Woken || k == EventKind::QteeResult
-        || k == EventKind::SmcCallbackResponse || k == EventKind::ArgAccess;
+    return k == EventKind::Blocked || k == EventKind::Woken || k == EventKind::QteeResult ||
+           k == EventKind::SmcCallbackResponse || k == EventKind::ArgAccess;
 }
 
 std::string invariantName(int n)
@@ -141,8 +141,8 @@ std::string scenarioJsonText(const Scenario &sc)
     if (perr.error != QJsonParseError::NoError || !doc.isObject())
         return {};
     std::string text = sc.sourceJson;
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r'
-                             || text.back() == '\t'))
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r' ||
+                             text.back() == '\t'))
         text.pop_back();
     size_t start = text.find_first_not_of(" \t\r\n");
     if (start == std::string::npos)
@@ -164,13 +164,20 @@ std::string scenarioJsonText(const Scenario &sc)
 std::string typeName(const QJsonValue &v)
 {
     switch (v.type()) {
-    case QJsonValue::Null: return "null";
-    case QJsonValue::Bool: return "a boolean";
-    case QJsonValue::Double: return "a number";
-    case QJsonValue::String: return "a string";
-    case QJsonValue::Array: return "an array";
-    case QJsonValue::Object: return "an object";
-    case QJsonValue::Undefined: return "nothing";
+    case QJsonValue::Null:
+        return "null";
+    case QJsonValue::Bool:
+        return "a boolean";
+    case QJsonValue::Double:
+        return "a number";
+    case QJsonValue::String:
+        return "a string";
+    case QJsonValue::Array:
+        return "an array";
+    case QJsonValue::Object:
+        return "an object";
+    case QJsonValue::Undefined:
+        return "nothing";
     }
     return "?";
 }
@@ -187,13 +194,16 @@ std::string indexPath(const std::string &path, qsizetype i)
 class Reader
 {
 public:
-    Reader(std::string source, std::string *error) : m_source(std::move(source)), m_error(error) {}
+    Reader(std::string source, std::string *error)
+        : m_source(std::move(source))
+        , m_error(error)
+    {}
 
     bool fail(const std::string &path, const std::string &message)
     {
         if (m_error)
-            *m_error = path.empty() ? m_source + ": " + message
-                                    : m_source + ": " + path + ": " + message;
+            *m_error =
+                path.empty() ? m_source + ": " + message : m_source + ": " + path + ": " + message;
         return false;
     }
     const std::string &source() const { return m_source; }
@@ -233,10 +243,11 @@ public:
         const double d = v.toDouble();
         const qint64 i = v.toInteger();
         if (!std::isfinite(d) || double(i) != d)
-            return fail(where, "expected an integer, found " + v.toVariant().toString().toStdString());
+            return fail(where,
+                        "expected an integer, found " + v.toVariant().toString().toStdString());
         if (i < min || i > max)
-            return fail(where, "value " + std::to_string(i) + " out of range " + std::to_string(min)
-                                   + ".." + std::to_string(max));
+            return fail(where, "value " + std::to_string(i) + " out of range " +
+                                   std::to_string(min) + ".." + std::to_string(max));
         out = i;
         return true;
     }
@@ -314,9 +325,9 @@ public:
             }
             // Long lists (41 event kinds) would bury the message.
             return fail(joinPath(path, key),
-                        "unknown " + std::string(what) + " \"" + s + "\""
-                            + (names.size() <= 12 ? " (known: " + known + ")"
-                                                  : " (see docs/capture-format.md)"));
+                        "unknown " + std::string(what) + " \"" + s + "\"" +
+                            (names.size() <= 12 ? " (known: " + known + ")"
+                                                : " (see docs/capture-format.md)"));
         }
         out = it->second;
         return true;
@@ -427,44 +438,44 @@ public:
         e.tNs = t;
         if (!name(o, "kind", path, true, eventKinds(), "event kind", e.kind))
             return false;
-        if (!int32(o, "thread", path, false, e.thread.v, idMin)
-            || !int32(o, "process", path, false, e.process.v, idMin)
-            || !int32(o, "context", path, false, e.ctx.v, idMin)
-            || !int32(o, "object", path, false, e.object.v, idMin)
-            || !int32(o, "request", path, false, e.request.v, idMin)
-            || !int32(o, "req_id", path, false, e.reqId)
-            || !name(o, "from", path, e.kind == EventKind::RequestState, reqStates(),
-                     "request state", e.from)
-            || !name(o, "to", path, e.kind == EventKind::RequestState, reqStates(),
-                     "request state", e.to)
-            || !name(o, "object_type", path, false, objectTypes(), "object type", e.objectType)
-            || !int32(o, "refcount", path, isRef(e.kind), e.refcount)
-            || !name(o, "holder", path, isRef(e.kind), holderKinds(), "holder kind", e.holder)
-            || !name(o, "ctx_holder", path, isCtxRef(e.kind), ctxHolderKinds(),
-                     "context holder kind", e.ctxHolder)
-            || !int32(o, "holder_arg", path, false, e.holderArg)
-            || !qteeId(o, "qtee_id", path, e.qteeId)
-            || !int32(o, "op", path, false, e.op, 0, std::numeric_limits<uint32_t>::max())
-            || !int32(o, "value", path, false, e.value)
-            || !uint64(o, "user_object_id", path, false, e.userObjectId)
-            || !invariant(o, "invariant", path, e.kind == EventKind::Violation, e.invariant)
-            || !int32(o, "gap", path, e.kind == EventKind::Gap, e.gap, 0, 99)
-            || !string(o, "detail", path, false, e.detail))
+        if (!int32(o, "thread", path, false, e.thread.v, idMin) ||
+            !int32(o, "process", path, false, e.process.v, idMin) ||
+            !int32(o, "context", path, false, e.ctx.v, idMin) ||
+            !int32(o, "object", path, false, e.object.v, idMin) ||
+            !int32(o, "request", path, false, e.request.v, idMin) ||
+            !int32(o, "req_id", path, false, e.reqId) ||
+            !name(o, "from", path, e.kind == EventKind::RequestState, reqStates(), "request state",
+                  e.from) ||
+            !name(o, "to", path, e.kind == EventKind::RequestState, reqStates(), "request state",
+                  e.to) ||
+            !name(o, "object_type", path, false, objectTypes(), "object type", e.objectType) ||
+            !int32(o, "refcount", path, isRef(e.kind), e.refcount) ||
+            !name(o, "holder", path, isRef(e.kind), holderKinds(), "holder kind", e.holder) ||
+            !name(o, "ctx_holder", path, isCtxRef(e.kind), ctxHolderKinds(), "context holder kind",
+                  e.ctxHolder) ||
+            !int32(o, "holder_arg", path, false, e.holderArg) ||
+            !qteeId(o, "qtee_id", path, e.qteeId) ||
+            !int32(o, "op", path, false, e.op, 0, std::numeric_limits<uint32_t>::max()) ||
+            !int32(o, "value", path, false, e.value) ||
+            !uint64(o, "user_object_id", path, false, e.userObjectId) ||
+            !invariant(o, "invariant", path, e.kind == EventKind::Violation, e.invariant) ||
+            !int32(o, "gap", path, e.kind == EventKind::Gap, e.gap, 0, 99) ||
+            !string(o, "detail", path, false, e.detail))
             return false;
         if (present(o, "errno", path, carriesErrno(e))) {
             QJsonObject eo;
             const std::string where = joinPath(path, "errno");
             if (!object(o.value(QLatin1String("errno")), where,
-                        "an errno object like {\"number\": -22, \"name\": \"EINVAL\"}", eo)
-                || !int32(eo, "number", where, true, e.errno_))
+                        "an errno object like {\"number\": -22, \"name\": \"EINVAL\"}", eo) ||
+                !int32(eo, "number", where, true, e.errno_))
                 return false;
             std::string errName;
             if (!string(eo, "name", where, false, errName))
                 return false;
             if (!errName.empty() && errName != errnoName(e.errno_))
-                return fail(joinPath(where, "name"),
-                            "\"" + errName + "\" does not match number " + std::to_string(e.errno_)
-                                + " (" + errnoName(e.errno_) + ")");
+                return fail(joinPath(where, "name"), "\"" + errName + "\" does not match number " +
+                                                         std::to_string(e.errno_) + " (" +
+                                                         errnoName(e.errno_) + ")");
         } else if (carriesErrno(e)) {
             return false; // present() reported the missing errno
         }
@@ -503,8 +514,8 @@ std::string eventToJson(const Simulator &sim, const Event &e)
     o.unum("step", e.step).num("t_ns", e.tNs).str("kind", eventKindName(e.kind));
     writeEntities(o, sim, e);
     const EventKind k = e.kind;
-    if (e.reqId != -1 || k == EventKind::RequestState || k == EventKind::IdrAdd
-        || k == EventKind::IdrRemove)
+    if (e.reqId != -1 || k == EventKind::RequestState || k == EventKind::IdrAdd ||
+        k == EventKind::IdrRemove)
         o.num("req_id", e.reqId);
     if (k == EventKind::RequestState || e.from != ReqState::New)
         o.str("from", reqStateName(e.from));
@@ -532,8 +543,8 @@ std::string eventToJson(const Simulator &sim, const Event &e)
     if (carriesValue(k) || e.value != 0) {
         o.num("value", e.value);
         // Readable companions; the reader ignores them (value is the fact).
-        if ((k == EventKind::Blocked || k == EventKind::Woken) && e.value >= 0 && e.value < 256
-            && std::string(blockReasonName(BlockReason(e.value))) != "?")
+        if ((k == EventKind::Blocked || k == EventKind::Woken) && e.value >= 0 && e.value < 256 &&
+            std::string(blockReasonName(BlockReason(e.value))) != "?")
             o.str("reason", blockReasonName(BlockReason(e.value)));
         if (k == EventKind::QteeResult || k == EventKind::SmcCallbackResponse)
             o.str("result", qteeResultName(e.value));
@@ -586,28 +597,32 @@ std::string captureToJson(const Simulator &sim, const Trace &trace, const RunOpt
         out += first ? "]" : "\n  ]";
         out += last ? "\n" : ",\n";
     };
-    list("schedule", trace.schedule, [](const std::string &s) { return json::quote(s); }, false);
-    list("events", trace.events, [&sim](const Event &e) { return eventToJson(sim, e); }, false);
-    list("violations", trace.events,
-         [&sim](const Event &e) {
-             if (e.kind != EventKind::Violation)
-                 return std::string();
-             json::Object o;
-             o.unum("step", e.step).num("t_ns", e.tNs).str("invariant", invariantName(e.invariant));
-             o.str("text", e.detail);
-             writeEntities(o, sim, e);
-             if (e.reqId != -1)
-                 o.num("req_id", e.reqId);
-             return o.str();
-         },
-         false);
-    list("notes", notes,
-         [](const Note &n) {
-             json::Object o;
-             o.unum("step", n.step).str("text", n.text);
-             return o.str();
-         },
-         true);
+    list(
+        "schedule", trace.schedule, [](const std::string &s) { return json::quote(s); }, false);
+    list(
+        "events", trace.events, [&sim](const Event &e) { return eventToJson(sim, e); }, false);
+    list(
+        "violations", trace.events,
+        [&sim](const Event &e) {
+            if (e.kind != EventKind::Violation)
+                return std::string();
+            json::Object o;
+            o.unum("step", e.step).num("t_ns", e.tNs).str("invariant", invariantName(e.invariant));
+            o.str("text", e.detail);
+            writeEntities(o, sim, e);
+            if (e.reqId != -1)
+                o.num("req_id", e.reqId);
+            return o.str();
+        },
+        false);
+    list(
+        "notes", notes,
+        [](const Note &n) {
+            json::Object o;
+            o.unum("step", n.step).str("text", n.text);
+            return o.str();
+        },
+        true);
     out += "}\n";
     return out;
 }
@@ -642,8 +657,8 @@ bool writeCapture(const std::string &path, const Simulator &sim, const Trace &tr
 {
     if (scenarioJsonText(sim.scenario()).empty()) {
         if (error)
-            *error = path + ": cannot write capture: scenario \"" + sim.scenario().name
-                + "\" has no JSON source to embed (captures must be self-contained)";
+            *error = path + ": cannot write capture: scenario \"" + sim.scenario().name +
+                     "\" has no JSON source to embed (captures must be self-contained)";
         return false;
     }
     return writeFileAtomically(path, captureToJson(sim, trace, opts, notes), error);
@@ -664,8 +679,8 @@ std::unique_ptr<Capture> readCapture(const std::string &path, std::string *error
     }
     if (file.size() > kMaxCaptureBytes) {
         if (error)
-            *error = path + ": file too large (" + std::to_string(file.size())
-                + " bytes; captures are limited to " + std::to_string(kMaxCaptureBytes) + ")";
+            *error = path + ": file too large (" + std::to_string(file.size()) +
+                     " bytes; captures are limited to " + std::to_string(kMaxCaptureBytes) + ")";
         return nullptr;
     }
     const QByteArray bytes = file.read(kMaxCaptureBytes + 1);
@@ -694,12 +709,12 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         QJsonDocument::fromJson(QByteArray(text.data(), qsizetype(text.size())), &perr);
     if (perr.error != QJsonParseError::NoError) {
         r.fail(lineColumn(text, perr.offset),
-               "invalid JSON: " + perr.errorString().toStdString()
-                   + (perr.error == QJsonParseError::UnterminatedObject
-                              || perr.error == QJsonParseError::UnterminatedArray
-                              || perr.error == QJsonParseError::UnterminatedString
-                          ? " (truncated file?)"
-                          : ""));
+               "invalid JSON: " + perr.errorString().toStdString() +
+                   (perr.error == QJsonParseError::UnterminatedObject ||
+                            perr.error == QJsonParseError::UnterminatedArray ||
+                            perr.error == QJsonParseError::UnterminatedString
+                        ? " (truncated file?)"
+                        : ""));
         return nullptr;
     }
     if (!doc.isObject()) {
@@ -713,17 +728,17 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
     if (!r.string(root, "format", {}, true, format))
         return nullptr;
     if (format != kCaptureFormat) {
-        r.fail("format", "expected \"" + std::string(kCaptureFormat) + "\", found \"" + format
-                             + "\" (not a teescope capture)");
+        r.fail("format", "expected \"" + std::string(kCaptureFormat) + "\", found \"" + format +
+                             "\" (not a teescope capture)");
         return nullptr;
     }
     int64_t version = 0;
     if (!r.integer(root, "version", {}, true, 0, std::numeric_limits<int32_t>::max(), version))
         return nullptr;
     if (version != kCaptureVersion) {
-        r.fail("version", "unsupported capture version " + std::to_string(version)
-                              + " (this teescope reads version " + std::to_string(kCaptureVersion)
-                              + ")");
+        r.fail("version", "unsupported capture version " + std::to_string(version) +
+                              " (this teescope reads version " + std::to_string(kCaptureVersion) +
+                              ")");
         return nullptr;
     }
     if (!r.string(root, "teescope_version", {}, true, cap->teescopeVersion))
@@ -731,9 +746,9 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
 
     // Variant: all four dimensions, each a known value.
     QJsonObject variant;
-    if (!r.present(root, "variant", {}, true)
-        || !r.object(root.value(QLatin1String("variant")), "variant",
-                     "an object like {\"request\": \"fifo\", ...}", variant))
+    if (!r.present(root, "variant", {}, true) ||
+        !r.object(root.value(QLatin1String("variant")), "variant",
+                  "an object like {\"request\": \"fifo\", ...}", variant))
         return nullptr;
     for (auto it = variant.constBegin(); it != variant.constEnd(); ++it) {
         const std::string key = it.key().toStdString();
@@ -758,16 +773,17 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         return nullptr;
     const auto p = parsePolicy(policy);
     if (!p) {
-        r.fail("policy", "unknown policy \"" + policy + "\" (known: \"" + policyName(Policy::Scripted)
-                             + "\", \"" + policyName(Policy::RoundRobin) + "\", \""
-                             + policyName(Policy::Random) + "\")");
+        r.fail("policy", "unknown policy \"" + policy + "\" (known: \"" +
+                             policyName(Policy::Scripted) + "\", \"" +
+                             policyName(Policy::RoundRobin) + "\", \"" +
+                             policyName(Policy::Random) + "\")");
         return nullptr;
     }
     cap->policy = *p;
-    if (!r.uint64(root, "seed", {}, true, cap->seed)
-        || !r.uint64(root, "max_steps", {}, true, cap->maxSteps)
-        || !r.name(root, "stop", {}, true, stopReasons(), "stop reason", cap->stop)
-        || !r.string(root, "stop_detail", {}, false, cap->stopDetail))
+    if (!r.uint64(root, "seed", {}, true, cap->seed) ||
+        !r.uint64(root, "max_steps", {}, true, cap->maxSteps) ||
+        !r.name(root, "stop", {}, true, stopReasons(), "stop reason", cap->stop) ||
+        !r.string(root, "stop_detail", {}, false, cap->stopDetail))
         return nullptr;
 
     QJsonArray schedule;
@@ -777,7 +793,8 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
     for (qsizetype i = 0; i < schedule.size(); ++i) {
         const QJsonValue v = schedule.at(i);
         if (!v.isString()) {
-            r.fail(indexPath("schedule", i), "expected an action label string, found " + typeName(v));
+            r.fail(indexPath("schedule", i),
+                   "expected an action label string, found " + typeName(v));
             return nullptr;
         }
         cap->schedule.push_back(v.toString().toStdString());
@@ -793,9 +810,9 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         if (!r.event(events.at(i), where, e))
             return nullptr;
         if (!cap->events.empty() && e.step < cap->events.back().step) {
-            r.fail(where + ".step", "step " + std::to_string(e.step)
-                                        + " goes back in time (previous event is at step "
-                                        + std::to_string(cap->events.back().step) + ")");
+            r.fail(where + ".step", "step " + std::to_string(e.step) +
+                                        " goes back in time (previous event is at step " +
+                                        std::to_string(cap->events.back().step) + ")");
             return nullptr;
         }
         cap->events.push_back(std::move(e));
@@ -812,10 +829,10 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         uint64_t step = 0;
         int16_t inv = 0;
         std::string textField;
-        if (!r.object(violations.at(i), where, "a violation object", vo)
-            || !r.uint64(vo, "step", where, true, step)
-            || !r.invariant(vo, "invariant", where, true, inv)
-            || !r.string(vo, "text", where, true, textField))
+        if (!r.object(violations.at(i), where, "a violation object", vo) ||
+            !r.uint64(vo, "step", where, true, step) ||
+            !r.invariant(vo, "invariant", where, true, inv) ||
+            !r.string(vo, "text", where, true, textField))
             return nullptr;
         bool matched = false;
         for (const Event &e : cap->events) {
@@ -825,8 +842,8 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
             }
         }
         if (!matched) {
-            r.fail(where, "no violation event of " + invariantName(inv) + " at step "
-                              + std::to_string(step) + " in \"events\"");
+            r.fail(where, "no violation event of " + invariantName(inv) + " at step " +
+                              std::to_string(step) + " in \"events\"");
             return nullptr;
         }
     }
@@ -838,8 +855,10 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         const std::string where = indexPath("notes", i);
         QJsonObject no;
         Note n;
-        if (!r.object(notes.at(i), where, "a note object like {\"step\": 3, \"text\": \"...\"}", no)
-            || !r.uint64(no, "step", where, true, n.step) || !r.string(no, "text", where, true, n.text))
+        if (!r.object(notes.at(i), where, "a note object like {\"step\": 3, \"text\": \"...\"}",
+                      no) ||
+            !r.uint64(no, "step", where, true, n.step) ||
+            !r.string(no, "text", where, true, n.text))
             return nullptr;
         cap->notes.push_back(std::move(n));
     }
@@ -847,9 +866,9 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
     // The embedded scenario last: it is the expensive part and its errors
     // come from the scenario loader ("FILE: scenario: processes[1]...").
     QJsonObject scenario;
-    if (!r.present(root, "scenario", {}, true)
-        || !r.object(root.value(QLatin1String("scenario")), "scenario",
-                     "the embedded scenario object", scenario))
+    if (!r.present(root, "scenario", {}, true) ||
+        !r.object(root.value(QLatin1String("scenario")), "scenario", "the embedded scenario object",
+                  scenario))
         return nullptr;
     const QByteArray scenarioText = QJsonDocument(scenario).toJson(QJsonDocument::Compact);
     std::string why;
@@ -864,14 +883,14 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
 
 bool sameEvent(const Event &a, const Event &b)
 {
-    return a.step == b.step && a.tNs == b.tNs && a.kind == b.kind && a.from == b.from
-        && a.to == b.to && a.objectType == b.objectType && a.holder == b.holder
-        && a.ctxHolder == b.ctxHolder && a.invariant == b.invariant && a.gap == b.gap
-        && a.process == b.process && a.thread == b.thread && a.ctx == b.ctx
-        && a.object == b.object && a.request == b.request && a.reqId == b.reqId
-        && a.refcount == b.refcount && a.holderArg == b.holderArg && a.errno_ == b.errno_
-        && a.value == b.value && a.qteeId == b.qteeId && a.op == b.op
-        && a.userObjectId == b.userObjectId && a.detail == b.detail;
+    return a.step == b.step && a.tNs == b.tNs && a.kind == b.kind && a.from == b.from &&
+           a.to == b.to && a.objectType == b.objectType && a.holder == b.holder &&
+           a.ctxHolder == b.ctxHolder && a.invariant == b.invariant && a.gap == b.gap &&
+           a.process == b.process && a.thread == b.thread && a.ctx == b.ctx &&
+           a.object == b.object && a.request == b.request && a.reqId == b.reqId &&
+           a.refcount == b.refcount && a.holderArg == b.holderArg && a.errno_ == b.errno_ &&
+           a.value == b.value && a.qteeId == b.qteeId && a.op == b.op &&
+           a.userObjectId == b.userObjectId && a.detail == b.detail;
 }
 
 std::string compareEvents(const Simulator &sim, const EventList &expected, const EventList &actual)
@@ -879,17 +898,18 @@ std::string compareEvents(const Simulator &sim, const EventList &expected, const
     const size_t n = std::min(expected.size(), actual.size());
     for (size_t i = 0; i < n; ++i) {
         if (!sameEvent(expected[i], actual[i])) {
-            return "event " + std::to_string(i) + " (step " + std::to_string(expected[i].step)
-                + "): expected " + eventToJson(sim, expected[i]) + ", got "
-                + eventToJson(sim, actual[i]);
+            return "event " + std::to_string(i) + " (step " + std::to_string(expected[i].step) +
+                   "): expected " + eventToJson(sim, expected[i]) + ", got " +
+                   eventToJson(sim, actual[i]);
         }
     }
     if (expected.size() != actual.size()) {
         const bool fewer = actual.size() < expected.size();
         const Event &first = fewer ? expected[n] : actual[n];
-        return "expected " + std::to_string(expected.size()) + " events, got "
-            + std::to_string(actual.size()) + "; first " + (fewer ? "missing" : "extra")
-            + " event: " + describeEvent(sim, first) + " (step " + std::to_string(first.step) + ")";
+        return "expected " + std::to_string(expected.size()) + " events, got " +
+               std::to_string(actual.size()) + "; first " + (fewer ? "missing" : "extra") +
+               " event: " + describeEvent(sim, first) + " (step " + std::to_string(first.step) +
+               ")";
     }
     return {};
 }

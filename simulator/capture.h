@@ -43,8 +43,7 @@ std::string captureToJson(const Simulator &sim, const Trace &trace, const RunOpt
                           const std::vector<Note> &notes = {});
 // Atomic write (QSaveFile): on failure no file is left and `error` is set.
 bool writeCapture(const std::string &path, const Simulator &sim, const Trace &trace,
-                  const RunOptions &opts, std::string *error,
-                  const std::vector<Note> &notes = {});
+                  const RunOptions &opts, std::string *error, const std::vector<Note> &notes = {});
 // Reads and validates a capture; errors name the file and JSON location.
 std::unique_ptr<Capture> readCapture(const std::string &path, std::string *error);
 std::unique_ptr<Capture> parseCapture(const std::string &json, const std::string &sourceName,
@@ -58,11 +57,9 @@ std::string eventToJson(const Simulator &sim, const Event &e);
 // sentence naming the first difference ("event 12 (step 5): expected ...,
 // got ..." or a count mismatch).
 bool sameEvent(const Event &a, const Event &b);
-std::string compareEvents(const Simulator &sim, const EventList &expected,
-                          const EventList &actual);
+std::string compareEvents(const Simulator &sim, const EventList &expected, const EventList &actual);
 
 // Writes `contents` to `path` atomically (QSaveFile).
-bool writeFileAtomically(const std::string &path, const std::string &contents,
-                         std::string *error);
+bool writeFileAtomically(const std::string &path, const std::string &contents, std::string *error);
 
 } // namespace tee::sim

@@ -33,7 +33,9 @@ bool isRelease(uint32_t op)
 class TraceIndex
 {
 public:
-    TraceIndex(const Simulator &sim, const Trace &trace) : m_sim(sim), m_trace(trace)
+    TraceIndex(const Simulator &sim, const Trace &trace)
+        : m_sim(sim)
+        , m_trace(trace)
     {
         int32_t n = int32_t(trace.final.threads.size());
         n = std::max(n, sim.scenario().threadCount() + 1); // + the release worker
@@ -82,8 +84,8 @@ public:
         for (const Event &e : trace.events) {
             // Fallback for labels that do not name a thread ("kill P1" has
             // no acting thread on purpose: Killed events carry the process).
-            if (e.step <= m_steps && !m_actor[e.step].valid() && e.thread.valid()
-                && !isKillStep(e.step))
+            if (e.step <= m_steps && !m_actor[e.step].valid() && e.thread.valid() &&
+                !isKillStep(e.step))
                 m_actor[e.step] = e.thread;
         }
     }
@@ -308,17 +310,18 @@ std::string describeEvent(const Simulator &sim, const Event &e)
     case EventKind::RefPut: {
         const bool get = e.kind == EventKind::RefGet;
         const int32_t before = e.refcount + (get ? -1 : 1);
-        return obj + " refcount " + std::to_string(before) + " -> " + std::to_string(e.refcount)
-            + " (" + (get ? "get: " : "put: ") + holderText(sim, e.holder, e.holderArg) + ")";
+        return obj + " refcount " + std::to_string(before) + " -> " + std::to_string(e.refcount) +
+               " (" + (get ? "get: " : "put: ") + holderText(sim, e.holder, e.holderArg) + ")";
     }
     case EventKind::ObjectCreated:
         return obj + " created: " + objectText(e);
     case EventKind::ObjectFreed:
         return obj + " freed";
     case EventKind::ContextOpened:
-        return ctx + " opened"
-            + (e.process.valid() ? " by " + sim.processName(e.process)
-                                 : e.thread.valid() ? " by " + who : std::string());
+        return ctx + " opened" +
+               (e.process.valid()  ? " by " + sim.processName(e.process)
+                : e.thread.valid() ? " by " + who
+                                   : std::string());
     case EventKind::ContextClosed:
         return ctx + " close_context: released, requests destroyed";
     case EventKind::ContextReleased:
@@ -330,10 +333,10 @@ std::string describeEvent(const Simulator &sim, const Event &e)
         const bool get = e.kind == EventKind::ContextGet;
         std::string s = ctx + (get ? " reference taken" : " reference dropped");
         if (e.refcount >= 0)
-            s = ctx + " refcount " + std::to_string(e.refcount + (get ? -1 : 1)) + " -> "
-                + std::to_string(e.refcount);
-        return s + " (" + (get ? "get: " : "put: ") + ctxHolderText(sim, e.ctxHolder, e.holderArg)
-            + ")";
+            s = ctx + " refcount " + std::to_string(e.refcount + (get ? -1 : 1)) + " -> " +
+                std::to_string(e.refcount);
+        return s + " (" + (get ? "get: " : "put: ") + ctxHolderText(sim, e.ctxHolder, e.holderArg) +
+               ")";
     }
     case EventKind::XaAlloc:
         return "xa_local_objects " + hexId(e.qteeId) + " -> " + obj;
@@ -344,29 +347,29 @@ std::string describeEvent(const Simulator &sim, const Event &e)
     case EventKind::IdrRemove:
         return ctx + " qtee_objects_idr id " + std::to_string(e.reqId) + " removed (" + obj + ")";
     case EventKind::SmcInvoke:
-        return who + " SMC: invoke " + qteeTarget(e.qteeId) + " " + opText(e.op)
-            + (isOpenService(e.qteeId, e.op) ? " (open service)" : "");
+        return who + " SMC: invoke " + qteeTarget(e.qteeId) + " " + opText(e.op) +
+               (isOpenService(e.qteeId, e.op) ? " (open service)" : "");
     case EventKind::SmcCallbackResponse:
-        return who + " SMC: callback response " + qteeResultName(e.value) + " ("
-            + std::to_string(e.value) + ")";
+        return who + " SMC: callback response " + qteeResultName(e.value) + " (" +
+               std::to_string(e.value) + ")";
     case EventKind::QteeCallback:
         return "QTEE calls back " + hexId(e.qteeId) + " " + opText(e.op) + " on " + who;
     case EventKind::QteeResult:
-        return "QTEE returns " + qteeResultName(e.value) + " (" + std::to_string(e.value) + ") to "
-            + who;
+        return "QTEE returns " + qteeResultName(e.value) + " (" + std::to_string(e.value) +
+               ") to " + who;
     case EventKind::AsyncRelease:
-        return "QTEE async release of " + hexId(e.qteeId)
-            + (e.thread.valid() ? " (message to " + who + ")" : std::string());
+        return "QTEE async release of " + hexId(e.qteeId) +
+               (e.thread.valid() ? " (message to " + who + ")" : std::string());
     case EventKind::SyscallEnter:
         return who + " enters " + (e.detail.empty() ? "syscall " + std::to_string(e.op) : e.detail);
     case EventKind::SyscallReturn:
-        return who + " returns " + errnoText(e.errno_)
-            + (e.value != 0 ? " (ret " + std::to_string(e.value) + ")" : std::string());
+        return who + " returns " + errnoText(e.errno_) +
+               (e.value != 0 ? " (ret " + std::to_string(e.value) + ")" : std::string());
     case EventKind::DispatchReturn:
         return who + " dispatch returns " + errnoText(e.errno_);
     case EventKind::Blocked:
-        return who + " blocks on " + blockText(e.value)
-            + (e.request.valid() ? " (" + reqText(e) + ")" : std::string());
+        return who + " blocks on " + blockText(e.value) +
+               (e.request.valid() ? " (" + reqText(e) + ")" : std::string());
     case EventKind::Woken:
         return who + " woken (" + blockText(e.value) + ")";
     case EventKind::Killed:
@@ -424,7 +427,7 @@ struct Slice
     int64_t end = 0;
     std::string name;
     std::string cat;
-    std::string args; // JSON object text, or empty
+    std::string args;  // JSON object text, or empty
     int depthHint = 0; // for equal start and end: outer kinds first
 };
 
@@ -432,9 +435,10 @@ class ChromeWriter
 {
 public:
     ChromeWriter(const Simulator &sim, const Trace &trace)
-        : m_sim(sim), m_trace(trace), m_ix(sim, trace)
-    {
-    }
+        : m_sim(sim)
+        , m_trace(trace)
+        , m_ix(sim, trace)
+    {}
 
     std::string write()
     {
@@ -569,7 +573,9 @@ private:
             case EventKind::SyscallEnter: {
                 close(syscall, t, m_ix.stepStart(e.step), "syscall", 0, {});
                 syscall[t] = {own ? m_ix.stepStart(e.step) : e.tNs,
-                              e.detail.empty() ? "syscall" : e.detail, {}, true};
+                              e.detail.empty() ? "syscall" : e.detail,
+                              {},
+                              true};
                 break;
             }
             case EventKind::SyscallReturn: {
@@ -866,20 +872,20 @@ private:
                 if (flowPoint(e))
                     pendingCallback[e.thread.v] = Point{tid, pointTime(e), e.op};
                 instant(kPidThreads, qteeTid(), e.tNs,
-                        "-> callback " + hexId(e.qteeId) + " " + opText(e.op) + " to "
-                            + m_ix.name(e.thread),
+                        "-> callback " + hexId(e.qteeId) + " " + opText(e.op) + " to " +
+                            m_ix.name(e.thread),
                         "qtee", "t");
                 break;
             case EventKind::SmcInvoke:
                 instant(kPidThreads, qteeTid(), e.tNs,
-                        "<- invoke " + qteeTarget(e.qteeId) + " " + opText(e.op) + " from "
-                            + m_ix.name(e.thread),
+                        "<- invoke " + qteeTarget(e.qteeId) + " " + opText(e.op) + " from " +
+                            m_ix.name(e.thread),
                         "qtee", "t");
                 break;
             case EventKind::SmcCallbackResponse:
                 instant(kPidThreads, qteeTid(), e.tNs,
-                        "<- callback response " + qteeResultName(e.value) + " from "
-                            + m_ix.name(e.thread),
+                        "<- callback response " + qteeResultName(e.value) + " from " +
+                            m_ix.name(e.thread),
                         "qtee", "t");
                 break;
             case EventKind::QteeResult:
@@ -908,8 +914,8 @@ private:
             case EventKind::Note: {
                 json::Object a;
                 a.str("text", e.detail).unum("step", e.step);
-                instant(kPidThreads, tid >= 0 ? tid : 0, e.tNs, "note", "note", tid >= 0 ? "t" : "p",
-                        a.str());
+                instant(kPidThreads, tid >= 0 ? tid : 0, e.tNs, "note", "note",
+                        tid >= 0 ? "t" : "p", a.str());
                 break;
             }
             case EventKind::Killed:
@@ -963,9 +969,9 @@ std::string chromeTrace(const Simulator &sim, const Trace &trace)
 namespace {
 
 constexpr size_t kMaxWidth = 80;
-constexpr size_t kMinLane = 8;     // narrowest lane
-constexpr size_t kMaxMinLane = 24; // longer words are cut
-constexpr size_t kMaxLane = 40;    // widest lane
+constexpr size_t kMinLane = 8;            // narrowest lane
+constexpr size_t kMaxMinLane = 24;        // longer words are cut
+constexpr size_t kMaxLane = 40;           // widest lane
 constexpr size_t kExactLayoutRows = 3000; // see TimelineWriter::layout
 
 // ASCII only: mailing lists and terminals mangle anything else. Each
@@ -995,17 +1001,16 @@ bool numberish(std::string_view w)
 {
     while (!w.empty() && (w.front() == '(' || w.front() == '-'))
         w.remove_prefix(1);
-    return !w.empty()
-        && ((w.front() >= '0' && w.front() <= '9') || w.rfind("RELEASE", 0) == 0
-            || w.rfind("RETAIN", 0) == 0 || w.front() == '?');
+    return !w.empty() && ((w.front() >= '0' && w.front() <= '9') || w.rfind("RELEASE", 0) == 0 ||
+                          w.rfind("RETAIN", 0) == 0 || w.front() == '?');
 }
 
 bool pairsWithNumber(std::string_view w)
 {
     while (!w.empty() && w.front() == '(')
         w.remove_prefix(1);
-    static const char *const keys[] = {"op", "ctx", "obj", "req", "fd", "ret", "arg", "id",
-                                       "shm", "step", "item", "seed", "QTEE"};
+    static const char *const keys[] = {"op", "ctx", "obj",  "req",  "fd",   "ret", "arg",
+                                       "id", "shm", "step", "item", "seed", "QTEE"};
     for (const char *k : keys)
         if (w == k)
             return true;
@@ -1125,7 +1130,10 @@ class TimelineWriter
 {
 public:
     TimelineWriter(const Simulator &sim, const Trace &trace, const RunOptions *opts)
-        : m_sim(sim), m_trace(trace), m_opts(opts), m_ix(sim, trace)
+        : m_sim(sim)
+        , m_trace(trace)
+        , m_opts(opts)
+        , m_ix(sim, trace)
     {
         // Lanes: user threads, QTEE, the release worker.
         for (int32_t i = 0; i < m_ix.threadCount(); ++i) {
@@ -1182,7 +1190,8 @@ private:
             const std::string subject = phrase.substr(0, at + rc.size());
             std::string &last = cell.back();
             if (last.rfind(subject, 0) == 0) {
-                const std::string before = phrase.substr(at + rc.size(), phrase.find('>') - at - rc.size());
+                const std::string before =
+                    phrase.substr(at + rc.size(), phrase.find('>') - at - rc.size());
                 const size_t gt = last.rfind('>');
                 if (gt != std::string::npos && last.substr(gt + 1) == before) {
                     last += phrase.substr(phrase.find('>'));
@@ -1236,8 +1245,8 @@ private:
     {
         const auto &events = m_trace.events;
         auto candidate = [](const Event &e) {
-            return e.request.valid()
-                   && (e.kind == EventKind::RequestState || e.kind == EventKind::ArgAccess);
+            return e.request.valid() &&
+                   (e.kind == EventKind::RequestState || e.kind == EventKind::ArgAccess);
         };
         for (; m_scan < events.size() && events[m_scan].step < step; ++m_scan) {
             const Event &e = events[m_scan];
@@ -1308,8 +1317,8 @@ private:
             const std::string obj = "obj" + std::to_string(e.object.v);
             switch (e.kind) {
             case EventKind::RequestState: {
-                std::string s = reqFirstName(e) + " " + reqStateName(e.from) + ">"
-                    + reqStateName(e.to);
+                std::string s =
+                    reqFirstName(e) + " " + reqStateName(e.from) + ">" + reqStateName(e.to);
                 if (e.to == ReqState::PROCESSED && e.errno_ != 0)
                     s += " " + errnoText(e.errno_);
                 add(row, lane, s);
@@ -1336,8 +1345,8 @@ private:
                 break;
             case EventKind::SyscallReturn:
                 add(row, lane,
-                    "-> " + errnoText(e.errno_)
-                        + (e.value != 0 ? " ret " + std::to_string(e.value) : std::string()));
+                    "-> " + errnoText(e.errno_) +
+                        (e.value != 0 ? " ret " + std::to_string(e.value) : std::string()));
                 break;
             case EventKind::DispatchReturn:
                 add(row, lane, "dispatch -> " + errnoText(e.errno_));
@@ -1415,10 +1424,12 @@ private:
                 add(row, m_workerLane, "requeued " + obj);
                 break;
             case EventKind::Violation:
-                row.wide.push_back("!! VIOLATION I" + std::to_string(e.invariant) + ": " + e.detail);
+                row.wide.push_back("!! VIOLATION I" + std::to_string(e.invariant) + ": " +
+                                   e.detail);
                 break;
             case EventKind::Gap:
-                row.wide.push_back("~~ gap (spec 9 item " + std::to_string(e.gap) + "): " + e.detail);
+                row.wide.push_back("~~ gap (spec 9 item " + std::to_string(e.gap) +
+                                   "): " + e.detail);
                 break;
             case EventKind::Note:
                 row.wide.push_back("-- note: " + e.detail);
@@ -1442,7 +1453,8 @@ private:
         para("variant: " + m_sim.engine().variant().toString(), "");
         const Policy policy = m_opts ? m_opts->policy : sc.policy;
         const uint64_t seed = m_opts ? m_opts->seed : sc.seed;
-        std::string run = "policy: " + std::string(policyName(policy)) + ", seed " + std::to_string(seed);
+        std::string run =
+            "policy: " + std::string(policyName(policy)) + ", seed " + std::to_string(seed);
         run += "; " + stepsText(m_ix.steps()) + "; stop: " + stopReasonName(m_trace.stop);
         para(run, "");
     }
@@ -1521,7 +1533,8 @@ private:
                 std::vector<uint16_t> v(m_rows.size(), 0);
                 for (size_t r = 0; r < m_rows.size(); ++r)
                     if (!m_rows[r].cells[b.first + i].empty())
-                        v[r] = uint16_t(std::min<size_t>(wrap(m_rows[r].cells[b.first + i], w).size(), 65535));
+                        v[r] = uint16_t(
+                            std::min<size_t>(wrap(m_rows[r].cells[b.first + i], w).size(), 65535));
                 return cache.emplace(std::make_pair(i, w), std::move(v)).first->second;
             };
             auto height = [&](size_t widened) {
@@ -1529,7 +1542,8 @@ private:
                 for (size_t r = 0; r < m_rows.size(); ++r) {
                     size_t row = 0;
                     for (size_t i = 0; i < lanes; ++i)
-                        row = std::max<size_t>(row, linesAt(i, b.width[i] + (i == widened ? 1 : 0))[r]);
+                        row = std::max<size_t>(row,
+                                               linesAt(i, b.width[i] + (i == widened ? 1 : 0))[r]);
                     h += row;
                 }
                 return h;
@@ -1577,9 +1591,9 @@ private:
             const size_t last = blocks[b].last;
             out += "\n";
             if (blocks.size() > 1)
-                out += "lanes " + std::to_string(first + 1) + "-" + std::to_string(last) + " of "
-                    + std::to_string(m_lanes.size()) + " (block " + std::to_string(b + 1) + "/"
-                    + std::to_string(blocks.size()) + ")\n";
+                out += "lanes " + std::to_string(first + 1) + "-" + std::to_string(last) + " of " +
+                       std::to_string(m_lanes.size()) + " (block " + std::to_string(b + 1) + "/" +
+                       std::to_string(blocks.size()) + ")\n";
             // Lane names wrap after their '/' rather than being cut:
             // "first_process_with_a_long_name/" over "alpha".
             std::vector<std::vector<std::string>> names;
@@ -1595,7 +1609,8 @@ private:
                 std::string head = pad(i == 0 ? "step" : "", stepWidth);
                 for (size_t l = first; l < last; ++l) {
                     const auto &n = names[l - first];
-                    head += " | " + pad(i < n.size() ? n[i] : std::string(), blocks[b].width[l - first]);
+                    head += " | " +
+                            pad(i < n.size() ? n[i] : std::string(), blocks[b].width[l - first]);
                 }
                 out += rstrip(head) + "\n";
             }
@@ -1617,9 +1632,8 @@ private:
                     std::string line = i == 0 ? rightAlign(std::to_string(k), stepWidth)
                                               : std::string(stepWidth, ' ');
                     for (size_t c = 0; c < cells.size(); ++c)
-                        line += " | "
-                            + pad(i < cells[c].size() ? cells[c][i] : std::string(),
-                                  blocks[b].width[c]);
+                        line += " | " + pad(i < cells[c].size() ? cells[c][i] : std::string(),
+                                            blocks[b].width[c]);
                     out += rstrip(line) + "\n";
                 }
                 if (wideHere) {
@@ -1637,8 +1651,8 @@ private:
         out += "\n";
         if (m_trace.stop == StopReason::Stuck || !m_trace.stopDetail.empty()) {
             for (const std::string &l :
-                 wrap({std::string("stop: ") + stopReasonName(m_trace.stop)
-                       + (m_trace.stopDetail.empty() ? "" : ": " + m_trace.stopDetail)},
+                 wrap({std::string("stop: ") + stopReasonName(m_trace.stop) +
+                       (m_trace.stopDetail.empty() ? "" : ": " + m_trace.stopDetail)},
                       kMaxWidth))
                 out += l + "\n";
         }
@@ -1658,8 +1672,9 @@ private:
         }
         std::string line = "verdict: VIOLATED";
         for (size_t i = 0; i < first.size(); ++i) {
-            const std::string item = std::string(i == 0 ? " " : ", ") + "I"
-                + std::to_string(first[i].first) + " (step " + std::to_string(first[i].second) + ")";
+            const std::string item = std::string(i == 0 ? " " : ", ") + "I" +
+                                     std::to_string(first[i].first) + " (step " +
+                                     std::to_string(first[i].second) + ")";
             const std::string more = ", +" + std::to_string(first.size() - i) + " more";
             if (line.size() + item.size() + (i + 1 < first.size() ? more.size() : 0) > kMaxWidth) {
                 line += more;

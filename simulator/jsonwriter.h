@@ -40,8 +40,8 @@ inline size_t utf8SequenceLength(std::string_view s, size_t i)
         cp = (cp << 6) | (cc & 0x3f);
     }
     // Overlong forms, surrogates and values past U+10FFFF are invalid.
-    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000)
-        || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
         return 0;
     return n;
 }
@@ -67,11 +67,21 @@ inline void appendString(std::string &out, std::string_view s)
             continue;
         }
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         default:
             if (c < 0x20 || c == 0x7f) {
                 out += "\\u00";
@@ -109,7 +119,8 @@ inline std::string microseconds(int64_t ns)
     out += std::to_string(v / 1000);
     uint64_t frac = v % 1000;
     if (frac != 0) {
-        char buf[4] = {char('0' + frac / 100), char('0' + frac / 10 % 10), char('0' + frac % 10), 0};
+        char buf[4] = {char('0' + frac / 100), char('0' + frac / 10 % 10), char('0' + frac % 10),
+                       0};
         std::string f(buf);
         while (!f.empty() && f.back() == '0')
             f.pop_back();

@@ -45,11 +45,11 @@ struct Reply
 
 struct ServeSpec
 {
-    int64_t count = -1;     // requests to serve; -1 = for ever
+    int64_t count = -1;      // requests to serve; -1 = for ever
     uint32_t bufSize = 4096; // RECV scratch buffer
     int32_t numParams = 8;   // RECV capacity (params after the meta one)
     enum class OnEinval : uint8_t { Grow, Retry, Stop } onEinval = OnEinval::Grow;
-    int32_t maxRetries = 3; // Retry: attempts before giving up
+    int32_t maxRetries = 3;     // Retry: attempts before giving up
     bool answerRelease = false; // buggy: SEND for RELEASE notifications too (I11, §9 item 12)
     std::vector<Reply> replies; // first match wins; default: success, no outputs
     bool operator==(const ServeSpec &) const = default;
@@ -125,15 +125,15 @@ struct QteeStep
         Map,          // primordial MAP_REGION of a memory object (target)
     } kind = Kind::Return;
     std::string path;
-    QteeRef target;                // Callback/Release/Retain/Hold
-    uint32_t op = 0;               // Callback
-    std::vector<uint32_t> ib, ob;  // Callback
-    std::vector<QteeRef> io;       // Callback
-    uint32_t oo = 0;               // Callback
-    std::vector<QteeRef> refs;     // AsyncRelease
-    int32_t holdSlot = -1;         // Hold: slot name index
-    int32_t result = 0;            // Return
-    std::vector<QteeRef> outputs;  // Return: OO
+    QteeRef target;               // Callback/Release/Retain/Hold
+    uint32_t op = 0;              // Callback
+    std::vector<uint32_t> ib, ob; // Callback
+    std::vector<QteeRef> io;      // Callback
+    uint32_t oo = 0;              // Callback
+    std::vector<QteeRef> refs;    // AsyncRelease
+    int32_t holdSlot = -1;        // Hold: slot name index
+    int32_t result = 0;           // Return
+    std::vector<QteeRef> outputs; // Return: OO
     bool operator==(const QteeStep &) const = default;
 };
 
@@ -143,7 +143,7 @@ struct Service
     std::string name;
     std::map<uint32_t, std::vector<QteeStep>> ops; // per op
     std::vector<QteeStep> defaultOp;               // any other op
-    std::vector<QteeStep> onRelease; // when the kernel releases the last reference
+    std::vector<QteeStep> onRelease;               // when the kernel releases the last reference
     // The first N RELEASE SMCs the release worker makes for each object of
     // this service fail (-EIO) before QTEE sees them (spec §2.8 retry, §9 item 5).
     int32_t releaseSmcFailures = 0;
@@ -176,7 +176,7 @@ struct Scenario
     // Variables are per process (threads of one process share fds and
     // objects): variables[p] names the registers of process p (Process::regs).
     std::vector<std::vector<std::string>> variables;
-    std::vector<std::string> heldSlots;               // QTEE "held:NAME" slot names
+    std::vector<std::string> heldSlots; // QTEE "held:NAME" slot names
     std::vector<Service> services;
     std::vector<Fault> faults;
     Variant variant;

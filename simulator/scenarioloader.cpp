@@ -539,8 +539,7 @@ void Loader::parseServices(const QJsonValue &v, const std::string &where, Scenar
         if (const QJsonValue r = optional(o, "on_release"); !r.isUndefined())
             s.onRelease = parseQteeSteps(r, key(w, "on_release"));
         if (const QJsonValue r = optional(o, "release_smc_failures"); !r.isUndefined())
-            s.releaseSmcFailures =
-                int32_t(toInt(r, key(w, "release_smc_failures"), 0, 1000));
+            s.releaseSmcFailures = int32_t(toInt(r, key(w, "release_smc_failures"), 0, 1000));
     }
 }
 
@@ -919,9 +918,10 @@ Op Loader::parseOp(const QJsonValue &v, const std::string &where, NameTable &var
         if (const QJsonValue x = opt("times"); !x.isUndefined())
             op.times = toCount(x, w("times"));
     } else {
-        fail(w("do"), "unknown step " + inQuotes(kind) +
-                          " (expected open, close, open_service, shm_alloc, invoke, release, serve, kill, "
-                          "compute, exit or jump)");
+        fail(w("do"),
+             "unknown step " + inQuotes(kind) +
+                 " (expected open, close, open_service, shm_alloc, invoke, release, serve, kill, "
+                 "compute, exit or jump)");
     }
     return op;
 }

@@ -106,10 +106,14 @@ bool qteeHoldsCb(const State &s, uint32_t id)
 const char *stopReasonName(StopReason r)
 {
     switch (r) {
-    case StopReason::Finished: return "finished";
-    case StopReason::Stuck: return "stuck";
-    case StopReason::MaxSteps: return "max-steps";
-    case StopReason::ScheduleEnd: return "schedule-end";
+    case StopReason::Finished:
+        return "finished";
+    case StopReason::Stuck:
+        return "stuck";
+    case StopReason::MaxSteps:
+        return "max-steps";
+    case StopReason::ScheduleEnd:
+        return "schedule-end";
     }
     return "?";
 }
@@ -118,11 +122,11 @@ static const std::vector<QteeStep> kEmptyScript;
 
 Simulator::Simulator(std::shared_ptr<const Scenario> scenario)
     : Simulator(scenario, scenario->variant)
-{
-}
+{}
 
 Simulator::Simulator(std::shared_ptr<const Scenario> scenario, const Variant &variant)
-    : m_scenario(std::move(scenario)), m_engine(*this, variant, m_scenario->costs)
+    : m_scenario(std::move(scenario))
+    , m_engine(*this, variant, m_scenario->costs)
 {
     for (size_t p = 0; p < m_scenario->processes.size(); ++p) {
         const ProcessDecl &pd = m_scenario->processes[p];
@@ -145,9 +149,8 @@ State Simulator::initialState() const
 {
     std::vector<int32_t> processRegs;
     for (size_t p = 0; p < m_scenario->processes.size(); ++p)
-        processRegs.push_back(p < m_scenario->variables.size()
-                                  ? int32_t(m_scenario->variables[p].size())
-                                  : 0);
+        processRegs.push_back(
+            p < m_scenario->variables.size() ? int32_t(m_scenario->variables[p].size()) : 0);
     std::vector<ThreadSpec> threads;
     for (const auto &[p, t] : m_threadOwner) {
         const auto &prog = m_scenario->processes[size_t(p)].threads[size_t(t)].program;
@@ -219,8 +222,7 @@ Syscall Simulator::nextSyscall(const State &s, const Thread &t) const
         break;
     case Op::Kind::Invoke:
         sc.kind = SyscallKind::Invoke;
-        sc.objectId = op->targetReg < 0 ? TEE_OBJREF_NULL
-                                        : objectArg(preg(s, t, op->targetReg));
+        sc.objectId = op->targetReg < 0 ? TEE_OBJREF_NULL : objectArg(preg(s, t, op->targetReg));
         sc.op = op->op;
         sc.ib = op->ib;
         sc.ibValue = op->ibValue;
@@ -304,7 +306,7 @@ void Simulator::syscallReturned(State &s, Thread &t, const SyscallResult &r) con
         for (size_t i = 0; i < op->outRegs.size(); ++i)
             setPreg(s, t, op->outRegs[i],
                     r.errno_ == 0 && r.ret == 0 && i < r.outObjects.size() ? r.outObjects[i]
-                                                                          : kUnset);
+                                                                           : kUnset);
         ++t.pc;
         break;
     case Op::Kind::Serve: {
@@ -322,8 +324,7 @@ void Simulator::syscallReturned(State &s, Thread &t, const SyscallResult &r) con
             if (r.errno_ == err::kEINVAL) {
                 // too few params or too small a buffer: the head stays QUEUED
                 t.regs[R_RETRIES]++;
-                if (sv.onEinval == ServeSpec::OnEinval::Stop
-                    || t.regs[R_RETRIES] > sv.maxRetries) {
+                if (sv.onEinval == ServeSpec::OnEinval::Stop || t.regs[R_RETRIES] > sv.maxRetries) {
                     t.regs[R_RETRIES] = 0;
                     ++t.pc;
                 } else if (sv.onEinval == ServeSpec::OnEinval::Grow) {
@@ -358,8 +359,8 @@ void Simulator::syscallReturned(State &s, Thread &t, const SyscallResult &r) con
             t.regs[R_STAGE] = 1;
             break;
         case 1: { // SEND returned
-            const Reply *rep = t.regs[R_REPLY] >= 0 ? &sv.replies[size_t(t.regs[R_REPLY])]
-                                                    : nullptr;
+            const Reply *rep =
+                t.regs[R_REPLY] >= 0 ? &sv.replies[size_t(t.regs[R_REPLY])] : nullptr;
             if (rep && rep->sendTwice) {
                 t.regs[R_DOUBLE] = t.regs[R_REQID];
                 t.regs[R_STAGE] = 2;
@@ -579,11 +580,10 @@ void Simulator::finishQtee(State &s, Thread &t, const QteeStep &ret, std::vector
             }
             if (q->kernelRefs <= 0) {
                 const uint32_t gone = q->qteeId;
-                s.qtee.objects.erase(std::remove_if(s.qtee.objects.begin(), s.qtee.objects.end(),
-                                                    [&](const QteeObject &o) {
-                                                        return o.qteeId == gone;
-                                                    }),
-                                     s.qtee.objects.end());
+                s.qtee.objects.erase(
+                    std::remove_if(s.qtee.objects.begin(), s.qtee.objects.end(),
+                                   [&](const QteeObject &o) { return o.qteeId == gone; }),
+                    s.qtee.objects.end());
             }
         }
     }
@@ -697,9 +697,9 @@ void Simulator::enabledFaults(const State &s, std::vector<Action> &out) const
             break;
         case Fault::When::OnState:
             for (const Request &r : s.requests)
-                if (!r.notification && r.client.valid() && r.state == f.state
-                    && s.thread(r.client).process.v == f.process
-                    && s.thread(r.client).phase == Phase::DispatchWait) {
+                if (!r.notification && r.client.valid() && r.state == f.state &&
+                    s.thread(r.client).process.v == f.process &&
+                    s.thread(r.client).phase == Phase::DispatchWait) {
                     on = true;
                     break;
                 }
@@ -741,8 +741,8 @@ size_t scriptedChoice(const Simulator &sim, const State &s, const std::vector<Ac
     const auto &faults = sim.scenario().faults;
     for (size_t i = 0; i < enabled.size(); ++i) {
         const Action &a = enabled[i];
-        if (a.kind == Action::Kind::Kill && a.fault >= 0
-            && faults[size_t(a.fault)].when != Fault::When::Any)
+        if (a.kind == Action::Kind::Kill && a.fault >= 0 &&
+            faults[size_t(a.fault)].when != Fault::When::Any)
             return i;
     }
     for (size_t i = 0; i < enabled.size(); ++i)
@@ -760,10 +760,10 @@ StopReason stopReason(const Simulator &sim, const State &s, std::string *detail)
     bool stuck = false;
     for (const Thread &t : s.threads) {
         // A supplicant waiting in RECV for work is an idle server, not stuck.
-        const bool done = t.phase == Phase::Exited || t.phase == Phase::WorkerIdle
-                          || t.phase == Phase::RecvWait
-                          || (t.phase == Phase::User
-                              && sim.nextSyscall(s, t).kind == SyscallKind::None);
+        const bool done =
+            t.phase == Phase::Exited || t.phase == Phase::WorkerIdle ||
+            t.phase == Phase::RecvWait ||
+            (t.phase == Phase::User && sim.nextSyscall(s, t).kind == SyscallKind::None);
         if (done)
             continue;
         stuck = true;
@@ -808,8 +808,8 @@ bool applyLabel(const Simulator &sim, State &s, const std::string &label, Trace 
             return true;
         }
     if (error)
-        *error = where + ": \"" + label + "\" is not enabled at step " + std::to_string(s.step + 1)
-                 + " (enabled: " + enabledList(sim, s, en) + ")";
+        *error = where + ": \"" + label + "\" is not enabled at step " +
+                 std::to_string(s.step + 1) + " (enabled: " + enabledList(sim, s, en) + ")";
     return false;
 }
 

@@ -61,9 +61,9 @@ struct RunOptions
 };
 
 enum class StopReason : uint8_t {
-    Finished,  // every thread exited or is idle, nothing enabled
-    Stuck,     // some thread is blocked and nothing is enabled
-    MaxSteps,  // the step bound was reached
+    Finished,    // every thread exited or is idle, nothing enabled
+    Stuck,       // some thread is blocked and nothing is enabled
+    MaxSteps,    // the step bound was reached
     ScheduleEnd, // a fixed schedule ran out (and nothing else was asked)
 };
 const char *stopReasonName(StopReason r);

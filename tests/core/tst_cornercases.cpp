@@ -552,9 +552,9 @@ void TstCornerCases::supplicantProcessDies()
     QVERIFY(!r.state.context(kSrvCtx).ctxFreed);
 
     STEPS(r,
-          Labels{"cli/main: dispatch woken (req 0 PROCESSED)", "cli/main: callback response -ENODEV",
-                 "cli/main: QTEE returns 0", "cli/main: OBJECT_INVOKE obj 0 op 2",
-                 "cli/main: QTEE callback 0x80000001 op 7"});
+          Labels{"cli/main: dispatch woken (req 0 PROCESSED)",
+                 "cli/main: callback response -ENODEV", "cli/main: QTEE returns 0",
+                 "cli/main: OBJECT_INVOKE obj 0 op 2", "cli/main: QTEE callback 0x80000001 op 7"});
     QCOMPARE(countKind(r.lastEvents(), EventKind::RequestState), 0); // enqueue failed
     STEPS(r, Labels{"cli/main: callback response -ENODEV"});
     QCOMPARE(ofKind(r.lastEvents(), EventKind::SmcCallbackResponse).front().value, qres::DEFUNCT);

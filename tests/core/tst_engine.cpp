@@ -487,9 +487,10 @@ void TstEngine::blockedThreadsHaveNoAction_data()
 {
     QTest::addColumn<QString>("variant");
     QTest::addColumn<quint64>("seed");
-    for (const char *v : {"argument=lock", "argument=srcu", "argument=none", "lifetime=kref"})
+    for (const QString &v : {QStringLiteral("argument=lock"), QStringLiteral("argument=srcu"),
+                             QStringLiteral("argument=none"), QStringLiteral("lifetime=kref")})
         for (quint64 seed : {1, 2, 3})
-            QTest::addRow("%s %llu", v, seed) << QString::fromLatin1(v) << seed;
+            QTest::addRow("%s %llu", qPrintable(v), seed) << v << seed;
 }
 
 void TstEngine::blockedThreadsHaveNoAction()

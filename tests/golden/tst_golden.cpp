@@ -109,8 +109,8 @@ QString firstDifference(const std::string &expected, const std::string &actual)
 // the code it checks.
 QString eventDifference(const Event &x, const Event &y)
 {
-#define TEESCOPE_FIELD(f)                                                                         \
-    if (!(x.f == y.f))                                                                            \
+#define TEESCOPE_FIELD(f)                                                                          \
+    if (!(x.f == y.f))                                                                             \
         return QStringLiteral(#f);
     TEESCOPE_FIELD(step)
     TEESCOPE_FIELD(tNs)
@@ -152,7 +152,9 @@ QString eventListDifference(const EventList &expected, const EventList &actual)
                 .arg(QLatin1String(eventKindName(expected[i].kind)), field);
     }
     if (expected.size() != actual.size())
-        return QStringLiteral("%1 events expected, %2 replayed").arg(expected.size()).arg(actual.size());
+        return QStringLiteral("%1 events expected, %2 replayed")
+            .arg(expected.size())
+            .arg(actual.size());
     return {};
 }
 
@@ -160,9 +162,8 @@ QString eventListDifference(const EventList &expected, const EventList &actual)
 // only a plain statement that the run ends stuck allows it.
 bool descriptionSaysEndsStuck(const std::string &description)
 {
-    static const QRegularExpression re(
-        QStringLiteral("\\b(run|scenario|it) (ends|stays) stuck\\b"),
-        QRegularExpression::CaseInsensitiveOption);
+    static const QRegularExpression re(QStringLiteral("\\b(run|scenario|it) (ends|stays) stuck\\b"),
+                                       QRegularExpression::CaseInsensitiveOption);
     return re.match(QString::fromStdString(description)).hasMatch();
 }
 
@@ -223,8 +224,9 @@ bool runDefault(const std::string &name, Run &out)
 {
     out.scenario = builtin(name);
     if (!out.scenario) {
-        QTest::qFail(qPrintable(QStringLiteral("cannot load built-in %1").arg(QString::fromStdString(name))),
-                     __FILE__, __LINE__);
+        QTest::qFail(
+            qPrintable(QStringLiteral("cannot load built-in %1").arg(QString::fromStdString(name))),
+            __FILE__, __LINE__);
         return false;
     }
     out.sim = std::make_unique<Simulator>(out.scenario);
@@ -232,9 +234,10 @@ bool runDefault(const std::string &name, Run &out)
     std::string error;
     out.trace = run(*out.sim, out.opts, &error);
     if (!error.empty()) {
-        QTest::qFail(qPrintable(QStringLiteral("run of %1 failed: %2")
-                                    .arg(QString::fromStdString(name), QString::fromStdString(error))),
-                     __FILE__, __LINE__);
+        QTest::qFail(
+            qPrintable(QStringLiteral("run of %1 failed: %2")
+                           .arg(QString::fromStdString(name), QString::fromStdString(error))),
+            __FILE__, __LINE__);
         return false;
     }
     return true;
@@ -288,7 +291,8 @@ private Q_SLOTS:
         QVERIFY(p.othersClean && !p.allClean);
         QVERIFY(!p.promisesClean(QStringLiteral("lifetime=none")));
         QVERIFY(p.promisesClean(QStringLiteral("default")));
-        QVERIFY(violationPromise("No variant gives a violation.").promisesClean(QStringLiteral("gaps=fixed")));
+        QVERIFY(violationPromise("No variant gives a violation.")
+                    .promisesClean(QStringLiteral("gaps=fixed")));
     }
 
     // 1. The committed golden timeline of each built-in.
@@ -309,10 +313,11 @@ private Q_SLOTS:
         }
         QFile f(path);
         if (!f.open(QIODevice::ReadOnly))
-            QFAIL(qPrintable(QStringLiteral("%1: missing golden file (%2). Generate it with "
-                                            "TEESCOPE_REGENERATE_GOLDEN=1 tst_golden goldenTimeline, "
-                                            "see tests/data/golden/README.md")
-                                 .arg(path, f.errorString())));
+            QFAIL(
+                qPrintable(QStringLiteral("%1: missing golden file (%2). Generate it with "
+                                          "TEESCOPE_REGENERATE_GOLDEN=1 tst_golden goldenTimeline, "
+                                          "see tests/data/golden/README.md")
+                               .arg(path, f.errorString())));
         const std::string expected = f.readAll().toStdString();
         const QString diff = firstDifference(expected, actual);
         QVERIFY2(diff.isEmpty(), qPrintable(path + QStringLiteral(": ") + diff));
@@ -324,7 +329,8 @@ private Q_SLOTS:
         QSet<QString> names;
         for (const BuiltinInfo &info : builtinScenarios())
             names.insert(QString::fromStdString(info.name));
-        const QStringList files = QDir(goldenDir()).entryList({QStringLiteral("*.txt")}, QDir::Files);
+        const QStringList files =
+            QDir(goldenDir()).entryList({QStringLiteral("*.txt")}, QDir::Files);
         for (const QString &file : files)
             QVERIFY2(names.contains(QFileInfo(file).completeBaseName()),
                      qPrintable(QStringLiteral("%1/%2 has no built-in scenario; delete it")
@@ -370,8 +376,8 @@ private Q_SLOTS:
         if (!runDefault(name.toStdString(), r))
             return;
         exportcheck::ChromeStats stats;
-        const QString problem =
-            exportcheck::checkChromeTrace(QByteArray::fromStdString(chromeTrace(*r.sim, r.trace)), &stats);
+        const QString problem = exportcheck::checkChromeTrace(
+            QByteArray::fromStdString(chromeTrace(*r.sim, r.trace)), &stats);
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
         // Every thread of the scenario gets a named track.
         QVERIFY(stats.threadNames.size() >= r.scenario->threadCount());
@@ -393,9 +399,9 @@ private Q_SLOTS:
         const auto lines = splitLines(text);
         QVERIFY(!lines.empty());
         for (size_t i = 0; i < lines.size(); ++i) {
-            QVERIFY2(lines[i].size() <= 80, qPrintable(QStringLiteral("line %1 has %2 columns")
-                                                           .arg(i + 1)
-                                                           .arg(lines[i].size())));
+            QVERIFY2(lines[i].size() <= 80,
+                     qPrintable(
+                         QStringLiteral("line %1 has %2 columns").arg(i + 1).arg(lines[i].size())));
             for (char c : lines[i])
                 QVERIFY2(static_cast<unsigned char>(c) < 0x80,
                          qPrintable(QStringLiteral("line %1 is not ASCII").arg(i + 1)));
@@ -424,10 +430,11 @@ private Q_SLOTS:
         if (!p.allClean && !p.othersClean)
             QSKIP("the description promises nothing about violations");
         if (p.promisesClean(QStringLiteral("default")))
-            QVERIFY2(r.trace.violations == 0,
-                     qPrintable(QStringLiteral("description promises no violation, got %1; first: %2")
-                                    .arg(r.trace.violations)
-                                    .arg(firstViolation(r.trace))));
+            QVERIFY2(
+                r.trace.violations == 0,
+                qPrintable(QStringLiteral("description promises no violation, got %1; first: %2")
+                               .arg(r.trace.violations)
+                               .arg(firstViolation(r.trace))));
     }
 
     // Each built-in under every single-dimension variant value: no crash, no
@@ -465,12 +472,13 @@ private Q_SLOTS:
                                  .arg(trace.schedule.size())
                                  .arg(QString::fromStdString(trace.stopDetail))));
         if (violationPromise(sc->description).promisesClean(assignment))
-            QVERIFY2(trace.violations == 0,
-                     qPrintable(QStringLiteral("description promises no violation under %1, got %2; "
-                                               "first: %3")
-                                    .arg(assignment)
-                                    .arg(trace.violations)
-                                    .arg(firstViolation(trace))));
+            QVERIFY2(
+                trace.violations == 0,
+                qPrintable(QStringLiteral("description promises no violation under %1, got %2; "
+                                          "first: %3")
+                               .arg(assignment)
+                               .arg(trace.violations)
+                               .arg(firstViolation(trace))));
         // The text timeline of a variant run is still reviewable.
         const QString problem = exportcheck::checkTextTimeline(textTimeline(sim, trace, opts));
         QVERIFY2(problem.isEmpty(), qPrintable(problem));

@@ -509,14 +509,15 @@ void claimSendAfterClientKilled(const Run &r)
     QCOMPARE(r.dispatchErrnos(client), QStringList{kENODEV});
     QCOMPARE(r.callbackResults(client), QStringList{kDEFUNCT});
     // the server's SEND finds the placeholder: -EINVAL, and the id is freed
-    QCOMPARE(r.syscallErrnos(server, SyscallKind::SupplSend), QStringList{QStringLiteral("EINVAL")});
+    QCOMPARE(r.syscallErrnos(server, SyscallKind::SupplSend),
+             QStringList{QStringLiteral("EINVAL")});
     const Event *t9 = r.first(EventKind::RequestState,
                               [](const Event &e) { return e.from == ReqState::Placeholder; });
     QVERIFY(t9);
     QCOMPARE(t9->thread, server);
     // the request lives on the server's context, not on the caller's
-    const Event *queued = r.first(EventKind::RequestState,
-                                  [](const Event &e) { return e.to == ReqState::QUEUED; });
+    const Event *queued =
+        r.first(EventKind::RequestState, [](const Event &e) { return e.to == ReqState::QUEUED; });
     QVERIFY(queued);
     QCOMPARE(queued->ctx, ContextId(1));
     expectViolations(r, onlyIf(r.variant.lifetime == LifetimeVariant::None, 6));
@@ -540,8 +541,9 @@ void claimMemoryObjectMap(const Run &r)
     }
     QCOMPARE(peak, 4);            // QTEE copy + driver copy + callback IO + mapping
     QCOMPARE(int(ids.size()), 2); // the object and its mapping, one id each
-    const Event *map = r.first(EventKind::QteeCallback,
-                               [](const Event &e) { return e.qteeId == QCOMTEE_OBJECT_PRIMORDIAL; });
+    const Event *map = r.first(EventKind::QteeCallback, [](const Event &e) {
+        return e.qteeId == QCOMTEE_OBJECT_PRIMORDIAL;
+    });
     QVERIFY(map);
     QCOMPARE(map->op, 0u); // MAP_REGION
     QVERIFY(r.first(EventKind::ObjectFreed, [&](const Event &e) { return e.object == mem; }));

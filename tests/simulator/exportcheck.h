@@ -25,12 +25,12 @@ namespace exportcheck {
 
 struct ChromeStats
 {
-    int slices = 0;       // X
-    int asyncPairs = 0;   // b/e
-    int flows = 0;        // s/f pairs
-    int counters = 0;     // C
-    int instants = 0;     // i
-    int violations = 0;   // i with cat "violation"
+    int slices = 0;          // X
+    int asyncPairs = 0;      // b/e
+    int flows = 0;           // s/f pairs
+    int counters = 0;        // C
+    int instants = 0;        // i
+    int violations = 0;      // i with cat "violation"
     QStringList threadNames; // "M" thread_name, in file order
 };
 
@@ -76,7 +76,9 @@ inline QString checkChromeTrace(const QByteArray &json, ChromeStats *stats = nul
     QJsonParseError perr;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &perr);
     if (perr.error != QJsonParseError::NoError)
-        return QStringLiteral("invalid JSON at offset %1: %2").arg(perr.offset).arg(perr.errorString());
+        return QStringLiteral("invalid JSON at offset %1: %2")
+            .arg(perr.offset)
+            .arg(perr.errorString());
     if (!doc.isObject())
         return QStringLiteral("top level is not an object");
     const QJsonObject root = doc.object();
@@ -92,7 +94,7 @@ inline QString checkChromeTrace(const QByteArray &json, ChromeStats *stats = nul
         qsizetype index;
     };
     std::map<std::pair<long long, long long>, std::vector<XSlice>> xs; // (pid, tid)
-    QHash<QString, int> openAsync;                                    // "cat/id" -> depth
+    QHash<QString, int> openAsync;                                     // "cat/id" -> depth
     QHash<QString, long long> asyncStart;
     struct FlowEnd
     {
@@ -125,8 +127,10 @@ inline QString checkChromeTrace(const QByteArray &json, ChromeStats *stats = nul
             if (o.value(QLatin1String("name")).toString() == QLatin1String("thread_name")) {
                 if (!isInteger(o.value(QLatin1String("tid"))))
                     return at + QStringLiteral(": thread_name without tid");
-                st.threadNames.append(
-                    o.value(QLatin1String("args")).toObject().value(QLatin1String("name")).toString());
+                st.threadNames.append(o.value(QLatin1String("args"))
+                                          .toObject()
+                                          .value(QLatin1String("name"))
+                                          .toString());
             }
             continue;
         }
@@ -134,9 +138,10 @@ inline QString checkChromeTrace(const QByteArray &json, ChromeStats *stats = nul
         if (!tsv.isDouble() || !std::isfinite(tsv.toDouble()) || tsv.toDouble() < 0)
             return at + QStringLiteral(": ts missing, not a number or negative");
         const long long ts = ns(tsv.toDouble());
-        const bool needsTid = ph == QLatin1String("X") || ph == QLatin1String("s")
-            || ph == QLatin1String("f")
-            || (ph == QLatin1String("i") && o.value(QLatin1String("s")).toString() == QLatin1String("t"));
+        const bool needsTid = ph == QLatin1String("X") || ph == QLatin1String("s") ||
+                              ph == QLatin1String("f") ||
+                              (ph == QLatin1String("i") &&
+                               o.value(QLatin1String("s")).toString() == QLatin1String("t"));
         if (needsTid && !isInteger(o.value(QLatin1String("tid"))))
             return at + QStringLiteral(": tid missing or not an integer");
         const long long tid = o.value(QLatin1String("tid")).toInteger();
@@ -145,16 +150,17 @@ inline QString checkChromeTrace(const QByteArray &json, ChromeStats *stats = nul
             const QJsonValue dur = o.value(QLatin1String("dur"));
             if (!dur.isDouble() || !std::isfinite(dur.toDouble()) || dur.toDouble() < 0)
                 return at + QStringLiteral(": X without a non-negative dur");
-            xs[{pid, tid}].push_back({ts, ts + ns(dur.toDouble()),
-                                      o.value(QLatin1String("name")).toString(), i});
+            xs[{pid, tid}].push_back(
+                {ts, ts + ns(dur.toDouble()), o.value(QLatin1String("name")).toString(), i});
             ++st.slices;
-        } else if (ph == QLatin1String("b") || ph == QLatin1String("e") || ph == QLatin1String("n")) {
+        } else if (ph == QLatin1String("b") || ph == QLatin1String("e") ||
+                   ph == QLatin1String("n")) {
             if (!o.value(QLatin1String("cat")).isString())
                 return at + QStringLiteral(": async event without cat");
             if (!isInteger(o.value(QLatin1String("id"))))
                 return at + QStringLiteral(": async event without a numeric id");
-            const QString key = o.value(QLatin1String("cat")).toString() + QLatin1Char('/')
-                + QString::number(o.value(QLatin1String("id")).toInteger());
+            const QString key = o.value(QLatin1String("cat")).toString() + QLatin1Char('/') +
+                                QString::number(o.value(QLatin1String("id")).toInteger());
             if (ph == QLatin1String("b")) {
                 if (openAsync.value(key) == 0)
                     asyncStart[key] = ts;
@@ -174,12 +180,13 @@ inline QString checkChromeTrace(const QByteArray &json, ChromeStats *stats = nul
         } else if (ph == QLatin1String("s") || ph == QLatin1String("f")) {
             if (!isInteger(o.value(QLatin1String("id"))))
                 return at + QStringLiteral(": flow event without a numeric id");
-            const QString key = o.value(QLatin1String("cat")).toString() + QLatin1Char('/')
-                + QString::number(o.value(QLatin1String("id")).toInteger());
+            const QString key = o.value(QLatin1String("cat")).toString() + QLatin1Char('/') +
+                                QString::number(o.value(QLatin1String("id")).toInteger());
             auto &table = ph == QLatin1String("s") ? flowStart : flowFinish;
             if (table.contains(key))
                 return at + QStringLiteral(": second %1 for flow %2").arg(ph, key);
-            if (ph == QLatin1String("f") && o.value(QLatin1String("bp")).toString() != QLatin1String("e"))
+            if (ph == QLatin1String("f") &&
+                o.value(QLatin1String("bp")).toString() != QLatin1String("e"))
                 return at + QStringLiteral(": flow finish without \"bp\":\"e\"");
             table.insert(key, FlowEnd{pid, tid, ts, i});
         } else if (ph == QLatin1String("C")) {
@@ -193,7 +200,8 @@ inline QString checkChromeTrace(const QByteArray &json, ChromeStats *stats = nul
             ++st.counters;
         } else if (ph == QLatin1String("i")) {
             const QString scope = o.value(QLatin1String("s")).toString();
-            if (scope != QLatin1String("g") && scope != QLatin1String("p") && scope != QLatin1String("t"))
+            if (scope != QLatin1String("g") && scope != QLatin1String("p") &&
+                scope != QLatin1String("t"))
                 return at + QStringLiteral(": instant scope must be g, p or t");
             ++st.instants;
             if (o.value(QLatin1String("cat")).toString() == QLatin1String("violation"))
@@ -286,12 +294,14 @@ inline QString checkTextTimeline(const std::string &text)
             return QStringLiteral("line %1 is longer than 80 characters").arg(line);
     }
     const std::string body = text.substr(0, text.size() - 1);
-    const std::string last = body.substr(body.rfind('\n') == std::string::npos ? 0 : body.rfind('\n') + 1);
-    static const QRegularExpression verdict(QStringLiteral(
-        "^verdict: (invariants held \\(\\d+ steps?\\)|VIOLATED I\\d+ \\(step \\d+\\)"
-        "(, I\\d+ \\(step \\d+\\))*(, \\+\\d+ more)?)$"));
+    const std::string last =
+        body.substr(body.rfind('\n') == std::string::npos ? 0 : body.rfind('\n') + 1);
+    static const QRegularExpression verdict(
+        QStringLiteral("^verdict: (invariants held \\(\\d+ steps?\\)|VIOLATED I\\d+ \\(step \\d+\\)"
+                       "(, I\\d+ \\(step \\d+\\))*(, \\+\\d+ more)?)$"));
     if (!verdict.match(QString::fromStdString(last)).hasMatch())
-        return QStringLiteral("last line is not a verdict: \"%1\"").arg(QString::fromStdString(last));
+        return QStringLiteral("last line is not a verdict: \"%1\"")
+            .arg(QString::fromStdString(last));
     return {};
 }
 
@@ -311,8 +321,8 @@ inline std::vector<TimelineBlock> parseTimeline(const std::string &text)
     std::vector<TimelineBlock> blocks;
     for (qsizetype r = 1; r < lines.size(); ++r) {
         const QString &rule = lines[r];
-        if (!rule.contains(QLatin1Char('+')) || !rule.startsWith(QLatin1Char('-'))
-            || rule.contains(QRegularExpression(QStringLiteral("[^-+]"))))
+        if (!rule.contains(QLatin1Char('+')) || !rule.startsWith(QLatin1Char('-')) ||
+            rule.contains(QRegularExpression(QStringLiteral("[^-+]"))))
             continue;
         std::vector<qsizetype> plus;
         for (qsizetype i = 0; i < rule.size(); ++i)
@@ -386,8 +396,8 @@ inline QString checkUnsplitPairs(const std::string &text)
     std::vector<qsizetype> plus;
     for (qsizetype r = 0; r + 1 < lines.size(); ++r) {
         const QString &line = lines[r];
-        if (line.startsWith(QLatin1Char('-')) && line.contains(QLatin1Char('+'))
-            && !line.contains(QRegularExpression(QStringLiteral("[^-+]")))) {
+        if (line.startsWith(QLatin1Char('-')) && line.contains(QLatin1Char('+')) &&
+            !line.contains(QRegularExpression(QStringLiteral("[^-+]")))) {
             plus.clear();
             for (qsizetype i = 0; i < line.size(); ++i)
                 if (line[i] == QLatin1Char('+'))
@@ -401,8 +411,8 @@ inline QString checkUnsplitPairs(const std::string &text)
         }
         const QString &next = lines[r + 1];
         const qsizetype stepWidth = plus.front() - 1;
-        if (next.size() <= stepWidth || !next.left(stepWidth).trimmed().isEmpty()
-            || next.mid(stepWidth, 2) != QLatin1String(" |"))
+        if (next.size() <= stepWidth || !next.left(stepWidth).trimmed().isEmpty() ||
+            next.mid(stepWidth, 2) != QLatin1String(" |"))
             continue; // the next line starts another step (or is a note)
         for (size_t lane = 0; lane < plus.size(); ++lane) {
             auto cell = [&](const QString &l) {

@@ -80,7 +80,9 @@ QString firstDifference(const EventList &a, const EventList &b)
         return QStringLiteral("%1 events vs %2").arg(a.size()).arg(b.size());
     for (size_t i = 0; i < a.size(); ++i)
         if (!sameEvent(a[i], b[i]))
-            return QStringLiteral("event %1 (%2) differs").arg(i).arg(QLatin1String(eventKindName(a[i].kind)));
+            return QStringLiteral("event %1 (%2) differs")
+                .arg(i)
+                .arg(QLatin1String(eventKindName(a[i].kind)));
     return {};
 }
 
@@ -115,21 +117,25 @@ QList<QPair<const char *, const char *>> badCaptureCases()
         {"errno-name-mismatch.json", "events[8].errno.name: \"ENOMEM\" does not match number -22"},
         {"errno-not-object.json", "events[2].errno: expected an errno object"},
         {"errno-missing.json", "events[2].errno: missing"},
-        {"bad-qtee-id.json", "events[3].qtee_id: expected a hex id like \"0x80000001\", found \"0xZZ\""},
+        {"bad-qtee-id.json",
+         "events[3].qtee_id: expected a hex id like \"0x80000001\", found \"0xZZ\""},
         {"bad-holder.json", "events[6].holder: unknown holder kind \"somebody\""},
         {"ref-missing-refcount.json", "events[6].refcount: missing"},
-        {"violation-bad-invariant.json", "events[9].invariant: expected an invariant name like \"I12\""},
+        {"violation-bad-invariant.json",
+         "events[9].invariant: expected an invariant name like \"I12\""},
         {"steps-go-back.json", "events[4].step: step 1 goes back in time"},
         {"negative-seed.json", "seed: value -1 out of range"},
         {"bad-variant-value.json", "variant.request: "},
         {"missing-variant-dimension.json", "variant.gaps: missing"},
         {"bad-policy.json", "policy: unknown policy \"chaotic\""},
         {"bad-stop.json", "stop: unknown stop reason \"exploded\""},
-        {"schedule-not-strings.json", "schedule[1]: expected an action label string, found a number"},
+        {"schedule-not-strings.json",
+         "schedule[1]: expected an action label string, found a number"},
         {"orphan-violation.json", "violations[0]: no violation event of I6 at step 3"},
         {"note-missing-text.json", "notes[0].text: missing"},
         {"scenario-missing.json", "scenario: missing"},
-        {"scenario-not-object.json", "scenario: expected the embedded scenario object, found a string"},
+        {"scenario-not-object.json",
+         "scenario: expected the embedded scenario object, found a string"},
         {"bad-embedded-scenario.json", "scenario: "},
     };
 }
@@ -244,8 +250,9 @@ private Q_SLOTS:
         e.to = ReqState::PROCESSED;
         e.errno_ = err::kEINVAL;
         const QString json = q(eventToJson(sim, e));
-        QVERIFY2(json.startsWith(QLatin1String("{\"step\":14,\"t_ns\":9000,\"kind\":\"request_state\"")),
-                 qPrintable(json));
+        QVERIFY2(
+            json.startsWith(QLatin1String("{\"step\":14,\"t_ns\":9000,\"kind\":\"request_state\"")),
+            qPrintable(json));
         QVERIFY(json.contains(QLatin1String("\"thread\":1,\"thread_name\":\"app/suppl\"")));
         QVERIFY(json.contains(QLatin1String("\"from\":\"PROCESSING\",\"to\":\"PROCESSED\"")));
         QVERIFY(json.contains(QLatin1String("\"errno\":{\"number\":-22,\"name\":\"EINVAL\"}")));
@@ -331,7 +338,8 @@ private Q_SLOTS:
         QTest::addColumn<QString>("relative");
         QTest::addColumn<QString>("why");
         QTest::newRow("missing directory") << QStringLiteral("no/such/dir/c.json") << QString();
-        QTest::newRow("target is a directory") << QStringLiteral("adir") << QStringLiteral("directory");
+        QTest::newRow("target is a directory")
+            << QStringLiteral("adir") << QStringLiteral("directory");
         QTest::newRow("parent is a file") << QStringLiteral("afile/c.json") << QString();
     }
 
@@ -370,8 +378,8 @@ private Q_SLOTS:
         if (probe.open(QIODevice::WriteOnly)) {
             probe.close();
             probe.remove();
-            QFile::setPermissions(ro, QFileDevice::ReadOwner | QFileDevice::WriteOwner
-                                          | QFileDevice::ExeOwner);
+            QFile::setPermissions(ro, QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                          QFileDevice::ExeOwner);
             QSKIP("running with privileges that bypass directory permissions");
         }
         const std::string path = QString(ro + QLatin1String("/c.json")).toStdString();
@@ -379,7 +387,8 @@ private Q_SLOTS:
         QVERIFY(!writeFileAtomically(path, "{}", &error));
         QVERIFY2(q(error).startsWith(q(path)), error.c_str());
         QVERIFY(filesIn(ro).isEmpty());
-        QFile::setPermissions(ro, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+        QFile::setPermissions(ro, QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                      QFileDevice::ExeOwner);
     }
 
     void atomicWriteReplacesWholeFile()
@@ -450,7 +459,8 @@ private Q_SLOTS:
     {
         std::string error;
         QVERIFY(!readCapture("/nonexistent/dir/c.json", &error));
-        QVERIFY2(q(error).startsWith(QLatin1String("/nonexistent/dir/c.json: cannot read")), error.c_str());
+        QVERIFY2(q(error).startsWith(QLatin1String("/nonexistent/dir/c.json: cannot read")),
+                 error.c_str());
         QTemporaryDir dir;
         QVERIFY(!readCapture(dir.path().toStdString(), &error));
         QVERIFY2(q(error).contains(QLatin1String("is a directory")), error.c_str());

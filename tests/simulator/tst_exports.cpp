@@ -68,9 +68,10 @@ int tidOf(const QJsonArray &events, const QString &name)
 {
     for (const QJsonValue &v : events) {
         const QJsonObject o = v.toObject();
-        if (o.value(QLatin1String("ph")).toString() == QLatin1String("M")
-            && o.value(QLatin1String("name")).toString() == QLatin1String("thread_name")
-            && o.value(QLatin1String("args")).toObject().value(QLatin1String("name")).toString() == name)
+        if (o.value(QLatin1String("ph")).toString() == QLatin1String("M") &&
+            o.value(QLatin1String("name")).toString() == QLatin1String("thread_name") &&
+            o.value(QLatin1String("args")).toObject().value(QLatin1String("name")).toString() ==
+                name)
             return o.value(QLatin1String("tid")).toInt();
     }
     return -1;
@@ -128,7 +129,8 @@ private Q_SLOTS:
         QVERIFY2(error.empty(), error.c_str());
         const std::string json = chromeTrace(sim, trace);
         exportcheck::ChromeStats stats;
-        const QString problem = exportcheck::checkChromeTrace(QByteArray::fromStdString(json), &stats);
+        const QString problem =
+            exportcheck::checkChromeTrace(QByteArray::fromStdString(json), &stats);
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
         QVERIFY(stats.slices > 0);
         QVERIFY(stats.counters > 0);
@@ -159,8 +161,8 @@ private Q_SLOTS:
         bool begin = false;
         int states = 0;
         for (const QJsonObject &o : withPhase(events, "b"))
-            if (o.value(QLatin1String("cat")).toString() == QLatin1String("request")
-                && o.value(QLatin1String("id")).toInt() == 0) {
+            if (o.value(QLatin1String("cat")).toString() == QLatin1String("request") &&
+                o.value(QLatin1String("id")).toInt() == 0) {
                 begin = true;
                 QCOMPARE(o.value(QLatin1String("name")).toString(), QStringLiteral("req 0 ctx 1"));
             }
@@ -173,8 +175,8 @@ private Q_SLOTS:
         // The client blocked on completion while the supplicant worked.
         bool blocked = false;
         for (const QJsonObject &o : withPhase(events, "X"))
-            if (o.value(QLatin1String("tid")).toInt() == client
-                && o.value(QLatin1String("name")).toString() == QLatin1String("blocked: completion"))
+            if (o.value(QLatin1String("tid")).toInt() == client &&
+                o.value(QLatin1String("name")).toString() == QLatin1String("blocked: completion"))
                 blocked = o.value(QLatin1String("dur")).toDouble() > 0;
         QVERIFY(blocked);
     }
@@ -186,8 +188,11 @@ private Q_SLOTS:
         auto sc = builtin("default");
         Simulator sim(sc);
         Trace trace;
-        trace.schedule = {"app/client: OBJECT_INVOKE obj 0 op 1", "app/client: step",
-                          "app/suppl: SUPPL_RECV", "app/client: step", "kill app",
+        trace.schedule = {"app/client: OBJECT_INVOKE obj 0 op 1",
+                          "app/client: step",
+                          "app/suppl: SUPPL_RECV",
+                          "app/client: step",
+                          "kill app",
                           "app/suppl: step"};
         EventList &e = trace.events;
         e.push_back(ev(1, 1000, EventKind::SyscallEnter, 0));
@@ -202,7 +207,7 @@ private Q_SLOTS:
         e.push_back(ev(3, 2000, EventKind::Woken, 0)); // woken by the supplicant's step
         Event blocked2 = ev(3, 2000, EventKind::Blocked, 1);
         blocked2.value = int32_t(BlockReason::ReqC);
-        e.push_back(blocked2); // never woken
+        e.push_back(blocked2);                         // never woken
         e.push_back(ev(4, 2600, EventKind::Woken, 0)); // woken without being blocked
         e.push_back(ev(4, 2600, EventKind::SyscallReturn, 0));
         Event killed = ev(5, 2700, EventKind::Killed);
@@ -227,7 +232,8 @@ private Q_SLOTS:
 
         const std::string json = chromeTrace(sim, trace);
         exportcheck::ChromeStats stats;
-        const QString problem = exportcheck::checkChromeTrace(QByteArray::fromStdString(json), &stats);
+        const QString problem =
+            exportcheck::checkChromeTrace(QByteArray::fromStdString(json), &stats);
         QVERIFY2(problem.isEmpty(), qPrintable(problem + QLatin1Char('\n') + q(json)));
         QCOMPARE(stats.violations, 1);
         QCOMPARE(stats.asyncPairs, 2);
@@ -236,8 +242,8 @@ private Q_SLOTS:
         const int suppl = tidOf(events, QStringLiteral("app/suppl"));
         bool stillBlocked = false;
         for (const QJsonObject &o : withPhase(events, "X")) {
-            if (o.value(QLatin1String("tid")).toInt() == suppl
-                && o.value(QLatin1String("name")).toString() == QLatin1String("blocked: req_c")) {
+            if (o.value(QLatin1String("tid")).toInt() == suppl &&
+                o.value(QLatin1String("name")).toString() == QLatin1String("blocked: req_c")) {
                 // from step 3's end (2.0 us) to the last timestamp (3.1 us)
                 QCOMPARE(o.value(QLatin1String("ts")).toDouble(), 2.0);
                 QCOMPARE(o.value(QLatin1String("dur")).toDouble(), 1.1);
@@ -254,13 +260,15 @@ private Q_SLOTS:
     {
         QTest::addColumn<QByteArray>("json");
         QTest::addColumn<QString>("expected");
-        const QByteArray meta = R"({"ph":"M","pid":1,"tid":1,"name":"thread_name","args":{"name":"t"}})";
+        const QByteArray meta =
+            R"({"ph":"M","pid":1,"tid":1,"name":"thread_name","args":{"name":"t"}})";
         auto wrap = [&](const QByteArray &events) -> QByteArray {
             return QByteArray(R"({"traceEvents":[)") + meta + "," + events + "]}";
         };
-        QTest::newRow("invalid json") << QByteArray("{\"traceEvents\":[") << QStringLiteral("invalid JSON");
-        QTest::newRow("N event")
-            << wrap(R"({"ph":"N","name":"o","pid":1,"ts":0,"id":1})") << QStringLiteral("N/O/D");
+        QTest::newRow("invalid json")
+            << QByteArray("{\"traceEvents\":[") << QStringLiteral("invalid JSON");
+        QTest::newRow("N event") << wrap(R"({"ph":"N","name":"o","pid":1,"ts":0,"id":1})")
+                                 << QStringLiteral("N/O/D");
         QTest::newRow("X without dur")
             << wrap(R"({"ph":"X","name":"a","pid":1,"tid":1,"ts":0})") << QStringLiteral("dur");
         QTest::newRow("partial overlap")
@@ -292,7 +300,8 @@ private Q_SLOTS:
         QTest::newRow("counter without args")
             << wrap(R"({"ph":"C","name":"rc","pid":3,"ts":0})") << QStringLiteral("counter");
         QTest::newRow("bad instant scope")
-            << wrap(R"({"ph":"i","name":"v","pid":1,"tid":1,"ts":0,"s":"x"})") << QStringLiteral("scope");
+            << wrap(R"({"ph":"i","name":"v","pid":1,"tid":1,"ts":0,"s":"x"})")
+            << QStringLiteral("scope");
     }
 
     void chromeCheckerRejectsBadTraces()
@@ -300,7 +309,8 @@ private Q_SLOTS:
         QFETCH(QByteArray, json);
         QFETCH(QString, expected);
         const QString problem = exportcheck::checkChromeTrace(json);
-        QVERIFY2(problem.contains(expected), qPrintable(QStringLiteral("got: \"%1\"").arg(problem)));
+        QVERIFY2(problem.contains(expected),
+                 qPrintable(QStringLiteral("got: \"%1\"").arg(problem)));
     }
 
     // -- text timeline -----------------------------------------------------
@@ -319,7 +329,8 @@ private Q_SLOTS:
         const QStringList l = lines(text);
         QCOMPARE(l.first(), QStringLiteral("teescope timeline: default"));
         QVERIFY(l.contains(QStringLiteral("variant: ") + q(sim.engine().variant().toString())));
-        QCOMPARE(l.last(), QStringLiteral("verdict: invariants held (%1 steps)").arg(trace.schedule.size()));
+        QCOMPARE(l.last(),
+                 QStringLiteral("verdict: invariants held (%1 steps)").arg(trace.schedule.size()));
         // One table: every actor has a column in the header.
         const QString header = l.filter(QRegularExpression(QStringLiteral("^step +\\|"))).value(0);
         for (const char *lane : {"app/client", "app/suppl", "QTEE", "qcomtee_wq"})
@@ -327,9 +338,9 @@ private Q_SLOTS:
         // Important state changes are spelled out.
         bool delivered = false;
         for (int step = 1; step <= int(trace.schedule.size()); ++step)
-            delivered = delivered
-                || exportcheck::timelineCell(text, QStringLiteral("app/suppl"), step)
-                       .contains(QLatin1String("SUPPL_RECV; ctx1/req0#0 QUEUED>PROCESSING"));
+            delivered = delivered ||
+                        exportcheck::timelineCell(text, QStringLiteral("app/suppl"), step)
+                            .contains(QLatin1String("SUPPL_RECV; ctx1/req0#0 QUEUED>PROCESSING"));
         QVERIFY2(delivered, qPrintable(q(text)));
         // reqs_idr id 0 names the callback request and then the RELEASE
         // notification: the serial tells them apart in every lane, the
@@ -340,12 +351,14 @@ private Q_SLOTS:
                      .contains(QLatin1String("ctx1/req0#1 (RELEASE notif) NEW>QUEUED;")),
                  qPrintable(all));
         QCOMPARE(all.count(QLatin1String("(RELEASE notif)")), 1);
-        QCOMPARE(exportcheck::timelineCell(text, QStringLiteral("app/suppl"), 8),
-                 QStringLiteral("SUPPL_SEND ctx1/req0#0 ret 0; ctx1/req0#0 PROCESSING>PROCESSED; -> 0"));
+        QCOMPARE(
+            exportcheck::timelineCell(text, QStringLiteral("app/suppl"), 8),
+            QStringLiteral("SUPPL_SEND ctx1/req0#0 ret 0; ctx1/req0#0 PROCESSING>PROCESSED; -> 0"));
         QVERIFY2(exportcheck::timelineCell(text, QStringLiteral("app/suppl"), 15)
                      .contains(QLatin1String("notification ctx1/req0#1;")),
                  qPrintable(all));
-        QVERIFY2(!all.contains(QRegularExpression(QStringLiteral("(^|[ (])req ?\\d"))), qPrintable(all));
+        QVERIFY2(!all.contains(QRegularExpression(QStringLiteral("(^|[ (])req ?\\d"))),
+                 qPrintable(all));
         // Ops by name, the open-service shortcut explained.
         QVERIFY2(exportcheck::timelineCell(text, QStringLiteral("QTEE"), 19)
                      .contains(QLatin1String("op RELEASE")),
@@ -359,9 +372,8 @@ private Q_SLOTS:
                  QStringLiteral("open /dev/tee; ctx1 opened; -> 0"));
         bool calledBack = false;
         for (int step = 1; step <= int(trace.schedule.size()); ++step)
-            calledBack = calledBack
-                || exportcheck::timelineCell(text, QStringLiteral("QTEE"), step)
-                       .contains(QLatin1String("-> callback 0x80000001 op 7"));
+            calledBack = calledBack || exportcheck::timelineCell(text, QStringLiteral("QTEE"), step)
+                                           .contains(QLatin1String("-> callback 0x80000001 op 7"));
         QVERIFY2(calledBack, qPrintable(q(text)));
         QVERIFY(q(text).contains(QRegularExpression(QStringLiteral("obj1 rc \\d>\\d"))));
         // Steps are numbered 1..N, each at most once per block.
@@ -415,8 +427,9 @@ private Q_SLOTS:
         trace.schedule = {"app/client: a", "app/suppl: b", "app/client: c", "app/suppl: d"};
         Event v12 = ev(2, 200, EventKind::Violation, 1);
         v12.invariant = 12;
-        v12.detail = std::string("the supplicant read argument 0 of req 0 after the client's ")
-            + "dispatch returned and freed it; " + std::string(150, 'x') + " \xe2\x80\x94 end";
+        v12.detail = std::string("the supplicant read argument 0 of req 0 after the client's ") +
+                     "dispatch returned and freed it; " + std::string(150, 'x') +
+                     " \xe2\x80\x94 end";
         Event v6 = ev(3, 300, EventKind::Violation);
         v6.invariant = 6;
         v6.detail = "context data of ctx 1 used after it was freed";
@@ -487,8 +500,10 @@ private Q_SLOTS:
         const std::string text = textTimeline(sim, trace, opts);
         const QString all = q(text);
         // Both lanes are app's threads: "SIGKILL" alone is clear there.
-        QCOMPARE(exportcheck::timelineCell(text, QStringLiteral("app/client"), 7), QStringLiteral("SIGKILL"));
-        QCOMPARE(exportcheck::timelineCell(text, QStringLiteral("app/suppl"), 7), QStringLiteral("SIGKILL"));
+        QCOMPARE(exportcheck::timelineCell(text, QStringLiteral("app/client"), 7),
+                 QStringLiteral("SIGKILL"));
+        QCOMPARE(exportcheck::timelineCell(text, QStringLiteral("app/suppl"), 7),
+                 QStringLiteral("SIGKILL"));
         // Errnos as the kernel prints them, the engine's label included.
         QVERIFY2(all.contains(QLatin1String("callback response -ENODEV;")), qPrintable(all));
         QVERIFY2(!all.contains(QRegularExpression(QStringLiteral("[^-]ENODEV"))), qPrintable(all));
@@ -507,7 +522,8 @@ private Q_SLOTS:
         killed.process = ProcessId(7);
         synthetic.events.push_back(killed);
         const std::string s = textTimeline(sim, synthetic);
-        QVERIFY2(q(s).contains(QStringLiteral("-- SIGKILL to ") + q(sim.processName(ProcessId(7)))), qPrintable(q(s)));
+        QVERIFY2(q(s).contains(QStringLiteral("-- SIGKILL to ") + q(sim.processName(ProcessId(7)))),
+                 qPrintable(q(s)));
     }
 
     void timelineWrapKeepsNumbersWithTheirWords()
@@ -525,12 +541,15 @@ private Q_SLOTS:
             QVERIFY2(error.empty(), error.c_str());
             const std::string text = textTimeline(sim, trace, opts);
             const QString split = exportcheck::checkUnsplitPairs(text);
-            QVERIFY2(split.isEmpty(), qPrintable(QLatin1String(name) + QLatin1String(": ") + split));
+            QVERIFY2(split.isEmpty(),
+                     qPrintable(QLatin1String(name) + QLatin1String(": ") + split));
         }
         // The checker itself catches the reviewed defect.
-        const std::string bad = "t\n\nstep | a\n-----+----------\n   1 | ROOT op\n     | 32\n\nverdict: invariants held (1 step)\n";
+        const std::string bad = "t\n\nstep | a\n-----+----------\n   1 | ROOT op\n     | "
+                                "32\n\nverdict: invariants held (1 step)\n";
         QVERIFY(!exportcheck::checkUnsplitPairs(bad).isEmpty());
-        const std::string good = "t\n\nstep | a\n-----+----------\n   1 | ROOT\n     | op 32\n\nverdict: invariants held (1 step)\n";
+        const std::string good = "t\n\nstep | a\n-----+----------\n   1 | ROOT\n     | op "
+                                 "32\n\nverdict: invariants held (1 step)\n";
         QVERIFY(exportcheck::checkUnsplitPairs(good).isEmpty());
     }
 
@@ -553,7 +572,8 @@ private Q_SLOTS:
         QVERIFY2(!a.isEmpty() && !b.isEmpty(), qPrintable(alice + QLatin1String(" | ") + bob));
         QVERIFY(a != b);
         // The buggy SEND is shown against bob's request, not alice's.
-        QVERIFY2(exportcheck::timelineCell(text, QStringLiteral("app/suppl"), 15).startsWith(QLatin1String("SUPPL_SEND ") + b),
+        QVERIFY2(exportcheck::timelineCell(text, QStringLiteral("app/suppl"), 15)
+                     .startsWith(QLatin1String("SUPPL_SEND ") + b),
                  qPrintable(q(text)));
     }
 
@@ -569,7 +589,8 @@ private Q_SLOTS:
         rs.ctx = ContextId(2);
         rs.from = ReqState::QUEUED;
         rs.to = ReqState::PROCESSING;
-        QCOMPARE(q(describeEvent(sim, rs)), QStringLiteral("ctx2/req0#0 QUEUED -> PROCESSING by app/suppl"));
+        QCOMPARE(q(describeEvent(sim, rs)),
+                 QStringLiteral("ctx2/req0#0 QUEUED -> PROCESSING by app/suppl"));
         Event notif = rs;
         notif.request = RequestId(3);
         notif.from = ReqState::New;
@@ -591,7 +612,8 @@ private Q_SLOTS:
         Event rel = ev(2, 0, EventKind::QteeCallback, 0);
         rel.qteeId = QCOMTEE_CB_ID_FIRST;
         rel.op = QCOMTEE_MSG_OBJECT_OP_RELEASE;
-        QCOMPARE(q(describeEvent(sim, rel)), QStringLiteral("QTEE calls back 0x80000001 op RELEASE on app/client"));
+        QCOMPARE(q(describeEvent(sim, rel)),
+                 QStringLiteral("QTEE calls back 0x80000001 op RELEASE on app/client"));
         Event put = ev(7, 0, EventKind::RefPut);
         put.object = ObjectId(5);
         put.refcount = 1;
@@ -605,11 +627,13 @@ private Q_SLOTS:
         Event viol = ev(9, 0, EventKind::Violation);
         viol.invariant = 12;
         viol.detail = "args used after dispatch returned";
-        QCOMPARE(q(describeEvent(sim, viol)), QStringLiteral("VIOLATION I12: args used after dispatch returned"));
+        QCOMPARE(q(describeEvent(sim, viol)),
+                 QStringLiteral("VIOLATION I12: args used after dispatch returned"));
         Event cb = ev(5, 0, EventKind::QteeCallback, 0);
         cb.qteeId = QCOMTEE_CB_ID_FIRST;
         cb.op = 7;
-        QCOMPARE(q(describeEvent(sim, cb)), QStringLiteral("QTEE calls back 0x80000001 op 7 on app/client"));
+        QCOMPARE(q(describeEvent(sim, cb)),
+                 QStringLiteral("QTEE calls back 0x80000001 op 7 on app/client"));
         // Every kind has a sentence of its own (no fallback to the raw name).
         for (int k = 0; std::string(eventKindName(EventKind(k))) != "?"; ++k) {
             Event e = ev(1, 0, EventKind(k), 0);
@@ -648,7 +672,8 @@ private Q_SLOTS:
         std::string error;
         const Trace trace = run(sim, opts, &error);
         QVERIFY2(error.empty(), error.c_str());
-        const QString chrome = exportcheck::checkChromeTrace(QByteArray::fromStdString(chromeTrace(sim, trace)));
+        const QString chrome =
+            exportcheck::checkChromeTrace(QByteArray::fromStdString(chromeTrace(sim, trace)));
         QVERIFY2(chrome.isEmpty(), qPrintable(chrome));
         const QString text = exportcheck::checkTextTimeline(textTimeline(sim, trace, opts));
         QVERIFY2(text.isEmpty(), qPrintable(text));
