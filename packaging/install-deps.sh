@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything teescope needs to build and test on Debian 12 (bookworm):
 # compiler, CMake + Ninja, Qt 6 (Core, Gui, Widgets, Svg, PrintSupport, Test),
-# QCustomPlot, Google Benchmark, and Xvfb for a real window without a display.
+# QCustomPlot, Google Benchmark, Xvfb for a real window without a display,
+# and clang-format for the formatting test.
 # Idempotent: apt-get skips what is already installed. Run as root or with sudo.
 set -euo pipefail
 
@@ -24,6 +25,8 @@ packages=(
     libbenchmark-dev
     xvfb
     xauth
+    # the test suite checks formatting against .clang-format (Debian 12: v14)
+    clang-format
 )
 
 if [[ $(id -u) -eq 0 ]]; then
