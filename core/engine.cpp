@@ -1295,20 +1295,27 @@ void Engine::Ctx::dispatchStep(Thread &t)
         dispatchReturn(t, t.oic.errno_);
         return;
     }
-    if (r->completed) {
-        if (t.blocked != BlockReason::None) {
-            t.blocked = BlockReason::None;
-        }
+    if (!t.killPath && r->completed) {
+        t.blocked = BlockReason::None;
         dispatchReturn(t, r->errno_);
         return;
     }
+    if (!t.killPath) {
+        // The fatal signal ends the killable wait (wait_for_completion_state
+        // returns -ERESTARTSYS). Taking reqs_lock is the next, separate step:
+        // a SEND can complete the request in between (T11, spec §7 case 4).
+        t.killPath = true;
+        t.blocked = BlockReason::None;
+        Event &w = emit(EventKind::Woken);
+        w.thread = t.id;
+        w.value = int32_t(BlockReason::Completion);
+        w.request = r->id;
+        w.detail = "fatal signal";
+        return;
+    }
     // Killed: under reqs_lock, read the state
+    t.killPath = false;
     const ContextId ctx = r->ctx;
-    t.blocked = BlockReason::None;
-    Event &w = emit(EventKind::Woken);
-    w.thread = t.id;
-    w.value = int32_t(BlockReason::Completion);
-    w.request = r->id;
     lock(t, ctx);
     int32_t errno_ = err::kENODEV;
     switch (r->state) {
@@ -2315,8 +2322,8 @@ ContextId lockNeeded(const State &s, const Thread &t, const Environment &env)
     }
     case Phase::DispatchWait: {
         const Request *r = s.request(t.dispatchReq);
-        if (r && !r->completed && t.fatalPending)
-            return r->ctx;
+        if (r && t.killPath)
+            return r->ctx; // the kill path takes reqs_lock
         return {};
     }
     case Phase::RecvSelect:
@@ -2387,6 +2394,9 @@ std::string Engine::blockedWhy(const State &s, ThreadId id) const
     switch (t.phase) {
     case Phase::DispatchWait: {
         const Request *r = s.request(t.dispatchReq);
+        if (t.killPath && r && s.context(r->ctx).reqsLockOwner.valid())
+            return who + " (killed) waits for reqs_lock of ctx " + std::to_string(r->ctx.v) +
+                   " held by " + m_env.threadName(s.context(r->ctx).reqsLockOwner);
         return who + " waits (killable) for req " + std::to_string(r ? r->reqId : -1) + " of ctx " +
                std::to_string(r ? r->ctx.v : -1) + " (" + (r ? reqStateName(r->state) : "?") + ")";
     }
@@ -2469,9 +2479,11 @@ std::string Engine::label(const State &s, const Action &a) const
     case Phase::DispatchWait: {
         const Request *r = s.request(t.dispatchReq);
         const std::string req = "req " + std::to_string(r ? r->reqId : -1);
+        if (t.killPath)
+            return who + "dispatch killed (" + req + " " + (r ? reqStateName(r->state) : "?") + ")";
         if (r && r->completed)
             return who + "dispatch woken (" + req + " PROCESSED)";
-        return who + "dispatch killed (" + req + " " + (r ? reqStateName(r->state) : "?") + ")";
+        return who + "dispatch interrupted by SIGKILL (" + req + ")";
     }
     case Phase::DispatchSrcu:
         return who + "synchronize_srcu";

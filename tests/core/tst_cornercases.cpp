@@ -264,7 +264,9 @@ void TstCornerCases::killWhileQueued()
 {
     LOAD(sc, kForeign);
     ScenarioRunner r(sc);
-    STEPS(r, kForeignQueued + Labels{"kill cli", "cli/main: dispatch killed (req 0 QUEUED)"});
+    STEPS(r,
+          kForeignQueued + Labels{"kill cli", "cli/main: dispatch interrupted by SIGKILL (req 0)",
+                                  "cli/main: dispatch killed (req 0 QUEUED)"});
     QCOMPARE(transitions(r.lastEvents()), std::vector<std::string>{"QUEUED->REMOVED"});
     QCOMPARE(ofKind(r.lastEvents(), EventKind::DispatchReturn).front().errno_, err::kENODEV);
     QVERIFY(r.state.context(kSrvCtx).reqsList.empty());
@@ -308,7 +310,8 @@ void TstCornerCases::killWhileProcessing()
     QCOMPARE(added.back().reqId, 1);
     const ObjectId received = added.back().object;
 
-    STEPS(r, Labels{"kill cli", "cli/c4: dispatch killed (req 0 PROCESSING)"});
+    STEPS(r, Labels{"kill cli", "cli/c4: dispatch interrupted by SIGKILL (req 0)",
+                    "cli/c4: dispatch killed (req 0 PROCESSING)"});
     QCOMPARE(transitions(r.lastEvents()), std::vector<std::string>{"PROCESSING->PLACEHOLDER"});
     const IdrEntry *slot = reqsIdrEntry(r.state, kSrvCtx, 0);
     QVERIFY(slot);
@@ -339,7 +342,9 @@ void TstCornerCases::supplicantAnswersKilledClient()
     LOAD(sc, kForeign);
     setReplies(*sc, 11);
     ScenarioRunner r(sc);
-    STEPS(r, kForeignProcessing + Labels{"kill cli", "cli/main: dispatch killed (req 0 PROCESSING)",
+    STEPS(r, kForeignProcessing + Labels{"kill cli",
+                                         "cli/main: dispatch interrupted by SIGKILL (req 0)",
+                                         "cli/main: dispatch killed (req 0 PROCESSING)",
                                          "cli/main: callback response -ENODEV",
                                          "srv/suppl: SUPPL_SEND req 0 ret 11"});
     QCOMPARE(ofKind(r.lastEvents(), EventKind::SyscallReturn).front().errno_, err::kEINVAL);
@@ -352,7 +357,9 @@ void TstCornerCases::supplicantAnswersKilledClient()
 
     // killed while QUEUED: RECV never returns its id
     ScenarioRunner q(sc);
-    STEPS(q, kForeignQueued + Labels{"kill cli", "cli/main: dispatch killed (req 0 QUEUED)"});
+    STEPS(q,
+          kForeignQueued + Labels{"kill cli", "cli/main: dispatch interrupted by SIGKILL (req 0)",
+                                  "cli/main: dispatch killed (req 0 QUEUED)"});
     QVERIFY(q.runScripted());
     for (const Event &e : q.events)
         if (e.kind == EventKind::RequestState && e.request == RequestId(0))
@@ -421,6 +428,7 @@ void TstCornerCases::clientKeepsRunningAfterKill()
     ScenarioRunner r(sc);
     STEPS(r, kForeignSetup + Labels{"cli/c5: OBJECT_INVOKE obj 0 op 10",
                                     "cli/c5: QTEE callback 0x80000001 op 7", "kill cli",
+                                    "cli/c5: dispatch interrupted by SIGKILL (req 0)",
                                     "cli/c5: dispatch killed (req 0 QUEUED)",
                                     "cli/c5: callback response -ENODEV",
                                     "cli/c5: QTEE callback 0x80000001 op 11"});
@@ -430,10 +438,12 @@ void TstCornerCases::clientKeepsRunningAfterKill()
     QCOMPARE(r.state.request(second)->reqId, 0); // T7 freed id 0 already
     if (!supplicantFirst) {
         // the fatal signal is pending: the wait ends at once
-        STEPS(r, Labels{"cli/c5: dispatch killed (req 0 QUEUED)"});
+        STEPS(r, Labels{"cli/c5: dispatch interrupted by SIGKILL (req 0)",
+                        "cli/c5: dispatch killed (req 0 QUEUED)"});
         QCOMPARE(transitions(r.lastEvents()), std::vector<std::string>{"QUEUED->REMOVED"});
     } else {
         STEPS(r, Labels{"srv/suppl: SUPPL_RECV", "srv/suppl: RECV marshal arg 1/1 of req 0",
+                        "cli/c5: dispatch interrupted by SIGKILL (req 0)",
                         "cli/c5: dispatch killed (req 0 PROCESSING)"});
         QCOMPARE(transitions(r.lastEvents()), std::vector<std::string>{"PROCESSING->PLACEHOLDER"});
     }
@@ -458,7 +468,7 @@ void TstCornerCases::sameProcessClientAndSupplicant()
     LOAD(sc, kLocal);
     ScenarioRunner r(sc);
     STEPS(r, kLocalInvoke + Labels{kLocalCallback} + kLocalRecv + Labels{"kill app"});
-    QVERIFY(r.isEnabled("app/client: dispatch killed (req 0 PROCESSING)"));
+    QVERIFY(r.isEnabled("app/client: dispatch interrupted by SIGKILL (req 0)"));
     QVERIFY(r.isEnabled("app/suppl: exit (killed)"));
     QVERIFY(r.runScripted());
     QVERIFY2(r.enabledLabels().empty(), r.enabledText().c_str());
@@ -507,7 +517,8 @@ void TstCornerCases::supplicantThreadDiesFileOpen()
     // a simulated eternity later it is still waiting: no timeout exists
     QCOMPARE(countKind(r.events, EventKind::DispatchReturn), 0);
 
-    STEPS(r, Labels{"kill app", "app/client: dispatch killed (req 0 PROCESSING)"});
+    STEPS(r, Labels{"kill app", "app/client: dispatch interrupted by SIGKILL (req 0)",
+                    "app/client: dispatch killed (req 0 PROCESSING)"});
     QCOMPARE(transitions(r.lastEvents()), std::vector<std::string>{"PROCESSING->PLACEHOLDER"});
     QCOMPARE(ofKind(r.lastEvents(), EventKind::DispatchReturn).front().errno_, err::kENODEV);
 }
@@ -820,6 +831,7 @@ void TstCornerCases::releaseNotificationWhileProcessing()
               Labels{"cli/c7: OBJECT_INVOKE obj 0 op 14", "cli/c7: QTEE callback 0x80000001 op 7",
                      "srv/suppl: SUPPL_RECV", "srv/suppl: RECV marshal arg 1/2 of req 0",
                      "srv/suppl: RECV marshal arg 2/2 of req 0", "kill cli",
+                     "cli/c7: dispatch interrupted by SIGKILL (req 0)",
                      "cli/c7: dispatch killed (req 0 PROCESSING)",
                      "cli/c7: callback response -ENODEV",
                      "cli/c7: QTEE callback 0x80000001 op RELEASE", "cli/c7: callback response 0"});

@@ -147,7 +147,8 @@ void TstInvariants::i12ArgumentsAfterDispatchReturned()
     opts.variant = variantWith(("argument=" + argument.toStdString()).c_str());
     ScenarioRunner r(sc, opts);
     QVERIFY2(r.steps(kLocalInvoke + Labels{kLocalCallback, "app/suppl: SUPPL_RECV",
-                                           "app/suppl: RECV marshal arg 1/2 of req 0", "kill app"},
+                                           "app/suppl: RECV marshal arg 1/2 of req 0", "kill app",
+                                           "app/client: dispatch interrupted by SIGKILL (req 0)"},
                      &error),
              error.c_str());
     // spec §3.3 step 7: with reqs_lock held through marshalling the kill

@@ -198,30 +198,32 @@ void TstTransitions::transition_data()
         << dispatchReturn << int(err::kENODEV) << int(qres::DEFUNCT);
 
     QTest::newRow("T7 kill while QUEUED")
-        << local << 0 << toQt(kLocalInvoke + Labels{kLocalCallback, "kill app"})
+        << local << 0
+        << toQt(kLocalInvoke + Labels{kLocalCallback, "kill app",
+                                      "app/client: dispatch interrupted by SIGKILL (req 0)"})
         << QStringLiteral("app/client: dispatch killed (req 0 QUEUED)")
         << QStringList{QStringLiteral("QUEUED->REMOVED")} << QList<int>{0}
-        << QStringList{QStringLiteral("woken"), QStringLiteral("lock"),
-                       QStringLiteral("request_state"), QStringLiteral("unlock"),
-                       QStringLiteral("dispatch_return")}
+        << QStringList{QStringLiteral("lock"), QStringLiteral("request_state"),
+                       QStringLiteral("unlock"), QStringLiteral("dispatch_return")}
         << QStringList{} << -1 << 0 << 0
         << QStringList{QStringLiteral("app/client: callback response -ENODEV")} << dispatchReturn
         << int(err::kENODEV) << int(qres::DEFUNCT);
 
     QTest::newRow("T8 kill while PROCESSING: the placeholder keeps the id")
-        << foreign << 0 << toQt(foreignKilled)
+        << foreign << 0
+        << toQt(foreignKilled + Labels{"cli/main: dispatch interrupted by SIGKILL (req 0)"})
         << QStringLiteral("cli/main: dispatch killed (req 0 PROCESSING)")
         << QStringList{QStringLiteral("PROCESSING->PLACEHOLDER")} << QList<int>{0}
-        << QStringList{QStringLiteral("woken"), QStringLiteral("lock"),
-                       QStringLiteral("request_state"), QStringLiteral("unlock"),
-                       QStringLiteral("dispatch_return")}
+        << QStringList{QStringLiteral("lock"), QStringLiteral("request_state"),
+                       QStringLiteral("unlock"), QStringLiteral("dispatch_return")}
         << QStringList{} << -1 << kAny << 1
         << QStringList{QStringLiteral("cli/main: callback response -ENODEV")} << dispatchReturn
         << int(err::kENODEV) << int(qres::DEFUNCT);
 
     QTest::newRow("T9 SEND to the placeholder: -EINVAL, id freed")
         << foreign << 0
-        << toQt(foreignKilled + Labels{"cli/main: dispatch killed (req 0 PROCESSING)"})
+        << toQt(foreignKilled + Labels{"cli/main: dispatch interrupted by SIGKILL (req 0)",
+                                       "cli/main: dispatch killed (req 0 PROCESSING)"})
         << QStringLiteral("srv/suppl: SUPPL_SEND req 0 ret 0")
         << QStringList{QStringLiteral("PLACEHOLDER->REMOVED")} << QList<int>{0}
         << QStringList{QStringLiteral("lock"), QStringLiteral("request_state"),
@@ -249,7 +251,23 @@ void TstTransitions::transition_data()
         << QStringList{QStringLiteral("request_state")} << 0 << 0 << kAny << QStringList{}
         << dispatchReturn << 11 << kAny;
 
-    QTest::newRow("T11 kill after PROCESSED keeps the supplicant's error")
+    // The real T11: the signal ends the wait, the SEND completes the request
+    // before the kill path gets reqs_lock; the kill path finds PROCESSED and
+    // keeps the supplicant's result (spec §3.3 step 6, §7 case 4).
+    QTest::newRow("T11 PROCESSED seen in the kill path keeps the supplicant's result")
+        << foreign << 11
+        << toQt(kForeignProcessing + Labels{"kill cli",
+                                            "cli/main: dispatch interrupted by SIGKILL (req 0)",
+                                            "srv/suppl: SUPPL_SEND req 0 ret 11"})
+        << QStringLiteral("cli/main: dispatch killed (req 0 PROCESSED)") << QStringList{}
+        << QList<int>{}
+        << QStringList{QStringLiteral("lock"), QStringLiteral("unlock"),
+                       QStringLiteral("dispatch_return")}
+        << QStringList{QStringLiteral("request_state")} << 0 << 0 << kAny
+        << QStringList{QStringLiteral("cli/main: callback response 11")} << dispatchReturn << 11
+        << 11;
+
+    QTest::newRow("kill after completion: woken normally, keeps the supplicant's error")
         << foreign << 11
         << toQt(kForeignProcessing + Labels{"srv/suppl: SUPPL_SEND req 0 ret 11", "kill cli"})
         << QStringLiteral("cli/main: dispatch woken (req 0 PROCESSED)") << QStringList{}
@@ -258,7 +276,7 @@ void TstTransitions::transition_data()
         << QStringList{QStringLiteral("cli/main: callback response 11")} << dispatchReturn << 11
         << 11;
 
-    QTest::newRow("T11 kill after PROCESSED keeps the supplicant's success")
+    QTest::newRow("kill after completion: woken normally, keeps the supplicant's success")
         << foreign << 0
         << toQt(kForeignProcessing + Labels{"srv/suppl: SUPPL_SEND req 0 ret 0",
                                             "srv/suppl: SEND unmarshal output of req 0",

@@ -507,9 +507,16 @@ private Q_SLOTS:
         // Errnos as the kernel prints them, the engine's label included.
         QVERIFY2(all.contains(QLatin1String("callback response -ENODEV;")), qPrintable(all));
         QVERIFY2(!all.contains(QRegularExpression(QStringLiteral("[^-]ENODEV"))), qPrintable(all));
+        // the signal ends the wait at step 8; the kill path (under
+        // reqs_lock) names the request in the state it found
         QVERIFY2(exportcheck::timelineCell(text, QStringLiteral("app/client"), 8)
-                     .startsWith(QLatin1String("dispatch killed (ctx1/req0 PROCESSING);")),
+                     .startsWith(QLatin1String("dispatch interrupted by SIGKILL (ctx1/req0)")),
                  qPrintable(all));
+        bool killPath = false;
+        for (int step = 9; step < 40 && !killPath; ++step)
+            killPath = exportcheck::timelineCell(text, QStringLiteral("app/client"), step)
+                           .startsWith(QLatin1String("dispatch killed (ctx1/req0 PROCESSING);"));
+        QVERIFY2(killPath, qPrintable(all));
         QVERIFY2(all.contains(QLatin1String("0x80000001 op RELEASE")), qPrintable(all));
         QVERIFY(!all.contains(QLatin1String("65535")));
 
