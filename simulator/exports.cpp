@@ -180,7 +180,8 @@ std::string holderText(const Simulator &sim, HolderKind k, int32_t a, int32_t b 
             s += " idr " + std::to_string(b);
         break;
     case HolderKind::QteeId:
-        s += " " + hexId(uint32_t(a));
+        // QTEE's copy exists before qcomtee_prepare_msg gives it an id
+        s += a ? " " + hexId(uint32_t(a)) : std::string(" (id not yet allocated)");
         break;
     case HolderKind::Retain:
         break;
