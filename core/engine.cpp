@@ -606,6 +606,8 @@ struct Engine::Ctx
         Context &cx = s.context(c);
         if (cx.reqsLockOwner == t.id)
             return;
+        // enabled() only offers a step that takes reqs_lock when it is free
+        assert(!cx.reqsLockOwner.valid() && "reqs_lock taken while held by another thread");
         cx.reqsLockOwner = t.id;
         Event &x = emit(EventKind::LockAcquire);
         x.thread = t.id;
@@ -2329,6 +2331,11 @@ ContextId lockNeeded(const State &s, const Thread &t, const Environment &env)
     case Phase::RecvSelect:
     case Phase::RecvRelock:
         return fileCtx(t.file);
+    case Phase::RecvWait:
+        // woken by req_c, RECV selects again under reqs_lock
+        if (t.file >= 0 && s.context(fileCtx(t.file)).reqC > 0)
+            return fileCtx(t.file);
+        return {};
     case Phase::CloseContext:
         return t.closing;
     default:
