@@ -1082,10 +1082,16 @@ void Engine::Ctx::handleReply(Thread &t)
         cbObjectInvoke(t);
         return;
     }
-    // Final result (or SMC failure)
-    Event &x = emit(EventKind::QteeResult);
-    x.thread = t.id;
-    x.value = r.result;
+    // Final result, or the SMC failed in the transport
+    if (r.kind == QteeReply::Kind::SmcError) {
+        Event &x = emit(EventKind::SmcFailed);
+        x.thread = t.id;
+        x.errno_ = r.result;
+    } else {
+        Event &x = emit(EventKind::QteeResult);
+        x.thread = t.id;
+        x.value = r.result;
+    }
     o.reply = r;
     if (o.worker)
         finalWorker(t);

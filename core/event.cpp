@@ -43,6 +43,8 @@ const char *eventKindName(EventKind k)
         return "qtee_callback";
     case EventKind::QteeResult:
         return "qtee_result";
+    case EventKind::SmcFailed:
+        return "smc_failed";
     case EventKind::AsyncRelease:
         return "async_release";
     case EventKind::SyscallEnter:

@@ -35,6 +35,7 @@ enum class EventKind : uint8_t {
     SmcCallbackResponse, // thread, value = wire result
     QteeCallback,        // thread, qteeId = callback object id, op
     QteeResult,          // thread, value = result
+    SmcFailed,           // thread, errno_ = the SCM call's error (QTEE never saw the message)
     AsyncRelease,        // thread, qteeId = released cb id
     // Threads.
     SyscallEnter,   // thread, op = ioctl (see Syscall), detail names it

@@ -358,6 +358,8 @@ std::string describeEvent(const Simulator &sim, const Event &e)
     case EventKind::QteeResult:
         return "QTEE returns " + qteeResultName(e.value) + " (" + std::to_string(e.value) +
                ") to " + who;
+    case EventKind::SmcFailed:
+        return who + "'s SMC failed: " + errnoText(e.errno_) + " (QTEE never saw it)";
     case EventKind::AsyncRelease:
         return "QTEE async release of " + hexId(e.qteeId) +
                (e.thread.valid() ? " (message to " + who + ")" : std::string());
@@ -894,6 +896,11 @@ private:
                         "-> result " + qteeResultName(e.value) + " to " + m_ix.name(e.thread),
                         "qtee", "t");
                 break;
+            case EventKind::SmcFailed:
+                instant(kPidThreads, qteeTid(), e.tNs,
+                        "SMC from " + m_ix.name(e.thread) + " failed " + errnoText(e.errno_),
+                        "qtee", "t");
+                break;
             case EventKind::AsyncRelease:
                 instant(kPidThreads, qteeTid(), e.tNs, "-> async release " + hexId(e.qteeId),
                         "qtee", "t");
@@ -1414,6 +1421,9 @@ private:
                 break;
             case EventKind::QteeResult:
                 add(row, m_qteeLane, "-> result " + qteeResultName(e.value));
+                break;
+            case EventKind::SmcFailed:
+                add(row, m_qteeLane, "x SMC failed " + errnoText(e.errno_));
                 break;
             case EventKind::AsyncRelease:
                 add(row, m_qteeLane, "-> async release " + hexId(e.qteeId));
