@@ -1,6 +1,7 @@
 #include "simulator/capture.h"
 
 #include "simulator/exports.h"
+#include "simulator/jsonread.h"
 #include "simulator/jsonwriter.h"
 #include "simulator/scenarioloader.h"
 
@@ -161,27 +162,6 @@ std::string scenarioJsonText(const Scenario &sc)
 // ---------------------------------------------------------------------------
 // Reading.
 
-std::string typeName(const QJsonValue &v)
-{
-    switch (v.type()) {
-    case QJsonValue::Null:
-        return "null";
-    case QJsonValue::Bool:
-        return "a boolean";
-    case QJsonValue::Double:
-        return "a number";
-    case QJsonValue::String:
-        return "a string";
-    case QJsonValue::Array:
-        return "an array";
-    case QJsonValue::Object:
-        return "an object";
-    case QJsonValue::Undefined:
-        return "nothing";
-    }
-    return "?";
-}
-
 std::string joinPath(const std::string &path, const char *key)
 {
     return path.empty() ? std::string(key) : path + "." + key;
@@ -228,7 +208,7 @@ public:
             return !required;
         const QJsonValue v = o.value(QLatin1String(key));
         if (!v.isString())
-            return fail(joinPath(path, key), "expected a string, found " + typeName(v));
+            return fail(joinPath(path, key), "expected a string, found " + jsonTypeName(v));
         out = v.toString().toStdString();
         if (found)
             *found = true;
@@ -239,7 +219,7 @@ public:
                  int64_t &out)
     {
         if (!v.isDouble())
-            return fail(where, "expected an integer, found " + typeName(v));
+            return fail(where, "expected an integer, found " + jsonTypeName(v));
         const double d = v.toDouble();
         const qint64 i = v.toInteger();
         if (!std::isfinite(d) || double(i) != d)
@@ -340,7 +320,7 @@ public:
             return !required;
         const QJsonValue v = o.value(QLatin1String(key));
         if (!v.isArray())
-            return fail(joinPath(path, key), "expected an array, found " + typeName(v));
+            return fail(joinPath(path, key), "expected an array, found " + jsonTypeName(v));
         out = v.toArray();
         return true;
     }
@@ -348,7 +328,7 @@ public:
     bool object(const QJsonValue &v, const std::string &where, const char *what, QJsonObject &out)
     {
         if (!v.isObject())
-            return fail(where, "expected " + std::string(what) + ", found " + typeName(v));
+            return fail(where, "expected " + std::string(what) + ", found " + jsonTypeName(v));
         out = v.toObject();
         return true;
     }
@@ -369,7 +349,7 @@ public:
             return true;
         }
         if (!v.isString())
-            return fail(where, "expected an invariant name like \"I12\", found " + typeName(v));
+            return fail(where, "expected an invariant name like \"I12\", found " + jsonTypeName(v));
         const std::string s = v.toString().toStdString();
         bool ok = s.size() >= 2 && s.size() <= 3 && s[0] == 'I';
         int n = 0;
@@ -398,7 +378,7 @@ public:
             return true;
         }
         if (!v.isString())
-            return fail(where, "expected a hex id like \"0x80000001\", found " + typeName(v));
+            return fail(where, "expected a hex id like \"0x80000001\", found " + jsonTypeName(v));
         const std::string s = v.toString().toStdString();
         bool ok = s.size() > 2 && s.size() <= 10 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
         uint32_t r = 0;
@@ -754,7 +734,7 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         const std::string key = it.key().toStdString();
         const std::string where = "variant." + key;
         if (!it.value().isString()) {
-            r.fail(where, "expected a string, found " + typeName(it.value()));
+            r.fail(where, "expected a string, found " + jsonTypeName(it.value()));
             return nullptr;
         }
         const std::string why = cap->variant.set(key, it.value().toString().toStdString());
@@ -794,7 +774,7 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         const QJsonValue v = schedule.at(i);
         if (!v.isString()) {
             r.fail(indexPath("schedule", i),
-                   "expected an action label string, found " + typeName(v));
+                   "expected an action label string, found " + jsonTypeName(v));
             return nullptr;
         }
         cap->schedule.push_back(v.toString().toStdString());

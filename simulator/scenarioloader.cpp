@@ -5,6 +5,8 @@
 // run.
 #include "simulator/scenarioloader.h"
 
+#include "simulator/jsonread.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -117,31 +119,10 @@ std::string inQuotes(const std::string &s)
     return '"' + printable(s) + '"';
 }
 
-std::string typeName(const QJsonValue &v)
-{
-    switch (v.type()) {
-    case QJsonValue::Null:
-        return "null";
-    case QJsonValue::Bool:
-        return "true/false";
-    case QJsonValue::Double:
-        return "a number";
-    case QJsonValue::String:
-        return "a string";
-    case QJsonValue::Array:
-        return "an array";
-    case QJsonValue::Object:
-        return "an object";
-    case QJsonValue::Undefined:
-        break;
-    }
-    return "nothing";
-}
-
 [[noreturn]] void wrongType(const std::string &where, const QJsonValue &v,
                             const std::string &expected)
 {
-    fail(where, "expected " + expected + ", got " + typeName(v));
+    fail(where, "expected " + expected + ", got " + jsonTypeName(v));
 }
 
 // Unknown keys are errors: they are almost always typos ("ouputs", "on_einvl")
