@@ -708,6 +708,7 @@ struct Engine::Ctx
     // -- invocation (spec §3.1) -----------------------------------------------
     void sysInvoke(Thread &t);
     void invokeFail(Thread &t, int32_t errno_);
+    void undoConversion(Thread &t);
     void handleReply(Thread &t);
     void cbObjectInvoke(Thread &t);
     void userDispatch(Thread &t, ObjectId obj);
@@ -875,6 +876,26 @@ void Engine::Ctx::userStep(Thread &t)
     }
 }
 
+// qcomtee_params_to_args failed: undo the IOs converted so far (clear
+// notify, put twice for CB objects, once otherwise), drop the target and
+// fail with -EINVAL (spec §3.1 step 5).
+void Engine::Ctx::undoConversion(Thread &t)
+{
+    Oic &o = t.oic;
+    for (Arg &u : o.args)
+        if (u.type == ArgType::IO && u.object.valid()) {
+            KObject *k = s.object(u.object);
+            if (k->type != ObjectType::TEE) {
+                k->notify = false;
+                put(u.object, {HolderKind::QteeId, 0});
+            }
+            put(u.object, {HolderKind::DriverCopy, t.id.v});
+        }
+    if (o.target.valid())
+        put(o.target, {HolderKind::InvokeTarget, t.id.v});
+    invokeFail(t, err::kEINVAL);
+}
+
 void Engine::Ctx::invokeFail(Thread &t, int32_t errno_)
 {
     t.oic = Oic{};
@@ -964,20 +985,7 @@ void Engine::Ctx::sysInvoke(Thread &t)
             IdrEntry *en =
                 p.id <= uint64_t(INT32_MAX) ? idrFind(c.qteeObjectsIdr, int32_t(p.id)) : nullptr;
             if (!en || !get(ObjectId(en->ref), {HolderKind::DriverCopy, t.id.v})) {
-                // undo: clear notify, put twice for CB objects, once otherwise
-                for (Arg &u : o.args)
-                    if (u.type == ArgType::IO && u.object.valid()) {
-                        KObject *k = s.object(u.object);
-                        const bool cb = k->type != ObjectType::TEE;
-                        if (cb) {
-                            k->notify = false;
-                            put(u.object, {HolderKind::QteeId, 0});
-                        }
-                        put(u.object, {HolderKind::DriverCopy, t.id.v});
-                    }
-                if (o.target.valid())
-                    put(o.target, {HolderKind::InvokeTarget, t.id.v});
-                invokeFail(t, err::kEINVAL);
+                undoConversion(t);
                 return;
             }
             a.object = ObjectId(en->ref);
@@ -985,18 +993,7 @@ void Engine::Ctx::sysInvoke(Thread &t)
             // qcomtee_memobj_param_to_object: a shm of this same context
             Shm *m = p.id <= uint64_t(INT32_MAX) ? shm(int32_t(p.id)) : nullptr;
             if (!m || m->ctx != ctx) {
-                for (Arg &u : o.args)
-                    if (u.type == ArgType::IO && u.object.valid()) {
-                        KObject *k = s.object(u.object);
-                        if (k->type != ObjectType::TEE) {
-                            k->notify = false;
-                            put(u.object, {HolderKind::QteeId, 0});
-                        }
-                        put(u.object, {HolderKind::DriverCopy, t.id.v});
-                    }
-                if (o.target.valid())
-                    put(o.target, {HolderKind::InvokeTarget, t.id.v});
-                invokeFail(t, err::kEINVAL);
+                undoConversion(t);
                 return;
             }
             m->refs++;

@@ -92,6 +92,7 @@ struct Event
     uint32_t op = 0;
     uint64_t userObjectId = 0;
     std::string detail; // one sentence for Violation, Gap, Note, SyscallEnter
+    bool operator==(const Event &) const = default; // replay compares every field
 };
 
 using EventList = std::vector<Event>;

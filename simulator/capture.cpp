@@ -861,23 +861,11 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
     return cap;
 }
 
-bool sameEvent(const Event &a, const Event &b)
-{
-    return a.step == b.step && a.tNs == b.tNs && a.kind == b.kind && a.from == b.from &&
-           a.to == b.to && a.objectType == b.objectType && a.holder == b.holder &&
-           a.ctxHolder == b.ctxHolder && a.invariant == b.invariant && a.gap == b.gap &&
-           a.process == b.process && a.thread == b.thread && a.ctx == b.ctx &&
-           a.object == b.object && a.request == b.request && a.reqId == b.reqId &&
-           a.refcount == b.refcount && a.holderArg == b.holderArg && a.errno_ == b.errno_ &&
-           a.value == b.value && a.qteeId == b.qteeId && a.op == b.op &&
-           a.userObjectId == b.userObjectId && a.detail == b.detail;
-}
-
 std::string compareEvents(const Simulator &sim, const EventList &expected, const EventList &actual)
 {
     const size_t n = std::min(expected.size(), actual.size());
     for (size_t i = 0; i < n; ++i) {
-        if (!sameEvent(expected[i], actual[i])) {
+        if (expected[i] != actual[i]) {
             return "event " + std::to_string(i) + " (step " + std::to_string(expected[i].step) +
                    "): expected " + eventToJson(sim, expected[i]) + ", got " +
                    eventToJson(sim, actual[i]);

@@ -52,11 +52,9 @@ std::unique_ptr<Capture> parseCapture(const std::string &json, const std::string
 // Event <-> JSON object (used by captures and by the CLI's --json summary).
 std::string eventToJson(const Simulator &sim, const Event &e);
 
-// Added: field-by-field equality of two events (Event has no operator==),
-// and a replay check: empty when `actual` equals `expected`, otherwise one
-// sentence naming the first difference ("event 12 (step 5): expected ...,
-// got ..." or a count mismatch).
-bool sameEvent(const Event &a, const Event &b);
+// Replay check: empty when `actual` equals `expected` (Event::operator==),
+// otherwise one sentence naming the first difference ("event 12 (step 5):
+// expected ..., got ..." or a count mismatch).
 std::string compareEvents(const Simulator &sim, const EventList &expected, const EventList &actual);
 
 // Writes `contents` to `path` atomically (QSaveFile).

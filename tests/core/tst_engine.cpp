@@ -18,24 +18,12 @@ using namespace teetest;
 
 namespace {
 
-bool sameEvent(const Event &a, const Event &b)
-{
-    return a.step == b.step && a.tNs == b.tNs && a.kind == b.kind && a.from == b.from &&
-           a.to == b.to && a.objectType == b.objectType && a.holder == b.holder &&
-           a.ctxHolder == b.ctxHolder && a.invariant == b.invariant && a.gap == b.gap &&
-           a.process == b.process && a.thread == b.thread && a.ctx == b.ctx &&
-           a.object == b.object && a.request == b.request && a.reqId == b.reqId &&
-           a.refcount == b.refcount && a.holderArg == b.holderArg && a.errno_ == b.errno_ &&
-           a.value == b.value && a.qteeId == b.qteeId && a.op == b.op &&
-           a.userObjectId == b.userObjectId && a.detail == b.detail;
-}
-
 // Empty when equal, else where they first differ.
 std::string compareEvents(const EventList &a, const EventList &b)
 {
     const size_t n = std::min(a.size(), b.size());
     for (size_t i = 0; i < n; ++i)
-        if (!sameEvent(a[i], b[i]))
+        if (a[i] != b[i])
             return "event " + std::to_string(i) + " differs: " + eventsText({a[i]}) + " vs " +
                    eventsText({b[i]});
     if (a.size() != b.size())

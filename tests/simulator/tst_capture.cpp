@@ -79,7 +79,7 @@ QString firstDifference(const EventList &a, const EventList &b)
     if (a.size() != b.size())
         return QStringLiteral("%1 events vs %2").arg(a.size()).arg(b.size());
     for (size_t i = 0; i < a.size(); ++i)
-        if (!sameEvent(a[i], b[i]))
+        if (a[i] != b[i])
             return QStringLiteral("event %1 (%2) differs")
                 .arg(i)
                 .arg(QLatin1String(eventKindName(a[i].kind)));
