@@ -1,5 +1,7 @@
 #include "types.h"
 
+#include "text.h"
+
 #include <charconv>
 #include <cstring>
 
@@ -242,7 +244,7 @@ std::string Variant::toString() const
 std::string Variant::set(std::string_view name, std::string_view v)
 {
     auto bad = [&] {
-        return "unknown value \"" + std::string(v) + "\" for variant " + std::string(name) +
+        return "unknown value " + quoted(v) + " for variant " + printable(name) +
                " (allowed: " + allowedValues(name) + ")";
     };
     if (name == "request") {
@@ -278,8 +280,7 @@ std::string Variant::set(std::string_view name, std::string_view v)
         else
             return bad();
     } else {
-        return "unknown variant \"" + std::string(name) +
-               "\" (known: request, argument, lifetime, gaps)";
+        return "unknown variant " + quoted(name) + " (known: request, argument, lifetime, gaps)";
     }
     return {};
 }
@@ -288,7 +289,7 @@ std::string Variant::set(std::string_view assignment)
 {
     const auto eq = assignment.find('=');
     if (eq == std::string_view::npos)
-        return "variant \"" + std::string(assignment) + "\" is not NAME=VALUE";
+        return "variant " + quoted(assignment) + " is not NAME=VALUE";
     return set(assignment.substr(0, eq), assignment.substr(eq + 1));
 }
 

@@ -1,19 +1,19 @@
 #include "simulator/capture.h"
 
+#include "core/text.h"
+
 #include "simulator/exports.h"
+#include "simulator/fileio.h"
 #include "simulator/jsonread.h"
 #include "simulator/jsonwriter.h"
 #include "simulator/scenarioloader.h"
 
 #include <QByteArray>
-#include <QFile>
-#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonParseError>
 #include <QJsonValue>
-#include <QSaveFile>
 
 #include <cmath>
 #include <limits>
@@ -223,8 +223,7 @@ public:
         const double d = v.toDouble();
         const qint64 i = v.toInteger();
         if (!std::isfinite(d) || double(i) != d)
-            return fail(where,
-                        "expected an integer, found " + v.toVariant().toString().toStdString());
+            return fail(where, "expected an integer, found " + numberText(d));
         if (i < min || i > max)
             return fail(where, "value " + std::to_string(i) + " out of range " +
                                    std::to_string(min) + ".." + std::to_string(max));
@@ -267,13 +266,13 @@ public:
             const std::string s = v.toString().toStdString();
             uint64_t r = 0;
             if (s.empty() || s.size() > 20)
-                return fail(where, "expected an unsigned integer, found \"" + s + "\"");
+                return fail(where, "expected an unsigned integer, found " + quoted(s));
             for (char c : s) {
                 if (c < '0' || c > '9')
-                    return fail(where, "expected an unsigned integer, found \"" + s + "\"");
+                    return fail(where, "expected an unsigned integer, found " + quoted(s));
                 const uint64_t d = uint64_t(c - '0');
                 if (r > (std::numeric_limits<uint64_t>::max() - d) / 10)
-                    return fail(where, "value \"" + s + "\" does not fit in 64 bits");
+                    return fail(where, "value " + quoted(s) + " does not fit in 64 bits");
                 r = r * 10 + d;
             }
             out = r;
@@ -305,7 +304,7 @@ public:
             }
             // Long lists (41 event kinds) would bury the message.
             return fail(joinPath(path, key),
-                        "unknown " + std::string(what) + " \"" + s + "\"" +
+                        "unknown " + std::string(what) + " " + quoted(s) +
                             (names.size() <= 12 ? " (known: " + known + ")"
                                                 : " (see docs/capture-format.md)"));
         }
@@ -358,7 +357,7 @@ public:
             n = n * 10 + (s[i] - '0');
         }
         if (!ok)
-            return fail(where, "expected an invariant name like \"I12\", found \"" + s + "\"");
+            return fail(where, "expected an invariant name like \"I12\", found " + quoted(s));
         out = int16_t(n);
         return true;
     }
@@ -398,7 +397,7 @@ public:
             r = (r << 4) | d;
         }
         if (!ok)
-            return fail(where, "expected a hex id like \"0x80000001\", found \"" + s + "\"");
+            return fail(where, "expected a hex id like \"0x80000001\", found " + quoted(s));
         out = r;
         return true;
     }
@@ -453,7 +452,7 @@ public:
             if (!string(eo, "name", where, false, errName))
                 return false;
             if (!errName.empty() && errName != errnoName(e.errno_))
-                return fail(joinPath(where, "name"), "\"" + errName + "\" does not match number " +
+                return fail(joinPath(where, "name"), quoted(errName) + " does not match number " +
                                                          std::to_string(e.errno_) + " (" +
                                                          errnoName(e.errno_) + ")");
         } else if (carriesErrno(e)) {
@@ -607,31 +606,6 @@ std::string captureToJson(const Simulator &sim, const Trace &trace, const RunOpt
     return out;
 }
 
-bool writeFileAtomically(const std::string &path, const std::string &contents, std::string *error)
-{
-    auto failed = [&](const QString &why) {
-        if (error)
-            *error = path + ": cannot write: " + why.toStdString();
-        return false;
-    };
-    if (path.empty())
-        return failed(QStringLiteral("empty file name"));
-    if (QFileInfo(QString::fromStdString(path)).isDir())
-        return failed(QStringLiteral("is a directory"));
-    QSaveFile file(QString::fromStdString(path));
-    if (!file.open(QIODevice::WriteOnly))
-        return failed(file.errorString());
-    const qint64 size = qint64(contents.size());
-    if (file.write(contents.data(), size) != size) {
-        const QString why = file.errorString();
-        file.cancelWriting(); // the temporary file is removed, the target untouched
-        return failed(why);
-    }
-    if (!file.commit())
-        return failed(file.errorString());
-    return true;
-}
-
 bool writeCapture(const std::string &path, const Simulator &sim, const Trace &trace,
                   const RunOptions &opts, std::string *error, const std::vector<Note> &notes)
 {
@@ -644,32 +618,17 @@ bool writeCapture(const std::string &path, const Simulator &sim, const Trace &tr
     return writeFileAtomically(path, captureToJson(sim, trace, opts, notes), error);
 }
 
+bool canEmbedScenario(const Scenario &scenario)
+{
+    return !scenarioJsonText(scenario).empty();
+}
+
 std::unique_ptr<Capture> readCapture(const std::string &path, std::string *error)
 {
-    QFile file(QString::fromStdString(path));
-    if (QFileInfo(file).isDir()) {
-        if (error)
-            *error = path + ": is a directory, not a capture file";
+    std::string text;
+    if (!readRegularFile(path, kMaxCaptureBytes, "capture", text, error))
         return nullptr;
-    }
-    if (!file.open(QIODevice::ReadOnly)) {
-        if (error)
-            *error = path + ": cannot read: " + file.errorString().toStdString();
-        return nullptr;
-    }
-    if (file.size() > kMaxCaptureBytes) {
-        if (error)
-            *error = path + ": file too large (" + std::to_string(file.size()) +
-                     " bytes; captures are limited to " + std::to_string(kMaxCaptureBytes) + ")";
-        return nullptr;
-    }
-    const QByteArray bytes = file.read(kMaxCaptureBytes + 1);
-    if (file.error() != QFileDevice::NoError) {
-        if (error)
-            *error = path + ": cannot read: " + file.errorString().toStdString();
-        return nullptr;
-    }
-    return parseCapture(bytes.toStdString(), path, error);
+    return parseCapture(text, printable(path, 160), error);
 }
 
 std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string &sourceName,
@@ -708,8 +667,8 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
     if (!r.string(root, "format", {}, true, format))
         return nullptr;
     if (format != kCaptureFormat) {
-        r.fail("format", "expected \"" + std::string(kCaptureFormat) + "\", found \"" + format +
-                             "\" (not a teescope capture)");
+        r.fail("format", "expected \"" + std::string(kCaptureFormat) + "\", found " +
+                             quoted(format) + " (not a teescope capture)");
         return nullptr;
     }
     int64_t version = 0;
@@ -753,7 +712,7 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         return nullptr;
     const auto p = parsePolicy(policy);
     if (!p) {
-        r.fail("policy", "unknown policy \"" + policy + "\" (known: \"" +
+        r.fail("policy", "unknown policy " + quoted(policy) + " (known: \"" +
                              policyName(Policy::Scripted) + "\", \"" +
                              policyName(Policy::RoundRobin) + "\", \"" +
                              policyName(Policy::Random) + "\")");
@@ -778,6 +737,17 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
             return nullptr;
         }
         cap->schedule.push_back(v.toString().toStdString());
+    }
+    if (cap->maxSteps < 1 || cap->maxSteps > kMaxStepsLimit) {
+        r.fail("max_steps", "value " + std::to_string(cap->maxSteps) + " out of range 1.." +
+                                std::to_string(kMaxStepsLimit));
+        return nullptr;
+    }
+    if (cap->schedule.size() > cap->maxSteps) {
+        r.fail("schedule", std::to_string(cap->schedule.size()) +
+                               " steps, more than the capture's max_steps (" +
+                               std::to_string(cap->maxSteps) + "): no run could have taken them");
+        return nullptr;
     }
 
     QJsonArray events;
@@ -859,6 +829,48 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         return nullptr;
     }
     return cap;
+}
+
+std::string checkRecordedStop(const Simulator &sim, const Capture &capture, const Trace &replayed)
+{
+    std::string detail;
+    StopReason derived = StopReason::MaxSteps;
+    bool scheduleEndPossible = false;
+    if (replayed.schedule.size() < capture.maxSteps) {
+        std::vector<Action> en;
+        sim.engine().enabled(replayed.final, en);
+        if (en.empty() || scriptedChoice(sim, replayed.final, en) >= en.size()) {
+            // Nothing, or only faults a policy may decline ("when": "any").
+            derived = quiescentStop(sim, replayed.final, &detail);
+            scheduleEndPossible = !en.empty();
+        } else {
+            derived = StopReason::ScheduleEnd;
+        }
+    }
+    const std::string steps = std::to_string(replayed.schedule.size()) + " step" +
+                              (replayed.schedule.size() == 1 ? "" : "s");
+    if (capture.stop == StopReason::ScheduleEnd && scheduleEndPossible &&
+        capture.stopDetail.empty())
+        return {};
+    if (capture.stop != derived) {
+        std::string shows;
+        switch (derived) {
+        case StopReason::MaxSteps:
+            shows = "reaches max_steps (" + std::to_string(capture.maxSteps) + ")";
+            break;
+        case StopReason::ScheduleEnd:
+            shows = "ends with actions still enabled (\"schedule-end\")";
+            break;
+        default:
+            shows = "ends " + quoted(stopReasonName(derived));
+        }
+        return "stop: the capture says " + quoted(stopReasonName(capture.stop)) +
+               " but its schedule (" + steps + ") " + shows;
+    }
+    if (capture.stopDetail != detail)
+        return "stop_detail: the capture says " + quoted(capture.stopDetail) +
+               " but the replay of its schedule (" + steps + ") says " + quoted(detail);
+    return {};
 }
 
 std::string compareEvents(const Simulator &sim, const EventList &expected, const EventList &actual)

@@ -3,6 +3,7 @@
 // and step-anchored reviewer notes (docs/capture-format.md).
 #pragma once
 
+#include "simulator/fileio.h"
 #include "simulator/simulator.h"
 
 #include <memory>
@@ -41,7 +42,7 @@ struct Capture
 // number and name, holders, typed entity ids).
 std::string captureToJson(const Simulator &sim, const Trace &trace, const RunOptions &opts,
                           const std::vector<Note> &notes = {});
-// Atomic write (QSaveFile): on failure no file is left and `error` is set.
+// Atomic write (writeFileAtomically): on failure no file is left and `error` is set.
 bool writeCapture(const std::string &path, const Simulator &sim, const Trace &trace,
                   const RunOptions &opts, std::string *error, const std::vector<Note> &notes = {});
 // Reads and validates a capture; errors name the file and JSON location.
@@ -52,12 +53,21 @@ std::unique_ptr<Capture> parseCapture(const std::string &json, const std::string
 // Event <-> JSON object (used by captures and by the CLI's --json summary).
 std::string eventToJson(const Simulator &sim, const Event &e);
 
+// The capture's "stop" and "stop_detail" checked against `replayed`, the
+// replay of its schedule: a run ends at max_steps (MaxSteps), or when its
+// policy takes nothing more (Finished or Stuck, with who waits on what), or a
+// schedule chosen by hand ends while actions are enabled (ScheduleEnd).
+// Empty when the capture agrees; otherwise one sentence "stop: ..." naming
+// what it claims and what the schedule shows.
+std::string checkRecordedStop(const Simulator &sim, const Capture &capture, const Trace &replayed);
+
 // Replay check: empty when `actual` equals `expected` (Event::operator==),
 // otherwise one sentence naming the first difference ("event 12 (step 5):
 // expected ..., got ..." or a count mismatch).
 std::string compareEvents(const Simulator &sim, const EventList &expected, const EventList &actual);
 
-// Writes `contents` to `path` atomically (QSaveFile).
-bool writeFileAtomically(const std::string &path, const std::string &contents, std::string *error);
+// True when the scenario carries the JSON text a capture embeds (every
+// scenario loaded from a file or a built-in does).
+bool canEmbedScenario(const Scenario &scenario);
 
 } // namespace tee::sim

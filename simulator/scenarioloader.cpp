@@ -5,7 +5,10 @@
 // run.
 #include "simulator/scenarioloader.h"
 
+#include "simulator/fileio.h"
 #include "simulator/jsonread.h"
+
+#include "core/text.h"
 
 #include <QDir>
 #include <QFile>
@@ -20,6 +23,7 @@
 #include <cmath>
 #include <initializer_list>
 #include <limits>
+#include <map>
 #include <mutex>
 
 // Q_INIT_RESOURCE must be used outside any namespace. The resources live in
@@ -51,7 +55,7 @@ constexpr qsizetype kMaxFaults = 1024;
 constexpr qsizetype kMaxSchedule = 1000000;
 constexpr size_t kMaxVariables = 1024; // per process
 constexpr size_t kMaxHeldSlots = 1024;
-constexpr int64_t kMaxMaxSteps = 100000000;
+constexpr int64_t kMaxMaxSteps = int64_t(kMaxStepsLimit);
 constexpr int64_t kMaxNs = 1000000000000; // 1000 s of simulated time per item
 constexpr int64_t kMaxCount = 1000000000; // serve counts, jump times, retries
 constexpr int kMaxNameLength = 64;
@@ -75,31 +79,6 @@ struct LoadError
 [[noreturn]] void fail(const std::string &where, const std::string &what)
 {
     throw LoadError{where, what};
-}
-
-// Text from the file echoed in a message: control characters escaped and
-// long text cut, so the message stays one readable line.
-std::string printable(std::string_view text, size_t kMax = 80)
-{
-    std::string out;
-    for (size_t i = 0; i < text.size() && i < kMax; ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c == '\n') {
-            out += "\\n";
-        } else if (c == '\t') {
-            out += "\\t";
-        } else if (c < 0x20 || c == 0x7f) {
-            static const char hex[] = "0123456789abcdef";
-            out += "\\x";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        } else {
-            out += char(c);
-        }
-    }
-    if (text.size() > kMax)
-        out += "...";
-    return out;
 }
 
 std::string key(const std::string &parent, std::string_view name)
@@ -173,9 +152,9 @@ int64_t toInt(const QJsonValue &v, const std::string &where, int64_t min, int64_
     if (a != b) {
         const double d = v.toDouble();
         if (std::isfinite(d) && d == std::trunc(d))
-            fail(where, QString::number(d).toStdString() + " is out of range (" +
-                            std::to_string(min) + ".." + std::to_string(max) + ")");
-        fail(where, "expected an integer, got " + QString::number(d).toStdString());
+            fail(where, numberText(d) + " is out of range (" + std::to_string(min) + ".." +
+                            std::to_string(max) + ")");
+        fail(where, "expected an integer, got " + numberText(d));
     }
     if (a < min || a > max)
         fail(where, std::to_string(a) + " is out of range (" + std::to_string(min) + ".." +
@@ -216,6 +195,37 @@ QJsonArray toArray(const QJsonValue &v, const std::string &where, qsizetype maxC
         fail(where, std::to_string(a.size()) + " entries, more than the limit of " +
                         std::to_string(maxCount));
     return a;
+}
+
+// One line of text shown to people (a scenario's name and title): no control
+// character, no character that reorders or breaks the line. A description
+// may also hold newlines (one paragraph a line). The message names the first
+// offending character and where it is.
+std::string toText(const QJsonValue &v, const std::string &where, int maxLength,
+                   bool newlines = false)
+{
+    const std::string s = toStr(v, where, maxLength);
+    size_t line = 0;
+    size_t begin = 0;
+    while (begin <= s.size()) {
+        size_t end = newlines ? s.find('\n', begin) : std::string::npos;
+        if (end == std::string::npos)
+            end = s.size();
+        const std::string_view part(s.data() + begin, end - begin);
+        size_t n = 0;
+        if (const size_t i = firstUnprintable(part, &n); i != std::string_view::npos) {
+            fail(where, "contains " + quoted(part.substr(i, n)) + " at byte " +
+                            std::to_string(begin + i) +
+                            (newlines && line > 0 ? " (line " + std::to_string(line + 1) + ")"
+                                                  : std::string()) +
+                            (newlines ? ": a description is plain text; only newlines may "
+                                        "separate its lines"
+                                      : ": names and titles are one line of plain text"));
+        }
+        begin = end + 1;
+        ++line;
+    }
+    return s;
 }
 
 // Names that appear in action labels ("P1/T2: ...") and schedules: no
@@ -376,18 +386,18 @@ void Loader::load(const QJsonObject &root, Scenario &sc)
                "qtee", "processes", "faults", "schedule"});
 
     if (const QJsonValue v = optional(root, "name"); !v.isUndefined()) {
-        sc.name = toStr(v, "name", kMaxTitleLength);
+        sc.name = toText(v, "name", kMaxTitleLength);
         if (sc.name.empty())
             fail("name", "name must not be empty");
     } else {
         sc.name = defaultScenarioName(m_source);
     }
     if (const QJsonValue v = optional(root, "title"); !v.isUndefined())
-        sc.title = toStr(v, "title", kMaxTitleLength);
+        sc.title = toText(v, "title", kMaxTitleLength);
     if (sc.title.empty())
         sc.title = sc.name;
     if (const QJsonValue v = optional(root, "description"); !v.isUndefined())
-        sc.description = toStr(v, "description", kMaxDescriptionLength);
+        sc.description = toText(v, "description", kMaxDescriptionLength, true);
 
     if (const QJsonValue v = optional(root, "variant"); !v.isUndefined())
         parseVariant(v, "variant", sc.variant);
@@ -497,6 +507,7 @@ void Loader::parseServices(const QJsonValue &v, const std::string &where, Scenar
             const QJsonObject opsObj = toObject(ops, wo);
             if (opsObj.size() > kMaxServiceOps)
                 fail(wo, "more than " + std::to_string(kMaxServiceOps) + " ops");
+            std::map<uint32_t, std::string> keyOfOp; // "1" and "01" are one op
             for (auto it = opsObj.begin(); it != opsObj.end(); ++it) {
                 const std::string name = it.key().toStdString();
                 const std::string wk = key(wo, name);
@@ -514,6 +525,10 @@ void Loader::parseServices(const QJsonValue &v, const std::string &where, Scenar
                 if (!digits || op > uint64_t(kU32Max))
                     fail(wk, "op key " + inQuotes(name) +
                                  " is neither \"default\" nor a decimal op number (0..4294967295)");
+                if (const auto [prev, fresh] = keyOfOp.emplace(uint32_t(op), name); !fresh)
+                    fail(wk, "op key " + inQuotes(name) + " is op " + std::to_string(op) +
+                                 ", already given as " + inQuotes(prev->second) +
+                                 " (one list of steps per op)");
                 s.ops[uint32_t(op)] = parseQteeSteps(it.value(), wk);
             }
         }
@@ -1039,41 +1054,22 @@ std::shared_ptr<Scenario> setError(std::string *error, std::string message)
     return nullptr;
 }
 
-// Reads at most kMaxInputBytes. Only regular files: a FIFO or a device could
-// block or never end.
+// Reads at most kMaxInputBytes: the compiled-in built-ins through Qt's
+// resource system, everything else through the one bounded reader (regular
+// files only, size checked before reading).
 bool readBounded(const QString &path, const std::string &sourceName, std::string &out,
                  std::string *error)
 {
-    const QFileInfo info(path);
-    if (!info.exists()) {
-        setError(error, sourceName + ": cannot read: no such file");
-        return false;
-    }
-    if (info.isDir()) {
-        setError(error, sourceName + ": cannot read: is a directory");
-        return false;
-    }
-    if (!info.isFile()) {
-        setError(error, sourceName + ": cannot read: not a regular file");
-        return false;
-    }
-    if (info.size() > kMaxInputBytes) {
-        setError(error, sourceName + ": file is " + std::to_string(info.size()) +
-                            " bytes, larger than the 16 MiB limit");
-        return false;
-    }
+    if (!path.startsWith(QLatin1String(":/")))
+        return readRegularFile(path.toStdString(), kMaxInputBytes, "scenario", out, error);
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
         setError(error, sourceName + ": cannot read: " + file.errorString().toStdString());
         return false;
     }
     const QByteArray data = file.read(kMaxInputBytes + 1);
-    if (data.size() > kMaxInputBytes) { // it grew after the size check
+    if (data.size() > kMaxInputBytes) {
         setError(error, sourceName + ": file is larger than the 16 MiB limit");
-        return false;
-    }
-    if (file.error() != QFileDevice::NoError) {
-        setError(error, sourceName + ": cannot read: " + file.errorString().toStdString());
         return false;
     }
     out.assign(data.constData(), size_t(data.size()));
@@ -1137,7 +1133,7 @@ std::shared_ptr<Scenario> loadScenarioFile(const std::string &path, std::string 
     std::string text;
     if (!readBounded(QString::fromStdString(path), path, text, error))
         return nullptr;
-    return loadScenarioJson(text, path, error);
+    return loadScenarioJson(text, printable(path, 160), error);
 }
 
 std::vector<BuiltinInfo> builtinScenarios()
@@ -1187,7 +1183,8 @@ std::shared_ptr<Scenario> loadScenario(const std::string &nameOrPath, std::strin
     if (isBuiltinName(nameOrPath) && QFileInfo::exists(builtinPath(nameOrPath)))
         return loadBuiltin(nameOrPath, error);
     if (isBuiltinName(nameOrPath) && !QFileInfo::exists(QString::fromStdString(nameOrPath)))
-        return setError(error, nameOrPath + ": no built-in scenario and no file of that name");
+        return setError(error, printable(nameOrPath, 160) +
+                                   ": no built-in scenario and no file of that name");
     return loadScenarioFile(nameOrPath, error);
 }
 

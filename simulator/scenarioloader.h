@@ -4,11 +4,17 @@
 
 #include "simulator/scenario.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace tee::sim {
+
+// The most steps one run may take: a scenario's "max_steps", a capture's
+// "max_steps" and the CLI's --max-steps all stop here. 10^8 steps is minutes
+// of engine time and gigabytes of events; nothing meaningful needs more.
+inline constexpr uint64_t kMaxStepsLimit = 100000000;
 
 // On failure returns nullptr and sets `error` to one sentence naming the
 // source, the JSON location and what is wrong, e.g.

@@ -2,6 +2,8 @@
 // Scenario, and the schedulers that pick one enabled action per step.
 #include "simulator.h"
 
+#include "core/text.h"
+
 #include <algorithm>
 #include <random>
 
@@ -752,9 +754,7 @@ size_t scriptedChoice(const Simulator &sim, const State &s, const std::vector<Ac
     return enabled.size(); // only "any" faults: the scripted order ends here
 }
 
-namespace {
-
-StopReason stopReason(const Simulator &sim, const State &s, std::string *detail)
+StopReason quiescentStop(const Simulator &sim, const State &s, std::string *detail)
 {
     std::string why;
     bool stuck = false;
@@ -774,6 +774,13 @@ StopReason stopReason(const Simulator &sim, const State &s, std::string *detail)
     if (detail)
         *detail = why;
     return stuck ? StopReason::Stuck : StopReason::Finished;
+}
+
+namespace {
+
+StopReason stopReason(const Simulator &sim, const State &s, std::string *detail)
+{
+    return quiescentStop(sim, s, detail);
 }
 
 void applyOne(const Simulator &sim, State &s, const Action &a, Trace &tr)
@@ -808,7 +815,7 @@ bool applyLabel(const Simulator &sim, State &s, const std::string &label, Trace 
             return true;
         }
     if (error)
-        *error = where + ": \"" + label + "\" is not enabled at step " +
+        *error = where + ": " + quoted(label) + " is not enabled at step " +
                  std::to_string(s.step + 1) + " (enabled: " + enabledList(sim, s, en) + ")";
     return false;
 }

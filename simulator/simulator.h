@@ -86,6 +86,10 @@ Trace run(const Simulator &sim, const RunOptions &opts, std::string *error = nul
 Trace replay(const Simulator &sim, const std::vector<std::string> &schedule,
              std::string *error = nullptr);
 
+// Why a run stops when its policy takes nothing more at `s`: Finished, or
+// Stuck when some thread is blocked (who waits on what in `detail`).
+StopReason quiescentStop(const Simulator &sim, const State &s, std::string *detail);
+
 // Picks the action the scripted policy takes in `s` among `enabled`.
 size_t scriptedChoice(const Simulator &sim, const State &s, const std::vector<Action> &enabled);
 

@@ -4,6 +4,8 @@
 // divergence (replay), 2 bad input or usage.
 #include "summary.h"
 
+#include "core/text.h"
+
 #include "simulator/capture.h"
 #include "simulator/exports.h"
 #include "simulator/scenarioloader.h"
@@ -32,9 +34,13 @@ constexpr int kExitUsage = 2;
 
 const char *const kAppName = "teescope-cli";
 
+// Every message is one line: values from files and arguments are already
+// quoted and shortened where they are inserted (tee::quoted); escaping the
+// whole line again is the last guard against a newline or a terminal escape
+// that slipped through.
 int fail(const std::string &message)
 {
-    std::cerr << kAppName << ": " << message << '\n';
+    std::cerr << kAppName << ": " << printable(message, 0) << '\n';
     return kExitUsage;
 }
 
@@ -80,7 +86,7 @@ bool parseCommand(QCommandLineParser &parser, const QString &command, const QStr
 {
     const QCommandLineOption help = parser.addHelpOption();
     if (!parser.parse(QStringList{QCoreApplication::arguments().constFirst()} + args)) {
-        fail(str(command) + ": " + str(parser.errorText()));
+        fail(str(command) + ": " + printable(str(parser.errorText())));
         return false;
     }
     if (parser.isSet(help))
@@ -92,8 +98,17 @@ bool parseCommand(QCommandLineParser &parser, const QString &command, const QStr
         return false;
     }
     if (rest.size() > positional) {
-        fail(str(command) + ": unexpected argument '" + str(rest.at(positional)) + "'");
+        fail(str(command) + ": unexpected argument " + quoted(str(rest.at(positional))));
         return false;
+    }
+    for (qsizetype i = 0; i < positional; ++i) {
+        if (rest.at(i).isEmpty()) {
+            fail(str(command) + ": the " + positionalName + " argument is empty (expected " +
+                 (std::string(positionalName) == "CAPTURE" ? "a capture file"
+                                                           : "a built-in name or a file") +
+                 ")");
+            return false;
+        }
     }
     return true;
 }
@@ -136,7 +151,9 @@ int cmdRun(const QStringList &args)
     const QCommandLineOption seedOpt(
         QStringLiteral("seed"), QStringLiteral("Seed of the random policy."), QStringLiteral("N"));
     const QCommandLineOption maxStepsOpt(
-        QStringLiteral("max-steps"), QStringLiteral("Stop after N steps."), QStringLiteral("N"));
+        QStringLiteral("max-steps"),
+        QStringLiteral("Stop after N steps (1 to 100000000; default: the scenario's max_steps)."),
+        QStringLiteral("N"));
     const QCommandLineOption captureOpt(QStringLiteral("capture"),
                                         QStringLiteral("Write a capture (replayable) to FILE."),
                                         QStringLiteral("FILE"));
@@ -158,21 +175,21 @@ int cmdRun(const QStringList &args)
     if (parser.isSet(policyOpt)) {
         policy = sim::parsePolicy(str(parser.value(policyOpt)));
         if (!policy)
-            return fail("--policy: unknown policy '" + str(parser.value(policyOpt)) +
-                        "' (allowed: scripted, round-robin, random)");
+            return fail("--policy: unknown policy " + quoted(str(parser.value(policyOpt))) +
+                        " (allowed: scripted, round-robin, random)");
     }
     std::optional<uint64_t> seed, maxSteps;
     if (parser.isSet(seedOpt)) {
         seed = parseCount(parser.value(seedOpt));
         if (!seed)
-            return fail("--seed: '" + str(parser.value(seedOpt)) +
-                        "' is not a whole number from 0 to 18446744073709551615");
+            return fail("--seed: " + quoted(str(parser.value(seedOpt))) +
+                        " is not a whole number from 0 to 18446744073709551615");
     }
     if (parser.isSet(maxStepsOpt)) {
         maxSteps = parseCount(parser.value(maxStepsOpt));
-        if (!maxSteps || *maxSteps == 0)
-            return fail("--max-steps: '" + str(parser.value(maxStepsOpt)) +
-                        "' is not a whole number from 1 to 18446744073709551615");
+        if (!maxSteps || *maxSteps == 0 || *maxSteps > sim::kMaxStepsLimit)
+            return fail("--max-steps: " + quoted(str(parser.value(maxStepsOpt))) +
+                        " is not a whole number from 1 to " + std::to_string(sim::kMaxStepsLimit));
     }
 
     const std::string source = str(parser.positionalArguments().constFirst());
@@ -185,8 +202,25 @@ int cmdRun(const QStringList &args)
     for (const QString &assignment : parser.values(variantOpt)) {
         const std::string message = variant.set(str(assignment));
         if (!message.empty())
-            return fail("--variant " + str(assignment) + ": " + message);
+            return fail("--variant: " + message); // the message quotes the assignment
     }
+
+    // Every output is checked before the run and written after it, all or
+    // none: a bad path costs nothing, and a failure leaves no file behind
+    // and every existing file as it was.
+    sim::OutputFiles outputs;
+    const auto addOutput = [&](const QCommandLineOption &opt, const char *name) {
+        return parser.isSet(opt) ? std::optional<size_t>(outputs.add(name, str(parser.value(opt))))
+                                 : std::nullopt;
+    };
+    const std::optional<size_t> captureOut = addOutput(captureOpt, "--capture");
+    const std::optional<size_t> chromeOut = addOutput(chromeOpt, "--chrome");
+    const std::optional<size_t> textOut = addOutput(textOpt, "--text");
+    if (!outputs.check({source}, &error))
+        return fail(error);
+    if (captureOut && !sim::canEmbedScenario(*scenario))
+        return fail("--capture: scenario " + quoted(scenario->name) +
+                    " has no JSON source to embed (captures must be self-contained)");
 
     sim::RunOptions opts;
     opts.policy = policy.value_or(scenario->policy);
@@ -198,24 +232,16 @@ int cmdRun(const QStringList &args)
     const sim::Simulator simulator(scenario, variant);
     const sim::Trace trace = sim::run(simulator, opts, &error);
     if (!error.empty())
-        return fail(source + ": " + error);
+        return fail(printable(source, 160) + ": " + error);
 
-    // Outputs are written atomically: a failure leaves no partial file.
-    if (parser.isSet(captureOpt)) {
-        const std::string path = str(parser.value(captureOpt));
-        if (!sim::writeCapture(path, simulator, trace, opts, &error))
-            return fail("--capture: " + error); // names the file
-    }
-    if (parser.isSet(chromeOpt)) {
-        const std::string path = str(parser.value(chromeOpt));
-        if (!sim::writeFileAtomically(path, sim::chromeTrace(simulator, trace), &error))
-            return fail("--chrome: " + error); // names the file
-    }
-    if (parser.isSet(textOpt)) {
-        const std::string path = str(parser.value(textOpt));
-        if (!sim::writeFileAtomically(path, sim::textTimeline(simulator, trace), &error))
-            return fail("--text: " + error); // names the file
-    }
+    if (captureOut)
+        outputs.set(*captureOut, sim::captureToJson(simulator, trace, opts));
+    if (chromeOut)
+        outputs.set(*chromeOut, sim::chromeTrace(simulator, trace));
+    if (textOut)
+        outputs.set(*textOut, sim::textTimeline(simulator, trace));
+    if (!outputs.commit(&error))
+        return fail(error);
 
     const RunSummary summary = RunSummary::build(simulator, trace, opts);
     std::cout << (parser.isSet(jsonOpt) ? summary.toJson() : summary.toText());
@@ -233,9 +259,10 @@ int cmdReplay(const QStringList &args)
     if (!parseCommand(parser, QStringLiteral("replay"), args, 1, "CAPTURE"))
         return kExitUsage;
 
-    const std::string path = str(parser.positionalArguments().constFirst());
+    const std::string rawPath = str(parser.positionalArguments().constFirst());
+    const std::string path = printable(rawPath, 160);
     std::string error;
-    const std::unique_ptr<sim::Capture> capture = sim::readCapture(path, &error);
+    const std::unique_ptr<sim::Capture> capture = sim::readCapture(rawPath, &error);
     if (!capture || !capture->scenario)
         return fail(error.empty() ? path + ": cannot read capture" : error);
 
@@ -245,6 +272,13 @@ int cmdReplay(const QStringList &args)
         return fail(path + ": " + error);
 
     const auto diff = tee::firstDifference(capture->events, trace.events);
+    // Same events, but a header that claims another ending: the file was
+    // edited (the events and the schedule are the facts; "stop" is derived).
+    if (!diff) {
+        if (const std::string why = sim::checkRecordedStop(simulator, *capture, trace);
+            !why.empty())
+            return fail(path + ": " + why);
+    }
     if (!diff) {
         uint64_t violations = 0;
         for (const Event &e : trace.events)
@@ -261,7 +295,9 @@ int cmdReplay(const QStringList &args)
         if (diff->index >= events.size())
             return std::string("(no event: the list ended)");
         const Event &e = events[diff->index];
-        return "step " + std::to_string(e.step) + ": " + sim::describeEvent(simulator, e);
+        // Event texts come from the file: one line each, bounded.
+        return "step " + std::to_string(e.step) + ": " +
+               printable(sim::describeEvent(simulator, e), 240);
     };
     const EventList &anchor = diff->index < trace.events.size() ? trace.events : capture->events;
     const std::string what = diff->field == "missing"
@@ -300,7 +336,7 @@ int main(int argc, char **argv)
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();
     if (!parser.parse(QCoreApplication::arguments()))
-        return fail(str(parser.errorText()));
+        return fail(printable(str(parser.errorText())));
     if (parser.isSet(version))
         parser.showVersion();
     if (parser.isSet(help))
@@ -318,5 +354,5 @@ int main(int argc, char **argv)
         return cmdRun(args);
     if (command == QLatin1String("replay"))
         return cmdReplay(args);
-    return fail("unknown command '" + str(command) + "' (commands: list, run, replay)");
+    return fail("unknown command " + quoted(str(command)) + " (commands: list, run, replay)");
 }

@@ -312,7 +312,7 @@ void TestCli::badUsage_data()
         {run, def, QStringLiteral("--variant"), QStringLiteral("gaps=maybe")},
         {QStringLiteral("maybe"), QStringLiteral("faithful"), QStringLiteral("fixed")});
     row("variant without =", {run, def, QStringLiteral("--variant"), QStringLiteral("gaps")},
-        {QStringLiteral("--variant gaps")});
+        {QStringLiteral("--variant: variant \"gaps\" is not NAME=VALUE")});
     row("policy unknown", {run, def, QStringLiteral("--policy"), QStringLiteral("fastest")},
         {QStringLiteral("fastest"), QStringLiteral("round-robin")});
     row("seed trailing junk", {run, def, QStringLiteral("--seed"), QStringLiteral("12abc")},

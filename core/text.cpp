@@ -1,0 +1,190 @@
+#include "text.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+
+namespace tee {
+
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+void appendByte(std::string &out, unsigned char c)
+{
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+}
+
+void appendCodePoint(std::string &out, uint32_t cp)
+{
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "\\u%04x", unsigned(cp));
+    out += buf;
+}
+
+// Length of the valid UTF-8 sequence at text[i] and its code point; 0 when
+// the bytes there are not valid UTF-8 (overlong forms, surrogates and values
+// past U+10FFFF included).
+size_t decode(std::string_view text, size_t i, uint32_t &cp)
+{
+    const auto b0 = static_cast<unsigned char>(text[i]);
+    size_t len = 0;
+    uint32_t min = 0;
+    if (b0 < 0x80) {
+        cp = b0;
+        return 1;
+    }
+    if ((b0 & 0xe0) == 0xc0) {
+        len = 2;
+        cp = b0 & 0x1f;
+        min = 0x80;
+    } else if ((b0 & 0xf0) == 0xe0) {
+        len = 3;
+        cp = b0 & 0x0f;
+        min = 0x800;
+    } else if ((b0 & 0xf8) == 0xf0) {
+        len = 4;
+        cp = b0 & 0x07;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (i + len > text.size())
+        return 0;
+    for (size_t k = 1; k < len; ++k) {
+        const auto b = static_cast<unsigned char>(text[i + k]);
+        if ((b & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (b & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+bool escapedCodePoint(uint32_t cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+           (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+// Appends the escaped form of the character at text[i]; returns its length
+// in bytes of `text`.
+size_t appendEscaped(std::string &out, std::string_view text, size_t i)
+{
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+        switch (c) {
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            if (c < 0x20 || c == 0x7f)
+                appendByte(out, c);
+            else
+                out += char(c);
+        }
+        return 1;
+    }
+    uint32_t cp = 0;
+    const size_t len = decode(text, i, cp);
+    if (len == 0) {
+        appendByte(out, c);
+        return 1;
+    }
+    if (escapedCodePoint(cp))
+        appendCodePoint(out, cp);
+    else
+        out.append(text.substr(i, len));
+    return len;
+}
+
+// Characters (not bytes) in valid UTF-8 `s`.
+size_t characters(std::string_view s)
+{
+    size_t n = 0;
+    for (const char ch : s)
+        n += (static_cast<unsigned char>(ch) & 0xc0) != 0x80;
+    return n;
+}
+
+} // namespace
+
+std::string printable(std::string_view text, size_t maxChars)
+{
+    std::string out;
+    out.reserve(std::min(text.size(), size_t(256)));
+    // Keep a little room for the "... (N bytes)" tail when shortening.
+    const size_t keep = maxChars > 20 ? maxChars - 12 : maxChars;
+    size_t kept = 0; // out.size() after the last character within `keep`
+    size_t chars = 0;
+    for (size_t i = 0; i < text.size();) {
+        const size_t before = out.size();
+        i += appendEscaped(out, text, i);
+        chars += characters(std::string_view(out).substr(before));
+        if (maxChars == 0)
+            continue;
+        if (chars <= keep)
+            kept = out.size();
+        if (chars > maxChars) {
+            out.resize(kept);
+            out += "... (" + std::to_string(text.size()) + " bytes)";
+            return out;
+        }
+    }
+    return out;
+}
+
+std::string quoted(std::string_view text, size_t maxChars)
+{
+    return '"' + printable(text, maxChars) + '"';
+}
+
+bool isPrintable(std::string_view text)
+{
+    return firstUnprintable(text) == std::string_view::npos;
+}
+
+size_t firstUnprintable(std::string_view text, size_t *length)
+{
+    std::string scratch;
+    for (size_t i = 0; i < text.size();) {
+        scratch.clear();
+        const size_t n = appendEscaped(scratch, text, i);
+        if (scratch != text.substr(i, n)) {
+            if (length)
+                *length = n;
+            return i;
+        }
+        i += n;
+    }
+    return std::string_view::npos;
+}
+
+std::string numberText(double value)
+{
+    if (std::isnan(value))
+        return "NaN";
+    if (std::isinf(value))
+        return value < 0 ? "-Infinity" : "Infinity";
+    if (value == std::trunc(value) && std::fabs(value) < 1e21) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.0f", value);
+        return buf;
+    }
+    char buf[64];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+    return ec == std::errc() ? std::string(buf, end) : std::string("?");
+}
+
+} // namespace tee

@@ -1,0 +1,45 @@
+// Text that came from outside (a scenario, a capture, a command line) on its
+// way into a message or a summary. Every message teescope prints is exactly
+// one line: control characters, invalid UTF-8 and characters that reorder or
+// break a terminal line are escaped, and long values are shortened with
+// their length, so a hostile file can neither forge a second line, reach the
+// terminal with an escape sequence nor bury the message (docs/cli.md,
+// "Messages").
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace tee {
+
+// Values longer than this (in characters, after escaping) are shortened.
+inline constexpr size_t kPrintableMax = 60;
+
+// `text` escaped for one line of a terminal:
+//   C0 controls as \n, \r, \t, \xHH; DEL as \x7f; C1 controls (U+0080..U+009F)
+//   and the bidirectional, line and paragraph separators (U+061C, U+200E,
+//   U+200F, U+2028..U+202E, U+2066..U+2069) as \uXXXX; each byte of invalid
+//   UTF-8 as \xHH. Everything else, including other non-ASCII text, is kept.
+// When the escaped form is longer than `maxChars` characters it is cut at a
+// character boundary and followed by "... (N bytes)", N the length of the
+// original text. maxChars 0 means never shorten.
+std::string printable(std::string_view text, size_t maxChars = kPrintableMax);
+
+// printable(text, 0) between double quotes: "value".
+std::string quoted(std::string_view text, size_t maxChars = kPrintableMax);
+
+// True when `text` is valid UTF-8 and printable() would not change it.
+bool isPrintable(std::string_view text);
+
+// Byte offset of the first character printable() escapes (an invalid byte
+// counts as one character), or std::string_view::npos; its length in bytes
+// in `length`.
+size_t firstUnprintable(std::string_view text, size_t *length = nullptr);
+
+// A JSON number as the file wrote it, as closely as a double allows: whole
+// numbers in full ("9223372036854775808", never "9.22337e+18"), others in
+// the shortest form that reads back to the same double.
+std::string numberText(double value);
+
+} // namespace tee
