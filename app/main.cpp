@@ -1,18 +1,103 @@
 // teescope: the desktop inspector. Usage: teescope [SCENARIO]
 // SCENARIO is a built-in scenario name or a scenario JSON file ("default"
-// when omitted). Exit code 2: the scenario could not be loaded or run.
+// when omitted). Exit code 2: the scenario could not be loaded or run, or
+// there is no display to open a window on (one line says so; teescope-cli
+// needs none).
 
 #include "mainwindow.h"
+
+#include "core/text.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QMessageBox>
 
+#include <QByteArray>
+#include <QString>
+
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 namespace {
 
 constexpr int kExitBadInput = 2;
+
+const char *const kNoDisplayHint =
+    "run it under xvfb-run (xvfb-run teescope ...) or use teescope-cli, which needs no display";
+
+[[noreturn]] void noDisplay(const char *why)
+{
+    std::fprintf(stderr, "teescope: no display: %s; %s\n", why, kNoDisplayHint);
+    std::fflush(stderr);
+    std::_Exit(kExitBadInput);
+}
+
+bool envSet(const char *name)
+{
+    const char *v = std::getenv(name);
+    return v && *v;
+}
+
+// The platform Qt will try: -platform NAME on the command line, else
+// QT_QPA_PLATFORM, else Qt's default (xcb on Debian unless in a Wayland
+// session). Checked before QApplication, which would abort (SIGABRT) in the
+// platform plugin without a display.
+void checkDisplay(int argc, char **argv)
+{
+    QByteArray platforms = qgetenv("QT_QPA_PLATFORM");
+    for (int i = 1; i + 1 < argc; ++i)
+        if (std::strcmp(argv[i], "-platform") == 0)
+            platforms = argv[i + 1];
+    if (platforms.isEmpty()) {
+        if (envSet("DISPLAY") || envSet("WAYLAND_DISPLAY"))
+            return;
+        noDisplay("neither DISPLAY nor WAYLAND_DISPLAY is set");
+    }
+    // "wayland;xcb": any one that can start is enough.
+    for (const QByteArray &entry : platforms.split(';')) {
+        const QByteArray name = entry.split(':').constFirst().trimmed();
+        if (name == "xcb") {
+            if (envSet("DISPLAY"))
+                return;
+        } else if (name.startsWith("wayland")) {
+            if (envSet("WAYLAND_DISPLAY"))
+                return;
+        } else if (!name.isEmpty()) {
+            return; // offscreen, minimal, vnc, eglfs, linuxfb: no display server
+        }
+    }
+    const QByteArray why = QByteArray("platform \"") + platforms +
+                           QByteArray("\" needs a display server that is not set");
+    noDisplay(why.constData());
+}
+
+// While QApplication starts, a platform plugin that cannot reach its display
+// (DISPLAY set, but no X server answers) ends in qFatal: turn that into the
+// same one line and exit status 2 instead of Qt's warnings and a SIGABRT.
+QtMessageHandler g_previousHandler = nullptr;
+
+void startupMessageHandler(QtMsgType type, const QMessageLogContext &context,
+                           const QString &message)
+{
+    if (type == QtFatalMsg) {
+        // Qt's text ("no Qt platform plugin could be initialized. Reinstalling
+        // the application may fix this problem") points the wrong way.
+        (void)message;
+        const QByteArray display = qgetenv("DISPLAY");
+        const QByteArray why =
+            display.isEmpty()
+                ? QByteArray("the window system could not be reached")
+                : QByteArray("no X server answers on DISPLAY=") +
+                      QByteArray::fromStdString(tee::printable(display.toStdString()));
+        noDisplay(why.constData());
+    }
+    // The platform plugin's own warnings are what the fatal line sums up.
+    if (context.category && std::strncmp(context.category, "qt.qpa", 6) == 0)
+        return;
+    if (g_previousHandler)
+        g_previousHandler(type, context, message);
+}
 
 int fail(const QString &message)
 {
@@ -29,7 +114,10 @@ int fail(const QString &message)
 
 int main(int argc, char **argv)
 {
+    checkDisplay(argc, argv);
+    g_previousHandler = qInstallMessageHandler(startupMessageHandler);
     QApplication app(argc, argv);
+    qInstallMessageHandler(g_previousHandler);
     QApplication::setApplicationName(QStringLiteral("teescope"));
     QApplication::setApplicationVersion(QStringLiteral(TEESCOPE_VERSION));
 

@@ -177,8 +177,11 @@ std::string numberText(double value)
         return "NaN";
     if (std::isinf(value))
         return value < 0 ? "-Infinity" : "Infinity";
-    if (value == std::trunc(value) && std::fabs(value) < 1e21) {
-        char buf[32];
+    // Every whole double is an integer with at most 309 digits; up to 10^40
+    // print it in full, which is what the file said as nearly as a double
+    // can hold it (2^63 is "9223372036854775808", never "9.22337e+18").
+    if (value == std::trunc(value) && std::fabs(value) < 1e40) {
+        char buf[64];
         std::snprintf(buf, sizeof buf, "%.0f", value);
         return buf;
     }

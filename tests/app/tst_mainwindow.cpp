@@ -93,6 +93,50 @@ private Q_SLOTS:
         QVERIFY2(err.contains(stderrContains), qPrintable(err));
     }
 
+    // Without a display teescope ends with one line and status 2, never in
+    // Qt's platform plugin with SIGABRT (README, first command).
+    void noDisplay_data()
+    {
+        QTest::addColumn<QStringList>("unset");
+        QTest::addColumn<QStringList>("set"); // NAME=VALUE
+        QTest::addColumn<QString>("says");
+        const QStringList displays{QStringLiteral("DISPLAY"), QStringLiteral("WAYLAND_DISPLAY")};
+        QTest::newRow("nothing set")
+            << (displays + QStringList{QStringLiteral("QT_QPA_PLATFORM")}) << QStringList{}
+            << QStringLiteral("neither DISPLAY nor WAYLAND_DISPLAY");
+        QTest::newRow("xcb without DISPLAY")
+            << displays << QStringList{QStringLiteral("QT_QPA_PLATFORM=xcb")}
+            << QStringLiteral("platform \"xcb\"");
+        QTest::newRow("DISPLAY with no X server")
+            << QStringList{QStringLiteral("WAYLAND_DISPLAY"), QStringLiteral("QT_QPA_PLATFORM")}
+            << QStringList{QStringLiteral("DISPLAY=:97")} << QStringLiteral("DISPLAY=:97");
+    }
+
+    void noDisplay()
+    {
+        QFETCH(QStringList, unset);
+        QFETCH(QStringList, set);
+        QFETCH(QString, says);
+        QProcess process;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const QString &name : unset)
+            env.remove(name);
+        for (const QString &assignment : set)
+            env.insert(assignment.section(QLatin1Char('='), 0, 0),
+                       assignment.section(QLatin1Char('='), 1));
+        process.setProcessEnvironment(env);
+        process.start(QStringLiteral(TEESCOPE_GUI), {});
+        QVERIFY2(process.waitForFinished(60000), "teescope hung without a display");
+        const QString err = QString::fromUtf8(process.readAllStandardError());
+        QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(process.exitCode(), 2);
+        QVERIFY(process.readAllStandardOutput().isEmpty());
+        QCOMPARE(err.count(QLatin1Char('\n')), 1);
+        QVERIFY2(err.startsWith(QLatin1String("teescope: no display: ")), qPrintable(err));
+        QVERIFY2(err.contains(says), qPrintable(err));
+        QVERIFY2(err.contains(QLatin1String("xvfb-run")), qPrintable(err));
+    }
+
     void badJsonFileIsNamed()
     {
         QTemporaryDir dir;
