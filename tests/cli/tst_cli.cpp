@@ -1,16 +1,22 @@
 // Runs the built teescope-cli (TEESCOPE_CLI) as a user would and checks its
 // output and exit codes (docs/cli.md): 0 clean, 1 violation or divergence,
 // 2 bad input, with the culprit named on stderr and no partial files.
+#include <QCryptographicHash>
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace {
 
@@ -22,12 +28,16 @@ struct CliResult
     QString err;
 };
 
-CliResult runCli(const QStringList &args)
+CliResult runCli(const QStringList &args, const QString &workingDirectory = {},
+                 const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
 {
     QProcess process;
+    if (!workingDirectory.isEmpty())
+        process.setWorkingDirectory(workingDirectory);
+    process.setProcessEnvironment(env);
     process.start(QStringLiteral(TEESCOPE_CLI), args);
     CliResult result;
-    if (!process.waitForFinished(120000)) {
+    if (!process.waitForFinished(60000)) {
         process.kill();
         process.waitForFinished();
         result.err = QStringLiteral("timed out or failed to start: ") + process.errorString();
@@ -58,6 +68,47 @@ bool writeJson(const QString &path, const QJsonObject &object)
     QFile file(path);
     return file.open(QIODevice::WriteOnly | QIODevice::Truncate) &&
            file.write(QJsonDocument(object).toJson()) > 0;
+}
+
+// Every file under `dir` (recursively, hidden ones included) with a digest
+// of its contents and its permissions: equal snapshots mean nothing was
+// created, changed or removed.
+QMap<QString, QByteArray> snapshot(const QString &dir)
+{
+    QMap<QString, QByteArray> files;
+    QDirIterator it(dir, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System,
+                    QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        const QFileInfo info = it.fileInfo();
+        QByteArray value = QByteArray::number(int(info.permissions()), 16) + ' ';
+        if (info.isSymLink())
+            value += "-> " + info.symLinkTarget().toUtf8();
+        else if (info.isFile()) {
+            QFile f(path);
+            if (f.open(QIODevice::ReadOnly))
+                value += QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256).toHex();
+        } else {
+            value += info.isDir() ? "dir" : "special";
+        }
+        files.insert(QDir(dir).relativeFilePath(path), value);
+    }
+    return files;
+}
+
+// A message a terminal shows as one line: no control character, no escape,
+// a bounded length.
+bool oneCleanLine(const QString &err)
+{
+    if (!err.endsWith(QLatin1Char('\n')) || err.count(QLatin1Char('\n')) != 1 || err.size() > 1000)
+        return false;
+    for (const QChar c : err.chopped(1)) {
+        const char16_t u = c.unicode();
+        if (u < 0x20 || u == 0x7f || (u >= 0x80 && u <= 0x9f) || (u >= 0x202a && u <= 0x202e) ||
+            (u >= 0x2066 && u <= 0x2069) || u == 0x2028 || u == 0x2029 || u == 0xfffd)
+            return false;
+    }
+    return true;
 }
 
 QStringList builtinNames()
@@ -103,6 +154,15 @@ private Q_SLOTS:
     void captureReplays();
     void tamperedCaptureDiverges_data();
     void tamperedCaptureDiverges();
+    void hostileFiles_data();
+    void hostileFiles();
+    void hostileCommandLines_data();
+    void hostileCommandLines();
+    void forgedStopRefused_data();
+    void forgedStopRefused();
+    void handCutScheduleReplays();
+    void existingOutputsReplacedWhole();
+    void noDisplayNeeded();
 };
 
 void TestCli::informational_data()
@@ -534,6 +594,366 @@ void TestCli::tamperedCaptureDiverges()
     QVERIFY2(r.out.contains(expected), qPrintable(r.out + r.err));
     QVERIFY2(r.out.contains(QLatin1String("capture:")) && r.out.contains(QLatin1String("replay:")),
              qPrintable(r.out));
+}
+
+// tests/data/hostile (make-hostile.py): files written to hurt the readers.
+// Through `run` (scenarios) and `replay` (everything): exit 2, exactly one
+// clean line on stderr naming the file and the place, nothing on stdout, no
+// output file created and the input unchanged.
+void TestCli::hostileFiles_data()
+{
+    QTest::addColumn<QString>("command");
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QStringList>("says");
+    // The place (and the telling part) each file's message must name.
+    const QMap<QString, QStringList> expected{
+        {QStringLiteral("c-embedded-duplicate-op-key"),
+         {QStringLiteral("scenario: qtee.services[0].ops."), QStringLiteral("\"007\"")}},
+        {QStringLiteral("c-embedded-title-forged-line"),
+         {QStringLiteral("scenario: title:"), QStringLiteral("\\n")}},
+        {QStringLiteral("c-format-forged-line"),
+         {QStringLiteral(": format:"), QStringLiteral("\\nteescope-cli")}},
+        {QStringLiteral("c-kind-ansi"),
+         {QStringLiteral("events[1].kind:"), QStringLiteral("\\x1b[2J")}},
+        {QStringLiteral("c-kind-huge"),
+         {QStringLiteral("events[1].kind:"), QStringLiteral("(100000 bytes)")}},
+        {QStringLiteral("c-max-steps-over-limit"),
+         {QStringLiteral(": max_steps:"), QStringLiteral("100000001")}},
+        {QStringLiteral("c-max-steps-zero"), {QStringLiteral(": max_steps:")}},
+        {QStringLiteral("c-policy-bidi"), {QStringLiteral(": policy:"), QStringLiteral("\\u202e")}},
+        {QStringLiteral("c-schedule-label-forged-line"),
+         {QStringLiteral("schedule[0]:"), QStringLiteral("\\nteescope-cli")}},
+        {QStringLiteral("c-schedule-longer-than-max-steps"),
+         {QStringLiteral(": schedule:"), QStringLiteral("max_steps (2)")}},
+        {QStringLiteral("c-seed-1e30"),
+         {QStringLiteral(": seed:"), QStringLiteral("1000000000000000019884624838656")}},
+        {QStringLiteral("s-description-bell"),
+         {QStringLiteral(": description:"), QStringLiteral("\\x07")}},
+        {QStringLiteral("s-description-c1"),
+         {QStringLiteral(": description:"), QStringLiteral("\\u0085")}},
+        {QStringLiteral("s-duplicate-op-key"),
+         {QStringLiteral("qtee.services[0].ops."), QStringLiteral("\"01\""),
+          QStringLiteral("\"1\"")}},
+        {QStringLiteral("s-huge-key"),
+         {QStringLiteral("unknown key"), QStringLiteral("(100000 bytes)")}},
+        {QStringLiteral("s-invalid-utf8"), {QStringLiteral("line 3, column")}},
+        {QStringLiteral("s-key-osc-escape"), {QStringLiteral("\\x1b]0;pwned\\x07")}},
+        {QStringLiteral("s-max-steps-over-limit"), {QStringLiteral(": max_steps:")}},
+        {QStringLiteral("s-max-steps-past-64-bits"),
+         {QStringLiteral(": max_steps:"), QStringLiteral("100000000000000000000")}},
+        {QStringLiteral("s-name-bidi"), {QStringLiteral(": name:"), QStringLiteral("\\u202e")}},
+        {QStringLiteral("s-name-del"), {QStringLiteral(": name:"), QStringLiteral("\\x7f")}},
+        {QStringLiteral("s-schedule-label-newline"),
+         {QStringLiteral("schedule[0]:"), QStringLiteral("\\nteescope-cli")}},
+        {QStringLiteral("s-seed-2-63"),
+         {QStringLiteral(": seed:"), QStringLiteral("9223372036854775808")}},
+        {QStringLiteral("s-title-ansi"), {QStringLiteral(": title:"), QStringLiteral("\\x1b")}},
+        {QStringLiteral("s-title-forged-line"),
+         {QStringLiteral(": title:"), QStringLiteral("\\n")}},
+    };
+    const QDir dir(dataPath(QStringLiteral("hostile")));
+    const QStringList files = dir.entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name);
+    QVERIFY2(files.size() == expected.size(), "tests/data/hostile and this table disagree");
+    for (const QString &file : files) {
+        const QString base = file.chopped(5);
+        QVERIFY2(expected.contains(base), qPrintable(file + QLatin1String(" has no expectation")));
+        if (file.startsWith(QLatin1String("s-")))
+            QTest::addRow("run %s", qPrintable(base))
+                << QStringLiteral("run") << file << expected.value(base);
+        // A scenario given to replay is not a capture: its "format" is missing.
+        const QStringList replaySays =
+            file.startsWith(QLatin1String("s-")) && base != QLatin1String("s-invalid-utf8")
+                ? QStringList{QStringLiteral(": format: missing")}
+                : expected.value(base);
+        QTest::addRow("replay %s", qPrintable(base))
+            << QStringLiteral("replay") << file << replaySays;
+    }
+}
+
+void TestCli::hostileFiles()
+{
+    QFETCH(QString, command);
+    QFETCH(QString, file);
+    QFETCH(QStringList, says);
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    // Work on a copy next to where the outputs would go, so "nothing
+    // created or changed" covers both.
+    QVERIFY(QFile::copy(dataPath(QStringLiteral("hostile/")) + file, tmp.filePath(file)));
+    QStringList args{command, file};
+    if (command == QLatin1String("run"))
+        args << QStringLiteral("--capture") << QStringLiteral("out.capture.json")
+             << QStringLiteral("--chrome") << QStringLiteral("out.chrome.json")
+             << QStringLiteral("--text") << QStringLiteral("out.txt");
+    const auto before = snapshot(tmp.path());
+    const CliResult r = runCli(args, tmp.path());
+    VERIFY_EXIT(r, 2);
+    QVERIFY2(r.out.isEmpty(), qPrintable(r.out));
+    QVERIFY2(oneCleanLine(r.err), qPrintable(r.err));
+    QVERIFY2(r.err.startsWith(QLatin1String("teescope-cli: ") + file + QLatin1String(": ")),
+             qPrintable(r.err));
+    for (const QString &s : says)
+        QVERIFY2(r.err.contains(s), qPrintable(s + QLatin1String(" not in: ") + r.err));
+    QCOMPARE(snapshot(tmp.path()), before);
+}
+
+// Command lines that used to hang, clobber or leave half of their outputs.
+// Placeholders: @T@ the temporary directory (holding scen.json, a scenario;
+// cap.json, a capture; old.txt, an existing output; fifo; dir.json, a
+// directory; link.json -> scen.json; hard.json, a hard link to scen.json).
+void TestCli::hostileCommandLines_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QStringList>("says");
+    const QString run = QStringLiteral("run");
+    const QString replay = QStringLiteral("replay");
+    auto row = [](const char *name, const QStringList &args, const QStringList &says) {
+        QTest::newRow(name) << args << says;
+    };
+    const QString def = QStringLiteral("default");
+    const QString cap = QStringLiteral("--capture");
+    const QString chrome = QStringLiteral("--chrome");
+    const QString text = QStringLiteral("--text");
+    row("replay fifo", {replay, QStringLiteral("@T@/fifo")}, {QStringLiteral("a FIFO")});
+    row("run fifo", {run, QStringLiteral("@T@/fifo")}, {QStringLiteral("a FIFO")});
+    row("replay /dev/zero", {replay, QStringLiteral("/dev/zero")},
+        {QStringLiteral("/dev/zero: cannot read: not a regular file (a character device)")});
+    row("run /dev/zero", {run, QStringLiteral("/dev/zero")},
+        {QStringLiteral("/dev/zero: cannot read")});
+    row("replay directory", {replay, QStringLiteral("@T@")}, {QStringLiteral("is a directory")});
+    row("run directory", {run, QStringLiteral("@T@/dir.json")},
+        {QStringLiteral("dir.json: cannot read: is a directory")});
+    row("run empty", {run, QString()}, {QStringLiteral("the SCENARIO argument is empty")});
+    row("replay empty", {replay, QString()}, {QStringLiteral("the CAPTURE argument is empty")});
+    row("run name with newline", {run, QStringLiteral("no\nsuch")},
+        {QStringLiteral("no\\nsuch: no built-in scenario")});
+    row("capture is the input",
+        {run, QStringLiteral("@T@/scen.json"), cap, QStringLiteral("@T@/scen.json")},
+        {QStringLiteral("--capture: "), QStringLiteral("is the input file")});
+    row("text is the input via ./",
+        {run, QStringLiteral("@T@/scen.json"), text, QStringLiteral("@T@/./dir.json/../scen.json")},
+        {QStringLiteral("--text: "), QStringLiteral("is the input file")});
+    row("chrome is a link to the input",
+        {run, QStringLiteral("@T@/scen.json"), chrome, QStringLiteral("@T@/link.json")},
+        {QStringLiteral("--chrome: "), QStringLiteral("is the input file")});
+    row("chrome is a hard link to the input",
+        {run, QStringLiteral("@T@/scen.json"), chrome, QStringLiteral("@T@/hard.json")},
+        {QStringLiteral("--chrome: "), QStringLiteral("is the input file")});
+    row("two outputs one file",
+        {run, def, cap, QStringLiteral("@T@/a.json"), text, QStringLiteral("@T@/a.json")},
+        {QStringLiteral("--text: "), QStringLiteral("same file as --capture")});
+    row("two outputs one file via ..",
+        {run, def, cap, QStringLiteral("@T@/old.txt"), chrome,
+         QStringLiteral("@T@/dir.json/../old.txt")},
+        {QStringLiteral("--chrome: "), QStringLiteral("same file as --capture")});
+    row("output in a missing directory",
+        {run, def, cap, QStringLiteral("@T@/good.json"), chrome,
+         QStringLiteral("/nonexistent-teescope-dir/t.json")},
+        {QStringLiteral("--chrome: /nonexistent-teescope-dir/t.json"),
+         QStringLiteral("does not exist")});
+    row("existing output kept when another fails",
+        {run, def, text, QStringLiteral("@T@/old.txt"), cap, QStringLiteral("@T@/missing/c.json")},
+        {QStringLiteral("--capture: "), QStringLiteral("does not exist")});
+    row("output is a directory",
+        {run, def, cap, QStringLiteral("@T@/good.json"), text, QStringLiteral("@T@/dir.json")},
+        {QStringLiteral("--text: "), QStringLiteral("is a directory")});
+    row("output is a fifo", {run, def, chrome, QStringLiteral("@T@/fifo")},
+        {QStringLiteral("--chrome: "), QStringLiteral("a FIFO")});
+    row("output empty",
+        {run, def, QStringLiteral("--text="), QStringLiteral("--chrome"),
+         QStringLiteral("@T@/c.json")},
+        {QStringLiteral("--text: \"\": empty file name")});
+    row("max-steps 2^64-1",
+        {run, def, QStringLiteral("--max-steps"), QStringLiteral("18446744073709551615")},
+        {QStringLiteral("--max-steps"), QStringLiteral("1 to 100000000")});
+    row("max-steps 10^9", {run, def, QStringLiteral("--max-steps"), QStringLiteral("1000000000")},
+        {QStringLiteral("--max-steps"), QStringLiteral("\"1000000000\"")});
+    row("max-steps one past the limit",
+        {run, def, QStringLiteral("--max-steps"), QStringLiteral("100000001")},
+        {QStringLiteral("--max-steps")});
+    row("max-steps past 64 bits",
+        {run, def, QStringLiteral("--max-steps"), QStringLiteral("99999999999999999999999")},
+        {QStringLiteral("--max-steps"), QStringLiteral("99999999999999999999999")});
+    row("seed past 64 bits",
+        {run, def, QStringLiteral("--seed"), QStringLiteral("18446744073709551616")},
+        {QStringLiteral("--seed"), QStringLiteral("18446744073709551616")});
+    row("option with escape", {run, def, QStringLiteral("--fr\x1b[2Job")},
+        {QStringLiteral("\\x1b[2J")});
+    row("command with newline", {QStringLiteral("li\nst")}, {QStringLiteral("\"li\\nst\"")});
+    row("huge argument", {run, QString(100000, QLatin1Char('x'))},
+        {QStringLiteral("(100000 bytes)")});
+    row("variant with newline",
+        {run, def, QStringLiteral("--variant"), QStringLiteral("gaps=a\nb")},
+        {QStringLiteral("\"a\\nb\"")});
+}
+
+void TestCli::hostileCommandLines()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QStringList, says);
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString scen = tmp.filePath(QStringLiteral("scen.json"));
+    QVERIFY(
+        QFile::copy(QStringLiteral(TEESCOPE_SOURCE_DIR "/resources/scenarios/default.json"), scen));
+    VERIFY_EXIT(runCli({QStringLiteral("run"), QStringLiteral("default"),
+                        QStringLiteral("--capture"), tmp.filePath(QStringLiteral("cap.json"))}),
+                0);
+    QFile old(tmp.filePath(QStringLiteral("old.txt")));
+    QVERIFY(old.open(QIODevice::WriteOnly) && old.write("the reviewer's old text\n") > 0);
+    old.close();
+    QCOMPARE(::mkfifo(QFile::encodeName(tmp.filePath(QStringLiteral("fifo"))).constData(), 0600),
+             0);
+    QVERIFY(QDir(tmp.path()).mkdir(QStringLiteral("dir.json")));
+    QVERIFY(QFile::link(scen, tmp.filePath(QStringLiteral("link.json"))));
+    QCOMPARE(::link(QFile::encodeName(scen).constData(),
+                    QFile::encodeName(tmp.filePath(QStringLiteral("hard.json"))).constData()),
+             0);
+    for (QString &a : args)
+        a.replace(QLatin1String("@T@"), tmp.path());
+
+    const auto before = snapshot(tmp.path());
+    const CliResult r = runCli(args, tmp.path());
+    VERIFY_EXIT(r, 2);
+    QVERIFY2(r.out.isEmpty(), qPrintable(r.out));
+    QVERIFY2(oneCleanLine(r.err), qPrintable(r.err));
+    QVERIFY2(r.err.startsWith(QLatin1String("teescope-cli: ")), qPrintable(r.err));
+    for (QString s : says) {
+        s.replace(QLatin1String("@T@"), tmp.path());
+        QVERIFY2(r.err.contains(s), qPrintable(s + QLatin1String(" not in: ") + r.err));
+    }
+    QCOMPARE(snapshot(tmp.path()), before);
+}
+
+// A capture whose events replay identically but whose header claims another
+// ending was edited: refused (exit 2) naming "stop" or "stop_detail".
+void TestCli::forgedStopRefused_data()
+{
+    QTest::addColumn<QString>("scenario");
+    QTest::addColumn<QString>("field");
+    QTest::addColumn<QJsonValue>("value");
+    QTest::addColumn<int>("keepSteps"); // cut the schedule to this many steps (-1: keep)
+    QTest::newRow("finished says stuck") << QStringLiteral("default") << QStringLiteral("stop")
+                                         << QJsonValue(QStringLiteral("stuck")) << -1;
+    QTest::newRow("finished says max-steps") << QStringLiteral("default") << QStringLiteral("stop")
+                                             << QJsonValue(QStringLiteral("max-steps")) << -1;
+    QTest::newRow("one step says stuck") << QStringLiteral("default") << QStringLiteral("stop")
+                                         << QJsonValue(QStringLiteral("stuck")) << 1;
+    QTest::newRow("one step says finished") << QStringLiteral("default") << QStringLiteral("stop")
+                                            << QJsonValue(QStringLiteral("finished")) << 1;
+    QTest::newRow("forged detail")
+        << QStringLiteral("default") << QStringLiteral("stop_detail")
+        << QJsonValue(QStringLiteral("P1/T1 waits on nothing\nteescope-cli: forged")) << -1;
+    QTest::newRow("stuck says finished")
+        << dataPath(QStringLiteral("cli/no-supplicant.json")) << QStringLiteral("stop")
+        << QJsonValue(QStringLiteral("finished")) << -1;
+}
+
+void TestCli::forgedStopRefused()
+{
+    QFETCH(QString, scenario);
+    QFETCH(QString, field);
+    QFETCH(QJsonValue, value);
+    QFETCH(int, keepSteps);
+    QTemporaryDir tmp;
+    const QString capture = tmp.filePath(QStringLiteral("capture.json"));
+    const CliResult ran =
+        runCli({QStringLiteral("run"), scenario, QStringLiteral("--capture"), capture});
+    QVERIFY2(ran.exitCode == 0 || ran.exitCode == 1, qPrintable(ran.err));
+    QVERIFY(runCli({QStringLiteral("replay"), capture}).exitCode == 0);
+    QJsonObject doc = readJsonObject(capture);
+    QVERIFY2(keepSteps >= 0 || doc.value(field) != value, "the capture already says so");
+    if (keepSteps >= 0) {
+        QJsonArray schedule = doc.value(QLatin1String("schedule")).toArray();
+        while (schedule.size() > keepSteps)
+            schedule.removeLast();
+        QJsonArray events;
+        for (const QJsonValue e : doc.value(QLatin1String("events")).toArray())
+            if (e.toObject().value(QLatin1String("step")).toInteger() <= keepSteps)
+                events.append(e);
+        doc.insert(QStringLiteral("schedule"), schedule);
+        doc.insert(QStringLiteral("events"), events);
+        doc.insert(QStringLiteral("violations"), QJsonArray());
+    }
+    doc.insert(field, value);
+    QVERIFY(writeJson(capture, doc));
+    const CliResult r = runCli({QStringLiteral("replay"), capture});
+    VERIFY_EXIT(r, 2);
+    QVERIFY2(r.out.isEmpty(), qPrintable(r.out));
+    QVERIFY2(oneCleanLine(r.err), qPrintable(r.err));
+    QVERIFY2(r.err.contains(QStringLiteral("capture.json: ") + field +
+                            QStringLiteral(": the capture says")),
+             qPrintable(r.err));
+}
+
+// A schedule cut by hand (or, later, by a search) is a capture too: it ends
+// while actions are enabled, and says so with "schedule-end".
+void TestCli::handCutScheduleReplays()
+{
+    QTemporaryDir tmp;
+    const QString capture = tmp.filePath(QStringLiteral("capture.json"));
+    VERIFY_EXIT(runCli({QStringLiteral("run"), QStringLiteral("default"),
+                        QStringLiteral("--capture"), capture}),
+                0);
+    QJsonObject doc = readJsonObject(capture);
+    QJsonArray schedule = doc.value(QLatin1String("schedule")).toArray();
+    while (schedule.size() > 3)
+        schedule.removeLast();
+    QJsonArray events;
+    for (const QJsonValue e : doc.value(QLatin1String("events")).toArray())
+        if (e.toObject().value(QLatin1String("step")).toInteger() <= 3)
+            events.append(e);
+    doc.insert(QStringLiteral("schedule"), schedule);
+    doc.insert(QStringLiteral("events"), events);
+    doc.insert(QStringLiteral("stop"), QStringLiteral("schedule-end"));
+    QVERIFY(writeJson(capture, doc));
+    const CliResult r = runCli({QStringLiteral("replay"), capture});
+    VERIFY_EXIT(r, 0);
+    QVERIFY2(r.out.contains(QLatin1String("replay identical: 3 steps")), qPrintable(r.out));
+}
+
+// Outputs that exist are replaced whole, with their permissions, and no
+// temporary file is left beside them.
+void TestCli::existingOutputsReplacedWhole()
+{
+    QTemporaryDir tmp;
+    const QString text = tmp.filePath(QStringLiteral("timeline.txt"));
+    const QString chrome = tmp.filePath(QStringLiteral("trace.json"));
+    QFile old(text);
+    QVERIFY(old.open(QIODevice::WriteOnly) && old.write(QByteArray(100000, 'x')) > 0);
+    old.close();
+    QVERIFY(QFile::setPermissions(text, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup));
+    const CliResult r =
+        runCli({QStringLiteral("run"), QStringLiteral("default"), QStringLiteral("--text"), text,
+                QStringLiteral("--chrome"), chrome});
+    VERIFY_EXIT(r, 0);
+    QFile now(text);
+    QVERIFY(now.open(QIODevice::ReadOnly));
+    const QByteArray contents = now.readAll();
+    QVERIFY(!contents.contains("xxxx"));
+    QVERIFY(contents.size() < 100000);
+    struct stat st
+    {};
+    QCOMPARE(::stat(QFile::encodeName(text).constData(), &st), 0);
+    QCOMPARE(st.st_mode & 0777, mode_t(0640));
+    QCOMPARE(QDir(tmp.path()).entryList(QDir::Files | QDir::Hidden, QDir::Name),
+             (QStringList{QStringLiteral("timeline.txt"), QStringLiteral("trace.json")}));
+}
+
+// teescope-cli is Qt Core only: no display, no platform plugin, whatever
+// QT_QPA_PLATFORM says.
+void TestCli::noDisplayNeeded()
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("DISPLAY"));
+    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("xcb"));
+    env.insert(QStringLiteral("QT_DEBUG_PLUGINS"), QStringLiteral("1"));
+    const CliResult r =
+        runCli({QStringLiteral("run"), QStringLiteral("kill-while-processing")}, {}, env);
+    QVERIFY2(r.exitCode == 0 || r.exitCode == 1, qPrintable(r.err));
+    QVERIFY2(r.out.contains(QLatin1String("scenario   kill-while-processing")), qPrintable(r.out));
+    QVERIFY2(!r.err.contains(QLatin1String("platform")), qPrintable(r.err));
 }
 
 QTEST_GUILESS_MAIN(TestCli)
