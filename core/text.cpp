@@ -145,7 +145,7 @@ std::string printable(std::string_view text, size_t maxChars)
     return out;
 }
 
-std::string quoted(std::string_view text, size_t maxChars)
+std::string quotedText(std::string_view text, size_t maxChars)
 {
     return '"' + printable(text, maxChars) + '"';
 }

@@ -27,7 +27,7 @@ inline constexpr size_t kPrintableMax = 60;
 std::string printable(std::string_view text, size_t maxChars = kPrintableMax);
 
 // printable(text, 0) between double quotes: "value".
-std::string quoted(std::string_view text, size_t maxChars = kPrintableMax);
+std::string quotedText(std::string_view text, size_t maxChars = kPrintableMax);
 
 // True when `text` is valid UTF-8 and printable() would not change it.
 bool isPrintable(std::string_view text);

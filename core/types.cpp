@@ -244,7 +244,7 @@ std::string Variant::toString() const
 std::string Variant::set(std::string_view name, std::string_view v)
 {
     auto bad = [&] {
-        return "unknown value " + quoted(v) + " for variant " + printable(name) +
+        return "unknown value " + quotedText(v) + " for variant " + printable(name) +
                " (allowed: " + allowedValues(name) + ")";
     };
     if (name == "request") {
@@ -280,7 +280,8 @@ std::string Variant::set(std::string_view name, std::string_view v)
         else
             return bad();
     } else {
-        return "unknown variant " + quoted(name) + " (known: request, argument, lifetime, gaps)";
+        return "unknown variant " + quotedText(name) +
+               " (known: request, argument, lifetime, gaps)";
     }
     return {};
 }
@@ -289,7 +290,7 @@ std::string Variant::set(std::string_view assignment)
 {
     const auto eq = assignment.find('=');
     if (eq == std::string_view::npos)
-        return "variant " + quoted(assignment) + " is not NAME=VALUE";
+        return "variant " + quotedText(assignment) + " is not NAME=VALUE";
     return set(assignment.substr(0, eq), assignment.substr(eq + 1));
 }
 

@@ -266,13 +266,13 @@ public:
             const std::string s = v.toString().toStdString();
             uint64_t r = 0;
             if (s.empty() || s.size() > 20)
-                return fail(where, "expected an unsigned integer, found " + quoted(s));
+                return fail(where, "expected an unsigned integer, found " + quotedText(s));
             for (char c : s) {
                 if (c < '0' || c > '9')
-                    return fail(where, "expected an unsigned integer, found " + quoted(s));
+                    return fail(where, "expected an unsigned integer, found " + quotedText(s));
                 const uint64_t d = uint64_t(c - '0');
                 if (r > (std::numeric_limits<uint64_t>::max() - d) / 10)
-                    return fail(where, "value " + quoted(s) + " does not fit in 64 bits");
+                    return fail(where, "value " + quotedText(s) + " does not fit in 64 bits");
                 r = r * 10 + d;
             }
             out = r;
@@ -304,7 +304,7 @@ public:
             }
             // Long lists (41 event kinds) would bury the message.
             return fail(joinPath(path, key),
-                        "unknown " + std::string(what) + " " + quoted(s) +
+                        "unknown " + std::string(what) + " " + quotedText(s) +
                             (names.size() <= 12 ? " (known: " + known + ")"
                                                 : " (see docs/capture-format.md)"));
         }
@@ -357,7 +357,7 @@ public:
             n = n * 10 + (s[i] - '0');
         }
         if (!ok)
-            return fail(where, "expected an invariant name like \"I12\", found " + quoted(s));
+            return fail(where, "expected an invariant name like \"I12\", found " + quotedText(s));
         out = int16_t(n);
         return true;
     }
@@ -397,7 +397,7 @@ public:
             r = (r << 4) | d;
         }
         if (!ok)
-            return fail(where, "expected a hex id like \"0x80000001\", found " + quoted(s));
+            return fail(where, "expected a hex id like \"0x80000001\", found " + quotedText(s));
         out = r;
         return true;
     }
@@ -452,9 +452,9 @@ public:
             if (!string(eo, "name", where, false, errName))
                 return false;
             if (!errName.empty() && errName != errnoName(e.errno_))
-                return fail(joinPath(where, "name"), quoted(errName) + " does not match number " +
-                                                         std::to_string(e.errno_) + " (" +
-                                                         errnoName(e.errno_) + ")");
+                return fail(joinPath(where, "name"),
+                            quotedText(errName) + " does not match number " +
+                                std::to_string(e.errno_) + " (" + errnoName(e.errno_) + ")");
         } else if (carriesErrno(e)) {
             return false; // present() reported the missing errno
         }
@@ -465,23 +465,6 @@ private:
     std::string m_source;
     std::string *m_error;
 };
-
-// "line 3, column 17" of a byte offset, for JSON syntax errors.
-std::string lineColumn(const std::string &text, qsizetype offset)
-{
-    int line = 1;
-    int column = 1;
-    const size_t end = std::min(text.size(), size_t(std::max<qsizetype>(offset, 0)));
-    for (size_t i = 0; i < end; ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            column = 1;
-        } else {
-            ++column;
-        }
-    }
-    return "line " + std::to_string(line) + ", column " + std::to_string(column);
-}
 
 } // namespace
 
@@ -647,7 +630,7 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
     const QJsonDocument doc =
         QJsonDocument::fromJson(QByteArray(text.data(), qsizetype(text.size())), &perr);
     if (perr.error != QJsonParseError::NoError) {
-        r.fail(lineColumn(text, perr.offset),
+        r.fail(lineColumn(text, size_t(std::max(0, perr.offset))),
                "invalid JSON: " + perr.errorString().toStdString() +
                    (perr.error == QJsonParseError::UnterminatedObject ||
                             perr.error == QJsonParseError::UnterminatedArray ||
@@ -660,6 +643,12 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         r.fail("top level", "expected a JSON object, found an array");
         return nullptr;
     }
+    if (const auto dup = findDuplicateKey(text)) {
+        r.fail(lineColumn(text, dup->second),
+               "duplicate key " + quotedText(dup->key) + " (first given at " +
+                   lineColumn(text, dup->first) + "; JSON readers would keep only one of them)");
+        return nullptr;
+    }
     const QJsonObject root = doc.object();
     auto cap = std::make_unique<Capture>();
 
@@ -668,7 +657,7 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         return nullptr;
     if (format != kCaptureFormat) {
         r.fail("format", "expected \"" + std::string(kCaptureFormat) + "\", found " +
-                             quoted(format) + " (not a teescope capture)");
+                             quotedText(format) + " (not a teescope capture)");
         return nullptr;
     }
     int64_t version = 0;
@@ -712,7 +701,7 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         return nullptr;
     const auto p = parsePolicy(policy);
     if (!p) {
-        r.fail("policy", "unknown policy " + quoted(policy) + " (known: \"" +
+        r.fail("policy", "unknown policy " + quotedText(policy) + " (known: \"" +
                              policyName(Policy::Scripted) + "\", \"" +
                              policyName(Policy::RoundRobin) + "\", \"" +
                              policyName(Policy::Random) + "\")");
@@ -862,14 +851,14 @@ std::string checkRecordedStop(const Simulator &sim, const Capture &capture, cons
             shows = "ends with actions still enabled (\"schedule-end\")";
             break;
         default:
-            shows = "ends " + quoted(stopReasonName(derived));
+            shows = "ends " + quotedText(stopReasonName(derived));
         }
-        return "stop: the capture says " + quoted(stopReasonName(capture.stop)) +
+        return "stop: the capture says " + quotedText(stopReasonName(capture.stop)) +
                " but its schedule (" + steps + ") " + shows;
     }
     if (capture.stopDetail != detail)
-        return "stop_detail: the capture says " + quoted(capture.stopDetail) +
-               " but the replay of its schedule (" + steps + ") says " + quoted(detail);
+        return "stop_detail: the capture says " + quotedText(capture.stopDetail) +
+               " but the replay of its schedule (" + steps + ") says " + quotedText(detail);
     return {};
 }
 

@@ -3,7 +3,10 @@
 
 #include <QJsonValue>
 
+#include <cstddef>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace tee::sim {
 
@@ -28,5 +31,22 @@ inline std::string jsonTypeName(const QJsonValue &v)
     }
     return "nothing";
 }
+
+// "line 3, column 17" of a byte offset, for messages about JSON text.
+std::string lineColumn(std::string_view text, size_t offset);
+
+// A key given twice in one JSON object. QJsonDocument keeps the last one
+// silently, so {"ops": ..., "ops": ...} would drop a list without a word;
+// the readers refuse it instead.
+struct DuplicateKey
+{
+    std::string key;  // decoded
+    size_t first = 0; // byte offsets of the two occurrences
+    size_t second = 0;
+};
+// The first duplicate key in `json`, which must already be valid JSON (call
+// after QJsonDocument::fromJson accepted it). Escapes are decoded before
+// comparing, so "a" and "\u0061" are the same key.
+std::optional<DuplicateKey> findDuplicateKey(std::string_view json);
 
 } // namespace tee::sim

@@ -214,7 +214,7 @@ std::string toText(const QJsonValue &v, const std::string &where, int maxLength,
         const std::string_view part(s.data() + begin, end - begin);
         size_t n = 0;
         if (const size_t i = firstUnprintable(part, &n); i != std::string_view::npos) {
-            fail(where, "contains " + quoted(part.substr(i, n)) + " at byte " +
+            fail(where, "contains " + quotedText(part.substr(i, n)) + " at byte " +
                             std::to_string(begin + i) +
                             (newlines && line > 0 ? " (line " + std::to_string(line + 1) + ")"
                                                   : std::string()) +
@@ -1031,22 +1031,6 @@ void Loader::parseFaults(const QJsonValue &v, const std::string &where, Scenario
     }
 }
 
-std::string lineColumn(const std::string &text, qsizetype offset)
-{
-    offset = std::clamp<qsizetype>(offset, 0, qsizetype(text.size()));
-    int line = 1;
-    int column = 1;
-    for (qsizetype i = 0; i < offset; ++i) {
-        if (text[size_t(i)] == '\n') {
-            ++line;
-            column = 1;
-        } else {
-            ++column;
-        }
-    }
-    return "line " + std::to_string(line) + ", column " + std::to_string(column);
-}
-
 std::shared_ptr<Scenario> setError(std::string *error, std::string message)
 {
     if (error)
@@ -1111,11 +1095,17 @@ std::shared_ptr<Scenario> loadScenarioJson(const std::string &json, const std::s
     const QJsonDocument doc =
         QJsonDocument::fromJson(QByteArray(json.data(), qsizetype(json.size())), &parseError);
     if (parseError.error != QJsonParseError::NoError)
-        return setError(error, sourceName + ": " + lineColumn(json, parseError.offset) +
+        return setError(error, sourceName + ": " +
+                                   lineColumn(json, size_t(std::max(0, parseError.offset))) +
                                    ": invalid JSON: " + parseError.errorString().toStdString());
     if (!doc.isObject())
         return setError(error, sourceName + ": (root): expected a JSON object, got " +
                                    (doc.isArray() ? "an array" : "something else"));
+    if (const auto dup = findDuplicateKey(json))
+        return setError(error, sourceName + ": " + lineColumn(json, dup->second) +
+                                   ": duplicate key " + quotedText(dup->key) + " (first given at " +
+                                   lineColumn(json, dup->first) +
+                                   "; JSON readers would keep only one of them)");
 
     auto sc = std::make_shared<Scenario>();
     try {

@@ -815,7 +815,7 @@ bool applyLabel(const Simulator &sim, State &s, const std::string &label, Trace 
             return true;
         }
     if (error)
-        *error = where + ": " + quoted(label) + " is not enabled at step " +
+        *error = where + ": " + quotedText(label) + " is not enabled at step " +
                  std::to_string(s.step + 1) + " (enabled: " + enabledList(sim, s, en) + ")";
     return false;
 }

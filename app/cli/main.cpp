@@ -98,7 +98,7 @@ bool parseCommand(QCommandLineParser &parser, const QString &command, const QStr
         return false;
     }
     if (rest.size() > positional) {
-        fail(str(command) + ": unexpected argument " + quoted(str(rest.at(positional))));
+        fail(str(command) + ": unexpected argument " + quotedText(str(rest.at(positional))));
         return false;
     }
     for (qsizetype i = 0; i < positional; ++i) {
@@ -175,20 +175,20 @@ int cmdRun(const QStringList &args)
     if (parser.isSet(policyOpt)) {
         policy = sim::parsePolicy(str(parser.value(policyOpt)));
         if (!policy)
-            return fail("--policy: unknown policy " + quoted(str(parser.value(policyOpt))) +
+            return fail("--policy: unknown policy " + quotedText(str(parser.value(policyOpt))) +
                         " (allowed: scripted, round-robin, random)");
     }
     std::optional<uint64_t> seed, maxSteps;
     if (parser.isSet(seedOpt)) {
         seed = parseCount(parser.value(seedOpt));
         if (!seed)
-            return fail("--seed: " + quoted(str(parser.value(seedOpt))) +
+            return fail("--seed: " + quotedText(str(parser.value(seedOpt))) +
                         " is not a whole number from 0 to 18446744073709551615");
     }
     if (parser.isSet(maxStepsOpt)) {
         maxSteps = parseCount(parser.value(maxStepsOpt));
         if (!maxSteps || *maxSteps == 0 || *maxSteps > sim::kMaxStepsLimit)
-            return fail("--max-steps: " + quoted(str(parser.value(maxStepsOpt))) +
+            return fail("--max-steps: " + quotedText(str(parser.value(maxStepsOpt))) +
                         " is not a whole number from 1 to " + std::to_string(sim::kMaxStepsLimit));
     }
 
@@ -219,7 +219,7 @@ int cmdRun(const QStringList &args)
     if (!outputs.check({source}, &error))
         return fail(error);
     if (captureOut && !sim::canEmbedScenario(*scenario))
-        return fail("--capture: scenario " + quoted(scenario->name) +
+        return fail("--capture: scenario " + quotedText(scenario->name) +
                     " has no JSON source to embed (captures must be self-contained)");
 
     sim::RunOptions opts;
@@ -354,5 +354,5 @@ int main(int argc, char **argv)
         return cmdRun(args);
     if (command == QLatin1String("replay"))
         return cmdReplay(args);
-    return fail("unknown command " + quoted(str(command)) + " (commands: list, run, replay)");
+    return fail("unknown command " + quotedText(str(command)) + " (commands: list, run, replay)");
 }

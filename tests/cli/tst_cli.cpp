@@ -637,6 +637,12 @@ void TestCli::hostileFiles_data()
         {QStringLiteral("s-huge-key"),
          {QStringLiteral("unknown key"), QStringLiteral("(100000 bytes)")}},
         {QStringLiteral("s-invalid-utf8"), {QStringLiteral("line 3, column")}},
+        {QStringLiteral("s-duplicate-key"),
+         {QStringLiteral("line 31, column 2: duplicate key \"processes\""),
+          QStringLiteral("line 30, column 2")}},
+        {QStringLiteral("s-duplicate-key-escaped"),
+         {QStringLiteral("line 4, column 2: duplicate key \"title\"")}},
+        {QStringLiteral("c-duplicate-key"), {QStringLiteral(": duplicate key \"notes\"")}},
         {QStringLiteral("s-key-osc-escape"), {QStringLiteral("\\x1b]0;pwned\\x07")}},
         {QStringLiteral("s-max-steps-over-limit"), {QStringLiteral(": max_steps:")}},
         {QStringLiteral("s-max-steps-past-64-bits"),
@@ -660,11 +666,13 @@ void TestCli::hostileFiles_data()
         if (file.startsWith(QLatin1String("s-")))
             QTest::addRow("run %s", qPrintable(base))
                 << QStringLiteral("run") << file << expected.value(base);
-        // A scenario given to replay is not a capture: its "format" is missing.
-        const QStringList replaySays =
-            file.startsWith(QLatin1String("s-")) && base != QLatin1String("s-invalid-utf8")
-                ? QStringList{QStringLiteral(": format: missing")}
-                : expected.value(base);
+        // A scenario given to replay is not a capture: its "format" is
+        // missing, unless the JSON text itself is refused first.
+        const bool textRefused = base == QLatin1String("s-invalid-utf8") ||
+                                 base.startsWith(QLatin1String("s-duplicate-key"));
+        const QStringList replaySays = file.startsWith(QLatin1String("s-")) && !textRefused
+                                           ? QStringList{QStringLiteral(": format: missing")}
+                                           : expected.value(base);
         QTest::addRow("replay %s", qPrintable(base))
             << QStringLiteral("replay") << file << replaySays;
     }

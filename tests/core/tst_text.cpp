@@ -118,7 +118,7 @@ private Q_SLOTS:
         QCOMPARE(n, size_t(3));
     }
 
-    void quotedWraps() { QCOMPARE(quoted("a\nb"), std::string("\"a\\nb\"")); }
+    void quotedWraps() { QCOMPARE(quotedText("a\nb"), std::string("\"a\\nb\"")); }
 
     void numbers_data()
     {

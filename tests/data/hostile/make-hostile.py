@@ -55,6 +55,17 @@ cap('embedded-duplicate-op-key', lambda o: o['scenario']['qtee']['services'][0].
     'ops', {'7': [{'do': 'return', 'result': 0}], '007': [{'do': 'return', 'result': 1}]}))
 cap('embedded-title-forged-line', lambda o: o['scenario'].__setitem__('title', 'x' + FORGED))
 
+# A key given twice: JSON readers keep one silently, teescope refuses.
+def raw(name, text):
+    out[name] = text
+o = copy.deepcopy(scenario)
+text = json.dumps(o, indent=1)
+raw('s-duplicate-key.json', text.replace('"processes": [', '"processes": [],\n "processes": [', 1))
+raw('s-duplicate-key-escaped.json', text.replace('"title":', '"t\\u0069tle": "hidden",\n "title":', 1))
+o = copy.deepcopy(capture)
+text = json.dumps(o, indent=1)
+raw('c-duplicate-key.json', text.replace('"notes": [', '"notes": [],\n "notes": [', 1))
+
 for f in os.listdir(HERE):
     if f.endswith('.json'):
         os.remove(os.path.join(HERE, f))

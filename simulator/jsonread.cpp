@@ -1,0 +1,171 @@
+#include "simulator/jsonread.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <vector>
+
+namespace tee::sim {
+
+namespace {
+
+void appendUtf8(std::string &out, uint32_t cp)
+{
+    if (cp < 0x80) {
+        out += char(cp);
+    } else if (cp < 0x800) {
+        out += char(0xc0 | (cp >> 6));
+        out += char(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+        out += char(0xe0 | (cp >> 12));
+        out += char(0x80 | ((cp >> 6) & 0x3f));
+        out += char(0x80 | (cp & 0x3f));
+    } else {
+        out += char(0xf0 | (cp >> 18));
+        out += char(0x80 | ((cp >> 12) & 0x3f));
+        out += char(0x80 | ((cp >> 6) & 0x3f));
+        out += char(0x80 | (cp & 0x3f));
+    }
+}
+
+uint32_t hex4(std::string_view s, size_t i)
+{
+    uint32_t v = 0;
+    for (size_t k = 0; k < 4 && i + k < s.size(); ++k) {
+        const char c = s[i + k];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= uint32_t(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= uint32_t(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= uint32_t(c - 'A' + 10);
+    }
+    return v;
+}
+
+// Decodes the string starting at the quote at `i`; returns the offset just
+// past its closing quote.
+size_t readString(std::string_view s, size_t i, std::string &out)
+{
+    out.clear();
+    ++i; // opening quote
+    while (i < s.size() && s[i] != '"') {
+        if (s[i] != '\\') {
+            out += s[i++];
+            continue;
+        }
+        if (i + 1 >= s.size())
+            break;
+        const char e = s[i + 1];
+        i += 2;
+        switch (e) {
+        case 'b':
+            out += '\b';
+            break;
+        case 'f':
+            out += '\f';
+            break;
+        case 'n':
+            out += '\n';
+            break;
+        case 'r':
+            out += '\r';
+            break;
+        case 't':
+            out += '\t';
+            break;
+        case 'u': {
+            uint32_t cp = hex4(s, i);
+            i += 4;
+            if (cp >= 0xd800 && cp < 0xdc00 && i + 6 <= s.size() && s[i] == '\\' &&
+                s[i + 1] == 'u') {
+                const uint32_t low = hex4(s, i + 2);
+                if (low >= 0xdc00 && low < 0xe000) {
+                    cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+                    i += 6;
+                }
+            }
+            appendUtf8(out, cp);
+            break;
+        }
+        default: // '"', '\\', '/'
+            out += e;
+        }
+    }
+    return i + 1;
+}
+
+} // namespace
+
+std::string lineColumn(std::string_view text, size_t offset)
+{
+    offset = std::min(offset, text.size());
+    size_t line = 1;
+    size_t column = 1;
+    for (size_t i = 0; i < offset; ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+std::optional<DuplicateKey> findDuplicateKey(std::string_view json)
+{
+    struct Frame
+    {
+        bool object = false;
+        bool expectKey = false;
+        std::map<std::string, size_t> keys; // key -> offset of its first occurrence
+    };
+    std::vector<Frame> stack;
+    std::string key;
+    for (size_t i = 0; i < json.size();) {
+        const char c = json[i];
+        switch (c) {
+        case '{':
+            stack.push_back({true, true, {}});
+            ++i;
+            break;
+        case '[':
+            stack.push_back({false, false, {}});
+            ++i;
+            break;
+        case '}':
+        case ']':
+            if (!stack.empty())
+                stack.pop_back();
+            ++i;
+            break;
+        case ',':
+            if (!stack.empty() && stack.back().object)
+                stack.back().expectKey = true;
+            ++i;
+            break;
+        case ':':
+            if (!stack.empty())
+                stack.back().expectKey = false;
+            ++i;
+            break;
+        case '"': {
+            const size_t start = i;
+            i = readString(json, i, key);
+            if (stack.empty() || !stack.back().object || !stack.back().expectKey)
+                break;
+            const auto [it, fresh] = stack.back().keys.emplace(key, start);
+            if (!fresh)
+                return DuplicateKey{key, it->second, start};
+            break;
+        }
+        default:
+            ++i;
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace tee::sim
