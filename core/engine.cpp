@@ -48,7 +48,7 @@ std::string opName(uint32_t op)
 // An errno as the kernel writes it: 0, -ENODEV, or a positive user code.
 std::string signedErrno(int32_t e)
 {
-    return e < 0 ? "-" + errnoName(e) : std::to_string(e);
+    return signedErrnoName(e);
 }
 
 bool isCbId(uint32_t id)

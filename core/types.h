@@ -70,8 +70,13 @@ inline constexpr int32_t KMEM = -97;
 inline constexpr int32_t BUSY = -99;
 } // namespace qres
 
-// "EINVAL" for -22, "0" for 0, "E123" style for unknown values.
+// Linux MAX_ERRNO: errnos are -1..-4095.
+inline constexpr int32_t kMaxErrno = 4095;
+// "EINVAL" for -22, "0" for 0, "E123" for an unnamed errno (-123); any other
+// value (positive, or below -4095) as its number ("7", "-2147483648").
 std::string errnoName(int32_t e);
+// An errno as the kernel writes it: "-EINVAL", "-E123", "0", "7", "-5000".
+std::string signedErrnoName(int32_t e);
 // Parses "EINVAL", "-EINVAL", "-22", "22"; returns false when unknown.
 bool parseErrno(std::string_view text, int32_t &out);
 // qcomtee_msg_set_result (spec §6.3): dispatcher errno -> wire result.

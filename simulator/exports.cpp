@@ -21,7 +21,7 @@ std::string hexId(uint32_t v)
 
 std::string errnoText(int32_t e)
 {
-    return e == 0 ? std::string("0") : (e < 0 ? "-" : "") + errnoName(e);
+    return signedErrnoName(e);
 }
 
 bool isRelease(uint32_t op)
