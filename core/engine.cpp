@@ -8,14 +8,16 @@
 
 namespace tee {
 
+// Names are 1-based; in 64 bits so that an id of INT32_MAX (a capture may
+// carry one) does not overflow.
 std::string Environment::processName(ProcessId p) const
 {
-    return "P" + std::to_string(p.v + 1);
+    return "P" + std::to_string(int64_t(p.v) + 1);
 }
 
 std::string Environment::threadName(ThreadId t) const
 {
-    return "T" + std::to_string(t.v + 1);
+    return "T" + std::to_string(int64_t(t.v) + 1);
 }
 
 namespace {

@@ -36,6 +36,8 @@ class TstLimits : public QObject
 private Q_SLOTS:
     void errnoNames_data();
     void errnoNames();
+    void namesOfExtremeIds_data();
+    void namesOfExtremeIds();
 };
 
 // An errno outside the kernel's range (1..4095 negated) prints as its number;
@@ -63,6 +65,33 @@ void TstLimits::errnoNames()
     int32_t back = 0;
     if (parseErrno(errnoName(value), back) && value >= -4095 && value <= 0)
         QCOMPARE(back, value);
+}
+
+// Environment's fallback names ("T<id+1>") for ids a capture may carry.
+void TstLimits::namesOfExtremeIds_data()
+{
+    QTest::addColumn<bool>("thread");
+    QTest::addColumn<int32_t>("id");
+    QTest::addColumn<QString>("name");
+    QTest::newRow("thread 0") << true << 0 << QStringLiteral("app/client");
+    QTest::newRow("the release worker") << true << 2 << QStringLiteral("qcomtee_wq");
+    QTest::newRow("thread past the scenario") << true << 3 << QStringLiteral("T4");
+    QTest::newRow("thread INT32_MAX") << true << kI32Max << QStringLiteral("T2147483648");
+    QTest::newRow("process 0") << false << 0 << QStringLiteral("app");
+    QTest::newRow("process past the scenario") << false << 1 << QStringLiteral("P2");
+    QTest::newRow("process INT32_MAX") << false << kI32Max << QStringLiteral("P2147483648");
+}
+
+void TstLimits::namesOfExtremeIds()
+{
+    QFETCH(bool, thread);
+    QFETCH(int32_t, id);
+    QFETCH(QString, name);
+    std::string error;
+    auto sc = tee::sim::loadBuiltin("default", &error);
+    QVERIFY2(sc, error.c_str());
+    tee::sim::Simulator sim(sc);
+    QCOMPARE(q(thread ? sim.threadName(ThreadId(id)) : sim.processName(ProcessId(id))), name);
 }
 
 QTEST_GUILESS_MAIN(TstLimits)

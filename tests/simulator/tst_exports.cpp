@@ -663,6 +663,13 @@ private Q_SLOTS:
         QTest::addColumn<int>("refcount");
         QTest::addColumn<int>("errno_");
         QTest::addColumn<QString>("expected");
+        QTest::newRow("put at INT32_MAX") << int(EventKind::RefPut) << hi << 0
+                                          << QStringLiteral("refcount 2147483648 -> 2147483647");
+        QTest::newRow("get at INT32_MIN") << int(EventKind::RefGet) << lo << 0
+                                          << QStringLiteral("refcount -2147483649 -> -2147483648");
+        QTest::newRow("context put at INT32_MAX")
+            << int(EventKind::ContextPut) << hi << 0
+            << QStringLiteral("refcount 2147483648 -> 2147483647");
         QTest::newRow("errno INT32_MIN")
             << int(EventKind::SyscallReturn) << 0 << lo << QStringLiteral("returns -2147483648");
         QTest::newRow("errno past MAX_ERRNO")
