@@ -771,7 +771,7 @@ void Engine::Ctx::userStep(Thread &t)
         threadExit(t);
         return;
     case SyscallKind::Compute:
-        s.tNs += t.sc.computeNs;
+        s.tNs = addNs(s.tNs, t.sc.computeNs);
         deliver(t);
         return;
     case SyscallKind::Kill:
@@ -2581,7 +2581,7 @@ void Engine::apply(State &s, const Action &a, EventList &events) const
 {
     const bool wasQuiescent = quiescent(s);
     s.step++;
-    s.tNs += stepCost(s, a, m_costs);
+    s.tNs = addNs(s.tNs, stepCost(s, a, m_costs));
     Ctx cx{*this, s, events, m_variant, {}};
     if (a.kind == Action::Kind::Kill) {
         if (a.fault >= 0 && a.fault < 32)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -69,6 +70,19 @@ inline constexpr int32_t UNAVAIL = -96;
 inline constexpr int32_t KMEM = -97;
 inline constexpr int32_t BUSY = -99;
 } // namespace qres
+
+// Simulated time (ns): a time point plus a duration, saturating at the ends
+// of int64. Costs and durations are at most 10^12 ns and a run at most 10^8
+// steps, which can pass INT64_MAX (about 292 years): the clock then stays at
+// INT64_MAX instead of wrapping (docs/model.md). Every advance of State::tNs
+// goes through here.
+constexpr int64_t addNs(int64_t t, int64_t d)
+{
+    int64_t r = 0;
+    if (__builtin_add_overflow(t, d, &r))
+        return d > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+    return r;
+}
 
 // Linux MAX_ERRNO: errnos are -1..-4095.
 inline constexpr int32_t kMaxErrno = 4095;

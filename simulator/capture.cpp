@@ -412,8 +412,7 @@ public:
         if (!uint64(o, "step", path, true, e.step))
             return false;
         int64_t t = 0;
-        if (!integer(o, "t_ns", path, true, std::numeric_limits<int64_t>::min(),
-                     std::numeric_limits<int64_t>::max(), t))
+        if (!integer(o, "t_ns", path, true, 0, std::numeric_limits<int64_t>::max(), t))
             return false;
         e.tNs = t;
         if (!name(o, "kind", path, true, eventKinds(), "event kind", e.kind))

@@ -27,6 +27,20 @@ QString q(const std::string &s)
     return QString::fromStdString(s);
 }
 
+// Every cost at its documented maximum, and a thread that computes for the
+// maximum duration forever: each step adds 2 * 10^12 ns, so the 10^8 steps
+// the loader allows would reach 2 * 10^20 ns, far past INT64_MAX.
+constexpr const char *kSlow = R"json({
+  "name": "slow",
+  "costs": {"syscall": 1000000000000, "lock": 1000000000000, "marshal": 1000000000000,
+            "smc": 1000000000000, "dispatch": 1000000000000, "wakeup": 1000000000000,
+            "kill": 1000000000000, "close": 1000000000000, "user_step": 1000000000000,
+            "release": 1000000000000},
+  "max_steps": 100000000,
+  "processes": [{"name": "p", "threads": [{"name": "t", "program": [
+      {"do": "compute", "ns": 1000000000000}, {"do": "jump", "to": 0}]}]}]
+})json";
+
 } // namespace
 
 class TstLimits : public QObject
@@ -38,6 +52,7 @@ private Q_SLOTS:
     void errnoNames();
     void namesOfExtremeIds_data();
     void namesOfExtremeIds();
+    void timeSaturates();
 };
 
 // An errno outside the kernel's range (1..4095 negated) prints as its number;
@@ -92,6 +107,38 @@ void TstLimits::namesOfExtremeIds()
     QVERIFY2(sc, error.c_str());
     tee::sim::Simulator sim(sc);
     QCOMPARE(q(thread ? sim.threadName(ThreadId(id)) : sim.processName(ProcessId(id))), name);
+}
+
+// Simulated time stops at INT64_MAX instead of overflowing. The run starts
+// ten maximal steps short of the limit (reaching it from 0 takes millions of
+// steps, within max_steps but too slow for a test).
+void TstLimits::timeSaturates()
+{
+    std::string error;
+    auto sc = loadScenario(kSlow, &error);
+    QVERIFY2(sc, error.c_str());
+    ScenarioRunner r(sc);
+    r.state.tNs = kI64Max - 10 * kMaxNs;
+    QVERIFY(!r.runScripted(100)); // runs forever: the bound stops it
+    QCOMPARE(r.state.step, uint64_t(100));
+    QCOMPARE(r.state.tNs, kI64Max);
+    QVERIFY(!r.events.empty());
+    int64_t last = kI64Max - 10 * kMaxNs;
+    for (const Event &e : r.events) {
+        QVERIFY2(e.tNs >= last, qPrintable(QStringLiteral("time goes back at step %1: %2 -> %3")
+                                               .arg(e.step)
+                                               .arg(last)
+                                               .arg(e.tNs)));
+        last = e.tNs;
+    }
+    QCOMPARE(r.events.back().tNs, kI64Max);
+
+    // A kill (cost 10^12) at the limit stays there too.
+    std::vector<Action> en = r.engine().enabled(r.state);
+    QVERIFY(!en.empty());
+    Action kill{Action::Kind::Kill, 0, -1};
+    r.apply(kill);
+    QCOMPARE(r.state.tNs, kI64Max);
 }
 
 QTEST_GUILESS_MAIN(TstLimits)

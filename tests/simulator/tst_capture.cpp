@@ -123,6 +123,7 @@ QList<QPair<const char *, const char *>> badCaptureCases()
         {"ref-missing-refcount.json", "events[6].refcount: missing"},
         {"violation-bad-invariant.json",
          "events[9].invariant: expected an invariant name like \"I12\""},
+        {"event-negative-time.json", "events[0].t_ns: value -1 out of range 0.."},
         {"event-thread-unknown.json",
          "events[3].thread: no thread 2147483647 in the embedded scenario (ids 0..2"},
         {"event-process-unknown.json",
