@@ -2584,8 +2584,8 @@ void Engine::apply(State &s, const Action &a, EventList &events) const
     s.tNs = addNs(s.tNs, stepCost(s, a, m_costs));
     Ctx cx{*this, s, events, m_variant, {}};
     if (a.kind == Action::Kind::Kill) {
-        if (a.fault >= 0 && a.fault < 32)
-            s.faultsTaken |= 1u << a.fault;
+        if (a.fault >= 0)
+            s.faultsTaken.add(size_t(a.fault));
         cx.kill(ProcessId(a.index));
     } else {
         cx.threadStep(s.thread(ThreadId(a.index)));

@@ -41,6 +41,23 @@ constexpr const char *kSlow = R"json({
       {"do": "compute", "ns": 1000000000000}, {"do": "jump", "to": 0}]}]}]
 })json";
 
+// `count` faults; fault `fire` kills "victim" from step 1 on, every other one
+// waits for a step the run never reaches and would kill "bystander".
+std::string manyFaults(int count, int fire)
+{
+    std::string faults;
+    for (int i = 0; i < count; ++i) {
+        faults += i ? "," : "";
+        faults += i == fire ? R"({"kill": "victim", "at_step": 1})"
+                            : R"({"kill": "bystander", "at_step": 100000000})";
+    }
+    return R"({"name": "faults", "processes": [
+      {"name": "victim", "threads": [{"program": [{"do": "compute", "ns": 1}, {"do": "jump", "to": 0}]}]},
+      {"name": "bystander", "threads": [{"program": [{"do": "compute", "ns": 1}, {"do": "jump", "to": 0}]}]}],
+      "faults": [)" +
+           faults + "]}";
+}
+
 } // namespace
 
 class TstLimits : public QObject
@@ -53,6 +70,8 @@ private Q_SLOTS:
     void namesOfExtremeIds_data();
     void namesOfExtremeIds();
     void timeSaturates();
+    void everyAcceptedFaultFires_data();
+    void everyAcceptedFaultFires();
 };
 
 // An errno outside the kernel's range (1..4095 negated) prints as its number;
@@ -139,6 +158,49 @@ void TstLimits::timeSaturates()
     Action kill{Action::Kind::Kill, 0, -1};
     r.apply(kill);
     QCOMPARE(r.state.tNs, kI64Max);
+}
+
+// The loader accepts 1024 faults; every one of them can fire (a 32-bit mask
+// of taken faults, its `1u << fault` guarded to fault < 32, left #32 and
+// later dead).
+void TstLimits::everyAcceptedFaultFires_data()
+{
+    QTest::addColumn<int>("count");
+    QTest::addColumn<int>("fire");
+    QTest::newRow("40 faults, #0") << 40 << 0;
+    QTest::newRow("40 faults, #31") << 40 << 31;
+    QTest::newRow("40 faults, #32") << 40 << 32;
+    QTest::newRow("40 faults, #35") << 40 << 35;
+    QTest::newRow("1024 faults, #1023 (the last accepted)") << 1024 << 1023;
+}
+
+void TstLimits::everyAcceptedFaultFires()
+{
+    QFETCH(int, count);
+    QFETCH(int, fire);
+    const std::string json = manyFaults(count, fire);
+    std::string error;
+    auto sc = loadScenario(json.c_str(), &error);
+    QVERIFY2(sc, error.c_str());
+    QCOMPARE(sc->faults.size(), size_t(count));
+    ScenarioRunner r(sc);
+    const ProcessId victim = r.processId("victim");
+    const ProcessId bystander = r.processId("bystander");
+    QVERIFY(victim.valid() && bystander.valid());
+    QVERIFY(!r.runScripted(20)); // the bystander computes forever
+    int victimKills = 0;
+    int bystanderKills = 0;
+    for (const Event &e : ofKind(r.events, EventKind::Killed)) {
+        victimKills += e.process == victim;
+        bystanderKills += e.process == bystander;
+    }
+    QCOMPARE(victimKills, 1);
+    QCOMPARE(bystanderKills, 0);
+    // The scripted order takes a conditional fault as soon as it is enabled:
+    // after the first step.
+    QCOMPARE(r.schedule.at(1), std::string("kill victim"));
+    for (int i = 0; i < count; ++i)
+        QVERIFY2(r.state.faultsTaken.has(size_t(i)) == (i == fire), qPrintable(QString::number(i)));
 }
 
 QTEST_GUILESS_MAIN(TstLimits)
