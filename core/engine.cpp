@@ -8,14 +8,16 @@
 
 namespace tee {
 
+// Names are 1-based; in 64 bits so that an id of INT32_MAX (a capture may
+// carry one) does not overflow.
 std::string Environment::processName(ProcessId p) const
 {
-    return "P" + std::to_string(p.v + 1);
+    return "P" + std::to_string(int64_t(p.v) + 1);
 }
 
 std::string Environment::threadName(ThreadId t) const
 {
-    return "T" + std::to_string(t.v + 1);
+    return "T" + std::to_string(int64_t(t.v) + 1);
 }
 
 namespace {
@@ -48,7 +50,7 @@ std::string opName(uint32_t op)
 // An errno as the kernel writes it: 0, -ENODEV, or a positive user code.
 std::string signedErrno(int32_t e)
 {
-    return e < 0 ? "-" + errnoName(e) : std::to_string(e);
+    return signedErrnoName(e);
 }
 
 bool isCbId(uint32_t id)
@@ -769,7 +771,7 @@ void Engine::Ctx::userStep(Thread &t)
         threadExit(t);
         return;
     case SyscallKind::Compute:
-        s.tNs += t.sc.computeNs;
+        s.tNs = addNs(s.tNs, t.sc.computeNs);
         deliver(t);
         return;
     case SyscallKind::Kill:
@@ -2579,11 +2581,11 @@ void Engine::apply(State &s, const Action &a, EventList &events) const
 {
     const bool wasQuiescent = quiescent(s);
     s.step++;
-    s.tNs += stepCost(s, a, m_costs);
+    s.tNs = addNs(s.tNs, stepCost(s, a, m_costs));
     Ctx cx{*this, s, events, m_variant, {}};
     if (a.kind == Action::Kind::Kill) {
-        if (a.fault >= 0 && a.fault < 32)
-            s.faultsTaken |= 1u << a.fault;
+        if (a.fault >= 0)
+            s.faultsTaken.add(size_t(a.fault));
         cx.kill(ProcessId(a.index));
     } else {
         cx.threadStep(s.thread(ThreadId(a.index)));

@@ -133,7 +133,12 @@ uint64_t State::hash() const
         h.add(uint64_t(uint32_t(w.object.v)));
     h.add(uint64_t(uint32_t(nextObject)) | uint64_t(uint32_t(nextRequest)) << 32);
     h.add(enqueueSeq);
-    h.add(faultsTaken);
+    // The first word alone when no fault past the 64th was taken (the
+    // common case hashes as the 32-bit mask did).
+    const std::vector<uint64_t> &faults = faultsTaken.words;
+    h.add(faults.empty() ? 0 : faults[0]);
+    for (size_t i = 1; i < faults.size(); ++i)
+        h.add(faults[i]);
     h.add(qtee.nextObjectId);
     for (const QteeObject &q : qtee.objects) {
         h.add(uint64_t(q.qteeId) | uint64_t(uint32_t(q.service)) << 32);

@@ -340,6 +340,23 @@ struct WorkItem
     bool operator==(const WorkItem &) const = default;
 };
 
+// The scenario faults already taken, one bit per fault index (the loader
+// accepts 1024). It grows when a fault past its end is taken, so a State that
+// took none allocates nothing; it never ends in a zero word, so two sets are
+// equal exactly when their words are.
+struct FaultSet
+{
+    std::vector<uint64_t> words;
+    bool has(size_t i) const { return i / 64 < words.size() && (words[i / 64] >> (i % 64) & 1u); }
+    void add(size_t i)
+    {
+        if (i / 64 >= words.size())
+            words.resize(i / 64 + 1);
+        words[i / 64] |= uint64_t(1) << (i % 64);
+    }
+    bool operator==(const FaultSet &) const = default;
+};
+
 struct State
 {
     uint64_t step = 0;
@@ -357,7 +374,7 @@ struct State
     int32_t nextObject = 0;
     int32_t nextRequest = 0;
     uint64_t enqueueSeq = 0;
-    uint32_t faultsTaken = 0; // bit per scenario fault
+    FaultSet faultsTaken;
     QteeSide qtee;
     bool operator==(const State &) const = default;
 

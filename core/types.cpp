@@ -30,7 +30,17 @@ std::string errnoName(int32_t e)
     for (const auto &n : kErrnos)
         if (n.value == e)
             return n.name;
-    return e < 0 ? std::string("E").append(std::to_string(-e)) : std::to_string(e);
+    // A negative value outside the kernel's errno range (MAX_ERRNO) is not an
+    // errno: print the number, so INT32_MIN is never negated.
+    if (e < 0 && e >= -kMaxErrno)
+        return std::string("E").append(std::to_string(-e));
+    return std::to_string(e);
+}
+
+std::string signedErrnoName(int32_t e)
+{
+    const std::string name = errnoName(e);
+    return e < 0 && name.front() == 'E' ? "-" + name : name;
 }
 
 bool parseErrno(std::string_view text, int32_t &out)

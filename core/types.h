@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -70,8 +71,26 @@ inline constexpr int32_t KMEM = -97;
 inline constexpr int32_t BUSY = -99;
 } // namespace qres
 
-// "EINVAL" for -22, "0" for 0, "E123" style for unknown values.
+// Simulated time (ns): a time point plus a duration, saturating at the ends
+// of int64. Costs and durations are at most 10^12 ns and a run at most 10^8
+// steps, which can pass INT64_MAX (about 292 years): the clock then stays at
+// INT64_MAX instead of wrapping (docs/model.md). Every advance of State::tNs
+// goes through here.
+constexpr int64_t addNs(int64_t t, int64_t d)
+{
+    int64_t r = 0;
+    if (__builtin_add_overflow(t, d, &r))
+        return d > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+    return r;
+}
+
+// Linux MAX_ERRNO: errnos are -1..-4095.
+inline constexpr int32_t kMaxErrno = 4095;
+// "EINVAL" for -22, "0" for 0, "E123" for an unnamed errno (-123); any other
+// value (positive, or below -4095) as its number ("7", "-2147483648").
 std::string errnoName(int32_t e);
+// An errno as the kernel writes it: "-EINVAL", "-E123", "0", "7", "-5000".
+std::string signedErrnoName(int32_t e);
 // Parses "EINVAL", "-EINVAL", "-22", "22"; returns false when unknown.
 bool parseErrno(std::string_view text, int32_t &out);
 // qcomtee_msg_set_result (spec §6.3): dispatcher errno -> wire result.

@@ -411,8 +411,7 @@ public:
         if (!uint64(o, "step", path, true, e.step))
             return false;
         int64_t t = 0;
-        if (!integer(o, "t_ns", path, true, std::numeric_limits<int64_t>::min(),
-                     std::numeric_limits<int64_t>::max(), t))
+        if (!integer(o, "t_ns", path, true, 0, std::numeric_limits<int64_t>::max(), t))
             return false;
         e.tNs = t;
         if (!name(o, "kind", path, true, eventKinds(), "event kind", e.kind))
@@ -816,6 +815,27 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         if (error)
             *error = why.empty() ? sourceName + ": scenario: cannot be loaded" : why;
         return nullptr;
+    }
+    // Thread and process ids name the embedded scenario's (the release worker
+    // is the last thread): names, exports and replay index by them.
+    const int32_t threads = cap->scenario->threadCount() + 1;
+    const int32_t processes = int32_t(cap->scenario->processes.size());
+    for (size_t i = 0; i < cap->events.size(); ++i) {
+        const Event &e = cap->events[i];
+        const std::string where = indexPath("events", qsizetype(i));
+        if (e.thread.v >= threads) {
+            r.fail(where + ".thread", "no thread " + std::to_string(e.thread.v) +
+                                          " in the embedded scenario (ids 0.." +
+                                          std::to_string(threads - 1) + "; " +
+                                          std::to_string(threads - 1) + " is the release worker)");
+            return nullptr;
+        }
+        if (e.process.v >= processes) {
+            r.fail(where + ".process", "no process " + std::to_string(e.process.v) +
+                                           " in the embedded scenario (ids 0.." +
+                                           std::to_string(processes - 1) + ")");
+            return nullptr;
+        }
     }
     return cap;
 }

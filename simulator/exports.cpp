@@ -21,7 +21,7 @@ std::string hexId(uint32_t v)
 
 std::string errnoText(int32_t e)
 {
-    return e == 0 ? std::string("0") : (e < 0 ? "-" : "") + errnoName(e);
+    return signedErrnoName(e);
 }
 
 bool isRelease(uint32_t op)
@@ -310,7 +310,7 @@ std::string describeEvent(const Simulator &sim, const Event &e)
     case EventKind::RefGet:
     case EventKind::RefPut: {
         const bool get = e.kind == EventKind::RefGet;
-        const int32_t before = e.refcount + (get ? -1 : 1);
+        const int64_t before = int64_t(e.refcount) + (get ? -1 : 1); // no overflow at INT32_MAX
         return obj + " refcount " + std::to_string(before) + " -> " + std::to_string(e.refcount) +
                " (" + (get ? "get: " : "put: ") + holderText(sim, e.holder, e.holderArg) + ")";
     }
@@ -334,7 +334,7 @@ std::string describeEvent(const Simulator &sim, const Event &e)
         const bool get = e.kind == EventKind::ContextGet;
         std::string s = ctx + (get ? " reference taken" : " reference dropped");
         if (e.refcount >= 0)
-            s = ctx + " refcount " + std::to_string(e.refcount + (get ? -1 : 1)) + " -> " +
+            s = ctx + " refcount " + std::to_string(int64_t(e.refcount) + (get ? -1 : 1)) + " -> " +
                 std::to_string(e.refcount);
         return s + " (" + (get ? "get: " : "put: ") + ctxHolderText(sim, e.ctxHolder, e.holderArg) +
                ")";
@@ -1334,7 +1334,7 @@ private:
             }
             case EventKind::RefGet:
             case EventKind::RefPut: {
-                const int32_t before = e.refcount + (e.kind == EventKind::RefGet ? -1 : 1);
+                const int64_t before = int64_t(e.refcount) + (e.kind == EventKind::RefGet ? -1 : 1);
                 add(row, row.homeLane >= 0 ? row.homeLane : lane,
                     obj + " rc " + std::to_string(before) + ">" + std::to_string(e.refcount));
                 break;

@@ -680,9 +680,9 @@ void Simulator::qteeCallbackResponse(State &s, Thread &t, int32_t result) const
 void Simulator::enabledFaults(const State &s, std::vector<Action> &out) const
 {
     const auto &faults = m_scenario->faults;
-    for (size_t i = 0; i < faults.size() && i < 32; ++i) {
+    for (size_t i = 0; i < faults.size(); ++i) {
         const Fault &f = faults[i];
-        if (s.faultsTaken & (1u << i))
+        if (s.faultsTaken.has(i))
             continue;
         if (f.process < 0 || size_t(f.process) >= s.processes.size())
             continue;

@@ -291,6 +291,8 @@ void TstEngine::hashCoversTheConfiguration()
         {"QTEE holds", [](State &s) { s.qtee.cbHeld.push_back(0x80000009u); }},
         {"process registers", [](State &s) { s.processes[0].regs[0] = 42; }},
         {"release queue", [](State &s) { s.wq.push_back(WorkItem{ObjectId(0)}); }},
+        {"fault taken", [](State &s) { s.faultsTaken.add(0); }},
+        {"fault past the 64th taken", [](State &s) { s.faultsTaken.add(100); }},
     };
     for (const auto &[what, edit] : edits) {
         State s = base;

@@ -12,6 +12,8 @@
 #include <QJsonObject>
 #include <QtTest>
 
+#include <limits>
+
 using namespace tee;
 using namespace tee::sim;
 
@@ -648,6 +650,60 @@ private Q_SLOTS:
             QVERIFY2(!d.empty() && d != eventKindName(EventKind(k)), eventKindName(EventKind(k)));
             QVERIFY(d.find('\n') == std::string::npos);
         }
+    }
+
+    // Fields at the ends of what the capture reader accepts are described
+    // exactly, without overflow (a refcount's "before" is one off it; an
+    // errno of INT32_MIN cannot be negated).
+    void describeExtremeValues_data()
+    {
+        constexpr int32_t lo = std::numeric_limits<int32_t>::min();
+        constexpr int32_t hi = std::numeric_limits<int32_t>::max();
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<int>("refcount");
+        QTest::addColumn<int>("errno_");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("put at INT32_MAX") << int(EventKind::RefPut) << hi << 0
+                                          << QStringLiteral("refcount 2147483648 -> 2147483647");
+        QTest::newRow("get at INT32_MIN") << int(EventKind::RefGet) << lo << 0
+                                          << QStringLiteral("refcount -2147483649 -> -2147483648");
+        QTest::newRow("context put at INT32_MAX")
+            << int(EventKind::ContextPut) << hi << 0
+            << QStringLiteral("refcount 2147483648 -> 2147483647");
+        QTest::newRow("errno INT32_MIN")
+            << int(EventKind::SyscallReturn) << 0 << lo << QStringLiteral("returns -2147483648");
+        QTest::newRow("errno past MAX_ERRNO")
+            << int(EventKind::SyscallReturn) << 0 << -4096 << QStringLiteral("returns -4096");
+        QTest::newRow("unnamed errno")
+            << int(EventKind::SyscallReturn) << 0 << -4095 << QStringLiteral("returns -E4095");
+        QTest::newRow("positive errno")
+            << int(EventKind::SyscallReturn) << 0 << hi << QStringLiteral("returns 2147483647");
+    }
+
+    void describeExtremeValues()
+    {
+        QFETCH(int, kind);
+        QFETCH(int, refcount);
+        QFETCH(int, errno_);
+        QFETCH(QString, expected);
+        auto sc = builtin("default");
+        Simulator sim(sc);
+        Event e = ev(1, 1000, EventKind(kind), 0);
+        e.object = ObjectId(0);
+        e.ctx = ContextId(1);
+        e.refcount = refcount;
+        e.errno_ = errno_;
+        const QString d = q(describeEvent(sim, e));
+        QVERIFY2(d.contains(expected), qPrintable(d));
+        // The exports go through the same arithmetic.
+        Trace trace;
+        trace.schedule = {"app/client: open /dev/tee"};
+        trace.events = {e};
+        const QString timeline = q(textTimeline(sim, trace));
+        QVERIFY2(!timeline.isEmpty(), "no timeline");
+        const QString problem =
+            exportcheck::checkChromeTrace(QByteArray::fromStdString(chromeTrace(sim, trace)));
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
     }
 
     // -- every built-in scenario -------------------------------------------
