@@ -1,0 +1,477 @@
+// call.c: the ioctls as the engine runs them. A user-space step of a thread
+// (userStep) enters TEE_IOC_OBJECT_INVOKE (spec §3.1 steps 1-6: argument
+// conversion, the SMC; step 8: the result back to user space) or the
+// supplicant ioctls (user_obj.cpp), and close_context / the file release
+// (spec §3.7, §2.2). Error codes: spec §6.1.
+#include "engine_p.h"
+
+namespace tee {
+
+// ---------------------------------------------------------------------------
+void Engine::Ctx::userStep(Thread &t)
+{
+    if (t.fatalPending) {
+        threadExit(t);
+        return;
+    }
+    t.sc = e.m_env.nextSyscall(s, t);
+    t.res = SyscallResult{};
+    Process &p = s.processes[size_t(t.process.v)];
+    auto fdFile = [&](int32_t fd) -> int32_t {
+        const int32_t i = fd - kFirstFd;
+        if (i < 0 || i >= int32_t(p.fds.size()))
+            return -1;
+        return p.fds[size_t(i)];
+    };
+    if (t.sc.kind != SyscallKind::Compute && t.sc.kind != SyscallKind::Exit) {
+        Event &x = emit(EventKind::SyscallEnter);
+        x.thread = t.id;
+        x.op = uint32_t(t.sc.kind);
+        x.detail = syscallName(t.sc.kind);
+    }
+    switch (t.sc.kind) {
+    case SyscallKind::None:
+        return;
+    case SyscallKind::Exit:
+        threadExit(t);
+        return;
+    case SyscallKind::Compute:
+        s.tNs = addNs(s.tNs, t.sc.computeNs);
+        deliver(t);
+        return;
+    case SyscallKind::Kill:
+        if (t.sc.process >= 0 && t.sc.process < int32_t(s.processes.size()))
+            kill(ProcessId(t.sc.process));
+        deliver(t);
+        return;
+    case SyscallKind::Open: {
+        // tee_open -> teedev_open -> qcomtee_open (spec §2.2 step 1)
+        Context c;
+        c.id = ContextId(int32_t(s.contexts.size()));
+        c.process = t.process;
+        s.contexts.push_back(c);
+        emit(EventKind::ContextOpened).ctx = c.id;
+        ctxGet(c.id, {CtxHolderKind::File, -1});
+        if (var.lifetime == LifetimeVariant::Kref)
+            ctxGet(c.id, {CtxHolderKind::File, -1}, true);
+        s.files.push_back(File{c.id, 1});
+        int32_t slot = -1;
+        for (size_t i = 0; i < p.fds.size(); ++i)
+            if (p.fds[i] < 0) {
+                slot = int32_t(i);
+                break;
+            }
+        if (slot < 0) {
+            slot = int32_t(p.fds.size());
+            p.fds.push_back(-1);
+        }
+        p.fds[size_t(slot)] = int32_t(s.files.size() - 1);
+        t.res.fd = slot + kFirstFd;
+        deliver(t);
+        return;
+    }
+    case SyscallKind::Close: {
+        const int32_t f = fdFile(t.sc.fd);
+        if (f < 0) {
+            t.res.errno_ = -9; // EBADF
+            deliver(t);
+            return;
+        }
+        p.fds[size_t(t.sc.fd - kFirstFd)] = -1;
+        t.res.errno_ = 0;
+        if (!dropFile(t, f))
+            deliver(t);
+        return;
+    }
+    case SyscallKind::ShmAlloc: {
+        // TEE_IOC_SHM_ALLOC: a tee_shm holds a reference on its context
+        const int32_t f = fdFile(t.sc.fd);
+        if (f < 0 || t.sc.bufSize == 0) {
+            t.res.errno_ = f < 0 ? -9 : err::kEINVAL;
+            deliver(t);
+            return;
+        }
+        int32_t id = 1; // shm ids: lowest free number
+        for (bool used = true; used;) {
+            used = false;
+            for (const Shm &m : s.shms)
+                if (m.id == id) {
+                    used = true;
+                    ++id;
+                }
+        }
+        Shm m;
+        m.id = id;
+        m.ctx = s.files[size_t(f)].ctx;
+        m.refs = 1;
+        m.userRef = true;
+        m.size = t.sc.bufSize;
+        auto it = std::lower_bound(s.shms.begin(), s.shms.end(), id,
+                                   [](const Shm &a, int32_t i) { return a.id < i; });
+        s.shms.insert(it, m);
+        ctxGet(m.ctx, {CtxHolderKind::Shm, id});
+        t.res.shmId = id;
+        deliver(t);
+        return;
+    }
+    case SyscallKind::Invoke:
+    case SyscallKind::SupplRecv:
+    case SyscallKind::SupplSend: {
+        const int32_t f = fdFile(t.sc.fd);
+        if (f < 0) {
+            t.res.errno_ = -9; // EBADF
+            deliver(t);
+            return;
+        }
+        s.files[size_t(f)].refs++; // fdget for the ioctl
+        t.file = f;
+        if (t.sc.kind == SyscallKind::Invoke)
+            sysInvoke(t);
+        else if (t.sc.kind == SyscallKind::SupplRecv) {
+            // qcomtee_supp_recv parameter checks (spec §3.4 Input)
+            if (t.sc.numParams < 0 || t.sc.bufSize % 8 != 0) {
+                finishSyscall(t, err::kEINVAL);
+                return;
+            }
+            t.phase = Phase::RecvSelect;
+            recvSelect(t);
+        } else {
+            sysSend(t);
+        }
+        return;
+    }
+    }
+}
+
+// qcomtee_params_to_args failed: undo the IOs converted so far (clear
+// notify, put twice for CB objects, once otherwise), drop the target and
+// fail with -EINVAL (spec §3.1 step 5).
+void Engine::Ctx::undoConversion(Thread &t)
+{
+    Oic &o = t.oic;
+    for (Arg &u : o.args)
+        if (u.type == ArgType::IO && u.object.valid()) {
+            KObject *k = s.object(u.object);
+            if (k->type != ObjectType::TEE) {
+                k->notify = false;
+                put(u.object, {HolderKind::QteeId, 0});
+            }
+            put(u.object, {HolderKind::DriverCopy, t.id.v});
+        }
+    if (o.target.valid())
+        put(o.target, {HolderKind::InvokeTarget, t.id.v});
+    invokeFail(t, err::kEINVAL);
+}
+
+void Engine::Ctx::invokeFail(Thread &t, int32_t errno_)
+{
+    t.oic = Oic{};
+    finishSyscall(t, errno_);
+}
+
+// TEE_IOC_OBJECT_INVOKE up to the first SMC (spec §3.1 driver steps 1-7.2).
+void Engine::Ctx::sysInvoke(Thread &t)
+{
+    const Syscall &sc = t.sc;
+    const ContextId ctx = fileCtx(t.file);
+    Context &c = s.context(ctx);
+    // Step 1: qcomtee_params_check (I18)
+    const size_t total = sc.ib.size() + sc.ob.size() + sc.io.size() + sc.oo;
+    if (total > size_t(kMaxArgs) || sc.ib.size() > size_t(kMaxArgsPerType) ||
+        sc.ob.size() > size_t(kMaxArgsPerType) || sc.io.size() > size_t(kMaxArgsPerType) ||
+        sc.oo > uint32_t(kMaxArgsPerType)) {
+        invokeFail(t, err::kEINVAL);
+        return;
+    }
+    // Step 2: reserved RELEASE: del_qtee_object, always 0 (§6.1)
+    if (sc.op == QCOMTEE_MSG_OBJECT_OP_RELEASE) {
+        if (sc.objectId <= uint64_t(INT32_MAX)) {
+            if (IdrEntry *en = idrFind(c.qteeObjectsIdr, int32_t(sc.objectId))) {
+                const ObjectId obj(en->ref);
+                const int32_t id = en->id;
+                idrErase(c.qteeObjectsIdr, id);
+                Event &x = emit(EventKind::IdrRemove);
+                x.ctx = ctx;
+                x.reqId = id;
+                x.object = obj;
+                put(obj, {HolderKind::CtxIdr, ctx.v, id});
+            }
+        }
+        invokeFail(t, 0);
+        return;
+    }
+    Oic &o = t.oic;
+    o = Oic{};
+    o.active = true;
+    o.ctx = ctx;
+    o.op = sc.op;
+    o.ibValue = sc.ibValue;
+    // Step 4: the target
+    if (sc.objectId == TEE_OBJREF_NULL) {
+        // qcomtee_root_object_check
+        const bool nullCred = sc.op == 5 && sc.io.size() == 1 && sc.oo == 1 && sc.ib.empty() &&
+                              sc.ob.empty() && sc.io[0].kind == ObjRefParam::Kind::Null;
+        if (sc.op == 4 || sc.op == 8 || sc.op == 9 || nullCred) {
+            invokeFail(t, err::kEINVAL);
+            return;
+        }
+    } else {
+        IdrEntry *en = sc.objectId <= uint64_t(INT32_MAX)
+                           ? idrFind(c.qteeObjectsIdr, int32_t(sc.objectId))
+                           : nullptr;
+        if (!en || !get(ObjectId(en->ref), {HolderKind::InvokeTarget, t.id.v})) {
+            invokeFail(t, err::kEINVAL);
+            return;
+        }
+        o.target = ObjectId(en->ref);
+    }
+    // Step 6 checks (op bits, RETAIN), done before conversion: same result.
+    if (sc.op > 0xFFFF || sc.op == QCOMTEE_MSG_OBJECT_OP_RETAIN) {
+        if (o.target.valid())
+            put(o.target, {HolderKind::InvokeTarget, t.id.v});
+        invokeFail(t, err::kEINVAL);
+        return;
+    }
+    // Step 5: convert parameters (qcomtee_params_to_args)
+    for (uint32_t size : sc.ib)
+        o.args.push_back(Arg{ArgType::IB, size, {}, 0});
+    for (uint32_t size : sc.ob)
+        o.args.push_back(Arg{ArgType::OB, size, {}, 0});
+    for (const ObjRefParam &p : sc.io) {
+        Arg a{ArgType::IO, 0, {}, 0};
+        if (p.kind == ObjRefParam::Kind::User) {
+            // a new user object in this context: QTEE's copy + driver copy
+            a.object = newObject(ObjectType::User, ctx, 0, p.id);
+            initRef(a.object, {HolderKind::QteeId, 0});
+            if (var.lifetime == LifetimeVariant::CtxRef)
+                ctxGet(ctx, {CtxHolderKind::UserObject, a.object.v});
+            else if (var.lifetime == LifetimeVariant::Kref)
+                ctxGet(ctx, {CtxHolderKind::UserObject, a.object.v}, true);
+            get(a.object, {HolderKind::DriverCopy, t.id.v});
+        } else if (p.kind == ObjRefParam::Kind::Tee) {
+            IdrEntry *en =
+                p.id <= uint64_t(INT32_MAX) ? idrFind(c.qteeObjectsIdr, int32_t(p.id)) : nullptr;
+            if (!en || !get(ObjectId(en->ref), {HolderKind::DriverCopy, t.id.v})) {
+                undoConversion(t);
+                return;
+            }
+            a.object = ObjectId(en->ref);
+        } else if (p.kind == ObjRefParam::Kind::Mem) {
+            // qcomtee_memobj_param_to_object: a shm of this same context
+            Shm *m = p.id <= uint64_t(INT32_MAX) ? shm(int32_t(p.id)) : nullptr;
+            if (!m || m->ctx != ctx) {
+                undoConversion(t);
+                return;
+            }
+            m->refs++;
+            a.object = newObject(ObjectType::Mem, ctx, 0, p.id);
+            initRef(a.object, {HolderKind::QteeId, 0});
+            get(a.object, {HolderKind::DriverCopy, t.id.v});
+        }
+        o.args.push_back(a);
+    }
+    for (uint32_t i = 0; i < sc.oo; ++i)
+        o.args.push_back(Arg{ArgType::OO, 0, {}, 0});
+    // Step 7.2: qcomtee_prepare_msg: wire ids (a new xa id per CB object)
+    for (Arg &a : o.args)
+        if (a.type == ArgType::IO && a.object.valid()) {
+            KObject *k = s.object(a.object);
+            a.wireId = k->type == ObjectType::TEE ? k->qteeId : giveToQtee(a.object);
+        }
+    // Step 7.3.2: the SMC
+    Event &x = emit(EventKind::SmcInvoke);
+    x.thread = t.id;
+    x.qteeId = o.target.valid() ? s.object(o.target)->qteeId : QCOMTEE_MSG_OBJECT_ROOT;
+    x.op = sc.op;
+    e.m_env.qteeInvoke(s, t);
+    t.oic.shared = true;
+    t.phase = Phase::InvokeReply;
+}
+
+// The final result of a direct invocation (spec §3.1 steps 7.3.6, 7.4, 8).
+void Engine::Ctx::finalDirect(Thread &t)
+{
+    Oic &o = t.oic;
+    const QteeReply r = o.reply;
+    o.reply = QteeReply{};
+    const ContextId ctx = o.ctx;
+    int32_t result = r.result;
+    std::vector<ObjectId> outs;
+    if (r.kind == QteeReply::Kind::SmcError) {
+        // SHARED is set after the first SMC: -ENODEV (spec §3.1 7.3.4)
+        for (Arg &a : o.args)
+            if (a.type == ArgType::IO && a.object.valid()) {
+                if (KObject *k = s.object(a.object))
+                    k->notify = false;
+                put(a.object, {HolderKind::DriverCopy, t.id.v});
+            }
+        if (o.target.valid())
+            put(o.target, {HolderKind::InvokeTarget, t.id.v});
+        invokeFail(t, err::kENODEV);
+        return;
+    }
+    if (result == 0) {
+        // qcomtee_update_args: OO ids become objects
+        bool ok = true;
+        size_t k = 0;
+        for (Arg &a : o.args) {
+            if (a.type != ArgType::OO)
+                continue;
+            const uint32_t wire = k < r.outIds.size() ? r.outIds[k] : 0;
+            ++k;
+            bool one = true;
+            a.object = objectFromWire(t, wire, {HolderKind::Caller, t.id.v}, &one);
+            a.wireId = wire;
+            ok = ok && one;
+        }
+        if (!ok) {
+            result = qres::UNAVAIL;
+            for (Arg &a : o.args)
+                if (a.type == ArgType::OO && a.object.valid()) {
+                    put(a.object, {HolderKind::Caller, t.id.v});
+                    a.object = {};
+                }
+        }
+    }
+    processAsync(t, r.asyncRelease); // once more after the final result
+    if (result == 0) {
+        // qcomtee_params_from_args
+        for (Arg &a : o.args) {
+            if (a.type == ArgType::IO && a.object.valid())
+                put(a.object, {HolderKind::DriverCopy, t.id.v});
+            if (a.type != ArgType::OO)
+                continue;
+            if (!a.object.valid()) {
+                t.res.outObjects.push_back(-1);
+                continue;
+            }
+            KObject *k = s.object(a.object);
+            if (k->type == ObjectType::TEE) {
+                Context &c = s.context(ctx);
+                const int32_t id = idrLowestFree(c.qteeObjectsIdr);
+                idrInsert(c.qteeObjectsIdr, IdrEntry{id, a.object.v});
+                Event &x = emit(EventKind::IdrAdd);
+                x.ctx = ctx;
+                x.reqId = id;
+                x.object = a.object;
+                transfer(a.object, {HolderKind::Caller, t.id.v}, {HolderKind::CtxIdr, ctx.v, id});
+                t.res.outObjects.push_back(id);
+            } else if (k->type == ObjectType::User && k->owner == ctx) {
+                t.res.outObjects.push_back(int64_t(k->userObjectId));
+                put(a.object, {HolderKind::Caller, t.id.v});
+            } else {
+                // a user object of another context: -EINVAL -> UNAVAIL
+                put(a.object, {HolderKind::Caller, t.id.v});
+                t.res.outObjects.push_back(-1);
+                result = qres::UNAVAIL;
+            }
+        }
+    } else {
+        for (Arg &a : o.args)
+            if (a.type == ArgType::IO && a.object.valid())
+                put(a.object, {HolderKind::DriverCopy, t.id.v});
+        // §9 item 10: outputs are left zeroed
+    }
+    if (o.target.valid())
+        put(o.target, {HolderKind::InvokeTarget, t.id.v});
+    t.res.ret = result;
+    const bool shared = o.shared;
+    o = Oic{};
+    (void)shared;
+    finishSyscall(t, 0);
+}
+
+// -- close_context (spec §3.7) ---------------------------------------------------
+void Engine::Ctx::closeContext(Thread &t)
+{
+    const ContextId ctx = t.closing;
+    Context &c = s.context(ctx);
+    c.fileOpen = false;
+    lock(t, ctx);
+    c.released = true;
+    c.closed = true;
+    Event &x = emit(EventKind::ContextClosed);
+    x.ctx = ctx;
+    x.thread = t.id;
+    // qcomtee_requests_destroy: every request on reqs_list, in FIFO order
+    const std::vector<int32_t> list = c.reqsList;
+    for (int32_t rid : list) {
+        Request *r = s.request(RequestId(rid));
+        if (!r)
+            continue;
+        const bool queued = r->state == ReqState::QUEUED;
+        unlink(*r);
+        if (r->notification) {
+            setState(*r, ReqState::Removed); // dropped without delivery
+            dropRequest(r->id);
+            continue;
+        }
+        if (queued)
+            requestNeverDelivered(*r);
+        setState(*r, ReqState::PROCESSED, err::kENODEV); // T6
+        complete(*r, err::kENODEV);
+    }
+    unlock(t, ctx);
+    t.phase = Phase::CloseObjects;
+}
+
+void Engine::Ctx::closeObjects(Thread &t)
+{
+    const ContextId ctx = t.closing;
+    // one put per QTEE object in qtee_objects_idr; the entries stay until
+    // the idr is destroyed (spec §3.7 step 3)
+    const std::vector<IdrEntry> idr = s.context(ctx).qteeObjectsIdr;
+    for (const IdrEntry &en : idr)
+        put(ObjectId(en.ref), {HolderKind::CtxIdr, ctx.v, en.id});
+    s.context(ctx).qteeObjectsIdr.clear();
+    if (var.lifetime == LifetimeVariant::None) {
+        freeData(ctx); // deliberately unsafe: context data freed at close
+    } else if (var.lifetime == LifetimeVariant::Kref) {
+        ctxPut(ctx, {CtxHolderKind::File, -1}, true);
+    }
+    ctxPut(ctx, {CtxHolderKind::File, -1}); // teedev_close_context drops the file's ref
+    if (var.lifetime == LifetimeVariant::Kref)
+        maybeFree(ctx);
+    t.closing = {};
+    if (t.exiting) {
+        const Process &p = s.processes[size_t(t.process.v)];
+        t.phase = Phase::ExitFiles;
+        if (std::none_of(p.fds.begin(), p.fds.end(), [](int32_t fd) { return fd >= 0; }))
+            exitFiles(t); // nothing left to drop: finish do_exit in this step
+        return;
+    }
+    deliver(t);
+}
+
+void Engine::Ctx::exitFiles(Thread &t)
+{
+    Process &p = s.processes[size_t(t.process.v)];
+    for (size_t i = 0; i < p.fds.size(); ++i) {
+        if (p.fds[i] < 0)
+            continue;
+        const int32_t f = p.fds[i];
+        p.fds[i] = -1;
+        Event &x = emit(EventKind::Note);
+        x.thread = t.id;
+        x.ctx = s.files[size_t(f)].ctx;
+        x.detail = "exit_files: fd " + std::to_string(int(i) + kFirstFd) + " dropped";
+        if (dropFile(t, f))
+            return; // close_context runs next, then exit_files goes on
+        if (std::any_of(p.fds.begin(), p.fds.end(), [](int32_t fd) { return fd >= 0; }))
+            return;
+        break; // that was the last file: finish now
+    }
+    // the process's shm fds go too
+    std::vector<int32_t> mine;
+    for (const Shm &m : s.shms)
+        if (m.userRef && s.context(m.ctx).process == t.process)
+            mine.push_back(m.id);
+    for (int32_t id : mine) {
+        shm(id)->userRef = false;
+        shmPut(id);
+    }
+    t.exiting = false;
+    t.phase = Phase::Exited;
+}
+
+} // namespace tee

@@ -1,0 +1,738 @@
+// Private to the engine: the kernel helpers every flow uses (references,
+// contexts, objects, requests, locks, wait queues) and the per-step context
+// Ctx. Each flow lives in the file named after the driver source that holds
+// it (call.cpp, core.cpp, user_obj.cpp, async.cpp, release_worker.cpp,
+// primordial_obj.cpp) and the invariant checks in invariants.cpp. Section
+// numbers refer to ../shared/spec/qcomtee-driver.md ("spec §N").
+#pragma once
+
+#include "engine.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace tee {
+
+namespace {
+
+inline std::string hex(uint32_t v)
+{
+    static const char digits[] = "0123456789abcdef";
+    std::string s = "0x";
+    bool started = false;
+    for (int shift = 28; shift >= 0; shift -= 4) {
+        const unsigned d = (v >> shift) & 0xF;
+        if (d || started || shift == 0) {
+            s += digits[d];
+            started = true;
+        }
+    }
+    return s;
+}
+
+// "RELEASE"/"RETAIN" for the reserved ops, the number otherwise.
+inline std::string opName(uint32_t op)
+{
+    if (op == QCOMTEE_MSG_OBJECT_OP_RELEASE)
+        return "RELEASE";
+    if (op == QCOMTEE_MSG_OBJECT_OP_RETAIN)
+        return "RETAIN";
+    return std::to_string(op);
+}
+
+// An errno as the kernel writes it: 0, -ENODEV, or a positive user code.
+inline std::string signedErrno(int32_t e)
+{
+    return signedErrnoName(e);
+}
+
+inline bool isCbId(uint32_t id)
+{
+    return id & 0x80000000u;
+}
+
+inline int32_t idrLowestFree(const std::vector<IdrEntry> &idr)
+{
+    int32_t want = 0;
+    for (const IdrEntry &e : idr) {
+        if (e.id != want)
+            break;
+        ++want;
+    }
+    return want;
+}
+
+inline IdrEntry *idrFind(std::vector<IdrEntry> &idr, int32_t id)
+{
+    auto it = std::lower_bound(idr.begin(), idr.end(), id,
+                               [](const IdrEntry &e, int32_t i) { return e.id < i; });
+    return it != idr.end() && it->id == id ? &*it : nullptr;
+}
+
+inline void idrInsert(std::vector<IdrEntry> &idr, IdrEntry entry)
+{
+    auto it = std::lower_bound(idr.begin(), idr.end(), entry.id,
+                               [](const IdrEntry &e, int32_t i) { return e.id < i; });
+    idr.insert(it, entry);
+}
+
+inline bool idrErase(std::vector<IdrEntry> &idr, int32_t id)
+{
+    auto it = std::lower_bound(idr.begin(), idr.end(), id,
+                               [](const IdrEntry &e, int32_t i) { return e.id < i; });
+    if (it == idr.end() || it->id != id)
+        return false;
+    idr.erase(it);
+    return true;
+}
+
+constexpr int32_t kPlaceholder = -1; // reqs_idr entry pointing at empty_ureq
+constexpr int32_t kFirstFd = 3;
+
+} // namespace
+
+// ---------------------------------------------------------------------------
+// One apply() call: the state, the event sink and the kernel helpers.
+struct Engine::Ctx
+{
+    const Engine &e;
+    State &s;
+    EventList &ev;
+    const Variant &var;
+    ThreadId actor; // the thread taking this step (invalid for a kill)
+
+    Event &emit(EventKind k)
+    {
+        Event &x = ev.emplace_back();
+        x.step = s.step;
+        x.tNs = s.tNs;
+        x.kind = k;
+        x.thread = actor; // who caused it; events about another thread override
+        return x;
+    }
+
+    std::string tname(ThreadId t) const { return e.m_env.threadName(t); }
+
+    Event &violation(int inv, std::string text)
+    {
+        Event &x = emit(EventKind::Violation);
+        x.invariant = int16_t(inv);
+        x.detail = std::move(text);
+        return x;
+    }
+
+    Event &gap(int item, std::string text)
+    {
+        Event &x = emit(EventKind::Gap);
+        x.gap = int16_t(item);
+        x.detail = std::move(text);
+        return x;
+    }
+
+    // -- contexts (spec §2.2) -------------------------------------------------
+    std::vector<CtxHolder> &refList(Context &c, bool data) { return data ? c.dataRefs : c.refs; }
+
+    void ctxGet(ContextId id, CtxHolder h, bool data = false)
+    {
+        Context &c = s.context(id);
+        refList(c, data).push_back(h);
+        Event &x = emit(EventKind::ContextGet);
+        x.ctx = id;
+        x.ctxHolder = h.kind;
+        x.holderArg = h.a;
+        x.refcount = int32_t(refList(c, data).size());
+        x.value = data;
+    }
+
+    void ctxPut(ContextId id, CtxHolder h, bool data = false)
+    {
+        Context &c = s.context(id);
+        auto &refs = refList(c, data);
+        auto it = std::find(refs.begin(), refs.end(), h);
+        if (it == refs.end()) {
+            Event &x = violation(1, "context " + std::to_string(id.v) +
+                                        " reference dropped by a holder that has none (" +
+                                        ctxHolderKindName(h.kind) + ")");
+            x.ctx = id;
+            return;
+        }
+        refs.erase(it);
+        Event &x = emit(EventKind::ContextPut);
+        x.ctx = id;
+        x.ctxHolder = h.kind;
+        x.holderArg = h.a;
+        x.refcount = int32_t(refs.size());
+        x.value = data;
+        if (refs.empty())
+            maybeFree(id);
+    }
+
+    void freeData(ContextId id)
+    {
+        Context &c = s.context(id);
+        if (c.dataFreed)
+            return;
+        c.dataFreed = true;
+        emit(EventKind::ContextDataFreed).ctx = id;
+        // idr_destroy(reqs_idr): placeholders go with it (spec §2.5 T9)
+        std::vector<RequestId> gone;
+        for (const Request &r : s.requests)
+            if (r.ctx == id && r.state == ReqState::Placeholder)
+                gone.push_back(r.id);
+        for (RequestId rid : gone) {
+            Request *r = s.request(rid);
+            setState(*r, ReqState::Removed);
+            bool held = false;
+            for (const Thread &t : s.threads)
+                held = held || t.recvReq == rid || t.sendReq == rid;
+            if (!held)
+                dropRequest(rid);
+        }
+        c.reqsIdr.clear();
+        // I6: context data is freed only after every user object created in
+        // it has been released.
+        for (const KObject &o : s.objects)
+            if (o.type == ObjectType::User && o.owner == id) {
+                Event &x = violation(
+                    6, "context data of ctx " + std::to_string(id.v) + " freed while user object " +
+                           std::to_string(o.id.v) + " created in it is still alive (refcount " +
+                           std::to_string(o.refcount()) + "); QTEE can still call it");
+                x.ctx = id;
+                x.object = o.id;
+                break;
+            }
+    }
+
+    void maybeFree(ContextId id)
+    {
+        Context &c = s.context(id);
+        if (!c.ctxFreed && c.refs.empty()) {
+            // teedev_ctx_release -> qcomtee_release (spec §2.2 step 4)
+            c.ctxFreed = true;
+            emit(EventKind::ContextReleased).ctx = id;
+            if (var.lifetime == LifetimeVariant::CtxRef && id.v != 0)
+                freeData(id);
+        }
+        if (var.lifetime == LifetimeVariant::Kref && id.v != 0 && c.closed && !c.dataFreed &&
+            c.dataRefs.empty())
+            freeData(id);
+    }
+
+    // Touching a context's data; with lifetime=none it may already be gone.
+    bool dataAlive(ContextId id, const char *what, ObjectId obj = {})
+    {
+        Context &c = s.context(id);
+        if (!c.dataFreed)
+            return true;
+        Event &x = violation(6, std::string(what) + ": context data of ctx " +
+                                    std::to_string(id.v) + " used after it was freed");
+        x.ctx = id;
+        x.object = obj;
+        return false;
+    }
+
+    // -- objects (spec §2.3) --------------------------------------------------
+    ObjectId newObject(ObjectType type, ContextId owner, uint32_t qteeId, uint64_t userId)
+    {
+        KObject o;
+        o.id = ObjectId(s.nextObject++);
+        o.type = type;
+        o.owner = owner;
+        o.qteeId = qteeId;
+        o.userObjectId = userId;
+        o.notify = type == ObjectType::User;
+        s.objects.push_back(std::move(o)); // ids increase: stays sorted
+        Event &x = emit(EventKind::ObjectCreated);
+        x.object = s.objects.back().id;
+        x.objectType = type;
+        x.ctx = owner;
+        x.qteeId = qteeId;
+        x.userObjectId = userId;
+        return s.objects.back().id;
+    }
+
+    void refEvent(EventKind k, const KObject &o, Holder h)
+    {
+        Event &x = emit(k);
+        x.object = o.id;
+        x.holder = h.kind;
+        x.holderArg = h.a;
+        x.refcount = o.refcount();
+        x.objectType = o.type;
+        if (h.kind == HolderKind::QteeId)
+            x.qteeId = uint32_t(h.a);
+        if (h.kind == HolderKind::CtxIdr)
+            x.ctx = ContextId(h.a);
+    }
+
+    // Initial reference of a fresh object (kref_init).
+    void initRef(ObjectId id, Holder h)
+    {
+        KObject *o = s.object(id);
+        o->holders.push_back(h);
+        refEvent(EventKind::RefGet, *o, h);
+    }
+
+    // qcomtee_object_get: "increment unless zero".
+    bool get(ObjectId id, Holder h)
+    {
+        KObject *o = s.object(id);
+        if (!o || o->holders.empty())
+            return false;
+        o->holders.push_back(h);
+        refEvent(EventKind::RefGet, *o, h);
+        return true;
+    }
+
+    // Moves one reference from a holder to another (no count change), e.g.
+    // a TEE wrapper handed to a context's idr.
+    void transfer(ObjectId id, Holder from, Holder to)
+    {
+        // the new holder first, so the count never shows a false zero
+        KObject *o = s.object(id);
+        if (!o)
+            return;
+        o->holders.push_back(to);
+        refEvent(EventKind::RefGet, *o, to);
+        put(id, from, /*noRelease=*/true);
+    }
+
+    void put(ObjectId id, Holder h, bool noRelease = false)
+    {
+        KObject *o = s.object(id);
+        if (!o) {
+            Event &x = violation(1, "put of object " + std::to_string(id.v) +
+                                        " that was already freed (" + holderKindName(h.kind) + ")");
+            x.object = id;
+            return;
+        }
+        auto it = std::find(o->holders.begin(), o->holders.end(), h);
+        if (it == o->holders.end()) {
+            Event &x = violation(1, "put of object " + std::to_string(id.v) + " by " +
+                                        holderKindName(h.kind) +
+                                        ", which holds no reference: refcount would go wrong");
+            x.object = id;
+            return;
+        }
+        o->holders.erase(it);
+        refEvent(EventKind::RefPut, *o, h);
+        if (o->holders.empty() && !noRelease)
+            lastPut(id);
+    }
+
+    void removeObject(ObjectId id)
+    {
+        auto it = std::lower_bound(s.objects.begin(), s.objects.end(), id,
+                                   [](const KObject &o, ObjectId i) { return o.id < i; });
+        if (it != s.objects.end() && it->id == id)
+            s.objects.erase(it);
+        emit(EventKind::ObjectFreed).object = id;
+    }
+
+    // qcomtee_object_release (spec §2.3): the last put.
+    void lastPut(ObjectId id)
+    {
+        KObject *o = s.object(id);
+        switch (o->type) {
+        case ObjectType::TEE: {
+            // qcomtee_release_qtee_object: queue the RELEASE work (spec §2.8)
+            o->releaseQueued = true;
+            s.wq.push_back(WorkItem{id});
+            emit(EventKind::WorkQueued).object = id;
+            return;
+        }
+        case ObjectType::User: {
+            // qcomtee_user_object_release (spec §2.3): a RELEASE notification
+            // on the owner context, then drop the owner reference.
+            const ContextId owner = o->owner;
+            const bool notify = o->notify;
+            const uint64_t userId = o->userObjectId;
+            if (notify && dataAlive(owner, "RELEASE notification", id))
+                enqueueNotification(owner, id, userId);
+            // the object is gone before its owner reference is dropped, so a
+            // context freed by this put does not count it as alive (I6)
+            removeObject(id);
+            if (var.lifetime == LifetimeVariant::CtxRef)
+                ctxPut(owner, {CtxHolderKind::UserObject, id.v});
+            else if (var.lifetime == LifetimeVariant::Kref)
+                ctxPut(owner, {CtxHolderKind::UserObject, id.v}, true);
+            return;
+        }
+        case ObjectType::Mem: {
+            // drop the tee_shm reference, then free (mem_obj.c)
+            const int32_t shm = int32_t(o->userObjectId);
+            removeObject(id);
+            shmPut(shm);
+            return;
+        }
+        }
+    }
+
+    // -- tee_shm ---------------------------------------------------------------
+    Shm *shm(int32_t id)
+    {
+        for (Shm &m : s.shms)
+            if (m.id == id)
+                return &m;
+        return nullptr;
+    }
+
+    void shmPut(int32_t id)
+    {
+        Shm *m = shm(id);
+        if (!m)
+            return;
+        if (--m->refs > 0)
+            return;
+        const ContextId ctx = m->ctx;
+        s.shms.erase(s.shms.begin() + (m - s.shms.data()));
+        Event &x = emit(EventKind::Note);
+        x.ctx = ctx;
+        x.detail = "tee_shm " + std::to_string(id) + " freed";
+        ctxPut(ctx, {CtxHolderKind::Shm, id});
+    }
+
+    // -- xa_local_objects (spec §2.4) ----------------------------------------
+    uint32_t xaAlloc(ObjectId obj)
+    {
+        // xa_alloc_cyclic in [0x80000001, 0xFFFFFFFF] from xa_last_id
+        uint32_t id = s.xaLastId < QCOMTEE_CB_ID_FIRST ? QCOMTEE_CB_ID_FIRST : s.xaLastId + 1;
+        for (;;) {
+            if (id < QCOMTEE_CB_ID_FIRST)
+                id = QCOMTEE_CB_ID_FIRST;
+            if (!idrFind(s.xaLocalObjects, int32_t(id)))
+                break;
+            ++id;
+        }
+        s.xaLastId = id;
+        idrInsert(s.xaLocalObjects, IdrEntry{int32_t(id), obj.v});
+        Event &x = emit(EventKind::XaAlloc);
+        x.qteeId = id;
+        x.object = obj;
+        return id;
+    }
+
+    ObjectId xaLoad(uint32_t id)
+    {
+        IdrEntry *e = idrFind(s.xaLocalObjects, int32_t(id));
+        return e ? ObjectId(e->ref) : ObjectId();
+    }
+
+    ObjectId xaErase(uint32_t id)
+    {
+        if (id < QCOMTEE_CB_ID_FIRST) // qcomtee_idx_erase ignores ids outside the range
+            return {};
+        IdrEntry *e = idrFind(s.xaLocalObjects, int32_t(id));
+        if (!e)
+            return {};
+        const ObjectId obj(e->ref);
+        idrErase(s.xaLocalObjects, int32_t(id));
+        Event &x = emit(EventKind::XaErase);
+        x.qteeId = id;
+        x.object = obj;
+        return obj;
+    }
+
+    // A CB object sent to QTEE: its "QTEE copy" reference gets a fresh id.
+    uint32_t giveToQtee(ObjectId obj)
+    {
+        const uint32_t id = xaAlloc(obj);
+        KObject *o = s.object(obj);
+        for (Holder &h : o->holders)
+            if (h.kind == HolderKind::QteeId && h.a == 0) {
+                h.a = int32_t(id);
+                break;
+            }
+        return id;
+    }
+
+    // -- requests (spec §2.5) -------------------------------------------------
+    Request &newRequest(ContextId ctx, ObjectId obj, uint64_t userId, uint32_t op,
+                        bool notification)
+    {
+        Request r;
+        r.id = RequestId(s.nextRequest++);
+        r.ctx = ctx;
+        r.object = obj;
+        r.objectId = userId;
+        r.op = op;
+        r.notification = notification;
+        s.requests.push_back(std::move(r));
+        return s.requests.back();
+    }
+
+    void setState(Request &r, ReqState to, int32_t errno_ = 0)
+    {
+        Event &x = emit(EventKind::RequestState);
+        x.request = r.id;
+        x.ctx = r.ctx;
+        x.reqId = r.reqId;
+        x.from = r.state;
+        x.to = to;
+        x.errno_ = errno_;
+        x.object = r.object;
+        x.op = r.op;
+        x.thread = actor;
+        x.userObjectId = r.objectId;
+        x.holderArg = r.client.v; // the client thread waiting on it, if any
+        r.state = to;
+    }
+
+    void dropRequest(RequestId id)
+    {
+        auto it = std::lower_bound(s.requests.begin(), s.requests.end(), id,
+                                   [](const Request &r, RequestId i) { return r.id < i; });
+        if (it != s.requests.end() && it->id == id)
+            s.requests.erase(it);
+    }
+
+    // kfree of a request by the client path (T10). A supplicant that still
+    // points at it (argument=srcu/none) keeps the record alive so that its
+    // later accesses are reported (I12); it drops the record when done.
+    void freeRequest(RequestId id)
+    {
+        Request *r = s.request(id);
+        if (!r)
+            return;
+        r->argsFreed = true;
+        for (const Thread &t : s.threads)
+            if (t.recvReq == id || t.sendReq == id) {
+                r->freed = true;
+                return;
+            }
+        dropRequest(id);
+    }
+
+    // ureq_enqueue (T1). Returns false with -ENODEV semantics.
+    bool enqueue(RequestId rid)
+    {
+        Request *r = s.request(rid);
+        Context &c = s.context(r->ctx);
+        if (c.released)
+            return false;
+        r->reqId = idrLowestFree(c.reqsIdr);
+        idrInsert(c.reqsIdr, IdrEntry{r->reqId, rid.v});
+        c.reqsList.push_back(rid.v);
+        r->enqueueSeq = ++s.enqueueSeq;
+        setState(*r, ReqState::QUEUED);
+        // complete(&ctxdata->req_c), outside the lock
+        c.reqC++;
+        return true;
+    }
+
+    void enqueueNotification(ContextId owner, ObjectId obj, uint64_t userId)
+    {
+        Context &c = s.context(owner);
+        if (c.reqsLockOwner.valid() && c.reqsLockOwner == actor) {
+            // §9 item 8: the last put ran in RECV marshalling under reqs_lock;
+            // ureq_enqueue would take the same mutex again.
+            gap(8, "RELEASE notification for user object " + std::to_string(obj.v) +
+                       " enqueued while " + tname(actor) + " already holds reqs_lock of ctx " +
+                       std::to_string(owner.v) + " (self-deadlock in the kernel)");
+        }
+        // Held by another thread: the kernel would sleep on the mutex first.
+        // The model folds that wait into this step (the put that triggers it
+        // cannot know in advance it is the last one).
+        Request &r = newRequest(owner, obj, userId, QCOMTEE_MSG_OBJECT_OP_RELEASE, true);
+        const RequestId rid = r.id;
+        if (!enqueue(rid)) {
+            // spec §7 case 10: dropped silently once the context is released
+            Event &x = emit(EventKind::Note);
+            x.ctx = owner;
+            x.object = obj;
+            x.detail = "RELEASE notification for user object " + std::to_string(obj.v) +
+                       " dropped: ctx " + std::to_string(owner.v) + " is released";
+            dropRequest(rid);
+        }
+    }
+
+    // ureq_dequeue: take a request off reqs_idr and reqs_list.
+    void unlink(Request &r)
+    {
+        Context &c = s.context(r.ctx);
+        idrErase(c.reqsIdr, r.reqId);
+        auto it = std::find(c.reqsList.begin(), c.reqsList.end(), r.id.v);
+        if (it != c.reqsList.end())
+            c.reqsList.erase(it);
+    }
+
+    void complete(Request &r, int32_t errno_)
+    {
+        r.errno_ = errno_;
+        r.completed = true;
+        if (r.client.valid()) {
+            Thread &t = s.thread(r.client);
+            if (t.phase == Phase::DispatchWait && t.blocked == BlockReason::Completion) {
+                t.blocked = BlockReason::None;
+                Event &x = emit(EventKind::Woken);
+                x.thread = t.id;
+                x.value = int32_t(BlockReason::Completion);
+                x.request = r.id;
+            }
+        }
+    }
+
+    // Gap 2 (spec §9 item 2): IO objects of a callback request that never
+    // reached a supplicant. Faithful: they leak. Fixed: put them.
+    void requestNeverDelivered(Request &r)
+    {
+        bool any = false;
+        for (const Arg &a : r.args)
+            if (a.type == ArgType::IO && a.object.valid())
+                any = true;
+        if (!any)
+            return;
+        if (var.gaps == GapsVariant::Faithful) {
+            gap(2, "req " + std::to_string(r.reqId) + " of ctx " + std::to_string(r.ctx.v) +
+                       " never reached a supplicant: nothing puts its IO objects (leak)")
+                .request = r.id;
+            return;
+        }
+        for (Arg &a : r.args)
+            if (a.type == ArgType::IO && a.object.valid()) {
+                put(a.object, {HolderKind::CallbackArg, r.client.v});
+                a.object = {};
+            }
+    }
+
+    // -- locks ----------------------------------------------------------------
+    void lock(Thread &t, ContextId c)
+    {
+        Context &cx = s.context(c);
+        if (cx.reqsLockOwner == t.id)
+            return;
+        // enabled() only offers a step that takes reqs_lock when it is free
+        assert(!cx.reqsLockOwner.valid() && "reqs_lock taken while held by another thread");
+        cx.reqsLockOwner = t.id;
+        Event &x = emit(EventKind::LockAcquire);
+        x.thread = t.id;
+        x.ctx = c;
+    }
+    void unlock(Thread &t, ContextId c)
+    {
+        Context &cx = s.context(c);
+        if (cx.reqsLockOwner != t.id)
+            return;
+        cx.reqsLockOwner = {};
+        Event &x = emit(EventKind::LockRelease);
+        x.thread = t.id;
+        x.ctx = c;
+    }
+
+    void block(Thread &t, BlockReason why, RequestId r = {})
+    {
+        t.blocked = why;
+        Event &x = emit(EventKind::Blocked);
+        x.thread = t.id;
+        x.value = int32_t(why);
+        x.request = r;
+    }
+
+    // -- files and syscalls ----------------------------------------------------
+    ContextId fileCtx(int32_t file) const { return s.files[size_t(file)].ctx; }
+
+    // Drops one reference on a file; true when close_context must run now.
+    bool dropFile(Thread &t, int32_t file)
+    {
+        File &f = s.files[size_t(file)];
+        if (--f.refs > 0)
+            return false;
+        t.closing = f.ctx;
+        t.phase = Phase::CloseContext;
+        return true;
+    }
+
+    // The syscall is done: return to user space (maybe after close_context).
+    void finishSyscall(Thread &t, int32_t errno_)
+    {
+        t.res.errno_ = errno_;
+        if (t.file >= 0) {
+            const int32_t f = t.file;
+            t.file = -1;
+            if (dropFile(t, f))
+                return; // CloseContext runs first; deliver() after it
+        }
+        deliver(t);
+    }
+
+    void deliver(Thread &t)
+    {
+        Event &x = emit(EventKind::SyscallReturn);
+        x.thread = t.id;
+        x.errno_ = t.res.errno_;
+        x.value = t.res.ret;
+        x.op = uint32_t(t.sc.kind);
+        t.phase = Phase::User;
+        t.blocked = BlockReason::None;
+        const SyscallResult res = t.res;
+        e.m_env.syscallReturned(s, t, res);
+        t.sc = Syscall{};
+        t.res = SyscallResult{};
+    }
+
+    void threadExit(Thread &t)
+    {
+        emit(EventKind::ThreadExit).thread = t.id;
+        Process &p = s.processes[size_t(t.process.v)];
+        p.liveThreads--;
+        t.phase = Phase::Exited;
+        t.blocked = BlockReason::None;
+        if (p.liveThreads == 0) {
+            // do_exit of the last thread: exit_files drops every fd (spec §3.7)
+            p.exited = true;
+            emit(EventKind::ProcessExit).process = p.id;
+            t.exiting = true;
+            t.phase = Phase::ExitFiles;
+            if (std::none_of(p.fds.begin(), p.fds.end(), [](int32_t fd) { return fd >= 0; }))
+                exitFiles(t); // no files left: do_exit finishes in this step
+        }
+    }
+
+    void kill(ProcessId pid)
+    {
+        Process &p = s.processes[size_t(pid.v)];
+        if (p.killed)
+            return;
+        p.killed = true;
+        emit(EventKind::Killed).process = pid;
+        for (Thread &t : s.threads)
+            if (t.process == pid && t.phase != Phase::Exited)
+                t.fatalPending = true;
+    }
+
+    // -- invocation (spec §3.1) -----------------------------------------------
+    void sysInvoke(Thread &t);
+    void invokeFail(Thread &t, int32_t errno_);
+    void undoConversion(Thread &t);
+    void handleReply(Thread &t);
+    void cbObjectInvoke(Thread &t);
+    void userDispatch(Thread &t, ObjectId obj);
+    void primordialDispatch(Thread &t);
+    void dispatchReturn(Thread &t, int32_t errno_);
+    void dispatchStep(Thread &t);
+    void cbRespond(Thread &t);
+    void processAsync(Thread &t, const std::vector<uint32_t> &ids);
+    void finalDirect(Thread &t);
+    void finalWorker(Thread &t);
+    ObjectId objectFromWire(Thread &t, uint32_t wire, Holder h, bool *ok);
+    // -- supplicant (spec §3.4, §3.5) -------------------------------------------
+    void recvSelect(Thread &t);
+    void recvMarshal(Thread &t);
+    void recvDone(Thread &t, Request &r);
+    void recvRelock(Thread &t);
+    void sysSend(Thread &t);
+    void sendUnmarshal(Thread &t);
+    void sendFinish(Thread &t, Request &r, int32_t ret);
+    // -- close (spec §3.7) ------------------------------------------------------
+    void closeContext(Thread &t);
+    void closeObjects(Thread &t);
+    void exitFiles(Thread &t);
+    // -- worker (spec §2.8) -----------------------------------------------------
+    void workerStart(Thread &t);
+
+    void userStep(Thread &t);
+    void threadStep(Thread &t);
+    void checkInvariants(bool wasQuiescent);
+};
+
+} // namespace tee

@@ -1,0 +1,84 @@
+// The invariants of spec §8 checked after every step (docs/model.md has the
+// table). I1, I2, I9, I11, I12, I15 and I6 at free time and on use are
+// checked where they can break, in the flows themselves.
+#include "engine_p.h"
+
+namespace tee {
+
+// Invariants of spec §8 checked after every step. I1, I2, I9, I11, I12, I15
+// and I6 (at free time and on use) are checked where they can break, above.
+void Engine::Ctx::checkInvariants(bool wasQuiescent)
+{
+    // I4: every id in xa_local_objects points at a live object
+    for (const IdrEntry &en : s.xaLocalObjects)
+        if (!s.object(ObjectId(en.ref))) {
+            Event &x = violation(4, "callback id " + hex(uint32_t(en.id)) +
+                                        " points at freed object " + std::to_string(en.ref));
+            x.qteeId = uint32_t(en.id);
+            x.object = ObjectId(en.ref);
+        }
+    for (const Context &c : s.contexts) {
+        // I8: reqs_list holds QUEUED/PROCESSING requests with the same id in reqs_idr
+        for (int32_t rid : c.reqsList) {
+            const Request *r = s.request(RequestId(rid));
+            const bool ok = r && (r->state == ReqState::QUEUED || r->state == ReqState::PROCESSING);
+            IdrEntry *en = r ? idrFind(const_cast<Context &>(c).reqsIdr, r->reqId) : nullptr;
+            if (!ok || !en || en->ref != rid) {
+                Event &x = violation(8, "reqs_list of ctx " + std::to_string(c.id.v) +
+                                            " holds a request that is not QUEUED/PROCESSING "
+                                            "or not in reqs_idr");
+                x.ctx = c.id;
+                x.request = RequestId(rid);
+            }
+            // I7: nothing QUEUED after released
+            if (r && c.released && r->state == ReqState::QUEUED) {
+                Event &x = violation(7, "req " + std::to_string(r->reqId) + " is QUEUED on ctx " +
+                                            std::to_string(c.id.v) + " after it was released");
+                x.ctx = c.id;
+                x.request = r->id;
+            }
+        }
+    }
+    const bool nowQuiescent = quiescent(s);
+    if (!nowQuiescent || wasQuiescent)
+        return;
+    // Checked when the system becomes quiescent (once per quiet period).
+    // I3: a CB object's refcount is its QTEE-held ids plus unmatched RETAINs.
+    // A TEE wrapper is held by qtee_objects_idr entries only; anything else
+    // means it never reaches its last put (I2).
+    for (KObject &o : s.objects) {
+        const bool tee = o.type == ObjectType::TEE;
+        if (o.leakReported)
+            continue;
+        for (const Holder &h : o.holders)
+            if (tee ? h.kind != HolderKind::CtxIdr
+                    : h.kind != HolderKind::QteeId && h.kind != HolderKind::Retain) {
+                Event &x = violation(
+                    tee ? 2 : 3, std::string(tee ? "QTEE object wrapper " : "callback object ") +
+                                     std::to_string(o.id.v) + " still has a " +
+                                     holderKindName(h.kind) +
+                                     " reference with no invocation in flight (leak)");
+                x.object = o.id;
+                x.holder = h.kind;
+                x.holderArg = h.a;
+                o.leakReported = true;
+                break;
+            }
+    }
+    // I5: live wrappers per QTEE id == QTEE's count of kernel references
+    for (const QteeObject &q : s.qtee.objects) {
+        int32_t wrappers = 0;
+        for (const KObject &o : s.objects)
+            if (o.type == ObjectType::TEE && o.qteeId == q.qteeId)
+                ++wrappers;
+        if (wrappers != q.kernelRefs) {
+            Event &x =
+                violation(5, "QTEE object " + hex(q.qteeId) + " has " + std::to_string(wrappers) +
+                                 " kernel wrappers but QTEE counts " +
+                                 std::to_string(q.kernelRefs) + " references");
+            x.qteeId = q.qteeId;
+        }
+    }
+}
+
+} // namespace tee

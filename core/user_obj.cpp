@@ -1,0 +1,580 @@
+// user_obj.c: user objects hosted by a supplicant. The client side of a
+// callback (qcomtee_user_object_dispatch, spec §3.3: queue a request, wait
+// killable for its completion), the supplicant's RECV (spec §3.4:
+// select, marshal under reqs_lock or SRCU) and SEND (spec §3.5: unmarshal,
+// complete), and the requests' states of spec §2.5.
+#include "engine_p.h"
+
+namespace tee {
+
+// qcomtee_user_object_dispatch, client side (spec §3.3)
+void Engine::Ctx::userDispatch(Thread &t, ObjectId obj)
+{
+    Oic &o = t.oic;
+    const KObject *k = s.object(obj);
+    const ContextId owner = k->owner;
+    if (!dataAlive(owner, "dispatch to user object", obj)) {
+        // lifetime=none: the context data is gone; treat as released
+        o.errno_ = err::kENODEV;
+        return;
+    }
+    Request &r = newRequest(owner, obj, k->userObjectId, o.cbOp, false);
+    r.client = t.id;
+    r.args = o.u;
+    const RequestId rid = r.id;
+    if (!enqueue(rid)) {
+        // T1 failed: -ENODEV whatever the reason (spec §3.3 step 2)
+        Request *rr = s.request(rid);
+        requestNeverDelivered(*rr);
+        dropRequest(rid);
+        o.errno_ = err::kENODEV;
+        return;
+    }
+    t.dispatchReq = rid;
+    t.killPath = false;
+    t.phase = Phase::DispatchWait;
+    block(t, BlockReason::Completion, rid);
+}
+
+void Engine::Ctx::dispatchReturn(Thread &t, int32_t errno_)
+{
+    Oic &o = t.oic;
+    Request *r = s.request(t.dispatchReq);
+    Event &x = emit(EventKind::DispatchReturn);
+    x.thread = t.id;
+    x.errno_ = errno_;
+    x.request = t.dispatchReq;
+    if (r) {
+        r->argsFreed = true; // the caller's args are no longer valid (I12)
+        if (errno_ == 0 && r->state == ReqState::PROCESSED) {
+            o.data = r->id; // notify frees it (T10)
+            o.u = r->args;  // the supplicant's outputs
+        } else if (r->state == ReqState::PROCESSED || r->state == ReqState::Removed) {
+            freeRequest(r->id); // freed on return (T10)
+        }
+    }
+    t.dispatchReq = {};
+    o.errno_ = errno_;
+    o.notifyFlag = errno_ == 0;
+    t.phase = Phase::CbRespond;
+}
+
+// The dispatch wait ends: completion or fatal signal (spec §3.3 steps 5, 6).
+void Engine::Ctx::dispatchStep(Thread &t)
+{
+    Request *r = s.request(t.dispatchReq);
+    if (!r) {
+        dispatchReturn(t, err::kENODEV);
+        return;
+    }
+    if (t.phase == Phase::DispatchSrcu) {
+        // synchronize_srcu returned: no supplicant reads the args any more
+        Event &x = emit(EventKind::SynchronizeSrcu);
+        x.thread = t.id;
+        x.ctx = r ? r->ctx : ContextId();
+        t.blocked = BlockReason::None;
+        dispatchReturn(t, t.oic.errno_);
+        return;
+    }
+    if (!t.killPath && r->completed) {
+        t.blocked = BlockReason::None;
+        dispatchReturn(t, r->errno_);
+        return;
+    }
+    if (!t.killPath) {
+        // The fatal signal ends the killable wait (wait_for_completion_state
+        // returns -ERESTARTSYS). Taking reqs_lock is the next, separate step:
+        // a SEND can complete the request in between (T11, spec §7 case 4).
+        t.killPath = true;
+        t.blocked = BlockReason::None;
+        Event &w = emit(EventKind::Woken);
+        w.thread = t.id;
+        w.value = int32_t(BlockReason::Completion);
+        w.request = r->id;
+        w.detail = "fatal signal";
+        return;
+    }
+    // Killed: under reqs_lock, read the state
+    t.killPath = false;
+    const ContextId ctx = r->ctx;
+    lock(t, ctx);
+    int32_t errno_ = err::kENODEV;
+    switch (r->state) {
+    case ReqState::PROCESSING: {
+        // T8: off the list, empty_ureq keeps the id reserved
+        Context &c = s.context(ctx);
+        auto it = std::find(c.reqsList.begin(), c.reqsList.end(), r->id.v);
+        if (it != c.reqsList.end())
+            c.reqsList.erase(it);
+        if (IdrEntry *en = idrFind(c.reqsIdr, r->reqId))
+            en->ref = kPlaceholder;
+        setState(*r, ReqState::Placeholder);
+        break;
+    }
+    case ReqState::QUEUED:
+        // T7: the supplicant never saw it
+        unlink(*r);
+        setState(*r, ReqState::Removed);
+        requestNeverDelivered(*r);
+        break;
+    case ReqState::PROCESSED:
+        // T11: the supplicant finished just in time
+        errno_ = r->errno_;
+        break;
+    default:
+        break;
+    }
+    unlock(t, ctx);
+    t.oic.errno_ = errno_;
+    if (var.argument == ArgumentVariant::Srcu) {
+        // RFC: synchronize_srcu before the args go away
+        t.phase = Phase::DispatchSrcu;
+        if (s.context(ctx).srcuReaders > 0)
+            block(t, BlockReason::Srcu, r->id);
+        return;
+    }
+    if (r->state == ReqState::Placeholder) {
+        r->argsFreed = true;
+        r->freed = true;
+        // the request memory is freed; the record stays as the placeholder
+        Event &x = emit(EventKind::DispatchReturn);
+        x.thread = t.id;
+        x.errno_ = errno_;
+        x.request = r->id;
+        t.dispatchReq = {};
+        t.oic.errno_ = errno_;
+        t.oic.notifyFlag = false;
+        t.phase = Phase::CbRespond;
+        return;
+    }
+    dispatchReturn(t, errno_);
+}
+
+// -- supplicant RECV (spec §3.4) -----------------------------------------------
+void Engine::Ctx::recvSelect(Thread &t)
+{
+    const ContextId ctx = fileCtx(t.file);
+    Context &c = s.context(ctx);
+    lock(t, ctx);
+    // ureq_select: the first QUEUED request (fifo) or the lowest id (idr)
+    Request *pick = nullptr;
+    if (var.request == RequestVariant::Fifo) {
+        for (int32_t rid : c.reqsList) {
+            Request *r = s.request(RequestId(rid));
+            if (r && r->state == ReqState::QUEUED) {
+                pick = r;
+                break;
+            }
+        }
+    } else {
+        for (const IdrEntry &en : c.reqsIdr) {
+            if (en.ref == kPlaceholder)
+                continue;
+            Request *r = s.request(RequestId(en.ref));
+            if (r && r->state == ReqState::QUEUED) {
+                pick = r;
+                break;
+            }
+        }
+    }
+    if (!pick) {
+        unlock(t, ctx);
+        if (t.phase == Phase::RecvWait) {
+            // woken by a req_c count left by an enqueue whose request a RECV
+            // took without waiting, or that a kill removed (spec §2.6, §7.1)
+            Event &x = emit(EventKind::Note);
+            x.ctx = ctx;
+            x.detail = "spurious wake-up: req_c count left over, nothing QUEUED";
+        }
+        t.phase = Phase::RecvWait;
+        if (c.reqC == 0)
+            block(t, BlockReason::ReqC);
+        return;
+    }
+    // I9: the oldest QUEUED request is delivered first
+    for (int32_t rid : c.reqsList) {
+        const Request *r = s.request(RequestId(rid));
+        if (r && r->state == ReqState::QUEUED && r->enqueueSeq < pick->enqueueSeq) {
+            Event &x =
+                violation(9, "RECV picked req " + std::to_string(pick->reqId) + " of ctx " +
+                                 std::to_string(ctx.v) + " although req " +
+                                 std::to_string(r->reqId) + " was queued before it (not FIFO)");
+            x.ctx = ctx;
+            x.request = pick->id;
+            x.thread = t.id;
+            break;
+        }
+    }
+    // Size checks on the head request: it stays QUEUED on failure
+    int32_t nargs = int32_t(pick->args.size());
+    bool fits = t.sc.numParams >= nargs;
+    uint64_t room = t.sc.bufSize;
+    for (const Arg &a : pick->args)
+        if (a.type == ArgType::IB) {
+            if (a.size > room) {
+                fits = false;
+                break;
+            }
+            room = (room - a.size) & ~uint64_t(7);
+        }
+    if (!fits) {
+        unlock(t, ctx);
+        finishSyscall(t, err::kEINVAL);
+        return;
+    }
+    // T2
+    setState(*pick, ReqState::PROCESSING);
+    pick->deliveredTo = t.id;
+    t.recvReq = pick->id;
+    t.recvArg = 0;
+    if (var.argument != ArgumentVariant::Lock)
+        unlock(t, ctx);
+    if (var.argument == ArgumentVariant::Srcu) {
+        c.srcuReaders++;
+        Event &x = emit(EventKind::SrcuReadLock);
+        x.thread = t.id;
+        x.ctx = ctx;
+    }
+    t.phase = Phase::RecvMarshal;
+    if (pick->args.empty())
+        recvDone(t, *pick);
+}
+
+void Engine::Ctx::recvMarshal(Thread &t)
+{
+    const ContextId ctx = fileCtx(t.file);
+    Request *r = s.request(t.recvReq);
+    if (!r) {
+        unlock(t, ctx);
+        t.recvReq = {};
+        finishSyscall(t, err::kEINVAL);
+        return;
+    }
+    const int32_t i = t.recvArg++;
+    Event &x = emit(EventKind::ArgAccess);
+    x.thread = t.id;
+    x.request = r->id;
+    x.value = i;
+    x.ctx = ctx;
+    if (r->argsFreed) {
+        Event &v = violation(12, tname(t.id) + " reads argument " + std::to_string(i) + " of req " +
+                                     std::to_string(r->reqId) + " (ctx " + std::to_string(ctx.v) +
+                                     ") after the client's dispatch returned: use after free");
+        v.thread = t.id;
+        v.request = r->id;
+        v.ctx = ctx;
+    } else {
+        Arg &a = r->args[size_t(i)];
+        if (a.type == ArgType::IO && a.object.valid()) {
+            KObject *k = s.object(a.object);
+            bool ok = true;
+            if (!k) {
+                ok = false;
+            } else if (k->type == ObjectType::TEE) {
+                // added to the supplicant's qtee_objects_idr
+                Context &c = s.context(ctx);
+                const int32_t id = idrLowestFree(c.qteeObjectsIdr);
+                idrInsert(c.qteeObjectsIdr, IdrEntry{id, a.object.v});
+                Event &ia = emit(EventKind::IdrAdd);
+                ia.ctx = ctx;
+                ia.reqId = id;
+                ia.object = a.object;
+                transfer(a.object, {HolderKind::CallbackArg, r->client.v},
+                         {HolderKind::CtxIdr, ctx.v, id});
+                t.res.inObjects.push_back(id);
+                a.object = {};
+            } else if (k->owner == ctx) {
+                // own user object: handed over by id, and put
+                t.res.inObjects.push_back(int64_t(k->userObjectId));
+                put(a.object, {HolderKind::CallbackArg, r->client.v});
+                a.object = {};
+            } else {
+                ok = false;
+            }
+            if (!ok) {
+                // T3: undo and complete with -EINVAL; RECV moves on
+                for (Arg &u : r->args)
+                    if (u.type == ArgType::IO && u.object.valid()) {
+                        put(u.object, {HolderKind::CallbackArg, r->client.v});
+                        u.object = {};
+                    }
+                unlink(*r);
+                setState(*r, ReqState::PROCESSED, err::kEINVAL);
+                complete(*r, err::kEINVAL);
+                t.res.inObjects.clear();
+                t.recvReq = {};
+                if (var.argument == ArgumentVariant::Srcu) {
+                    s.context(ctx).srcuReaders--;
+                    Event &su = emit(EventKind::SrcuReadUnlock);
+                    su.thread = t.id;
+                    su.ctx = ctx;
+                }
+                t.phase = Phase::RecvSelect; // still holding reqs_lock (lock variant)
+                return;
+            }
+        }
+    }
+    if (t.recvArg >= int32_t(r->args.size()))
+        recvDone(t, *r);
+}
+
+void Engine::Ctx::recvDone(Thread &t, Request &r)
+{
+    const ContextId ctx = fileCtx(t.file);
+    if (var.argument == ArgumentVariant::Srcu) {
+        s.context(ctx).srcuReaders--;
+        Event &x = emit(EventKind::SrcuReadUnlock);
+        x.thread = t.id;
+        x.ctx = ctx;
+        // a killed client waiting in synchronize_srcu can go on now
+        for (Thread &w : s.threads)
+            if (w.phase == Phase::DispatchSrcu && w.blocked == BlockReason::Srcu &&
+                s.context(ctx).srcuReaders == 0) {
+                w.blocked = BlockReason::None;
+                Event &wk = emit(EventKind::Woken);
+                wk.thread = w.id;
+                wk.value = int32_t(BlockReason::Srcu);
+            }
+    }
+    unlock(t, ctx);
+    t.res.reqId = r.reqId;
+    t.res.objectId = r.objectId;
+    t.res.op = r.op;
+    t.res.numArgs = r.argsFreed ? 0 : int32_t(r.args.size());
+    for (const Arg &a : r.args)
+        t.res.argTypes.push_back(a.type);
+    if (r.notification) {
+        // T4 happens after taking the lock a second time
+        t.phase = Phase::RecvRelock;
+        return;
+    }
+    r.delivered = true;
+    t.recvReq = {};
+    if (r.freed && r.state != ReqState::Placeholder)
+        dropRequest(r.id); // the placeholder's record stays until T9 or idr_destroy
+    finishSyscall(t, 0);
+}
+
+void Engine::Ctx::recvRelock(Thread &t)
+{
+    const ContextId ctx = fileCtx(t.file);
+    lock(t, ctx);
+    if (Request *r = s.request(t.recvReq)) {
+        if (r->state == ReqState::PROCESSING) {
+            unlink(*r);
+            setState(*r, ReqState::Removed); // T4: freed, id free before RECV returns
+        }
+        r->delivered = true;
+        dropRequest(r->id);
+    }
+    unlock(t, ctx);
+    t.recvReq = {};
+    finishSyscall(t, 0);
+}
+
+// -- supplicant SEND (spec §3.5) -----------------------------------------------
+void Engine::Ctx::sysSend(Thread &t)
+{
+    const ContextId ctx = fileCtx(t.file);
+    Context &c = s.context(ctx);
+    if (t.sc.numParams < 0) {
+        finishSyscall(t, err::kEINVAL);
+        return;
+    }
+    lock(t, ctx);
+    IdrEntry *en = t.sc.reqId >= 0 ? idrFind(c.reqsIdr, t.sc.reqId) : nullptr;
+    if (!en) {
+        unlock(t, ctx);
+        finishSyscall(t, err::kEINVAL);
+        return;
+    }
+    if (en->ref == kPlaceholder) {
+        // T9: the placeholder is removed, SEND fails
+        const int32_t id = en->id;
+        idrErase(c.reqsIdr, id);
+        for (Request &r : s.requests)
+            if (r.ctx == ctx && r.reqId == id && r.state == ReqState::Placeholder) {
+                setState(r, ReqState::Removed);
+                dropRequest(r.id);
+                break;
+            }
+        unlock(t, ctx);
+        finishSyscall(t, err::kEINVAL);
+        return;
+    }
+    Request *r = s.request(RequestId(en->ref));
+    if (r->notification) {
+        if (var.gaps == GapsVariant::Fixed) {
+            unlock(t, ctx);
+            finishSyscall(t, err::kEINVAL);
+            return;
+        }
+        gap(12, tname(t.id) + " answers RELEASE notification req " + std::to_string(r->reqId) +
+                    " before RECV's second locking: complete() on an uninitialised completion")
+            .request = r->id;
+    }
+    // I11: a supplicant answers only what it was given, once
+    if (r->notification || !r->delivered || r->answered) {
+        Event &v = violation(11, tname(t.id) + " SENDs for req " + std::to_string(r->reqId) +
+                                     " of ctx " + std::to_string(ctx.v) +
+                                     (r->notification ? ", a RELEASE notification"
+                                      : r->answered   ? ", which it already answered"
+                                                      : ", which no RECV delivered (the id "
+                                                        "was reused): it completes another "
+                                                        "client's request"));
+        v.thread = t.id;
+        v.request = r->id;
+        v.ctx = ctx;
+    }
+    unlink(*r);
+    r->answered = true;
+    setState(*r, ReqState::PROCESSED, t.sc.ret);
+    if (t.sc.ret != 0 || r->notification) {
+        sendFinish(t, *r, 0);
+        return;
+    }
+    // §9 item 4: num_params is never compared with the request's arguments
+    int32_t outs = 0;
+    for (const Arg &a : r->args)
+        if (a.type == ArgType::OB || a.type == ArgType::OO)
+            ++outs;
+    if (t.sc.sendParams >= 0 && t.sc.sendParams < int32_t(r->args.size())) {
+        if (var.gaps == GapsVariant::Fixed) {
+            r->errno_ = err::kEINVAL;
+            sendFinish(t, *r, err::kEINVAL);
+            return;
+        }
+        gap(4, tname(t.id) + " SENDs " + std::to_string(t.sc.sendParams) + " params for req " +
+                   std::to_string(r->reqId) + " with " + std::to_string(r->args.size()) +
+                   " arguments: the driver reads past the parameter array")
+            .request = r->id;
+    }
+    t.sendReq = r->id;
+    t.sendArg = 0;
+    if (var.argument != ArgumentVariant::Lock)
+        unlock(t, ctx);
+    if (var.argument == ArgumentVariant::Srcu) {
+        c.srcuReaders++;
+        Event &x = emit(EventKind::SrcuReadLock);
+        x.thread = t.id;
+        x.ctx = ctx;
+    }
+    if (outs == 0) {
+        sendFinish(t, *r, 0);
+        return;
+    }
+    t.phase = Phase::SendUnmarshal;
+}
+
+void Engine::Ctx::sendUnmarshal(Thread &t)
+{
+    const ContextId ctx = fileCtx(t.file);
+    Request *r = s.request(t.sendReq);
+    if (!r) {
+        unlock(t, ctx);
+        t.sendReq = {};
+        finishSyscall(t, err::kEINVAL);
+        return;
+    }
+    // find the next OB/OO position at or after sendArg
+    size_t i = size_t(t.sendArg);
+    while (i < r->args.size() && r->args[i].type != ArgType::OB && r->args[i].type != ArgType::OO)
+        ++i;
+    Event &x = emit(EventKind::ArgAccess);
+    x.thread = t.id;
+    x.request = r->id;
+    x.value = int32_t(i);
+    x.ctx = ctx;
+    int32_t failure = 0;
+    if (r->argsFreed) {
+        Event &v =
+            violation(12, tname(t.id) + " writes argument " + std::to_string(i) + " of req " +
+                              std::to_string(r->reqId) + " (ctx " + std::to_string(ctx.v) +
+                              ") after the client's dispatch returned: use after free");
+        v.thread = t.id;
+        v.request = r->id;
+        v.ctx = ctx;
+    } else if (i < r->args.size()) {
+        Arg &a = r->args[i];
+        // position k among the outputs of this type
+        size_t k = 0;
+        for (size_t j = 0; j < i; ++j)
+            if (r->args[j].type == a.type)
+                ++k;
+        if (a.type == ArgType::OB) {
+            const uint32_t size = k < t.sc.obOut.size() ? t.sc.obOut[k] : 0;
+            if (size > a.size)
+                failure = err::kEINVAL; // an OB must not grow
+        } else {
+            const ObjRefParam p = k < t.sc.ooOut.size() ? t.sc.ooOut[k] : ObjRefParam{};
+            if (p.kind == ObjRefParam::Kind::User) {
+                // qcomtee_objref_to_arg in the supplicant's context
+                a.object = newObject(ObjectType::User, ctx, 0, p.id);
+                initRef(a.object, {HolderKind::QteeId, 0});
+                if (var.lifetime == LifetimeVariant::CtxRef)
+                    ctxGet(ctx, {CtxHolderKind::UserObject, a.object.v});
+                else if (var.lifetime == LifetimeVariant::Kref)
+                    ctxGet(ctx, {CtxHolderKind::UserObject, a.object.v}, true);
+                get(a.object, {HolderKind::DriverCopy, r->client.v});
+            } else if (p.kind != ObjRefParam::Kind::Null) {
+                failure = err::kEINVAL; // TEE and MEM outputs are not modelled
+            }
+        }
+    }
+    t.sendArg = int32_t(i) + 1;
+    if (failure) {
+        // roll back the OOs: clear notify, double put
+        for (Arg &a : r->args)
+            if (a.type == ArgType::OO && a.object.valid()) {
+                if (KObject *k = s.object(a.object))
+                    k->notify = false;
+                put(a.object, {HolderKind::QteeId, 0});
+                put(a.object, {HolderKind::DriverCopy, r->client.v});
+                a.object = {};
+            }
+        r->errno_ = err::kEINVAL;
+        sendFinish(t, *r, err::kEINVAL);
+        return;
+    }
+    size_t next = size_t(t.sendArg);
+    while (next < r->args.size() && r->args[next].type != ArgType::OB &&
+           r->args[next].type != ArgType::OO)
+        ++next;
+    if (next >= r->args.size())
+        sendFinish(t, *r, 0);
+}
+
+void Engine::Ctx::sendFinish(Thread &t, Request &r, int32_t ret)
+{
+    const ContextId ctx = fileCtx(t.file);
+    if (ret != 0)
+        r.errno_ = err::kEINVAL;
+    else if (t.sc.ret != 0)
+        r.errno_ = t.sc.ret;
+    if (var.argument == ArgumentVariant::Srcu && t.sendReq.valid()) {
+        s.context(ctx).srcuReaders--;
+        Event &x = emit(EventKind::SrcuReadUnlock);
+        x.thread = t.id;
+        x.ctx = ctx;
+        for (Thread &w : s.threads)
+            if (w.phase == Phase::DispatchSrcu && w.blocked == BlockReason::Srcu &&
+                s.context(ctx).srcuReaders == 0) {
+                w.blocked = BlockReason::None;
+                Event &wk = emit(EventKind::Woken);
+                wk.thread = w.id;
+                wk.value = int32_t(BlockReason::Srcu);
+            }
+    }
+    const RequestId rid = r.id;
+    const bool drop = r.notification || (r.freed && r.state != ReqState::Placeholder);
+    if (!r.notification && !r.argsFreed)
+        complete(r, r.errno_);
+    unlock(t, ctx);
+    t.sendReq = {};
+    if (drop)
+        dropRequest(rid); // nobody waits for it any more
+    t.sendArg = 0;
+    finishSyscall(t, ret);
+}
+
+} // namespace tee
