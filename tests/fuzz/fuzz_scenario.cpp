@@ -107,7 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     require(!chrome.empty(), "chromeTrace() is empty");
     const std::string timeline = textTimeline(sim, trace, opts);
     require(!timeline.empty(), "textTimeline() is empty");
-    const std::string timelineDefaults = textTimeline(sim, trace);
+    require(!textTimeline(sim, trace).empty(), "textTimeline() without options is empty");
     for (const Event &e : trace.events)
         require(!describeEvent(sim, e).empty(), "describeEvent() is empty");
     const std::vector<Note> notes = {{trace.schedule.size() / 2, "fuzz note\nsecond line"}};
