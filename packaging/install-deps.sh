@@ -2,7 +2,8 @@
 # Installs everything teescope needs to build and test on Debian 12 (bookworm):
 # compiler, CMake + Ninja, Qt 6 (Core, Gui, Widgets, Svg, PrintSupport, Test),
 # QCustomPlot, Google Benchmark, Xvfb for a real window without a display,
-# and clang-format for the formatting test.
+# clang-format for the formatting test, and clang with libFuzzer for the
+# fuzz targets.
 # Idempotent: apt-get skips what is already installed. Run as root or with sudo.
 set -euo pipefail
 
@@ -27,6 +28,12 @@ packages=(
     xauth
     # the test suite checks formatting against .clang-format (Debian 12: v14)
     clang-format
+    # The fuzz preset (tests/fuzz, .ci/run stage 3): clang++ (the `clang`
+    # package, clang 14 on Debian 12) and compiler-rt: libFuzzer
+    # (libclang_rt.fuzzer-x86_64.a) and clang's ASan/UBSan runtimes are in
+    # libclang-rt-14-dev, which clang-14 neither depends on nor recommends.
+    clang
+    libclang-rt-14-dev
 )
 
 if [[ $(id -u) -eq 0 ]]; then
