@@ -54,6 +54,47 @@ std::shared_ptr<tee::sim::Scenario> stressScenario()
     return sc;
 }
 
+// What a State occupies: the struct and every heap block of its vectors
+// (capacity, not size: what a copy allocates). `blocks` counts the heap
+// blocks. The same function is compiled against older States to compare.
+template <class T>
+size_t vecBytes(const std::vector<T> &v, size_t &blocks)
+{
+    blocks += v.capacity() ? 1 : 0;
+    return v.capacity() * sizeof(T);
+}
+
+size_t stateBytes(const tee::State &s, size_t &blocks)
+{
+    blocks = 0;
+    size_t n = sizeof(tee::State);
+    n += vecBytes(s.processes, blocks);
+    for (const auto &p : s.processes)
+        n += vecBytes(p.fds, blocks) + vecBytes(p.regs, blocks);
+    n += vecBytes(s.threads, blocks);
+    for (const auto &t : s.threads) {
+        n += vecBytes(t.regs, blocks) + vecBytes(t.oic.args, blocks) + vecBytes(t.oic.u, blocks);
+        n += vecBytes(t.sc.ib, blocks) + vecBytes(t.sc.ob, blocks) + vecBytes(t.sc.io, blocks);
+        n += vecBytes(t.res.outObjects, blocks) + vecBytes(t.res.inObjects, blocks);
+    }
+    n += vecBytes(s.files, blocks);
+    n += vecBytes(s.contexts, blocks);
+    for (const auto &c : s.contexts)
+        n += vecBytes(c.refs, blocks) + vecBytes(c.dataRefs, blocks) +
+             vecBytes(c.qteeObjectsIdr, blocks) + vecBytes(c.reqsIdr, blocks) +
+             vecBytes(c.reqsList, blocks);
+    n += vecBytes(s.objects, blocks);
+    for (const auto &o : s.objects)
+        n += vecBytes(o.holders, blocks);
+    n += vecBytes(s.requests, blocks);
+    for (const auto &r : s.requests)
+        n += vecBytes(r.args, blocks);
+    n += vecBytes(s.xaLocalObjects, blocks) + vecBytes(s.wq, blocks) + vecBytes(s.shms, blocks);
+    n += vecBytes(s.qtee.objects, blocks) + vecBytes(s.qtee.held, blocks) +
+         vecBytes(s.qtee.cbHeld, blocks);
+    return n;
+}
+
 // The measured loop: list the enabled actions, pick one at random, apply it.
 void BM_Transitions(benchmark::State &state)
 {
@@ -83,6 +124,8 @@ void BM_Transitions(benchmark::State &state)
     state.SetItemsProcessed(int64_t(transitions));
     state.counters["events/transition"] =
         transitions ? double(eventCount) / double(transitions) : 0;
+    state.counters["events/s"] =
+        benchmark::Counter(double(eventCount), benchmark::Counter::kIsRate);
     state.counters["state_objects"] = double(s.objects.size());
 }
 BENCHMARK(BM_Transitions)->Iterations(2000000)->Unit(benchmark::kMillisecond);
@@ -171,6 +214,9 @@ void BM_StateCopy(benchmark::State &state)
         benchmark::DoNotOptimize(copy.step);
     }
     state.SetItemsProcessed(state.iterations());
+    size_t blocks = 0;
+    state.counters["state_bytes"] = double(stateBytes(s, blocks));
+    state.counters["heap_blocks"] = double(blocks);
 }
 BENCHMARK(BM_StateCopy);
 

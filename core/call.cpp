@@ -36,7 +36,7 @@ void Engine::Ctx::userStep(Thread &t)
         threadExit(t);
         return;
     case SyscallKind::Compute:
-        s.tNs = addNs(s.tNs, t.sc.computeNs);
+        extraNs = addNs(extraNs, t.sc.computeNs);
         deliver(t);
         return;
     case SyscallKind::Kill:

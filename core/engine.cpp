@@ -23,6 +23,13 @@ std::string Environment::threadName(ThreadId t) const
 void Engine::Ctx::threadStep(Thread &t)
 {
     actor = t.id;
+    if (const ContextId lc = lockNeeded(s, t, e.m_env); lc.valid()) {
+        const ThreadId owner = s.context(lc).reqsLockOwner;
+        if (owner.valid() && owner != t.id) {
+            lockWait(t, lc);
+            return;
+        }
+    }
     switch (t.phase) {
     case Phase::User:
         userStep(t);
@@ -131,7 +138,7 @@ bool Engine::quiescent(const State &s)
                 return false;
             break;
         case Phase::RecvWait:
-            if (t.blocked == BlockReason::None)
+            if (t.blocked == BlockReason::None || t.lockWait.valid())
                 return false;
             break;
         default:
@@ -140,61 +147,6 @@ bool Engine::quiescent(const State &s)
     }
     return true;
 }
-
-namespace {
-// The context whose reqs_lock the thread's next step takes, if any.
-ContextId lockNeeded(const State &s, const Thread &t, const Environment &env)
-{
-    auto fileCtx = [&](int32_t f) { return f >= 0 ? s.files[size_t(f)].ctx : ContextId(); };
-    switch (t.phase) {
-    case Phase::User: {
-        if (t.fatalPending)
-            return {};
-        const Syscall sc = env.nextSyscall(s, t);
-        if (sc.kind == SyscallKind::SupplRecv || sc.kind == SyscallKind::SupplSend) {
-            const Process &p = s.processes[size_t(t.process.v)];
-            const int32_t i = sc.fd - kFirstFd;
-            if (i >= 0 && i < int32_t(p.fds.size()) && p.fds[size_t(i)] >= 0)
-                return fileCtx(p.fds[size_t(i)]);
-        }
-        return {};
-    }
-    case Phase::InvokeReply: {
-        // servicing a callback into a user object enqueues on its owner
-        const QteeReply &r = t.oic.reply;
-        if (r.kind != QteeReply::Kind::Callback || r.cbOp >= QCOMTEE_MSG_OBJECT_OP_RETAIN)
-            return {};
-        auto it =
-            std::lower_bound(s.xaLocalObjects.begin(), s.xaLocalObjects.end(), int32_t(r.cbTarget),
-                             [](const IdrEntry &e, int32_t i) { return e.id < i; });
-        if (it == s.xaLocalObjects.end() || it->id != int32_t(r.cbTarget))
-            return {};
-        const KObject *o = s.object(ObjectId(it->ref));
-        if (!o || o->type != ObjectType::User || s.context(o->owner).dataFreed)
-            return {};
-        return o->owner;
-    }
-    case Phase::DispatchWait: {
-        const Request *r = s.request(t.dispatchReq);
-        if (r && t.killPath)
-            return r->ctx; // the kill path takes reqs_lock
-        return {};
-    }
-    case Phase::RecvSelect:
-    case Phase::RecvRelock:
-        return fileCtx(t.file);
-    case Phase::RecvWait:
-        // woken by req_c, RECV selects again under reqs_lock
-        if (t.file >= 0 && s.context(fileCtx(t.file)).reqC > 0)
-            return fileCtx(t.file);
-        return {};
-    case Phase::CloseContext:
-        return t.closing;
-    default:
-        return {};
-    }
-}
-} // namespace
 
 void Engine::enabled(const State &s, std::vector<Action> &out) const
 {
@@ -226,14 +178,11 @@ void Engine::enabled(const State &s, std::vector<Action> &out) const
         default:
             can = true;
         }
-        if (!can)
+        // Asleep on reqs_lock: only the holder's unlock wakes it. A thread
+        // whose next step needs the lock while another holds it is enabled:
+        // its step is the wait itself (label "wait reqs_lock ...").
+        if (!can || t.lockWait.valid())
             continue;
-        const ContextId lc = lockNeeded(s, t, m_env);
-        if (lc.valid()) {
-            const ThreadId owner = s.context(lc).reqsLockOwner;
-            if (owner.valid() && owner != t.id)
-                continue; // waiting for reqs_lock
-        }
         out.push_back(Action{Action::Kind::Thread, t.id.v, -1});
     }
     m_env.enabledFaults(s, out);
@@ -250,6 +199,9 @@ std::string Engine::blockedWhy(const State &s, ThreadId id) const
 {
     const Thread &t = s.thread(id);
     const std::string who = m_env.threadName(id);
+    if (t.lockWait.valid())
+        return who + " waits for reqs_lock of ctx " + std::to_string(t.lockWait.v) + " held by " +
+               m_env.threadName(s.context(t.lockWait).reqsLockOwner);
     switch (t.phase) {
     case Phase::DispatchWait: {
         const Request *r = s.request(t.dispatchReq);
@@ -291,6 +243,12 @@ std::string Engine::label(const State &s, const Action &a) const
         return "kill " + m_env.processName(ProcessId(a.index));
     const Thread &t = s.thread(ThreadId(a.index));
     const std::string who = m_env.threadName(t.id) + ": ";
+    if (const ContextId lc = lockNeeded(s, t, m_env); lc.valid()) {
+        const ThreadId owner = s.context(lc).reqsLockOwner;
+        if (owner.valid() && owner != t.id)
+            return who + "wait reqs_lock of ctx " + std::to_string(lc.v) + " (held by " +
+                   m_env.threadName(owner) + ")";
+    }
     switch (t.phase) {
     case Phase::User: {
         if (t.fatalPending)
@@ -389,13 +347,22 @@ std::string Engine::label(const State &s, const Action &a) const
 }
 
 namespace {
-int64_t stepCost(const State &s, const Action &a, const Costs &c)
+int64_t stepCost(const State &s, const Action &a, const Costs &c, const Environment &env)
 {
     if (a.kind == Action::Kind::Kill)
         return c.kill;
     const Thread &t = s.thread(ThreadId(a.index));
+    if (const ContextId lc = lockNeeded(s, t, env); lc.valid()) {
+        const ThreadId owner = s.context(lc).reqsLockOwner;
+        if (owner.valid() && owner != t.id)
+            return c.lock; // trying the mutex and going to sleep
+    }
     switch (t.phase) {
     case Phase::User:
+        // user-space work (plus its own ns, added by the step) enters no
+        // kernel; everything else is a syscall
+        if (!t.fatalPending && env.nextSyscall(s, t).kind == SyscallKind::Compute)
+            return c.userStep;
         return c.syscall;
     case Phase::InvokeReply:
         return c.dispatch;
@@ -424,11 +391,133 @@ int64_t stepCost(const State &s, const Action &a, const Costs &c)
 }
 } // namespace
 
+namespace {
+
+bool talksToQtee(EventKind k)
+{
+    return k == EventKind::SmcInvoke || k == EventKind::SmcCallbackResponse ||
+           k == EventKind::QteeCallback || k == EventKind::QteeResult ||
+           k == EventKind::SmcFailed || k == EventKind::AsyncRelease;
+}
+// Events that read or write a context's reqs_lock, reqs_list, reqs_idr,
+// req_c or qtee_objects_idr, or its close. A tee_context reference taken or
+// dropped (an atomic kref) does not order steps.
+bool touchesContext(const Event &e)
+{
+    switch (e.kind) {
+    case EventKind::ContextOpened:
+    case EventKind::LockAcquire:
+    case EventKind::LockRelease:
+    case EventKind::RequestState:
+    case EventKind::IdrAdd:
+    case EventKind::IdrRemove:
+    case EventKind::ContextClosed:
+    case EventKind::ContextReleased:
+    case EventKind::ContextDataFreed:
+    case EventKind::SrcuReadLock:
+    case EventKind::SrcuReadUnlock:
+    case EventKind::SynchronizeSrcu:
+        return true;
+    case EventKind::Blocked:
+    case EventKind::Woken:
+        return e.value == int32_t(BlockReason::Lock) || e.value == int32_t(BlockReason::ReqC);
+    default:
+        return false;
+    }
+}
+bool touchesWq(EventKind k)
+{
+    return k == EventKind::WorkQueued || k == EventKind::WorkStarted ||
+           k == EventKind::WorkRequeued || k == EventKind::WorkDone;
+}
+
+// Simulated time of the step just applied (docs/model.md, "Time"). Every
+// thread has its own clock and CPU. The step starts at the later of its
+// thread's clock and the end of the last earlier step that touched anything
+// it touched (read from its events: a context with its reqs_lock, lists,
+// idrs and req_c; an object; a request; QTEE; the workqueue;
+// xa_local_objects), and lasts its cost. A thread it wakes or signals cannot
+// take its next step before this one ends. A scenario fault has no thread:
+// it happens now, at the latest end so far. So a waiter never resumes before
+// its waker acted, two holders of one lock never overlap, and independent
+// threads overlap as on two CPUs.
+void stampTime(State &s, const Action &a, int64_t duration, int64_t goneNs, EventList &events,
+               size_t first)
+{
+    const bool fault = a.kind == Action::Kind::Kill;
+    int64_t start = fault ? s.tNs : s.thread(ThreadId(a.index)).clockNs.ns;
+    start = std::max(start, goneNs);
+    auto threadClock = [&](ThreadId t) -> TimeNs * {
+        return t.valid() && size_t(t.v) < s.threads.size() ? &s.threads[size_t(t.v)].clockNs
+                                                           : nullptr;
+    };
+    auto contextClock = [&](ContextId c) -> TimeNs * {
+        return c.valid() && size_t(c.v) < s.contexts.size() ? &s.contexts[size_t(c.v)].lastNs
+                                                            : nullptr;
+    };
+    auto objectClock = [&](ObjectId o) -> TimeNs * {
+        KObject *k = o.valid() ? s.object(o) : nullptr;
+        return k ? &k->lastNs : nullptr;
+    };
+    auto requestClock = [&](RequestId r) -> TimeNs * {
+        Request *q = r.valid() ? s.request(r) : nullptr;
+        return q ? &q->lastNs : nullptr;
+    };
+    // Each clock the step touches, once per event (duplicates are harmless).
+    // Other threads it wakes or signals are only pushed forward: a signal or
+    // a wake-up needs no CPU of theirs, but they cannot act on it before it
+    // happened.
+    const ThreadId actor = fault ? ThreadId() : ThreadId(a.index);
+    std::vector<TimeNs *> touched;
+    std::vector<TimeNs *> after;
+    for (size_t i = first; i < events.size(); ++i) {
+        const Event &e = events[i];
+        if (e.thread != actor)
+            after.push_back(threadClock(e.thread));
+        if (touchesContext(e))
+            touched.push_back(contextClock(e.ctx));
+        touched.push_back(objectClock(e.object));
+        touched.push_back(requestClock(e.request));
+        if (e.process.valid())
+            for (Thread &t : s.threads)
+                if (t.process == e.process && t.id != actor)
+                    after.push_back(&t.clockNs);
+        if (talksToQtee(e.kind))
+            touched.push_back(&s.qteeNs);
+        if (touchesWq(e.kind))
+            touched.push_back(&s.wqNs);
+        if (e.kind == EventKind::XaAlloc || e.kind == EventKind::XaErase)
+            touched.push_back(&s.xaNs);
+    }
+    for (const TimeNs *p : touched)
+        if (p)
+            start = std::max(start, p->ns);
+    const int64_t end = addNs(start, duration);
+    for (TimeNs *p : touched)
+        if (p)
+            p->ns = std::max(p->ns, end);
+    for (TimeNs *p : after)
+        if (p)
+            p->ns = std::max(p->ns, end);
+    if (!fault)
+        s.thread(ThreadId(a.index)).clockNs.ns = end;
+    for (size_t i = first; i < events.size(); ++i) {
+        events[i].startNs = start;
+        events[i].tNs = end;
+    }
+    s.stepStartNs.ns = start;
+    s.stepEndNs.ns = end;
+    s.tNs = std::max(s.tNs, end);
+}
+
+} // namespace
+
 void Engine::apply(State &s, const Action &a, EventList &events) const
 {
     const bool wasQuiescent = quiescent(s);
     s.step++;
-    s.tNs = addNs(s.tNs, stepCost(s, a, m_costs));
+    const int64_t cost = stepCost(s, a, m_costs, m_env);
+    const size_t first = events.size();
     Ctx cx{*this, s, events, m_variant, {}};
     if (a.kind == Action::Kind::Kill) {
         if (a.fault >= 0)
@@ -438,6 +527,7 @@ void Engine::apply(State &s, const Action &a, EventList &events) const
         cx.threadStep(s.thread(ThreadId(a.index)));
     }
     cx.checkInvariants(wasQuiescent);
+    stampTime(s, a, addNs(cost, cx.extraNs), cx.goneNs, events, first);
 }
 
 State Engine::applied(const State &s, const Action &a, EventList &events) const

@@ -14,6 +14,12 @@
 
 namespace tee {
 
+// The version of the model's behaviour: bumped whenever the same schedule
+// can give other events or other labels (captures record it; docs/model.md
+// lists what each version changed). 1: teescope 0.1; 2: lock waits are steps,
+// per-thread simulated time.
+inline constexpr int kModelVersion = 2;
+
 struct Action
 {
     enum class Kind : uint8_t {

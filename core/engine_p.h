@@ -91,6 +91,59 @@ constexpr int32_t kFirstFd = 3;
 
 } // namespace
 
+// The context whose reqs_lock the thread's next step takes, if any.
+inline ContextId lockNeeded(const State &s, const Thread &t, const Environment &env)
+{
+    auto fileCtx = [&](int32_t f) { return f >= 0 ? s.files[size_t(f)].ctx : ContextId(); };
+    switch (t.phase) {
+    case Phase::User: {
+        if (t.fatalPending)
+            return {};
+        const Syscall sc = env.nextSyscall(s, t);
+        if (sc.kind == SyscallKind::SupplRecv || sc.kind == SyscallKind::SupplSend) {
+            const Process &p = s.processes[size_t(t.process.v)];
+            const int32_t i = sc.fd - kFirstFd;
+            if (i >= 0 && i < int32_t(p.fds.size()) && p.fds[size_t(i)] >= 0)
+                return fileCtx(p.fds[size_t(i)]);
+        }
+        return {};
+    }
+    case Phase::InvokeReply: {
+        // servicing a callback into a user object enqueues on its owner
+        const QteeReply &r = t.oic.reply;
+        if (r.kind != QteeReply::Kind::Callback || r.cbOp >= QCOMTEE_MSG_OBJECT_OP_RETAIN)
+            return {};
+        auto it =
+            std::lower_bound(s.xaLocalObjects.begin(), s.xaLocalObjects.end(), int32_t(r.cbTarget),
+                             [](const IdrEntry &e, int32_t i) { return e.id < i; });
+        if (it == s.xaLocalObjects.end() || it->id != int32_t(r.cbTarget))
+            return {};
+        const KObject *o = s.object(ObjectId(it->ref));
+        if (!o || o->type != ObjectType::User || s.context(o->owner).dataFreed)
+            return {};
+        return o->owner;
+    }
+    case Phase::DispatchWait: {
+        const Request *r = s.request(t.dispatchReq);
+        if (r && t.killPath)
+            return r->ctx; // the kill path takes reqs_lock
+        return {};
+    }
+    case Phase::RecvSelect:
+    case Phase::RecvRelock:
+        return fileCtx(t.file);
+    case Phase::RecvWait:
+        // woken by req_c, RECV selects again under reqs_lock
+        if (t.file >= 0 && s.context(fileCtx(t.file)).reqC > 0)
+            return fileCtx(t.file);
+        return {};
+    case Phase::CloseContext:
+        return t.closing;
+    default:
+        return {};
+    }
+}
+
 // ---------------------------------------------------------------------------
 // One apply() call: the state, the event sink and the kernel helpers.
 struct Engine::Ctx
@@ -99,7 +152,9 @@ struct Engine::Ctx
     State &s;
     EventList &ev;
     const Variant &var;
-    ThreadId actor; // the thread taking this step (invalid for a kill)
+    ThreadId actor;      // the thread taking this step (invalid for a kill)
+    int64_t extraNs = 0; // user-space work (compute, a reply's delay) in this step
+    int64_t goneNs = 0;  // latest lastNs of an object or request freed in this step
 
     Event &emit(EventKind k)
     {
@@ -324,8 +379,10 @@ struct Engine::Ctx
     {
         auto it = std::lower_bound(s.objects.begin(), s.objects.end(), id,
                                    [](const KObject &o, ObjectId i) { return o.id < i; });
-        if (it != s.objects.end() && it->id == id)
+        if (it != s.objects.end() && it->id == id) {
+            goneNs = std::max(goneNs, it->lastNs.ns);
             s.objects.erase(it);
+        }
         emit(EventKind::ObjectFreed).object = id;
     }
 
@@ -482,8 +539,10 @@ struct Engine::Ctx
     {
         auto it = std::lower_bound(s.requests.begin(), s.requests.end(), id,
                                    [](const Request &r, RequestId i) { return r.id < i; });
-        if (it != s.requests.end() && it->id == id)
+        if (it != s.requests.end() && it->id == id) {
+            goneNs = std::max(goneNs, it->lastNs.ns);
             s.requests.erase(it);
+        }
     }
 
     // kfree of a request by the client path (T10). A supplicant that still
@@ -617,6 +676,32 @@ struct Engine::Ctx
         Event &x = emit(EventKind::LockRelease);
         x.thread = t.id;
         x.ctx = c;
+        // mutex_unlock wakes the first waiter (the wait list is FIFO). It
+        // takes the lock in its next step, unless another thread is faster
+        // (then it waits again).
+        if (!cx.lockWaiters.empty()) {
+            Thread &w = s.thread(ThreadId(cx.lockWaiters.front()));
+            cx.lockWaiters.erase(cx.lockWaiters.begin());
+            w.lockWait = {};
+            Event &y = emit(EventKind::Woken);
+            y.thread = w.id;
+            y.value = int32_t(BlockReason::Lock);
+            y.ctx = c;
+            y.peer = t.id;
+        }
+    }
+    // The thread's next step needs reqs_lock of `c`, held by another thread:
+    // this step is mutex_lock going to sleep (spec §3.3 step 7, §3.4).
+    void lockWait(Thread &t, ContextId c)
+    {
+        Context &cx = s.context(c);
+        t.lockWait = c;
+        cx.lockWaiters.push_back(t.id.v);
+        Event &x = emit(EventKind::Blocked);
+        x.thread = t.id;
+        x.value = int32_t(BlockReason::Lock);
+        x.ctx = c;
+        x.peer = cx.reqsLockOwner;
     }
 
     void block(Thread &t, BlockReason why, RequestId r = {})

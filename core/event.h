@@ -41,8 +41,8 @@ enum class EventKind : uint8_t {
     SyscallEnter,   // thread, op = ioctl (see Syscall), detail names it
     SyscallReturn,  // thread, errno
     DispatchReturn, // thread, errno (qcomtee_user_object_dispatch returned)
-    Blocked,        // thread, value = BlockReason
-    Woken,          // thread, value = BlockReason that ended
+    Blocked,        // thread, value = BlockReason; lock: ctx, peer = the holder
+    Woken,          // thread, value = BlockReason that ended; lock: ctx, peer = who unlocked
     Killed,         // process (fatal signal delivered)
     ThreadExit,     // thread
     ProcessExit,    // process
@@ -69,7 +69,8 @@ const char *eventKindName(EventKind k);
 struct Event
 {
     uint64_t step = 0;
-    int64_t tNs = 0;
+    int64_t tNs = 0;     // end of the step (simulated ns)
+    int64_t startNs = 0; // start of the step: its thread's CPU and what it touches were free
     EventKind kind = EventKind::Note;
     ReqState from = ReqState::New;
     ReqState to = ReqState::New;
@@ -86,6 +87,7 @@ struct Event
     int32_t reqId = -1;     // reqs_idr id, or qtee_objects_idr id for Idr*
     int32_t refcount = -1;  // after a get or put
     int32_t holderArg = -1; // the holder's own id (thread, context, cb id...)
+    ThreadId peer;          // the other thread of a lock wait: holder (Blocked), waker (Woken)
     int32_t errno_ = 0;     // errno returned or stored
     int32_t value = 0;      // kind-specific (argument index, block reason, wire result)
     uint32_t qteeId = 0;    // QTEE wire id (callback id or QTEE object id)

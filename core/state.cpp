@@ -66,7 +66,7 @@ uint64_t State::hash() const
         h.add(uint64_t(uint32_t(t.file)) | uint64_t(uint32_t(t.dispatchReq.v)) << 32);
         h.add(uint64_t(uint32_t(t.recvReq.v)) | uint64_t(uint32_t(t.recvArg)) << 32);
         h.add(uint64_t(uint32_t(t.sendReq.v)) | uint64_t(uint32_t(t.sendArg)) << 32);
-        h.add(uint64_t(uint32_t(t.closing.v)));
+        h.add(uint64_t(uint32_t(t.closing.v)) | uint64_t(uint32_t(t.lockWait.v)) << 32);
         h.add(uint64_t(uint32_t(t.res.errno_)) | uint64_t(uint32_t(t.res.ret)) << 32);
         const Oic &o = t.oic;
         if (o.active || o.shared) {
@@ -91,6 +91,7 @@ uint64_t State::hash() const
               uint64_t(c.ctxFreed) << 3 | uint64_t(c.dataFreed) << 4 |
               uint64_t(uint32_t(c.reqC)) << 8 | uint64_t(uint32_t(c.reqsLockOwner.v)) << 32);
         h.add(c.refs.size() | uint64_t(c.dataRefs.size()) << 32);
+        h.addIds(c.lockWaiters);
         for (const CtxHolder &r : c.refs)
             h.add(uint64_t(r.kind) | uint64_t(uint32_t(r.a)) << 8);
         for (const CtxHolder &r : c.dataRefs)

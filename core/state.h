@@ -38,6 +38,7 @@ struct KObject
     bool releaseQueued = false;  // TEE: last put happened, work queued
     bool leakReported = false;   // a leak of this object was reported (once)
     std::vector<Holder> holders; // refcount == holders.size()
+    TimeNs lastNs;               // end of the last step that touched it
     int32_t refcount() const { return int32_t(holders.size()); }
     bool operator==(const KObject &) const = default;
 };
@@ -75,6 +76,7 @@ struct Request
     ThreadId client;         // the thread waiting in dispatch
     uint64_t enqueueSeq = 0; // order of T1, for the FIFO check (I9)
     std::vector<Arg> args;   // copy of the caller's oic->u (empty for notifications)
+    TimeNs lastNs;           // end of the last step that touched it
     bool operator==(const Request &) const = default;
 };
 
@@ -102,6 +104,8 @@ struct Context
     std::vector<int32_t> reqsList;        // RequestId values, FIFO
     int32_t reqC = 0;                     // req_c completion count
     ThreadId reqsLockOwner;               // invalid when free
+    std::vector<int32_t> lockWaiters;     // threads asleep on reqs_lock, FIFO (mutex wait list)
+    TimeNs lastNs; // end of the last step that touched it: its lock, lists, idrs, req_c
     int32_t srcuReaders = 0;
     bool operator==(const Context &) const = default;
 };
@@ -268,9 +272,13 @@ struct Thread
     int32_t recvArg = 0;
     RequestId sendReq;
     int32_t sendArg = 0;
+    // asleep in mutex_lock on this context's reqs_lock (uninterruptible:
+    // only the holder's unlock wakes it)
+    ContextId lockWait;
     // file release work
     ContextId closing;
     bool exiting = false; // do_exit is dropping the process's files
+    TimeNs clockNs;       // end of its last step: its own CPU is free from then
     bool operator==(const Thread &) const = default;
 };
 
@@ -360,7 +368,16 @@ struct FaultSet
 struct State
 {
     uint64_t step = 0;
-    int64_t tNs = 0;
+    // Simulated time (docs/model.md, "Time"): every thread has its own clock
+    // and CPU; a step starts when its thread is free and every entity it
+    // touches was last touched, and lasts its cost. None of it is hashed: the
+    // order of the steps, not their times, makes a state.
+    int64_t tNs = 0;    // the latest end of any step so far
+    TimeNs stepStartNs; // the last step's span
+    TimeNs stepEndNs;
+    TimeNs qteeNs; // end of the last step that talked to QTEE
+    TimeNs wqNs;   // ... that touched qcomtee_wq
+    TimeNs xaNs;   // ... that touched xa_local_objects
     std::vector<Process> processes;
     std::vector<Thread> threads; // the release worker is the last one
     std::vector<File> files;

@@ -84,6 +84,16 @@ constexpr int64_t addNs(int64_t t, int64_t d)
     return r;
 }
 
+// A time point of the timeline kept in the State (docs/model.md, "Time").
+// It is not part of a state's identity: two states that differ only in when
+// things happened are one state, so it always compares equal and is never
+// hashed.
+struct TimeNs
+{
+    int64_t ns = 0;
+    bool operator==(const TimeNs &) const { return true; }
+};
+
 // Linux MAX_ERRNO: errnos are -1..-4095.
 inline constexpr int32_t kMaxErrno = 4095;
 // "EINVAL" for -22, "0" for 0, "E123" for an unnamed errno (-123); any other

@@ -124,6 +124,10 @@ void writeEntities(json::Object &o, const Simulator &sim, const Event &e)
         o.num("process", e.process.v);
         o.str("process_name", sim.processName(e.process));
     }
+    if (e.peer.valid()) {
+        o.num("peer", e.peer.v);
+        o.str("peer_name", sim.threadName(e.peer));
+    }
     if (e.ctx.valid())
         o.num("context", e.ctx.v);
     if (e.object.valid())
@@ -414,9 +418,13 @@ public:
         if (!integer(o, "t_ns", path, true, 0, std::numeric_limits<int64_t>::max(), t))
             return false;
         e.tNs = t;
+        e.startNs = t; // a capture of model version 1 has no start times
+        if (!integer(o, "start_ns", path, false, 0, e.tNs, e.startNs))
+            return false;
         if (!name(o, "kind", path, true, eventKinds(), "event kind", e.kind))
             return false;
         if (!int32(o, "thread", path, false, e.thread.v, idMin) ||
+            !int32(o, "peer", path, false, e.peer.v, idMin) ||
             !int32(o, "process", path, false, e.process.v, idMin) ||
             !int32(o, "context", path, false, e.ctx.v, idMin) ||
             !int32(o, "object", path, false, e.object.v, idMin) ||
@@ -472,7 +480,10 @@ private:
 std::string eventToJson(const Simulator &sim, const Event &e)
 {
     json::Object o;
-    o.unum("step", e.step).num("t_ns", e.tNs).str("kind", eventKindName(e.kind));
+    o.unum("step", e.step)
+        .num("start_ns", e.startNs)
+        .num("t_ns", e.tNs)
+        .str("kind", eventKindName(e.kind));
     writeEntities(o, sim, e);
     const EventKind k = e.kind;
     if (e.reqId != -1 || k == EventKind::RequestState || k == EventKind::IdrAdd ||
@@ -530,6 +541,7 @@ std::string captureToJson(const Simulator &sim, const Trace &trace, const RunOpt
     out += "  \"format\": " + json::quote(kCaptureFormat) + ",\n";
     out += "  \"version\": " + std::to_string(kCaptureVersion) + ",\n";
     out += "  \"teescope_version\": " + json::quote(TEESCOPE_VERSION) + ",\n";
+    out += "  \"model_version\": " + std::to_string(kModelVersion) + ",\n";
     const std::string scenario = scenarioJsonText(sim.scenario());
     out += "  \"scenario\": " + (scenario.empty() ? std::string("null") : scenario) + ",\n";
 
@@ -670,6 +682,10 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
     }
     if (!r.string(root, "teescope_version", {}, true, cap->teescopeVersion))
         return nullptr;
+    int64_t model = 1;
+    if (!r.integer(root, "model_version", {}, false, 1, std::numeric_limits<int32_t>::max(), model))
+        return nullptr;
+    cap->modelVersion = int(model);
 
     // Variant: all four dimensions, each a known value.
     QJsonObject variant;
@@ -828,6 +844,12 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
                                           " in the embedded scenario (ids 0.." +
                                           std::to_string(threads - 1) + "; " +
                                           std::to_string(threads - 1) + " is the release worker)");
+            return nullptr;
+        }
+        if (e.peer.v >= threads) {
+            r.fail(where + ".peer", "no thread " + std::to_string(e.peer.v) +
+                                        " in the embedded scenario (ids 0.." +
+                                        std::to_string(threads - 1) + ")");
             return nullptr;
         }
         if (e.process.v >= processes) {

@@ -25,6 +25,7 @@ struct Note
 struct Capture
 {
     std::string teescopeVersion;
+    int modelVersion = 1; // tee::kModelVersion of the teescope that wrote it (absent: 1)
     std::shared_ptr<Scenario> scenario; // parsed from the embedded scenario
     Variant variant;
     Policy policy = Policy::Scripted;

@@ -57,6 +57,7 @@ public:
         m_steps = trace.schedule.size();
         for (const Event &e : trace.events)
             m_steps = std::max<uint64_t>(m_steps, e.step);
+        m_stepStart.assign(m_steps + 1, 0);
         m_stepEnd.assign(m_steps + 1, -1);
         m_stepEnd[0] = 0;
         for (const Event &e : trace.events) {
@@ -69,8 +70,22 @@ public:
             if (m_stepEnd[k] < 0)
                 m_stepEnd[k] = m_stepEnd[k - 1];
         }
+        for (uint64_t k = 1; k <= m_steps; ++k)
+            m_stepStart[k] = m_stepEnd[k - 1];
+        // Per-thread time: the run knows each step's own span, including
+        // steps without events.
+        if (trace.spans.size() == m_steps) {
+            for (uint64_t k = 1; k <= m_steps; ++k) {
+                m_stepStart[k] = trace.spans[k - 1].startNs;
+                m_stepEnd[k] = trace.spans[k - 1].endNs;
+            }
+        }
         m_actor.assign(m_steps + 1, ThreadId());
         for (uint64_t k = 1; k <= m_steps; ++k) {
+            if (trace.spans.size() == m_steps) {
+                m_actor[k] = trace.spans[k - 1].actor; // no label to parse
+                continue;
+            }
             if (k - 1 < trace.schedule.size()) {
                 const std::string &label = trace.schedule[k - 1];
                 const size_t colon = label.find(": ");
@@ -98,9 +113,15 @@ public:
         return t.valid() && t.v < m_threadCount ? m_names[size_t(t.v)] : none;
     }
     uint64_t steps() const { return m_steps; }
-    int64_t stepStart(uint64_t k) const { return k == 0 ? 0 : m_stepEnd[std::min(k, m_steps) - 1]; }
+    int64_t stepStart(uint64_t k) const { return k == 0 ? 0 : m_stepStart[std::min(k, m_steps)]; }
     int64_t stepEnd(uint64_t k) const { return m_stepEnd[std::min(k, m_steps)]; }
-    int64_t endTime() const { return m_stepEnd[m_steps]; }
+    int64_t endTime() const
+    {
+        int64_t end = 0;
+        for (const int64_t e : m_stepEnd)
+            end = std::max(end, e);
+        return end;
+    }
     ThreadId actor(uint64_t k) const { return k <= m_steps ? m_actor[k] : ThreadId(); }
     std::string label(uint64_t k) const
     {
@@ -135,6 +156,7 @@ private:
     std::map<std::string, ThreadId> m_byName;
     ThreadId m_worker;
     uint64_t m_steps = 0;
+    std::vector<int64_t> m_stepStart;
     std::vector<int64_t> m_stepEnd;
     std::vector<ThreadId> m_actor;
 };
@@ -371,9 +393,17 @@ std::string describeEvent(const Simulator &sim, const Event &e)
     case EventKind::DispatchReturn:
         return who + " dispatch returns " + errnoText(e.errno_);
     case EventKind::Blocked:
+        if (e.value == int32_t(BlockReason::Lock))
+            return who + " waits for reqs_lock of " + ctx +
+                   (e.peer.valid() ? " held by " + sim.threadName(e.peer) : std::string());
         return who + " blocks on " + blockText(e.value) +
                (e.request.valid() ? " (" + reqText(e) + ")" : std::string());
     case EventKind::Woken:
+        if (e.value == int32_t(BlockReason::Lock))
+            return who + " woken: " +
+                   (e.peer.valid() ? sim.threadName(e.peer) + " released"
+                                   : std::string("released")) +
+                   " reqs_lock of " + ctx;
         return who + " woken (" + blockText(e.value) + ")";
     case EventKind::Killed:
         return "SIGKILL delivered to " + sim.processName(e.process);
@@ -597,7 +627,16 @@ private:
                 args.unum("step", e.step);
                 if (e.request.valid())
                     args.num("request", e.request.v);
-                blocked[t] = {e.tNs, "blocked: " + blockText(e.value), args.str(), true};
+                std::string name = "blocked: " + blockText(e.value);
+                if (e.value == int32_t(BlockReason::Lock)) {
+                    name = "waits reqs_lock ctx " + std::to_string(e.ctx.v);
+                    args.num("context", e.ctx.v);
+                    if (e.peer.valid()) {
+                        name += " (held by " + m_sim.threadName(e.peer) + ")";
+                        args.str("holder", m_sim.threadName(e.peer));
+                    }
+                }
+                blocked[t] = {e.tNs, name, args.str(), true};
                 break;
             }
             case EventKind::Woken:
@@ -1360,7 +1399,12 @@ private:
                 add(row, lane, "dispatch -> " + errnoText(e.errno_));
                 break;
             case EventKind::Blocked:
-                add(row, lane, "waits " + blockText(e.value));
+                if (e.value == int32_t(BlockReason::Lock) && e.thread == m_ix.actor(e.step))
+                    break; // its step's label says it: "wait reqs_lock of ctx 1 (held by ...)"
+                if (e.value == int32_t(BlockReason::Lock) && e.peer.valid())
+                    add(row, lane, "waits reqs_lock (" + m_sim.threadName(e.peer) + ")");
+                else
+                    add(row, lane, "waits " + blockText(e.value));
                 break;
             case EventKind::Woken:
                 // Its own step's label already says how it woke; show only

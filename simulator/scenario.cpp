@@ -11,13 +11,15 @@ const char *policyName(Policy p)
         return "round-robin";
     case Policy::Random:
         return "random";
+    case Policy::Timed:
+        return "timed";
     }
     return "?";
 }
 
 std::optional<Policy> parsePolicy(std::string_view name)
 {
-    for (Policy p : {Policy::Scripted, Policy::RoundRobin, Policy::Random}) {
+    for (Policy p : {Policy::Scripted, Policy::RoundRobin, Policy::Random, Policy::Timed}) {
         if (name == policyName(p))
             return p;
     }

@@ -163,7 +163,13 @@ struct Fault
     bool operator==(const Fault &) const = default;
 };
 
-enum class Policy : uint8_t { Scripted, RoundRobin, Random };
+// How a run picks the next step among the enabled ones (docs/cli.md,
+// "Policies"): Scripted, the lowest-numbered thread; RoundRobin, the next
+// thread after the last one that ran; Random, uniformly with a seed; Timed,
+// the step that can start earliest in simulated time (ties by thread order).
+// Every policy takes a due conditional fault (at_step, when_request) first,
+// and only Random takes "when": "any" faults.
+enum class Policy : uint8_t { Scripted, RoundRobin, Random, Timed };
 const char *policyName(Policy p);
 std::optional<Policy> parsePolicy(std::string_view name);
 

@@ -406,7 +406,7 @@ void Loader::load(const QJsonObject &root, Scenario &sc)
         const auto p = parsePolicy(name);
         if (!p)
             fail("policy", "unknown policy " + inQuotes(name) +
-                               " (expected scripted, round-robin or random)");
+                               " (expected scripted, round-robin, random or timed)");
         sc.policy = *p;
     }
     if (const QJsonValue v = optional(root, "seed"); !v.isUndefined())

@@ -695,7 +695,9 @@ void Simulator::enabledFaults(const State &s, std::vector<Action> &out) const
             on = true;
             break;
         case Fault::When::AtStep:
-            on = s.step >= f.step;
+            // The kill is step N itself (N - 1 steps done), or the first
+            // step after it can happen (at_step 0 means the first step).
+            on = s.step + 1 >= f.step;
             break;
         case Fault::When::OnState:
             for (const Request &r : s.requests)
@@ -788,6 +790,8 @@ void applyOne(const Simulator &sim, State &s, const Action &a, Trace &tr)
     tr.schedule.push_back(sim.engine().label(s, a));
     const size_t before = tr.events.size();
     sim.engine().apply(s, a, tr.events);
+    tr.spans.push_back({s.stepStartNs.ns, s.stepEndNs.ns,
+                        a.kind == Action::Kind::Thread ? ThreadId(a.index) : ThreadId()});
     for (size_t i = before; i < tr.events.size(); ++i)
         if (tr.events[i].kind == EventKind::Violation)
             tr.violations++;
@@ -818,6 +822,32 @@ bool applyLabel(const Simulator &sim, State &s, const std::string &label, Trace 
         *error = where + ": " + quotedText(label) + " is not enabled at step " +
                  std::to_string(s.step + 1) + " (enabled: " + enabledList(sim, s, en) + ")";
     return false;
+}
+
+// The enabled step that can start earliest in simulated time, ties by
+// thread order; a due conditional fault first, as in the scripted order.
+// Each candidate's start is found by applying it to a copy of the state
+// (the start depends on what the step touches).
+size_t timedChoice(const Simulator &sim, const State &s, const std::vector<Action> &en)
+{
+    const size_t scripted = scriptedChoice(sim, s, en);
+    if (scripted >= en.size() || en[scripted].kind == Action::Kind::Kill)
+        return scripted;
+    size_t best = en.size();
+    int64_t bestStart = 0;
+    EventList scratch;
+    for (size_t i = 0; i < en.size(); ++i) {
+        if (en[i].kind != Action::Kind::Thread)
+            continue;
+        State trial = s;
+        scratch.clear();
+        sim.engine().apply(trial, en[i], scratch);
+        if (best == en.size() || trial.stepStartNs.ns < bestStart) {
+            best = i;
+            bestStart = trial.stepStartNs.ns;
+        }
+    }
+    return best;
 }
 
 } // namespace
@@ -873,6 +903,9 @@ Trace run(const Simulator &sim, const RunOptions &opts, std::string *error)
             }
             case Policy::Random:
                 pick = size_t(rng() % en.size());
+                break;
+            case Policy::Timed:
+                pick = timedChoice(sim, s, en);
                 break;
             }
         }

@@ -68,9 +68,20 @@ enum class StopReason : uint8_t {
 };
 const char *stopReasonName(StopReason r);
 
+// When step k (schedule[k - 1]) ran in simulated time, and which thread
+// took it (invalid for a scenario fault).
+struct StepSpan
+{
+    int64_t startNs = 0;
+    int64_t endNs = 0;
+    ThreadId actor;
+    bool operator==(const StepSpan &) const = default;
+};
+
 struct Trace
 {
     std::vector<std::string> schedule; // label of the action taken at each step
+    std::vector<StepSpan> spans;       // one per schedule entry
     EventList events;
     State final;
     StopReason stop = StopReason::Finished;

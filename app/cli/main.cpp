@@ -145,7 +145,7 @@ int cmdRun(const QStringList &args)
         QStringLiteral("NAME=VALUE"));
     const QCommandLineOption policyOpt(
         QStringLiteral("policy"),
-        QStringLiteral("Scheduling policy: scripted, round-robin or random (ignores the "
+        QStringLiteral("Scheduling policy: scripted, round-robin, random or timed (ignores the "
                        "scenario's fixed schedule)."),
         QStringLiteral("POLICY"));
     const QCommandLineOption seedOpt(
@@ -176,7 +176,7 @@ int cmdRun(const QStringList &args)
         policy = sim::parsePolicy(str(parser.value(policyOpt)));
         if (!policy)
             return fail("--policy: unknown policy " + quotedText(str(parser.value(policyOpt))) +
-                        " (allowed: scripted, round-robin, random)");
+                        " (allowed: scripted, round-robin, random, timed)");
     }
     std::optional<uint64_t> seed, maxSteps;
     if (parser.isSet(seedOpt)) {
@@ -268,13 +268,31 @@ int cmdReplay(const QStringList &args)
 
     const sim::Simulator simulator(capture->scenario, capture->variant);
     const sim::Trace trace = sim::replay(simulator, capture->schedule, &error);
-    if (!error.empty())
-        return fail(path + ": " + error);
+    // A capture of another model version: its schedule is re-run where it
+    // still applies, and a difference is the model's, not the file's.
+    const bool otherModel = capture->modelVersion != kModelVersion;
+    const std::string modelChange =
+        "model changed: the capture was recorded with model version " +
+        std::to_string(capture->modelVersion) + ", this teescope has model version " +
+        std::to_string(kModelVersion) + " (docs/model.md, \"Model versions\")";
+    if (!error.empty()) {
+        if (!otherModel)
+            return fail(path + ": " + error);
+        std::cout << path << ": " << modelChange << "\n  the schedule applies for "
+                  << counted(trace.schedule.size(), "step") << " of " << capture->schedule.size()
+                  << "; then " << printable(error, 400) << '\n';
+        return kExitFound;
+    }
 
-    const auto diff = tee::firstDifference(capture->events, trace.events);
+    // Model version 1 had no start times: compare the rest.
+    EventList replayed = trace.events;
+    if (capture->modelVersion < 2)
+        for (Event &e : replayed)
+            e.startNs = e.tNs;
+    const auto diff = tee::firstDifference(capture->events, replayed);
     // Same events, but a header that claims another ending: the file was
     // edited (the events and the schedule are the facts; "stop" is derived).
-    if (!diff) {
+    if (!diff && !otherModel) {
         if (const std::string why = sim::checkRecordedStop(simulator, *capture, trace);
             !why.empty())
             return fail(path + ": " + why);
@@ -285,7 +303,11 @@ int cmdReplay(const QStringList &args)
             violations += e.kind == EventKind::Violation;
         std::cout << path << ": replay identical: " << counted(trace.schedule.size(), "step")
                   << ", " << counted(trace.events.size(), "event") << ", "
-                  << counted(violations, "violation") << '\n';
+                  << counted(violations, "violation")
+                  << (otherModel ? " (recorded with model version " +
+                                       std::to_string(capture->modelVersion) + ")"
+                                 : std::string())
+                  << '\n';
         return kExitOk;
     }
 
@@ -296,14 +318,19 @@ int cmdReplay(const QStringList &args)
             return std::string("(no event: the list ended)");
         const Event &e = events[diff->index];
         // Event texts come from the file: one line each, bounded.
+        const bool time = diff->field == "startNs" || diff->field == "tNs";
         return "step " + std::to_string(e.step) + ": " +
-               printable(sim::describeEvent(simulator, e), 240);
+               printable(sim::describeEvent(simulator, e), 240) +
+               (time ? " (" + std::to_string(e.startNs) + ".." + std::to_string(e.tNs) + " ns)"
+                     : std::string());
     };
     const EventList &anchor = diff->index < trace.events.size() ? trace.events : capture->events;
     const std::string what = diff->field == "missing"
                                  ? "the capture has " + std::to_string(capture->events.size()) +
                                        " events, the replay " + std::to_string(trace.events.size())
                                  : diff->field + " differs";
+    if (otherModel)
+        std::cout << path << ": " << modelChange << '\n';
     std::cout << path << ": replay diverged at step " << anchor[diff->index].step << " (event "
               << diff->index << ": " << what << ")\n"
               << "  capture: " << describe(capture->events) << '\n'

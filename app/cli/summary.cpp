@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <map>
 
 namespace tee {
 
@@ -134,6 +135,35 @@ RunSummary RunSummary::build(const sim::Simulator &sim, const sim::Trace &trace,
     for (size_t k = 0; k < counts.size(); ++k)
         s.eventCounts.emplace_back(eventKindName(EventKind(k)), counts[k]);
 
+    // Lock and SRCU waits: what the merged design and the RFC make a thread
+    // wait for (spec §5), each from its Blocked to its Woken event.
+    std::map<int32_t, size_t> open; // thread -> index in s.waits
+    for (const Event &e : trace.events) {
+        const auto why = BlockReason(e.value);
+        if (e.kind == EventKind::Blocked &&
+            (why == BlockReason::Lock || why == BlockReason::Srcu)) {
+            WaitInfo w;
+            w.step = e.step;
+            w.ns = -e.tNs;
+            w.thread = sim.threadName(e.thread);
+            w.text = why == BlockReason::Lock
+                         ? "reqs_lock of ctx " + std::to_string(e.ctx.v) +
+                               (e.peer.valid() ? " held by " + sim.threadName(e.peer) : "")
+                         : std::string("synchronize_srcu (a supplicant still reads arguments)");
+            open[e.thread.v] = s.waits.size();
+            s.waits.push_back(std::move(w));
+        } else if (e.kind == EventKind::Woken && open.count(e.thread.v)) {
+            WaitInfo &w = s.waits[open[e.thread.v]];
+            w.wokenStep = e.step;
+            w.ns += e.tNs; // runnable again when the waking step ended
+            open.erase(e.thread.v);
+        }
+    }
+    for (const auto &[thread, index] : open) {
+        (void)thread;
+        s.waits[index].ns += trace.final.tNs;
+    }
+
     const State &st = trace.final;
     for (const KObject &o : st.objects) {
         ObjectInfo info;
@@ -245,6 +275,16 @@ std::string RunSummary::toText() const
                (r.notification ? " (RELEASE notification)" : "") + '\n';
     }
 
+    if (!waits.empty()) {
+        out += "waits: " + std::to_string(waits.size()) + '\n';
+        for (const WaitInfo &w : waits) {
+            out += "  step " + pad(std::to_string(w.step), 6) + w.thread + " waits for " + w.text +
+                   (w.wokenStep ? ", woken at step " + std::to_string(w.wokenStep) + " (" +
+                                      formatDuration(w.ns) + ")"
+                                : std::string(", still waiting")) +
+                   '\n';
+        }
+    }
     out += "violations: " +
            (violations.empty() ? std::string("none") : std::to_string(violations.size())) + '\n';
     for (const ViolationInfo &v : violations) {
@@ -290,6 +330,14 @@ std::string RunSummary::toJson() const
                                 {QStringLiteral("notification"), r.notification},
                                 {QStringLiteral("op"), qint64(r.op)}});
     }
+    QJsonArray waitList;
+    for (const WaitInfo &w : waits) {
+        waitList.append(QJsonObject{{QStringLiteral("step"), qint64(w.step)},
+                                    {QStringLiteral("wokenStep"), qint64(w.wokenStep)},
+                                    {QStringLiteral("ns"), qint64(w.ns)},
+                                    {QStringLiteral("thread"), qs(w.thread)},
+                                    {QStringLiteral("text"), qs(w.text)}});
+    }
     QJsonArray viols;
     for (const ViolationInfo &v : violations) {
         viols.append(QJsonObject{{QStringLiteral("step"), qint64(v.step)},
@@ -314,6 +362,7 @@ std::string RunSummary::toJson() const
         {QStringLiteral("objects"), objs},
         {QStringLiteral("contexts"), ctxs},
         {QStringLiteral("requests"), reqs},
+        {QStringLiteral("waits"), waitList},
         {QStringLiteral("violations"), viols},
         {QStringLiteral("ok"), violations.empty()},
     };
@@ -322,15 +371,16 @@ std::string RunSummary::toJson() const
 
 bool eventsEqual(const Event &a, const Event &b, std::string *field)
 {
-    return same(a.step, b.step, "step", field) && same(a.tNs, b.tNs, "tNs", field) &&
-           same(a.kind, b.kind, "kind", field) && same(a.from, b.from, "from", field) &&
-           same(a.to, b.to, "to", field) && same(a.objectType, b.objectType, "objectType", field) &&
+    return same(a.step, b.step, "step", field) && same(a.startNs, b.startNs, "startNs", field) &&
+           same(a.tNs, b.tNs, "tNs", field) && same(a.kind, b.kind, "kind", field) &&
+           same(a.from, b.from, "from", field) && same(a.to, b.to, "to", field) &&
+           same(a.objectType, b.objectType, "objectType", field) &&
            same(a.holder, b.holder, "holder", field) &&
            same(a.ctxHolder, b.ctxHolder, "ctxHolder", field) &&
            same(a.invariant, b.invariant, "invariant", field) && same(a.gap, b.gap, "gap", field) &&
            same(a.process, b.process, "process", field) &&
-           same(a.thread, b.thread, "thread", field) && same(a.ctx, b.ctx, "ctx", field) &&
-           same(a.object, b.object, "object", field) &&
+           same(a.thread, b.thread, "thread", field) && same(a.peer, b.peer, "peer", field) &&
+           same(a.ctx, b.ctx, "ctx", field) && same(a.object, b.object, "object", field) &&
            same(a.request, b.request, "request", field) && same(a.reqId, b.reqId, "reqId", field) &&
            same(a.refcount, b.refcount, "refcount", field) &&
            same(a.holderArg, b.holderArg, "holderArg", field) &&

@@ -53,6 +53,16 @@ struct RunSummary
         bool notification = false;
         uint32_t op = 0;
     };
+    // A thread that slept on a lock or in synchronize_srcu, from its
+    // Blocked event to its Woken one (or to the end of the run).
+    struct WaitInfo
+    {
+        uint64_t step = 0;      // the step it went to sleep
+        uint64_t wokenStep = 0; // 0: still waiting when the run stopped
+        int64_t ns = 0;         // how long, in simulated time
+        std::string thread;
+        std::string text; // "reqs_lock of ctx 1 held by app/suppl"
+    };
     struct ViolationInfo
     {
         uint64_t step = 0;
@@ -76,6 +86,7 @@ struct RunSummary
     std::vector<ObjectInfo> objects;
     std::vector<ContextInfo> contexts; // the driver's own context 0 is left out
     std::vector<RequestInfo> requests;
+    std::vector<WaitInfo> waits;
     std::vector<ViolationInfo> violations;
 
     static RunSummary build(const sim::Simulator &sim, const sim::Trace &trace,

@@ -163,6 +163,8 @@ private Q_SLOTS:
     void handCutScheduleReplays();
     void existingOutputsReplacedWhole();
     void noDisplayNeeded();
+    void olderModelIsAModelChange_data();
+    void olderModelIsAModelChange();
 };
 
 void TestCli::informational_data()
@@ -962,6 +964,63 @@ void TestCli::noDisplayNeeded()
     QVERIFY2(r.exitCode == 0 || r.exitCode == 1, qPrintable(r.err));
     QVERIFY2(r.out.contains(QLatin1String("scenario   kill-while-processing")), qPrintable(r.out));
     QVERIFY2(!r.err.contains(QLatin1String("platform")), qPrintable(r.err));
+}
+
+// Captures written by an earlier model (tests/data/captures/model1-*.json,
+// teescope 0.1.0, model version 1) still replay where their schedule
+// applies; a difference is reported as a model change naming both versions
+// (status 1), never as an edited file (status 2). The same defect in a
+// capture of the current model is bad input.
+void TestCli::olderModelIsAModelChange_data()
+{
+    QTest::addColumn<QString>("fixture");
+    QTest::addColumn<int>("modelVersion"); // 0: as recorded
+    QTest::addColumn<int>("badLabelAt");   // -1: schedule as recorded
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QStringList>("says");
+    const QString change = QStringLiteral("model changed: the capture was recorded with model "
+                                          "version 1, this teescope has model version 2");
+    QTest::newRow("default, times differ")
+        << QStringLiteral("model1-default.json") << 0 << -1 << 1
+        << QStringList{change, QStringLiteral("replay diverged at step"), QStringLiteral(" ns)")};
+    QTest::newRow("srcu-vs-lock, times differ")
+        << QStringLiteral("model1-srcu-vs-lock.json") << 0 << -1 << 1 << QStringList{change};
+    QTest::newRow("a label the model no longer has")
+        << QStringLiteral("model1-srcu-vs-lock.json") << 0 << 3 << 1
+        << QStringList{change, QStringLiteral("the schedule applies for 3 steps of 25"),
+                       QStringLiteral("schedule[3]: \"app/client: frobnicate\" is not enabled")};
+    QTest::newRow("the same label in a current capture")
+        << QStringLiteral("model1-srcu-vs-lock.json") << 2 << 3 << 2
+        << QStringList{QStringLiteral("schedule[3]: \"app/client: frobnicate\" is not enabled")};
+}
+
+void TestCli::olderModelIsAModelChange()
+{
+    QFETCH(QString, fixture);
+    QFETCH(int, modelVersion);
+    QFETCH(int, badLabelAt);
+    QFETCH(int, exitCode);
+    QFETCH(QStringList, says);
+    QTemporaryDir tmp;
+    const QString capture = tmp.filePath(fixture);
+    QJsonObject doc = readJsonObject(dataPath(QStringLiteral("captures/")) + fixture);
+    QVERIFY(!doc.isEmpty());
+    QVERIFY(!doc.contains(QLatin1String("model_version"))); // written by teescope 0.1.0
+    if (modelVersion)
+        doc.insert(QStringLiteral("model_version"), modelVersion);
+    if (badLabelAt >= 0) {
+        QJsonArray schedule = doc.value(QLatin1String("schedule")).toArray();
+        schedule.replace(badLabelAt, QStringLiteral("app/client: frobnicate"));
+        doc.insert(QStringLiteral("schedule"), schedule);
+    }
+    QVERIFY(writeJson(capture, doc));
+    const CliResult r = runCli({QStringLiteral("replay"), capture});
+    VERIFY_EXIT(r, exitCode);
+    const QString text = exitCode == 2 ? r.err : r.out;
+    for (const QString &s : says)
+        QVERIFY2(text.contains(s), qPrintable(s + QLatin1String(" not in: ") + text));
+    if (exitCode == 1)
+        QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -255,9 +255,9 @@ private Q_SLOTS:
         e.to = ReqState::PROCESSED;
         e.errno_ = err::kEINVAL;
         const QString json = q(eventToJson(sim, e));
-        QVERIFY2(
-            json.startsWith(QLatin1String("{\"step\":14,\"t_ns\":9000,\"kind\":\"request_state\"")),
-            qPrintable(json));
+        QVERIFY2(json.startsWith(QLatin1String(
+                     "{\"step\":14,\"start_ns\":0,\"t_ns\":9000,\"kind\":\"request_state\"")),
+                 qPrintable(json));
         QVERIFY(json.contains(QLatin1String("\"thread\":1,\"thread_name\":\"app/suppl\"")));
         QVERIFY(json.contains(QLatin1String("\"from\":\"PROCESSING\",\"to\":\"PROCESSED\"")));
         QVERIFY(json.contains(QLatin1String("\"errno\":{\"number\":-22,\"name\":\"EINVAL\"}")));

@@ -1,0 +1,279 @@
+// Concurrency told truthfully (issue 7 §1, §2): a thread that needs reqs_lock
+// while another holds it takes a wait step of its own (Blocked, then Woken by
+// the holder's unlock), and simulated time is per thread: a step starts when
+// its thread is free and every entity it touches was last touched. Checked
+// here as properties of every built-in under every policy, and with small
+// scenarios whose timing follows from their costs.
+#include "simulator/scenarioloader.h"
+#include "simulator/simulator.h"
+
+#include <QTest>
+
+#include <map>
+#include <set>
+
+using namespace tee;
+using namespace tee::sim;
+
+namespace {
+
+std::shared_ptr<const Scenario> load(const char *json)
+{
+    std::string error;
+    auto sc = loadScenarioJson(json, "test", &error);
+    if (!sc)
+        qFatal("%s", error.c_str());
+    return sc;
+}
+
+// Events on a context's reqs_lock, requests, idrs, req_c or close order the
+// steps that touch it (docs/model.md, "Time"); a tee_context kref does not.
+bool ordersContext(const Event &e)
+{
+    switch (e.kind) {
+    case EventKind::ContextOpened:
+    case EventKind::LockAcquire:
+    case EventKind::LockRelease:
+    case EventKind::RequestState:
+    case EventKind::IdrAdd:
+    case EventKind::IdrRemove:
+    case EventKind::ContextClosed:
+    case EventKind::ContextReleased:
+    case EventKind::ContextDataFreed:
+    case EventKind::SrcuReadLock:
+    case EventKind::SrcuReadUnlock:
+    case EventKind::SynchronizeSrcu:
+        return true;
+    case EventKind::Blocked:
+    case EventKind::Woken:
+        return e.value == int32_t(BlockReason::Lock) || e.value == int32_t(BlockReason::ReqC);
+    default:
+        return false;
+    }
+}
+
+// The entities an event names (as the engine's time model reads them).
+std::vector<std::string> entities(const Event &e)
+{
+    std::vector<std::string> out;
+    if (e.ctx.valid() && ordersContext(e))
+        out.push_back("ctx " + std::to_string(e.ctx.v));
+    if (e.object.valid())
+        out.push_back("obj " + std::to_string(e.object.v));
+    if (e.request.valid())
+        out.push_back("req " + std::to_string(e.request.v));
+    return out;
+}
+
+const char *const kTimed = R"({
+  "name": "timed",
+  "processes": [
+    {"name": "slow", "threads": [{"name": "t", "program": [
+      {"do": "compute", "ns": 50000}, {"do": "exit"}]}]},
+    {"name": "fast", "threads": [{"name": "t", "program": [
+      {"do": "compute", "ns": 10000}, {"do": "exit"}]}]},
+    {"name": "killer", "threads": [{"name": "t", "program": [
+      {"do": "compute", "ns": 20000}, {"do": "kill", "process": "slow"}, {"do": "exit"}]}]}
+  ]
+})";
+
+const char *const kAtStep = R"({
+  "name": "at-step",
+  "processes": [
+    {"name": "victim", "threads": [{"name": "t", "program": [
+      {"do": "compute", "ns": 1}, {"do": "compute", "ns": 1}, {"do": "compute", "ns": 1},
+      {"do": "compute", "ns": 1}, {"do": "exit"}]}]}
+  ],
+  "faults": [{"kill": "victim", "at_step": 3}]
+})";
+
+} // namespace
+
+class TestConcurrency : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void lockWaitIsAStep();
+    void timeIsConsistent_data();
+    void timeIsConsistent();
+    void timedPolicyFollowsCosts();
+    void atStepFiresAtThatStep();
+};
+
+// srcu-vs-lock, merged design: the killed client's kill path needs reqs_lock
+// while the supplicant marshals under it. It waits in a step of its own.
+void TestConcurrency::lockWaitIsAStep()
+{
+    std::string error;
+    const auto sc = loadBuiltin("srcu-vs-lock", &error);
+    QVERIFY2(sc, error.c_str());
+    const Simulator sim(sc);
+    RunOptions opts;
+    opts.maxSteps = sc->maxSteps;
+    const Trace tr = run(sim, opts, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    const auto label = std::find(tr.schedule.begin(), tr.schedule.end(),
+                                 "app/client: wait reqs_lock of ctx 1 (held by app/suppl)");
+    QVERIFY(label != tr.schedule.end());
+    const uint64_t waitStep = uint64_t(label - tr.schedule.begin()) + 1;
+    const Event *blocked = nullptr;
+    const Event *woken = nullptr;
+    for (const Event &e : tr.events) {
+        if (e.kind == EventKind::Blocked && e.value == int32_t(BlockReason::Lock))
+            blocked = &e;
+        if (e.kind == EventKind::Woken && e.value == int32_t(BlockReason::Lock))
+            woken = &e;
+    }
+    QVERIFY(blocked && woken);
+    QCOMPARE(blocked->step, waitStep);
+    QCOMPARE(sim.threadName(blocked->thread), std::string("app/client"));
+    QCOMPARE(sim.threadName(blocked->peer), std::string("app/suppl"));
+    QCOMPARE(blocked->ctx, ContextId(1));
+    // Woken by the supplicant's unlock, in the supplicant's step.
+    QCOMPARE(woken->thread, blocked->thread);
+    QCOMPARE(sim.threadName(woken->peer), std::string("app/suppl"));
+    QVERIFY(woken->step > blocked->step);
+    QCOMPARE(tr.spans[woken->step - 1].actor, woken->peer);
+    const Event *release = nullptr;
+    for (const Event &e : tr.events)
+        if (e.step == woken->step && e.kind == EventKind::LockRelease)
+            release = &e;
+    QVERIFY(release);
+    // While it waits, the client takes no step.
+    for (uint64_t k = waitStep + 1; k < woken->step; ++k)
+        QVERIFY(tr.spans[k - 1].actor != blocked->thread);
+    // The other argument designs do not wait for the lock.
+    Variant srcu;
+    QVERIFY(srcu.set("argument", "srcu").empty());
+    const Trace rs = run(Simulator(sc, srcu), opts, &error);
+    for (const std::string &l : rs.schedule)
+        QVERIFY2(l.find("wait reqs_lock") == std::string::npos, l.c_str());
+}
+
+void TestConcurrency::timeIsConsistent_data()
+{
+    QTest::addColumn<QString>("scenario");
+    QTest::addColumn<int>("policy");
+    for (const BuiltinInfo &info : builtinScenarios())
+        for (Policy p : {Policy::Scripted, Policy::RoundRobin, Policy::Random, Policy::Timed})
+            QTest::addRow("%s %s", info.name.c_str(), policyName(p))
+                << QString::fromStdString(info.name) << int(p);
+}
+
+// For every built-in and policy:
+// - every step lasts its cost and no thread runs two steps at once;
+// - steps that touch one entity are ordered in time as in step order;
+// - no two holders of one reqs_lock overlap in time;
+// - a woken thread's next step starts after the step that woke it ended.
+void TestConcurrency::timeIsConsistent()
+{
+    QFETCH(QString, scenario);
+    QFETCH(int, policy);
+    std::string error;
+    const auto sc = loadBuiltin(scenario.toStdString(), &error);
+    QVERIFY2(sc, error.c_str());
+    const Simulator sim(sc);
+    RunOptions opts;
+    opts.policy = Policy(policy);
+    opts.seed = 7;
+    opts.maxSteps = std::min<uint64_t>(sc->maxSteps, 3000);
+    opts.useSchedule = false;
+    const Trace tr = run(sim, opts, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    QCOMPARE(tr.spans.size(), tr.schedule.size());
+
+    std::map<int32_t, int64_t> threadFree;     // thread -> end of its last step
+    std::map<std::string, int64_t> entityFree; // entity -> end of the last step touching it
+    std::map<int32_t, int64_t> lockReleased;   // ctx -> end of the last release step
+    std::map<int32_t, uint64_t> wokenAt;       // thread -> step that woke it
+    std::map<uint64_t, std::vector<const Event *>> byStep;
+    for (const Event &e : tr.events)
+        byStep[e.step].push_back(&e);
+    for (uint64_t k = 1; k <= tr.schedule.size(); ++k) {
+        const StepSpan &s = tr.spans[k - 1];
+        const std::string where = "step " + std::to_string(k) + " (" + tr.schedule[k - 1] + ")";
+        QVERIFY2(s.endNs >= s.startNs, where.c_str());
+        if (s.actor.valid()) {
+            QVERIFY2(s.startNs >= threadFree[s.actor.v], where.c_str());
+            threadFree[s.actor.v] = s.endNs;
+            if (auto w = wokenAt.find(s.actor.v); w != wokenAt.end()) {
+                QVERIFY2(s.startNs >= tr.spans[w->second - 1].endNs,
+                         (where + ": starts before the step that woke it ended").c_str());
+                wokenAt.erase(w);
+            }
+        }
+        for (const Event *e : byStep[k]) {
+            QCOMPARE(e->startNs, s.startNs);
+            QCOMPARE(e->tNs, s.endNs);
+            for (const std::string &id : entities(*e))
+                QVERIFY2(s.startNs >= entityFree[id], (where + " touches " + id).c_str());
+            if (e->kind == EventKind::LockAcquire)
+                QVERIFY2(s.startNs >= lockReleased[e->ctx.v],
+                         (where + ": two holders of one reqs_lock overlap").c_str());
+            if (e->kind == EventKind::Woken && e->thread != s.actor)
+                wokenAt[e->thread.v] = k;
+        }
+        for (const Event *e : byStep[k]) {
+            for (const std::string &id : entities(*e))
+                entityFree[id] = s.endNs;
+            if (e->kind == EventKind::LockRelease)
+                lockReleased[e->ctx.v] = s.endNs;
+        }
+    }
+}
+
+// Under the timed policy the step that can start earliest goes next: the
+// thread that computes 10 us exits before the one that computes 50 us, and a
+// killer that computes 20 us kills at 20 us, before the slow thread is done.
+void TestConcurrency::timedPolicyFollowsCosts()
+{
+    const auto sc = load(kTimed);
+    const Simulator sim(sc);
+    RunOptions opts;
+    opts.policy = Policy::Timed;
+    std::string error;
+    const Trace tr = run(sim, opts, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    auto stepOf = [&](const std::string &label) {
+        const auto it = std::find(tr.schedule.begin(), tr.schedule.end(), label);
+        return it == tr.schedule.end() ? size_t(0) : size_t(it - tr.schedule.begin()) + 1;
+    };
+    const size_t fastExit = stepOf("fast/t: exit");
+    const size_t kill = stepOf("killer/t: kill slow");
+    QVERIFY(fastExit && kill);
+    QVERIFY(fastExit < kill);
+    const Costs costs;
+    // The kill starts when the killer's compute ends: 20 us plus the compute
+    // step's own cost.
+    QCOMPARE(tr.spans[kill - 1].startNs, 20000 + costs.userStep);
+    // Three threads on three CPUs: the three computes overlap in time.
+    const size_t slowCompute = stepOf("slow/t: compute 50000 ns");
+    const size_t fastCompute = stepOf("fast/t: compute 10000 ns");
+    QVERIFY(slowCompute && fastCompute);
+    QCOMPARE(tr.spans[slowCompute - 1].startNs, 0);
+    QCOMPARE(tr.spans[fastCompute - 1].startNs, 0);
+    // The slow thread was killed while it computed: it never exits by itself.
+    QCOMPARE(stepOf("slow/t: exit"), size_t(0));
+    bool killed = false;
+    for (const Event &e : tr.events)
+        killed |= e.kind == EventKind::Killed && sim.processName(e.process) == "slow";
+    QVERIFY(killed);
+}
+
+// at_step N is step N of the run (N - 1 steps before it), as documented.
+void TestConcurrency::atStepFiresAtThatStep()
+{
+    const Simulator sim(load(kAtStep));
+    for (Policy p : {Policy::Scripted, Policy::RoundRobin, Policy::Timed}) {
+        RunOptions opts;
+        opts.policy = p;
+        std::string error;
+        const Trace tr = run(sim, opts, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        QVERIFY(tr.schedule.size() >= 3);
+        QCOMPARE(tr.schedule[2], std::string("kill victim"));
+    }
+}
+
+QTEST_GUILESS_MAIN(TestConcurrency)
+#include "tst_concurrency.moc"
