@@ -36,6 +36,7 @@ void Engine::Ctx::userStep(Thread &t)
         threadExit(t);
         return;
     case SyscallKind::Compute:
+        cost = e.m_costs.userStep; // user-space work enters no kernel
         extraNs = addNs(extraNs, t.sc.computeNs);
         deliver(t);
         return;

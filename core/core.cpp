@@ -105,6 +105,29 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
         return;
     }
     if (o.cbOp == QCOMTEE_MSG_OBJECT_OP_RELEASE) {
+        // §9 item 6: a RETAIN adds a reference but no id, and the first
+        // RELEASE erases the id, so the retained reference can never be
+        // released (a second RELEASE fails with -EINVAL).
+        const KObject *k = s.object(obj);
+        const auto retained =
+            k ? std::count_if(k->holders.begin(), k->holders.end(),
+                              [](const Holder &h) { return h.kind == HolderKind::Retain; })
+              : 0;
+        if (retained > 0 && var.gaps == GapsVariant::Fixed) {
+            put(obj, {HolderKind::Retain, -1}); // balance: the id stays
+            o.errno_ = 0;
+            return;
+        }
+        if (retained > 0) {
+            Event &g =
+                gap(6, "RELEASE of callback id " + hex(id) + " erases the id of obj " +
+                           std::to_string(obj.v) + " while QTEE holds " + std::to_string(retained) +
+                           " RETAIN reference" + (retained == 1 ? "" : "s") +
+                           " to it: it can never be released (a second RELEASE "
+                           "fails with -EINVAL), the reference leaks");
+            g.object = obj;
+            g.qteeId = id;
+        }
         xaErase(id);
         put(obj, {HolderKind::QteeId, int32_t(id)});
         o.errno_ = 0;

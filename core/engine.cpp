@@ -23,9 +23,15 @@ std::string Environment::threadName(ThreadId t) const
 void Engine::Ctx::threadStep(Thread &t)
 {
     actor = t.id;
-    if (const ContextId lc = lockNeeded(s, t, e.m_env); lc.valid()) {
+    // Only a reqs_lock held by another thread can make this step a wait
+    // (most steps: none is, and the lookup of the next step is skipped).
+    bool heldByOther = false;
+    for (const Context &c : s.contexts)
+        heldByOther |= c.reqsLockOwner.valid() && c.reqsLockOwner != t.id;
+    if (const ContextId lc = heldByOther ? lockNeeded(s, t, e.m_env) : ContextId(); lc.valid()) {
         const ThreadId owner = s.context(lc).reqsLockOwner;
         if (owner.valid() && owner != t.id) {
+            cost = e.m_costs.lock; // trying the mutex and going to sleep
             lockWait(t, lc);
             return;
         }
@@ -347,22 +353,16 @@ std::string Engine::label(const State &s, const Action &a) const
 }
 
 namespace {
-int64_t stepCost(const State &s, const Action &a, const Costs &c, const Environment &env)
+// The cost of the step by the phase it starts in. The step itself may
+// replace it (Ctx::cost): a lock wait costs `lock`, user-space work
+// `userStep` plus its own ns.
+int64_t stepCost(const State &s, const Action &a, const Costs &c)
 {
     if (a.kind == Action::Kind::Kill)
         return c.kill;
     const Thread &t = s.thread(ThreadId(a.index));
-    if (const ContextId lc = lockNeeded(s, t, env); lc.valid()) {
-        const ThreadId owner = s.context(lc).reqsLockOwner;
-        if (owner.valid() && owner != t.id)
-            return c.lock; // trying the mutex and going to sleep
-    }
     switch (t.phase) {
     case Phase::User:
-        // user-space work (plus its own ns, added by the step) enters no
-        // kernel; everything else is a syscall
-        if (!t.fatalPending && env.nextSyscall(s, t).kind == SyscallKind::Compute)
-            return c.userStep;
         return c.syscall;
     case Phase::InvokeReply:
         return c.dispatch;
@@ -455,30 +455,49 @@ void stampTime(State &s, const Action &a, int64_t duration, int64_t goneNs, Even
         return c.valid() && size_t(c.v) < s.contexts.size() ? &s.contexts[size_t(c.v)].lastNs
                                                             : nullptr;
     };
+    // A step's events name the same object or request again and again:
+    // look each up once.
+    ObjectId lastObject;
     auto objectClock = [&](ObjectId o) -> TimeNs * {
-        KObject *k = o.valid() ? s.object(o) : nullptr;
+        if (!o.valid() || o == lastObject)
+            return nullptr; // nothing, or already touched
+        lastObject = o;
+        KObject *k = s.object(o);
         return k ? &k->lastNs : nullptr;
     };
+    RequestId lastRequest;
     auto requestClock = [&](RequestId r) -> TimeNs * {
-        Request *q = r.valid() ? s.request(r) : nullptr;
+        if (!r.valid() || r == lastRequest)
+            return nullptr;
+        lastRequest = r;
+        Request *q = s.request(r);
         return q ? &q->lastNs : nullptr;
     };
     // Each clock the step touches, once per event (duplicates are harmless).
     // Other threads it wakes or signals are only pushed forward: a signal or
     // a wake-up needs no CPU of theirs, but they cannot act on it before it
-    // happened.
+    // happened. (Reused buffers: no allocation per step.)
     const ThreadId actor = fault ? ThreadId() : ThreadId(a.index);
-    std::vector<TimeNs *> touched;
-    std::vector<TimeNs *> after;
+    static thread_local std::vector<TimeNs *> touched;
+    static thread_local std::vector<TimeNs *> after;
+    touched.clear();
+    after.clear();
+    auto touch = [](std::vector<TimeNs *> &v, TimeNs *p) {
+        if (p)
+            v.push_back(p);
+    };
     for (size_t i = first; i < events.size(); ++i) {
         const Event &e = events[i];
+        // Violations, gaps and notes report on entities; they touch nothing.
+        if (e.kind == EventKind::Violation || e.kind == EventKind::Gap || e.kind == EventKind::Note)
+            continue;
         if (e.thread != actor)
-            after.push_back(threadClock(e.thread));
+            touch(after, threadClock(e.thread));
         if (touchesContext(e))
-            touched.push_back(contextClock(e.ctx));
-        touched.push_back(objectClock(e.object));
-        touched.push_back(requestClock(e.request));
-        if (e.process.valid())
+            touch(touched, contextClock(e.ctx));
+        touch(touched, objectClock(e.object));
+        touch(touched, requestClock(e.request));
+        if (e.process.valid() && (e.kind == EventKind::Killed || e.kind == EventKind::ProcessExit))
             for (Thread &t : s.threads)
                 if (t.process == e.process && t.id != actor)
                     after.push_back(&t.clockNs);
@@ -490,15 +509,12 @@ void stampTime(State &s, const Action &a, int64_t duration, int64_t goneNs, Even
             touched.push_back(&s.xaNs);
     }
     for (const TimeNs *p : touched)
-        if (p)
-            start = std::max(start, p->ns);
+        start = std::max(start, p->ns);
     const int64_t end = addNs(start, duration);
     for (TimeNs *p : touched)
-        if (p)
-            p->ns = std::max(p->ns, end);
+        p->ns = std::max(p->ns, end);
     for (TimeNs *p : after)
-        if (p)
-            p->ns = std::max(p->ns, end);
+        p->ns = std::max(p->ns, end);
     if (!fault)
         s.thread(ThreadId(a.index)).clockNs.ns = end;
     for (size_t i = first; i < events.size(); ++i) {
@@ -516,9 +532,9 @@ void Engine::apply(State &s, const Action &a, EventList &events) const
 {
     const bool wasQuiescent = quiescent(s);
     s.step++;
-    const int64_t cost = stepCost(s, a, m_costs, m_env);
     const size_t first = events.size();
     Ctx cx{*this, s, events, m_variant, {}};
+    cx.cost = stepCost(s, a, m_costs);
     if (a.kind == Action::Kind::Kill) {
         if (a.fault >= 0)
             s.faultsTaken.add(size_t(a.fault));
@@ -527,7 +543,7 @@ void Engine::apply(State &s, const Action &a, EventList &events) const
         cx.threadStep(s.thread(ThreadId(a.index)));
     }
     cx.checkInvariants(wasQuiescent);
-    stampTime(s, a, addNs(cost, cx.extraNs), cx.goneNs, events, first);
+    stampTime(s, a, addNs(cx.cost, cx.extraNs), cx.goneNs, events, first);
 }
 
 State Engine::applied(const State &s, const Action &a, EventList &events) const

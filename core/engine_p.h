@@ -153,14 +153,14 @@ struct Engine::Ctx
     EventList &ev;
     const Variant &var;
     ThreadId actor;      // the thread taking this step (invalid for a kill)
+    int64_t cost = 0;    // the step's cost (stepCost, or what the step says it was)
     int64_t extraNs = 0; // user-space work (compute, a reply's delay) in this step
     int64_t goneNs = 0;  // latest lastNs of an object or request freed in this step
 
     Event &emit(EventKind k)
     {
         Event &x = ev.emplace_back();
-        x.step = s.step;
-        x.tNs = s.tNs;
+        x.step = s.step; // times: stampTime, when the step is done
         x.kind = k;
         x.thread = actor; // who caused it; events about another thread override
         return x;
@@ -311,7 +311,7 @@ struct Engine::Ctx
         Event &x = emit(k);
         x.object = o.id;
         x.holder = h.kind;
-        x.holderArg = h.a;
+        x.holderArg = h.arg();
         x.refcount = o.refcount();
         x.objectType = o.type;
         if (h.kind == HolderKind::QteeId)
@@ -571,6 +571,7 @@ struct Engine::Ctx
             return false;
         r->reqId = idrLowestFree(c.reqsIdr);
         idrInsert(c.reqsIdr, IdrEntry{r->reqId, rid.v});
+        std::erase_if(c.retiredIds, [&](const RetiredId &x) { return x.id == r->reqId; });
         c.reqsList.push_back(rid.v);
         r->enqueueSeq = ++s.enqueueSeq;
         setState(*r, ReqState::QUEUED);
@@ -605,6 +606,14 @@ struct Engine::Ctx
         }
     }
 
+    // The request of `id` is over for the supplicants (I11's memory).
+    void retire(ContextId ctx, const Request &r)
+    {
+        Context &c = s.context(ctx);
+        std::erase_if(c.retiredIds, [&](const RetiredId &x) { return x.id == r.reqId; });
+        c.retiredIds.push_back({r.reqId, r.id, r.notification});
+    }
+
     // ureq_dequeue: take a request off reqs_idr and reqs_list.
     void unlink(Request &r)
     {
@@ -635,16 +644,25 @@ struct Engine::Ctx
     // reached a supplicant. Faithful: they leak. Fixed: put them.
     void requestNeverDelivered(Request &r)
     {
-        bool any = false;
+        std::string leaked;
         for (const Arg &a : r.args)
             if (a.type == ArgType::IO && a.object.valid())
-                any = true;
-        if (!any)
+                leaked += (leaked.empty() ? "obj " : ", obj ") + std::to_string(a.object.v);
+        if (leaked.empty())
             return;
         if (var.gaps == GapsVariant::Faithful) {
-            gap(2, "req " + std::to_string(r.reqId) + " of ctx " + std::to_string(r.ctx.v) +
-                       " never reached a supplicant: nothing puts its IO objects (leak)")
-                .request = r.id;
+            // A request that was never queued has no id: name its target.
+            const std::string which =
+                r.reqId >= 0
+                    ? "req " + std::to_string(r.reqId) + " of ctx " + std::to_string(r.ctx.v) +
+                          " never reached a supplicant"
+                    : "the callback request to obj " + std::to_string(r.object.v) + " (op " +
+                          opName(r.op) + ") could not be queued on ctx " + std::to_string(r.ctx.v);
+            Event &g = gap(2, which + ": nothing puts its IO objects (" + leaked + ": leak)");
+            if (r.reqId >= 0)
+                g.request = r.id;
+            g.ctx = r.ctx;
+            g.object = r.object;
             return;
         }
         for (Arg &a : r.args)

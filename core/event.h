@@ -86,7 +86,8 @@ struct Event
     RequestId request;
     int32_t reqId = -1;     // reqs_idr id, or qtee_objects_idr id for Idr*
     int32_t refcount = -1;  // after a get or put
-    int32_t holderArg = -1; // the holder's own id (thread, context, cb id...)
+    int64_t holderArg = -1; // the holder's own id: a thread, a context, an object, or a
+                            // QTEE callback id as the unsigned value it is (0x80000003)
     ThreadId peer;          // the other thread of a lock wait: holder (Blocked), waker (Woken)
     int32_t errno_ = 0;     // errno returned or stored
     int32_t value = 0;      // kind-specific (argument index, block reason, wire result)

@@ -60,7 +60,7 @@ void Engine::Ctx::checkInvariants(bool wasQuiescent)
                                      " reference with no invocation in flight (leak)");
                 x.object = o.id;
                 x.holder = h.kind;
-                x.holderArg = h.a;
+                x.holderArg = h.arg();
                 o.leakReported = true;
                 break;
             }

@@ -92,6 +92,9 @@ uint64_t State::hash() const
               uint64_t(uint32_t(c.reqC)) << 8 | uint64_t(uint32_t(c.reqsLockOwner.v)) << 32);
         h.add(c.refs.size() | uint64_t(c.dataRefs.size()) << 32);
         h.addIds(c.lockWaiters);
+        for (const RetiredId &r : c.retiredIds)
+            h.add(uint64_t(uint32_t(r.id)) | uint64_t(uint32_t(r.request.v)) << 32 |
+                  uint64_t(r.notification) << 63);
         for (const CtxHolder &r : c.refs)
             h.add(uint64_t(r.kind) | uint64_t(uint32_t(r.a)) << 8);
         for (const CtxHolder &r : c.dataRefs)

@@ -14,9 +14,12 @@ namespace tee {
 struct Holder
 {
     HolderKind kind = HolderKind::CtxIdr;
-    int32_t a = -1;
+    int32_t a = -1; // QteeId: the callback id's bits (read with arg())
     int32_t b = -1;
     bool operator==(const Holder &) const = default;
+    // The holder's id as events and captures show it: QTEE callback ids are
+    // unsigned 32-bit values (0x80000003), never negative.
+    int64_t arg() const { return kind == HolderKind::QteeId ? int64_t(uint32_t(a)) : int64_t(a); }
 };
 
 struct CtxHolder
@@ -87,6 +90,18 @@ struct IdrEntry
     bool operator==(const IdrEntry &) const = default;
 };
 
+// A reqs_idr id whose request is over for the supplicants: delivered as a
+// RELEASE notification (nothing to answer) or answered by a SEND. A later
+// SEND for it is a supplicant bug (I11) even after the id left reqs_idr;
+// the record goes when the id is given to a new request.
+struct RetiredId
+{
+    int32_t id = -1;
+    RequestId request;
+    bool notification = false;
+    bool operator==(const RetiredId &) const = default;
+};
+
 // tee_context + struct qcomtee_context_data (spec §2.2).
 struct Context
 {
@@ -102,6 +117,7 @@ struct Context
     std::vector<IdrEntry> qteeObjectsIdr; // sorted by id
     std::vector<IdrEntry> reqsIdr;        // sorted by id
     std::vector<int32_t> reqsList;        // RequestId values, FIFO
+    std::vector<RetiredId> retiredIds;    // for I11 (not driver state: the checker's memory)
     int32_t reqC = 0;                     // req_c completion count
     ThreadId reqsLockOwner;               // invalid when free
     std::vector<int32_t> lockWaiters;     // threads asleep on reqs_lock, FIFO (mutex wait list)

@@ -13,9 +13,19 @@ void Engine::Ctx::userDispatch(Thread &t, ObjectId obj)
     Oic &o = t.oic;
     const KObject *k = s.object(obj);
     const ContextId owner = k->owner;
+    // Every dispatch ends with a dispatch_return, also when no request was
+    // ever queued.
+    auto failEarly = [&](int32_t errno_) {
+        Event &x = emit(EventKind::DispatchReturn);
+        x.thread = t.id;
+        x.errno_ = errno_;
+        x.ctx = owner;
+        x.object = obj;
+        o.errno_ = errno_;
+    };
     if (!dataAlive(owner, "dispatch to user object", obj)) {
         // lifetime=none: the context data is gone; treat as released
-        o.errno_ = err::kENODEV;
+        failEarly(err::kENODEV);
         return;
     }
     Request &r = newRequest(owner, obj, k->userObjectId, o.cbOp, false);
@@ -27,7 +37,7 @@ void Engine::Ctx::userDispatch(Thread &t, ObjectId obj)
         Request *rr = s.request(rid);
         requestNeverDelivered(*rr);
         dropRequest(rid);
-        o.errno_ = err::kENODEV;
+        failEarly(err::kENODEV);
         return;
     }
     t.dispatchReq = rid;
@@ -365,6 +375,7 @@ void Engine::Ctx::recvRelock(Thread &t)
             setState(*r, ReqState::Removed); // T4: freed, id free before RECV returns
         }
         r->delivered = true;
+        retire(ctx, *r);
         dropRequest(r->id);
     }
     unlock(t, ctx);
@@ -384,6 +395,22 @@ void Engine::Ctx::sysSend(Thread &t)
     lock(t, ctx);
     IdrEntry *en = t.sc.reqId >= 0 ? idrFind(c.reqsIdr, t.sc.reqId) : nullptr;
     if (!en) {
+        // I11 (spec §8): the id is gone from reqs_idr, but it was handed to
+        // user space as a RELEASE notification or already answered. The
+        // driver returns -EINVAL; the supplicant is still wrong.
+        const auto retired = std::find_if(c.retiredIds.begin(), c.retiredIds.end(),
+                                          [&](const RetiredId &x) { return x.id == t.sc.reqId; });
+        if (retired != c.retiredIds.end()) {
+            Event &v =
+                violation(11, tname(t.id) + " SENDs for req " + std::to_string(t.sc.reqId) +
+                                  " of ctx " + std::to_string(ctx.v) +
+                                  (retired->notification ? ", a RELEASE notification RECV delivered"
+                                                         : ", which was already answered") +
+                                  " (the id is no longer in reqs_idr: -EINVAL)");
+            v.thread = t.id;
+            v.request = retired->request;
+            v.ctx = ctx;
+        }
         unlock(t, ctx);
         finishSyscall(t, err::kEINVAL);
         return;
@@ -428,18 +455,43 @@ void Engine::Ctx::sysSend(Thread &t)
     }
     unlink(*r);
     r->answered = true;
-    setState(*r, ReqState::PROCESSED, t.sc.ret);
+    retire(ctx, *r);
+    // §9 item 4: num_params is never compared with the request's arguments
+    // (gaps=fixed: a short response is -EINVAL, for the client too).
+    const bool shortSend = t.sc.ret == 0 && !r->notification && t.sc.sendParams >= 0 &&
+                           t.sc.sendParams < int32_t(r->args.size());
+    const bool refuse = shortSend && var.gaps == GapsVariant::Fixed;
+    // T5: marked PROCESSED before the outputs are converted (spec §3.5 step
+    // 2), with the errno the client will get: the supplicant's, or -EINVAL
+    // when the conversion (done in the next steps) will fail on an OB that
+    // grew or an output object the model does not convert.
+    bool convertFails = false;
+    if (t.sc.ret == 0 && !r->notification) {
+        size_t ob = 0, oo = 0;
+        for (const Arg &a : r->args) {
+            if (a.type == ArgType::OB) {
+                const uint32_t size = ob < t.sc.obOut.size() ? t.sc.obOut[ob] : 0;
+                convertFails |= size > a.size;
+                ++ob;
+            } else if (a.type == ArgType::OO) {
+                const ObjRefParam p = oo < t.sc.ooOut.size() ? t.sc.ooOut[oo] : ObjRefParam{};
+                convertFails |=
+                    p.kind != ObjRefParam::Kind::Null && p.kind != ObjRefParam::Kind::User;
+                ++oo;
+            }
+        }
+    }
+    setState(*r, ReqState::PROCESSED, refuse || convertFails ? err::kEINVAL : t.sc.ret);
     if (t.sc.ret != 0 || r->notification) {
         sendFinish(t, *r, 0);
         return;
     }
-    // §9 item 4: num_params is never compared with the request's arguments
     int32_t outs = 0;
     for (const Arg &a : r->args)
         if (a.type == ArgType::OB || a.type == ArgType::OO)
             ++outs;
-    if (t.sc.sendParams >= 0 && t.sc.sendParams < int32_t(r->args.size())) {
-        if (var.gaps == GapsVariant::Fixed) {
+    if (shortSend) {
+        if (refuse) {
             r->errno_ = err::kEINVAL;
             sendFinish(t, *r, err::kEINVAL);
             return;

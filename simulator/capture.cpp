@@ -439,7 +439,8 @@ public:
             !name(o, "holder", path, isRef(e.kind), holderKinds(), "holder kind", e.holder) ||
             !name(o, "ctx_holder", path, isCtxRef(e.kind), ctxHolderKinds(), "context holder kind",
                   e.ctxHolder) ||
-            !int32(o, "holder_arg", path, false, e.holderArg) ||
+            !integer(o, "holder_arg", path, false, std::numeric_limits<int32_t>::min(),
+                     std::numeric_limits<uint32_t>::max(), e.holderArg) ||
             !qteeId(o, "qtee_id", path, e.qteeId) ||
             !int32(o, "op", path, false, e.op, 0, std::numeric_limits<uint32_t>::max()) ||
             !int32(o, "value", path, false, e.value) ||
@@ -763,6 +764,16 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         const std::string where = indexPath("events", i);
         if (!r.event(events.at(i), where, e))
             return nullptr;
+        // A QTEE callback id as a holder is unsigned (0x80000003); model
+        // version 1 wrote its bits as a negative int32.
+        if (e.holderArg < -1 && e.holder == HolderKind::QteeId && cap->modelVersion < 2 &&
+            (isRef(e.kind) || e.kind == EventKind::Violation))
+            e.holderArg = int64_t(uint32_t(int32_t(e.holderArg)));
+        else if (e.holderArg < -1) {
+            r.fail(where + ".holder_arg",
+                   "value " + std::to_string(e.holderArg) + " out of range -1..4294967295");
+            return nullptr;
+        }
         if (!cap->events.empty() && e.step < cap->events.back().step) {
             r.fail(where + ".step", "step " + std::to_string(e.step) +
                                         " goes back in time (previous event is at step " +

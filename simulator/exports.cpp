@@ -191,7 +191,7 @@ std::string reqText(const Event &e)
 // Which holder took or dropped a reference: "driver copy P1/T1". `b` is the
 // idr id of a qtee_objects_idr entry when known (a State's holder has it, an
 // event does not).
-std::string holderText(const Simulator &sim, HolderKind k, int32_t a, int32_t b = -1)
+std::string holderText(const Simulator &sim, HolderKind k, int64_t a, int32_t b = -1)
 {
     std::string s = holderKindName(k);
     switch (k) {
@@ -214,13 +214,13 @@ std::string holderText(const Simulator &sim, HolderKind k, int32_t a, int32_t b 
     case HolderKind::Caller:
     case HolderKind::SupplRecv:
         if (a >= 0)
-            s += " " + sim.threadName(ThreadId(a));
+            s += " " + sim.threadName(ThreadId(int32_t(a)));
         break;
     }
     return s;
 }
 
-std::string ctxHolderText(const Simulator &sim, CtxHolderKind k, int32_t a)
+std::string ctxHolderText(const Simulator &sim, CtxHolderKind k, int64_t a)
 {
     std::string s = ctxHolderKindName(k);
     switch (k) {
@@ -233,7 +233,7 @@ std::string ctxHolderText(const Simulator &sim, CtxHolderKind k, int32_t a)
         break;
     case CtxHolderKind::Ioctl:
         if (a >= 0)
-            s += " " + sim.threadName(ThreadId(a));
+            s += " " + sim.threadName(ThreadId(int32_t(a)));
         break;
     case CtxHolderKind::Shm:
         if (a >= 0)
@@ -305,7 +305,7 @@ std::string stepsText(uint64_t n)
 
 std::string describeHolder(const Simulator &sim, const Holder &h)
 {
-    return holderText(sim, h.kind, h.a, h.b);
+    return holderText(sim, h.kind, h.arg(), h.b);
 }
 
 std::string describeCtxHolder(const Simulator &sim, const CtxHolder &h)

@@ -35,7 +35,7 @@ std::string pad(std::string s, size_t width)
 
 RunSummary::HolderInfo holderInfo(const sim::Simulator &sim, const Holder &h)
 {
-    return {holderKindName(h.kind), h.a, h.b, sim::describeHolder(sim, h)};
+    return {holderKindName(h.kind), h.arg(), h.b, sim::describeHolder(sim, h)};
 }
 
 RunSummary::HolderInfo ctxHolderInfo(const sim::Simulator &sim, const CtxHolder &h)
@@ -64,7 +64,7 @@ QJsonArray holdersToJson(const std::vector<RunSummary::HolderInfo> &holders)
     QJsonArray out;
     for (const auto &h : holders) {
         out.append(QJsonObject{{QStringLiteral("kind"), qs(h.kind)},
-                               {QStringLiteral("a"), h.a},
+                               {QStringLiteral("a"), qint64(h.a)},
                                {QStringLiteral("b"), h.b},
                                {QStringLiteral("text"), qs(h.text)}});
     }
@@ -371,8 +371,8 @@ std::string RunSummary::toJson() const
 
 bool eventsEqual(const Event &a, const Event &b, std::string *field)
 {
-    return same(a.step, b.step, "step", field) && same(a.startNs, b.startNs, "startNs", field) &&
-           same(a.tNs, b.tNs, "tNs", field) && same(a.kind, b.kind, "kind", field) &&
+    return same(a.step, b.step, "step", field) && same(a.tNs, b.tNs, "tNs", field) &&
+           same(a.startNs, b.startNs, "startNs", field) && same(a.kind, b.kind, "kind", field) &&
            same(a.from, b.from, "from", field) && same(a.to, b.to, "to", field) &&
            same(a.objectType, b.objectType, "objectType", field) &&
            same(a.holder, b.holder, "holder", field) &&

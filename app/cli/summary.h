@@ -19,7 +19,7 @@ struct RunSummary
     struct HolderInfo
     {
         std::string kind; // holderKindName / ctxHolderKindName
-        int32_t a = -1;
+        int64_t a = -1;   // Holder::arg(): QTEE callback ids unsigned
         int32_t b = -1;
         std::string text; // "qtee_objects_idr ctx 1 idr 0", "driver copy app/client"
     };

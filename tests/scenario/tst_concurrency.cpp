@@ -56,6 +56,8 @@ bool ordersContext(const Event &e)
 std::vector<std::string> entities(const Event &e)
 {
     std::vector<std::string> out;
+    if (e.kind == EventKind::Violation || e.kind == EventKind::Gap || e.kind == EventKind::Note)
+        return out; // reports touch nothing
     if (e.ctx.valid() && ordersContext(e))
         out.push_back("ctx " + std::to_string(e.ctx.v));
     if (e.object.valid())

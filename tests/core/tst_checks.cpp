@@ -1,0 +1,261 @@
+// Checks and events the review found missing or wrong (issue 7 §3): I11 after
+// the id left reqs_idr, spec §9 item 6 (RETAIN/RELEASE imbalance), the errno
+// a PROCESSED request carries, a dispatch_return for every dispatch, gaps
+// that name what exists, and QTEE callback ids as unsigned holder ids.
+#include "simulator/scenarioloader.h"
+#include "simulator/simulator.h"
+
+#include <QTest>
+
+using namespace tee;
+using namespace tee::sim;
+
+namespace {
+
+// A supplicant thread (first, so the scripted order runs it as far as it
+// can) and a client that invokes service 2033 op 1 with user object 1; QTEE
+// calls it back (op 7, an 8-byte OB) and returns; the supplicant serves with
+// REPLY.
+std::string clientAndSupplicant(const std::string &reply, const std::string &serveExtra = {},
+                                const std::string &qteeOp = {})
+{
+    const std::string op = qteeOp.empty()
+                               ? R"([{"do": "callback", "target": "io:0", "op": 7, "ob": [8]},
+                            {"do": "return", "result": 0}])"
+                               : qteeOp;
+    return R"({"name": "checks",
+      "qtee": {"services": [{"uid": 2033, "name": "svc", "ops": {"1": )" +
+           op + R"(}}]},
+      "processes": [{"name": "app", "threads": [
+        {"name": "suppl", "program": [{"do": "open", "as": "fd"},
+          {"do": "serve", "fd": "fd", "count": 3)" +
+           serveExtra + R"(, "replies": [)" + reply + R"(]}, {"do": "exit"}]},
+        {"name": "client", "program": [
+          {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+          {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}]},
+          {"do": "release", "fd": "fd", "object": "svc"},
+          {"do": "exit"}]}]}]})";
+}
+
+Trace runScenario(const std::string &json, const std::string &variant = {})
+{
+    std::string error;
+    auto sc = loadScenarioJson(json, "test", &error);
+    if (!sc)
+        qFatal("%s", error.c_str());
+    Variant v = sc->variant;
+    if (!variant.empty() && !v.set(variant).empty())
+        qFatal("bad variant %s", variant.c_str());
+    const Simulator sim(sc, v);
+    RunOptions opts;
+    opts.maxSteps = 500;
+    const Trace tr = run(sim, opts, &error);
+    if (!error.empty())
+        qFatal("%s", error.c_str());
+    return tr;
+}
+
+std::vector<const Event *> ofKind(const Trace &tr, EventKind k)
+{
+    std::vector<const Event *> out;
+    for (const Event &e : tr.events)
+        if (e.kind == k)
+            out.push_back(&e);
+    return out;
+}
+
+} // namespace
+
+class TestChecks : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void i11AfterTheIdIsGone_data();
+    void i11AfterTheIdIsGone();
+    void retainReleaseImbalance_data();
+    void retainReleaseImbalance();
+    void processedCarriesTheClientsErrno_data();
+    void processedCarriesTheClientsErrno();
+    void everyDispatchReturns();
+    void gapNamesWhatExists();
+    void callbackIdsAreUnsignedHolders();
+};
+
+// Spec §8 I11: a supplicant answers only what it was given, once. The
+// driver returns -EINVAL when the id is gone from reqs_idr; the supplicant
+// is wrong all the same.
+void TestChecks::i11AfterTheIdIsGone_data()
+{
+    QTest::addColumn<QString>("json");
+    QTest::addColumn<QString>("says");
+    QTest::newRow("second SEND of an answered request")
+        << QString::fromStdString(clientAndSupplicant(R"({"send_twice": true})"))
+        << QStringLiteral("which was already answered");
+    QTest::newRow("SEND for a delivered RELEASE notification")
+        << QString::fromStdString(clientAndSupplicant("", R"(, "answer_release": true)"))
+        << QStringLiteral("a RELEASE notification RECV delivered");
+}
+
+void TestChecks::i11AfterTheIdIsGone()
+{
+    QFETCH(QString, json);
+    QFETCH(QString, says);
+    const Trace tr = runScenario(json.toStdString());
+    const auto v = ofKind(tr, EventKind::Violation);
+    QCOMPARE(v.size(), size_t(1));
+    QCOMPARE(v.front()->invariant, int16_t(11));
+    QVERIFY2(QString::fromStdString(v.front()->detail).contains(says), v.front()->detail.c_str());
+    QVERIFY(QString::fromStdString(v.front()->detail).contains(QLatin1String("-EINVAL")));
+    // ... and that SEND returned -EINVAL
+    bool einval = false;
+    for (const Event &e : tr.events)
+        einval |= e.step == v.front()->step && e.kind == EventKind::SyscallReturn &&
+                  e.errno_ == err::kEINVAL;
+    QVERIFY(einval);
+}
+
+// Spec §9 item 6: RETAIN adds a reference but no id; the first RELEASE erases
+// the id, so the retained reference leaks (faithful, flagged as a gap), or
+// the references balance and the object is freed (fixed).
+void TestChecks::retainReleaseImbalance_data()
+{
+    QTest::addColumn<QString>("gaps");
+    QTest::addColumn<bool>("leaks");
+    QTest::newRow("faithful") << QStringLiteral("faithful") << true;
+    QTest::newRow("fixed") << QStringLiteral("fixed") << false;
+}
+
+void TestChecks::retainReleaseImbalance()
+{
+    QFETCH(QString, gaps);
+    QFETCH(bool, leaks);
+    const std::string json = clientAndSupplicant("", {}, R"([
+        {"do": "retain", "target": "io:0"},
+        {"do": "release", "target": "io:0"},
+        {"do": "release", "target": "io:0"},
+        {"do": "return", "result": 0}])");
+    const Trace tr = runScenario(json, "gaps=" + gaps.toStdString());
+    const auto g = ofKind(tr, EventKind::Gap);
+    QCOMPARE(g.size(), size_t(leaks ? 1 : 0));
+    // The user object (userspace id 1) is left with its RETAIN reference,
+    // or freed.
+    const KObject *user = nullptr;
+    for (const KObject &o : tr.final.objects)
+        if (o.type == ObjectType::User && o.userObjectId == 1)
+            user = &o;
+    QCOMPARE(user != nullptr, leaks);
+    if (leaks) {
+        QCOMPARE(g.front()->gap, int16_t(6));
+        QCOMPARE(g.front()->object, user->id);
+        QCOMPARE(g.front()->qteeId, 0x80000001u);
+        QVERIFY(QString::fromStdString(g.front()->detail).contains(QLatin1String("RETAIN")));
+        QCOMPARE(user->refcount(), 1);
+        QCOMPARE(user->holders.front().kind, HolderKind::Retain);
+    }
+}
+
+// T5: the PROCESSED transition carries the errno the client's dispatch will
+// return, also when the output conversion (later steps) fails.
+void TestChecks::processedCarriesTheClientsErrno_data()
+{
+    QTest::addColumn<QString>("reply");
+    QTest::addColumn<QString>("variant");
+    QTest::addColumn<int>("errno_");
+    QTest::newRow("success") << QStringLiteral(R"({"ob": [8]})") << QString() << 0;
+    QTest::newRow("the supplicant's error")
+        << QStringLiteral(R"({"errno": "EIO"})") << QString() << -5;
+    QTest::newRow("an OB that grew")
+        << QStringLiteral(R"({"ob": [64]})") << QString() << int(err::kEINVAL);
+    QTest::newRow("a short SEND, gaps=fixed") << QStringLiteral(R"({"send_params": 0})")
+                                              << QStringLiteral("gaps=fixed") << int(err::kEINVAL);
+    QTest::newRow("an OB that grew, argument=srcu")
+        << QStringLiteral(R"({"ob": [64]})") << QStringLiteral("argument=srcu")
+        << int(err::kEINVAL);
+}
+
+void TestChecks::processedCarriesTheClientsErrno()
+{
+    QFETCH(QString, reply);
+    QFETCH(QString, variant);
+    QFETCH(int, errno_);
+    const Trace tr = runScenario(clientAndSupplicant(reply.toStdString()), variant.toStdString());
+    const Event *processed = nullptr;
+    for (const Event &e : tr.events)
+        if (e.kind == EventKind::RequestState && e.to == ReqState::PROCESSED && e.op == 7)
+            processed = &e;
+    QVERIFY(processed);
+    QCOMPARE(processed->errno_, errno_);
+    const auto returns = ofKind(tr, EventKind::DispatchReturn);
+    QCOMPARE(returns.size(), size_t(1));
+    QCOMPARE(returns.front()->errno_, errno_);
+}
+
+// Every dispatch ends with a dispatch_return: callback-after-close's second
+// callback finds the owner context released and fails with -ENODEV before
+// any request exists.
+void TestChecks::everyDispatchReturns()
+{
+    std::string error;
+    const auto sc = loadBuiltin("callback-after-close", &error);
+    QVERIFY2(sc, error.c_str());
+    const Simulator sim(sc);
+    RunOptions opts;
+    opts.maxSteps = sc->maxSteps;
+    const Trace tr = run(sim, opts, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    const Event *enodev = nullptr;
+    for (const Event *e : ofKind(tr, EventKind::DispatchReturn))
+        if (e->errno_ == err::kENODEV && !e->request.valid())
+            enodev = e;
+    QVERIFY(enodev);
+    QVERIFY(enodev->object.valid());
+    QVERIFY(enodev->ctx.valid());
+}
+
+// A gap names what exists: a callback request that could not be queued
+// (its owner context is closed) has no id; its IO object leaks (§9 item 2).
+void TestChecks::gapNamesWhatExists()
+{
+    const Trace tr = runScenario(R"({"name": "io-after-close",
+      "qtee": {"services": [
+        {"uid": 2034, "name": "leaf"},
+        {"uid": 2033, "name": "logger", "ops": {"1": [
+          {"do": "hold", "target": "io:0", "as": "sink"}, {"do": "return", "result": 0}]},
+         "on_release": [
+          {"do": "callback", "target": "held:sink", "op": 8, "io": ["service:2034"]},
+          {"do": "return", "result": 0}]}]},
+      "processes": [{"name": "app", "threads": [
+        {"name": "main", "program": [
+          {"do": "open", "as": "fd"},
+          {"do": "open_service", "fd": "fd", "uid": 2033, "as": "logger"},
+          {"do": "invoke", "fd": "fd", "object": "logger", "op": 1, "io": [{"user": 1}]},
+          {"do": "close", "fd": "fd"},
+          {"do": "exit"}]}]}]})");
+    const auto g = ofKind(tr, EventKind::Gap);
+    QVERIFY(!g.empty());
+    for (const Event *e : g) {
+        QVERIFY2(e->detail.find("req -1") == std::string::npos, e->detail.c_str());
+        if (e->gap == 2)
+            QVERIFY2(e->detail.find("could not be queued") != std::string::npos &&
+                         e->detail.find("obj ") != std::string::npos,
+                     e->detail.c_str());
+    }
+}
+
+// A QTEE callback id holding a reference is shown as the unsigned id it is.
+void TestChecks::callbackIdsAreUnsignedHolders()
+{
+    const Trace tr = runScenario(clientAndSupplicant(""));
+    bool seen = false;
+    for (const Event &e : tr.events)
+        if ((e.kind == EventKind::RefGet || e.kind == EventKind::RefPut) &&
+            e.holder == HolderKind::QteeId && e.qteeId != 0) {
+            QCOMPARE(e.holderArg, int64_t(e.qteeId));
+            QVERIFY(e.holderArg >= 0x80000000LL);
+            seen = true;
+        }
+    QVERIFY(seen);
+}
+
+QTEST_GUILESS_MAIN(TestChecks)
+#include "tst_checks.moc"
