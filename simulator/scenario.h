@@ -64,6 +64,8 @@ struct Op
         Invoke,      // OBJECT_INVOKE on an object register (or ROOT)
         Release,     // OBJECT_INVOKE op 0xFFFF on an object register
         Serve,       // RECV/SEND loop
+        Recv,        // one SUPPL_RECV (serve's RECV half); the request is kept for Send
+        Send,        // one SUPPL_SEND for the request the last Recv got
         Kill,        // kill(pid of a process, SIGKILL)
         Compute,     // user-space work
         Exit,        // thread exits now
@@ -81,9 +83,10 @@ struct Op
     std::vector<int32_t> outRegs; // OO results (register per OO, -1 = discard)
     int32_t outReg = -1;          // Open, OpenService, ShmAlloc
     uint32_t size = 0;            // ShmAlloc
-    ServeSpec serve;
-    int32_t process = -1; // Kill
-    int64_t ns = 0;       // Compute
+    ServeSpec serve;              // Serve, Recv (buffer, num_params, on_einval, max_retries)
+    Reply reply;                  // Send
+    int32_t process = -1;         // Kill
+    int64_t ns = 0;               // Compute
     int32_t jumpTo = 0;
     int64_t times = -1;
     bool operator==(const Op &) const = default;

@@ -895,6 +895,21 @@ Op Loader::parseOp(const QJsonValue &v, const std::string &where, NameTable &var
         op.kind = Op::Kind::Serve;
         op.fdReg = readVar(req("fd"), w("fd"), vars);
         op.serve = parseServe(o, where, vars);
+    } else if (kind == "recv") {
+        // serve's two halves, so a thread can exit, compute or be killed
+        // while it holds a request (spec §7 case 7)
+        checkKeys(o, where, {"do", "fd", "buffer", "num_params", "on_einval", "max_retries"});
+        op.kind = Op::Kind::Recv;
+        op.fdReg = readVar(req("fd"), w("fd"), vars);
+        op.serve = parseServe(o, where, vars);
+    } else if (kind == "send") {
+        checkKeys(o, where, {"do", "fd", "errno", "oo", "ob", "send_params"});
+        op.kind = Op::Kind::Send;
+        op.fdReg = readVar(req("fd"), w("fd"), vars);
+        QJsonObject reply = o;
+        reply.remove(QLatin1String("do"));
+        reply.remove(QLatin1String("fd"));
+        op.reply = parseReply(reply, where, vars);
     } else if (kind == "kill") {
         checkKeys(o, where, {"do", "process"});
         op.kind = Op::Kind::Kill;
@@ -916,7 +931,8 @@ Op Loader::parseOp(const QJsonValue &v, const std::string &where, NameTable &var
     } else {
         fail(w("do"),
              "unknown step " + inQuotes(kind) +
-                 " (expected open, close, open_service, shm_alloc, invoke, release, serve, kill, "
+                 " (expected open, close, open_service, shm_alloc, invoke, release, serve, recv, "
+                 "send, kill, "
                  "compute, exit or jump)");
     }
     return op;

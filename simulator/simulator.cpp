@@ -265,6 +265,26 @@ Syscall Simulator::nextSyscall(const State &s, const Thread &t) const
         }
         break;
     }
+    case Op::Kind::Recv: {
+        const ServeSpec &sv = op->serve;
+        sc.kind = SyscallKind::SupplRecv;
+        sc.bufSize = t.regs[R_BUF] > 0 ? uint32_t(t.regs[R_BUF]) : sv.bufSize;
+        sc.numParams = t.regs[R_PARAMS] > 0 ? int32_t(t.regs[R_PARAMS]) : sv.numParams;
+        break;
+    }
+    case Op::Kind::Send: {
+        const Reply &r = op->reply;
+        sc.kind = SyscallKind::SupplSend;
+        sc.numParams = int32_t(t.regs[R_NOB] + t.regs[R_NOO]);
+        sc.reqId = int32_t(t.regs[R_REQID]); // -1 when no recv got one: -EINVAL
+        sc.ret = r.errno_;
+        for (int64_t i = 0; i < t.regs[R_NOB]; ++i)
+            sc.obOut.push_back(size_t(i) < r.ob.size() ? r.ob[size_t(i)] : 0);
+        for (const UserObjRef &o : r.oo)
+            sc.ooOut.push_back(toParam(s, t, o));
+        sc.sendParams = r.sendParams;
+        break;
+    }
     case Op::Kind::Kill:
         sc.kind = SyscallKind::Kill;
         sc.process = op->process;
@@ -309,6 +329,30 @@ void Simulator::syscallReturned(State &s, Thread &t, const SyscallResult &r) con
             setPreg(s, t, op->outRegs[i],
                     r.errno_ == 0 && r.ret == 0 && i < r.outObjects.size() ? r.outObjects[i]
                                                                            : kUnset);
+        ++t.pc;
+        break;
+    case Op::Kind::Recv: {
+        const ServeSpec &sv = op->serve;
+        if (r.errno_ == err::kEINVAL && sv.onEinval != ServeSpec::OnEinval::Stop &&
+            ++t.regs[R_RETRIES] <= sv.maxRetries) {
+            if (sv.onEinval == ServeSpec::OnEinval::Grow) {
+                const int64_t buf = t.regs[R_BUF] > 0 ? t.regs[R_BUF] : sv.bufSize;
+                const int64_t par = t.regs[R_PARAMS] > 0 ? t.regs[R_PARAMS] : sv.numParams;
+                t.regs[R_BUF] = std::min<int64_t>(buf * 2 + 8, 4 << 20) & ~int64_t(7);
+                t.regs[R_PARAMS] = std::min<int64_t>(par * 2 + 1, kMaxArgs);
+            }
+            break; // RECV again
+        }
+        t.regs[R_RETRIES] = 0;
+        t.regs[R_REQID] = r.errno_ == 0 ? r.reqId : kUnset;
+        t.regs[R_OBJ] = int64_t(r.objectId);
+        t.regs[R_OP] = r.op;
+        t.regs[R_NOB] = std::count(r.argTypes.begin(), r.argTypes.end(), ArgType::OB);
+        t.regs[R_NOO] = std::count(r.argTypes.begin(), r.argTypes.end(), ArgType::OO);
+        ++t.pc;
+        break;
+    }
+    case Op::Kind::Send:
         ++t.pc;
         break;
     case Op::Kind::Serve: {

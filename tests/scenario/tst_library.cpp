@@ -43,6 +43,7 @@ const char *const kScenarios[] = {
     "srcu-vs-lock",
     "stress",
     "supplicant-buffer-too-small",
+    "supplicant-exits-holding",
 };
 
 // Each variant value once with the rest merged, plus a few combinations.
@@ -475,6 +476,28 @@ void claimKillWhileQueued(const Run &r)
         expected.insert(2);
     }
     expectViolations(r, expected);
+}
+
+// §7 case 7: the supplicant exits after RECV, the request stays PROCESSING
+// and the client waits until the reaper kills it (T8, -ENODEV).
+void claimSupplicantExitsHolding(const Run &r)
+{
+    const ThreadId client = r.thread("app/client");
+    const ThreadId suppl = r.thread("app/suppl");
+    QCOMPARE(r.syscalls(suppl, SyscallKind::SupplSend), 0);
+    QCOMPARE(r.pathsOfOp(7), QStringList{QStringLiteral("QUEUED>PROCESSING>PLACEHOLDER>REMOVED")});
+    // The client is still waiting when the supplicant is gone...
+    const Event *exited =
+        r.first(EventKind::ThreadExit, [&](const Event &e) { return e.thread == suppl; });
+    const Event *killed = r.first(EventKind::Killed, [](const Event &) { return true; });
+    QVERIFY(exited && killed);
+    QVERIFY(exited->step < killed->step);
+    // ... and only the kill ends its wait.
+    QCOMPARE(r.dispatchErrnos(client), QStringList{kENODEV});
+    QCOMPARE(r.callbackResults(client), QStringList{kDEFUNCT});
+    // No callback reaches the object after its context went (lifetime=none
+    // makes no difference here).
+    expectViolations(r, {});
 }
 
 void claimKillWhileProcessing(const Run &r)
@@ -930,6 +953,7 @@ const std::map<std::string, Claim> &claimTable()
         {"kill-while-queued", claimKillWhileQueued},
         {"memory-object-map", claimMemoryObjectMap},
         {"multiple-supplicants", claimMultipleSupplicants},
+        {"supplicant-exits-holding", claimSupplicantExitsHolding},
         {"out-of-order-completion", claimOutOfOrder},
         {"release-notification", claimReleaseNotification},
         {"release-retry", claimReleaseRetry},
