@@ -415,6 +415,21 @@ void TestScenarioLoader::docExampleLoads()
     QCOMPARE(r1.sendTwice, true);
     QCOMPARE(r1.sendParams, 1);
 
+    // serve's halves: recv (RECV settings) and send (one reply).
+    const auto &suppl = sc->processes[0].threads[1].program;
+    QCOMPARE(suppl.size(), size_t(5));
+    QCOMPARE(suppl[1].kind, Op::Kind::Recv);
+    QCOMPARE(suppl[1].fdReg, 0);
+    QCOMPARE(suppl[1].serve.bufSize, uint32_t(64));
+    QCOMPARE(suppl[1].serve.onEinval, ServeSpec::OnEinval::Grow);
+    QCOMPARE(suppl[2].kind, Op::Kind::Compute);
+    QCOMPARE(suppl[3].kind, Op::Kind::Send);
+    QCOMPARE(suppl[3].reply.errno_, 0);
+    QCOMPARE(suppl[3].reply.ob, std::vector<uint32_t>{8});
+    QCOMPARE(suppl[3].reply.oo.size(), size_t(1));
+    QCOMPARE(suppl[3].reply.oo[0].userId, uint64_t(3));
+    QCOMPARE(suppl[4].kind, Op::Kind::Exit);
+
     const auto &killer = sc->processes[1].threads[0].program;
     QCOMPARE(killer[1].kind, Op::Kind::Kill);
     QCOMPARE(killer[1].process, 0);
