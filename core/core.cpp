@@ -83,6 +83,16 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
     t.phase = Phase::CbRespond;
     const uint32_t id = r.cbTarget;
     if (id == QCOMTEE_MSG_OBJECT_NULL || !isCbId(id)) {
+        // A real QTEE never does this (spec §8, contract for QTEE): a
+        // scenario's QTEE named a callback it no longer holds, or a raw id.
+        Event &x = emit(EventKind::Note);
+        x.thread = t.id;
+        x.qteeId = id;
+        x.detail = "QTEE invokes " + hex(id) + ", which is " +
+                   (id == QCOMTEE_MSG_OBJECT_NULL ? std::string("the NULL object")
+                                                  : std::string("not a callback id")) +
+                   " (a QTEE script naming a callback it no longer holds?); a real QTEE never "
+                   "does (spec §8): the callback fails with -EINVAL";
         o.errno_ = err::kEINVAL;
         return;
     }

@@ -24,7 +24,7 @@ inline constexpr uint32_t kOpenServiceOp = 0x20;
 struct UserObjRef
 {
     enum class Kind : uint8_t { Null, User, Tee, Mem } kind = Kind::Null;
-    uint64_t userId = 0; // User: the userspace object id
+    uint64_t userId = 0; // User: the userspace object id; Tee with reg -1: a raw id ("id:N")
     int32_t reg = -1;    // Tee: register holding the idr id; Mem: holding the shm id
     bool operator==(const UserObjRef &) const = default;
 };
@@ -74,7 +74,9 @@ struct Op
     } kind = Kind::Exit;
     std::string path; // JSON location, for messages
     int32_t fdReg = -1;
-    int32_t targetReg = -1; // -1 = ROOT
+    int32_t targetReg = -1; // -1 = ROOT (unless rawTarget)
+    bool hasRawTarget = false;
+    uint64_t rawTarget = 0; // "object": "id:N": this objref id as is, never allocated
     uint32_t op = 0;
     uint32_t uid = 0;
     std::vector<uint32_t> ib, ob;
@@ -111,8 +113,9 @@ struct ProcessDecl
 // the invoked object itself ("self"), or NULL.
 struct QteeRef
 {
-    enum class Kind : uint8_t { Null, Received, Held, Service, Self } kind = Kind::Null;
+    enum class Kind : uint8_t { Null, Received, Held, Service, Self, Raw } kind = Kind::Null;
     int32_t index = 0; // Received: io index; Held: slot; Service: service index
+    uint32_t raw = 0;  // Raw ("id:0x8000ffff"): this wire id as is, for negative tests
     bool operator==(const QteeRef &) const = default;
 };
 

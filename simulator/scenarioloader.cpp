@@ -20,7 +20,9 @@
 #include <QJsonValue>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <initializer_list>
 #include <limits>
 #include <map>
@@ -228,6 +230,34 @@ std::string toText(const QJsonValue &v, const std::string &where, int maxLength,
     return s;
 }
 
+// "id:N" (decimal or 0x hex): a raw id given as is, for negative tests.
+// Returns false when `text` is not of that form; fails on a bad number.
+bool rawId(const std::string &text, const std::string &where, uint64_t max, uint64_t &out)
+{
+    if (text.rfind("id:", 0) != 0)
+        return false;
+    const std::string n = text.substr(3);
+    const bool hex = n.size() > 2 && n[0] == '0' && (n[1] == 'x' || n[1] == 'X');
+    const std::string digits = hex ? n.substr(2) : n;
+    const bool ok = !digits.empty() && digits.size() <= (hex ? 16 : 20) &&
+                    std::all_of(digits.begin(), digits.end(), [&](char c) {
+                        return (c >= '0' && c <= '9') ||
+                               (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+                    });
+    unsigned long long v = 0;
+    bool inRange = ok;
+    if (ok) {
+        errno = 0;
+        v = std::strtoull(digits.c_str(), nullptr, hex ? 16 : 10);
+        inRange = errno == 0 && v <= max;
+    }
+    if (!inRange)
+        fail(where, "bad raw id " + inQuotes(text) + " (expected id:N or id:0xHEX, 0.." +
+                        std::to_string(max) + ")");
+    out = v;
+    return true;
+}
+
 // Names that appear in action labels ("P1/T2: ...") and schedules: no
 // separators, no spaces, so a label can be split back into its parts.
 std::string toIdentifier(const QJsonValue &v, const std::string &where)
@@ -347,6 +377,7 @@ private:
     std::vector<QteeStep> parseQteeSteps(const QJsonValue &v, const std::string &where);
     QteeStep parseQteeStep(const QJsonValue &v, const std::string &where);
     QteeRef parseQteeRef(const QJsonValue &v, const std::string &where, bool allowNull);
+    QteeRef parseQteeTarget(const QJsonValue &v, const std::string &where);
     std::vector<QteeRef> parseQteeRefs(const QJsonValue &v, const std::string &where,
                                        bool allowNull);
     void parseProcesses(const QJsonValue &v, const std::string &where, Scenario &sc);
@@ -562,7 +593,7 @@ QteeStep Loader::parseQteeStep(const QJsonValue &v, const std::string &where)
     if (kind == "callback") {
         checkKeys(o, where, {"do", "target", "op", "ib", "ob", "io", "oo"});
         step.kind = QteeStep::Kind::Callback;
-        step.target = parseQteeRef(required(o, where, "target"), key(where, "target"), false);
+        step.target = parseQteeTarget(required(o, where, "target"), key(where, "target"));
         step.op = uint32_t(toInt(required(o, where, "op"), key(where, "op"), 0, kU32Max));
         if (const QJsonValue x = optional(o, "ib"); !x.isUndefined())
             step.ib = toSizes(x, key(where, "ib"));
@@ -576,7 +607,7 @@ QteeStep Loader::parseQteeStep(const QJsonValue &v, const std::string &where)
         checkKeys(o, where, {"do", "target"});
         step.kind = kind == "release" ? QteeStep::Kind::Release : QteeStep::Kind::Retain;
         step.op = kind == "release" ? QCOMTEE_MSG_OBJECT_OP_RELEASE : QCOMTEE_MSG_OBJECT_OP_RETAIN;
-        step.target = parseQteeRef(required(o, where, "target"), key(where, "target"), false);
+        step.target = parseQteeTarget(required(o, where, "target"), key(where, "target"));
     } else if (kind == "map") {
         // primordial MAP_REGION of a received memory object (spec §3.2)
         checkKeys(o, where, {"do", "target"});
@@ -613,6 +644,19 @@ QteeStep Loader::parseQteeStep(const QJsonValue &v, const std::string &where)
     return step;
 }
 
+// The target of a callback, RELEASE or RETAIN: a callback object QTEE
+// received or holds. A QTEE object ("service:UID", "self") is never one
+// (spec §8, contract for QTEE); "id:0x..." is taken as given.
+QteeRef Loader::parseQteeTarget(const QJsonValue &v, const std::string &where)
+{
+    const QteeRef ref = parseQteeRef(v, where, false);
+    if (ref.kind == QteeRef::Kind::Service || ref.kind == QteeRef::Kind::Self)
+        fail(where, inQuotes(v.toString().toStdString()) +
+                        " is a QTEE object, not a callback: QTEE calls back only objects it "
+                        "received (\"io:N\", \"held:NAME\"; \"id:0xHEX\" for a raw id)");
+    return ref;
+}
+
 QteeRef Loader::parseQteeRef(const QJsonValue &v, const std::string &where, bool allowNull)
 {
     QteeRef ref;
@@ -632,7 +676,11 @@ QteeRef Loader::parseQteeRef(const QJsonValue &v, const std::string &where, bool
                  "bad number in " + inQuotes(s) + " (expected 0.." + std::to_string(max) + ")");
         return int64_t(n);
     };
-    if (s == "self") {
+    uint64_t raw = 0;
+    if (rawId(s, where, kU32Max, raw)) {
+        ref.kind = QteeRef::Kind::Raw;
+        ref.raw = uint32_t(raw);
+    } else if (s == "self") {
         ref.kind = QteeRef::Kind::Self;
     } else if (s.rfind("io:", 0) == 0) {
         ref.kind = QteeRef::Kind::Received;
@@ -650,7 +698,8 @@ QteeRef Loader::parseQteeRef(const QJsonValue &v, const std::string &where, bool
         ref.index = int32_t(it - m_serviceUids.begin());
     } else {
         fail(where, "unknown object reference " + inQuotes(s) +
-                        " (expected \"io:N\", \"held:NAME\", \"service:UID\", \"self\" or null)");
+                        " (expected \"io:N\", \"held:NAME\", \"service:UID\", \"self\", "
+                        "\"id:0xHEX\" or null)");
     }
     return ref;
 }
@@ -815,7 +864,9 @@ UserObjRef Loader::parseUserObjRef(const QJsonValue &v, const std::string &where
         ref.userId = uint64_t(toInt(user, key(where, "user"), 0, kI64Max));
     } else if (!object.isUndefined()) {
         ref.kind = UserObjRef::Kind::Tee;
-        ref.reg = readVar(object, key(where, "object"), vars);
+        if (!(object.isString() && rawId(object.toString().toStdString(), key(where, "object"),
+                                         std::numeric_limits<uint64_t>::max(), ref.userId)))
+            ref.reg = readVar(object, key(where, "object"), vars);
     } else {
         ref.kind = UserObjRef::Kind::Mem; // a memory object built from a tee_shm
         ref.reg = readVar(mem, key(where, "mem"), vars);
@@ -861,6 +912,9 @@ Op Loader::parseOp(const QJsonValue &v, const std::string &where, NameTable &var
         const QJsonValue target = req("object");
         if (target.isString() && target.toString() == QLatin1String("root"))
             op.targetReg = -1;
+        else if (target.isString() && rawId(target.toString().toStdString(), w("object"),
+                                            std::numeric_limits<uint64_t>::max(), op.rawTarget))
+            op.hasRawTarget = true;
         else
             op.targetReg = readVar(target, w("object"), vars);
         op.op = uint32_t(toInt(req("op"), w("op"), 0, kU32Max));
@@ -887,7 +941,12 @@ Op Loader::parseOp(const QJsonValue &v, const std::string &where, NameTable &var
         op.kind = Op::Kind::Release;
         op.op = QCOMTEE_MSG_OBJECT_OP_RELEASE;
         op.fdReg = readVar(req("fd"), w("fd"), vars);
-        op.targetReg = readVar(req("object"), w("object"), vars);
+        if (const QJsonValue target = req("object");
+            target.isString() && rawId(target.toString().toStdString(), w("object"),
+                                       std::numeric_limits<uint64_t>::max(), op.rawTarget))
+            op.hasRawTarget = true;
+        else
+            op.targetReg = readVar(target, w("object"), vars);
     } else if (kind == "serve") {
         checkKeys(o, where,
                   {"do", "fd", "count", "buffer", "num_params", "on_einval", "max_retries",

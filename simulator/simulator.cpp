@@ -65,7 +65,7 @@ ObjRefParam toParam(const State &s, const Thread &t, const UserObjRef &r)
         break;
     case UserObjRef::Kind::Tee:
         p.kind = ObjRefParam::Kind::Tee;
-        p.id = objectArg(preg(s, t, r.reg));
+        p.id = r.reg < 0 ? r.userId : objectArg(preg(s, t, r.reg)); // raw "id:N", or a variable
         break;
     case UserObjRef::Kind::Mem:
         p.kind = ObjRefParam::Kind::Mem;
@@ -224,7 +224,9 @@ Syscall Simulator::nextSyscall(const State &s, const Thread &t) const
         break;
     case Op::Kind::Invoke:
         sc.kind = SyscallKind::Invoke;
-        sc.objectId = op->targetReg < 0 ? TEE_OBJREF_NULL : objectArg(preg(s, t, op->targetReg));
+        sc.objectId = op->hasRawTarget    ? op->rawTarget
+                      : op->targetReg < 0 ? TEE_OBJREF_NULL
+                                          : objectArg(preg(s, t, op->targetReg));
         sc.op = op->op;
         sc.ib = op->ib;
         sc.ibValue = op->ibValue;
@@ -235,7 +237,7 @@ Syscall Simulator::nextSyscall(const State &s, const Thread &t) const
         break;
     case Op::Kind::Release:
         sc.kind = SyscallKind::Invoke;
-        sc.objectId = objectArg(preg(s, t, op->targetReg));
+        sc.objectId = op->hasRawTarget ? op->rawTarget : objectArg(preg(s, t, op->targetReg));
         sc.op = QCOMTEE_MSG_OBJECT_OP_RELEASE;
         break;
     case Op::Kind::Serve: {
@@ -490,6 +492,8 @@ uint32_t Simulator::resolve(State &s, Thread &t, const QteeRef &r, bool handOut)
     }
     case QteeRef::Kind::Service:
         return handOut ? newQteeObject(s, r.index) : 0;
+    case QteeRef::Kind::Raw:
+        return r.raw;
     case QteeRef::Kind::Self:
         if (handOut)
             if (QteeObject *q = qteeObject(s, call.target))

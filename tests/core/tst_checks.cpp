@@ -79,6 +79,10 @@ private Q_SLOTS:
     void everyDispatchReturns();
     void gapNamesWhatExists();
     void callbackIdsAreUnsignedHolders();
+    void rawIdsFromUserSpace_data();
+    void rawIdsFromUserSpace();
+    void rawIdsFromQtee_data();
+    void rawIdsFromQtee();
 };
 
 // Spec §8 I11: a supplicant answers only what it was given, once. The
@@ -255,6 +259,99 @@ void TestChecks::callbackIdsAreUnsignedHolders()
             seen = true;
         }
     QVERIFY(seen);
+}
+
+// User space passing an object id as a raw number (issue 7 §4): what the
+// driver does with it comes from spec §3.1 and §6.1.
+void TestChecks::rawIdsFromUserSpace_data()
+{
+    QTest::addColumn<QString>("step"); // the program step under test
+    QTest::addColumn<int>("errno_");   // its syscall's return
+    QTest::addColumn<bool>("reachesQtee");
+    QTest::addColumn<bool>("refsMove");
+    QTest::newRow("invoke an id never allocated: -EINVAL (§3.1 step 4)")
+        << QStringLiteral(R"({"do": "invoke", "fd": "fd", "object": "id:5", "op": 1})")
+        << int(err::kEINVAL) << false << false;
+    QTest::newRow("invoke an id above INT_MAX: -EINVAL")
+        << QStringLiteral(R"({"do": "invoke", "fd": "fd", "object": "id:0x80000000", "op": 1})")
+        << int(err::kEINVAL) << false << false;
+    QTest::newRow("release an id never allocated: 0 (§3.1 step 2, §9 item 11)")
+        << QStringLiteral(R"({"do": "release", "fd": "fd", "object": "id:5"})") << 0 << false
+        << false;
+    QTest::newRow("an IO of an unknown id: -EINVAL, the user object undone (§3.1 step 5)")
+        << QStringLiteral(R"({"do": "invoke", "fd": "fd", "object": "svc", "op": 1,
+                             "io": [{"user": 4}, {"object": "id:5"}]})")
+        << int(err::kEINVAL) << false << true;
+    QTest::newRow("invoke the raw id of a live object: QTEE is reached")
+        << QStringLiteral(R"({"do": "invoke", "fd": "fd", "object": "id:0", "op": 1})") << 0 << true
+        << true;
+}
+
+void TestChecks::rawIdsFromUserSpace()
+{
+    QFETCH(QString, step);
+    QFETCH(int, errno_);
+    QFETCH(bool, reachesQtee);
+    QFETCH(bool, refsMove);
+    const std::string json = R"({"name": "raw",
+      "qtee": {"services": [{"uid": 2033, "name": "svc", "ops": {"1": [{"do": "return"}]}}]},
+      "processes": [{"name": "app", "threads": [{"name": "t", "program": [
+        {"do": "open", "as": "fd"},
+        {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+        )" + step.toStdString() +
+                             R"(,
+        {"do": "exit"}]}]}]})";
+    const Trace tr = runScenario(json);
+    const uint64_t k = 4; // open, open_service (SMC + QTEE's answer), then the step
+    QVERIFY(tr.schedule.size() >= k);
+    int returned = 1;
+    bool smc = false;
+    int refs = 0;
+    for (const Event &e : tr.events) {
+        if (e.step != k && !(reachesQtee && e.step == k + 1))
+            continue;
+        if (e.kind == EventKind::SyscallReturn)
+            returned = e.errno_;
+        smc |= e.kind == EventKind::SmcInvoke;
+        refs += e.kind == EventKind::RefGet || e.kind == EventKind::RefPut;
+    }
+    QCOMPARE(smc, reachesQtee);
+    QCOMPARE(refs > 0, refsMove);
+    QCOMPARE(returned, errno_);
+    QVERIFY(ofKind(tr, EventKind::Violation).empty());
+}
+
+// QTEE naming a raw wire id as a callback target (a negative test): the
+// kernel refuses an id it does not know; the NULL id is reported, since a
+// real QTEE never calls it back (spec §8).
+void TestChecks::rawIdsFromQtee_data()
+{
+    QTest::addColumn<QString>("target");
+    QTest::addColumn<bool>("noted");
+    QTest::newRow("a callback id never allocated") << QStringLiteral("id:0x8000ffff") << false;
+    QTest::newRow("the NULL id") << QStringLiteral("id:0x0") << true;
+    QTest::newRow("a QTEE object id") << QStringLiteral("id:0x100") << true;
+}
+
+void TestChecks::rawIdsFromQtee()
+{
+    QFETCH(QString, target);
+    QFETCH(bool, noted);
+    const std::string op = R"([{"do": "callback", "target": ")" + target.toStdString() +
+                           R"(", "op": 7}, {"do": "return", "result": 0}])";
+    const Trace tr = runScenario(clientAndSupplicant("", {}, op));
+    // The callback fails in the kernel (no request is queued) and QTEE hears
+    // of it in the callback response; the invocation still completes.
+    for (const Event *e : ofKind(tr, EventKind::RequestState))
+        QVERIFY(e->op != 7);
+    const auto responses = ofKind(tr, EventKind::SmcCallbackResponse);
+    QCOMPARE(responses.size(), size_t(1));
+    QVERIFY(responses.front()->value != 0);
+    bool note = false;
+    for (const Event *e : ofKind(tr, EventKind::Note))
+        note |= e->detail.find("a real QTEE never does") != std::string::npos;
+    QCOMPARE(note, noted);
+    QVERIFY(ofKind(tr, EventKind::Violation).empty());
 }
 
 QTEST_GUILESS_MAIN(TestChecks)
