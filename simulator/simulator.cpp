@@ -321,16 +321,25 @@ void Simulator::syscallReturned(State &s, Thread &t, const SyscallResult &r) con
         setPreg(s, t, op->outReg, r.errno_ == 0 ? r.shmId : kUnset);
         ++t.pc;
         break;
+    // Output objrefs: copied back when the ioctl returned 0. When QTEE
+    // refused (arg.ret != 0) they come back zeroed, id 0 (spec §9 item 10):
+    // a program that does not check ret goes on with id 0, as a real one
+    // would (no invented id). A failed ioctl copies nothing back.
     case Op::Kind::OpenService:
         setPreg(s, t, op->outReg,
-                r.errno_ == 0 && r.ret == 0 && !r.outObjects.empty() ? r.outObjects[0] : kUnset);
+                r.errno_ != 0           ? kUnset
+                : r.ret != 0            ? 0
+                : !r.outObjects.empty() ? r.outObjects[0]
+                                        : kUnset);
         ++t.pc;
         break;
     case Op::Kind::Invoke:
         for (size_t i = 0; i < op->outRegs.size(); ++i)
             setPreg(s, t, op->outRegs[i],
-                    r.errno_ == 0 && r.ret == 0 && i < r.outObjects.size() ? r.outObjects[i]
-                                                                           : kUnset);
+                    r.errno_ != 0             ? kUnset
+                    : r.ret != 0              ? 0
+                    : i < r.outObjects.size() ? r.outObjects[i]
+                                              : kUnset);
         ++t.pc;
         break;
     case Op::Kind::Recv: {

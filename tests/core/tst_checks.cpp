@@ -83,6 +83,7 @@ private Q_SLOTS:
     void rawIdsFromUserSpace();
     void rawIdsFromQtee_data();
     void rawIdsFromQtee();
+    void openServiceOfNoServiceIsRefusedByQtee();
 };
 
 // Spec §8 I11: a supplicant answers only what it was given, once. The
@@ -352,6 +353,37 @@ void TestChecks::rawIdsFromQtee()
         note |= e->detail.find("a real QTEE never does") != std::string::npos;
     QCOMPARE(note, noted);
     QVERIFY(ofKind(tr, EventKind::Violation).empty());
+}
+
+// open_service of a uid no service declares: QTEE refuses it with its real
+// result (QCOMTEE_MSG_ERROR_INVALID, 2), the output objref comes back zeroed
+// (spec §9 item 10), and a program that goes on uses id 0: no invented id
+// appears anywhere.
+void TestChecks::openServiceOfNoServiceIsRefusedByQtee()
+{
+    std::string error;
+    auto sc = loadScenarioJson(R"({"name": "no-service",
+      "processes": [{"name": "app", "threads": [{"name": "t", "program": [
+        {"do": "open", "as": "fd"},
+        {"do": "open_service", "fd": "fd", "uid": 9999, "as": "svc"},
+        {"do": "invoke", "fd": "fd", "object": "svc", "op": 1},
+        {"do": "exit"}]}]}]})",
+                               "test", &error);
+    QVERIFY2(sc, error.c_str());
+    const Simulator sim(sc);
+    RunOptions opts;
+    const Trace tr = run(sim, opts, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    bool refused = false;
+    for (const Event &e : tr.events) {
+        refused |= e.kind == EventKind::QteeResult && e.value == 2;
+        QVERIFY(e.object.v != 2147483647);
+    }
+    QVERIFY(refused);
+    for (const std::string &label : tr.schedule)
+        QVERIFY2(label.find("2147483647") == std::string::npos, label.c_str());
+    QVERIFY(std::find(tr.schedule.begin(), tr.schedule.end(), "app/t: OBJECT_INVOKE obj 0 op 1") !=
+            tr.schedule.end());
 }
 
 QTEST_GUILESS_MAIN(TestChecks)
