@@ -422,7 +422,7 @@ void TestScenarioLoader::docExampleLoads()
 
     // serve's halves: recv (RECV settings) and send (one reply).
     const auto &suppl = sc->processes[0].threads[1].program;
-    QCOMPARE(suppl.size(), size_t(5));
+    QCOMPARE(suppl.size(), size_t(6));
     QCOMPARE(suppl[1].kind, Op::Kind::Recv);
     QCOMPARE(suppl[1].fdReg, 0);
     QCOMPARE(suppl[1].serve.bufSize, uint32_t(64));
@@ -433,7 +433,10 @@ void TestScenarioLoader::docExampleLoads()
     QCOMPARE(suppl[3].reply.ob, std::vector<uint32_t>{8});
     QCOMPARE(suppl[3].reply.oo.size(), size_t(1));
     QCOMPARE(suppl[3].reply.oo[0].userId, uint64_t(3));
-    QCOMPARE(suppl[4].kind, Op::Kind::Exit);
+    QCOMPARE(suppl[4].kind, Op::Kind::Release); // a raw objref id
+    QVERIFY(suppl[4].hasRawTarget);
+    QCOMPARE(suppl[4].rawTarget, uint64_t(0x7fffffff));
+    QCOMPARE(suppl[5].kind, Op::Kind::Exit);
 
     const auto &killer = sc->processes[1].threads[0].program;
     QCOMPARE(killer[1].kind, Op::Kind::Kill);
@@ -475,13 +478,16 @@ void TestScenarioLoader::docExampleLoads()
     QCOMPARE(echo.onRelease[0].refs[0].kind, QteeRef::Kind::Held);
     QCOMPARE(echo.onRelease[0].refs[0].index, 0);
     const Service &helper = sc->services[1];
-    QCOMPARE(helper.defaultOp.size(), size_t(3));
+    QCOMPARE(helper.defaultOp.size(), size_t(4));
     QCOMPARE(helper.defaultOp[0].kind, QteeStep::Kind::Retain);
     QCOMPARE(helper.defaultOp[0].op, QCOMTEE_MSG_OBJECT_OP_RETAIN);
     QCOMPARE(helper.defaultOp[1].kind, QteeStep::Kind::Release);
-    QCOMPARE(helper.defaultOp[2].outputs.size(), size_t(2));
-    QCOMPARE(helper.defaultOp[2].outputs[0].kind, QteeRef::Kind::Self);
-    QCOMPARE(helper.defaultOp[2].outputs[1].kind, QteeRef::Kind::Null);
+    QCOMPARE(helper.defaultOp[2].kind, QteeStep::Kind::Release); // a raw wire id
+    QCOMPARE(helper.defaultOp[2].target.kind, QteeRef::Kind::Raw);
+    QCOMPARE(helper.defaultOp[2].target.raw, 0x8000ffffu);
+    QCOMPARE(helper.defaultOp[3].outputs.size(), size_t(2));
+    QCOMPARE(helper.defaultOp[3].outputs[0].kind, QteeRef::Kind::Self);
+    QCOMPARE(helper.defaultOp[3].outputs[1].kind, QteeRef::Kind::Null);
 
     // Faults.
     QCOMPARE(sc->faults.size(), size_t(3));
