@@ -890,18 +890,31 @@ size_t timedChoice(const Simulator &sim, const State &s, const std::vector<Actio
     const size_t scripted = scriptedChoice(sim, s, en);
     if (scripted >= en.size() || en[scripted].kind == Action::Kind::Kill)
         return scripted;
+    // A step never starts before its thread's clock: try the candidates in
+    // clock order and stop once no later one can start earlier (most steps
+    // apply one or two trial copies, not one per thread).
+    std::vector<size_t> order;
+    for (size_t i = 0; i < en.size(); ++i)
+        if (en[i].kind == Action::Kind::Thread)
+            order.push_back(i);
+    auto clock = [&](size_t i) { return s.thread(ThreadId(en[i].index)).clockNs.ns; };
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return clock(a) < clock(b); });
     size_t best = en.size();
     int64_t bestStart = 0;
     EventList scratch;
-    for (size_t i = 0; i < en.size(); ++i) {
-        if (en[i].kind != Action::Kind::Thread)
-            continue;
+    for (const size_t i : order) {
+        if (best < en.size() &&
+            (clock(i) > bestStart || (clock(i) == bestStart && en[i].index > en[best].index)))
+            break; // it cannot start earlier, nor tie with a lower thread
         State trial = s;
         scratch.clear();
         sim.engine().apply(trial, en[i], scratch);
-        if (best == en.size() || trial.stepStartNs.ns < bestStart) {
+        const int64_t start = trial.stepStartNs.ns;
+        if (best == en.size() || start < bestStart ||
+            (start == bestStart && en[i].index < en[best].index)) {
             best = i;
-            bestStart = trial.stepStartNs.ns;
+            bestStart = start;
         }
     }
     return best;
