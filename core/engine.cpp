@@ -243,6 +243,28 @@ std::string Engine::blockedWhy(const State &s, ThreadId id) const
     }
 }
 
+bool Engine::stuck(const State &s, std::string *who) const
+{
+    std::string why;
+    bool any = false;
+    for (const Thread &t : s.threads) {
+        const bool idle =
+            !t.lockWait.valid() && (t.phase == Phase::Exited || t.phase == Phase::WorkerIdle ||
+                                    t.phase == Phase::RecvWait ||
+                                    (t.phase == Phase::User && !t.fatalPending &&
+                                     m_env.nextSyscall(s, t).kind == SyscallKind::None));
+        if (idle)
+            continue;
+        any = true;
+        if (!why.empty())
+            why += "; ";
+        why += blockedWhy(s, t.id);
+    }
+    if (who)
+        *who = why;
+    return any;
+}
+
 std::string Engine::label(const State &s, const Action &a) const
 {
     if (a.kind == Action::Kind::Kill)

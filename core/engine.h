@@ -123,6 +123,13 @@ public:
     // Why a thread has no enabled action ("waiting on completion of req 3").
     std::string blockedWhy(const State &s, ThreadId t) const;
 
+    // The stuck rule, for a state where nothing more will be taken: some
+    // thread waits for ever, as SPIN reports an invalid end state. Idle
+    // threads are not stuck: exited, the release worker with no work, a
+    // supplicant asleep in RECV with nothing queued, a program with nothing
+    // left to do. `who` gets who waits on what ("; " between threads).
+    bool stuck(const State &s, std::string *who = nullptr) const;
+
 private:
     struct Ctx;
     const Environment &m_env;

@@ -815,24 +815,8 @@ size_t scriptedChoice(const Simulator &sim, const State &s, const std::vector<Ac
 
 StopReason quiescentStop(const Simulator &sim, const State &s, std::string *detail)
 {
-    std::string why;
-    bool stuck = false;
-    for (const Thread &t : s.threads) {
-        // A supplicant waiting in RECV for work is an idle server, not stuck.
-        const bool done =
-            t.phase == Phase::Exited || t.phase == Phase::WorkerIdle ||
-            t.phase == Phase::RecvWait ||
-            (t.phase == Phase::User && sim.nextSyscall(s, t).kind == SyscallKind::None);
-        if (done)
-            continue;
-        stuck = true;
-        if (!why.empty())
-            why += "; ";
-        why += sim.engine().blockedWhy(s, t.id);
-    }
-    if (detail)
-        *detail = why;
-    return stuck ? StopReason::Stuck : StopReason::Finished;
+    // One rule, in core: run, replay and (later) exploration share it.
+    return sim.engine().stuck(s, detail) ? StopReason::Stuck : StopReason::Finished;
 }
 
 namespace {

@@ -135,7 +135,8 @@ int cmdRun(const QStringList &args)
     parser.setApplicationDescription(
         QStringLiteral("Run a scenario and print what it left behind. SCENARIO is a built-in "
                        "name (see 'list') or a scenario JSON file.\n"
-                       "Exit status: 0 no violation, 1 an invariant was violated, 2 bad input."));
+                       "Exit status: 0 nothing found, 1 an invariant was violated or the run "
+                       "ended stuck (someone waits for ever), 2 bad input."));
     parser.addPositionalArgument(QStringLiteral("SCENARIO"),
                                  QStringLiteral("Built-in scenario name or JSON file."));
     const QCommandLineOption variantOpt(
@@ -245,7 +246,7 @@ int cmdRun(const QStringList &args)
 
     const RunSummary summary = RunSummary::build(simulator, trace, opts);
     std::cout << (parser.isSet(jsonOpt) ? summary.toJson() : summary.toText());
-    return summary.hasViolations() ? kExitFound : kExitOk;
+    return summary.hasFindings() ? kExitFound : kExitOk;
 }
 
 int cmdReplay(const QStringList &args)

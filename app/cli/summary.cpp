@@ -364,7 +364,7 @@ std::string RunSummary::toJson() const
         {QStringLiteral("requests"), reqs},
         {QStringLiteral("waits"), waitList},
         {QStringLiteral("violations"), viols},
-        {QStringLiteral("ok"), violations.empty()},
+        {QStringLiteral("ok"), !hasFindings()},
     };
     return QJsonDocument(root).toJson(QJsonDocument::Indented).toStdString();
 }

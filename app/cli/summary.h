@@ -93,6 +93,9 @@ struct RunSummary
                             const sim::RunOptions &opts);
 
     bool hasViolations() const { return !violations.empty(); }
+    // A finding: a violation, or a run that ended stuck (someone waits for
+    // ever). `run` exits 1 on either.
+    bool hasFindings() const { return hasViolations() || stopReason == "stuck"; }
     std::string toText() const;
     // One JSON object, keys documented in docs/cli.md.
     std::string toJson() const;

@@ -313,18 +313,20 @@ void TestCli::runViolationExitsOne()
 // object, holder, context and request left behind.
 void TestCli::runStuckListsWhatIsLeft()
 {
+    // Stuck is a finding: exit 1, and the summary says who waits on what.
     const QString scenario = dataPath(QStringLiteral("cli/no-supplicant.json"));
     const CliResult text = runCli({QStringLiteral("run"), scenario});
-    VERIFY_EXIT(text, 0);
+    VERIFY_EXIT(text, 1);
     for (const char *expected :
          {"stop       stuck\n", "app/client", "objects alive: 2\n", "requests left: 1\n", "QUEUED",
           "qtee_objects_idr ctx 1 idr 0", "QTEE callback id 0x80000001"})
         QVERIFY2(text.out.contains(QLatin1String(expected)), expected);
 
     const CliResult json = runCli({QStringLiteral("run"), scenario, QStringLiteral("--json")});
-    VERIFY_EXIT(json, 0);
+    VERIFY_EXIT(json, 1);
     const QJsonObject o = QJsonDocument::fromJson(json.out.toUtf8()).object();
     QCOMPARE(o.value(QLatin1String("stopReason")).toString(), QStringLiteral("stuck"));
+    QCOMPARE(o.value(QLatin1String("ok")).toBool(), false);
     QVERIFY(o.value(QLatin1String("stopDetail")).toString().contains(QLatin1String("app/client")));
     const QJsonArray objects = o.value(QLatin1String("objects")).toArray();
     QCOMPARE(objects.size(), 2);
@@ -525,7 +527,9 @@ void TestCli::captureReplays()
     QVERIFY2(!summary.isEmpty(), qPrintable(ran.err));
     // Exit 1 exactly when the summary lists a violation.
     const bool ok = summary.value(QLatin1String("ok")).toBool();
-    QCOMPARE(ok, summary.value(QLatin1String("violations")).toArray().isEmpty());
+    QCOMPARE(ok,
+             summary.value(QLatin1String("violations")).toArray().isEmpty() &&
+                 summary.value(QLatin1String("stopReason")).toString() != QLatin1String("stuck"));
     VERIFY_EXIT(ran, ok ? 0 : 1);
     QVERIFY(QFileInfo::exists(capture));
 

@@ -84,6 +84,8 @@ private Q_SLOTS:
     void rawIdsFromQtee_data();
     void rawIdsFromQtee();
     void openServiceOfNoServiceIsRefusedByQtee();
+    void stuckRule_data();
+    void stuckRule();
 };
 
 // Spec §8 I11: a supplicant answers only what it was given, once. The
@@ -384,6 +386,49 @@ void TestChecks::openServiceOfNoServiceIsRefusedByQtee()
         QVERIFY2(label.find("2147483647") == std::string::npos, label.c_str());
     QVERIFY(std::find(tr.schedule.begin(), tr.schedule.end(), "app/t: OBJECT_INVOKE obj 0 op 1") !=
             tr.schedule.end());
+}
+
+// The stuck rule (Engine::stuck): someone waits for ever, as opposed to
+// idle threads (a supplicant asleep in RECV with nothing queued).
+void TestChecks::stuckRule_data()
+{
+    QTest::addColumn<QString>("json");
+    QTest::addColumn<bool>("stuck");
+    QTest::addColumn<QString>("who");
+    const QString idle = QStringLiteral(R"({"name": "idle", "processes": [{"name": "app",
+      "threads": [{"name": "s", "program": [{"do": "open", "as": "fd"},
+                                             {"do": "serve", "fd": "fd"}]}]}]})");
+    QTest::newRow("a supplicant asleep in RECV is idle") << idle << false << QString();
+    const auto client = [](const char *suppl) {
+        return QString::fromStdString(std::string(R"({"name": "stuck",
+          "qtee": {"services": [{"uid": 2033, "ops": {"1": [
+            {"do": "callback", "target": "io:0", "op": 7}, {"do": "return"}]}}]},
+          "processes": [{"name": "app", "threads": [
+            {"name": "client", "program": [{"do": "open", "as": "fd"},
+              {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+              {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}]},
+              {"do": "exit"}]},
+            {"name": "suppl", "program": )") +
+                                      suppl + "}]}]}");
+    };
+    QTest::newRow("a client whose request nobody serves")
+        << client(R"([{"do": "exit"}])") << true
+        << QStringLiteral("app/client waits (killable) for req 0 of ctx 1 (QUEUED)");
+    QTest::newRow("a supplicant that exits holding the request")
+        << client(R"([{"do": "recv", "fd": "fd"}, {"do": "exit"}])") << true
+        << QStringLiteral("(PROCESSING)");
+    QTest::newRow("a supplicant that serves it")
+        << client(R"([{"do": "serve", "fd": "fd"}])") << false << QString();
+}
+
+void TestChecks::stuckRule()
+{
+    QFETCH(QString, json);
+    QFETCH(bool, stuck);
+    QFETCH(QString, who);
+    const Trace tr = runScenario(json.toStdString());
+    QCOMPARE(tr.stop == StopReason::Stuck, stuck);
+    QVERIFY2(QString::fromStdString(tr.stopDetail).contains(who), tr.stopDetail.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestChecks)
