@@ -1355,9 +1355,12 @@ private:
                 add(row, row.homeLane, action);
             }
         }
+        std::set<int32_t> exited; // threads gone by the current event
         for (const Event &e : m_trace.events) {
             if (e.step == 0 || e.step > m_ix.steps())
                 continue;
+            if (e.kind == EventKind::ThreadExit)
+                exited.insert(e.thread.v);
             Row &row = m_rows[e.step];
             const int own = e.thread.valid() ? laneOf(e.thread) : row.homeLane;
             const int lane = own >= 0 ? own : row.homeLane;
@@ -1418,7 +1421,9 @@ private:
                 const std::string victim = m_sim.processName(e.process);
                 bool shown = false;
                 for (const auto &[t, l] : m_laneOfThread) {
-                    if (m_ix.processOf(ThreadId(t)) != e.process || l == m_workerLane)
+                    // an exited thread receives no signal
+                    if (m_ix.processOf(ThreadId(t)) != e.process || l == m_workerLane ||
+                        exited.count(t))
                         continue;
                     const bool obvious = m_lanes[size_t(l)].rfind(victim + "/", 0) == 0;
                     add(row, l, obvious ? std::string("SIGKILL") : "SIGKILL to " + victim);

@@ -562,6 +562,31 @@ private Q_SLOTS:
         QVERIFY(exportcheck::checkUnsplitPairs(good).isEmpty());
     }
 
+    // A SIGKILL reaches the threads still alive: one that exited before
+    // the kill shows nothing (supplicant-exits-holding, step 12).
+    void exitedThreadsGetNoSignal()
+    {
+        auto sc = builtin("supplicant-exits-holding");
+        QVERIFY(sc);
+        Simulator sim(sc);
+        RunOptions opts;
+        opts.policy = sc->policy;
+        std::string error;
+        const Trace trace = run(sim, opts, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        uint64_t kill = 0;
+        for (const Event &e : trace.events)
+            if (e.kind == EventKind::Killed)
+                kill = e.step;
+        QVERIFY(kill > 0);
+        const std::string text = textTimeline(sim, trace, opts);
+        QVERIFY(exportcheck::timelineCell(text, QStringLiteral("app/client"), int(kill))
+                    .contains(QLatin1String("SIGKILL")));
+        QVERIFY2(!exportcheck::timelineCell(text, QStringLiteral("app/suppl"), int(kill))
+                      .contains(QLatin1String("SIGKILL")),
+                 text.c_str());
+    }
+
     void timelineNamesReusedRequestIds()
     {
         auto sc = builtin("request-id-reuse");
