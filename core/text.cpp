@@ -171,6 +171,46 @@ size_t firstUnprintable(std::string_view text, size_t *length)
     return std::string_view::npos;
 }
 
+std::string closest(std::string_view word, const std::vector<std::string> &candidates)
+{
+    // Levenshtein distance, one row at a time.
+    auto distance = [](std::string_view a, std::string_view b) {
+        std::vector<size_t> row(b.size() + 1);
+        for (size_t j = 0; j <= b.size(); ++j)
+            row[j] = j;
+        for (size_t i = 1; i <= a.size(); ++i) {
+            size_t diagonal = row[0];
+            row[0] = i;
+            for (size_t j = 1; j <= b.size(); ++j) {
+                const size_t up = row[j];
+                row[j] = std::min(
+                    {row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+                diagonal = up;
+            }
+        }
+        return row[b.size()];
+    };
+    if (word.empty() || word.size() > 200)
+        return {};
+    const size_t limit = std::max<size_t>(2, word.size() / 3);
+    std::string best;
+    size_t bestDistance = limit + 1;
+    for (const std::string &c : candidates) {
+        const size_t d = distance(word, c);
+        if (d < bestDistance && d > 0) {
+            best = c;
+            bestDistance = d;
+        }
+    }
+    return best;
+}
+
+std::string didYouMean(std::string_view word, const std::vector<std::string> &candidates)
+{
+    const std::string c = closest(word, candidates);
+    return c.empty() ? std::string() : " (did you mean " + quotedText(c) + "?)";
+}
+
 std::string numberText(double value)
 {
     if (std::isnan(value))

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tee {
 
@@ -36,6 +37,14 @@ bool isPrintable(std::string_view text);
 // counts as one character), or std::string_view::npos; its length in bytes
 // in `length`.
 size_t firstUnprintable(std::string_view text, size_t *length = nullptr);
+
+// The candidate closest to `word` by edit distance, when it is close enough
+// to be what was meant (at most 2 edits, or a third of the word's length);
+// empty otherwise. For "did you mean" in messages.
+std::string closest(std::string_view word, const std::vector<std::string> &candidates);
+
+// " (did you mean \"x\"?)" for closest(word, candidates), or "".
+std::string didYouMean(std::string_view word, const std::vector<std::string> &candidates);
 
 // A JSON number as the file wrote it, as closely as a double allows: whole
 // numbers in full ("9223372036854775808", never "9.22337e+18"), others in

@@ -254,8 +254,17 @@ std::string Variant::toString() const
 std::string Variant::set(std::string_view name, std::string_view v)
 {
     auto bad = [&] {
+        // "lock, srcu, none" -> the candidates of a "did you mean"
+        std::vector<std::string> values;
+        const std::string allowed = allowedValues(name);
+        for (size_t at = 0; at < allowed.size();) {
+            const size_t comma = allowed.find(", ", at);
+            values.push_back(
+                allowed.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+            at = comma == std::string::npos ? allowed.size() : comma + 2;
+        }
         return "unknown value " + quotedText(v) + " for variant " + printable(name) +
-               " (allowed: " + allowedValues(name) + ")";
+               didYouMean(v, values) + " (allowed: " + allowed + ")";
     };
     if (name == "request") {
         if (v == "fifo")
@@ -291,6 +300,7 @@ std::string Variant::set(std::string_view name, std::string_view v)
             return bad();
     } else {
         return "unknown variant " + quotedText(name) +
+               didYouMean(name, {"request", "argument", "lifetime", "gaps"}) +
                " (known: request, argument, lifetime, gaps)";
     }
     return {};

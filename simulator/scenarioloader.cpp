@@ -1247,9 +1247,14 @@ std::shared_ptr<Scenario> loadScenario(const std::string &nameOrPath, std::strin
     initResources();
     if (isBuiltinName(nameOrPath) && QFileInfo::exists(builtinPath(nameOrPath)))
         return loadBuiltin(nameOrPath, error);
-    if (isBuiltinName(nameOrPath) && !QFileInfo::exists(QString::fromStdString(nameOrPath)))
+    if (isBuiltinName(nameOrPath) && !QFileInfo::exists(QString::fromStdString(nameOrPath))) {
+        std::vector<std::string> names;
+        for (const BuiltinInfo &b : builtinScenarios())
+            names.push_back(b.name);
         return setError(error, printable(nameOrPath, 160) +
-                                   ": no built-in scenario and no file of that name");
+                                   ": no built-in scenario and no file of that name" +
+                                   didYouMean(nameOrPath, names) + " (see 'teescope-cli list')");
+    }
     return loadScenarioFile(nameOrPath, error);
 }
 

@@ -86,7 +86,21 @@ bool parseCommand(QCommandLineParser &parser, const QString &command, const QStr
 {
     const QCommandLineOption help = parser.addHelpOption();
     if (!parser.parse(QStringList{QCoreApplication::arguments().constFirst()} + args)) {
-        fail(str(command) + ": " + printable(str(parser.errorText())));
+        // "Unknown option 'polcy'.": suggest one of the command's options.
+        std::string hint;
+        for (const QString &name : parser.unknownOptionNames()) {
+            // QCommandLineParser does not list its options: name them here.
+            const std::vector<std::string> known =
+                command == QLatin1String("run")
+                    ? std::vector<std::string>{"--variant",   "--policy",  "--seed",
+                                               "--max-steps", "--capture", "--chrome",
+                                               "--text",      "--json",    "--help"}
+                    : std::vector<std::string>{"--help"};
+            hint = didYouMean("--" + str(name), known);
+            if (!hint.empty())
+                break;
+        }
+        fail(str(command) + ": " + printable(str(parser.errorText())) + hint);
         return false;
     }
     if (parser.isSet(help))
@@ -177,6 +191,8 @@ int cmdRun(const QStringList &args)
         policy = sim::parsePolicy(str(parser.value(policyOpt)));
         if (!policy)
             return fail("--policy: unknown policy " + quotedText(str(parser.value(policyOpt))) +
+                        didYouMean(str(parser.value(policyOpt)),
+                                   {"scripted", "round-robin", "random", "timed"}) +
                         " (allowed: scripted, round-robin, random, timed)");
     }
     std::optional<uint64_t> seed, maxSteps;
@@ -382,5 +398,7 @@ int main(int argc, char **argv)
         return cmdRun(args);
     if (command == QLatin1String("replay"))
         return cmdReplay(args);
-    return fail("unknown command " + quotedText(str(command)) + " (commands: list, run, replay)");
+    return fail("unknown command " + quotedText(str(command)) +
+                didYouMean(str(command), {"list", "run", "replay"}) +
+                " (commands: list, run, replay)");
 }

@@ -360,6 +360,19 @@ void TestCli::badUsage_data()
         QTest::newRow(name) << args << culprits;
     };
     row("unknown command", {QStringLiteral("frobnicate")}, {QStringLiteral("frobnicate")});
+    row("misspelt command", {QStringLiteral("lsit")}, {QStringLiteral("(did you mean \"list\"?)")});
+    row("misspelt option", {run, def, QStringLiteral("--polcy"), QStringLiteral("timed")},
+        {QStringLiteral("(did you mean \"--policy\"?)")});
+    row("misspelt policy", {run, def, QStringLiteral("--policy"), QStringLiteral("timd")},
+        {QStringLiteral("(did you mean \"timed\"?)")});
+    row("misspelt scenario", {run, QStringLiteral("kill-while-queue")},
+        {QStringLiteral("(did you mean \"kill-while-queued\"?)")});
+    row("misspelt variant name",
+        {run, def, QStringLiteral("--variant"), QStringLiteral("argumnt=lock")},
+        {QStringLiteral("(did you mean \"argument\"?)")});
+    row("misspelt variant value",
+        {run, def, QStringLiteral("--variant"), QStringLiteral("argument=srcuu")},
+        {QStringLiteral("(did you mean \"srcu\"?)")});
     row("unknown global option", {QStringLiteral("--frob")}, {QStringLiteral("frob")});
     row("list extra argument", {QStringLiteral("list"), QStringLiteral("extra")},
         {QStringLiteral("extra")});

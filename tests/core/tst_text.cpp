@@ -120,6 +120,27 @@ private Q_SLOTS:
 
     void quotedWraps() { QCOMPARE(quotedText("a\nb"), std::string("\"a\\nb\"")); }
 
+    void closestCandidate_data()
+    {
+        QTest::addColumn<std::string>("word");
+        QTest::addColumn<std::string>("expected");
+        QTest::newRow("one typo") << std::string("lsit") << std::string("list");
+        QTest::newRow("one missing letter") << std::string("timd") << std::string("timed");
+        QTest::newRow("long name")
+            << std::string("kill-whil-queue") << std::string("kill-while-queued");
+        QTest::newRow("too far") << std::string("frobnicate") << std::string();
+        QTest::newRow("exact is no suggestion") << std::string("list") << std::string();
+        QTest::newRow("empty") << std::string() << std::string();
+    }
+    void closestCandidate()
+    {
+        QFETCH(std::string, word);
+        QFETCH(std::string, expected);
+        const std::vector<std::string> names{
+            "list", "run", "replay", "timed", "kill-while-queued", "kill-while-processing"};
+        QCOMPARE(closest(word, names), expected);
+    }
+
     void numbers_data()
     {
         QTest::addColumn<double>("value");
