@@ -2,6 +2,7 @@
 
 #include "core/text.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -223,6 +224,7 @@ void OutputFiles::set(size_t index, std::string contents)
 bool OutputFiles::check(const std::vector<std::string> &inputs, std::string *error) const
 {
     std::vector<FileIdentity> ids;
+    const File *stdoutFile = nullptr;
     for (const File &f : m_files) {
         const auto failed = [&](const std::string &why) {
             if (error)
@@ -232,6 +234,14 @@ bool OutputFiles::check(const std::vector<std::string> &inputs, std::string *err
         };
         if (f.path.empty())
             return failed("empty file name");
+        if (f.path == "-") {
+            if (stdoutFile)
+                return failed("standard output is already " + stdoutFile->option +
+                              "'s (at most one output can be -)");
+            stdoutFile = &f;
+            ids.push_back({}); // keeps ids parallel to m_files
+            continue;
+        }
         if (f.path.back() == '/')
             return failed("cannot write: names a directory");
         struct stat st
@@ -259,6 +269,8 @@ bool OutputFiles::check(const std::vector<std::string> &inputs, std::string *err
                               " (refusing to overwrite an input)");
         }
         for (size_t j = 0; j < ids.size(); ++j) {
+            if (m_files[j].path == "-")
+                continue;
             const bool same = ids[j].exists || id.exists
                                   ? ids[j].exists && id.exists && ids[j].device == id.device &&
                                         ids[j].inode == id.inode
@@ -309,6 +321,8 @@ bool OutputFiles::commit(std::string *error)
     // 1. Every output to a temporary file beside its target.
     for (size_t i = 0; i < m_files.size(); ++i) {
         const File &f = m_files[i];
+        if (f.path == "-")
+            continue; // standard output: the caller prints it
         struct stat st
         {};
         const bool exists = ::stat(f.path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
@@ -327,6 +341,8 @@ bool OutputFiles::commit(std::string *error)
     // 2. Hard-link backups of the targets that exist, so a failed rename
     //    later can put them back.
     for (size_t i = 0; i < m_files.size(); ++i) {
+        if (m_files[i].path == "-")
+            continue;
         struct stat st
         {};
         if (::lstat(m_files[i].path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
@@ -337,6 +353,8 @@ bool OutputFiles::commit(std::string *error)
     }
     // 3. Rename into place.
     for (size_t i = 0; i < m_files.size(); ++i) {
+        if (m_files[i].path == "-")
+            continue;
         if (::rename(staged[i].temp.c_str(), m_files[i].path.c_str()) != 0)
             return failed(i, errnoText(errno));
         staged[i].renamed = true;
@@ -345,6 +363,20 @@ bool OutputFiles::commit(std::string *error)
         if (!s.backup.empty())
             ::unlink(s.backup.c_str());
     return true;
+}
+
+bool OutputFiles::hasStdout() const
+{
+    return std::any_of(m_files.begin(), m_files.end(), [](const File &f) { return f.path == "-"; });
+}
+
+const std::string &OutputFiles::stdoutContents() const
+{
+    static const std::string none;
+    for (const File &f : m_files)
+        if (f.path == "-")
+            return f.contents;
+    return none;
 }
 
 bool writeFileAtomically(const std::string &path, const std::string &contents, std::string *error)

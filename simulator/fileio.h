@@ -56,10 +56,16 @@ public:
     // Refuses (false, one-line `error` naming the option and the file): an
     // empty name, a directory, an existing file that is not a regular file,
     // a missing or unwritable directory, an output that is the same file as
-    // one of `inputs` or as another output.
+    // one of `inputs` or as another output, and a second "-" (standard
+    // output, which commit() leaves to the caller).
     bool check(const std::vector<std::string> &inputs, std::string *error) const;
 
     void set(size_t index, std::string contents);
+
+    // The contents of the output named "-" (standard output), for the caller
+    // to print once commit() succeeded; empty when there is none.
+    bool hasStdout() const;
+    const std::string &stdoutContents() const;
 
     // Writes every output to a temporary file beside its target, then renames
     // them into place. If a write or a rename fails, the temporary files are

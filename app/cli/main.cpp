@@ -261,7 +261,14 @@ int cmdRun(const QStringList &args)
         return fail(error);
 
     const RunSummary summary = RunSummary::build(simulator, trace, opts);
-    std::cout << (parser.isSet(jsonOpt) ? summary.toJson() : summary.toText());
+    // An output to "-" owns standard output: the summary goes to stderr.
+    const std::string summaryText = parser.isSet(jsonOpt) ? summary.toJson() : summary.toText();
+    if (outputs.hasStdout()) {
+        std::cout << outputs.stdoutContents() << std::flush;
+        std::cerr << summaryText;
+    } else {
+        std::cout << summaryText;
+    }
     return summary.hasFindings() ? kExitFound : kExitOk;
 }
 

@@ -163,6 +163,7 @@ private Q_SLOTS:
     void handCutScheduleReplays();
     void existingOutputsReplacedWhole();
     void noDisplayNeeded();
+    void dashIsStandardOutput();
     void olderModelIsAModelChange_data();
     void olderModelIsAModelChange();
 };
@@ -786,6 +787,14 @@ void TestCli::hostileCommandLines_data()
         {QStringLiteral("--text: "), QStringLiteral("is a directory")});
     row("output is a fifo", {run, def, chrome, QStringLiteral("@T@/fifo")},
         {QStringLiteral("--chrome: "), QStringLiteral("a FIFO")});
+    row("two outputs to standard output",
+        {run, def, QStringLiteral("--text"), QStringLiteral("-"), QStringLiteral("--chrome"),
+         QStringLiteral("-")},
+        {QStringLiteral("--text: -: standard output is already --chrome's")});
+    row("standard output and a missing directory",
+        {run, def, QStringLiteral("--text"), QStringLiteral("-"), cap,
+         QStringLiteral("/nonexistent-teescope-dir/c.json")},
+        {QStringLiteral("--capture: "), QStringLiteral("does not exist")});
     row("output empty",
         {run, def, QStringLiteral("--text="), QStringLiteral("--chrome"),
          QStringLiteral("@T@/c.json")},
@@ -981,6 +990,28 @@ void TestCli::noDisplayNeeded()
     QVERIFY2(r.exitCode == 0 || r.exitCode == 1, qPrintable(r.err));
     QVERIFY2(r.out.contains(QLatin1String("scenario   kill-while-processing")), qPrintable(r.out));
     QVERIFY2(!r.err.contains(QLatin1String("platform")), qPrintable(r.err));
+}
+
+// "-" as an output is standard output: the export goes there, the summary
+// to stderr, and only when the whole command succeeded.
+void TestCli::dashIsStandardOutput()
+{
+    QTemporaryDir tmp;
+    const QString capture = tmp.filePath(QStringLiteral("c.json"));
+    const CliResult r =
+        runCli({QStringLiteral("run"), QStringLiteral("default"), QStringLiteral("--text"),
+                QStringLiteral("-"), QStringLiteral("--capture"), capture});
+    VERIFY_EXIT(r, 0);
+    QVERIFY2(r.out.startsWith(QLatin1String("teescope timeline: default")), qPrintable(r.out));
+    QVERIFY2(!r.out.contains(QLatin1String("violations:")), qPrintable(r.out));
+    QVERIFY2(r.err.contains(QLatin1String("scenario   default")), qPrintable(r.err));
+    QVERIFY(QFileInfo::exists(capture));
+    const CliResult chrome = runCli({QStringLiteral("run"), QStringLiteral("default"),
+                                     QStringLiteral("--chrome"), QStringLiteral("-")});
+    VERIFY_EXIT(chrome, 0);
+    QJsonParseError error;
+    QJsonDocument::fromJson(chrome.out.toUtf8(), &error);
+    QCOMPARE(error.error, QJsonParseError::NoError);
 }
 
 // Captures written by an earlier model (tests/data/captures/model1-*.json,
