@@ -242,13 +242,7 @@ void Engine::Ctx::sysInvoke(Thread &t)
         Arg a{ArgType::IO, 0, {}, 0};
         if (p.kind == ObjRefParam::Kind::User) {
             // a new user object in this context: QTEE's copy + driver copy
-            a.object = newObject(ObjectType::User, ctx, 0, p.id);
-            initRef(a.object, {HolderKind::QteeId, 0});
-            if (var.lifetime == LifetimeVariant::CtxRef)
-                ctxGet(ctx, {CtxHolderKind::UserObject, a.object.v});
-            else if (var.lifetime == LifetimeVariant::Kref)
-                ctxGet(ctx, {CtxHolderKind::UserObject, a.object.v}, true);
-            get(a.object, {HolderKind::DriverCopy, t.id.v});
+            a.object = newUserObject(ctx, p.id, t.id);
         } else if (p.kind == ObjRefParam::Kind::Tee) {
             IdrEntry *en =
                 p.id <= uint64_t(INT32_MAX) ? idrFind(c.qteeObjectsIdr, int32_t(p.id)) : nullptr;

@@ -672,6 +672,39 @@ struct Engine::Ctx
             }
     }
 
+    // qcomtee_objref_to_arg for a USER objref: a new user object in `ctx`
+    // with QTEE's copy and the driver's temporary copy (spec §3.1 step 5,
+    // §3.5 step 4); it pins its context as the lifetime variant says.
+    ObjectId newUserObject(ContextId ctx, uint64_t userId, ThreadId copyHolder)
+    {
+        const ObjectId id = newObject(ObjectType::User, ctx, 0, userId);
+        initRef(id, {HolderKind::QteeId, 0});
+        if (var.lifetime == LifetimeVariant::CtxRef)
+            ctxGet(ctx, {CtxHolderKind::UserObject, id.v});
+        else if (var.lifetime == LifetimeVariant::Kref)
+            ctxGet(ctx, {CtxHolderKind::UserObject, id.v}, true);
+        get(id, {HolderKind::DriverCopy, copyHolder.v});
+        return id;
+    }
+
+    // srcu_read_unlock by `t`; a killed client waiting in synchronize_srcu
+    // goes on once no reader is left (argument=srcu).
+    void srcuReadUnlock(Thread &t, ContextId ctx)
+    {
+        s.context(ctx).srcuReaders--;
+        Event &x = emit(EventKind::SrcuReadUnlock);
+        x.thread = t.id;
+        x.ctx = ctx;
+        for (Thread &w : s.threads)
+            if (w.phase == Phase::DispatchSrcu && w.blocked == BlockReason::Srcu &&
+                s.context(ctx).srcuReaders == 0) {
+                w.blocked = BlockReason::None;
+                Event &wk = emit(EventKind::Woken);
+                wk.thread = w.id;
+                wk.value = int32_t(BlockReason::Srcu);
+            }
+    }
+
     // -- locks ----------------------------------------------------------------
     void lock(Thread &t, ContextId c)
     {

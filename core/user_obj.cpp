@@ -7,6 +7,21 @@
 
 namespace tee {
 
+namespace {
+// qcomtee_cb_params_to_args refuses the supplicant's k-th output of `a`'s
+// type: an OB that grew, or an OO that is not a USER object or NULL (TEE
+// and MEM outputs are not modelled). One rule for SEND's errno (known when
+// the request is marked PROCESSED) and for the conversion steps.
+bool outputRejected(const Arg &a, size_t k, const Syscall &sc)
+{
+    if (a.type == ArgType::OB)
+        return (k < sc.obOut.size() ? sc.obOut[k] : 0) > a.size;
+    const ObjRefParam p = k < sc.ooOut.size() ? sc.ooOut[k] : ObjRefParam{};
+    return a.type == ArgType::OO && p.kind != ObjRefParam::Kind::Null &&
+           p.kind != ObjRefParam::Kind::User;
+}
+} // namespace
+
 // qcomtee_user_object_dispatch, client side (spec §3.3)
 void Engine::Ctx::userDispatch(Thread &t, ObjectId obj)
 {
@@ -332,19 +347,7 @@ void Engine::Ctx::recvDone(Thread &t, Request &r)
 {
     const ContextId ctx = fileCtx(t.file);
     if (var.argument == ArgumentVariant::Srcu) {
-        s.context(ctx).srcuReaders--;
-        Event &x = emit(EventKind::SrcuReadUnlock);
-        x.thread = t.id;
-        x.ctx = ctx;
-        // a killed client waiting in synchronize_srcu can go on now
-        for (Thread &w : s.threads)
-            if (w.phase == Phase::DispatchSrcu && w.blocked == BlockReason::Srcu &&
-                s.context(ctx).srcuReaders == 0) {
-                w.blocked = BlockReason::None;
-                Event &wk = emit(EventKind::Woken);
-                wk.thread = w.id;
-                wk.value = int32_t(BlockReason::Srcu);
-            }
+        srcuReadUnlock(t, ctx);
     }
     unlock(t, ctx);
     t.res.reqId = r.reqId;
@@ -469,16 +472,10 @@ void Engine::Ctx::sysSend(Thread &t)
     if (t.sc.ret == 0 && !r->notification) {
         size_t ob = 0, oo = 0;
         for (const Arg &a : r->args) {
-            if (a.type == ArgType::OB) {
-                const uint32_t size = ob < t.sc.obOut.size() ? t.sc.obOut[ob] : 0;
-                convertFails |= size > a.size;
-                ++ob;
-            } else if (a.type == ArgType::OO) {
-                const ObjRefParam p = oo < t.sc.ooOut.size() ? t.sc.ooOut[oo] : ObjRefParam{};
-                convertFails |=
-                    p.kind != ObjRefParam::Kind::Null && p.kind != ObjRefParam::Kind::User;
-                ++oo;
-            }
+            if (a.type == ArgType::OB)
+                convertFails |= outputRejected(a, ob++, t.sc);
+            else if (a.type == ArgType::OO)
+                convertFails |= outputRejected(a, oo++, t.sc);
         }
     }
     setState(*r, ReqState::PROCESSED, refuse || convertFails ? err::kEINVAL : t.sc.ret);
@@ -553,24 +550,12 @@ void Engine::Ctx::sendUnmarshal(Thread &t)
         for (size_t j = 0; j < i; ++j)
             if (r->args[j].type == a.type)
                 ++k;
-        if (a.type == ArgType::OB) {
-            const uint32_t size = k < t.sc.obOut.size() ? t.sc.obOut[k] : 0;
-            if (size > a.size)
-                failure = err::kEINVAL; // an OB must not grow
-        } else {
-            const ObjRefParam p = k < t.sc.ooOut.size() ? t.sc.ooOut[k] : ObjRefParam{};
-            if (p.kind == ObjRefParam::Kind::User) {
-                // qcomtee_objref_to_arg in the supplicant's context
-                a.object = newObject(ObjectType::User, ctx, 0, p.id);
-                initRef(a.object, {HolderKind::QteeId, 0});
-                if (var.lifetime == LifetimeVariant::CtxRef)
-                    ctxGet(ctx, {CtxHolderKind::UserObject, a.object.v});
-                else if (var.lifetime == LifetimeVariant::Kref)
-                    ctxGet(ctx, {CtxHolderKind::UserObject, a.object.v}, true);
-                get(a.object, {HolderKind::DriverCopy, r->client.v});
-            } else if (p.kind != ObjRefParam::Kind::Null) {
-                failure = err::kEINVAL; // TEE and MEM outputs are not modelled
-            }
+        if (outputRejected(a, k, t.sc)) {
+            failure = err::kEINVAL;
+        } else if (a.type == ArgType::OO && k < t.sc.ooOut.size() &&
+                   t.sc.ooOut[k].kind == ObjRefParam::Kind::User) {
+            // qcomtee_objref_to_arg in the supplicant's context
+            a.object = newUserObject(ctx, t.sc.ooOut[k].id, r->client);
         }
     }
     t.sendArg = int32_t(i) + 1;
@@ -604,18 +589,7 @@ void Engine::Ctx::sendFinish(Thread &t, Request &r, int32_t ret)
     else if (t.sc.ret != 0)
         r.errno_ = t.sc.ret;
     if (var.argument == ArgumentVariant::Srcu && t.sendReq.valid()) {
-        s.context(ctx).srcuReaders--;
-        Event &x = emit(EventKind::SrcuReadUnlock);
-        x.thread = t.id;
-        x.ctx = ctx;
-        for (Thread &w : s.threads)
-            if (w.phase == Phase::DispatchSrcu && w.blocked == BlockReason::Srcu &&
-                s.context(ctx).srcuReaders == 0) {
-                w.blocked = BlockReason::None;
-                Event &wk = emit(EventKind::Woken);
-                wk.thread = w.id;
-                wk.value = int32_t(BlockReason::Srcu);
-            }
+        srcuReadUnlock(t, ctx);
     }
     const RequestId rid = r.id;
     const bool drop = r.notification || (r.freed && r.state != ReqState::Placeholder);

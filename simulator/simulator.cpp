@@ -821,11 +821,6 @@ StopReason quiescentStop(const Simulator &sim, const State &s, std::string *deta
 
 namespace {
 
-StopReason stopReason(const Simulator &sim, const State &s, std::string *detail)
-{
-    return quiescentStop(sim, s, detail);
-}
-
 void applyOne(const Simulator &sim, State &s, const Action &a, Trace &tr)
 {
     tr.schedule.push_back(sim.engine().label(s, a));
@@ -964,7 +959,7 @@ Trace run(const Simulator &sim, const RunOptions &opts, std::string *error)
             }
         }
         if (pick >= en.size()) {
-            tr.stop = stopReason(sim, s, &tr.stopDetail);
+            tr.stop = quiescentStop(sim, s, &tr.stopDetail);
             break;
         }
         if (en[pick].kind == Action::Kind::Thread)
@@ -988,7 +983,7 @@ Trace replay(const Simulator &sim, const std::vector<std::string> &schedule, std
             return tr;
         }
     sim.engine().enabled(s, en);
-    tr.stop = en.empty() ? stopReason(sim, s, &tr.stopDetail) : StopReason::ScheduleEnd;
+    tr.stop = en.empty() ? quiescentStop(sim, s, &tr.stopDetail) : StopReason::ScheduleEnd;
     tr.final = std::move(s);
     return tr;
 }
