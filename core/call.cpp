@@ -27,7 +27,6 @@ void Engine::Ctx::userStep(Thread &t)
         Event &x = emit(EventKind::SyscallEnter);
         x.thread = t.id;
         x.op = uint32_t(t.sc.kind);
-        x.detail = syscallName(t.sc.kind);
     }
     switch (t.sc.kind) {
     case SyscallKind::None:
@@ -446,10 +445,10 @@ void Engine::Ctx::exitFiles(Thread &t)
             continue;
         const int32_t f = p.fds[i];
         p.fds[i] = -1;
-        Event &x = emit(EventKind::Note);
+        Event &x = note(Finding::ExitFilesDrop);
         x.thread = t.id;
         x.ctx = s.files[size_t(f)].ctx;
-        x.detail = "exit_files: fd " + std::to_string(int(i) + kFirstFd) + " dropped";
+        x.value = int32_t(i) + kFirstFd;
         if (dropFile(t, f))
             return; // close_context runs next, then exit_files goes on
         if (std::any_of(p.fds.begin(), p.fds.end(), [](int32_t fd) { return fd >= 0; }))

@@ -37,9 +37,7 @@ void Engine::Ctx::handleReply(Thread &t)
     o.reply = QteeReply{};
     if (r.kind == QteeReply::Kind::Callback) {
         if (o.busy) {
-            violation(15, "QTEE sent a callback request to " + tname(t.id) +
-                              " while one is outstanding on its oic (BUSY)")
-                .thread = t.id;
+            violation(15, Finding::CallbackWhileBusy).thread = t.id;
         }
         o.busy = true;
         Event &x = emit(EventKind::QteeCallback);
@@ -85,14 +83,9 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
     if (id == QCOMTEE_MSG_OBJECT_NULL || !isCbId(id)) {
         // A real QTEE never does this (spec §8, contract for QTEE): a
         // scenario's QTEE named a callback it no longer holds, or a raw id.
-        Event &x = emit(EventKind::Note);
+        Event &x = note(Finding::QteeBadCallbackId);
         x.thread = t.id;
         x.qteeId = id;
-        x.detail = "QTEE invokes " + hex(id) + ", which is " +
-                   (id == QCOMTEE_MSG_OBJECT_NULL ? std::string("the NULL object")
-                                                  : std::string("not a callback id")) +
-                   " (a QTEE script naming a callback it no longer holds?); a real QTEE never "
-                   "does (spec §8): the callback fails with -EINVAL";
         o.errno_ = err::kEINVAL;
         return;
     }
@@ -103,8 +96,9 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
         return;
     }
     if (!primordial && !get(obj, {HolderKind::OicObject, t.id.v})) {
-        gap(3, "callback id " + hex(id) + " maps to object " + std::to_string(obj.v) +
-                   " whose refcount is 0; qcomtee_local_object_get ignores the failure");
+        Event &g = gap(3, Finding::LocalObjectGetFailed);
+        g.qteeId = id;
+        g.object = obj;
         o.errno_ = err::kEINVAL;
         return;
     }
@@ -129,12 +123,8 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
             return;
         }
         if (retained > 0) {
-            Event &g =
-                gap(6, "RELEASE of callback id " + hex(id) + " erases the id of obj " +
-                           std::to_string(obj.v) + " while QTEE holds " + std::to_string(retained) +
-                           " RETAIN reference" + (retained == 1 ? "" : "s") +
-                           " to it: it can never be released (a second RELEASE "
-                           "fails with -EINVAL), the reference leaks");
+            Event &g = gap(6, Finding::ReleaseWithRetain);
+            g.value = int32_t(retained);
             g.object = obj;
             g.qteeId = id;
         }
@@ -168,8 +158,7 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
     if (!parsed) {
         // §9 item 1: the cleanup loop walks the input buffers, not the objects
         if (var.gaps == GapsVariant::Faithful) {
-            gap(1, "callback argument parsing failed: cleanup walks the input buffers, the "
-                   "resolved IO objects leak");
+            gap(1, Finding::ArgParseLeak).thread = t.id;
         } else {
             for (Arg &a : o.u)
                 if (a.type == ArgType::IO && a.object.valid())

@@ -201,46 +201,74 @@ std::vector<Action> Engine::enabled(const State &s) const
     return out;
 }
 
-std::string Engine::blockedWhy(const State &s, ThreadId id) const
+vocab::WaitInfo Engine::waitInfo(const State &s, ThreadId id) const
 {
+    using K = vocab::WaitInfo::Kind;
     const Thread &t = s.thread(id);
-    const std::string who = m_env.threadName(id);
-    if (t.lockWait.valid())
-        return who + " waits for reqs_lock of ctx " + std::to_string(t.lockWait.v) + " held by " +
-               m_env.threadName(s.context(t.lockWait).reqsLockOwner);
+    vocab::WaitInfo w;
+    w.thread = id;
+    w.phase = t.phase;
+    const auto lockWait = [&](ContextId c) {
+        w.kind = K::Lock;
+        w.ctx = c;
+        w.peer = s.context(c).reqsLockOwner;
+    };
+    if (t.lockWait.valid()) {
+        lockWait(t.lockWait);
+        return w;
+    }
     switch (t.phase) {
     case Phase::DispatchWait: {
         const Request *r = s.request(t.dispatchReq);
-        if (t.killPath && r && s.context(r->ctx).reqsLockOwner.valid())
-            return who + " (killed) waits for reqs_lock of ctx " + std::to_string(r->ctx.v) +
-                   " held by " + m_env.threadName(s.context(r->ctx).reqsLockOwner);
-        return who + " waits (killable) for req " + std::to_string(r ? r->reqId : -1) + " of ctx " +
-               std::to_string(r ? r->ctx.v : -1) + " (" + (r ? reqStateName(r->state) : "?") + ")";
+        if (t.killPath && r && s.context(r->ctx).reqsLockOwner.valid()) {
+            lockWait(r->ctx);
+            w.killed = true;
+            return w;
+        }
+        w.kind = K::Completion;
+        if (r) {
+            w.request = r->id;
+            w.ctx = r->ctx;
+            w.reqId = r->reqId;
+            w.state = r->state;
+        }
+        return w;
     }
     case Phase::DispatchSrcu:
-        return who + " waits in synchronize_srcu";
+        w.kind = K::Srcu;
+        return w;
     case Phase::RecvWait:
-        return who + " waits in SUPPL_RECV on req_c of ctx " +
-               std::to_string(s.files[size_t(t.file)].ctx.v);
+        w.kind = K::ReqC;
+        w.ctx = s.files[size_t(t.file)].ctx;
+        return w;
     case Phase::WorkerIdle:
-        return who + " is idle";
+        w.kind = K::Idle;
+        return w;
     case Phase::User: {
         const ContextId lc = lockNeeded(s, t, m_env);
         if (lc.valid() && s.context(lc).reqsLockOwner.valid() && s.context(lc).reqsLockOwner != id)
-            return who + " waits for reqs_lock of ctx " + std::to_string(lc.v) + " held by " +
-                   m_env.threadName(s.context(lc).reqsLockOwner);
-        return who + " has nothing more to do";
+            lockWait(lc);
+        else
+            w.kind = K::Done;
+        return w;
     }
     case Phase::Exited:
-        return who + " has exited";
+        w.kind = K::Exited;
+        return w;
     default: {
         const ContextId lc = lockNeeded(s, t, m_env);
         if (lc.valid())
-            return who + " waits for reqs_lock of ctx " + std::to_string(lc.v) + " held by " +
-                   m_env.threadName(s.context(lc).reqsLockOwner);
-        return who + " is in " + phaseName(t.phase);
+            lockWait(lc);
+        else
+            w.kind = K::InKernel;
+        return w;
     }
     }
+}
+
+std::string Engine::blockedWhy(const State &s, ThreadId id) const
+{
+    return vocab::waitText(m_env, waitInfo(s, id));
 }
 
 bool Engine::stuck(const State &s, std::string *who) const
@@ -265,113 +293,192 @@ bool Engine::stuck(const State &s, std::string *who) const
     return any;
 }
 
-std::string Engine::label(const State &s, const Action &a) const
+vocab::ActionInfo Engine::describe(const State &s, const Action &a) const
 {
-    if (a.kind == Action::Kind::Kill)
-        return "kill " + m_env.processName(ProcessId(a.index));
+    using vocab::Verb;
+    vocab::ActionInfo i;
+    if (a.kind == Action::Kind::Kill) {
+        i.verb = Verb::Kill;
+        i.process = ProcessId(a.index);
+        return i;
+    }
     const Thread &t = s.thread(ThreadId(a.index));
-    const std::string who = m_env.threadName(t.id) + ": ";
+    i.thread = t.id;
     if (const ContextId lc = lockNeeded(s, t, m_env); lc.valid()) {
         const ThreadId owner = s.context(lc).reqsLockOwner;
-        if (owner.valid() && owner != t.id)
-            return who + "wait reqs_lock of ctx " + std::to_string(lc.v) + " (held by " +
-                   m_env.threadName(owner) + ")";
+        if (owner.valid() && owner != t.id) {
+            i.verb = Verb::LockWait;
+            i.ctx = lc;
+            i.peer = owner;
+            return i;
+        }
     }
+    const auto withRequest = [&](RequestId id) {
+        if (const Request *r = s.request(id)) {
+            i.request = r->id;
+            i.reqId = r->reqId;
+            i.ctx = r->ctx;
+            i.state = r->state;
+            i.argc = int32_t(r->args.size());
+        }
+    };
     switch (t.phase) {
     case Phase::User: {
-        if (t.fatalPending)
-            return who + "exit (killed)";
+        if (t.fatalPending) {
+            i.verb = Verb::ExitKilled;
+            return i;
+        }
         const Syscall sc = m_env.nextSyscall(s, t);
         switch (sc.kind) {
         case SyscallKind::Open:
-            return who + "open /dev/tee";
+            i.verb = Verb::Open;
+            break;
         case SyscallKind::Close:
-            return who + "close fd " + std::to_string(sc.fd);
+            i.verb = Verb::Close;
+            i.fd = sc.fd;
+            break;
         case SyscallKind::Invoke:
-            if (sc.op == QCOMTEE_MSG_OBJECT_OP_RELEASE)
-                return who + "OBJECT_INVOKE release obj " + std::to_string(int64_t(sc.objectId));
-            return who + "OBJECT_INVOKE " +
-                   (sc.objectId == TEE_OBJREF_NULL
-                        ? std::string("ROOT")
-                        : "obj " + std::to_string(int64_t(sc.objectId))) +
-                   " op " + opName(sc.op);
+            i.verb = sc.op == QCOMTEE_MSG_OBJECT_OP_RELEASE ? Verb::InvokeRelease : Verb::Invoke;
+            i.userId = sc.objectId;
+            i.op = sc.op;
+            break;
         case SyscallKind::SupplRecv:
-            return who + "SUPPL_RECV";
+            i.verb = Verb::SupplRecv;
+            break;
         case SyscallKind::SupplSend:
-            return who + "SUPPL_SEND req " + std::to_string(sc.reqId) + " ret " +
-                   signedErrno(sc.ret);
+            i.verb = Verb::SupplSend;
+            i.reqId = sc.reqId;
+            i.errno_ = sc.ret;
+            break;
         case SyscallKind::ShmAlloc:
-            return who + "SHM_ALLOC " + std::to_string(sc.bufSize) + " bytes";
+            i.verb = Verb::ShmAlloc;
+            i.amount = sc.bufSize;
+            break;
         case SyscallKind::Kill:
-            return who + "kill " + m_env.processName(ProcessId(sc.process));
+            i.verb = Verb::KillSyscall;
+            i.process = ProcessId(sc.process);
+            break;
         case SyscallKind::Compute:
-            return who + "compute " + std::to_string(sc.computeNs) + " ns";
+            i.verb = Verb::Compute;
+            i.amount = sc.computeNs;
+            break;
         case SyscallKind::Exit:
-            return who + "exit";
+            i.verb = Verb::Exit;
+            break;
         case SyscallKind::None:
-            return who + "idle";
+            i.verb = Verb::Idle;
+            break;
         }
-        return who + "?";
+        return i;
     }
     case Phase::InvokeReply: {
         const QteeReply &r = t.oic.reply;
-        if (r.kind == QteeReply::Kind::Callback)
-            return who + "QTEE callback " + hex(r.cbTarget) + " op " + opName(r.cbOp);
-        if (r.kind == QteeReply::Kind::SmcError)
-            return who + "SMC failed " + signedErrno(r.result);
-        return who + "QTEE returns " + std::to_string(r.result);
+        if (r.kind == QteeReply::Kind::Callback) {
+            i.verb = Verb::QteeCallback;
+            i.qteeId = r.cbTarget;
+            i.op = r.cbOp;
+        } else if (r.kind == QteeReply::Kind::SmcError) {
+            i.verb = Verb::SmcFailed;
+            i.errno_ = r.result;
+        } else {
+            i.verb = Verb::QteeReturns;
+            i.value = r.result;
+        }
+        return i;
     }
     case Phase::DispatchWait: {
+        withRequest(t.dispatchReq);
         const Request *r = s.request(t.dispatchReq);
-        const std::string req = "req " + std::to_string(r ? r->reqId : -1);
-        if (t.killPath)
-            return who + "dispatch killed (" + req + " " + (r ? reqStateName(r->state) : "?") + ")";
-        if (r && r->completed)
-            return who + "dispatch woken (" + req + " PROCESSED)";
-        return who + "dispatch interrupted by SIGKILL (" + req + ")";
+        i.verb = t.killPath            ? Verb::DispatchKilled
+                 : (r && r->completed) ? Verb::DispatchWoken
+                                       : Verb::DispatchSignalled;
+        return i;
     }
     case Phase::DispatchSrcu:
-        return who + "synchronize_srcu";
+        i.verb = Verb::SynchronizeSrcu;
+        return i;
     case Phase::CbRespond:
-        return who + "callback response " + signedErrno(t.oic.errno_);
+        i.verb = Verb::CallbackResponse;
+        i.errno_ = t.oic.errno_;
+        return i;
     case Phase::RecvSelect:
-        return who + "SUPPL_RECV select";
+        i.verb = Verb::RecvSelect;
+        return i;
     case Phase::RecvWait: {
-        const Context &c = s.context(s.files[size_t(t.file)].ctx);
-        return who + (c.reqC > 0 ? "SUPPL_RECV woken by req_c" : "SUPPL_RECV interrupted");
+        i.ctx = s.files[size_t(t.file)].ctx;
+        i.verb = s.context(i.ctx).reqC > 0 ? Verb::RecvWoken : Verb::RecvInterrupted;
+        return i;
     }
-    case Phase::RecvMarshal: {
-        const Request *r = s.request(t.recvReq);
-        return who + "RECV marshal arg " + std::to_string(t.recvArg + 1) + "/" +
-               std::to_string(r ? r->args.size() : 0) + " of req " +
-               std::to_string(r ? r->reqId : -1);
-    }
-    case Phase::RecvRelock: {
-        const Request *r = s.request(t.recvReq);
-        return who + "RECV relock: free RELEASE notification req " +
-               std::to_string(r ? r->reqId : -1);
-    }
-    case Phase::SendUnmarshal: {
-        const Request *r = s.request(t.sendReq);
-        return who + "SEND unmarshal output of req " + std::to_string(r ? r->reqId : -1);
-    }
+    case Phase::RecvMarshal:
+        withRequest(t.recvReq);
+        i.verb = Verb::RecvMarshal;
+        i.value = t.recvArg;
+        return i;
+    case Phase::RecvRelock:
+        withRequest(t.recvReq);
+        i.verb = Verb::RecvRelock;
+        return i;
+    case Phase::SendUnmarshal:
+        withRequest(t.sendReq);
+        i.verb = Verb::SendUnmarshal;
+        return i;
     case Phase::CloseContext:
-        return who + "close_context ctx " + std::to_string(t.closing.v);
+        i.verb = Verb::CloseContext;
+        i.ctx = t.closing;
+        return i;
     case Phase::CloseObjects:
-        return who + "close_context ctx " + std::to_string(t.closing.v) + ": put QTEE objects";
+        i.verb = Verb::CloseObjects;
+        i.ctx = t.closing;
+        return i;
     case Phase::ExitFiles:
-        return who + "exit_files";
+        i.verb = Verb::ExitFiles;
+        return i;
     case Phase::WorkerIdle: {
-        if (s.wq.empty())
-            return who + "idle";
+        if (s.wq.empty()) {
+            i.verb = Verb::Idle;
+            return i;
+        }
         const KObject *o = s.object(s.wq.front().object);
-        return who + "release obj " + std::to_string(s.wq.front().object.v) + " (QTEE " +
-               hex(o ? o->qteeId : 0) + ")";
+        i.verb = Verb::WorkerRelease;
+        i.object = s.wq.front().object;
+        i.qteeId = o ? o->qteeId : 0;
+        return i;
     }
     case Phase::Exited:
-        return who + "exited";
+        i.verb = Verb::Exited;
+        return i;
     }
-    return who + "?";
+    return i;
+}
+
+std::string Engine::label(const State &s, const Action &a) const
+{
+    return vocab::label(m_env, describe(s, a));
+}
+
+int Engine::matchLabel(const State &s, const std::vector<Action> &enabled, const std::string &label,
+                       std::string *why) const
+{
+    for (size_t k = 0; k < enabled.size(); ++k)
+        if (this->label(s, enabled[k]) == label)
+            return int(k);
+    // A schedule written before the vocabulary (model versions 1 and 2).
+    int found = -1;
+    std::string names;
+    for (size_t k = 0; k < enabled.size(); ++k) {
+        if (legacyLabel(s, enabled[k]) != label)
+            continue;
+        names += (names.empty() ? "\"" : ", \"") + this->label(s, enabled[k]) + "\"";
+        found = found == -1 ? int(k) : -2;
+    }
+    if (found == -2 && why)
+        *why = "the old label names several enabled actions: " + names;
+    return found;
+}
+
+std::string Engine::legacyLabel(const State &s, const Action &a) const
+{
+    return vocab::legacyLabel(m_env, describe(s, a));
 }
 
 namespace {
@@ -565,6 +672,9 @@ void Engine::apply(State &s, const Action &a, EventList &events) const
         cx.threadStep(s.thread(ThreadId(a.index)));
     }
     cx.checkInvariants(wasQuiescent);
+    const ThreadId actor = a.kind == Action::Kind::Thread ? ThreadId(a.index) : ThreadId();
+    for (size_t i = first; i < events.size(); ++i)
+        events[i].actor = actor;
     stampTime(s, a, addNs(cx.cost, cx.extraNs), cx.goneNs, events, first);
 }
 

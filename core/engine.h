@@ -8,6 +8,7 @@
 #include "event.h"
 #include "state.h"
 #include "types.h"
+#include "vocabulary.h"
 
 #include <string>
 #include <vector>
@@ -17,8 +18,9 @@ namespace tee {
 // The version of the model's behaviour: bumped whenever the same schedule
 // can give other events or other labels (captures record it; docs/model.md
 // lists what each version changed). 1: teescope 0.1; 2: lock waits are steps,
-// per-thread simulated time.
-inline constexpr int kModelVersion = 2;
+// per-thread simulated time; 3: the vocabulary (labels name req#N, objref N,
+// ctx1; arguments count from 0), typed findings, events carry their actor.
+inline constexpr int kModelVersion = 3;
 
 struct Action
 {
@@ -110,6 +112,15 @@ public:
     // A stable, readable label: "P2/T1: SUPPL_RECV", "kill P1",
     // "qcomtee_wq: release obj 5"...
     std::string label(const State &s, const Action &a) const;
+    // What the action does, typed (the vocabulary renders it).
+    vocab::ActionInfo describe(const State &s, const Action &a) const;
+    // The label model versions 1 and 2 gave it (schedules written before).
+    std::string legacyLabel(const State &s, const Action &a) const;
+    // The enabled action a schedule label names: the one whose label equals
+    // it; else the one whose legacy label does. -1 when none; -2 when the
+    // legacy label names several (`why` lists them).
+    int matchLabel(const State &s, const std::vector<Action> &enabled, const std::string &label,
+                   std::string *why = nullptr) const;
 
     // Performs one action in place and appends the events it caused
     // (including invariant violations).
@@ -122,6 +133,7 @@ public:
 
     // Why a thread has no enabled action ("waiting on completion of req 3").
     std::string blockedWhy(const State &s, ThreadId t) const;
+    vocab::WaitInfo waitInfo(const State &s, ThreadId t) const;
 
     // The stuck rule, for a state where nothing more will be taken: some
     // thread waits for ever, as SPIN reports an invalid end state. Idle

@@ -168,19 +168,28 @@ struct Engine::Ctx
 
     std::string tname(ThreadId t) const { return e.m_env.threadName(t); }
 
-    Event &violation(int inv, std::string text)
+    // Findings are typed: the event names the finding and its entities;
+    // vocab::findingText writes the sentence.
+    Event &violation(int inv, Finding f)
     {
         Event &x = emit(EventKind::Violation);
         x.invariant = int16_t(inv);
-        x.detail = std::move(text);
+        x.finding = f;
         return x;
     }
 
-    Event &gap(int item, std::string text)
+    Event &gap(int item, Finding f)
     {
         Event &x = emit(EventKind::Gap);
         x.gap = int16_t(item);
-        x.detail = std::move(text);
+        x.finding = f;
+        return x;
+    }
+
+    Event &note(Finding f)
+    {
+        Event &x = emit(EventKind::Note);
+        x.finding = f;
         return x;
     }
 
@@ -205,10 +214,10 @@ struct Engine::Ctx
         auto &refs = refList(c, data);
         auto it = std::find(refs.begin(), refs.end(), h);
         if (it == refs.end()) {
-            Event &x = violation(1, "context " + std::to_string(id.v) +
-                                        " reference dropped by a holder that has none (" +
-                                        ctxHolderKindName(h.kind) + ")");
+            Event &x = violation(1, Finding::CtxPutNoRef);
             x.ctx = id;
+            x.ctxHolder = h.kind;
+            x.holderArg = h.a;
             return;
         }
         refs.erase(it);
@@ -248,12 +257,10 @@ struct Engine::Ctx
         // it has been released.
         for (const KObject &o : s.objects)
             if (o.type == ObjectType::User && o.owner == id) {
-                Event &x = violation(
-                    6, "context data of ctx " + std::to_string(id.v) + " freed while user object " +
-                           std::to_string(o.id.v) + " created in it is still alive (refcount " +
-                           std::to_string(o.refcount()) + "); QTEE can still call it");
+                Event &x = violation(6, Finding::DataFreedUserAlive);
                 x.ctx = id;
                 x.object = o.id;
+                x.refcount = int32_t(o.refcount());
                 break;
             }
     }
@@ -274,13 +281,12 @@ struct Engine::Ctx
     }
 
     // Touching a context's data; with lifetime=none it may already be gone.
-    bool dataAlive(ContextId id, const char *what, ObjectId obj = {})
+    bool dataAlive(ContextId id, Finding what, ObjectId obj = {})
     {
         Context &c = s.context(id);
         if (!c.dataFreed)
             return true;
-        Event &x = violation(6, std::string(what) + ": context data of ctx " +
-                                    std::to_string(id.v) + " used after it was freed");
+        Event &x = violation(6, what);
         x.ctx = id;
         x.object = obj;
         return false;
@@ -356,17 +362,18 @@ struct Engine::Ctx
     {
         KObject *o = s.object(id);
         if (!o) {
-            Event &x = violation(1, "put of object " + std::to_string(id.v) +
-                                        " that was already freed (" + holderKindName(h.kind) + ")");
+            Event &x = violation(1, Finding::ObjPutFreed);
             x.object = id;
+            x.holder = h.kind;
+            x.holderArg = h.arg();
             return;
         }
         auto it = std::find(o->holders.begin(), o->holders.end(), h);
         if (it == o->holders.end()) {
-            Event &x = violation(1, "put of object " + std::to_string(id.v) + " by " +
-                                        holderKindName(h.kind) +
-                                        ", which holds no reference: refcount would go wrong");
+            Event &x = violation(1, Finding::ObjPutNoRef);
             x.object = id;
+            x.holder = h.kind;
+            x.holderArg = h.arg();
             return;
         }
         o->holders.erase(it);
@@ -404,7 +411,7 @@ struct Engine::Ctx
             const ContextId owner = o->owner;
             const bool notify = o->notify;
             const uint64_t userId = o->userObjectId;
-            if (notify && dataAlive(owner, "RELEASE notification", id))
+            if (notify && dataAlive(owner, Finding::NotifyAfterFree, id))
                 enqueueNotification(owner, id, userId);
             // the object is gone before its owner reference is dropped, so a
             // context freed by this put does not count it as alive (I6)
@@ -443,9 +450,9 @@ struct Engine::Ctx
             return;
         const ContextId ctx = m->ctx;
         s.shms.erase(s.shms.begin() + (m - s.shms.data()));
-        Event &x = emit(EventKind::Note);
+        Event &x = note(Finding::ShmFreed);
         x.ctx = ctx;
-        x.detail = "tee_shm " + std::to_string(id) + " freed";
+        x.value = int32_t(id);
         ctxPut(ctx, {CtxHolderKind::Shm, id});
     }
 
@@ -586,9 +593,10 @@ struct Engine::Ctx
         if (c.reqsLockOwner.valid() && c.reqsLockOwner == actor) {
             // §9 item 8: the last put ran in RECV marshalling under reqs_lock;
             // ureq_enqueue would take the same mutex again.
-            gap(8, "RELEASE notification for user object " + std::to_string(obj.v) +
-                       " enqueued while " + tname(actor) + " already holds reqs_lock of ctx " +
-                       std::to_string(owner.v) + " (self-deadlock in the kernel)");
+            Event &g = gap(8, Finding::NotifySelfDeadlock);
+            g.thread = actor;
+            g.ctx = owner;
+            g.object = obj;
         }
         // Held by another thread: the kernel would sleep on the mutex first.
         // The model folds that wait into this step (the put that triggers it
@@ -597,11 +605,9 @@ struct Engine::Ctx
         const RequestId rid = r.id;
         if (!enqueue(rid)) {
             // spec §7 case 10: dropped silently once the context is released
-            Event &x = emit(EventKind::Note);
+            Event &x = note(Finding::NotificationDropped);
             x.ctx = owner;
             x.object = obj;
-            x.detail = "RELEASE notification for user object " + std::to_string(obj.v) +
-                       " dropped: ctx " + std::to_string(owner.v) + " is released";
             dropRequest(rid);
         }
     }
@@ -644,25 +650,25 @@ struct Engine::Ctx
     // reached a supplicant. Faithful: they leak. Fixed: put them.
     void requestNeverDelivered(Request &r)
     {
-        std::string leaked;
-        for (const Arg &a : r.args)
-            if (a.type == ArgType::IO && a.object.valid())
-                leaked += (leaked.empty() ? "obj " : ", obj ") + std::to_string(a.object.v);
-        if (leaked.empty())
+        if (std::none_of(r.args.begin(), r.args.end(),
+                         [](const Arg &a) { return a.type == ArgType::IO && a.object.valid(); }))
             return;
         if (var.gaps == GapsVariant::Faithful) {
-            // A request that was never queued has no id: name its target.
-            const std::string which =
-                r.reqId >= 0
-                    ? "req " + std::to_string(r.reqId) + " of ctx " + std::to_string(r.ctx.v) +
-                          " never reached a supplicant"
-                    : "the callback request to obj " + std::to_string(r.object.v) + " (op " +
-                          opName(r.op) + ") could not be queued on ctx " + std::to_string(r.ctx.v);
-            Event &g = gap(2, which + ": nothing puts its IO objects (" + leaked + ": leak)");
-            if (r.reqId >= 0)
-                g.request = r.id;
-            g.ctx = r.ctx;
-            g.object = r.object;
+            // One finding per leaked IO object. A request that was never
+            // queued has no id: the finding names its op.
+            for (const Arg &a : r.args) {
+                if (a.type != ArgType::IO || !a.object.valid())
+                    continue;
+                Event &g = gap(2, r.reqId >= 0 ? Finding::IoObjectLeakQueued
+                                               : Finding::IoObjectLeakUnqueued);
+                if (r.reqId >= 0) {
+                    g.request = r.id;
+                    g.reqId = r.reqId;
+                }
+                g.ctx = r.ctx;
+                g.op = r.op;
+                g.object = a.object;
+            }
             return;
         }
         for (Arg &a : r.args)

@@ -5,7 +5,6 @@
 
 #include "types.h"
 
-#include <string>
 #include <vector>
 
 namespace tee {
@@ -38,7 +37,7 @@ enum class EventKind : uint8_t {
     SmcFailed,           // thread, errno_ = the SCM call's error (QTEE never saw the message)
     AsyncRelease,        // thread, qteeId = released cb id
     // Threads.
-    SyscallEnter,   // thread, op = ioctl (see Syscall), detail names it
+    SyscallEnter,   // thread, op = SyscallKind
     SyscallReturn,  // thread, errno
     DispatchReturn, // thread, errno (qcomtee_user_object_dispatch returned)
     Blocked,        // thread, value = BlockReason; lock: ctx, peer = the holder
@@ -60,11 +59,56 @@ enum class EventKind : uint8_t {
     WorkRequeued, // object
     WorkDone,     // object
     // Checks.
-    Violation, // invariant (1..18), detail = one sentence, entities as known
-    Gap,       // gap = §9 item, detail = one sentence
-    Note,      // detail (informational, e.g. a spurious req_c wake-up)
+    Violation, // invariant (1..18), finding, entities as known
+    Gap,       // gap = §9 item, finding
+    Note,      // finding (informational, e.g. a spurious req_c wake-up)
 };
 const char *eventKindName(EventKind k);
+
+// Every violation, gap and note the engine reports. The comment names the
+// Event fields the finding sets; `finding` is recorded in captures by name.
+enum class Finding : uint16_t {
+    None = 0,
+    // Violations (spec §8).
+    CtxPutNoRef,             // I1: ctx, ctxHolder, holderArg
+    ObjPutFreed,             // I1: object, holder, holderArg
+    ObjPutNoRef,             // I1: object, holder, holderArg
+    TeeRefLeak,              // I2: object, holder, holderArg
+    CallbackRefLeak,         // I3: object, holder, holderArg
+    XaFreedObject,           // I4: qteeId, object
+    WrapperCount,            // I5: qteeId, value = kernel wrappers, count = QTEE's count
+    DataFreedUserAlive,      // I6: ctx, object, refcount
+    DispatchAfterFree,       // I6: ctx, object (dispatch to a user object)
+    NotifyAfterFree,         // I6: ctx, object (RELEASE notification)
+    QueuedAfterClose,        // I7: ctx, request, reqId
+    ReqsListBad,             // I8: ctx, request
+    NotFifo,                 // I9: thread, ctx, request (picked), other (queued before it)
+    SendRetiredNotification, // I11: thread, ctx, request, reqId
+    SendRetiredAnswered,     // I11: thread, ctx, request, reqId
+    SendNotification,        // I11: thread, ctx, request, reqId
+    SendAnswered,            // I11: thread, ctx, request, reqId
+    SendNotDelivered,        // I11: thread, ctx, request, reqId
+    ArgReadAfterFree,        // I12: thread, ctx, request, value = argument index
+    ArgWriteAfterFree,       // I12: thread, ctx, request, value = argument index
+    CallbackWhileBusy,       // I15: thread
+    // Gaps (spec §9).
+    ArgParseLeak,          // gap 1: thread
+    IoObjectLeakQueued,    // gap 2: ctx, request, reqId, object = the leaked IO object
+    IoObjectLeakUnqueued,  // gap 2: ctx, op, object = the leaked IO object
+    LocalObjectGetFailed,  // gap 3: qteeId, object
+    SendTooManyParams,     // gap 4: thread, request, reqId, value = params, count = arguments
+    ReleaseFailedShared,   // gap 5: object
+    ReleaseWithRetain,     // gap 6: object, qteeId, value = RETAIN references
+    NotifySelfDeadlock,    // gap 8: thread, ctx, object
+    EarlyNotificationSend, // gap 12: thread, request, reqId
+    // Notes.
+    ExitFilesDrop,       // thread, ctx, value = fd
+    QteeBadCallbackId,   // thread, qteeId
+    SpuriousWakeup,      // ctx
+    ShmFreed,            // ctx, value = shm id
+    NotificationDropped, // ctx, object
+    Count_
+};
 
 struct Event
 {
@@ -94,7 +138,10 @@ struct Event
     uint32_t qteeId = 0;    // QTEE wire id (callback id or QTEE object id)
     uint32_t op = 0;
     uint64_t userObjectId = 0;
-    std::string detail; // one sentence for Violation, Gap, Note, SyscallEnter
+    ThreadId actor;  // the thread whose step emitted it (invalid for a scenario kill)
+    RequestId other; // a second request a finding names (I9: the one queued before)
+    Finding finding = Finding::None; // Violation, Gap, Note: which one (vocab::findingText)
+    int32_t count = -1;              // a finding's second number (see Finding)
     bool operator==(const Event &) const = default; // replay compares every field
 };
 

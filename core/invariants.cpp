@@ -12,8 +12,7 @@ void Engine::Ctx::checkInvariants(bool wasQuiescent)
     // I4: every id in xa_local_objects points at a live object
     for (const IdrEntry &en : s.xaLocalObjects)
         if (!s.object(ObjectId(en.ref))) {
-            Event &x = violation(4, "callback id " + hex(uint32_t(en.id)) +
-                                        " points at freed object " + std::to_string(en.ref));
+            Event &x = violation(4, Finding::XaFreedObject);
             x.qteeId = uint32_t(en.id);
             x.object = ObjectId(en.ref);
         }
@@ -24,18 +23,16 @@ void Engine::Ctx::checkInvariants(bool wasQuiescent)
             const bool ok = r && (r->state == ReqState::QUEUED || r->state == ReqState::PROCESSING);
             IdrEntry *en = r ? idrFind(const_cast<Context &>(c).reqsIdr, r->reqId) : nullptr;
             if (!ok || !en || en->ref != rid) {
-                Event &x = violation(8, "reqs_list of ctx " + std::to_string(c.id.v) +
-                                            " holds a request that is not QUEUED/PROCESSING "
-                                            "or not in reqs_idr");
+                Event &x = violation(8, Finding::ReqsListBad);
                 x.ctx = c.id;
                 x.request = RequestId(rid);
             }
             // I7: nothing QUEUED after released
             if (r && c.released && r->state == ReqState::QUEUED) {
-                Event &x = violation(7, "req " + std::to_string(r->reqId) + " is QUEUED on ctx " +
-                                            std::to_string(c.id.v) + " after it was released");
+                Event &x = violation(7, Finding::QueuedAfterClose);
                 x.ctx = c.id;
                 x.request = r->id;
+                x.reqId = r->reqId;
             }
         }
     }
@@ -53,11 +50,8 @@ void Engine::Ctx::checkInvariants(bool wasQuiescent)
         for (const Holder &h : o.holders)
             if (tee ? h.kind != HolderKind::CtxIdr
                     : h.kind != HolderKind::QteeId && h.kind != HolderKind::Retain) {
-                Event &x = violation(
-                    tee ? 2 : 3, std::string(tee ? "QTEE object wrapper " : "callback object ") +
-                                     std::to_string(o.id.v) + " still has a " +
-                                     holderKindName(h.kind) +
-                                     " reference with no invocation in flight (leak)");
+                Event &x =
+                    violation(tee ? 2 : 3, tee ? Finding::TeeRefLeak : Finding::CallbackRefLeak);
                 x.object = o.id;
                 x.holder = h.kind;
                 x.holderArg = h.arg();
@@ -72,11 +66,10 @@ void Engine::Ctx::checkInvariants(bool wasQuiescent)
             if (o.type == ObjectType::TEE && o.qteeId == q.qteeId)
                 ++wrappers;
         if (wrappers != q.kernelRefs) {
-            Event &x =
-                violation(5, "QTEE object " + hex(q.qteeId) + " has " + std::to_string(wrappers) +
-                                 " kernel wrappers but QTEE counts " +
-                                 std::to_string(q.kernelRefs) + " references");
+            Event &x = violation(5, Finding::WrapperCount);
             x.qteeId = q.qteeId;
+            x.value = int32_t(wrappers);
+            x.count = int32_t(q.kernelRefs);
         }
     }
 }

@@ -23,9 +23,7 @@ void Engine::Ctx::finalWorker(Thread &t)
             t.phase = Phase::WorkerIdle;
             return;
         }
-        gap(5, "RELEASE of object " + std::to_string(obj.v) +
-                   " failed after SHARED was set: -ENODEV, not retried, wrapper freed")
-            .object = obj;
+        gap(5, Finding::ReleaseFailedShared).object = obj;
     }
     // free the wrapper: drops the driver-context reference
     emit(EventKind::WorkDone).object = obj;

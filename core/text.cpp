@@ -230,4 +230,33 @@ std::string numberText(double value)
     return ec == std::errc() ? std::string(buf, end) : std::string("?");
 }
 
+std::string firstSentence(std::string_view text, size_t maxChars)
+{
+    std::string out;
+    bool space = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '\n' && i + 1 < text.size() && text[i + 1] == '\n')
+            break; // a blank line ends the paragraph
+        if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+            space = !out.empty();
+            continue;
+        }
+        if (space)
+            out += ' ';
+        space = false;
+        out += c;
+        const bool end = i + 1 == text.size() || text[i + 1] == ' ' || text[i + 1] == '\n';
+        if (c == '.' && end)
+            break;
+    }
+    if (out.size() > maxChars) {
+        size_t cut = out.rfind(' ', maxChars - 3);
+        if (cut == std::string::npos || cut == 0)
+            cut = maxChars - 3;
+        out = out.substr(0, cut) + "...";
+    }
+    return printable(out, maxChars + 8);
+}
+
 } // namespace tee

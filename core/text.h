@@ -51,4 +51,9 @@ std::string didYouMean(std::string_view word, const std::vector<std::string> &ca
 // the shortest form that reads back to the same double.
 std::string numberText(double value);
 
+// The first sentence of a scenario description, on one line: up to the first
+// ". " (or "." at the end of a line) or blank line, at most `maxChars`
+// characters (then cut at a word with "...").
+std::string firstSentence(std::string_view text, size_t maxChars = 160);
+
 } // namespace tee

@@ -38,7 +38,7 @@ void Engine::Ctx::userDispatch(Thread &t, ObjectId obj)
         x.object = obj;
         o.errno_ = errno_;
     };
-    if (!dataAlive(owner, "dispatch to user object", obj)) {
+    if (!dataAlive(owner, Finding::DispatchAfterFree, obj)) {
         // lifetime=none: the context data is gone; treat as released
         failEarly(err::kENODEV);
         return;
@@ -116,7 +116,7 @@ void Engine::Ctx::dispatchStep(Thread &t)
         w.thread = t.id;
         w.value = int32_t(BlockReason::Completion);
         w.request = r->id;
-        w.detail = "fatal signal";
+        w.errno_ = err::kERESTARTSYS; // wait_for_completion_state's answer to the signal
         return;
     }
     // Killed: under reqs_lock, read the state
@@ -207,9 +207,8 @@ void Engine::Ctx::recvSelect(Thread &t)
         if (t.phase == Phase::RecvWait) {
             // woken by a req_c count left by an enqueue whose request a RECV
             // took without waiting, or that a kill removed (spec §2.6, §7.1)
-            Event &x = emit(EventKind::Note);
+            Event &x = note(Finding::SpuriousWakeup);
             x.ctx = ctx;
-            x.detail = "spurious wake-up: req_c count left over, nothing QUEUED";
         }
         t.phase = Phase::RecvWait;
         if (c.reqC == 0)
@@ -220,12 +219,11 @@ void Engine::Ctx::recvSelect(Thread &t)
     for (int32_t rid : c.reqsList) {
         const Request *r = s.request(RequestId(rid));
         if (r && r->state == ReqState::QUEUED && r->enqueueSeq < pick->enqueueSeq) {
-            Event &x =
-                violation(9, "RECV picked req " + std::to_string(pick->reqId) + " of ctx " +
-                                 std::to_string(ctx.v) + " although req " +
-                                 std::to_string(r->reqId) + " was queued before it (not FIFO)");
+            Event &x = violation(9, Finding::NotFifo);
             x.ctx = ctx;
             x.request = pick->id;
+            x.reqId = pick->reqId;
+            x.other = r->id;
             x.thread = t.id;
             break;
         }
@@ -282,11 +280,11 @@ void Engine::Ctx::recvMarshal(Thread &t)
     x.value = i;
     x.ctx = ctx;
     if (r->argsFreed) {
-        Event &v = violation(12, tname(t.id) + " reads argument " + std::to_string(i) + " of req " +
-                                     std::to_string(r->reqId) + " (ctx " + std::to_string(ctx.v) +
-                                     ") after the client's dispatch returned: use after free");
+        Event &v = violation(12, Finding::ArgReadAfterFree);
         v.thread = t.id;
         v.request = r->id;
+        v.reqId = r->reqId;
+        v.value = int32_t(i);
         v.ctx = ctx;
     } else {
         Arg &a = r->args[size_t(i)];
@@ -404,13 +402,10 @@ void Engine::Ctx::sysSend(Thread &t)
         const auto retired = std::find_if(c.retiredIds.begin(), c.retiredIds.end(),
                                           [&](const RetiredId &x) { return x.id == t.sc.reqId; });
         if (retired != c.retiredIds.end()) {
-            Event &v =
-                violation(11, tname(t.id) + " SENDs for req " + std::to_string(t.sc.reqId) +
-                                  " of ctx " + std::to_string(ctx.v) +
-                                  (retired->notification ? ", a RELEASE notification RECV delivered"
-                                                         : ", which was already answered") +
-                                  " (the id is no longer in reqs_idr: -EINVAL)");
+            Event &v = violation(11, retired->notification ? Finding::SendRetiredNotification
+                                                           : Finding::SendRetiredAnswered);
             v.thread = t.id;
+            v.reqId = t.sc.reqId;
             v.request = retired->request;
             v.ctx = ctx;
         }
@@ -439,20 +434,19 @@ void Engine::Ctx::sysSend(Thread &t)
             finishSyscall(t, err::kEINVAL);
             return;
         }
-        gap(12, tname(t.id) + " answers RELEASE notification req " + std::to_string(r->reqId) +
-                    " before RECV's second locking: complete() on an uninitialised completion")
-            .request = r->id;
+        Event &g = gap(12, Finding::EarlyNotificationSend);
+        g.thread = t.id;
+        g.request = r->id;
+        g.reqId = r->reqId;
+        g.ctx = r->ctx;
     }
     // I11: a supplicant answers only what it was given, once
     if (r->notification || !r->delivered || r->answered) {
-        Event &v = violation(11, tname(t.id) + " SENDs for req " + std::to_string(r->reqId) +
-                                     " of ctx " + std::to_string(ctx.v) +
-                                     (r->notification ? ", a RELEASE notification"
-                                      : r->answered   ? ", which it already answered"
-                                                      : ", which no RECV delivered (the id "
-                                                        "was reused): it completes another "
-                                                        "client's request"));
+        Event &v = violation(11, r->notification ? Finding::SendNotification
+                                 : r->answered   ? Finding::SendAnswered
+                                                 : Finding::SendNotDelivered);
         v.thread = t.id;
+        v.reqId = r->reqId;
         v.request = r->id;
         v.ctx = ctx;
     }
@@ -493,10 +487,13 @@ void Engine::Ctx::sysSend(Thread &t)
             sendFinish(t, *r, err::kEINVAL);
             return;
         }
-        gap(4, tname(t.id) + " SENDs " + std::to_string(t.sc.sendParams) + " params for req " +
-                   std::to_string(r->reqId) + " with " + std::to_string(r->args.size()) +
-                   " arguments: the driver reads past the parameter array")
-            .request = r->id;
+        Event &g = gap(4, Finding::SendTooManyParams);
+        g.thread = t.id;
+        g.request = r->id;
+        g.reqId = r->reqId;
+        g.ctx = r->ctx;
+        g.value = t.sc.sendParams;
+        g.count = int32_t(r->args.size());
     }
     t.sendReq = r->id;
     t.sendArg = 0;
@@ -536,12 +533,11 @@ void Engine::Ctx::sendUnmarshal(Thread &t)
     x.ctx = ctx;
     int32_t failure = 0;
     if (r->argsFreed) {
-        Event &v =
-            violation(12, tname(t.id) + " writes argument " + std::to_string(i) + " of req " +
-                              std::to_string(r->reqId) + " (ctx " + std::to_string(ctx.v) +
-                              ") after the client's dispatch returned: use after free");
+        Event &v = violation(12, Finding::ArgWriteAfterFree);
         v.thread = t.id;
         v.request = r->id;
+        v.reqId = r->reqId;
+        v.value = int32_t(i);
         v.ctx = ctx;
     } else if (i < r->args.size()) {
         Arg &a = r->args[i];

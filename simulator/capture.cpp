@@ -1,6 +1,7 @@
 #include "simulator/capture.h"
 
 #include "core/text.h"
+#include "core/vocabulary.h"
 
 #include "simulator/exports.h"
 #include "simulator/fileio.h"
@@ -134,6 +135,10 @@ void writeEntities(json::Object &o, const Simulator &sim, const Event &e)
         o.num("object", e.object.v);
     if (e.request.valid())
         o.num("request", e.request.v);
+    if (e.other.valid())
+        o.num("other_request", e.other.v);
+    if (e.actor.valid())
+        o.num("actor", e.actor.v);
 }
 
 std::string scenarioJsonText(const Scenario &sc)
@@ -429,6 +434,9 @@ public:
             !int32(o, "context", path, false, e.ctx.v, idMin) ||
             !int32(o, "object", path, false, e.object.v, idMin) ||
             !int32(o, "request", path, false, e.request.v, idMin) ||
+            !int32(o, "other_request", path, false, e.other.v, idMin) ||
+            !int32(o, "actor", path, false, e.actor.v, idMin) ||
+            !int32(o, "count", path, false, e.count, idMin) ||
             !int32(o, "req_id", path, false, e.reqId) ||
             !name(o, "from", path, e.kind == EventKind::RequestState, reqStates(), "request state",
                   e.from) ||
@@ -446,9 +454,15 @@ public:
             !int32(o, "value", path, false, e.value) ||
             !uint64(o, "user_object_id", path, false, e.userObjectId) ||
             !invariant(o, "invariant", path, e.kind == EventKind::Violation, e.invariant) ||
-            !int32(o, "gap", path, e.kind == EventKind::Gap, e.gap, 0, 99) ||
-            !string(o, "detail", path, false, e.detail))
+            !int32(o, "gap", path, e.kind == EventKind::Gap, e.gap, 0, 99))
             return false;
+        // Model version 3 names the finding; the sentence ("text", or
+        // "detail" before) is for people and rendered again on reading.
+        std::string findingToken;
+        if (!string(o, "finding", path, false, findingToken))
+            return false;
+        if (!findingToken.empty() && !vocab::parseFinding(findingToken, e.finding))
+            return fail(joinPath(path, "finding"), "unknown finding " + quotedText(findingToken));
         if (present(o, "errno", path, carriesErrno(e))) {
             QJsonObject eo;
             const std::string where = joinPath(path, "errno");
@@ -528,8 +542,12 @@ std::string eventToJson(const Simulator &sim, const Event &e)
         o.str("invariant", invariantName(e.invariant));
     if (k == EventKind::Gap || e.gap != 0)
         o.num("gap", e.gap);
-    if (!e.detail.empty())
-        o.str("detail", e.detail);
+    if (e.count != -1)
+        o.num("count", e.count);
+    if (e.finding != Finding::None) {
+        o.str("finding", vocab::findingName(e.finding));
+        o.str("text", vocab::findingText(sim, e)); // for people; readers ignore it
+    }
     return o.str();
 }
 
@@ -573,6 +591,14 @@ std::string captureToJson(const Simulator &sim, const Trace &trace, const RunOpt
     };
     list(
         "schedule", trace.schedule, [](const std::string &s) { return json::quote(s); }, false);
+    // When each step ran and who took it (steps without events included).
+    list(
+        "spans", trace.spans,
+        [](const StepSpan &sp) {
+            return "[" + std::to_string(sp.startNs) + ", " + std::to_string(sp.endNs) + ", " +
+                   std::to_string(sp.actor.v) + ", " + json::quote(vocab::verbName(sp.verb)) + "]";
+        },
+        false);
     list(
         "events", trace.events, [&sim](const Event &e) { return eventToJson(sim, e); }, false);
     list(
@@ -582,7 +608,7 @@ std::string captureToJson(const Simulator &sim, const Trace &trace, const RunOpt
                 return std::string();
             json::Object o;
             o.unum("step", e.step).num("t_ns", e.tNs).str("invariant", invariantName(e.invariant));
-            o.str("text", e.detail);
+            o.str("text", vocab::findingText(sim, e));
             writeEntities(o, sim, e);
             if (e.reqId != -1)
                 o.num("req_id", e.reqId);
@@ -755,6 +781,45 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         return nullptr;
     }
 
+    // Spans: [start_ns, end_ns, actor, verb] per step (model version 3; absent before).
+    QJsonArray spans;
+    if (!r.array(root, "spans", {}, false, spans))
+        return nullptr;
+    if (!spans.isEmpty() && spans.size() != qsizetype(cap->schedule.size())) {
+        r.fail("spans", std::to_string(spans.size()) + " spans for " +
+                            std::to_string(cap->schedule.size()) +
+                            " schedule steps: there is one per step");
+        return nullptr;
+    }
+    cap->spans.reserve(size_t(spans.size()));
+    for (qsizetype i = 0; i < spans.size(); ++i) {
+        const std::string where = indexPath("spans", i);
+        const QJsonValue v = spans.at(i);
+        const QJsonArray a = v.toArray();
+        if (!v.isArray() || a.size() != 4 || !a.at(0).isDouble() || !a.at(1).isDouble() ||
+            !a.at(2).isDouble() || !a.at(3).isString()) {
+            r.fail(where,
+                   "expected [start_ns, end_ns, actor, \"verb\"], found " +
+                       (v.isArray() ? "an array of " + std::to_string(a.size()) : jsonTypeName(v)));
+            return nullptr;
+        }
+        StepSpan sp;
+        int64_t actor = -1;
+        if (!r.integer(a.at(0), where + "[0]", 0, std::numeric_limits<int64_t>::max(),
+                       sp.startNs) ||
+            !r.integer(a.at(1), where + "[1]", sp.startNs, std::numeric_limits<int64_t>::max(),
+                       sp.endNs) ||
+            !r.integer(a.at(2), where + "[2]", -1, std::numeric_limits<int32_t>::max(), actor))
+            return nullptr;
+        sp.actor = ThreadId(int32_t(actor));
+        const std::string verb = a.at(3).toString().toStdString();
+        if (!vocab::parseVerb(verb, sp.verb)) {
+            r.fail(where + "[3]", "unknown step verb " + quotedText(verb));
+            return nullptr;
+        }
+        cap->spans.push_back(sp);
+    }
+
     QJsonArray events;
     if (!r.array(root, "events", {}, true, events))
         return nullptr;
@@ -857,6 +922,12 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
                                           std::to_string(threads - 1) + " is the release worker)");
             return nullptr;
         }
+        if (e.actor.v >= threads) {
+            r.fail(where + ".actor", "no thread " + std::to_string(e.actor.v) +
+                                         " in the embedded scenario (ids 0.." +
+                                         std::to_string(threads - 1) + ")");
+            return nullptr;
+        }
         if (e.peer.v >= threads) {
             r.fail(where + ".peer", "no thread " + std::to_string(e.peer.v) +
                                         " in the embedded scenario (ids 0.." +
@@ -870,6 +941,13 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
             return nullptr;
         }
     }
+    for (size_t i = 0; i < cap->spans.size(); ++i)
+        if (cap->spans[i].actor.v >= threads) {
+            r.fail(indexPath("spans", qsizetype(i)) + "[2]",
+                   "no thread " + std::to_string(cap->spans[i].actor.v) +
+                       " in the embedded scenario (ids 0.." + std::to_string(threads - 1) + ")");
+            return nullptr;
+        }
     return cap;
 }
 

@@ -32,6 +32,7 @@ struct Capture
     uint64_t seed = 1;
     uint64_t maxSteps = 0;
     std::vector<std::string> schedule;
+    std::vector<StepSpan> spans; // one per schedule step (model version 3; empty before)
     EventList events;
     std::vector<Note> notes;
     // Added: why the recorded run stopped ("stop", "stop_detail").

@@ -1,5 +1,6 @@
 #include "simulator/exports.h"
 
+#include "core/vocabulary.h"
 #include "simulator/jsonwriter.h"
 
 #include <algorithm>
@@ -183,66 +184,6 @@ std::string reqName(ContextId ctx, int32_t reqId, RequestId serial, bool withSer
     return s;
 }
 
-std::string reqText(const Event &e)
-{
-    return reqName(e.ctx, e.reqId, e.request, true);
-}
-
-// Which holder took or dropped a reference: "driver copy P1/T1". `b` is the
-// idr id of a qtee_objects_idr entry when known (a State's holder has it, an
-// event does not).
-std::string holderText(const Simulator &sim, HolderKind k, int64_t a, int32_t b = -1)
-{
-    std::string s = holderKindName(k);
-    switch (k) {
-    case HolderKind::CtxIdr:
-        if (a >= 0)
-            s += " ctx " + std::to_string(a);
-        if (b >= 0)
-            s += " idr " + std::to_string(b);
-        break;
-    case HolderKind::QteeId:
-        // QTEE's copy exists before qcomtee_prepare_msg gives it an id
-        s += a ? " " + hexId(uint32_t(a)) : std::string(" (id not yet allocated)");
-        break;
-    case HolderKind::Retain:
-        break;
-    case HolderKind::DriverCopy:
-    case HolderKind::InvokeTarget:
-    case HolderKind::OicObject:
-    case HolderKind::CallbackArg:
-    case HolderKind::Caller:
-    case HolderKind::SupplRecv:
-        if (a >= 0)
-            s += " " + sim.threadName(ThreadId(int32_t(a)));
-        break;
-    }
-    return s;
-}
-
-std::string ctxHolderText(const Simulator &sim, CtxHolderKind k, int64_t a)
-{
-    std::string s = ctxHolderKindName(k);
-    switch (k) {
-    case CtxHolderKind::File:
-        break;
-    case CtxHolderKind::UserObject:
-    case CtxHolderKind::QteeObject:
-        if (a >= 0)
-            s += " obj " + std::to_string(a);
-        break;
-    case CtxHolderKind::Ioctl:
-        if (a >= 0)
-            s += " " + sim.threadName(ThreadId(int32_t(a)));
-        break;
-    case CtxHolderKind::Shm:
-        if (a >= 0)
-            s += " " + std::to_string(a);
-        break;
-    }
-    return s;
-}
-
 std::string blockText(int32_t v)
 {
     if (v >= 0 && v < 256 && std::string(blockReasonName(BlockReason(v))) != "?")
@@ -305,140 +246,17 @@ std::string stepsText(uint64_t n)
 
 std::string describeHolder(const Simulator &sim, const Holder &h)
 {
-    return holderText(sim, h.kind, h.arg(), h.b);
+    return vocab::holder(sim, h.kind, h.arg(), h.b);
 }
 
 std::string describeCtxHolder(const Simulator &sim, const CtxHolder &h)
 {
-    return ctxHolderText(sim, h.kind, h.a);
+    return vocab::ctxHolder(sim, h.kind, h.a);
 }
 
 std::string describeEvent(const Simulator &sim, const Event &e)
 {
-    const std::string who = e.thread.valid() ? sim.threadName(e.thread) : std::string("?");
-    const std::string obj = "obj " + std::to_string(e.object.v);
-    const std::string ctx = "ctx " + std::to_string(e.ctx.v);
-    switch (e.kind) {
-    case EventKind::RequestState: {
-        std::string s = reqText(e) + " " + reqStateName(e.from) + " -> " + reqStateName(e.to);
-        if (e.to == ReqState::PROCESSED)
-            s += " (" + errnoText(e.errno_) + ")";
-        if (e.from == ReqState::New && isRelease(e.op))
-            s += " (RELEASE notif)";
-        if (e.thread.valid())
-            s += " by " + who;
-        return s;
-    }
-    case EventKind::RefGet:
-    case EventKind::RefPut: {
-        const bool get = e.kind == EventKind::RefGet;
-        const int64_t before = int64_t(e.refcount) + (get ? -1 : 1); // no overflow at INT32_MAX
-        return obj + " refcount " + std::to_string(before) + " -> " + std::to_string(e.refcount) +
-               " (" + (get ? "get: " : "put: ") + holderText(sim, e.holder, e.holderArg) + ")";
-    }
-    case EventKind::ObjectCreated:
-        return obj + " created: " + objectText(e);
-    case EventKind::ObjectFreed:
-        return obj + " freed";
-    case EventKind::ContextOpened:
-        return ctx + " opened" +
-               (e.process.valid()  ? " by " + sim.processName(e.process)
-                : e.thread.valid() ? " by " + who
-                                   : std::string());
-    case EventKind::ContextClosed:
-        return ctx + " close_context: released, requests destroyed";
-    case EventKind::ContextReleased:
-        return ctx + " tee_context released (last reference)";
-    case EventKind::ContextDataFreed:
-        return ctx + " context data freed";
-    case EventKind::ContextGet:
-    case EventKind::ContextPut: {
-        const bool get = e.kind == EventKind::ContextGet;
-        std::string s = ctx + (get ? " reference taken" : " reference dropped");
-        if (e.refcount >= 0)
-            s = ctx + " refcount " + std::to_string(int64_t(e.refcount) + (get ? -1 : 1)) + " -> " +
-                std::to_string(e.refcount);
-        return s + " (" + (get ? "get: " : "put: ") + ctxHolderText(sim, e.ctxHolder, e.holderArg) +
-               ")";
-    }
-    case EventKind::XaAlloc:
-        return "xa_local_objects " + hexId(e.qteeId) + " -> " + obj;
-    case EventKind::XaErase:
-        return "xa_local_objects " + hexId(e.qteeId) + " erased (" + obj + ")";
-    case EventKind::IdrAdd:
-        return ctx + " qtee_objects_idr id " + std::to_string(e.reqId) + " -> " + obj;
-    case EventKind::IdrRemove:
-        return ctx + " qtee_objects_idr id " + std::to_string(e.reqId) + " removed (" + obj + ")";
-    case EventKind::SmcInvoke:
-        return who + " SMC: invoke " + qteeTarget(e.qteeId) + " " + opText(e.op) +
-               (isOpenService(e.qteeId, e.op) ? " (open service)" : "");
-    case EventKind::SmcCallbackResponse:
-        return who + " SMC: callback response " + qteeResultName(e.value) + " (" +
-               std::to_string(e.value) + ")";
-    case EventKind::QteeCallback:
-        return "QTEE calls back " + hexId(e.qteeId) + " " + opText(e.op) + " on " + who;
-    case EventKind::QteeResult:
-        return "QTEE returns " + qteeResultName(e.value) + " (" + std::to_string(e.value) +
-               ") to " + who;
-    case EventKind::SmcFailed:
-        return who + "'s SMC failed: " + errnoText(e.errno_) + " (QTEE never saw it)";
-    case EventKind::AsyncRelease:
-        return "QTEE async release of " + hexId(e.qteeId) +
-               (e.thread.valid() ? " (message to " + who + ")" : std::string());
-    case EventKind::SyscallEnter:
-        return who + " enters " + (e.detail.empty() ? "syscall " + std::to_string(e.op) : e.detail);
-    case EventKind::SyscallReturn:
-        return who + " returns " + errnoText(e.errno_) +
-               (e.value != 0 ? " (ret " + std::to_string(e.value) + ")" : std::string());
-    case EventKind::DispatchReturn:
-        return who + " dispatch returns " + errnoText(e.errno_);
-    case EventKind::Blocked:
-        if (e.value == int32_t(BlockReason::Lock))
-            return who + " waits for reqs_lock of " + ctx +
-                   (e.peer.valid() ? " held by " + sim.threadName(e.peer) : std::string());
-        return who + " blocks on " + blockText(e.value) +
-               (e.request.valid() ? " (" + reqText(e) + ")" : std::string());
-    case EventKind::Woken:
-        if (e.value == int32_t(BlockReason::Lock))
-            return who + " woken: " +
-                   (e.peer.valid() ? sim.threadName(e.peer) + " released"
-                                   : std::string("released")) +
-                   " reqs_lock of " + ctx;
-        return who + " woken (" + blockText(e.value) + ")";
-    case EventKind::Killed:
-        return "SIGKILL delivered to " + sim.processName(e.process);
-    case EventKind::ThreadExit:
-        return who + " exits";
-    case EventKind::ProcessExit:
-        return sim.processName(e.process) + " exits";
-    case EventKind::LockAcquire:
-        return who + " takes reqs_lock of " + ctx;
-    case EventKind::LockRelease:
-        return who + " drops reqs_lock of " + ctx;
-    case EventKind::SrcuReadLock:
-        return who + " srcu_read_lock on " + ctx;
-    case EventKind::SrcuReadUnlock:
-        return who + " srcu_read_unlock on " + ctx;
-    case EventKind::SynchronizeSrcu:
-        return who + " synchronize_srcu on " + ctx;
-    case EventKind::ArgAccess:
-        return who + " accesses argument " + std::to_string(e.value) + " of " + reqText(e);
-    case EventKind::WorkQueued:
-        return "qcomtee_wq: release of " + obj + " queued";
-    case EventKind::WorkStarted:
-        return "qcomtee_wq: release of " + obj + " started";
-    case EventKind::WorkRequeued:
-        return "qcomtee_wq: release of " + obj + " requeued (retry)";
-    case EventKind::WorkDone:
-        return "qcomtee_wq: release of " + obj + " done";
-    case EventKind::Violation:
-        return "VIOLATION I" + std::to_string(e.invariant) + ": " + e.detail;
-    case EventKind::Gap:
-        return "GAP (spec 9 item " + std::to_string(e.gap) + "): " + e.detail;
-    case EventKind::Note:
-        return "note: " + e.detail;
-    }
-    return eventKindName(e.kind);
+    return vocab::eventText(sim, e);
 }
 
 // ---------------------------------------------------------------------------
@@ -606,7 +424,7 @@ private:
             case EventKind::SyscallEnter: {
                 close(syscall, t, m_ix.stepStart(e.step), "syscall", 0, {});
                 syscall[t] = {own ? m_ix.stepStart(e.step) : e.tNs,
-                              e.detail.empty() ? "syscall" : e.detail,
+                              vocab::syscall(SyscallKind(e.op)),
                               {},
                               true};
                 break;
@@ -946,21 +764,21 @@ private:
                 break;
             case EventKind::Violation: {
                 json::Object a;
-                a.str("text", e.detail).unum("step", e.step);
+                a.str("text", vocab::findingText(m_sim, e)).unum("step", e.step);
                 instant(kPidThreads, tid >= 0 ? tid : 0, e.tNs,
                         "VIOLATION I" + std::to_string(e.invariant), "violation", "g", a.str());
                 break;
             }
             case EventKind::Gap: {
                 json::Object a;
-                a.str("text", e.detail).unum("step", e.step);
+                a.str("text", vocab::findingText(m_sim, e)).unum("step", e.step);
                 instant(kPidThreads, tid >= 0 ? tid : 0, e.tNs,
                         "gap " + std::to_string(e.gap) + " (spec 9)", "gap", "g", a.str());
                 break;
             }
             case EventKind::Note: {
                 json::Object a;
-                a.str("text", e.detail).unum("step", e.step);
+                a.str("text", vocab::findingText(m_sim, e)).unum("step", e.step);
                 instant(kPidThreads, tid >= 0 ? tid : 0, e.tNs, "note", "note",
                         tid >= 0 ? "t" : "p", a.str());
                 break;
@@ -1485,14 +1303,14 @@ private:
                 break;
             case EventKind::Violation:
                 row.wide.push_back("!! VIOLATION I" + std::to_string(e.invariant) + ": " +
-                                   e.detail);
+                                   vocab::findingText(m_sim, e));
                 break;
             case EventKind::Gap:
                 row.wide.push_back("~~ gap (spec 9 item " + std::to_string(e.gap) +
-                                   "): " + e.detail);
+                                   "): " + vocab::findingText(m_sim, e));
                 break;
             case EventKind::Note:
-                row.wide.push_back("-- note: " + e.detail);
+                row.wide.push_back("-- note: " + vocab::findingText(m_sim, e));
                 break;
             default:
                 break;

@@ -823,11 +823,13 @@ namespace {
 
 void applyOne(const Simulator &sim, State &s, const Action &a, Trace &tr)
 {
-    tr.schedule.push_back(sim.engine().label(s, a));
+    const vocab::ActionInfo info = sim.engine().describe(s, a);
+    tr.schedule.push_back(vocab::label(sim, info));
     const size_t before = tr.events.size();
     sim.engine().apply(s, a, tr.events);
     tr.spans.push_back({s.stepStartNs.ns, s.stepEndNs.ns,
-                        a.kind == Action::Kind::Thread ? ThreadId(a.index) : ThreadId()});
+                        a.kind == Action::Kind::Thread ? ThreadId(a.index) : ThreadId(),
+                        info.verb});
     for (size_t i = before; i < tr.events.size(); ++i)
         if (tr.events[i].kind == EventKind::Violation)
             tr.violations++;
@@ -849,11 +851,18 @@ bool applyLabel(const Simulator &sim, State &s, const std::string &label, Trace 
                 std::vector<Action> &en, std::string *error, const std::string &where)
 {
     sim.engine().enabled(s, en);
-    for (const Action &a : en)
-        if (sim.engine().label(s, a) == label) {
-            applyOne(sim, s, a, tr);
-            return true;
-        }
+    std::string ambiguous;
+    const int k = sim.engine().matchLabel(s, en, label, &ambiguous);
+    if (k >= 0) {
+        applyOne(sim, s, en[size_t(k)], tr);
+        return true;
+    }
+    if (k == -2) {
+        if (error)
+            *error = where + ": " + quotedText(label) + " at step " + std::to_string(s.step + 1) +
+                     ": " + ambiguous;
+        return false;
+    }
     if (error)
         *error = where + ": " + quotedText(label) + " is not enabled at step " +
                  std::to_string(s.step + 1) + " (enabled: " + enabledList(sim, s, en) + ")";

@@ -75,6 +75,7 @@ struct StepSpan
     int64_t startNs = 0;
     int64_t endNs = 0;
     ThreadId actor;
+    vocab::Verb verb = vocab::Verb::Idle; // what the step did (vocab::driverRef names the code)
     bool operator==(const StepSpan &) const = default;
 };
 

@@ -313,6 +313,15 @@ int cmdReplay(const QStringList &args)
     if (capture->modelVersion < 2)
         for (Event &e : replayed)
             e.startNs = e.tNs;
+    // Before model version 3 events had no actor and findings were sentences
+    // (not read back): compare what those captures recorded.
+    if (capture->modelVersion < 3)
+        for (Event &e : replayed) {
+            e.actor = {};
+            e.other = {};
+            e.finding = Finding::None;
+            e.count = -1;
+        }
     const auto diff = tee::firstDifference(capture->events, replayed);
     // Same events, but a header that claims another ending: the file was
     // edited (the events and the schedule are the facts; "stop" is derived).

@@ -2,7 +2,9 @@
 
 #include "core/event.h"
 #include "core/state.h"
+#include "core/text.h"
 #include "core/types.h"
+#include "core/vocabulary.h"
 #include "simulator/exports.h"
 
 #include <QJsonArray>
@@ -18,13 +20,6 @@
 namespace tee {
 
 namespace {
-
-std::string hex(uint32_t v)
-{
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "0x%" PRIx32, v);
-    return buf;
-}
 
 std::string pad(std::string s, size_t width)
 {
@@ -115,6 +110,7 @@ RunSummary RunSummary::build(const sim::Simulator &sim, const sim::Trace &trace,
     RunSummary s;
     s.scenario = scenario.name;
     s.title = scenario.title;
+    s.description = firstSentence(scenario.description);
     s.variant = sim.engine().variant().toString();
     s.policy = sim::policyName(opts.policy);
     s.seed = opts.seed;
@@ -129,8 +125,13 @@ RunSummary RunSummary::build(const sim::Simulator &sim, const sim::Trace &trace,
     for (const Event &e : trace.events) {
         if (size_t(e.kind) < counts.size())
             ++counts[size_t(e.kind)];
-        if (e.kind == EventKind::Violation)
-            s.violations.push_back({e.step, e.invariant, e.detail});
+        if (e.kind != EventKind::Violation)
+            continue;
+        // The driver code of the step that found it.
+        std::string where;
+        if (e.step >= 1 && e.step <= trace.spans.size())
+            where = vocab::driverRefText(vocab::driverRef(trace.spans[e.step - 1].verb));
+        s.violations.push_back({e.step, e.invariant, vocab::findingText(sim, e), where});
     }
     for (size_t k = 0; k < counts.size(); ++k)
         s.eventCounts.emplace_back(eventKindName(EventKind(k)), counts[k]);
@@ -147,7 +148,7 @@ RunSummary RunSummary::build(const sim::Simulator &sim, const sim::Trace &trace,
             w.ns = -e.tNs;
             w.thread = sim.threadName(e.thread);
             w.text = why == BlockReason::Lock
-                         ? "reqs_lock of ctx " + std::to_string(e.ctx.v) +
+                         ? "reqs_lock of " + vocab::ctx(e.ctx) +
                                (e.peer.valid() ? " held by " + sim.threadName(e.peer) : "")
                          : std::string("synchronize_srcu (a supplicant still reads arguments)");
             open[e.thread.v] = s.waits.size();
@@ -167,6 +168,9 @@ RunSummary RunSummary::build(const sim::Simulator &sim, const sim::Trace &trace,
     const State &st = trace.final;
     for (const KObject &o : st.objects) {
         ObjectInfo info;
+        info.what = vocab::objectWhat(o.type, o.qteeId, o.userObjectId) +
+                    (o.type != ObjectType::TEE && o.owner.valid() ? " of " + vocab::ctx(o.owner)
+                                                                  : std::string());
         info.id = o.id.v;
         info.type = objectTypeName(o.type);
         info.qteeId = o.qteeId;
@@ -210,6 +214,8 @@ std::string RunSummary::toText() const
         out += pad(label, 11) + value + '\n';
     };
     line("scenario", title.empty() ? scenario : scenario + ": " + title);
+    if (!description.empty())
+        line("", description);
     line("variant", variant);
     line("policy",
          policy + ", seed " + std::to_string(seed) + ", max steps " + std::to_string(maxSteps));
@@ -241,37 +247,30 @@ std::string RunSummary::toText() const
     out += "\nobjects alive: " +
            (objects.empty() ? std::string("none") : std::to_string(objects.size())) + '\n';
     for (const ObjectInfo &o : objects) {
-        std::string what;
-        if (o.type == objectTypeName(ObjectType::TEE))
-            what = "qtee " + hex(o.qteeId);
-        else
-            what = (o.type == objectTypeName(ObjectType::Mem) ? "shm " : "user ") +
-                   std::to_string(o.userObjectId) + " ctx " + std::to_string(o.owner);
-        out += "  obj " + pad(std::to_string(o.id), 4) + pad(o.type, 5) + pad(what, 18) +
-               "refcount " + std::to_string(o.refcount) + ": " + joinHolders(o.holders) + '\n';
+        out += "  " + pad(vocab::object(ObjectId(o.id)), 8) + pad(o.what, 22) + "refcount " +
+               std::to_string(o.refcount) + ": " + joinHolders(o.holders) + '\n';
     }
 
     out += "contexts alive: " +
            (contexts.empty() ? std::string("none") : std::to_string(contexts.size())) + '\n';
     for (const ContextInfo &c : contexts) {
         std::string flags = c.fileOpen ? "file open" : "file closed";
-        if (c.closed)
-            flags += ", closed";
-        if (c.released)
-            flags += ", released";
+        if (c.closed || c.released)
+            flags += ", close_context ran";
         if (c.ctxFreed)
             flags += ", tee_context freed";
         if (c.dataFreed)
             flags += ", data freed";
-        out += "  ctx " + pad(std::to_string(c.id), 4) + pad(c.process, 8) + flags +
+        out += "  " + pad(vocab::ctx(ContextId(c.id)), 8) + pad(c.process, 8) + flags +
                "; refs: " + joinHolders(c.refs) + '\n';
     }
 
     out += "requests left: " +
            (requests.empty() ? std::string("none") : std::to_string(requests.size())) + '\n';
     for (const RequestInfo &r : requests) {
-        out += "  req " + pad(std::to_string(r.id), 4) + pad(r.state, 12) + "ctx " +
-               pad(std::to_string(r.ctx), 4) + "id " + std::to_string(r.reqId) +
+        out += "  " + pad(vocab::request(RequestId(r.id)), 8) + pad(r.state, 12) +
+               pad(vocab::ctx(ContextId(r.ctx)), 6) +
+               (r.reqId >= 0 ? "id " + std::to_string(r.reqId) : std::string("no id")) +
                (r.notification ? " (RELEASE notification)" : "") + '\n';
     }
 
@@ -290,6 +289,8 @@ std::string RunSummary::toText() const
     for (const ViolationInfo &v : violations) {
         out += "  step " + pad(std::to_string(v.step), 6) +
                pad('I' + std::to_string(v.invariant), 5) + v.detail + '\n';
+        if (!v.driver.empty())
+            out += "  " + pad("", 11) + "at " + v.driver + '\n';
     }
     return out;
 }
@@ -387,7 +388,8 @@ bool eventsEqual(const Event &a, const Event &b, std::string *field)
            same(a.errno_, b.errno_, "errno", field) && same(a.value, b.value, "value", field) &&
            same(a.qteeId, b.qteeId, "qteeId", field) && same(a.op, b.op, "op", field) &&
            same(a.userObjectId, b.userObjectId, "userObjectId", field) &&
-           same(a.detail, b.detail, "detail", field);
+           same(a.actor, b.actor, "actor", field) && same(a.other, b.other, "other", field) &&
+           same(a.finding, b.finding, "finding", field) && same(a.count, b.count, "count", field);
 }
 
 std::optional<EventDifference> firstDifference(const EventList &expected, const EventList &actual)

@@ -31,6 +31,7 @@ struct RunSummary
         uint64_t userObjectId = 0; // User: userspace id; Mem: shm id
         int32_t owner = -1;        // User/Mem: owner context
         int32_t refcount = 0;
+        std::string what; // vocab::objectWhat: "TEE 0x100", "USER objref 1 of ctx1"
         std::vector<HolderInfo> holders;
     };
     struct ContextInfo
@@ -68,10 +69,13 @@ struct RunSummary
         uint64_t step = 0;
         int32_t invariant = 0;
         std::string detail;
+        std::string
+            driver; // what the step that found it models: "qcomtee_supp_send [call.c] (spec §3.5)"
     };
 
     std::string scenario;
     std::string title;
+    std::string description; // the scenario's first sentence: what to look for
     std::string variant;
     std::string policy;
     uint64_t seed = 0;

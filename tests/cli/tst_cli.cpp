@@ -320,7 +320,7 @@ void TestCli::runStuckListsWhatIsLeft()
     VERIFY_EXIT(text, 1);
     for (const char *expected :
          {"stop       stuck\n", "app/client", "objects alive: 2\n", "requests left: 1\n", "QUEUED",
-          "qtee_objects_idr ctx 1 idr 0", "QTEE callback id 0x80000001"})
+          "qtee_objects_idr of ctx1 (objref 0)", "QTEE cb 0x80000001"})
         QVERIFY2(text.out.contains(QLatin1String(expected)), expected);
 
     const CliResult json = runCli({QStringLiteral("run"), scenario, QStringLiteral("--json")});
@@ -907,7 +907,11 @@ void TestCli::forgedStopRefused()
         for (const QJsonValue e : doc.value(QLatin1String("events")).toArray())
             if (e.toObject().value(QLatin1String("step")).toInteger() <= keepSteps)
                 events.append(e);
+        QJsonArray spans = doc.value(QLatin1String("spans")).toArray();
+        while (spans.size() > keepSteps)
+            spans.removeLast();
         doc.insert(QStringLiteral("schedule"), schedule);
+        doc.insert(QStringLiteral("spans"), spans);
         doc.insert(QStringLiteral("events"), events);
         doc.insert(QStringLiteral("violations"), QJsonArray());
     }
@@ -939,7 +943,11 @@ void TestCli::handCutScheduleReplays()
     for (const QJsonValue e : doc.value(QLatin1String("events")).toArray())
         if (e.toObject().value(QLatin1String("step")).toInteger() <= 3)
             events.append(e);
+    QJsonArray spans = doc.value(QLatin1String("spans")).toArray(); // one per step
+    while (spans.size() > 3)
+        spans.removeLast();
     doc.insert(QStringLiteral("schedule"), schedule);
+    doc.insert(QStringLiteral("spans"), spans);
     doc.insert(QStringLiteral("events"), events);
     doc.insert(QStringLiteral("stop"), QStringLiteral("schedule-end"));
     QVERIFY(writeJson(capture, doc));
@@ -1027,7 +1035,7 @@ void TestCli::olderModelIsAModelChange_data()
     QTest::addColumn<int>("exitCode");
     QTest::addColumn<QStringList>("says");
     const QString change = QStringLiteral("model changed: the capture was recorded with model "
-                                          "version 1, this teescope has model version 2");
+                                          "version 1, this teescope has model version 3");
     QTest::newRow("default, times differ")
         << QStringLiteral("model1-default.json") << 0 << -1 << 1
         << QStringList{change, QStringLiteral("replay diverged at step"), QStringLiteral(" ns)")};

@@ -101,10 +101,11 @@ public:
             out.push_back(engine().label(state, a));
         return out;
     }
+    // Labels as schedules give them: today's, or those of model versions 1
+    // and 2 (Engine::matchLabel), which many tests here still use.
     bool isEnabled(const std::string &label) const
     {
-        const auto labels = enabledLabels();
-        return std::find(labels.begin(), labels.end(), label) != labels.end();
+        return engine().matchLabel(state, engine().enabled(state), label) >= 0;
     }
     std::string enabledText() const
     {
@@ -118,11 +119,17 @@ public:
     // the label and what was enabled instead.
     bool step(const std::string &label, std::string *error = nullptr)
     {
-        for (const tee::Action &a : engine().enabled(state))
-            if (engine().label(state, a) == label) {
-                apply(a);
-                return true;
-            }
+        const std::vector<tee::Action> en = engine().enabled(state);
+        std::string ambiguous;
+        const int k = engine().matchLabel(state, en, label, &ambiguous);
+        if (k >= 0) {
+            apply(en[size_t(k)]);
+            return true;
+        }
+        if (error && k == -2) {
+            *error = "step " + std::to_string(state.step + 1) + ": \"" + label + "\": " + ambiguous;
+            return false;
+        }
         if (error)
             *error = "step " + std::to_string(state.step + 1) + ": \"" + label +
                      "\" is not enabled (enabled: " + enabledText() + ")";
@@ -246,7 +253,8 @@ inline std::string violationText(const tee::EventList &events)
     std::string out;
     for (const tee::Event &e : events)
         if (e.kind == tee::EventKind::Violation)
-            out += "I" + std::to_string(e.invariant) + ": " + e.detail + "\n";
+            out += "I" + std::to_string(e.invariant) + ": " + tee::vocab::findingName(e.finding) +
+                   "\n";
     return out.empty() ? "none" : out;
 }
 
@@ -282,8 +290,8 @@ inline std::string eventsText(const tee::EventList &events)
             out += " obj " + std::to_string(e.object.v);
         if (e.errno_ && e.kind != tee::EventKind::RequestState)
             out += " errno " + std::to_string(e.errno_);
-        if (!e.detail.empty())
-            out += " \"" + e.detail + "\"";
+        if (e.finding != tee::Finding::None)
+            out += std::string(" ") + tee::vocab::findingName(e.finding);
         out += "\n";
     }
     return out;

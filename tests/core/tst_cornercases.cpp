@@ -667,7 +667,7 @@ void TstCornerCases::qteeReleasesAfterOwnerClosed()
     QCOMPARE(countKind(r.events, EventKind::RequestState), 0);
     QVERIFY(indexOf(r.events, [](const Event &e) {
                 return e.kind == EventKind::Note && e.object == ObjectId(1) &&
-                       e.detail.find("dropped") != std::string::npos;
+                       e.finding == Finding::NotificationDropped;
             }) >= 0);
     // then the owner reference: the context and its data go
     const int released = indexOf(r.events, [](const Event &e) {

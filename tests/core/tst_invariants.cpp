@@ -207,7 +207,7 @@ void TstInvariants::i6ContextDataLifetime()
         QVERIFY(i6 >= 2); // freed with a live user object, then used by the dispatch
         QVERIFY(indexOf(r.events, [](const Event &e) {
                     return e.kind == EventKind::Violation && e.invariant == 6 &&
-                           e.detail.find("dispatch") != std::string::npos;
+                           e.finding == Finding::DispatchAfterFree;
                 }) >= 0);
         return;
     }

@@ -135,7 +135,10 @@ QString eventDifference(const Event &x, const Event &y)
     TEESCOPE_FIELD(qteeId)
     TEESCOPE_FIELD(op)
     TEESCOPE_FIELD(userObjectId)
-    TEESCOPE_FIELD(detail)
+    TEESCOPE_FIELD(actor)
+    TEESCOPE_FIELD(other)
+    TEESCOPE_FIELD(finding)
+    TEESCOPE_FIELD(count)
 #undef TEESCOPE_FIELD
     return {};
 }
@@ -207,7 +210,7 @@ QString firstViolation(const Trace &trace)
             return QStringLiteral("I%1 at step %2: %3")
                 .arg(e.invariant)
                 .arg(e.step)
-                .arg(QString::fromStdString(e.detail));
+                .arg(QString::fromLatin1(vocab::findingName(e.finding)));
     return {};
 }
 
@@ -279,8 +282,8 @@ private Q_SLOTS:
         e1.refcount = 2;
         e2.refcount = 2;
         QVERIFY(eventDifference(e1, e2).isEmpty());
-        e2.detail = "x";
-        QCOMPARE(eventDifference(e1, e2), QStringLiteral("detail"));
+        e2.finding = Finding::NotFifo;
+        QCOMPARE(eventDifference(e1, e2), QStringLiteral("finding"));
         e2 = e1;
         e2.object = ObjectId(3);
         QCOMPARE(eventDifference(e1, e2), QStringLiteral("object"));

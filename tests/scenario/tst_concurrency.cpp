@@ -115,7 +115,7 @@ void TestConcurrency::lockWaitIsAStep()
     const Trace tr = run(sim, opts, &error);
     QVERIFY2(error.empty(), error.c_str());
     const auto label = std::find(tr.schedule.begin(), tr.schedule.end(),
-                                 "app/client: wait reqs_lock of ctx 1 (held by app/suppl)");
+                                 "app/client: wait reqs_lock of ctx1 (held by app/suppl)");
     QVERIFY(label != tr.schedule.end());
     const uint64_t waitStep = uint64_t(label - tr.schedule.begin()) + 1;
     const Event *blocked = nullptr;

@@ -62,7 +62,7 @@ void TestKillAnywhere::randomKills()
                                     .arg(seed)
                                     .arg(e.step)
                                     .arg(e.invariant)
-                                    .arg(QString::fromStdString(e.detail))));
+                                    .arg(QString::fromLatin1(vocab::findingName(e.finding)))));
             killedSomewhere += e.kind == EventKind::Killed;
         }
         QVERIFY2(tr.stop != StopReason::Stuck,

@@ -61,7 +61,10 @@ EventList everyKindEvents()
         e.userObjectId = k % 7 == 0 ? ~uint64_t(0) - 1 : uint64_t(k); // > INT64_MAX once
         e.invariant = e.kind == EventKind::Violation ? 12 : 0;
         e.gap = e.kind == EventKind::Gap ? 4 : 0;
-        e.detail = k % 4 == 0 ? "detail with \"quotes\", a\ttab and \xc3\xa9" : std::string();
+        e.finding = k % 4 == 0 ? Finding(1 + k % (int(Finding::Count_) - 1)) : Finding::None;
+        e.count = k % 3 == 0 ? k : -1;
+        e.actor = k % 2 ? ThreadId(k % 3) : ThreadId();
+        e.other = k % 5 == 0 ? RequestId(k) : RequestId();
         list.push_back(e);
         if (k % 3 == 2)
             ++step;

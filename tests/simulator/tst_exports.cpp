@@ -198,7 +198,7 @@ private Q_SLOTS:
                           "app/suppl: step"};
         EventList &e = trace.events;
         e.push_back(ev(1, 1000, EventKind::SyscallEnter, 0));
-        e.back().detail = "OBJECT_INVOKE";
+        e.back().op = uint32_t(SyscallKind::Invoke);
         Event lock = ev(1, 1000, EventKind::LockAcquire, 0);
         lock.ctx = ContextId(1);
         e.push_back(lock); // never released: held past the syscall's end
@@ -217,7 +217,7 @@ private Q_SLOTS:
         e.push_back(killed);
         Event viol = ev(6, 3100, EventKind::Violation, 1);
         viol.invariant = 12;
-        viol.detail = "args read after dispatch returned";
+        viol.finding = Finding::ArgReadAfterFree;
         e.push_back(viol);
         Event rs = ev(6, 3100, EventKind::RequestState, 1);
         rs.request = RequestId(4);
@@ -429,12 +429,13 @@ private Q_SLOTS:
         trace.schedule = {"app/client: a", "app/suppl: b", "app/client: c", "app/suppl: d"};
         Event v12 = ev(2, 200, EventKind::Violation, 1);
         v12.invariant = 12;
-        v12.detail = std::string("the supplicant read argument 0 of req 0 after the client's ") +
-                     "dispatch returned and freed it; " + std::string(150, 'x') +
-                     " \xe2\x80\x94 end";
+        v12.finding = Finding::ArgReadAfterFree;
+        v12.thread = ThreadId(1);
+        v12.request = RequestId(0);
         Event v6 = ev(3, 300, EventKind::Violation);
         v6.invariant = 6;
-        v6.detail = "context data of ctx 1 used after it was freed";
+        v6.finding = Finding::DispatchAfterFree;
+        v6.ctx = ContextId(1);
         Event again = v12;
         again.step = 4;
         again.tNs = 400;
@@ -451,7 +452,7 @@ private Q_SLOTS:
         for (int i = 1; i <= 18; ++i) {
             Event v = ev(uint64_t(i) * 100, i, EventKind::Violation);
             v.invariant = int16_t(i);
-            v.detail = "x";
+            v.finding = Finding::NotFifo;
             trace.events.push_back(v);
         }
         trace.schedule.assign(1800, "kill app");
@@ -526,7 +527,7 @@ private Q_SLOTS:
         Trace synthetic;
         synthetic.schedule = {"app/client: compute 5 ns", "kill nobody"};
         synthetic.events.push_back(ev(1, 5, EventKind::Note, 0));
-        synthetic.events.back().detail = "first";
+        synthetic.events.back().finding = Finding::SpuriousWakeup;
         Event killed = ev(2, 10, EventKind::Killed);
         killed.process = ProcessId(7);
         synthetic.events.push_back(killed);
@@ -624,25 +625,26 @@ private Q_SLOTS:
         rs.from = ReqState::QUEUED;
         rs.to = ReqState::PROCESSING;
         QCOMPARE(q(describeEvent(sim, rs)),
-                 QStringLiteral("ctx2/req0#0 QUEUED -> PROCESSING by app/suppl"));
+                 QStringLiteral("req#0 (ctx2 id 0) QUEUED -> PROCESSING by app/suppl"));
         Event notif = rs;
         notif.request = RequestId(3);
         notif.from = ReqState::New;
         notif.to = ReqState::QUEUED;
         notif.op = QCOMTEE_MSG_OBJECT_OP_RELEASE;
-        QCOMPARE(q(describeEvent(sim, notif)),
-                 QStringLiteral("ctx2/req0#3 NEW -> QUEUED (RELEASE notif) by app/suppl"));
+        QCOMPARE(
+            q(describeEvent(sim, notif)),
+            QStringLiteral("req#3 (ctx2 id 0) NEW -> QUEUED (RELEASE notification) by app/suppl"));
         Event done = rs;
         done.from = ReqState::PROCESSING;
         done.to = ReqState::PROCESSED;
         done.errno_ = err::kEINVAL;
-        QCOMPARE(q(describeEvent(sim, done)),
-                 QStringLiteral("ctx2/req0#0 PROCESSING -> PROCESSED (-EINVAL) by app/suppl"));
+        QCOMPARE(
+            q(describeEvent(sim, done)),
+            QStringLiteral("req#0 (ctx2 id 0) PROCESSING -> PROCESSED (-EINVAL) by app/suppl"));
         Event open = ev(2, 0, EventKind::SmcInvoke, 0);
         open.qteeId = QCOMTEE_MSG_OBJECT_ROOT;
         open.op = kOpenServiceOp;
-        QCOMPARE(q(describeEvent(sim, open)),
-                 QStringLiteral("app/client SMC: invoke ROOT op 32 (open service)"));
+        QCOMPARE(q(describeEvent(sim, open)), QStringLiteral("app/client SMC: invoke ROOT op 32"));
         Event rel = ev(2, 0, EventKind::QteeCallback, 0);
         rel.qteeId = QCOMTEE_CB_ID_FIRST;
         rel.op = QCOMTEE_MSG_OBJECT_OP_RELEASE;
@@ -654,15 +656,22 @@ private Q_SLOTS:
         put.holder = HolderKind::DriverCopy;
         put.holderArg = 0;
         QCOMPARE(q(describeEvent(sim, put)),
-                 QStringLiteral("obj 5 refcount 2 -> 1 (put: driver copy app/client)"));
+                 QStringLiteral("obj5 refcount 2 -> 1 (put by driver copy (app/client))"));
         Event ret = ev(8, 0, EventKind::SyscallReturn, 0);
         ret.errno_ = err::kENODEV;
         QCOMPARE(q(describeEvent(sim, ret)), QStringLiteral("app/client returns -ENODEV"));
         Event viol = ev(9, 0, EventKind::Violation);
         viol.invariant = 12;
-        viol.detail = "args used after dispatch returned";
-        QCOMPARE(q(describeEvent(sim, viol)),
-                 QStringLiteral("VIOLATION I12: args used after dispatch returned"));
+        viol.finding = Finding::ArgReadAfterFree;
+        viol.thread = ThreadId(1);
+        viol.request = RequestId(4);
+        viol.reqId = 0;
+        viol.ctx = ContextId(1);
+        viol.value = 1;
+        QCOMPARE(
+            q(describeEvent(sim, viol)),
+            QStringLiteral("VIOLATION I12: app/suppl reads arg 1 of req#4 (ctx1 id 0) after the "
+                           "client's dispatch returned: use after free"));
         Event cb = ev(5, 0, EventKind::QteeCallback, 0);
         cb.qteeId = QCOMTEE_CB_ID_FIRST;
         cb.op = 7;

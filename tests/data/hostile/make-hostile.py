@@ -22,7 +22,7 @@ def scen(name, f):
 
 def cap(name, f):
     o = copy.deepcopy(capture)
-    o['model_version'] = 2 # a current capture: a schedule that does not apply is bad input
+    o['model_version'] = 3 # a current capture: a schedule that does not apply is bad input
     f(o)
     out['c-' + name + '.json'] = json.dumps(o, indent=1, ensure_ascii=True) + '\n'
 
