@@ -976,8 +976,7 @@ std::string driverRefText(const DriverRef &r)
 
 const char *modelledDriver()
 {
-    return "QCOMTEE as merged for Linux 6.18 (tag tee-qcomtee-for-v6.18, merge ff0bebab778c): "
-           "drivers/tee/qcomtee/{call,core,user_obj,async,primordial_obj,mem_obj,shm}.c";
+    return "Linux 6.18 QCOMTEE (drivers/tee/qcomtee, tag tee-qcomtee-for-v6.18)";
 }
 
 const char *specReference()

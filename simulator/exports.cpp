@@ -1,9 +1,11 @@
 #include "simulator/exports.h"
 
+#include "core/text.h"
 #include "core/vocabulary.h"
 #include "simulator/jsonwriter.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -45,7 +47,6 @@ public:
         m_threadCount = n;
         for (int32_t i = 0; i < n; ++i) {
             m_names.push_back(sim.threadName(ThreadId(i)));
-            m_byName.emplace(m_names.back(), ThreadId(i));
         }
         // The engine keeps the release worker as the last thread.
         m_worker = ThreadId(n - 1);
@@ -82,27 +83,24 @@ public:
             }
         }
         m_actor.assign(m_steps + 1, ThreadId());
-        for (uint64_t k = 1; k <= m_steps; ++k) {
-            if (trace.spans.size() == m_steps) {
-                m_actor[k] = trace.spans[k - 1].actor; // no label to parse
-                continue;
+        m_kill.assign(m_steps + 1, false);
+        if (trace.spans.size() == m_steps) {
+            for (uint64_t k = 1; k <= m_steps; ++k) {
+                m_actor[k] = trace.spans[k - 1].actor;
+                m_kill[k] = trace.spans[k - 1].verb == vocab::Verb::Kill;
             }
-            if (k - 1 < trace.schedule.size()) {
-                const std::string &label = trace.schedule[k - 1];
-                const size_t colon = label.find(": ");
-                if (colon != std::string::npos) {
-                    auto it = m_byName.find(label.substr(0, colon));
-                    if (it != m_byName.end())
-                        m_actor[k] = it->second;
-                }
+        } else {
+            // A capture without spans (model versions 1 and 2): the events'
+            // actor, else the thread they concern; a step with a Killed
+            // event and no actor is a scenario kill.
+            for (const Event &e : trace.events) {
+                if (e.step > m_steps)
+                    continue;
+                if (e.kind == EventKind::Killed && !e.actor.valid())
+                    m_kill[e.step] = true;
+                if (!m_actor[e.step].valid() && !m_kill[e.step])
+                    m_actor[e.step] = e.actor.valid() ? e.actor : e.thread;
             }
-        }
-        for (const Event &e : trace.events) {
-            // Fallback for labels that do not name a thread ("kill P1" has
-            // no acting thread on purpose: Killed events carry the process).
-            if (e.step <= m_steps && !m_actor[e.step].valid() && e.thread.valid() &&
-                !isKillStep(e.step))
-                m_actor[e.step] = e.thread;
         }
     }
 
@@ -128,7 +126,7 @@ public:
     {
         return k >= 1 && k - 1 < m_trace.schedule.size() ? m_trace.schedule[k - 1] : std::string();
     }
-    bool isKillStep(uint64_t k) const { return label(k).rfind("kill ", 0) == 0; }
+    bool isKillStep(uint64_t k) const { return k <= m_steps && m_kill[k]; }
     // The label without its "P1/T1: " prefix.
     std::string action(uint64_t k) const
     {
@@ -154,35 +152,13 @@ private:
     const Trace &m_trace;
     int32_t m_threadCount = 0;
     std::vector<std::string> m_names;
-    std::map<std::string, ThreadId> m_byName;
     ThreadId m_worker;
     uint64_t m_steps = 0;
     std::vector<int64_t> m_stepStart;
     std::vector<int64_t> m_stepEnd;
     std::vector<ThreadId> m_actor;
+    std::vector<bool> m_kill;
 };
-
-// Request names (review: "req0" alone is ambiguous, reqs_idr ids are reused
-// at once): the context whose reqs_idr holds the id, then the id, then the
-// unique RequestId serial: "ctx1/req0#3". describeEvent sees one event and
-// cannot know whether the id was reused, so it always adds the serial; the
-// timeline adds it only where (ctx, id) names two requests in one run.
-std::string reqName(ContextId ctx, int32_t reqId, RequestId serial, bool withSerial)
-{
-    std::string s;
-    if (reqId >= 0) {
-        s = "req" + std::to_string(reqId);
-        if (ctx.valid())
-            s = "ctx" + std::to_string(ctx.v) + "/" + s;
-        if (withSerial && serial.valid())
-            s += "#" + std::to_string(serial.v);
-    } else if (serial.valid()) {
-        s = "request #" + std::to_string(serial.v);
-    } else {
-        s = "req ?";
-    }
-    return s;
-}
 
 std::string blockText(int32_t v)
 {
@@ -833,7 +809,6 @@ std::string chromeTrace(const Simulator &sim, const Trace &trace)
 
 namespace {
 
-constexpr size_t kMaxWidth = 80;
 constexpr size_t kMinLane = 8;            // narrowest lane
 constexpr size_t kMaxMinLane = 24;        // longer words are cut
 constexpr size_t kMaxLane = 40;           // widest lane
@@ -848,6 +823,12 @@ std::string ascii(std::string_view s)
     for (size_t i = 0; i < s.size(); ++i) {
         const auto c = static_cast<unsigned char>(s[i]);
         if (c >= 0x80) {
+            // The vocabulary's one non-ASCII character: "§7" -> "sec.7".
+            if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xa7) {
+                out += "sec.";
+                ++i;
+                continue;
+            }
             if ((c & 0xc0) != 0x80) // lead byte (or stray byte): one '?'
                 out += '?';
             continue;
@@ -994,10 +975,12 @@ std::string rstrip(std::string s)
 class TimelineWriter
 {
 public:
-    TimelineWriter(const Simulator &sim, const Trace &trace, const RunOptions *opts)
+    TimelineWriter(const Simulator &sim, const Trace &trace, const ExportOptions &opts)
         : m_sim(sim)
         , m_trace(trace)
-        , m_opts(opts)
+        , m_opts(opts.run)
+        , m_range(opts)
+        , kMaxWidth(std::clamp(opts.width, kMinTextWidth, kMaxTextWidth))
         , m_ix(sim, trace)
     {
         // Lanes: user threads, QTEE, the release worker.
@@ -1015,6 +998,19 @@ public:
             m_laneOfThread[m_ix.worker().v] = m_workerLane;
             m_lanes.push_back(m_ix.name(m_ix.worker()));
         }
+        // --lane: the named columns; entity names (ctx1, obj5, req#3) keep
+        // the steps that touch them.
+        m_shown.assign(m_lanes.size(), m_range.lanes.empty());
+        for (const std::string &name : m_range.lanes) {
+            const auto it = std::find(m_lanes.begin(), m_lanes.end(), name);
+            if (it != m_lanes.end())
+                m_shown[size_t(it - m_lanes.begin())] = true;
+            else
+                m_entities.insert(name);
+        }
+        if (!m_entities.empty() &&
+            std::none_of(m_shown.begin(), m_shown.end(), [](bool b) { return b; }))
+            m_shown.assign(m_lanes.size(), true);
     }
 
     std::string write()
@@ -1048,114 +1044,28 @@ private:
         std::vector<std::string> &cell = row.cells[size_t(lane)];
         if (!cell.empty() && cell.back() == phrase)
             return; // "exit" label and ThreadExit say the same thing
-        // Successive refcount changes of one object merge: "obj5 rc 1>2>1".
-        const std::string rc = " rc ";
-        const size_t at = phrase.find(rc);
-        if (at != std::string::npos && !cell.empty()) {
-            const std::string subject = phrase.substr(0, at + rc.size());
-            std::string &last = cell.back();
-            if (last.rfind(subject, 0) == 0) {
-                const std::string before =
-                    phrase.substr(at + rc.size(), phrase.find('>') - at - rc.size());
-                const size_t gt = last.rfind('>');
-                if (gt != std::string::npos && last.substr(gt + 1) == before) {
-                    last += phrase.substr(phrase.find('>'));
-                    return;
-                }
-            }
-        }
         cell.push_back(std::move(phrase));
     }
 
-    // Which requests share a (ctx, reqs_idr id) name, and which are RELEASE
-    // notifications (review: "req0" named a callback and, later, a
-    // notification).
+    // Which requests are RELEASE notifications: their first mention says so.
     void indexRequests()
     {
-        std::map<std::pair<int32_t, int32_t>, std::set<int32_t>> byName;
-        for (const Event &e : m_trace.events) {
-            if (!e.request.valid() || e.reqId < 0)
-                continue;
-            if (e.kind != EventKind::RequestState && e.kind != EventKind::ArgAccess)
-                continue;
-            byName[{e.ctx.v, e.reqId}].insert(e.request.v);
-            if (e.kind == EventKind::RequestState && isRelease(e.op))
+        for (const Event &e : m_trace.events)
+            if (e.kind == EventKind::RequestState && e.request.valid() && isRelease(e.op))
                 m_notif.insert(e.request.v);
-        }
-        for (const auto &[name, serials] : byName)
-            if (serials.size() > 1)
-                m_reused.insert(name);
     }
 
-    std::string reqLaneName(const Event &e) const
-    {
-        return reqName(e.ctx, e.reqId, e.request, m_reused.count({e.ctx.v, e.reqId}) > 0);
-    }
-
-    // The first mention of a notification says what it is.
+    // A request's first mention names its context and reqs_idr id (and
+    // whether it is a RELEASE notification); later ones only its name.
     std::string reqFirstName(const Event &e)
     {
-        std::string s = reqLaneName(e);
-        if (e.request.valid() && m_notif.count(e.request.v) && m_named.insert(e.request.v).second)
-            s += " (RELEASE notif)";
+        if (!e.request.valid() || !m_named.insert(e.request.v).second)
+            return vocab::request(e.request);
+        std::string s = vocab::request(e.request, e.ctx, e.reqId);
+        if (m_notif.count(e.request.v))
+            s += " (RELEASE notification)";
         return s;
     }
-
-    // The engine's labels name a request by its reqs_idr id ("req 0"),
-    // which is reused at once; the timeline names it as its own phrases do.
-    // Called for steps in increasing order: the maps of the last request seen
-    // per id (and per actor and id) advance with the events, so naming is
-    // linear in the length of the trace.
-    std::string displayLabel(uint64_t step, std::string l)
-    {
-        const auto &events = m_trace.events;
-        auto candidate = [](const Event &e) {
-            return e.request.valid() &&
-                   (e.kind == EventKind::RequestState || e.kind == EventKind::ArgAccess);
-        };
-        for (; m_scan < events.size() && events[m_scan].step < step; ++m_scan) {
-            const Event &e = events[m_scan];
-            if (!candidate(e))
-                continue;
-            m_lastById[e.reqId] = &e;
-            m_lastByActorId[{e.thread.v, e.reqId}] = &e;
-        }
-        const std::string rq = "req ";
-        for (size_t at = l.find(rq); at != std::string::npos; at = l.find(rq, at + 1)) {
-            if (at > 0 && l[at - 1] != ' ' && l[at - 1] != '(')
-                continue;
-            size_t end = at + rq.size();
-            while (end < l.size() && l[end] >= '0' && l[end] <= '9')
-                ++end;
-            if (end == at + rq.size() || end - at - rq.size() > 9)
-                continue;
-            const int32_t id = std::stoi(l.substr(at + rq.size(), end - at - rq.size()));
-            // the request this step touched, else the last one with that id
-            // the actor touched, else the last one with that id
-            const Event *best = nullptr;
-            for (size_t i = m_scan; i < events.size() && events[i].step == step; ++i)
-                if (candidate(events[i]) && events[i].reqId == id)
-                    best = &events[i];
-            if (!best) {
-                auto a = m_lastByActorId.find({m_ix.actor(step).v, id});
-                if (a != m_lastByActorId.end())
-                    best = a->second;
-            }
-            if (!best) {
-                auto b = m_lastById.find(id);
-                if (b != m_lastById.end())
-                    best = b->second;
-            }
-            if (!best)
-                continue;
-            const std::string name = reqLaneName(*best);
-            l.replace(at, end - at, name);
-        }
-        return l;
-    }
-    size_t m_scan = 0;
-    std::map<int32_t, const Event *> m_lastById;
-    std::map<std::pair<int32_t, int32_t>, const Event *> m_lastByActorId;
 
     void collect()
     {
@@ -1168,9 +1078,8 @@ private:
             const ThreadId a = m_ix.actor(k);
             row.homeLane = laneOf(a);
             if (a.valid()) {
-                std::string action = displayLabel(k, m_ix.action(k));
-                // The worker's label repeats its name; the lane says it.
-                add(row, row.homeLane, action);
+                // The label without the thread's name: the lane says it.
+                add(row, row.homeLane, m_ix.action(k));
             }
         }
         std::set<int32_t> exited; // threads gone by the current event
@@ -1194,18 +1103,18 @@ private:
             }
             case EventKind::RefGet:
             case EventKind::RefPut: {
-                const int64_t before = int64_t(e.refcount) + (e.kind == EventKind::RefGet ? -1 : 1);
+                // Who took or dropped the reference, in the vocabulary's words.
+                const bool get = e.kind == EventKind::RefGet;
+                const int64_t before = int64_t(e.refcount) + (get ? -1 : 1);
                 add(row, row.homeLane >= 0 ? row.homeLane : lane,
-                    obj + " rc " + std::to_string(before) + ">" + std::to_string(e.refcount));
+                    obj + " refcount " + std::to_string(before) + ">" + std::to_string(e.refcount) +
+                        (get ? " get by " : " put by ") +
+                        vocab::holder(m_sim, e.holder, e.holderArg));
                 break;
             }
             case EventKind::ObjectCreated: {
-                std::string s = obj + " new " + objectTypeName(e.objectType);
-                if (e.objectType == ObjectType::TEE)
-                    s += " " + hexId(e.qteeId);
-                else
-                    s += " " + std::to_string(e.userObjectId);
-                add(row, row.homeLane >= 0 ? row.homeLane : lane, s);
+                add(row, row.homeLane >= 0 ? row.homeLane : lane,
+                    obj + " created: " + vocab::objectWhat(e.objectType, e.qteeId, e.userObjectId));
                 break;
             }
             case EventKind::ObjectFreed:
@@ -1225,7 +1134,7 @@ private:
                 if (e.value == int32_t(BlockReason::Lock) && e.peer.valid())
                     add(row, lane, "waits reqs_lock (" + m_sim.threadName(e.peer) + ")");
                 else
-                    add(row, lane, "waits " + blockText(e.value));
+                    add(row, lane, "waits on " + vocab::wait(BlockReason(e.value)));
                 break;
             case EventKind::Woken:
                 // Its own step's label already says how it woke; show only
@@ -1266,10 +1175,10 @@ private:
                 add(row, lane, "ctx" + std::to_string(e.ctx.v) + " closed");
                 break;
             case EventKind::ContextReleased:
-                add(row, lane, "ctx" + std::to_string(e.ctx.v) + " released");
+                add(row, lane, vocab::ctx(e.ctx) + " tee_context freed");
                 break;
             case EventKind::ContextDataFreed:
-                add(row, lane, "ctx" + std::to_string(e.ctx.v) + " data freed");
+                add(row, lane, vocab::ctx(e.ctx) + " context data freed");
                 break;
             case EventKind::SynchronizeSrcu:
                 add(row, lane, "synchronize_srcu");
@@ -1306,7 +1215,7 @@ private:
                                    vocab::findingText(m_sim, e));
                 break;
             case EventKind::Gap:
-                row.wide.push_back("~~ gap (spec 9 item " + std::to_string(e.gap) +
+                row.wide.push_back("~~ gap (spec §9 item " + std::to_string(e.gap) +
                                    "): " + vocab::findingText(m_sim, e));
                 break;
             case EventKind::Note:
@@ -1316,18 +1225,56 @@ private:
                 break;
             }
         }
+        // --lane with entity names: the steps that touch them.
+        m_touches.assign(m_rows.size(), false);
+        if (!m_entities.empty())
+            for (const Event &e : m_trace.events) {
+                if (e.step >= m_touches.size())
+                    continue;
+                if ((e.ctx.valid() && m_entities.count(vocab::ctx(e.ctx))) ||
+                    (e.object.valid() && m_entities.count(vocab::object(e.object))) ||
+                    (e.request.valid() && m_entities.count(vocab::request(e.request))))
+                    m_touches[e.step] = true;
+            }
+        // --lane with column names: drop the other columns.
+        if (std::all_of(m_shown.begin(), m_shown.end(), [](bool b) { return b; }))
+            return;
+        std::vector<int> map(m_lanes.size(), -1);
+        std::vector<std::string> lanes;
+        for (size_t l = 0; l < m_lanes.size(); ++l)
+            if (m_shown[l]) {
+                map[l] = int(lanes.size());
+                lanes.push_back(m_lanes[l]);
+            }
+        for (Row &row : m_rows) {
+            std::vector<std::vector<std::string>> cells;
+            for (size_t l = 0; l < row.cells.size(); ++l)
+                if (m_shown[l])
+                    cells.push_back(std::move(row.cells[l]));
+            row.cells = std::move(cells);
+            row.homeLane = row.homeLane >= 0 ? map[size_t(row.homeLane)] : -1;
+        }
+        for (auto &[t, l] : m_laneOfThread)
+            l = map[size_t(l)];
+        m_qteeLane = map[size_t(m_qteeLane)];
+        if (m_workerLane >= 0)
+            m_workerLane = map[size_t(m_workerLane)];
+        m_lanes = std::move(lanes);
+        m_shown.assign(m_lanes.size(), true);
     }
 
     void header(std::string &out) const
     {
         const Scenario &sc = m_sim.scenario();
-        auto para = [&out](const std::string &text, const std::string &indent) {
+        auto para = [&out, this](const std::string &text, const std::string &indent) {
             for (const std::string &l : wrap({text}, kMaxWidth - indent.size()))
                 out += indent + l + "\n";
         };
         para("teescope timeline: " + sc.name, "");
         if (!sc.title.empty())
             para(sc.title, "  ");
+        if (const std::string d = firstSentence(sc.description); !d.empty())
+            para(d, "  ");
         para("variant: " + m_sim.engine().variant().toString(), "");
         const Policy policy = m_opts ? m_opts->policy : sc.policy;
         const uint64_t seed = m_opts ? m_opts->seed : sc.seed;
@@ -1335,6 +1282,43 @@ private:
             "policy: " + std::string(policyName(policy)) + ", seed " + std::to_string(seed);
         run += "; " + stepsText(m_ix.steps()) + "; stop: " + stopReasonName(m_trace.stop);
         para(run, "");
+        para(std::string("model: ") + vocab::modelledDriver() + " (" + vocab::specReference() +
+                 "); teescope " + TEESCOPE_VERSION + ", model version " +
+                 std::to_string(kModelVersion),
+             "");
+        const bool cut = m_range.from > 1 || m_range.to < m_ix.steps() || !m_range.lanes.empty();
+        if (cut) {
+            std::string shown = "shown: steps " + std::to_string(m_range.from) + "-" +
+                                std::to_string(std::min<uint64_t>(m_range.to, m_ix.steps()));
+            for (size_t i = 0; i < m_range.lanes.size(); ++i)
+                shown += (i == 0 ? "; lanes " : ", ") + m_range.lanes[i];
+            para(shown, "");
+        }
+        // Every lane's state when the shown range starts.
+        if (m_range.from > 1) {
+            std::map<int32_t, const Event *> last; // thread -> last Blocked/Woken/exit
+            for (const Event &e : m_trace.events) {
+                if (e.step >= m_range.from)
+                    break;
+                if ((e.kind == EventKind::Blocked || e.kind == EventKind::Woken ||
+                     e.kind == EventKind::ThreadExit) &&
+                    e.thread.valid())
+                    last[e.thread.v] = &e;
+            }
+            for (const auto &[t, l] : m_laneOfThread) {
+                if (l < 0 || !m_shown[size_t(l)])
+                    continue;
+                auto it = last.find(t);
+                std::string state = "running";
+                if (it != last.end() && it->second->kind == EventKind::Blocked)
+                    state = vocab::eventText(m_sim, *it->second);
+                else if (it != last.end() && it->second->kind == EventKind::ThreadExit)
+                    state = "exited";
+                para("before step " + std::to_string(m_range.from) + ": " + m_lanes[size_t(l)] +
+                         (state == "running" || state == "exited" ? " " + state : ": " + state),
+                     "  ");
+            }
+        }
     }
 
     static std::vector<std::string> laneName(const std::string &name, size_t width)
@@ -1460,9 +1444,39 @@ private:
         return blocks;
     }
 
+    // Simulated time at the end of a step on its own thread's clock, in us.
+    std::string timeText(uint64_t k) const
+    {
+        const int64_t ns = m_ix.stepEnd(k);
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(ns / 1000),
+                      static_cast<long long>((ns % 1000) / 10));
+        return buf;
+    }
+
+    bool kept(uint64_t k) const
+    {
+        if (k < m_range.from || k > m_range.to)
+            return false;
+        return m_entities.empty() || (k < m_touches.size() && m_touches[k]);
+    }
+
+    // Two rows that differ only in their step and time (a supplicant
+    // looping on an empty queue) are printed once with their count.
+    static bool alike(const Row &a, const Row &b)
+    {
+        return a.wide.empty() && b.wide.empty() && a.cells == b.cells;
+    }
+
     void body(std::string &out) const
     {
-        const size_t stepWidth = std::max<size_t>(4, std::to_string(m_ix.steps()).size());
+        const size_t stepDigits = std::max<size_t>(4, std::to_string(m_ix.steps()).size());
+        size_t timeWidth = 2;
+        for (uint64_t k = 1; k < m_rows.size(); ++k)
+            if (kept(k))
+                timeWidth = std::max(timeWidth, timeText(k).size());
+        // The step and its time form the left column: "  12  8.45 | ...".
+        const size_t stepWidth = stepDigits + 1 + timeWidth;
         const std::vector<Block> blocks = layout(stepWidth);
         for (size_t b = 0; b < blocks.size(); ++b) {
             const size_t first = blocks[b].first;
@@ -1484,7 +1498,9 @@ private:
                 rule += "-+-" + std::string(width, '-');
             }
             for (size_t i = 0; i < headHeight; ++i) {
-                std::string head = pad(i == 0 ? "step" : "", stepWidth);
+                std::string head = i == 0
+                                       ? pad("step", stepDigits) + " " + rightAlign("us", timeWidth)
+                                       : std::string(stepWidth, ' ');
                 for (size_t l = first; l < last; ++l) {
                     const auto &n = names[l - first];
                     head += " | " +
@@ -1494,7 +1510,12 @@ private:
             }
             out += rule + "\n";
             for (uint64_t k = 1; k < m_rows.size(); ++k) {
+                if (!kept(k))
+                    continue;
                 const Row &row = m_rows[k];
+                uint64_t same = k;
+                while (same + 1 < m_rows.size() && kept(same + 1) && alike(row, m_rows[same + 1]))
+                    ++same;
                 std::vector<std::vector<std::string>> cells;
                 size_t height = 0;
                 for (size_t l = first; l < last; ++l) {
@@ -1507,7 +1528,8 @@ private:
                 if (height == 0 && !wideHere)
                     continue;
                 for (size_t i = 0; i < std::max<size_t>(height, 1); ++i) {
-                    std::string line = i == 0 ? rightAlign(std::to_string(k), stepWidth)
+                    std::string line = i == 0 ? rightAlign(std::to_string(k), stepDigits) + " " +
+                                                    rightAlign(timeText(k), timeWidth)
                                               : std::string(stepWidth, ' ');
                     for (size_t c = 0; c < cells.size(); ++c)
                         line += " | " + pad(i < cells[c].size() ? cells[c][i] : std::string(),
@@ -1520,6 +1542,11 @@ private:
                         for (const std::string &l : wrap({w}, kMaxWidth - indent.size()))
                             out += indent + l + "\n";
                 }
+                if (same > k && height > 0) {
+                    out += std::string(stepWidth + 1, ' ') + "x" + std::to_string(same - k + 1) +
+                           ", steps " + std::to_string(k) + "-" + std::to_string(same) + "\n";
+                }
+                k = same;
             }
         }
     }
@@ -1566,27 +1593,81 @@ private:
     const Simulator &m_sim;
     const Trace &m_trace;
     const RunOptions *m_opts;
+    ExportOptions m_range;
+    const size_t kMaxWidth;
     TraceIndex m_ix;
+    std::vector<bool> m_shown;        // per lane: shown (--lane)
+    std::set<std::string> m_entities; // --lane names of contexts, objects, requests
+    std::vector<bool> m_touches;      // per step: touches one of m_entities
     std::vector<std::string> m_lanes;
     std::map<int32_t, int> m_laneOfThread;
     int m_qteeLane = 0;
     int m_workerLane = -1;
     std::vector<Row> m_rows;
-    std::set<std::pair<int32_t, int32_t>> m_reused; // (ctx, reqs_idr id) of two requests
-    std::set<int32_t> m_notif;                      // RequestId of RELEASE notifications
-    std::set<int32_t> m_named;                      // notifications already introduced
+    std::set<int32_t> m_notif; // RequestId of RELEASE notifications
+    std::set<int32_t> m_named; // notifications already introduced
 };
 
 } // namespace
 
 std::string textTimeline(const Simulator &sim, const Trace &trace)
 {
-    return TimelineWriter(sim, trace, nullptr).write();
+    return TimelineWriter(sim, trace, ExportOptions{}).write();
 }
 
 std::string textTimeline(const Simulator &sim, const Trace &trace, const RunOptions &opts)
 {
-    return TimelineWriter(sim, trace, &opts).write();
+    ExportOptions o;
+    o.run = &opts;
+    return TimelineWriter(sim, trace, o).write();
+}
+
+std::string textTimeline(const Simulator &sim, const Trace &trace, const ExportOptions &o)
+{
+    return TimelineWriter(sim, trace, o).write();
+}
+
+std::vector<std::string> laneNames(const Simulator &sim, const Trace &trace)
+{
+    std::vector<std::string> out;
+    std::set<std::string> seen;
+    auto add = [&](std::string n) {
+        if (seen.insert(n).second)
+            out.push_back(std::move(n));
+    };
+    const int32_t threads = sim.scenario().threadCount() + 1; // + the release worker
+    for (int32_t t = 0; t < threads; ++t)
+        add(sim.threadName(ThreadId(t)));
+    add("QTEE");
+    for (const Event &e : trace.events) {
+        if (e.ctx.valid())
+            add(vocab::ctx(e.ctx));
+        if (e.object.valid())
+            add(vocab::object(e.object));
+        if (e.request.valid())
+            add(vocab::request(e.request));
+    }
+    return out;
+}
+
+std::string checkExportOptions(const Simulator &sim, const Trace &trace, const ExportOptions &o)
+{
+    const uint64_t steps = trace.schedule.size();
+    if (o.from < 1 || (steps > 0 && o.from > steps))
+        return "--from: step " + std::to_string(o.from) + " is not in the run (steps 1.." +
+               std::to_string(steps) + ")";
+    if (o.to < o.from)
+        return "--to: step " + std::to_string(o.to) + " comes before --from " +
+               std::to_string(o.from);
+    if (o.width < kMinTextWidth || o.width > kMaxTextWidth)
+        return "--width: " + std::to_string(o.width) + " is not from " +
+               std::to_string(kMinTextWidth) + " to " + std::to_string(kMaxTextWidth);
+    const std::vector<std::string> names = laneNames(sim, trace);
+    for (const std::string &l : o.lanes)
+        if (std::find(names.begin(), names.end(), l) == names.end())
+            return "--lane: no lane " + quotedText(l) + " in this run" + didYouMean(l, names) +
+                   " (threads, QTEE, qcomtee_wq, ctxN, objN, req#N)";
+    return {};
 }
 
 } // namespace tee::sim

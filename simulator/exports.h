@@ -4,7 +4,9 @@
 
 #include "simulator/simulator.h"
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace tee::sim {
 
@@ -21,6 +23,27 @@ std::string textTimeline(const Simulator &sim, const Trace &trace);
 // Added: the same with the run's policy and seed in the header (the
 // two-argument form shows the scenario's defaults).
 std::string textTimeline(const Simulator &sim, const Trace &trace, const RunOptions &opts);
+
+// What part of a run an export shows, and how wide the text timeline is.
+struct ExportOptions
+{
+    uint64_t from = 1;               // first step shown
+    uint64_t to = UINT64_MAX;        // last step shown
+    std::vector<std::string> lanes;  // vocabulary names, a union; empty: every lane
+    size_t width = 80;               // text timeline columns, 60..400
+    const RunOptions *run = nullptr; // policy and seed for the header
+};
+inline constexpr size_t kMinTextWidth = 60;
+inline constexpr size_t kMaxTextWidth = 400;
+
+// The lane names a run offers to --lane: its threads ("app/client"),
+// "QTEE", "qcomtee_wq", and the contexts, objects and requests it touched
+// ("ctx1", "obj5", "req#3").
+std::vector<std::string> laneNames(const Simulator &sim, const Trace &trace);
+// Empty when the options fit the run; else one sentence naming the option
+// ("--lane: no lane \"app/clinet\" in this run; did you mean ...").
+std::string checkExportOptions(const Simulator &sim, const Trace &trace, const ExportOptions &o);
+std::string textTimeline(const Simulator &sim, const Trace &trace, const ExportOptions &o);
 
 // Human-readable one-line description of an event ("req 0 (ctx 2) QUEUED ->
 // PROCESSING", "obj 5 refcount 2 -> 1 (put by DriverCopy P1/T1)").

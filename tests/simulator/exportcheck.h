@@ -350,7 +350,11 @@ inline std::vector<TimelineBlock> parseTimeline(const std::string &text)
             if (line.size() <= stepWidth + 1 || line.mid(stepWidth, 2) != QLatin1String(" |"))
                 continue; // a full-width violation, gap or note line
             bool ok = false;
-            const int n = line.left(stepWidth).trimmed().toInt(&ok);
+            // "  12  8.45": the step, then its simulated time in us.
+            const int n = line.left(stepWidth)
+                              .trimmed()
+                              .section(QLatin1Char(' '), 0, 0, QString::SectionSkipEmpty)
+                              .toInt(&ok);
             if (ok) {
                 step = n;
                 b.cells[step] = QStringList();
