@@ -259,4 +259,31 @@ std::string firstSentence(std::string_view text, size_t maxChars)
     return printable(out, maxChars + 8);
 }
 
+std::string leadSentence(std::string_view text, size_t maxChars)
+{
+    constexpr std::string_view kLook = "What to look for:";
+    if (const size_t at = text.find(kLook); at != std::string_view::npos) {
+        std::string rest = firstSentence(text.substr(at + kLook.size()), maxChars);
+        if (!rest.empty()) {
+            rest[0] = char(std::toupper(static_cast<unsigned char>(rest[0])));
+            return rest;
+        }
+    }
+    size_t start = 0;
+    while (start < text.size()) {
+        const std::string_view tail = text.substr(start);
+        const size_t skip = tail.find_first_not_of(" \n\t");
+        if (skip == std::string_view::npos)
+            break;
+        const std::string_view from = tail.substr(skip);
+        if (from.substr(0, 5) != "Spec ")
+            return firstSentence(from, maxChars);
+        const size_t end = from.find(". ");
+        if (end == std::string_view::npos)
+            break;
+        start += skip + end + 2;
+    }
+    return firstSentence(text, maxChars);
+}
+
 } // namespace tee

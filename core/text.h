@@ -55,5 +55,9 @@ std::string numberText(double value);
 // ". " (or "." at the end of a line) or blank line, at most `maxChars`
 // characters (then cut at a word with "...").
 std::string firstSentence(std::string_view text, size_t maxChars = 160);
+// What a reader should look for in a scenario: its "What to look for:"
+// sentence when it has one, else its first sentence that is not a spec
+// citation ("Spec §7 case 2, ..."), else its first sentence.
+std::string leadSentence(std::string_view text, size_t maxChars = 160);
 
 } // namespace tee

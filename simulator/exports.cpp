@@ -1273,7 +1273,7 @@ private:
         para("teescope timeline: " + sc.name, "");
         if (!sc.title.empty())
             para(sc.title, "  ");
-        if (const std::string d = firstSentence(sc.description); !d.empty())
+        if (const std::string d = leadSentence(sc.description); !d.empty())
             para(d, "  ");
         para("variant: " + m_sim.engine().variant().toString(), "");
         const Policy policy = m_opts ? m_opts->policy : sc.policy;
@@ -1314,8 +1314,10 @@ private:
                     state = vocab::eventText(m_sim, *it->second);
                 else if (it != last.end() && it->second->kind == EventKind::ThreadExit)
                     state = "exited";
-                para("before step " + std::to_string(m_range.from) + ": " + m_lanes[size_t(l)] +
-                         (state == "running" || state == "exited" ? " " + state : ": " + state),
+                // eventText names the thread itself ("app/client waits on ...").
+                para("before step " + std::to_string(m_range.from) + ": " +
+                         (state == "running" || state == "exited" ? m_lanes[size_t(l)] + " " + state
+                                                                  : state),
                      "  ");
             }
         }
@@ -1481,6 +1483,20 @@ private:
         for (size_t b = 0; b < blocks.size(); ++b) {
             const size_t first = blocks[b].first;
             const size_t last = blocks[b].last;
+            // A block with nothing in the shown steps is left out.
+            bool any = false;
+            for (uint64_t k = 1; k < m_rows.size() && !any; ++k) {
+                if (!kept(k))
+                    continue;
+                const Row &row = m_rows[k];
+                for (size_t l = first; l < last && !any; ++l)
+                    any = !row.cells[l].empty();
+                any = any || (!row.wide.empty() &&
+                              ((row.homeLane >= int(first) && row.homeLane < int(last)) ||
+                               (row.homeLane < 0 && b == 0)));
+            }
+            if (!any)
+                continue;
             out += "\n";
             if (blocks.size() > 1)
                 out += "lanes " + std::to_string(first + 1) + "-" + std::to_string(last) + " of " +

@@ -92,9 +92,13 @@ bool parseCommand(QCommandLineParser &parser, const QString &command, const QStr
             // QCommandLineParser does not list its options: name them here.
             const std::vector<std::string> known =
                 command == QLatin1String("run")
-                    ? std::vector<std::string>{"--variant",   "--policy",  "--seed",
-                                               "--max-steps", "--capture", "--chrome",
-                                               "--text",      "--json",    "--help"}
+                    ? std::vector<std::string>{"--variant", "--policy", "--seed", "--max-steps",
+                                               "--capture", "--chrome", "--text", "--json",
+                                               "--from",    "--to",     "--lane", "--width",
+                                               "--help"}
+                : command == QLatin1String("export")
+                    ? std::vector<std::string>{"--chrome", "--text",  "--from", "--to",
+                                               "--lane",   "--width", "--help"}
                     : std::vector<std::string>{"--help"};
             hint = didYouMean("--" + str(name), known);
             if (!hint.empty())
@@ -138,10 +142,67 @@ int cmdList(const QStringList &args)
     size_t width = 0;
     for (const auto &s : scenarios)
         width = std::max(width, s.name.size());
-    for (const auto &s : scenarios)
+    for (const auto &s : scenarios) {
         std::cout << s.name << std::string(width - s.name.size() + 2, ' ') << s.title << '\n';
+        // What to look for: the description's first sentence, indented.
+        if (const std::string d = leadSentence(s.description); !d.empty() && d != s.title)
+            std::cout << std::string(width + 2, ' ') << d << '\n';
+    }
     return kExitOk;
 }
+
+// --from, --to, --lane and --width: the part of a run the text timeline
+// and the Chrome trace show (docs/cli.md, "Exports").
+struct ExportOpts
+{
+    QCommandLineOption from{QStringLiteral("from"),
+                            QStringLiteral("Exports start at step N (default 1)."),
+                            QStringLiteral("N")};
+    QCommandLineOption to{QStringLiteral("to"),
+                          QStringLiteral("Exports end at step N (default: the last)."),
+                          QStringLiteral("N")};
+    QCommandLineOption lane{
+        QStringLiteral("lane"),
+        QStringLiteral(
+            "Only this lane in the text timeline: a thread (app/client), QTEE, "
+            "qcomtee_wq, or the steps touching ctxN, objN, req#N; repeatable (a union)."),
+        QStringLiteral("NAME")};
+    QCommandLineOption width{QStringLiteral("width"),
+                             QStringLiteral("Text timeline width, 60 to 400 (default 80; 72 "
+                                            "survives two levels of '> ' quoting)."),
+                             QStringLiteral("N")};
+    void addTo(QCommandLineParser &p) const { p.addOptions({from, to, lane, width}); }
+
+    // Reads the options; an error sentence, or empty.
+    std::string read(const QCommandLineParser &p, sim::ExportOptions &o) const
+    {
+        const auto number = [&](const QCommandLineOption &opt, const char *name, uint64_t min,
+                                uint64_t max, uint64_t &out) -> std::string {
+            if (!p.isSet(opt))
+                return {};
+            const auto v = parseCount(p.value(opt));
+            if (!v || *v < min || *v > max)
+                return std::string(name) + ": " + quotedText(str(p.value(opt))) +
+                       " is not a whole number from " + std::to_string(min) + " to " +
+                       std::to_string(max);
+            out = *v;
+            return {};
+        };
+        uint64_t w = o.width;
+        std::string e = number(from, "--from", 1, UINT64_MAX, o.from);
+        if (e.empty())
+            e = number(to, "--to", 1, UINT64_MAX, o.to);
+        if (e.empty())
+            e = number(width, "--width", sim::kMinTextWidth, sim::kMaxTextWidth, w);
+        o.width = size_t(w);
+        for (const QString &l : p.values(lane)) {
+            if (l.isEmpty())
+                return "--lane: the lane name is empty";
+            o.lanes.push_back(str(l));
+        }
+        return e;
+    }
+};
 
 int cmdRun(const QStringList &args)
 {
@@ -182,8 +243,13 @@ int cmdRun(const QStringList &args)
                                      QStringLiteral("Print the summary as one JSON object."));
     parser.addOptions(
         {variantOpt, policyOpt, seedOpt, maxStepsOpt, captureOpt, chromeOpt, textOpt, jsonOpt});
+    const ExportOpts exportOpts;
+    exportOpts.addTo(parser);
     if (!parseCommand(parser, QStringLiteral("run"), args, 1, "SCENARIO"))
         return kExitUsage;
+    sim::ExportOptions range;
+    if (const std::string why = exportOpts.read(parser, range); !why.empty())
+        return fail(why);
 
     // Check every option before loading anything, so usage errors come first.
     std::optional<sim::Policy> policy;
@@ -251,12 +317,17 @@ int cmdRun(const QStringList &args)
     if (!error.empty())
         return fail(printable(source, 160) + ": " + error);
 
+    range.run = &opts;
+    if (textOut || chromeOut) {
+        if (const std::string why = sim::checkExportOptions(simulator, trace, range); !why.empty())
+            return fail(why);
+    }
     if (captureOut)
         outputs.set(*captureOut, sim::captureToJson(simulator, trace, opts));
     if (chromeOut)
         outputs.set(*chromeOut, sim::chromeTrace(simulator, trace));
     if (textOut)
-        outputs.set(*textOut, sim::textTimeline(simulator, trace));
+        outputs.set(*textOut, sim::textTimeline(simulator, trace, range));
     if (!outputs.commit(&error))
         return fail(error);
 
@@ -371,6 +442,75 @@ int cmdReplay(const QStringList &args)
     return kExitFound;
 }
 
+// Exports from a capture, without re-running anything: the capture's own
+// schedule, spans and events are the run.
+int cmdExport(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Write the text timeline or the Chrome trace of a capture, as recorded "
+                       "(nothing is re-run).\nExit status: 0 written, 2 bad input."));
+    parser.addPositionalArgument(QStringLiteral("CAPTURE"),
+                                 QStringLiteral("Capture file written by 'run --capture'."));
+    const QCommandLineOption chromeOpt(QStringLiteral("chrome"),
+                                       QStringLiteral("Write a Chrome Trace Event JSON to FILE."),
+                                       QStringLiteral("FILE"));
+    const QCommandLineOption textOpt(QStringLiteral("text"),
+                                     QStringLiteral("Write the text timeline to FILE."),
+                                     QStringLiteral("FILE"));
+    parser.addOptions({chromeOpt, textOpt});
+    const ExportOpts exportOpts;
+    exportOpts.addTo(parser);
+    if (!parseCommand(parser, QStringLiteral("export"), args, 1, "CAPTURE"))
+        return kExitUsage;
+    sim::ExportOptions range;
+    if (const std::string why = exportOpts.read(parser, range); !why.empty())
+        return fail(why);
+    if (!parser.isSet(chromeOpt) && !parser.isSet(textOpt))
+        return fail("export: nothing to write (give --text FILE and/or --chrome FILE; - is "
+                    "standard output)");
+
+    const std::string rawPath = str(parser.positionalArguments().constFirst());
+    sim::OutputFiles outputs;
+    constexpr size_t kNone = SIZE_MAX; // (std::optional here trips GCC 12's maybe-uninitialized)
+    const size_t chromeOut =
+        parser.isSet(chromeOpt) ? outputs.add("--chrome", str(parser.value(chromeOpt))) : kNone;
+    const size_t textOut =
+        parser.isSet(textOpt) ? outputs.add("--text", str(parser.value(textOpt))) : kNone;
+    std::string error;
+    if (!outputs.check({rawPath}, &error))
+        return fail(error);
+    const std::unique_ptr<sim::Capture> capture = sim::readCapture(rawPath, &error);
+    if (!capture || !capture->scenario)
+        return fail(error.empty() ? printable(rawPath, 160) + ": cannot read capture" : error);
+
+    const sim::Simulator simulator(capture->scenario, capture->variant);
+    sim::Trace trace;
+    trace.schedule = capture->schedule;
+    trace.spans = capture->spans;
+    trace.events = capture->events;
+    trace.stop = capture->stop;
+    trace.stopDetail = capture->stopDetail;
+    for (const Event &e : trace.events)
+        trace.violations += e.kind == EventKind::Violation;
+    sim::RunOptions opts;
+    opts.policy = capture->policy;
+    opts.seed = capture->seed;
+    opts.maxSteps = capture->maxSteps;
+    range.run = &opts;
+    if (const std::string why = sim::checkExportOptions(simulator, trace, range); !why.empty())
+        return fail(why);
+    if (chromeOut != kNone)
+        outputs.set(chromeOut, sim::chromeTrace(simulator, trace));
+    if (textOut != kNone)
+        outputs.set(textOut, sim::textTimeline(simulator, trace, range));
+    if (!outputs.commit(&error))
+        return fail(error);
+    if (outputs.hasStdout())
+        std::cout << outputs.stdoutContents() << std::flush;
+    return kExitOk;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -387,9 +527,11 @@ int main(int argc, char **argv)
         "  list              List the built-in scenarios.\n"
         "  run SCENARIO      Run a scenario and print a summary.\n"
         "  replay CAPTURE    Replay a capture and check it reproduces.\n"
+        "  export CAPTURE    Write a capture's text timeline or Chrome trace.\n"
         "\n"
         "Run 'teescope-cli COMMAND --help' for the options of a command."));
-    parser.addPositionalArgument(QStringLiteral("COMMAND"), QStringLiteral("list, run or replay."),
+    parser.addPositionalArgument(QStringLiteral("COMMAND"),
+                                 QStringLiteral("list, run, replay or export."),
                                  QStringLiteral("COMMAND [ARGS...]"));
     // Everything after the command belongs to the command's own parser.
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
@@ -414,7 +556,9 @@ int main(int argc, char **argv)
         return cmdRun(args);
     if (command == QLatin1String("replay"))
         return cmdReplay(args);
+    if (command == QLatin1String("export"))
+        return cmdExport(args);
     return fail("unknown command " + quotedText(str(command)) +
-                didYouMean(str(command), {"list", "run", "replay"}) +
-                " (commands: list, run, replay)");
+                didYouMean(str(command), {"list", "run", "replay", "export"}) +
+                " (commands: list, run, replay, export)");
 }

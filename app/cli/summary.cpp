@@ -110,7 +110,7 @@ RunSummary RunSummary::build(const sim::Simulator &sim, const sim::Trace &trace,
     RunSummary s;
     s.scenario = scenario.name;
     s.title = scenario.title;
-    s.description = firstSentence(scenario.description);
+    s.description = leadSentence(scenario.description);
     s.variant = sim.engine().variant().toString();
     s.policy = sim::policyName(opts.policy);
     s.seed = opts.seed;

@@ -116,7 +116,8 @@ QStringList builtinNames()
     const CliResult r = runCli({QStringLiteral("list")});
     QStringList names;
     for (const QString &line : r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
-        names << line.section(QLatin1Char(' '), 0, 0);
+        if (!line.startsWith(QLatin1Char(' '))) // an indented line is a description
+            names << line.section(QLatin1Char(' '), 0, 0);
     return names;
 }
 
@@ -211,16 +212,20 @@ void TestCli::listIsAligned()
     const QStringList lines = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
     QVERIFY(!lines.isEmpty());
     QVERIFY2(builtinNames().contains(QLatin1String("default")), qPrintable(r.out));
-    // Every title starts in the same column.
-    static const QRegularExpression column(QStringLiteral("^\\S+\\s{2,}(?=\\S)"));
+    // Every title starts in the same column, and so does the description's
+    // first sentence on the line under it (what to look for).
+    static const QRegularExpression column(QStringLiteral("^(\\S+)?\\s{2,}(?=\\S)"));
     qsizetype titleColumn = -1;
+    int described = 0;
     for (const QString &line : lines) {
+        described += line.startsWith(QLatin1Char(' '));
         const auto match = column.match(line);
         QVERIFY2(match.hasMatch(), qPrintable(line));
         if (titleColumn < 0)
             titleColumn = match.capturedLength();
         QCOMPARE(match.capturedLength(), titleColumn);
     }
+    QVERIFY2(described >= builtinNames().size() / 2, qPrintable(r.out));
 }
 
 void TestCli::runDefault()
