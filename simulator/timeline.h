@@ -23,6 +23,31 @@
 // state changes at step b. Thread lanes start at step 0 (time 0, before the
 // first step). An interval still open at the end of the run ends at the last
 // step and at endNs() and has Interval::kOpenAtEnd.
+//
+// Lanes, and what opens and closes their intervals (a lane exists only if
+// something happened on it; intervals of one lane never overlap on the step
+// axis except on Workqueue and Qtee):
+//   Thread     Running from step 0 (the worker: Idle); InKernel at
+//              SyscallEnter (the worker: WorkStarted); Blocked at Blocked,
+//              back to what it was at Woken; Running at SyscallReturn (the
+//              worker: Idle at WorkDone/WorkRequeued); Exited at ThreadExit.
+//              Killed (of its process, if not exited) splits the interval
+//              and sets `killed` from then on.
+//   Context    Open / Closed / Released at ContextOpened / ContextClosed /
+//              ContextReleased, split whenever the count of live User objects
+//              it owns changes; ContextDataFreed ends the lane.
+//   Object     ObjectCreated, then one interval per RefGet / RefPut (and per
+//              XaAlloc naming the QTEE copy's reference); ObjectFreed ends it.
+//   Request    one interval per RequestState (QUEUED, PROCESSING, PROCESSED,
+//              Placeholder); REMOVED ends it, and so does the client's
+//              DispatchReturn for a PROCESSED request (T10 frees it with no
+//              REMOVED event).
+//   Lock       one interval per LockAcquire .. LockRelease of that ctx
+//              (the holder); no interval while free.
+//   Workqueue  per object: Pending from WorkQueued (or WorkRequeued) to
+//              WorkStarted, Running from WorkStarted to WorkDone/Requeued.
+//   Qtee       per thread: from SmcInvoke / SmcCallbackResponse to
+//              QteeCallback / QteeResult / SmcFailed.
 #pragma once
 
 #include "core/event.h"

@@ -1596,17 +1596,28 @@ private Q_SLOTS:
         QTest::addColumn<QString>("name");
         QTest::addColumn<int>("policy");
         QTest::addColumn<int>("steps");
+        QTest::addColumn<QString>("variant");
         const int scripted = int(Policy::Scripted), random = int(Policy::Random);
-        QTest::newRow("kill-while-processing") << "kill-while-processing" << scripted << 0;
-        QTest::newRow("srcu-vs-lock") << "srcu-vs-lock" << scripted << 0;
+        const QString none;
+        QTest::newRow("kill-while-processing") << "kill-while-processing" << scripted << 0 << none;
+        QTest::newRow("srcu-vs-lock") << "srcu-vs-lock" << scripted << 0 << none;
+        QTest::newRow("srcu-vs-lock argument=srcu")
+            << "srcu-vs-lock" << scripted << 0 << "argument=srcu";
         QTest::newRow("close-context-async-release")
-            << "close-context-async-release" << scripted << 0;
-        QTest::newRow("fifo-delivery") << "fifo-delivery" << scripted << 0;
-        QTest::newRow("default") << "default" << scripted << 0;
-        QTest::newRow("kill-while-processing random") << "kill-while-processing" << random << 0;
-        QTest::newRow("release-worker-blocked") << "release-worker-blocked" << scripted << 0;
-        QTest::newRow("stress 2000") << "stress" << random << 2000;
-        QTest::newRow("stress 2000 round-robin") << "stress" << int(Policy::RoundRobin) << 2000;
+            << "close-context-async-release" << scripted << 0 << none;
+        QTest::newRow("fifo-delivery") << "fifo-delivery" << scripted << 0 << none;
+        QTest::newRow("stress 2000") << "stress" << random << 2000 << none;
+        QTest::newRow("stress 2000 round-robin")
+            << "stress" << int(Policy::RoundRobin) << 2000 << none;
+        QTest::newRow("stress 2000 request=idr") << "stress" << random << 2000 << "request=idr";
+        // every built-in, scripted and random
+        for (const BuiltinInfo &b : builtinScenarios()) {
+            const QString n = QString::fromStdString(b.name);
+            QTest::newRow(qPrintable(n + QStringLiteral(" (all) scripted")))
+                << n << scripted << 1500 << none;
+            QTest::newRow(qPrintable(n + QStringLiteral(" (all) random")))
+                << n << random << 1500 << none;
+        }
     }
 
     void builtinAgreesWithReplay()
@@ -1614,9 +1625,13 @@ private Q_SLOTS:
         QFETCH(QString, name);
         QFETCH(int, policy);
         QFETCH(int, steps);
+        QFETCH(QString, variant);
         auto sc = builtin(name.toStdString().c_str());
         QVERIFY(sc);
-        Simulator sim(sc);
+        Variant v = sc->variant;
+        if (!variant.isEmpty())
+            QVERIFY(v.set(variant.toStdString()).empty());
+        Simulator sim(sc, v);
         RunOptions opts;
         opts.policy = Policy(policy);
         if (opts.policy != Policy::Scripted) {
@@ -1628,7 +1643,7 @@ private Q_SLOTS:
         std::string error;
         const Trace trace = run(sim, opts, &error);
         QVERIFY2(error.empty(), error.c_str());
-        if (steps > 0)
+        if (name == QLatin1String("stress"))
             QCOMPARE(trace.schedule.size(), size_t(steps));
         const std::vector<ProcessId> pof = Timeline::threadProcesses(*sc);
         const int32_t threads = sc->threadCount() + 1;
