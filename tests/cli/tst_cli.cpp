@@ -371,6 +371,30 @@ void TestCli::badUsage_data()
         {QStringLiteral("(did you mean \"--policy\"?)")});
     row("misspelt policy", {run, def, QStringLiteral("--policy"), QStringLiteral("timd")},
         {QStringLiteral("(did you mean \"timed\"?)")});
+    const QString text = QStringLiteral("--text");
+    const QString dash = QStringLiteral("-");
+    row("misspelt lane",
+        {run, def, text, dash, QStringLiteral("--lane"), QStringLiteral("app/clinet")},
+        {QStringLiteral("--lane: no lane \"app/clinet\""),
+         QStringLiteral("(did you mean \"app/client\"?)")});
+    row("unknown request lane",
+        {run, def, text, dash, QStringLiteral("--lane"), QStringLiteral("req#99")},
+        {QStringLiteral("--lane: no lane \"req#99\"")});
+    row("--to before --from",
+        {run, def, text, dash, QStringLiteral("--from"), QStringLiteral("5"),
+         QStringLiteral("--to"), QStringLiteral("3")},
+        {QStringLiteral("--to: step 3 comes before --from 5")});
+    row("--from past the run",
+        {run, def, text, dash, QStringLiteral("--from"), QStringLiteral("999")},
+        {QStringLiteral("--from: step 999 is not in the run (steps 1..20)")});
+    row("--width too narrow",
+        {run, def, text, dash, QStringLiteral("--width"), QStringLiteral("59")},
+        {QStringLiteral("--width: \"59\" is not a whole number from 60 to 400")});
+    row("export without an output", {QStringLiteral("export"), QStringLiteral("x.json")},
+        {QStringLiteral("export: nothing to write")});
+    row("misspelt export option",
+        {QStringLiteral("export"), QStringLiteral("x.json"), QStringLiteral("--txt"), dash},
+        {QStringLiteral("(did you mean \"--text\"?)")});
     row("misspelt scenario", {run, QStringLiteral("kill-while-queue")},
         {QStringLiteral("(did you mean \"kill-while-queued\"?)")});
     row("misspelt variant name",
