@@ -3,10 +3,12 @@
 #include "core/text.h"
 #include "core/vocabulary.h"
 #include "simulator/jsonwriter.h"
+#include "simulator/timeline.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <set>
 #include <unordered_map>
 
@@ -32,105 +34,24 @@ bool isRelease(uint32_t op)
     return op == QCOMTEE_MSG_OBJECT_OP_RELEASE;
 }
 
-// Thread names, the release worker and the acting thread of every step.
+// What the text timeline asks of the run, answered by the timeline model:
+// thread names, the release worker, each step's actor and time.
 class TraceIndex
 {
 public:
-    TraceIndex(const Simulator &sim, const Trace &trace)
-        : m_sim(sim)
-        , m_trace(trace)
-    {
-        int32_t n = int32_t(trace.final.threads.size());
-        n = std::max(n, sim.scenario().threadCount() + 1); // + the release worker
-        for (const Event &e : trace.events)
-            n = std::max(n, e.thread.v + 1);
-        m_threadCount = n;
-        for (int32_t i = 0; i < n; ++i) {
-            m_names.push_back(sim.threadName(ThreadId(i)));
-        }
-        // The engine keeps the release worker as the last thread.
-        m_worker = ThreadId(n - 1);
-        if (!trace.final.threads.empty() && !trace.final.threads.back().worker)
-            m_worker = ThreadId();
+    TraceIndex(const Simulator &sim, const Trace &trace);
 
-        // Steps are numbered from 1 (Engine::apply increments before it
-        // emits); schedule[k - 1] is the label of step k. Every event of a
-        // step carries the time at the end of that step.
-        m_steps = trace.schedule.size();
-        for (const Event &e : trace.events)
-            m_steps = std::max<uint64_t>(m_steps, e.step);
-        m_stepStart.assign(m_steps + 1, 0);
-        m_stepEnd.assign(m_steps + 1, -1);
-        m_stepEnd[0] = 0;
-        for (const Event &e : trace.events) {
-            if (e.step <= m_steps)
-                m_stepEnd[e.step] = e.tNs;
-        }
-        // A step without events (user-space compute) has no recorded time:
-        // it keeps the previous step's end, so it shows as an instant.
-        for (uint64_t k = 1; k <= m_steps; ++k) {
-            if (m_stepEnd[k] < 0)
-                m_stepEnd[k] = m_stepEnd[k - 1];
-        }
-        for (uint64_t k = 1; k <= m_steps; ++k)
-            m_stepStart[k] = m_stepEnd[k - 1];
-        // Per-thread time: the run knows each step's own span, including
-        // steps without events.
-        if (trace.spans.size() == m_steps) {
-            for (uint64_t k = 1; k <= m_steps; ++k) {
-                m_stepStart[k] = trace.spans[k - 1].startNs;
-                m_stepEnd[k] = trace.spans[k - 1].endNs;
-            }
-        }
-        m_actor.assign(m_steps + 1, ThreadId());
-        m_kill.assign(m_steps + 1, false);
-        if (trace.spans.size() == m_steps) {
-            for (uint64_t k = 1; k <= m_steps; ++k) {
-                m_actor[k] = trace.spans[k - 1].actor;
-                m_kill[k] = trace.spans[k - 1].verb == vocab::Verb::Kill;
-            }
-        } else {
-            // A capture without spans (model versions 1 and 2): the events'
-            // actor, else the thread they concern; a step with a Killed
-            // event and no actor is a scenario kill.
-            for (const Event &e : trace.events) {
-                if (e.step > m_steps)
-                    continue;
-                if (e.kind == EventKind::Killed && !e.actor.valid())
-                    m_kill[e.step] = true;
-                if (!m_actor[e.step].valid() && !m_kill[e.step])
-                    m_actor[e.step] = e.actor.valid() ? e.actor : e.thread;
-            }
-        }
-    }
-
-    int32_t threadCount() const { return m_threadCount; }
-    ThreadId worker() const { return m_worker; }
-    const std::string &name(ThreadId t) const
-    {
-        static const std::string none = "?";
-        return t.valid() && t.v < m_threadCount ? m_names[size_t(t.v)] : none;
-    }
-    uint64_t steps() const { return m_steps; }
-    int64_t stepStart(uint64_t k) const { return k == 0 ? 0 : m_stepStart[std::min(k, m_steps)]; }
-    int64_t stepEnd(uint64_t k) const { return m_stepEnd[std::min(k, m_steps)]; }
-    int64_t endTime() const
-    {
-        int64_t end = 0;
-        for (const int64_t e : m_stepEnd)
-            end = std::max(end, e);
-        return end;
-    }
-    ThreadId actor(uint64_t k) const { return k <= m_steps ? m_actor[k] : ThreadId(); }
-    std::string label(uint64_t k) const
-    {
-        return k >= 1 && k - 1 < m_trace.schedule.size() ? m_trace.schedule[k - 1] : std::string();
-    }
-    bool isKillStep(uint64_t k) const { return k <= m_steps && m_kill[k]; }
-    // The label without its "P1/T1: " prefix.
+    int32_t threadCount() const { return m_tl->threadCount(); }
+    ThreadId worker() const { return ThreadId(m_tl->threadCount() - 1); }
+    std::string name(ThreadId t) const { return t.valid() ? m_sim.threadName(t) : "?"; }
+    uint64_t steps() const { return m_tl->stepCount(); }
+    int64_t stepEnd(uint64_t k) const { return m_tl->step(std::min(k, steps())).endNs; }
+    ThreadId actor(uint64_t k) const { return k <= steps() ? m_tl->step(k).actor : ThreadId(); }
+    // The label without its "P1/T1: " prefix (the lane says whose step it is).
     std::string action(uint64_t k) const
     {
-        std::string l = label(k);
+        std::string l =
+            k >= 1 && k - 1 < m_trace.schedule.size() ? m_trace.schedule[k - 1] : std::string();
         const ThreadId a = actor(k);
         if (a.valid()) {
             const std::string prefix = name(a) + ": ";
@@ -141,50 +62,15 @@ public:
     }
     ProcessId processOf(ThreadId t) const
     {
-        if (t.valid() && size_t(t.v) < m_trace.final.threads.size())
-            return m_trace.final.threads[size_t(t.v)].process;
-        const auto owner = m_sim.scenario().threadOwner(t.v);
-        return ProcessId(owner.first);
+        return ProcessId(m_sim.scenario().threadOwner(t.v).first);
     }
+    const Timeline &timeline() const { return *m_tl; }
 
 private:
     const Simulator &m_sim;
     const Trace &m_trace;
-    int32_t m_threadCount = 0;
-    std::vector<std::string> m_names;
-    ThreadId m_worker;
-    uint64_t m_steps = 0;
-    std::vector<int64_t> m_stepStart;
-    std::vector<int64_t> m_stepEnd;
-    std::vector<ThreadId> m_actor;
-    std::vector<bool> m_kill;
+    std::unique_ptr<Timeline> m_tl;
 };
-
-std::string blockText(int32_t v)
-{
-    if (v >= 0 && v < 256 && std::string(blockReasonName(BlockReason(v))) != "?")
-        return blockReasonName(BlockReason(v));
-    return "reason " + std::to_string(v);
-}
-
-std::string objectText(const Event &e)
-{
-    std::string s = std::string(objectTypeName(e.objectType));
-    switch (e.objectType) {
-    case ObjectType::TEE:
-        s += " " + hexId(e.qteeId);
-        break;
-    case ObjectType::User:
-        s += " id " + std::to_string(e.userObjectId);
-        break;
-    case ObjectType::Mem:
-        s += " shm " + std::to_string(e.userObjectId);
-        break;
-    }
-    if (e.ctx.valid())
-        s += " ctx " + std::to_string(e.ctx.v);
-    return s;
-}
 
 std::string qteeTarget(uint32_t id)
 {
@@ -236,16 +122,90 @@ std::string describeEvent(const Simulator &sim, const Event &e)
 }
 
 // ---------------------------------------------------------------------------
-// Chrome Trace Event Format.
+// Lanes by name, from the timeline model.
 
 namespace {
+
+Timeline buildTimeline(const Simulator &sim, const Trace &trace)
+{
+    const Scenario &sc = sim.scenario();
+    const std::vector<ProcessId> processOf = Timeline::threadProcesses(sc);
+    return Timeline(trace, sc.threadCount() + 1, int32_t(sc.processes.size()), processOf);
+}
+
+} // namespace
+
+TraceIndex::TraceIndex(const Simulator &sim, const Trace &trace)
+    : m_sim(sim)
+    , m_trace(trace)
+    , m_tl(std::make_unique<Timeline>(buildTimeline(sim, trace)))
+{}
+
+namespace {
+
+// The vocabulary's name of a lane: "app/client", "QTEE", "qcomtee_wq",
+// "ctx1", "reqs_lock ctx1", "obj5", "req#3".
+std::string laneName(const Simulator &sim, const LaneKey &k)
+{
+    switch (k.kind) {
+    case LaneKind::Thread:
+        return sim.threadName(ThreadId(k.id));
+    case LaneKind::Qtee:
+        return "QTEE";
+    case LaneKind::Workqueue:
+        return "qcomtee_wq";
+    case LaneKind::Context:
+        return vocab::ctx(ContextId(k.id));
+    case LaneKind::Lock:
+        return "reqs_lock " + vocab::ctx(ContextId(k.id));
+    case LaneKind::Object:
+        return vocab::object(ObjectId(k.id));
+    case LaneKind::Request:
+        return vocab::request(RequestId(k.id));
+    }
+    return "?";
+}
+
+// The lanes --lane names (a union); every lane when none is named.
+std::vector<bool> selectedLanes(const Simulator &sim, const Timeline &tl,
+                                const std::vector<std::string> &names)
+{
+    std::vector<bool> on(tl.lanes().size(), names.empty());
+    for (size_t l = 0; l < on.size() && !names.empty(); ++l)
+        on[l] =
+            std::find(names.begin(), names.end(), laneName(sim, tl.lanes()[l].key)) != names.end();
+    return on;
+}
+
+std::string argsWithDriver(json::Object a, const vocab::DriverRef &r)
+{
+    if (*r.function)
+        a.str("driver", r.function);
+    if (*r.file)
+        a.str("file", r.file);
+    if (*r.section)
+        a.str("spec", r.section);
+    return a.str();
+}
+
+// ---------------------------------------------------------------------------
+// Chrome Trace Event Format: a view of the timeline model. Threads, QTEE's
+// messages, the reqs_locks and the release worker are tracks of process 1;
+// requests, objects, contexts, QTEE's work and queued releases are async
+// slices of their own processes; callbacks are flow arrows from the client's
+// step to the RECV that took the request and on to the SEND that answered.
 
 constexpr int kPidThreads = 1;
 constexpr int kPidRequests = 2;
 constexpr int kPidObjects = 3;
-// Object async ids live in their own range so no importer can confuse them
-// with request ids, whatever it keys async tracks by.
+constexpr int kPidContexts = 4;
+constexpr int kPidQtee = 5;
+constexpr int kPidWork = 6;
+// Async ids per category stay apart whatever an importer keys them by.
 constexpr int64_t kObjectIdBase = 1000000;
+constexpr int64_t kContextIdBase = 2000000;
+constexpr int64_t kQteeIdBase = 3000000;
+constexpr int64_t kWorkIdBase = 4000000;
 
 struct Slice
 {
@@ -261,18 +221,32 @@ struct Slice
 class ChromeWriter
 {
 public:
-    ChromeWriter(const Simulator &sim, const Trace &trace)
+    ChromeWriter(const Simulator &sim, const Trace &trace, const ExportOptions &o)
         : m_sim(sim)
         , m_trace(trace)
-        , m_ix(sim, trace)
-    {}
+        , m_tl(buildTimeline(sim, trace))
+        , m_from(std::max<uint64_t>(o.from, 1))
+        , m_to(std::min<uint64_t>(o.to, std::max<uint64_t>(m_tl.stepCount(), 1)))
+        , m_on(selectedLanes(sim, m_tl, o.lanes))
+    {
+        m_tFrom = m_from <= m_tl.stepCount() ? m_tl.step(m_from).startNs : 0;
+        m_tTo = m_tl.stepCount() ? m_tl.step(std::min<uint64_t>(m_to, m_tl.stepCount())).endNs : 0;
+        for (uint32_t l = 0; l < m_on.size(); ++l)
+            if (m_on[l])
+                m_lanes.push_back(l);
+        m_cut = m_from > 1 || m_to < m_tl.stepCount() || !o.lanes.empty();
+        m_shownLanes = o.lanes;
+    }
 
     std::string write()
     {
         metadata();
-        threadSlices();
-        asyncAndInstants();
-        std::string out = "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
+        threadTracks();
+        asyncLanes();
+        instants();
+        flows();
+        std::string out =
+            "{\"displayTimeUnit\":\"ns\",\"otherData\":" + otherData() + ",\"traceEvents\":[\n";
         for (size_t i = 0; i < m_out.size(); ++i) {
             out += m_out[i];
             out += i + 1 < m_out.size() ? ",\n" : "\n";
@@ -283,248 +257,429 @@ public:
 
 private:
     int tidOf(ThreadId t) const { return t.v + 1; }
-    int qteeTid() const { return m_ix.threadCount() + 1; }
+    int qteeTid() const { return m_tl.threadCount() + 1; }
+    int lockTid(int32_t ctx) const { return m_tl.threadCount() + 2 + ctx; }
+    bool workerLane(const Lane &l) const { return l.attrs.worker; }
+
+    // An interval clipped to the shown steps (--from/--to), in ns.
+    std::pair<int64_t, int64_t> clipped(const Interval &iv) const
+    {
+        int64_t a = iv.startNs, b = iv.endNs;
+        if (iv.firstStep < m_from)
+            a = std::max(a, m_tFrom);
+        if (iv.lastStep > m_to)
+            b = std::min(b, m_tTo);
+        return {a, std::max(a, b)};
+    }
+
+    // What the export is: the model, the run, the variant and its meaning.
+    std::string otherData() const
+    {
+        const Scenario &sc = m_sim.scenario();
+        json::Object o;
+        o.str("tool", std::string("teescope ") + TEESCOPE_VERSION);
+        o.num("model_version", kModelVersion);
+        o.str("models", vocab::modelledDriver());
+        o.str("spec", vocab::specReference());
+        o.str("scenario", sc.name);
+        if (!sc.title.empty())
+            o.str("title", sc.title);
+        if (const std::string d = leadSentence(sc.description); !d.empty())
+            o.str("look_for", d);
+        o.str("variant", m_sim.engine().variant().toString());
+        json::Object meaning;
+        for (const char *name : Variant::kNames) {
+            const std::string v = m_sim.engine().variant().value(name);
+            meaning.str(name, v + ": " + vocab::variantMeaning(name, v));
+        }
+        o.raw("variant_meaning", meaning.str());
+        std::string left = "[";
+        for (const std::string &l : vocab::leftOut())
+            left += (left.size() > 1 ? "," : "") + json::quote(l);
+        o.raw("left_out", left + "]");
+        o.unum("steps", m_tl.stepCount());
+        if (m_cut) {
+            o.unum("from_step", m_from).unum("to_step", m_to);
+            std::string lanes = "[";
+            for (const std::string &l : m_shownLanes)
+                lanes += (lanes.size() > 1 ? "," : "") + json::quote(l);
+            o.raw("lanes", lanes + "]");
+        }
+        return o.str();
+    }
+
+    void meta(int pid, int tid, const char *what, const std::string &key, const std::string &value,
+              bool isNumber)
+    {
+        json::Object o;
+        o.str("ph", "M").num("pid", pid);
+        if (tid >= 0)
+            o.num("tid", tid);
+        o.str("name", what);
+        json::Object a;
+        if (isNumber)
+            a.raw(key, value);
+        else
+            a.str(key, value);
+        o.raw("args", a.str());
+        m_out.push_back(o.str());
+    }
 
     void metadata()
     {
-        auto meta = [this](int pid, int tid, const char *what, const std::string &key,
-                           const std::string &nameOrIndex, bool isNumber) {
-            json::Object o;
-            o.str("ph", "M").num("pid", pid);
-            if (tid >= 0)
-                o.num("tid", tid);
-            o.str("name", what);
-            json::Object a;
-            if (isNumber)
-                a.raw(key, nameOrIndex);
-            else
-                a.str(key, nameOrIndex);
-            o.raw("args", a.str());
-            m_out.push_back(o.str());
-        };
-        meta(kPidThreads, -1, "process_name", "name", "kernel threads", false);
-        meta(kPidThreads, -1, "process_sort_index", "sort_index", "1", true);
-        meta(kPidRequests, -1, "process_name", "name", "requests", false);
-        meta(kPidRequests, -1, "process_sort_index", "sort_index", "2", true);
-        meta(kPidObjects, -1, "process_name", "name", "objects", false);
-        meta(kPidObjects, -1, "process_sort_index", "sort_index", "3", true);
-        // User threads first, then QTEE, then the release worker.
+        const std::pair<int, const char *> pids[] = {{kPidThreads, "threads, QTEE and reqs_locks"},
+                                                     {kPidRequests, "requests"},
+                                                     {kPidObjects, "objects"},
+                                                     {kPidContexts, "contexts"},
+                                                     {kPidQtee, "QTEE at work"},
+                                                     {kPidWork, "qcomtee_wq work items"}};
+        for (const auto &[pid, name] : pids) {
+            meta(pid, -1, "process_name", "name", name, false);
+            meta(pid, -1, "process_sort_index", "sort_index", std::to_string(pid), true);
+        }
+        // User threads first, then QTEE, the release worker, the locks.
         int sortIndex = 0;
-        for (int32_t i = 0; i < m_ix.threadCount(); ++i) {
-            if (ThreadId(i) == m_ix.worker())
+        const auto [tb, te] = m_tl.lanesOfKind(LaneKind::Thread);
+        int worker = -1;
+        for (uint32_t l = tb; l < te; ++l) {
+            const Lane &lane = m_tl.lanes()[l];
+            if (!m_on[l])
                 continue;
-            meta(kPidThreads, tidOf(ThreadId(i)), "thread_name", "name", m_ix.name(ThreadId(i)),
-                 false);
-            meta(kPidThreads, tidOf(ThreadId(i)), "thread_sort_index", "sort_index",
+            if (workerLane(lane)) {
+                worker = int(l);
+                continue;
+            }
+            const int tid = tidOf(ThreadId(lane.key.id));
+            meta(kPidThreads, tid, "thread_name", "name", laneName(m_sim, lane.key), false);
+            meta(kPidThreads, tid, "thread_sort_index", "sort_index", std::to_string(++sortIndex),
+                 true);
+        }
+        const uint32_t q = m_tl.laneOf({LaneKind::Qtee, 0});
+        if (q == kNone || m_on[q] || m_shownLanes.empty()) {
+            meta(kPidThreads, qteeTid(), "thread_name", "name", "QTEE", false);
+            meta(kPidThreads, qteeTid(), "thread_sort_index", "sort_index",
                  std::to_string(++sortIndex), true);
         }
-        meta(kPidThreads, qteeTid(), "thread_name", "name", "QTEE", false);
-        meta(kPidThreads, qteeTid(), "thread_sort_index", "sort_index", std::to_string(++sortIndex),
-             true);
-        if (m_ix.worker().valid()) {
-            meta(kPidThreads, tidOf(m_ix.worker()), "thread_name", "name", m_ix.name(m_ix.worker()),
-                 false);
-            meta(kPidThreads, tidOf(m_ix.worker()), "thread_sort_index", "sort_index",
+        if (worker >= 0) {
+            const int tid = tidOf(ThreadId(m_tl.lanes()[size_t(worker)].key.id));
+            meta(kPidThreads, tid, "thread_name", "name", "qcomtee_wq", false);
+            meta(kPidThreads, tid, "thread_sort_index", "sort_index", std::to_string(++sortIndex),
+                 true);
+        }
+        const auto [lb, le] = m_tl.lanesOfKind(LaneKind::Lock);
+        for (uint32_t l = lb; l < le; ++l) {
+            if (!m_on[l])
+                continue;
+            const LaneKey k = m_tl.lanes()[l].key;
+            meta(kPidThreads, lockTid(k.id), "thread_name", "name", laneName(m_sim, k), false);
+            meta(kPidThreads, lockTid(k.id), "thread_sort_index", "sort_index",
                  std::to_string(++sortIndex), true);
         }
     }
 
-    // Where a point event sits on its thread's track: inside the run slice of
-    // the step that emitted it when that thread acted, so flow arrows bind to
-    // that slice; at the end of the step otherwise.
-    int64_t pointTime(const Event &e) const
+    std::string threadSliceName(const ThreadSpan &t) const
     {
-        if (e.thread.valid() && m_ix.actor(e.step) == e.thread)
-            return m_ix.stepStart(e.step) + (m_ix.stepEnd(e.step) - m_ix.stepStart(e.step)) / 2;
-        return e.tNs;
-    }
-    // Flow ends need a slice to bind to: the thread's own run slice.
-    bool flowPoint(const Event &e) const
-    {
-        return e.thread.valid() && m_ix.actor(e.step) == e.thread;
+        switch (t.state) {
+        case ThreadState::InKernel:
+            return t.syscall == SyscallKind::None ? std::string("in the kernel")
+                                                  : vocab::syscall(t.syscall);
+        case ThreadState::Blocked:
+            if (t.reason == BlockReason::Lock)
+                return "waits for reqs_lock of " + vocab::ctx(t.ctx) +
+                       (t.peer.valid() ? " held by " + m_sim.threadName(t.peer) : std::string());
+            return "waits on " + vocab::wait(t.reason) +
+                   (t.request.valid() ? " for " + vocab::request(t.request) : std::string());
+        default:
+            return {};
+        }
     }
 
-    void threadSlices()
+    // The label without "thread: " (the track says whose step it is).
+    std::string stepName(uint64_t k) const
+    {
+        std::string l = k >= 1 && k <= m_trace.schedule.size() ? m_trace.schedule[k - 1] : "";
+        const ThreadId a = m_tl.step(k).actor;
+        if (a.valid()) {
+            const std::string prefix = m_sim.threadName(a) + ": ";
+            if (l.rfind(prefix, 0) == 0)
+                l.erase(0, prefix.size());
+        }
+        return l;
+    }
+
+    void threadTracks()
     {
         std::vector<Slice> slices;
-        struct Open
-        {
-            int64_t start = 0;
-            std::string name;
-            std::string args;
-            bool open = false;
-        };
-        const size_t n = size_t(m_ix.threadCount());
-        std::vector<Open> syscall(n), blocked(n);
-        std::vector<std::map<int32_t, Open>> locks(n); // per context
-        auto close = [&](std::vector<Open> &v, size_t t, int64_t end, const char *cat, int depth,
-                         const std::string &extraArgs) {
-            if (!v[t].open)
-                return;
-            Slice s;
-            s.tid = tidOf(ThreadId(int32_t(t)));
-            s.start = v[t].start;
-            s.end = std::max(end, v[t].start);
-            s.name = v[t].name;
-            s.cat = cat;
-            s.args = extraArgs.empty() ? v[t].args : extraArgs;
-            s.depthHint = depth;
-            slices.push_back(std::move(s));
-            v[t].open = false;
-        };
-
-        // One run slice per step on the acting thread: who had the CPU.
-        for (uint64_t k = 1; k <= m_ix.steps(); ++k) {
-            const ThreadId a = m_ix.actor(k);
-            if (!a.valid())
+        // One slice per step on the acting thread: who had the CPU.
+        for (uint64_t k = m_from; k <= m_to && k <= m_tl.stepCount(); ++k) {
+            const StepInfo &st = m_tl.step(k);
+            if (!st.actor.valid())
                 continue;
-            Slice s;
-            s.tid = tidOf(a);
-            s.start = m_ix.stepStart(k);
-            s.end = m_ix.stepEnd(k);
-            s.name = m_ix.action(k);
-            s.cat = "step";
+            const uint32_t lane = m_tl.laneOf({LaneKind::Thread, st.actor.v});
+            if (lane == kNone || !m_on[lane])
+                continue;
             json::Object args;
             args.unum("step", k);
-            s.args = args.str();
-            s.depthHint = 3;
-            slices.push_back(std::move(s));
+            const vocab::Verb verb =
+                k - 1 < m_trace.spans.size() ? m_trace.spans[k - 1].verb : vocab::Verb::Idle;
+            slices.push_back({tidOf(st.actor), st.startNs, st.endNs, stepName(k), "step",
+                              argsWithDriver(args, vocab::driverRef(verb)), 3});
         }
+        // Thread states (in a syscall, blocked) and lock holds.
+        std::vector<uint32_t> found;
+        m_tl.intervalsIn(Axis::Step, int64_t(m_from), int64_t(m_to), m_lanes, found);
+        std::sort(found.begin(), found.end());
+        for (uint32_t i : found) {
+            const Interval &iv = m_tl.intervals()[i];
+            const Lane &lane = m_tl.lanes()[iv.lane];
+            const auto [a, b] = clipped(iv);
+            json::Object args;
+            args.unum("first_step", iv.firstStep).unum("last_step", iv.lastStep);
+            if (iv.openAtEnd())
+                args.boolean("unfinished", true);
+            if (iv.kind == LaneKind::Thread) {
+                const ThreadSpan t = iv.thread();
+                const std::string name = threadSliceName(t);
+                if (name.empty())
+                    continue;
+                if (t.killed)
+                    args.boolean("killed", true);
+                vocab::DriverRef r;
+                if (iv.event != kNone)
+                    r = vocab::driverRef(m_trace.events[iv.event]);
+                slices.push_back({tidOf(ThreadId(lane.key.id)), a, b, name,
+                                  t.state == ThreadState::Blocked ? "blocked" : "syscall",
+                                  argsWithDriver(args, r),
+                                  t.state == ThreadState::Blocked ? 1 : 0});
+            } else if (iv.kind == LaneKind::Lock) {
+                const LockSpan h = iv.lock();
+                args.str("holder", m_sim.threadName(h.holder));
+                slices.push_back(
+                    {lockTid(lane.key.id), a, b, "held by " + m_sim.threadName(h.holder), "lock",
+                     argsWithDriver(args,
+                                    {"mutex_lock / mutex_unlock (reqs_lock)", "user_obj.c", "§5"}),
+                     2});
+            }
+        }
+        // Proper nesting per track: parents first, then clip any slice that
+        // would end after its enclosing one. Perfetto drops (and
+        // chrome://tracing mis-draws) partially overlapping slices.
+        std::sort(slices.begin(), slices.end(), [](const Slice &x, const Slice &y) {
+            if (x.tid != y.tid)
+                return x.tid < y.tid;
+            if (x.start != y.start)
+                return x.start < y.start;
+            if (x.end != y.end)
+                return x.end > y.end;
+            return x.depthHint < y.depthHint;
+        });
+        std::vector<const Slice *> stack;
+        int tid = -1;
+        for (Slice &sl : slices) {
+            if (sl.tid != tid) {
+                stack.clear();
+                tid = sl.tid;
+            }
+            while (!stack.empty() && stack.back()->end <= sl.start)
+                stack.pop_back();
+            if (!stack.empty() && sl.end > stack.back()->end)
+                sl.end = stack.back()->end;
+            stack.push_back(&sl);
+        }
+        for (const Slice &sl : slices) {
+            json::Object o;
+            o.str("ph", "X").str("cat", sl.cat).str("name", sl.name).num("pid", kPidThreads);
+            o.num("tid", sl.tid).raw("ts", json::microseconds(sl.start));
+            o.raw("dur", json::microseconds(sl.end - sl.start));
+            if (!sl.args.empty())
+                o.raw("args", sl.args);
+            m_out.push_back(o.str());
+            m_steps.push_back(sl);
+        }
+    }
 
-        for (const Event &e : m_trace.events) {
-            if (!e.thread.valid() || size_t(e.thread.v) >= n)
-                continue;
-            const size_t t = size_t(e.thread.v);
-            const bool own = m_ix.actor(e.step) == e.thread;
-            switch (e.kind) {
-            case EventKind::SyscallEnter: {
-                close(syscall, t, m_ix.stepStart(e.step), "syscall", 0, {});
-                syscall[t] = {own ? m_ix.stepStart(e.step) : e.tNs,
-                              vocab::syscall(SyscallKind(e.op)),
-                              {},
-                              true};
+    void async(const char *ph, int pid, const char *cat, int64_t id, const std::string &name,
+               int64_t ts, const std::string &args = {})
+    {
+        json::Object o;
+        o.str("ph", ph).str("cat", cat).str("name", name).num("id", id).num("pid", pid);
+        o.num("tid", 0).raw("ts", json::microseconds(ts));
+        if (!args.empty())
+            o.raw("args", args);
+        m_out.push_back(o.str());
+    }
+
+    std::string intervalName(const Interval &iv, const Lane &lane, std::string &args) const
+    {
+        json::Object a;
+        a.unum("first_step", iv.firstStep).unum("last_step", iv.lastStep);
+        vocab::DriverRef r;
+        if (iv.event != kNone)
+            r = vocab::driverRef(m_trace.events[iv.event]);
+        std::string name;
+        switch (iv.kind) {
+        case LaneKind::Request: {
+            const RequestSpan q = iv.request();
+            name = vocab::reqState(q.state);
+            if (q.state == ReqState::PROCESSED)
+                a.str("errno", vocab::errnoText(q.errno_));
+            if (q.actor.valid())
+                a.str("by", m_sim.threadName(q.actor));
+            break;
+        }
+        case LaneKind::Object: {
+            const ObjectSpan ob = iv.object();
+            name = "refcount " + std::to_string(ob.refcount);
+            std::vector<HolderRef> hs;
+            m_tl.holders(uint32_t(&iv - m_tl.intervals().data()), hs);
+            std::string list;
+            for (const HolderRef &h : hs)
+                list += (list.empty() ? "" : ", ") + vocab::holder(m_sim, h.kind, h.arg());
+            a.str("holders", list.empty() ? "none" : list);
+            const char *change = ob.change == RefChange::Get     ? "get by "
+                                 : ob.change == RefChange::Put   ? "put by "
+                                 : ob.change == RefChange::Named ? "named "
+                                                                 : "created, ";
+            a.str("change", change + vocab::holder(m_sim, ob.changedKind, ob.changed().arg()));
+            break;
+        }
+        case LaneKind::Context: {
+            const ContextSpan c = iv.context();
+            name = c.state == ContextState::Open     ? "open"
+                   : c.state == ContextState::Closed ? "closed (close_context ran)"
+                                                     : "tee_context freed";
+            a.num("live_user_objects", c.pins);
+            break;
+        }
+        case LaneKind::Qtee: {
+            const QteeSpan q = iv.qtee();
+            name = m_sim.threadName(q.thread) +
+                   (q.sent == QteeMessage::Invoke
+                        ? ": invoke " + vocab::qteeId(q.qteeId) + " " + vocab::op(q.op)
+                        : std::string(": callback response"));
+            const char *answer = q.answer == QteeMessage::Callback ? "callback"
+                                 : q.answer == QteeMessage::Result ? "result"
+                                 : q.answer == QteeMessage::Failed ? "SMC failed"
+                                                                   : "none yet";
+            a.str("answer", answer);
+            break;
+        }
+        case LaneKind::Workqueue: {
+            const WorkSpan w = iv.work();
+            name = std::string(w.state == WorkState::Pending ? "release queued: " : "releasing ") +
+                   vocab::object(w.object);
+            break;
+        }
+        default:
+            break;
+        }
+        (void)lane;
+        if (iv.openAtEnd())
+            a.boolean("unfinished", true);
+        args = argsWithDriver(a, r);
+        return name;
+    }
+
+    // Requests, objects, contexts: one async slice per lane (its name and
+    // what it is) with one nested slice per state; QTEE's work and queued
+    // releases: one async slice per interval (they overlap).
+    void asyncLanes()
+    {
+        std::vector<uint32_t> found;
+        m_tl.intervalsIn(Axis::Step, int64_t(m_from), int64_t(m_to), m_lanes, found);
+        std::sort(found.begin(), found.end()); // by lane, then by firstStep
+        size_t i = 0;
+        while (i < found.size()) {
+            const uint32_t laneIndex = m_tl.intervals()[found[i]].lane;
+            size_t j = i;
+            while (j < found.size() && m_tl.intervals()[found[j]].lane == laneIndex)
+                ++j;
+            const Lane &lane = m_tl.lanes()[laneIndex];
+            int pid = 0;
+            const char *cat = "";
+            int64_t base = 0;
+            switch (lane.key.kind) {
+            case LaneKind::Request:
+                pid = kPidRequests, cat = "request", base = 0;
                 break;
-            }
-            case EventKind::SyscallReturn: {
-                json::Object args;
-                args.str("errno", errnoText(e.errno_));
-                if (e.value != 0)
-                    args.num("ret", e.value);
-                args.unum("return_step", e.step);
-                close(blocked, t, e.tNs, "blocked", 1, {});
-                close(syscall, t, e.tNs, "syscall", 0, args.str());
+            case LaneKind::Object:
+                pid = kPidObjects, cat = "object", base = kObjectIdBase;
                 break;
-            }
-            case EventKind::Blocked: {
-                close(blocked, t, e.tNs, "blocked", 1, {});
-                json::Object args;
-                args.unum("step", e.step);
-                if (e.request.valid())
-                    args.num("request", e.request.v);
-                std::string name = "blocked: " + blockText(e.value);
-                if (e.value == int32_t(BlockReason::Lock)) {
-                    name = "waits reqs_lock ctx " + std::to_string(e.ctx.v);
-                    args.num("context", e.ctx.v);
-                    if (e.peer.valid()) {
-                        name += " (held by " + m_sim.threadName(e.peer) + ")";
-                        args.str("holder", m_sim.threadName(e.peer));
-                    }
-                }
-                blocked[t] = {e.tNs, name, args.str(), true};
+            case LaneKind::Context:
+                pid = kPidContexts, cat = "context", base = kContextIdBase;
                 break;
-            }
-            case EventKind::Woken:
-                // Woken in its own step: the wait ended when that step began.
-                close(blocked, t, own ? m_ix.stepStart(e.step) : e.tNs, "blocked", 1, {});
+            case LaneKind::Qtee:
+                pid = kPidQtee, cat = "qtee", base = kQteeIdBase;
                 break;
-            case EventKind::LockAcquire: {
-                Open &l = locks[t][e.ctx.v];
-                if (!l.open)
-                    l = {e.tNs, "reqs_lock ctx " + std::to_string(e.ctx.v), {}, true};
-                break;
-            }
-            case EventKind::LockRelease: {
-                auto it = locks[t].find(e.ctx.v);
-                if (it != locks[t].end() && it->second.open) {
-                    // Taken and dropped in one step: no measurable hold.
-                    if (e.tNs > it->second.start) {
-                        Slice s;
-                        s.tid = tidOf(e.thread);
-                        s.start = it->second.start;
-                        s.end = own ? m_ix.stepEnd(e.step) : e.tNs;
-                        s.name = it->second.name;
-                        s.cat = "lock";
-                        s.depthHint = 2;
-                        slices.push_back(std::move(s));
-                    }
-                    it->second.open = false;
-                }
-                break;
-            }
-            case EventKind::ThreadExit:
-                close(blocked, t, e.tNs, "blocked", 1, {});
-                close(syscall, t, e.tNs, "syscall", 0, {});
+            case LaneKind::Workqueue:
+                pid = kPidWork, cat = "work", base = kWorkIdBase;
                 break;
             default:
                 break;
             }
-        }
-        // Still blocked (or inside a syscall) at the end: close at the last
-        // timestamp so the slice shows how long it lasted.
-        const int64_t end = m_ix.endTime();
-        json::Object unfinished;
-        unfinished.boolean("unfinished", true);
-        for (size_t t = 0; t < n; ++t) {
-            close(blocked, t, end, "blocked", 1, {});
-            close(syscall, t, end, "syscall", 0, unfinished.str());
-            for (auto &[c, l] : locks[t]) {
-                (void)c;
-                if (l.open && end > l.start) {
-                    Slice s;
-                    s.tid = tidOf(ThreadId(int32_t(t)));
-                    s.start = l.start;
-                    s.end = end;
-                    s.name = l.name;
-                    s.cat = "lock";
-                    s.depthHint = 2;
-                    slices.push_back(std::move(s));
+            if (pid == 0) {
+                i = j;
+                continue;
+            }
+            if (lane.key.kind == LaneKind::Qtee || lane.key.kind == LaneKind::Workqueue) {
+                for (size_t k = i; k < j; ++k) {
+                    const Interval &iv = m_tl.intervals()[found[k]];
+                    std::string args;
+                    const std::string name = intervalName(iv, lane, args);
+                    const auto [a, b] = clipped(iv);
+                    async("b", pid, cat, base + found[k], name, a, args);
+                    async("e", pid, cat, base + found[k], name, b);
+                }
+                i = j;
+                continue;
+            }
+            // The whole lane, then its states nested inside, monotone in time.
+            const int64_t id = base + lane.key.id;
+            std::string title = laneName(m_sim, lane.key);
+            json::Object la;
+            if (lane.key.kind == LaneKind::Request) {
+                title = vocab::request(RequestId(lane.key.id), lane.attrs.ctx, lane.attrs.reqId);
+                la.num("req_id", lane.attrs.reqId).str("op", vocab::op(lane.attrs.op));
+                if (lane.attrs.notification)
+                    la.boolean("notification", true);
+                if (lane.attrs.client.valid())
+                    la.str("client", m_sim.threadName(lane.attrs.client));
+            } else if (lane.key.kind == LaneKind::Object) {
+                title += " " + vocab::objectWhat(lane.attrs.objectType, lane.attrs.qteeId,
+                                                 lane.attrs.userObjectId);
+                if (lane.attrs.ctx.valid())
+                    la.str("owner", vocab::ctx(lane.attrs.ctx));
+            }
+            int64_t first = INT64_MAX, last = 0;
+            std::vector<std::pair<int64_t, int64_t>> spans;
+            for (size_t k = i; k < j; ++k) {
+                auto [a, b] = clipped(m_tl.intervals()[found[k]]);
+                if (!spans.empty())
+                    a = std::max(a, spans.back().first);
+                b = std::max(a, b);
+                spans.emplace_back(a, b);
+                first = std::min(first, a);
+                last = std::max(last, b);
+            }
+            async("b", pid, cat, id, title, first, la.str());
+            for (size_t k = i; k < j; ++k) {
+                const Interval &iv = m_tl.intervals()[found[k]];
+                std::string args;
+                const std::string name = intervalName(iv, lane, args);
+                async("b", pid, cat, id, name, spans[k - i].first, args);
+                async("e", pid, cat, id, name, std::min(spans[k - i].second, last));
+                if (lane.key.kind == LaneKind::Object) {
+                    json::Object c;
+                    c.num("refcount", iv.object().refcount);
+                    json::Object o;
+                    o.str("ph", "C").str("name", "refcount " + title.substr(0, title.find(' ')));
+                    o.num("pid", kPidObjects).num("tid", 0);
+                    o.raw("ts", json::microseconds(spans[k - i].first)).raw("args", c.str());
+                    m_out.push_back(o.str());
                 }
             }
-        }
-
-        // Proper nesting per track: sort parents first, then clip any slice
-        // that would end after its enclosing one. Perfetto drops (and
-        // chrome://tracing mis-draws) partially overlapping slices.
-        std::sort(slices.begin(), slices.end(), [](const Slice &a, const Slice &b) {
-            if (a.tid != b.tid)
-                return a.tid < b.tid;
-            if (a.start != b.start)
-                return a.start < b.start;
-            if (a.end != b.end)
-                return a.end > b.end;
-            return a.depthHint < b.depthHint;
-        });
-        std::vector<const Slice *> stack;
-        int tid = -1;
-        for (Slice &s : slices) {
-            if (s.tid != tid) {
-                stack.clear();
-                tid = s.tid;
-            }
-            while (!stack.empty() && stack.back()->end <= s.start)
-                stack.pop_back();
-            if (!stack.empty() && s.end > stack.back()->end)
-                s.end = stack.back()->end;
-            stack.push_back(&s);
-        }
-        for (const Slice &s : slices) {
-            json::Object o;
-            o.str("ph", "X").str("cat", s.cat).str("name", s.name).num("pid", kPidThreads);
-            o.num("tid", s.tid).raw("ts", json::microseconds(s.start));
-            o.raw("dur", json::microseconds(s.end - s.start));
-            if (!s.args.empty())
-                o.raw("args", s.args);
-            m_out.push_back(o.str());
+            async("e", pid, cat, id, title, last);
+            i = j;
         }
     }
 
@@ -541,267 +696,150 @@ private:
         m_out.push_back(o.str());
     }
 
-    void async(const char *ph, int pid, const char *cat, int64_t id, const std::string &name,
-               int64_t ts, const std::string &args = {})
+    void instants()
     {
-        json::Object o;
-        o.str("ph", ph).str("cat", cat).str("name", name).num("id", id).num("pid", pid);
-        o.num("tid", 0).raw("ts", json::microseconds(ts));
-        if (!args.empty())
-            o.raw("args", args);
-        m_out.push_back(o.str());
+        std::vector<uint32_t> found;
+        m_tl.instantsIn(Axis::Step, int64_t(m_from), int64_t(m_to), m_lanes, found);
+        std::sort(found.begin(), found.end());
+        std::set<uint32_t> killEvents;
+        auto emit = [&](const Instant &in, bool runLevel) {
+            const Event &e = m_trace.events[in.event];
+            json::Object a;
+            a.unum("step", in.step);
+            const Lane *lane = runLevel ? nullptr : &m_tl.lanes()[in.lane];
+            const int tid = lane && lane->key.kind == LaneKind::Thread
+                                ? tidOf(ThreadId(lane->key.id))
+                            : e.thread.valid() ? tidOf(e.thread)
+                                               : -1;
+            switch (in.kind) {
+            case InstantKind::Violation:
+            case InstantKind::Gap:
+            case InstantKind::Note: {
+                a.str("text", vocab::findingText(m_sim, e))
+                    .str("finding", vocab::findingName(e.finding));
+                if (lane)
+                    a.str("lane", laneName(m_sim, lane->key));
+                const std::string name =
+                    e.kind == EventKind::Violation ? "VIOLATION I" + std::to_string(e.invariant)
+                    : e.kind == EventKind::Gap     ? "gap " + std::to_string(e.gap) + " (spec §9)"
+                                                   : std::string("note");
+                const char *cat = e.kind == EventKind::Violation ? "violation"
+                                  : e.kind == EventKind::Gap     ? "gap"
+                                                                 : "note";
+                instant(kPidThreads, tid >= 0 ? tid : 0, in.tNs, name, cat,
+                        e.kind == EventKind::Note ? (tid >= 0 ? "t" : "p") : "g",
+                        argsWithDriver(a, vocab::driverRef(e)));
+                break;
+            }
+            case InstantKind::Kill:
+                if (killEvents.insert(in.event).second)
+                    instant(kPidThreads, -1, in.tNs, "SIGKILL " + m_sim.processName(e.process),
+                            "signal", "p", argsWithDriver(a, vocab::driverRef(e)));
+                break;
+            case InstantKind::AsyncRelease:
+            case InstantKind::ReleaseSmc:
+            case InstantKind::QteeCallback:
+                instant(kPidThreads, qteeTid(), in.tNs, vocab::eventText(m_sim, e), "qtee", "t",
+                        argsWithDriver(a, vocab::driverRef(e)));
+                break;
+            default:
+                break; // syscalls and references are slices already
+            }
+        };
+        for (uint32_t i : found)
+            emit(m_tl.instants()[i], false);
+        for (const Instant &in : m_tl.runInstants())
+            if (in.step >= m_from && in.step <= m_to)
+                emit(in, true);
+    }
+
+    // Where an arrow binds: the middle of the step slice of that thread.
+    bool flowPoint(const FlowEnd &end, int &tid, int64_t &ts) const
+    {
+        if (end.lane == kNone || end.step < m_from || end.step > m_to)
+            return false;
+        const Lane &lane = m_tl.lanes()[end.lane];
+        if (lane.key.kind != LaneKind::Thread || !m_on[end.lane])
+            return false;
+        const StepInfo &st = m_tl.step(end.step);
+        if (st.actor.v != lane.key.id)
+            return false;
+        tid = tidOf(st.actor);
+        ts = st.startNs + (st.endNs - st.startNs) / 2;
+        return true;
     }
 
     void flow(int64_t id, int tidFrom, int64_t tsFrom, int tidTo, int64_t tsTo,
               const std::string &name)
     {
-        json::Object s;
-        s.str("ph", "s").str("cat", "callback").str("name", name).num("id", id);
-        s.num("pid", kPidThreads).num("tid", tidFrom).raw("ts", json::microseconds(tsFrom));
-        m_out.push_back(s.str());
+        json::Object sl;
+        sl.str("ph", "s").str("cat", "callback").str("name", name).num("id", id);
+        sl.num("pid", kPidThreads).num("tid", tidFrom).raw("ts", json::microseconds(tsFrom));
+        m_out.push_back(sl.str());
         json::Object f;
         f.str("ph", "f").str("bp", "e").str("cat", "callback").str("name", name).num("id", id);
         f.num("pid", kPidThreads).num("tid", tidTo).raw("ts", json::microseconds(tsTo));
         m_out.push_back(f.str());
     }
 
-    void counter(int64_t ts, int32_t object, int32_t refcount)
+    // Callback on the client -> the RECV that took the request -> the SEND
+    // that answered it (the model's flows, joined thread to thread).
+    void flows()
     {
-        json::Object o;
-        json::Object args;
-        args.num("refcount", refcount);
-        o.str("ph", "C").str("name", "refcount obj " + std::to_string(object));
-        o.num("pid", kPidObjects).num("tid", 0).raw("ts", json::microseconds(ts));
-        o.raw("args", args.str());
-        // Several changes within one step (a put and a get moving a
-        // reference) show as the value at the end of the step.
-        auto it = m_lastCounter.find(object);
-        if (it != m_lastCounter.end() && it->second.first == ts) {
-            m_out[it->second.second] = o.str();
-            return;
+        std::map<int32_t, const Flow *> callback, delivery, reply;
+        for (const Flow &f : m_tl.flows()) {
+            auto &m = f.kind == FlowKind::Callback   ? callback
+                      : f.kind == FlowKind::Delivery ? delivery
+                                                     : reply;
+            m[f.request.v] = &f;
         }
-        m_lastCounter[object] = {ts, m_out.size()};
-        m_out.push_back(o.str());
-    }
-
-    void asyncAndInstants()
-    {
-        struct ReqLife
-        {
-            std::string name;
-            bool open = false;
-            int64_t last = 0;
-        };
-        std::map<int32_t, ReqLife> reqs;
-        std::map<int32_t, std::string> objs; // open object slices
-        // Flow bookkeeping: the callback a thread received and has not yet
-        // turned into a request, and each request's delivery point.
-        struct Point
-        {
-            int tid = 0;
-            int64_t ts = 0;
-            uint32_t op = 0;
-        };
-        std::map<int32_t, Point> pendingCallback; // by thread
-        std::map<int32_t, Point> callbackOf;      // by request
-        std::map<int32_t, Point> deliveredAt;     // by request
-        int64_t nextFlow = 1;
-
-        // Requests: last event that names each one, so a request that is
-        // freed without a REMOVED state still ends where its story ends.
-        std::map<int32_t, int64_t> lastMention;
-        for (const Event &e : m_trace.events)
-            if (e.request.valid())
-                lastMention[e.request.v] = e.tNs;
-        std::set<int32_t> liveAtEnd;
-        for (const Request &r : m_trace.final.requests)
-            liveAtEnd.insert(r.id.v);
-
-        for (const Event &e : m_trace.events) {
-            const int tid = e.thread.valid() ? tidOf(e.thread) : -1;
-            switch (e.kind) {
-            case EventKind::RequestState: {
-                if (!e.request.valid())
-                    break;
-                ReqLife &r = reqs[e.request.v];
-                const std::string stateArgs = [&] {
-                    json::Object a;
-                    a.str("from", reqStateName(e.from)).str("to", reqStateName(e.to));
-                    a.num("req_id", e.reqId).unum("step", e.step);
-                    if (e.to == ReqState::PROCESSED)
-                        a.str("errno", errnoText(e.errno_));
-                    if (e.thread.valid())
-                        a.str("by", m_ix.name(e.thread));
-                    return a.str();
-                }();
-                if (!r.open) {
-                    r.name = "req " + std::to_string(e.reqId) + " ctx " + std::to_string(e.ctx.v);
-                    r.open = true;
-                    json::Object a;
-                    a.num("request", e.request.v).num("req_id", e.reqId).num("ctx", e.ctx.v);
-                    a.str("op", opText(e.op));
-                    if (isRelease(e.op))
-                        a.boolean("notification", true);
-                    async("b", kPidRequests, "request", e.request.v, r.name, e.tNs, a.str());
-                }
-                async("n", kPidRequests, "request", e.request.v,
-                      std::string(reqStateName(e.from)) + " -> " + reqStateName(e.to), e.tNs,
-                      stateArgs);
-                if (e.to == ReqState::Removed) {
-                    async("e", kPidRequests, "request", e.request.v, r.name, e.tNs);
-                    r.open = false;
-                }
-                // Flow: callback on the client -> RECV that delivered it ->
-                // SEND that answered it.
-                if (e.from == ReqState::New && e.to == ReqState::QUEUED && e.thread.valid()) {
-                    auto it = pendingCallback.find(e.thread.v);
-                    if (it != pendingCallback.end() && it->second.op == e.op) {
-                        callbackOf[e.request.v] = it->second;
-                        pendingCallback.erase(it);
-                    }
-                }
-                if (e.from == ReqState::QUEUED && e.to == ReqState::PROCESSING && flowPoint(e)) {
-                    const Point at{tid, pointTime(e), e.op};
-                    deliveredAt[e.request.v] = at;
-                    auto it = callbackOf.find(e.request.v);
-                    if (it != callbackOf.end())
-                        flow(nextFlow++, it->second.tid, it->second.ts, at.tid, at.ts,
-                             "callback " + r.name);
-                }
-                if (e.from == ReqState::PROCESSING && e.to == ReqState::PROCESSED && flowPoint(e)) {
-                    auto it = deliveredAt.find(e.request.v);
-                    if (it != deliveredAt.end())
-                        flow(nextFlow++, it->second.tid, it->second.ts, tid, pointTime(e),
-                             "response " + r.name);
-                }
-                break;
-            }
-            case EventKind::ObjectCreated: {
-                const std::string name = "obj " + std::to_string(e.object.v) + " " + objectText(e);
-                objs[e.object.v] = name;
-                json::Object a;
-                a.num("object", e.object.v).str("type", objectTypeName(e.objectType));
-                if (e.objectType == ObjectType::TEE)
-                    a.str("qtee_id", hexId(e.qteeId));
-                else
-                    a.unum("user_object_id", e.userObjectId);
-                a.unum("step", e.step);
-                async("b", kPidObjects, "object", kObjectIdBase + e.object.v, name, e.tNs, a.str());
-                break;
-            }
-            case EventKind::ObjectFreed: {
-                auto it = objs.find(e.object.v);
-                if (it != objs.end()) {
-                    counter(e.tNs, e.object.v, 0);
-                    async("e", kPidObjects, "object", kObjectIdBase + e.object.v, it->second,
-                          e.tNs);
-                    objs.erase(it);
-                }
-                break;
-            }
-            case EventKind::RefGet:
-            case EventKind::RefPut:
-                if (e.object.valid())
-                    counter(e.tNs, e.object.v, e.refcount);
-                break;
-            case EventKind::QteeCallback:
-                if (flowPoint(e))
-                    pendingCallback[e.thread.v] = Point{tid, pointTime(e), e.op};
-                instant(kPidThreads, qteeTid(), e.tNs,
-                        "-> callback " + hexId(e.qteeId) + " " + opText(e.op) + " to " +
-                            m_ix.name(e.thread),
-                        "qtee", "t");
-                break;
-            case EventKind::SmcInvoke:
-                instant(kPidThreads, qteeTid(), e.tNs,
-                        "<- invoke " + qteeTarget(e.qteeId) + " " + opText(e.op) + " from " +
-                            m_ix.name(e.thread),
-                        "qtee", "t");
-                break;
-            case EventKind::SmcCallbackResponse:
-                instant(kPidThreads, qteeTid(), e.tNs,
-                        "<- callback response " + qteeResultName(e.value) + " from " +
-                            m_ix.name(e.thread),
-                        "qtee", "t");
-                break;
-            case EventKind::QteeResult:
-                instant(kPidThreads, qteeTid(), e.tNs,
-                        "-> result " + qteeResultName(e.value) + " to " + m_ix.name(e.thread),
-                        "qtee", "t");
-                break;
-            case EventKind::SmcFailed:
-                instant(kPidThreads, qteeTid(), e.tNs,
-                        "SMC from " + m_ix.name(e.thread) + " failed " + errnoText(e.errno_),
-                        "qtee", "t");
-                break;
-            case EventKind::AsyncRelease:
-                instant(kPidThreads, qteeTid(), e.tNs, "-> async release " + hexId(e.qteeId),
-                        "qtee", "t");
-                break;
-            case EventKind::Violation: {
-                json::Object a;
-                a.str("text", vocab::findingText(m_sim, e)).unum("step", e.step);
-                instant(kPidThreads, tid >= 0 ? tid : 0, e.tNs,
-                        "VIOLATION I" + std::to_string(e.invariant), "violation", "g", a.str());
-                break;
-            }
-            case EventKind::Gap: {
-                json::Object a;
-                a.str("text", vocab::findingText(m_sim, e)).unum("step", e.step);
-                instant(kPidThreads, tid >= 0 ? tid : 0, e.tNs,
-                        "gap " + std::to_string(e.gap) + " (spec 9)", "gap", "g", a.str());
-                break;
-            }
-            case EventKind::Note: {
-                json::Object a;
-                a.str("text", vocab::findingText(m_sim, e)).unum("step", e.step);
-                instant(kPidThreads, tid >= 0 ? tid : 0, e.tNs, "note", "note",
-                        tid >= 0 ? "t" : "p", a.str());
-                break;
-            }
-            case EventKind::Killed:
-                instant(kPidThreads, -1, e.tNs, "SIGKILL " + m_sim.processName(e.process), "signal",
-                        "p");
-                break;
-            case EventKind::ThreadExit:
-                if (tid >= 0)
-                    instant(kPidThreads, tid, e.tNs, "exit", "thread", "t");
-                break;
-            case EventKind::WorkQueued:
-                if (m_ix.worker().valid())
-                    instant(kPidThreads, tidOf(m_ix.worker()), e.tNs,
-                            "queued release obj " + std::to_string(e.object.v), "work", "t");
-                break;
-            default:
-                break;
-            }
-        }
-        // Close what is still alive at the end.
-        const int64_t end = m_ix.endTime();
-        for (auto &[id, r] : reqs) {
-            if (!r.open)
+        int64_t next = 1;
+        for (const auto &[req, d] : delivery) {
+            int tidTo = 0;
+            int64_t tsTo = 0;
+            if (!flowPoint(d->to, tidTo, tsTo))
                 continue;
-            int64_t at = end;
-            if (!liveAtEnd.count(id) && lastMention.count(id))
-                at = lastMention[id];
-            async("e", kPidRequests, "request", id, r.name, at);
+            const std::string name = vocab::request(RequestId(req));
+            if (auto c = callback.find(req); c != callback.end()) {
+                int tidFrom = 0;
+                int64_t tsFrom = 0;
+                if (flowPoint(c->second->from, tidFrom, tsFrom) && tsFrom <= tsTo)
+                    flow(next++, tidFrom, tsFrom, tidTo, tsTo, "callback " + name);
+            }
+            if (auto r = reply.find(req); r != reply.end()) {
+                int tidR = 0;
+                int64_t tsR = 0;
+                if (flowPoint(r->second->to, tidR, tsR) && tsTo <= tsR)
+                    flow(next++, tidTo, tsTo, tidR, tsR, "response " + name);
+            }
         }
-        for (auto &[id, name] : objs)
-            async("e", kPidObjects, "object", kObjectIdBase + id, name, end);
     }
 
     const Simulator &m_sim;
     const Trace &m_trace;
-    TraceIndex m_ix;
+    Timeline m_tl;
+    uint64_t m_from;
+    uint64_t m_to;
+    std::vector<bool> m_on;
+    std::vector<uint32_t> m_lanes;
+    std::vector<std::string> m_shownLanes;
+    bool m_cut = false;
+    int64_t m_tFrom = 0;
+    int64_t m_tTo = 0;
     std::vector<std::string> m_out;
-    std::map<int32_t, std::pair<int64_t, size_t>> m_lastCounter; // object -> (ts, index)
+    std::vector<Slice> m_steps;
 };
 
 } // namespace
 
 std::string chromeTrace(const Simulator &sim, const Trace &trace)
 {
-    return ChromeWriter(sim, trace).write();
+    return ChromeWriter(sim, trace, ExportOptions{}).write();
+}
+
+std::string chromeTrace(const Simulator &sim, const Trace &trace, const ExportOptions &o)
+{
+    return ChromeWriter(sim, trace, o).write();
 }
 
 // ---------------------------------------------------------------------------
@@ -1231,7 +1269,10 @@ private:
             for (const Event &e : m_trace.events) {
                 if (e.step >= m_touches.size())
                     continue;
-                if ((e.ctx.valid() && m_entities.count(vocab::ctx(e.ctx))) ||
+                const bool lock =
+                    e.kind == EventKind::LockAcquire || e.kind == EventKind::LockRelease;
+                if ((lock && m_entities.count("reqs_lock " + vocab::ctx(e.ctx))) ||
+                    (e.ctx.valid() && m_entities.count(vocab::ctx(e.ctx))) ||
                     (e.object.valid() && m_entities.count(vocab::object(e.object))) ||
                     (e.request.valid() && m_entities.count(vocab::request(e.request))))
                     m_touches[e.step] = true;
@@ -1645,6 +1686,9 @@ std::string textTimeline(const Simulator &sim, const Trace &trace, const ExportO
 
 std::vector<std::string> laneNames(const Simulator &sim, const Trace &trace)
 {
+    // The timeline model's lanes, by the vocabulary's names, and the
+    // release worker's (its thread lane and its work items share it).
+    const Timeline tl = buildTimeline(sim, trace);
     std::vector<std::string> out;
     std::set<std::string> seen;
     auto add = [&](std::string n) {
@@ -1655,14 +1699,8 @@ std::vector<std::string> laneNames(const Simulator &sim, const Trace &trace)
     for (int32_t t = 0; t < threads; ++t)
         add(sim.threadName(ThreadId(t)));
     add("QTEE");
-    for (const Event &e : trace.events) {
-        if (e.ctx.valid())
-            add(vocab::ctx(e.ctx));
-        if (e.object.valid())
-            add(vocab::object(e.object));
-        if (e.request.valid())
-            add(vocab::request(e.request));
-    }
+    for (const Lane &l : tl.lanes())
+        add(laneName(sim, l.key));
     return out;
 }
 
@@ -1682,7 +1720,7 @@ std::string checkExportOptions(const Simulator &sim, const Trace &trace, const E
     for (const std::string &l : o.lanes)
         if (std::find(names.begin(), names.end(), l) == names.end())
             return "--lane: no lane " + quotedText(l) + " in this run" + didYouMean(l, names) +
-                   " (threads, QTEE, qcomtee_wq, ctxN, objN, req#N)";
+                   " (threads, QTEE, qcomtee_wq, ctxN, reqs_lock ctxN, objN, req#N)";
     return {};
 }
 

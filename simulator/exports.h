@@ -44,6 +44,9 @@ std::vector<std::string> laneNames(const Simulator &sim, const Trace &trace);
 // ("--lane: no lane \"app/clinet\" in this run; did you mean ...").
 std::string checkExportOptions(const Simulator &sim, const Trace &trace, const ExportOptions &o);
 std::string textTimeline(const Simulator &sim, const Trace &trace, const ExportOptions &o);
+// The Chrome trace of the steps and lanes the options name: intervals are
+// clipped to the range, every lane shows its state at --from.
+std::string chromeTrace(const Simulator &sim, const Trace &trace, const ExportOptions &o);
 
 // Human-readable one-line description of an event ("req 0 (ctx 2) QUEUED ->
 // PROCESSING", "obj 5 refcount 2 -> 1 (put by DriverCopy P1/T1)").

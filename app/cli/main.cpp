@@ -325,7 +325,7 @@ int cmdRun(const QStringList &args)
     if (captureOut)
         outputs.set(*captureOut, sim::captureToJson(simulator, trace, opts));
     if (chromeOut)
-        outputs.set(*chromeOut, sim::chromeTrace(simulator, trace));
+        outputs.set(*chromeOut, sim::chromeTrace(simulator, trace, range));
     if (textOut)
         outputs.set(*textOut, sim::textTimeline(simulator, trace, range));
     if (!outputs.commit(&error))
@@ -501,7 +501,7 @@ int cmdExport(const QStringList &args)
     if (const std::string why = sim::checkExportOptions(simulator, trace, range); !why.empty())
         return fail(why);
     if (chromeOut != kNone)
-        outputs.set(chromeOut, sim::chromeTrace(simulator, trace));
+        outputs.set(chromeOut, sim::chromeTrace(simulator, trace, range));
     if (textOut != kNone)
         outputs.set(textOut, sim::textTimeline(simulator, trace, range));
     if (!outputs.commit(&error))

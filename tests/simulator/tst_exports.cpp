@@ -159,27 +159,50 @@ private Q_SLOTS:
         QCOMPARE(finishes[1].value(QLatin1String("tid")).toInt(), suppl);
         QVERIFY(starts[0].value(QLatin1String("id")).isDouble());
 
-        // Request 0's life as an async slice with its state changes.
+        // Request 0's life as an async slice (named as everywhere: req#0, its
+        // context and reqs_idr id) with one nested slice per state.
         bool begin = false;
-        int states = 0;
+        QStringList states;
         for (const QJsonObject &o : withPhase(events, "b"))
             if (o.value(QLatin1String("cat")).toString() == QLatin1String("request") &&
                 o.value(QLatin1String("id")).toInt() == 0) {
+                if (!begin)
+                    QCOMPARE(o.value(QLatin1String("name")).toString(),
+                             QStringLiteral("req#0 (ctx1 id 0)"));
+                else
+                    states << o.value(QLatin1String("name")).toString();
                 begin = true;
-                QCOMPARE(o.value(QLatin1String("name")).toString(), QStringLiteral("req 0 ctx 1"));
             }
-        for (const QJsonObject &o : withPhase(events, "n"))
-            if (o.value(QLatin1String("id")).toInt() == 0)
-                ++states;
         QVERIFY(begin);
-        QCOMPARE(states, 3); // NEW>QUEUED, QUEUED>PROCESSING, PROCESSING>PROCESSED
+        QCOMPARE(states, (QStringList{QStringLiteral("QUEUED"), QStringLiteral("PROCESSING"),
+                                      QStringLiteral("PROCESSED")}));
 
-        // The client blocked on completion while the supplicant worked.
+        // The client blocked on completion while the supplicant worked, and
+        // the slice names the driver function it models.
         bool blocked = false;
         for (const QJsonObject &o : withPhase(events, "X"))
             if (o.value(QLatin1String("tid")).toInt() == client &&
-                o.value(QLatin1String("name")).toString() == QLatin1String("blocked: completion"))
+                o.value(QLatin1String("name"))
+                    .toString()
+                    .startsWith(QLatin1String("waits on completion (killable) for req#0"))) {
                 blocked = o.value(QLatin1String("dur")).toDouble() > 0;
+                const QJsonObject args = o.value(QLatin1String("args")).toObject();
+                QCOMPARE(args.value(QLatin1String("driver")).toString(),
+                         QStringLiteral("qcomtee_user_object_dispatch"));
+                QCOMPARE(args.value(QLatin1String("spec")).toString(), QStringLiteral("§3.3"));
+            }
+        // The export says what it is.
+        const QJsonObject other = QJsonDocument::fromJson(QByteArray::fromStdString(json))
+                                      .object()
+                                      .value(QLatin1String("otherData"))
+                                      .toObject();
+        QVERIFY(other.value(QLatin1String("models")).toString().contains(QLatin1String("6.18")));
+        QVERIFY(other.value(QLatin1String("variant_meaning"))
+                    .toObject()
+                    .value(QLatin1String("request"))
+                    .toString()
+                    .contains(QLatin1String("reqs_list")));
+        QVERIFY(!other.value(QLatin1String("left_out")).toArray().isEmpty());
         QVERIFY(blocked);
     }
 
@@ -242,20 +265,111 @@ private Q_SLOTS:
 
         const QJsonArray events = traceEvents(json);
         const int suppl = tidOf(events, QStringLiteral("app/suppl"));
-        bool stillBlocked = false;
+        // From step 3's end (2.0 us) to the last timestamp (3.1 us), split at
+        // the kill (2.7 us): after it the slice says the thread is killed.
+        double first = -1, last = -1;
+        bool killedPart = false;
         for (const QJsonObject &o : withPhase(events, "X")) {
             if (o.value(QLatin1String("tid")).toInt() == suppl &&
-                o.value(QLatin1String("name")).toString() == QLatin1String("blocked: req_c")) {
-                // from step 3's end (2.0 us) to the last timestamp (3.1 us)
-                QCOMPARE(o.value(QLatin1String("ts")).toDouble(), 2.0);
-                QCOMPARE(o.value(QLatin1String("dur")).toDouble(), 1.1);
-                stillBlocked = true;
+                o.value(QLatin1String("name")).toString() ==
+                    QLatin1String("waits on req_c (interruptible)")) {
+                const double ts = o.value(QLatin1String("ts")).toDouble();
+                if (first < 0 || ts < first)
+                    first = ts;
+                last = std::max(last, ts + o.value(QLatin1String("dur")).toDouble());
+                killedPart |= o.value(QLatin1String("args"))
+                                  .toObject()
+                                  .value(QLatin1String("killed"))
+                                  .toBool();
             }
         }
-        QVERIFY(stillBlocked);
+        QCOMPARE(first, 2.0);
+        QCOMPARE(last, 3.1);
+        QVERIFY(killedPart);
         for (const QJsonObject &o : withPhase(events, "i"))
             if (o.value(QLatin1String("cat")).toString() == QLatin1String("violation"))
                 QCOMPARE(o.value(QLatin1String("s")).toString(), QStringLiteral("g"));
+    }
+
+    // --from/--to/--lane: a valid trace of only the named lanes, clipped to
+    // the range, every lane starting in its state at --from.
+    void chromeRangeAndLanes_data()
+    {
+        QTest::addColumn<QString>("scenario");
+        QTest::addColumn<int>("from");
+        QTest::addColumn<int>("to");
+        QTest::addColumn<QStringList>("lanes");
+        QTest::newRow("kill, client and its second request")
+            << QStringLiteral("kill-while-processing") << 5 << 12
+            << QStringList{QStringLiteral("app/client"), QStringLiteral("req#1")};
+        QTest::newRow("srcu-vs-lock, a window, every lane")
+            << QStringLiteral("srcu-vs-lock") << 4 << 9 << QStringList{};
+        QTest::newRow("async release, the worker and QTEE")
+            << QStringLiteral("close-context-async-release") << 10 << 40
+            << QStringList{QStringLiteral("qcomtee_wq"), QStringLiteral("QTEE")};
+        QTest::newRow("fifo, one request")
+            << QStringLiteral("fifo-delivery") << 1 << 1000 << QStringList{QStringLiteral("req#2")};
+    }
+
+    void chromeRangeAndLanes()
+    {
+        QFETCH(QString, scenario);
+        QFETCH(int, from);
+        QFETCH(int, to);
+        QFETCH(QStringList, lanes);
+        auto sc = builtin(scenario.toUtf8().constData());
+        QVERIFY(sc);
+        Simulator sim(sc);
+        std::string error;
+        const Trace trace = run(sim, RunOptions{}, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        ExportOptions o;
+        o.from = uint64_t(from);
+        o.to = uint64_t(to);
+        for (const QString &l : lanes)
+            o.lanes.push_back(l.toStdString());
+        QVERIFY2(checkExportOptions(sim, trace, o).empty(),
+                 checkExportOptions(sim, trace, o).c_str());
+        const std::string json = chromeTrace(sim, trace, o);
+        exportcheck::ChromeStats stats;
+        const QString problem =
+            exportcheck::checkChromeTrace(QByteArray::fromStdString(json), &stats);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        // Only the named thread tracks (QTEE's track stays when named).
+        for (const QString &name : stats.threadNames)
+            QVERIFY2(lanes.isEmpty() || lanes.contains(name) ||
+                         (name.startsWith(QLatin1String("reqs_lock")) && lanes.isEmpty()),
+                     qPrintable(name));
+        // Nothing starts before --from's step nor after --to's.
+        const int64_t tFrom = trace.spans[size_t(from - 1)].startNs;
+        const QJsonArray events = traceEvents(json);
+        for (const QJsonValue v : events) {
+            const QJsonObject e = v.toObject();
+            if (e.value(QLatin1String("ph")).toString() == QLatin1String("M"))
+                continue;
+            const QJsonObject args = e.value(QLatin1String("args")).toObject();
+            if (args.contains(QLatin1String("step")))
+                QVERIFY(args.value(QLatin1String("step")).toInteger() >= from &&
+                        args.value(QLatin1String("step")).toInteger() <= to);
+            if (e.value(QLatin1String("ph")).toString() == QLatin1String("X") &&
+                e.value(QLatin1String("cat")).toString() != QLatin1String("step"))
+                QVERIFY2(e.value(QLatin1String("ts")).toDouble() * 1000.0 >= double(tFrom) - 0.5 ||
+                             args.value(QLatin1String("first_step")).toInteger() >= from,
+                         qPrintable(e.value(QLatin1String("name")).toString()));
+        }
+        // A named request keeps its async slice, nothing else's.
+        for (const QString &l : lanes)
+            if (l.startsWith(QLatin1String("req#"))) {
+                bool found = false;
+                for (const QJsonValue v : events) {
+                    const QJsonObject e = v.toObject();
+                    if (e.value(QLatin1String("cat")).toString() == QLatin1String("request")) {
+                        QCOMPARE(e.value(QLatin1String("id")).toInt(), l.mid(4).toInt());
+                        found = true;
+                    }
+                }
+                QVERIFY(found);
+            }
     }
 
     void chromeCheckerRejectsBadTraces_data()
