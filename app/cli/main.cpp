@@ -384,16 +384,33 @@ int cmdReplay(const QStringList &args)
     if (capture->modelVersion < 2)
         for (Event &e : replayed)
             e.startNs = e.tNs;
-    // Before model version 3 events had no actor and findings were sentences
-    // (not read back): compare what those captures recorded.
-    if (capture->modelVersion < 3)
-        for (Event &e : replayed) {
+    // Before model version 3 events had no actor, findings were sentences
+    // (not read back) with fewer ids, and a wait ended by SIGKILL recorded
+    // no errno: compare what both versions record.
+    EventList recorded = capture->events;
+    if (capture->modelVersion < 3) {
+        const auto older = [](Event &e) {
             e.actor = {};
-            e.other = {};
-            e.finding = Finding::None;
-            e.count = -1;
-        }
-    const auto diff = tee::firstDifference(capture->events, replayed);
+            if (e.kind == EventKind::Violation || e.kind == EventKind::Gap ||
+                e.kind == EventKind::Note) {
+                Event kept;
+                kept.step = e.step;
+                kept.tNs = e.tNs;
+                kept.startNs = e.startNs;
+                kept.kind = e.kind;
+                kept.invariant = e.invariant;
+                kept.gap = e.gap;
+                e = kept;
+            }
+            if (e.kind == EventKind::Woken && e.errno_ == err::kERESTARTSYS)
+                e.errno_ = 0;
+        };
+        for (Event &e : replayed)
+            older(e);
+        for (Event &e : recorded)
+            older(e);
+    }
+    const auto diff = tee::firstDifference(recorded, replayed);
     // Same events, but a header that claims another ending: the file was
     // edited (the events and the schedule are the facts; "stop" is derived).
     if (!diff && !otherModel) {

@@ -166,6 +166,9 @@ private Q_SLOTS:
     void noDisplayNeeded();
     void dashIsStandardOutput();
     void olderModelIsAModelChange_data();
+    void model2CapturesReplay_data();
+    void model2CapturesReplay();
+    void exportMatchesRun();
     void olderModelIsAModelChange();
 };
 
@@ -1115,6 +1118,64 @@ void TestCli::olderModelIsAModelChange()
         QVERIFY2(text.contains(s), qPrintable(s + QLatin1String(" not in: ") + text));
     if (exitCode == 1)
         QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
+}
+
+// Captures written by teescope at 4dd02c0 (model version 2, before the
+// vocabulary): their old labels still name the same actions and their events
+// compare equal where both versions record them.
+void TestCli::model2CapturesReplay_data()
+{
+    QTest::addColumn<QString>("fixture");
+    for (const char *n : {"default", "srcu-vs-lock", "kill-while-processing", "request-id-reuse"})
+        QTest::newRow(n) << QStringLiteral("captures/model2-%1.json").arg(QLatin1String(n));
+}
+
+void TestCli::model2CapturesReplay()
+{
+    QFETCH(QString, fixture);
+    const CliResult r = runCli({QStringLiteral("replay"), dataPath(fixture)});
+    VERIFY_EXIT(r, 0);
+    QVERIFY2(r.out.contains(QLatin1String("replay identical")) &&
+                 r.out.contains(QLatin1String("(recorded with model version 2)")),
+             qPrintable(r.out));
+}
+
+// export writes from a capture what run wrote from the scenario.
+void TestCli::exportMatchesRun()
+{
+    QTemporaryDir tmp;
+    const QString capture = tmp.filePath(QStringLiteral("c.json"));
+    const QString ranText = tmp.filePath(QStringLiteral("ran.txt"));
+    const QString ranChrome = tmp.filePath(QStringLiteral("ran.json"));
+    const QStringList range = {QStringLiteral("--from"),  QStringLiteral("4"),
+                               QStringLiteral("--to"),    QStringLiteral("15"),
+                               QStringLiteral("--lane"),  QStringLiteral("app/client"),
+                               QStringLiteral("--lane"),  QStringLiteral("req#1"),
+                               QStringLiteral("--width"), QStringLiteral("100")};
+    VERIFY_EXIT(runCli(QStringList{QStringLiteral("run"), QStringLiteral("kill-while-processing"),
+                                   QStringLiteral("--capture"), capture, QStringLiteral("--text"),
+                                   ranText, QStringLiteral("--chrome"), ranChrome} +
+                       range),
+                0);
+    const CliResult text = runCli(QStringList{QStringLiteral("export"), capture,
+                                              QStringLiteral("--text"), QStringLiteral("-")} +
+                                  range);
+    VERIFY_EXIT(text, 0);
+    QFile f(ranText);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(text.out, QString::fromUtf8(f.readAll()));
+    for (const QString &line : text.out.split(QLatin1Char('\n')))
+        QVERIFY2(line.size() <= 100, qPrintable(line));
+    const CliResult chrome = runCli(QStringList{QStringLiteral("export"), capture,
+                                                QStringLiteral("--chrome"), QStringLiteral("-")} +
+                                    range);
+    VERIFY_EXIT(chrome, 0);
+    QFile g(ranChrome);
+    QVERIFY(g.open(QIODevice::ReadOnly));
+    QCOMPARE(chrome.out, QString::fromUtf8(g.readAll()));
+    QJsonParseError perr;
+    QJsonDocument::fromJson(chrome.out.toUtf8(), &perr);
+    QCOMPARE(perr.error, QJsonParseError::NoError);
 }
 
 QTEST_GUILESS_MAIN(TestCli)
