@@ -19,16 +19,6 @@ namespace {
 // ---------------------------------------------------------------------------
 // Shared helpers: who is who in a trace.
 
-std::string hexId(uint32_t v)
-{
-    return json::hex32(v);
-}
-
-std::string errnoText(int32_t e)
-{
-    return signedErrnoName(e);
-}
-
 bool isRelease(uint32_t op)
 {
     return op == QCOMTEE_MSG_OBJECT_OP_RELEASE;
@@ -72,26 +62,6 @@ private:
     std::unique_ptr<Timeline> m_tl;
 };
 
-std::string qteeTarget(uint32_t id)
-{
-    if (id == QCOMTEE_MSG_OBJECT_ROOT)
-        return "ROOT";
-    if (id == QCOMTEE_MSG_OBJECT_NULL)
-        return "NULL";
-    return hexId(id);
-}
-
-std::string opText(uint32_t op)
-{
-    if (op == QCOMTEE_MSG_OBJECT_OP_RELEASE)
-        return "op RELEASE";
-    if (op == QCOMTEE_MSG_OBJECT_OP_RETAIN)
-        return "op RETAIN";
-    return "op " + std::to_string(op);
-}
-
-// ROOT op 32 is the simulator's open-service shortcut (scenario.h), which a
-// reviewer would not recognise by number.
 bool isOpenService(uint32_t target, uint32_t op)
 {
     return target == QCOMTEE_MSG_OBJECT_ROOT && op == kOpenServiceOp;
@@ -1057,6 +1027,7 @@ public:
         std::string out;
         header(out);
         body(out);
+        legend(out);
         verdict(out);
         return out;
     }
@@ -1135,7 +1106,7 @@ private:
                 std::string s =
                     reqFirstName(e) + " " + reqStateName(e.from) + ">" + reqStateName(e.to);
                 if (e.to == ReqState::PROCESSED && e.errno_ != 0)
-                    s += " " + errnoText(e.errno_);
+                    s += " " + vocab::errnoText(e.errno_);
                 add(row, lane, s);
                 break;
             }
@@ -1160,11 +1131,11 @@ private:
                 break;
             case EventKind::SyscallReturn:
                 add(row, lane,
-                    "-> " + errnoText(e.errno_) +
+                    "-> " + vocab::errnoText(e.errno_) +
                         (e.value != 0 ? " ret " + std::to_string(e.value) : std::string()));
                 break;
             case EventKind::DispatchReturn:
-                add(row, lane, "dispatch -> " + errnoText(e.errno_));
+                add(row, lane, "dispatch -> " + vocab::errnoText(e.errno_));
                 break;
             case EventKind::Blocked:
                 if (e.value == int32_t(BlockReason::Lock) && e.thread == m_ix.actor(e.step))
@@ -1224,23 +1195,24 @@ private:
             case EventKind::SmcInvoke:
                 add(row, m_qteeLane,
                     isOpenService(e.qteeId, e.op)
-                        ? "<- open service (" + opText(e.op) + ")"
-                        : "<- invoke " + qteeTarget(e.qteeId) + " " + opText(e.op));
+                        ? "<- open service (" + vocab::op(e.op) + ")"
+                        : "<- invoke " + vocab::qteeId(e.qteeId) + " " + vocab::op(e.op));
                 break;
             case EventKind::SmcCallbackResponse:
                 add(row, m_qteeLane, "<- cb response " + qteeResultName(e.value));
                 break;
             case EventKind::QteeCallback:
-                add(row, m_qteeLane, "-> callback " + hexId(e.qteeId) + " " + opText(e.op));
+                add(row, m_qteeLane,
+                    "-> callback " + vocab::qteeId(e.qteeId) + " " + vocab::op(e.op));
                 break;
             case EventKind::QteeResult:
                 add(row, m_qteeLane, "-> result " + qteeResultName(e.value));
                 break;
             case EventKind::SmcFailed:
-                add(row, m_qteeLane, "x SMC failed " + errnoText(e.errno_));
+                add(row, m_qteeLane, "x SMC failed " + vocab::errnoText(e.errno_));
                 break;
             case EventKind::AsyncRelease:
-                add(row, m_qteeLane, "-> async release " + hexId(e.qteeId));
+                add(row, m_qteeLane, "-> async release " + vocab::qteeId(e.qteeId));
                 break;
             case EventKind::WorkQueued:
                 add(row, m_workerLane, "queued " + obj);
@@ -1605,6 +1577,36 @@ private:
                 }
                 k = same;
             }
+        }
+    }
+
+    // What each kind of step shown models in the driver, once per kind.
+    void legend(std::string &out) const
+    {
+        std::vector<vocab::Verb> seen;
+        for (uint64_t k = 1; k <= m_trace.spans.size() && k < m_rows.size(); ++k) {
+            if (!kept(k))
+                continue;
+            const vocab::Verb v = m_trace.spans[k - 1].verb;
+            if (*vocab::driverRef(v).function &&
+                std::find(seen.begin(), seen.end(), v) == seen.end())
+                seen.push_back(v);
+        }
+        if (seen.empty())
+            return;
+        std::sort(seen.begin(), seen.end());
+        out += "\nlegend: the driver code each kind of step models\n";
+        size_t width = 0;
+        for (const vocab::Verb v : seen)
+            width = std::max(width, std::string(vocab::verbName(v)).size());
+        for (const vocab::Verb v : seen) {
+            std::string name = vocab::verbName(v);
+            std::replace(name.begin(), name.end(), '_', ' ');
+            const std::string indent(width + 4, ' ');
+            const std::vector<std::string> lines =
+                wrap({vocab::driverRefText(vocab::driverRef(v))}, kMaxWidth - indent.size());
+            for (size_t i = 0; i < lines.size(); ++i)
+                out += (i == 0 ? "  " + pad(name, width + 2) : indent) + lines[i] + "\n";
         }
     }
 

@@ -216,8 +216,18 @@ int cmdRun(const QStringList &args)
                                  QStringLiteral("Built-in scenario name or JSON file."));
     const QCommandLineOption variantOpt(
         QStringLiteral("variant"),
-        QStringLiteral("Override one design variant (request, argument, lifetime, gaps); "
-                       "repeatable."),
+        QString::fromStdString("Override one design variant; repeatable. " +
+                               [] {
+                                   std::string v;
+                                   for (const char *name : Variant::kNames) {
+                                       Variant d;
+                                       v += std::string(v.empty() ? "" : "; ") + name + "=" +
+                                            Variant::allowedValues(name) +
+                                            " (merged: " + d.value(name) + ")";
+                                   }
+                                   return v;
+                               }() +
+                               ". docs/model.md, \"Variants\", says what each value means."),
         QStringLiteral("NAME=VALUE"));
     const QCommandLineOption policyOpt(
         QStringLiteral("policy"),

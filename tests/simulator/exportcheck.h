@@ -302,6 +302,38 @@ inline QString checkTextTimeline(const std::string &text)
     if (!verdict.match(QString::fromStdString(last)).hasMatch())
         return QStringLiteral("last line is not a verdict: \"%1\"")
             .arg(QString::fromStdString(last));
+    // No cell runs into the next column ("obj 1854TEE"): every table row has
+    // its separators where the rule under the header has its '+'.
+    std::vector<size_t> plus;
+    int row = 0;
+    size_t start = 0;
+    while (start < body.size()) {
+        size_t end = body.find('\n', start);
+        if (end == std::string::npos)
+            end = body.size();
+        const std::string l = body.substr(start, end - start);
+        start = end + 1;
+        ++row;
+        if (l.empty()) {
+            plus.clear();
+            continue;
+        }
+        if (l.find_first_not_of("-+") == std::string::npos) {
+            plus.clear();
+            for (size_t i = 0; i < l.size(); ++i)
+                if (l[i] == '+')
+                    plus.push_back(i);
+            continue;
+        }
+        if (plus.empty() || l.size() <= plus.front() || l[plus.front()] != '|')
+            continue; // not a table row (a note, a violation, a header)
+        for (size_t p : plus)
+            if (p < l.size() && l[p] != '|')
+                return QStringLiteral("line %1: a cell runs over column %2: \"%3\"")
+                    .arg(row)
+                    .arg(p + 1)
+                    .arg(QString::fromStdString(l));
+    }
     return {};
 }
 
