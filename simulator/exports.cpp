@@ -1024,6 +1024,7 @@ public:
     std::string write()
     {
         collect();
+        qteePerBlock();
         std::string out;
         header(out);
         body(out);
@@ -1038,12 +1039,40 @@ private:
         std::vector<std::vector<std::string>> cells; // per lane: phrases
         std::vector<std::string> wide;               // full-width lines (violations...)
         int homeLane = -1;                           // lane of the acting thread
+        std::vector<int32_t> qteeOwner; // per phrase of the QTEE lane: the thread it talks to
     };
 
     int laneOf(ThreadId t) const
     {
         auto it = m_laneOfThread.find(t.v);
         return it == m_laneOfThread.end() ? -1 : it->second;
+    }
+
+    // A holder that is the step's own thread needs no name in that thread's
+    // lane: "get by caller", not "get by caller (app/client)".
+    std::string ownHolder(std::string holder, uint64_t step) const
+    {
+        const ThreadId a = m_ix.actor(step);
+        if (!a.valid())
+            return holder;
+        const std::string self = " (" + m_ix.name(a) + ")";
+        if (holder.size() > self.size() &&
+            holder.compare(holder.size() - self.size(), self.size(), self) == 0)
+            holder.erase(holder.size() - self.size());
+        return holder;
+    }
+
+    // A QTEE message, with the thread it goes to or comes from: each block
+    // of lanes gets a QTEE column of its own threads' messages.
+    void addQtee(Row &row, ThreadId t, std::string phrase)
+    {
+        if (m_qteeLane < 0 || phrase.empty())
+            return;
+        auto &cell = row.cells[size_t(m_qteeLane)];
+        if (!cell.empty() && cell.back() == phrase)
+            return;
+        cell.push_back(std::move(phrase));
+        row.qteeOwner.push_back(t.v);
     }
 
     void add(Row &row, int lane, std::string phrase)
@@ -1118,7 +1147,7 @@ private:
                 add(row, row.homeLane >= 0 ? row.homeLane : lane,
                     obj + " refcount " + std::to_string(before) + ">" + std::to_string(e.refcount) +
                         (get ? " get by " : " put by ") +
-                        vocab::holder(m_sim, e.holder, e.holderArg));
+                        ownHolder(vocab::holder(m_sim, e.holder, e.holderArg), e.step));
                 break;
             }
             case EventKind::ObjectCreated: {
@@ -1193,26 +1222,26 @@ private:
                 add(row, lane, "synchronize_srcu");
                 break;
             case EventKind::SmcInvoke:
-                add(row, m_qteeLane,
-                    isOpenService(e.qteeId, e.op)
-                        ? "<- open service (" + vocab::op(e.op) + ")"
-                        : "<- invoke " + vocab::qteeId(e.qteeId) + " " + vocab::op(e.op));
+                addQtee(row, e.thread,
+                        isOpenService(e.qteeId, e.op)
+                            ? "<- open service (" + vocab::op(e.op) + ")"
+                            : "<- invoke " + vocab::qteeId(e.qteeId) + " " + vocab::op(e.op));
                 break;
             case EventKind::SmcCallbackResponse:
-                add(row, m_qteeLane, "<- cb response " + qteeResultName(e.value));
+                addQtee(row, e.thread, "<- cb response " + qteeResultName(e.value));
                 break;
             case EventKind::QteeCallback:
-                add(row, m_qteeLane,
-                    "-> callback " + vocab::qteeId(e.qteeId) + " " + vocab::op(e.op));
+                addQtee(row, e.thread,
+                        "-> callback " + vocab::qteeId(e.qteeId) + " " + vocab::op(e.op));
                 break;
             case EventKind::QteeResult:
-                add(row, m_qteeLane, "-> result " + qteeResultName(e.value));
+                addQtee(row, e.thread, "-> result " + qteeResultName(e.value));
                 break;
             case EventKind::SmcFailed:
-                add(row, m_qteeLane, "x SMC failed " + vocab::errnoText(e.errno_));
+                addQtee(row, e.thread, "x SMC failed " + vocab::errnoText(e.errno_));
                 break;
             case EventKind::AsyncRelease:
-                add(row, m_qteeLane, "-> async release " + vocab::qteeId(e.qteeId));
+                addQtee(row, e.thread, "-> async release " + vocab::qteeId(e.qteeId));
                 break;
             case EventKind::WorkQueued:
                 add(row, m_workerLane, "queued " + obj);
@@ -1272,6 +1301,115 @@ private:
         m_qteeLane = map[size_t(m_qteeLane)];
         if (m_workerLane >= 0)
             m_workerLane = map[size_t(m_workerLane)];
+        m_lanes = std::move(lanes);
+        m_shown.assign(m_lanes.size(), true);
+    }
+
+    // The left column: the step and its time ("  12  8.45").
+    size_t stepDigits() const { return std::max<size_t>(4, std::to_string(m_ix.steps()).size()); }
+    size_t timeWidth() const
+    {
+        size_t w = 2;
+        for (uint64_t k = 1; k < m_rows.size(); ++k)
+            if (kept(k))
+                w = std::max(w, timeText(k).size());
+        return w;
+    }
+
+    // The narrowest a lane can be: its longest word (and a bit of its name).
+    size_t minWidthOf(size_t l) const
+    {
+        size_t longest = std::min<size_t>(ascii(m_lanes[l]).size(), 10);
+        for (const Row &row : m_rows)
+            for (const std::string &phrase : wrap(row.cells[l], kMaxWidth)) {
+                size_t word = 0;
+                for (char c : joinPairs(phrase)) {
+                    word = c == ' ' ? 0 : word + 1;
+                    longest = std::max(longest, word);
+                }
+            }
+        return std::clamp(longest, kMinLane, kMaxMinLane);
+    }
+
+    // Threads are packed into blocks that fit the width, each block with a
+    // QTEE column of its own threads' messages next to them (review: a
+    // thread's calls and QTEE's answers side by side). Blocks never split
+    // the lanes of one group; layout() keeps them.
+    void qteePerBlock()
+    {
+        if (m_qteeLane < 0)
+            return;
+        const size_t q = size_t(m_qteeLane);
+        const size_t left = stepDigits() + 1 + timeWidth();
+        const size_t qteeMin = minWidthOf(q);
+        std::vector<std::vector<size_t>> groups;
+        size_t used = 0;
+        for (size_t l = 0; l < m_lanes.size(); ++l) {
+            if (l == q)
+                continue;
+            const size_t w = 3 + minWidthOf(l);
+            if (groups.empty() || used + w > kMaxWidth) {
+                groups.emplace_back();
+                used = left + 3 + qteeMin;
+            }
+            groups.back().push_back(l);
+            used += w;
+        }
+        std::map<int32_t, size_t> groupOfThread;
+        for (size_t g = 0; g < groups.size(); ++g)
+            for (size_t l : groups[g])
+                for (const auto &[t, lane] : m_laneOfThread)
+                    if (lane == int(l))
+                        groupOfThread[t] = g;
+        // New lanes: each group's lanes, then its QTEE column (when it has
+        // something to say).
+        std::vector<std::string> lanes;
+        std::vector<std::pair<size_t, int>> source; // (old lane, group for QTEE copies; -1)
+        m_groupStart.clear();
+        for (size_t g = 0; g < groups.size(); ++g) {
+            m_groupStart.insert(lanes.size());
+            for (size_t l : groups[g]) {
+                source.emplace_back(l, -1);
+                lanes.push_back(m_lanes[l]);
+            }
+            bool any = false;
+            for (const Row &row : m_rows)
+                for (size_t i = 0; i < row.qteeOwner.size() && !any; ++i) {
+                    auto it = groupOfThread.find(row.qteeOwner[i]);
+                    any = it != groupOfThread.end() ? it->second == g : g == 0;
+                }
+            if (any) {
+                source.emplace_back(q, int(g));
+                lanes.push_back(m_lanes[q]);
+            }
+        }
+        std::vector<int> map(m_lanes.size(), -1);
+        for (size_t n = 0; n < source.size(); ++n)
+            if (source[n].second < 0)
+                map[source[n].first] = int(n);
+        for (Row &row : m_rows) {
+            std::vector<std::vector<std::string>> cells(source.size());
+            for (size_t n = 0; n < source.size(); ++n) {
+                const auto [old, g] = source[n];
+                if (g < 0) {
+                    cells[n] = std::move(row.cells[old]);
+                    continue;
+                }
+                for (size_t i = 0; i < row.qteeOwner.size() && i < row.cells[q].size(); ++i) {
+                    auto it = groupOfThread.find(row.qteeOwner[i]);
+                    const bool mine = it != groupOfThread.end() ? it->second == size_t(g) : g == 0;
+                    if (mine)
+                        cells[n].push_back(row.cells[q][i]);
+                }
+            }
+            row.cells = std::move(cells);
+            row.homeLane = row.homeLane >= 0 ? map[size_t(row.homeLane)] : -1;
+        }
+        for (auto &[t, l] : m_laneOfThread)
+            l = l >= 0 ? map[size_t(l)] : -1;
+        if (m_workerLane >= 0)
+            m_workerLane = map[size_t(m_workerLane)];
+        m_qteeLane = -1;
         m_lanes = std::move(lanes);
         m_shown.assign(m_lanes.size(), true);
     }
@@ -1382,7 +1520,8 @@ private:
         std::vector<Block> blocks;
         size_t used = stepWidth;
         for (size_t l = 0; l < n; ++l) {
-            if (blocks.empty() || used + 3 + minWidth[l] > kMaxWidth) {
+            if (blocks.empty() || used + 3 + minWidth[l] > kMaxWidth ||
+                (l > 0 && m_groupStart.count(l))) {
                 blocks.push_back(Block{l, l, {}});
                 used = stepWidth;
             }
@@ -1485,11 +1624,8 @@ private:
 
     void body(std::string &out) const
     {
-        const size_t stepDigits = std::max<size_t>(4, std::to_string(m_ix.steps()).size());
-        size_t timeWidth = 2;
-        for (uint64_t k = 1; k < m_rows.size(); ++k)
-            if (kept(k))
-                timeWidth = std::max(timeWidth, timeText(k).size());
+        const size_t stepDigits = this->stepDigits();
+        const size_t timeWidth = this->timeWidth();
         // The step and its time form the left column: "  12  8.45 | ...".
         const size_t stepWidth = stepDigits + 1 + timeWidth;
         const std::vector<Block> blocks = layout(stepWidth);
@@ -1661,6 +1797,7 @@ private:
     std::vector<std::string> m_lanes;
     std::map<int32_t, int> m_laneOfThread;
     int m_qteeLane = 0;
+    std::set<size_t> m_groupStart; // lanes that start a block (qteePerBlock)
     int m_workerLane = -1;
     std::vector<Row> m_rows;
     std::set<int32_t> m_notif; // RequestId of RELEASE notifications

@@ -408,6 +408,8 @@ inline std::vector<TimelineBlock> parseTimeline(const std::string &text)
 }
 
 // The text of one lane at one step, whichever block holds the lane.
+// A lane that several blocks show (each block has a QTEE column of its own
+// threads' messages) gives the first non-empty cell.
 inline QString timelineCell(const std::string &text, const QString &lane, int step)
 {
     for (const TimelineBlock &b : parseTimeline(text)) {
@@ -415,7 +417,8 @@ inline QString timelineCell(const std::string &text, const QString &lane, int st
         if (i < 0)
             continue;
         auto it = b.cells.find(step);
-        return it == b.cells.end() ? QString() : it->second.value(i);
+        if (it != b.cells.end() && !it->second.value(i).isEmpty())
+            return it->second.value(i);
     }
     return {};
 }
