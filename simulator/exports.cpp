@@ -1445,30 +1445,47 @@ private:
                 shown += (i == 0 ? "; lanes " : ", ") + m_range.lanes[i];
             para(shown, "");
         }
-        // Every lane's state when the shown range starts.
+        // Every shown thread's state when the range starts, from the model.
         if (m_range.from > 1) {
-            std::map<int32_t, const Event *> last; // thread -> last Blocked/Woken/exit
-            for (const Event &e : m_trace.events) {
-                if (e.step >= m_range.from)
-                    break;
-                if ((e.kind == EventKind::Blocked || e.kind == EventKind::Woken ||
-                     e.kind == EventKind::ThreadExit) &&
-                    e.thread.valid())
-                    last[e.thread.v] = &e;
-            }
+            const Timeline &tl = m_ix.timeline();
             for (const auto &[t, l] : m_laneOfThread) {
                 if (l < 0 || !m_shown[size_t(l)])
                     continue;
-                auto it = last.find(t);
-                std::string state = "running";
-                if (it != last.end() && it->second->kind == EventKind::Blocked)
-                    state = vocab::eventText(m_sim, *it->second);
-                else if (it != last.end() && it->second->kind == EventKind::ThreadExit)
-                    state = "exited";
-                // eventText names the thread itself ("app/client waits on ...").
-                para("before step " + std::to_string(m_range.from) + ": " +
-                         (state == "running" || state == "exited" ? m_lanes[size_t(l)] + " " + state
-                                                                  : state),
+                const uint32_t lane = tl.laneOf({LaneKind::Thread, t});
+                const uint32_t iv =
+                    lane == kNone ? kNone : tl.intervalAfter(lane, m_range.from - 1);
+                std::string state = "in user space";
+                if (iv != kNone) {
+                    const ThreadSpan ts = tl.intervals()[iv].thread();
+                    switch (ts.state) {
+                    case ThreadState::Running:
+                        break;
+                    case ThreadState::InKernel:
+                        state = ts.syscall == SyscallKind::None
+                                    ? std::string("in the kernel")
+                                    : "in " + vocab::syscall(ts.syscall);
+                        break;
+                    case ThreadState::Blocked:
+                        state = ts.reason == BlockReason::Lock
+                                    ? "waits for reqs_lock of " + vocab::ctx(ts.ctx) +
+                                          (ts.peer.valid() ? " held by " + m_ix.name(ts.peer)
+                                                           : std::string())
+                                    : "waits on " + vocab::wait(ts.reason) +
+                                          (ts.request.valid() ? " for " + vocab::request(ts.request)
+                                                              : std::string());
+                        break;
+                    case ThreadState::Exited:
+                        state = "has exited";
+                        break;
+                    case ThreadState::Idle:
+                        state = "is idle";
+                        break;
+                    }
+                    if (ts.killed && ts.state != ThreadState::Exited)
+                        state += " (killed)";
+                }
+                para("before step " + std::to_string(m_range.from) + ": " + m_ix.name(ThreadId(t)) +
+                         " " + state,
                      "  ");
             }
         }
@@ -1728,9 +1745,23 @@ private:
                 std::find(seen.begin(), seen.end(), v) == seen.end())
                 seen.push_back(v);
         }
+        std::sort(seen.begin(), seen.end());
+        // The design this run models, value by value, and what no run shows.
+        out += "\nvariant:\n";
+        for (const char *name : Variant::kNames) {
+            const std::string v = m_sim.engine().variant().value(name);
+            for (const std::string &l :
+                 wrap({std::string(name) + "=" + v + ": " + vocab::variantMeaning(name, v)},
+                      kMaxWidth - 4))
+                out += (l.rfind(name, 0) == 0 ? "  " : "    ") + l + "\n";
+        }
+        std::string left;
+        for (const std::string &l : vocab::leftOut())
+            left += (left.empty() ? "" : "; ") + l;
+        for (const std::string &l : wrap({"not modelled: " + left}, kMaxWidth))
+            out += l + "\n";
         if (seen.empty())
             return;
-        std::sort(seen.begin(), seen.end());
         out += "\nlegend: the driver code each kind of step models\n";
         size_t width = 0;
         for (const vocab::Verb v : seen)
