@@ -239,6 +239,16 @@ void TestCli::runDefault()
     for (const char *word : {"scenario", "default", "variant", "steps", "time", "stop", "events",
                              "objects alive", "violations: none"})
         QVERIFY2(r.out.contains(QLatin1String(word)), word);
+    // What to look for: the scenario's lead sentence under its title.
+    QVERIFY2(r.out.contains(QLatin1String("           The smallest complete exchange.\n")),
+             qPrintable(r.out));
+    // run --help lists every variant value.
+    const CliResult help = runCli({QStringLiteral("run"), QStringLiteral("--help")});
+    VERIFY_EXIT(help, 0);
+    const QString flat = help.out.simplified();
+    for (const char *v : {"request=fifo, idr", "argument=lock, srcu, none",
+                          "lifetime=ctxref, kref, none", "gaps=faithful, fixed"})
+        QVERIFY2(flat.contains(QLatin1String(v)), v);
 }
 
 void TestCli::runJson()

@@ -548,6 +548,28 @@ private Q_SLOTS:
         QVERIFY(q(text).contains(QLatin1String("Eight lanes ?? (non-ASCII title)")));
     }
 
+    // Rows identical apart from step and time (a supplicant looping on an
+    // empty queue) print once, with their count and steps.
+    void timelineCollapsesRepeats()
+    {
+        auto sc = builtin("default");
+        Simulator sim(sc);
+        Trace trace;
+        for (int k = 1; k <= 12; ++k) {
+            trace.schedule.push_back(k <= 2 || k > 9 ? "app/client: compute 5 ns"
+                                                     : "app/suppl: SUPPL_RECV interrupted");
+            trace.spans.push_back({k * 100, k * 100 + 50, ThreadId(k <= 2 || k > 9 ? 0 : 1),
+                                   vocab::Verb::RecvInterrupted});
+        }
+        const std::string text = textTimeline(sim, trace);
+        const QString problem = exportcheck::checkTextTimeline(text);
+        QVERIFY2(problem.isEmpty(), qPrintable(problem + QLatin1Char('\n') + q(text)));
+        QVERIFY2(q(text).contains(QLatin1String("x2, steps 1-2")), qPrintable(q(text)));
+        QVERIFY2(q(text).contains(QLatin1String("x7, steps 3-9")), qPrintable(q(text)));
+        QVERIFY2(q(text).contains(QLatin1String("x3, steps 10-12")), qPrintable(q(text)));
+        QCOMPARE(q(text).count(QLatin1String("SUPPL_RECV interrupted")), 1);
+    }
+
     void timelineVerdictNamesViolations()
     {
         auto sc = builtin("default");
