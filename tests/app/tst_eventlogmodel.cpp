@@ -1,8 +1,10 @@
 // EventLogModel over a real run of the built-in "default" scenario: shape,
-// contents of every column, the typed roles, and reset signals.
-#include "app/eventlogmodel.h"
+// contents of every column (vocabulary texts), the typed roles, and reset
+// signals, both from a plain event list and from a RunDocument.
+#include "app/models/eventlogmodel.h"
+#include "app/models/rundocument.h"
 
-#include "simulator/exports.h"
+#include "core/vocabulary.h"
 #include "simulator/scenarioloader.h"
 #include "simulator/simulator.h"
 
@@ -39,6 +41,35 @@ private:
         return r;
     }
 
+    static void checkRows(const EventLogModel &model, const tee::sim::Simulator &sim,
+                          const tee::EventList &events)
+    {
+        QCOMPARE(model.rowCount(), int(events.size()));
+        for (int row = 0; row < model.rowCount(); ++row) {
+            const tee::Event &e = events[size_t(row)];
+            QCOMPARE(model.data(model.index(row, EventLogModel::Step)).toULongLong(), e.step);
+            QCOMPARE(model.data(model.index(row, EventLogModel::Time)).toString(),
+                     QString::number(double(e.tNs) / 1000.0, 'f', 3));
+            QCOMPARE(model.data(model.index(row, 0), EventLogModel::TimeNsRole).toLongLong(),
+                     e.tNs);
+            QCOMPARE(model.data(model.index(row, EventLogModel::Kind)).toString(),
+                     QString::fromLatin1(tee::eventKindName(e.kind)));
+            QCOMPARE(model.data(model.index(row, EventLogModel::Text)).toString(),
+                     QString::fromStdString(tee::vocab::eventText(sim, e)));
+            QCOMPARE(model.data(model.index(row, EventLogModel::Driver)).toString(),
+                     QString::fromStdString(tee::vocab::driverRefText(tee::vocab::driverRef(e))));
+            const QString actor = model.data(model.index(row, EventLogModel::Actor)).toString();
+            if (e.actor.valid())
+                QCOMPARE(actor, QString::fromStdString(sim.threadName(e.actor)));
+            QCOMPARE(model.data(model.index(row, 0), EventLogModel::KindRole).toInt(), int(e.kind));
+            QCOMPARE(model.data(model.index(row, 0), EventLogModel::ThreadIdRole).toInt(),
+                     e.thread.v);
+            QCOMPARE(model.data(model.index(row, 0), EventLogModel::ActorIdRole).toInt(),
+                     e.actor.v);
+            QCOMPARE(model.data(model.index(row, 0), EventLogModel::IdRole).toInt(), row);
+        }
+    }
+
 private Q_SLOTS:
     void emptyModel()
     {
@@ -48,7 +79,7 @@ private Q_SLOTS:
         QCOMPARE(model.rowCount(), 0);
         QCOMPARE(model.columnCount(), int(EventLogModel::ColumnCount));
         QCOMPARE(model.headerData(EventLogModel::Time, Qt::Horizontal).toString(),
-                 QStringLiteral("Time (ns)"));
+                 QStringLiteral("Time (us)"));
         QVERIFY(!model.data(model.index(0, 0)).isValid());
     }
 
@@ -65,27 +96,40 @@ private Q_SLOTS:
         QCOMPARE(resets.count(), 1);
         QCOMPARE(model.rowCount(), int(r.trace.events.size()));
 
-        for (int row = 0; row < model.rowCount(); ++row) {
-            const tee::Event &e = r.trace.events[size_t(row)];
-            QCOMPARE(model.data(model.index(row, EventLogModel::Step)).toULongLong(), e.step);
-            QCOMPARE(model.data(model.index(row, EventLogModel::Time)).toLongLong(), e.tNs);
-            QCOMPARE(model.data(model.index(row, EventLogModel::Kind)).toString(),
-                     QString::fromLatin1(tee::eventKindName(e.kind)));
-            QCOMPARE(model.data(model.index(row, EventLogModel::Description)).toString(),
-                     QString::fromStdString(tee::sim::describeEvent(*r.sim, e)));
-            const QString thread = model.data(model.index(row, EventLogModel::Thread)).toString();
-            if (e.thread.valid())
-                QCOMPARE(thread, QString::fromStdString(r.sim->threadName(e.thread)));
-            QCOMPARE(model.data(model.index(row, 0), EventLogModel::KindRole).toInt(), int(e.kind));
-            QCOMPARE(model.data(model.index(row, 0), EventLogModel::ThreadIdRole).toInt(),
-                     e.thread.v);
-        }
+        checkRows(model, *r.sim, r.trace.events);
         // Steps never go backwards: the table is in run order.
         for (int row = 1; row < model.rowCount(); ++row)
             QVERIFY(model.data(model.index(row, 0), EventLogModel::StepRole).toULongLong() >=
                     model.data(model.index(row - 1, 0), EventLogModel::StepRole).toULongLong());
 
         model.clear();
+        QCOMPARE(resets.count(), 2);
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void followsTheDocument()
+    {
+        RunDocument doc;
+        EventLogModel model(&doc);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        QCOMPARE(model.rowCount(), 0);
+        QString error;
+        QVERIFY2(doc.openScenario(QStringLiteral("default"), &error), qPrintable(error));
+        QCOMPARE(resets.count(), 1);
+        checkRows(model, *doc.simulator(), doc.trace().events);
+        // the first row of a step, or of the next step with events
+        const tee::EventList &ev = doc.trace().events;
+        QCOMPARE(model.firstRowAtOrAfterStep(0), 0);
+        QCOMPARE(model.firstRowAtOrAfterStep(ev.back().step + 1), model.rowCount());
+        const int row = model.firstRowAtOrAfterStep(ev.back().step);
+        QCOMPARE(ev[size_t(row)].step, ev.back().step);
+        QVERIFY(row == 0 || ev[size_t(row - 1)].step < ev.back().step);
+        // the cursor does not touch the log
+        doc.setCursor(3);
+        QCOMPARE(resets.count(), 1);
+        doc.clear();
         QCOMPARE(resets.count(), 2);
         QCOMPARE(model.rowCount(), 0);
     }

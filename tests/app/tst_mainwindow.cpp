@@ -1,8 +1,8 @@
 // The real MainWindow offscreen (open, title, table, status), and the
 // teescope binary's exit codes: a bad scenario gives 2 and a message naming
 // it, never a modal box that would hang without a display.
-#include "app/eventlogmodel.h"
 #include "app/mainwindow.h"
+#include "app/models/eventlogmodel.h"
 
 #include <QLabel>
 #include <QProcess>

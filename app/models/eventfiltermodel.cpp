@@ -1,0 +1,133 @@
+#include "eventfiltermodel.h"
+
+#include "eventlogmodel.h"
+#include "modelroles.h"
+#include "rundocument.h"
+#include "simulator/simulator.h"
+
+#include <algorithm>
+
+static_assert(int(tee::EventKind::Note) < 64, "EventFilterModel keeps the kinds in 64 bits");
+
+EventFilterModel::EventFilterModel(QObject *parent)
+    : QSortFilterProxyModel(parent)
+{
+    setSortRole(ModelRoles::SortRole);
+}
+
+void EventFilterModel::setSourceModel(QAbstractItemModel *source)
+{
+    if (sourceModel())
+        disconnect(sourceModel(), nullptr, this, nullptr);
+    Q_ASSERT(!source || qobject_cast<EventLogModel *>(source));
+    QSortFilterProxyModel::setSourceModel(source);
+    if (source)
+        // another run: its threads may belong to other processes
+        connect(source, &QAbstractItemModel::modelAboutToBeReset, this,
+                &EventFilterModel::sourceReset);
+    sourceReset();
+}
+
+EventLogModel *EventFilterModel::eventLog() const
+{
+    return qobject_cast<EventLogModel *>(sourceModel());
+}
+
+void EventFilterModel::sourceReset()
+{
+    m_processOf.clear();
+}
+
+void EventFilterModel::setFilterText(const QString &text)
+{
+    if (text == m_text)
+        return;
+    m_text = text;
+    invalidateFilter();
+}
+
+void EventFilterModel::setKinds(const std::vector<tee::EventKind> &kinds)
+{
+    uint64_t mask = 0;
+    for (const tee::EventKind k : kinds)
+        mask |= uint64_t(1) << unsigned(k);
+    if (mask == m_kindMask)
+        return;
+    m_kindMask = mask;
+    invalidateFilter();
+}
+
+std::vector<tee::EventKind> EventFilterModel::kinds() const
+{
+    std::vector<tee::EventKind> out;
+    for (unsigned k = 0; k < 64; ++k)
+        if (m_kindMask >> k & 1u)
+            out.push_back(tee::EventKind(k));
+    return out;
+}
+
+void EventFilterModel::setEntity(std::optional<tee::sim::LaneKey> lane)
+{
+    if (lane == m_entity)
+        return;
+    m_entity = lane;
+    invalidateFilter();
+}
+
+bool EventFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
+{
+    const EventLogModel *log = eventLog();
+    if (!log || sourceParent.isValid() || sourceRow < 0 || sourceRow >= log->rowCount())
+        return false;
+    const tee::Event &e = log->event(sourceRow);
+    if (m_kindMask && !(m_kindMask >> unsigned(e.kind) & 1u))
+        return false;
+    if (m_entity) {
+        m_lanes.clear();
+        if (const RunDocument *doc = log->document()) {
+            doc->eventLanes(e, m_lanes);
+        } else {
+            // a log without a document: the threads' processes from its scenario
+            if (m_processOf.empty() && log->simulator())
+                m_processOf = tee::sim::Timeline::threadProcesses(log->simulator()->scenario());
+            RunDocument::eventLanes(e, m_processOf, m_lanes);
+        }
+        if (std::find(m_lanes.begin(), m_lanes.end(), *m_entity) == m_lanes.end())
+            return false;
+    }
+    if (m_text.isEmpty())
+        return true;
+    for (int c = 0; c < EventLogModel::ColumnCount; ++c)
+        if (log->index(sourceRow, c)
+                .data(Qt::DisplayRole)
+                .toString()
+                .contains(m_text, Qt::CaseInsensitive))
+            return true;
+    return false;
+}
+
+QModelIndex EventFilterModel::indexForStep(uint64_t step) const
+{
+    const EventLogModel *log = eventLog();
+    if (!log)
+        return {};
+    // source rows are in step order; the first one shown from there on
+    for (int r = log->firstRowAtOrAfterStep(step); r < log->rowCount(); ++r) {
+        const QModelIndex p = mapFromSource(log->index(r, 0));
+        if (p.isValid())
+            return p;
+    }
+    return {};
+}
+
+std::optional<uint64_t> EventFilterModel::stepAt(int row) const
+{
+    const QModelIndex p = index(row, 0);
+    if (!p.isValid())
+        return std::nullopt;
+    const QModelIndex s = mapToSource(p);
+    const EventLogModel *log = eventLog();
+    if (!log || !s.isValid())
+        return std::nullopt;
+    return log->event(s.row()).step;
+}
