@@ -58,6 +58,16 @@ RefcountPlot::RefcountPlot(QWidget *parent)
             });
     connect(m_plot, &QCustomPlot::mouseMove, this, &RefcountPlot::onMouseMove);
     setColors(Palette::forWidget(palette()));
+    m_fixedColors = false;
+}
+
+void RefcountPlot::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange && !m_fixedColors) {
+        setColors(Palette::forWidget(palette()));
+        m_fixedColors = false;
+    }
+    QWidget::changeEvent(event);
 }
 
 RefcountPlot::~RefcountPlot() = default;
@@ -155,6 +165,7 @@ void RefcountPlot::rebuild()
 
 void RefcountPlot::setColors(const Palette &palette)
 {
+    m_fixedColors = true;
     m_palette = palette;
     const QColor text = palette.ui(Palette::Ui::Text), muted = palette.ui(Palette::Ui::MutedText);
     m_plot->setBackground(palette.ui(Palette::Ui::Background));

@@ -36,6 +36,7 @@ public:
     // lower id). O(objects log objects).
     static std::vector<ObjectId> busiestObjects(const sim::Timeline &tl, size_t n);
 
+    // Follows the widget's QPalette unless fixed here (exports: print).
     void setColors(const Palette &palette);
     // Left and right margins of the plot area, to align its x axis with the
     // timeline's (TimelinePlot::labelColumnWidth / rightInset).
@@ -58,6 +59,9 @@ public Q_SLOTS:
 Q_SIGNALS:
     void viewRangeChanged(const tee::render::ViewRange &range);
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
     struct Series
     {
@@ -76,6 +80,7 @@ private:
     std::vector<ObjectId> m_objects;
     std::vector<Series> m_series;
     bool m_settingRange = false;
+    bool m_fixedColors = false;
 };
 
 } // namespace tee::render

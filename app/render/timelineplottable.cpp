@@ -270,6 +270,7 @@ void TimelinePlottable::draw(QCPPainter *painter)
     m_frameRight = rect.right() + 2;
     const auto [first, last] = m_layout.visibleRows(m_scrollY, rect.height());
     m_stats.rows = last - first;
+    m_firstRow = first;
 
     painter->save();
     painter->setClipRect(rect);
@@ -292,7 +293,7 @@ void TimelinePlottable::draw(QCPPainter *painter)
         lanes.push_back(row.lane);
         collectLane(r, row.lane, map);
     }
-    collectMarkers(lanes, first, last, map);
+    collectMarkers(lanes, map);
     drawBars(painter);
 
     // instants without a lane (a kill of a process with no live thread)
@@ -377,7 +378,7 @@ void TimelinePlottable::collectLane(int row, uint32_t lane, const TimeMapping &m
         std::stable_sort(m_spans.begin(), m_spans.end(), byStart);
     m_runs.clear();
     mergeSubPixel(m_spans, map, m_runs);
-    collectRuns(row, map, false);
+    collectRuns(row, false);
 }
 
 void TimelinePlottable::collectSummary(int row, LaneGroup g, const TimeMapping &map)
@@ -387,26 +388,20 @@ void TimelinePlottable::collectSummary(int row, LaneGroup g, const TimeMapping &
     m_summary.spansIn(g, m_axis, from, to, m_spans);
     m_runs.clear();
     mergeSubPixel(m_spans, map, m_runs);
-    collectRuns(row, map, true);
+    collectRuns(row, true);
+    // the group's kills and findings on its summary row
     m_found.clear();
     m_summary.markersIn(g, m_axis, from, to, m_found);
-    double top = 0, h = 0;
-    barGeometry(row, top, h);
-    const auto [first, last] = m_layout.visibleRows(m_scrollY, lanesRect().height());
-    (void)last;
     for (const uint32_t i : m_found) {
         const sim::Instant &in = m_src.timeline->instants()[i];
         const double x = map.toPixel(double(TimeMapping::at(in, m_axis)));
-        if (x < m_frameLeft || x > m_frameRight)
-            continue;
-        (void)top;
-        collectMarker(row, first, x, meaningOf(in.kind), markerPriority(in.kind));
+        if (x >= m_frameLeft && x <= m_frameRight)
+            collectMarker(row, x, meaningOf(in.kind), markerPriority(in.kind));
     }
 }
 
-void TimelinePlottable::collectRuns(int row, const TimeMapping &map, bool summary)
+void TimelinePlottable::collectRuns(int row, bool summary)
 {
-    (void)map;
     double top = 0, h = 0;
     barGeometry(row, top, h);
     const QFontMetricsF fm(m_barFont);
@@ -459,12 +454,12 @@ void TimelinePlottable::collectRuns(int row, const TimeMapping &map, bool summar
     }
 }
 
-void TimelinePlottable::collectMarker(int row, int first, double x, Meaning m, int priority)
+void TimelinePlottable::collectMarker(int row, double x, Meaning m, int priority)
 {
     const int col = int(std::floor((x - lanesRect().left()) / kMarkerBin)) + 1;
     if (col < 0 || col >= m_occWidth)
         return;
-    uint8_t &occ = m_occupied[size_t(row - first) * size_t(m_occWidth) + size_t(col)];
+    uint8_t &occ = m_occupied[size_t(row - m_firstRow) * size_t(m_occWidth) + size_t(col)];
     if (occ >= priority)
         return;
     occ = uint8_t(priority);
@@ -473,10 +468,8 @@ void TimelinePlottable::collectMarker(int row, int first, double x, Meaning m, i
     m_markers.push_back({QPointF(x, top + h / 2), m});
 }
 
-void TimelinePlottable::collectMarkers(const std::vector<uint32_t> &lanes, int first, int last,
-                                       const TimeMapping &map)
+void TimelinePlottable::collectMarkers(const std::vector<uint32_t> &lanes, const TimeMapping &map)
 {
-    (void)last;
     if (lanes.empty())
         return;
     const sim::Timeline &tl = *m_src.timeline;
@@ -499,7 +492,7 @@ void TimelinePlottable::collectMarkers(const std::vector<uint32_t> &lanes, int f
         const double x = map.toPixel(double(TimeMapping::at(in, m_axis)));
         if (x < m_frameLeft || x > m_frameRight)
             continue;
-        collectMarker(row, first, x, meaningOf(in.kind), markerPriority(in.kind));
+        collectMarker(row, x, meaningOf(in.kind), markerPriority(in.kind));
     }
 }
 

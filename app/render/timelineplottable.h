@@ -97,10 +97,9 @@ private:
     void drawRowBackgrounds(QCPPainter *p, int first, int last);
     void collectLane(int row, uint32_t lane, const TimeMapping &map);
     void collectSummary(int row, LaneGroup g, const TimeMapping &map);
-    void collectRuns(int row, const TimeMapping &map, bool summary);
-    void collectMarkers(const std::vector<uint32_t> &lanes, int first, int last,
-                        const TimeMapping &map);
-    void collectMarker(int row, int first, double x, Meaning m, int priority);
+    void collectRuns(int row, bool summary);
+    void collectMarkers(const std::vector<uint32_t> &lanes, const TimeMapping &map);
+    void collectMarker(int row, double x, Meaning m, int priority);
     void drawBars(QCPPainter *p);
     void drawFlows(QCPPainter *p, int first, int last, const TimeMapping &map);
     void drawLabels(QCPPainter *p, int first, int last);
@@ -135,6 +134,7 @@ private:
     Palette::Variant m_stampVariant = Palette::Variant::Light;
     qreal m_stampRatio = 0;
     int m_occWidth = 0;
+    int m_firstRow = 0; // the first row of this frame
     std::unordered_set<uint64_t> m_flowKeys;
     double m_frameLeft = 0, m_frameRight = 0;
 };
