@@ -1,0 +1,292 @@
+#include "app/render/refcountplot.h"
+
+#include "app/render/axistickers_p.h"
+#include "app/render/lanetext.h"
+#include "app/render/timemapping.h"
+
+#include <QPicture>
+#include <QToolTip>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <numeric>
+
+namespace tee::render {
+
+namespace {
+
+QFont pixelFont(int px)
+{
+    QFont f(QStringLiteral("DejaVu Sans"));
+    f.setPixelSize(px);
+    return f;
+}
+
+} // namespace
+
+RefcountPlot::RefcountPlot(QWidget *parent)
+    : QWidget(parent)
+{
+    m_plot = new QCustomPlot(this);
+    m_plot->setMouseTracking(true);
+    m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    m_plot->axisRect()->setRangeDrag(Qt::Horizontal);
+    m_plot->axisRect()->setRangeZoom(Qt::Horizontal);
+    m_plot->axisRect()->setAutoMargins(QCP::msBottom | QCP::msTop);
+    m_plot->xAxis->setTickLabelFont(pixelFont(11));
+    m_plot->yAxis->setTickLabelFont(pixelFont(11));
+    m_plot->yAxis->setLabelFont(pixelFont(11));
+    m_plot->yAxis->setLabel(tr("refcount"));
+    setAxisLook(m_plot->xAxis, m_axis);
+    m_plot->yAxis->setPadding(2);
+    QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
+    ticker->setTickStep(1);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    m_plot->yAxis->setTicker(ticker);
+    m_plot->legend->setVisible(true);
+    m_plot->legend->setFont(pixelFont(11));
+    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    auto *l = new QVBoxLayout(this);
+    l->setContentsMargins(0, 0, 0, 0);
+    l->addWidget(m_plot);
+    setMargins(150, 8);
+    setMinimumHeight(120);
+    connect(m_plot->xAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this,
+            [this](const QCPRange &) {
+                if (!m_settingRange)
+                    Q_EMIT viewRangeChanged(viewRange());
+            });
+    connect(m_plot, &QCustomPlot::mouseMove, this, &RefcountPlot::onMouseMove);
+    setColors(Palette::forWidget(palette()));
+    m_fixedColors = false;
+}
+
+void RefcountPlot::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange && !m_fixedColors) {
+        setColors(Palette::forWidget(palette()));
+        m_fixedColors = false;
+    }
+    QWidget::changeEvent(event);
+}
+
+RefcountPlot::~RefcountPlot() = default;
+
+std::vector<ObjectId> RefcountPlot::busiestObjects(const sim::Timeline &tl, size_t n)
+{
+    const auto [b, e] = tl.lanesOfKind(sim::LaneKind::Object);
+    std::vector<uint32_t> lanes(e - b);
+    std::iota(lanes.begin(), lanes.end(), b);
+    auto changes = [&](uint32_t l) {
+        return tl.lanes()[l].intervalEnd - tl.lanes()[l].intervalBegin;
+    };
+    const size_t k = std::min(n, lanes.size());
+    std::partial_sort(
+        lanes.begin(), lanes.begin() + ptrdiff_t(k), lanes.end(), [&](uint32_t a, uint32_t c) {
+            return changes(a) != changes(c) ? changes(a) > changes(c)
+                                            : tl.lanes()[a].key.id < tl.lanes()[c].key.id;
+        });
+    std::vector<ObjectId> out;
+    for (size_t i = 0; i < k; ++i)
+        out.push_back(ObjectId(tl.lanes()[lanes[i]].key.id));
+    return out;
+}
+
+void RefcountPlot::setSource(const TimelineSource &src, size_t n)
+{
+    m_src = src;
+    m_objects = src.valid() ? busiestObjects(*src.timeline, n) : std::vector<ObjectId>();
+    rebuild();
+    if (src.valid()) {
+        const double hi = m_axis == sim::Axis::Step
+                              ? double(std::max<uint64_t>(src.timeline->stepCount(), 1))
+                              : double(std::max<int64_t>(src.timeline->endNs(), 1));
+        setViewRange({m_axis, 0, hi});
+    }
+}
+
+void RefcountPlot::setObjects(const std::vector<ObjectId> &objects)
+{
+    m_objects = objects;
+    rebuild();
+}
+
+void RefcountPlot::rebuild()
+{
+    m_plot->clearGraphs();
+    m_series.clear();
+    if (!m_src.valid()) {
+        m_plot->replot(QCustomPlot::rpQueuedReplot);
+        return;
+    }
+    const sim::Timeline &tl = *m_src.timeline;
+    double maxRef = 1;
+    int color = 0;
+    for (const ObjectId o : m_objects) {
+        const uint32_t lane = tl.laneOf({sim::LaneKind::Object, o.v});
+        if (lane == sim::kNone)
+            continue;
+        Series s;
+        s.object = o;
+        std::vector<std::pair<double, uint32_t>> pts;
+        const auto ivs = tl.intervalsOf(lane);
+        for (const sim::Interval &iv : ivs)
+            pts.emplace_back(double(TimeMapping::startOf(iv, m_axis)),
+                             uint32_t(&iv - tl.intervals().data()));
+        // sorted by x (per-thread time may reorder changes on the time axis)
+        std::stable_sort(pts.begin(), pts.end(),
+                         [](const auto &a, const auto &b) { return a.first < b.first; });
+        for (const auto &[x, i] : pts) {
+            s.keys.push_back(x);
+            s.intervals.push_back(i);
+            s.values.push_back(tl.intervals()[i].object().refcount);
+            maxRef = std::max(maxRef, s.values.back());
+        }
+        if (!ivs.empty() && !ivs.back().openAtEnd()) {
+            // freed: back to 0 where the lane ends
+            s.keys.push_back(double(TimeMapping::endOf(ivs.back(), m_axis)));
+            s.intervals.push_back(sim::kNone);
+            s.values.push_back(0);
+        }
+        QCPGraph *g = m_plot->addGraph();
+        g->setLineStyle(QCPGraph::lsStepLeft);
+        g->setAdaptiveSampling(true);
+        g->setPen(QPen(m_palette.series(color++), 2));
+        const sim::Lane &l = tl.lanes()[lane];
+        g->setName(QString::fromStdString(laneName(*m_src.sim, l.key) + " (" +
+                                          laneDetail(*m_src.sim, l) + ")"));
+        g->setData(QVector<double>(s.keys.begin(), s.keys.end()),
+                   QVector<double>(s.values.begin(), s.values.end()), true);
+        m_series.push_back(std::move(s));
+    }
+    m_plot->yAxis->setRange(-0.3, maxRef + 0.8);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void RefcountPlot::setColors(const Palette &palette)
+{
+    m_fixedColors = true;
+    m_palette = palette;
+    const QColor text = palette.ui(Palette::Ui::Text), muted = palette.ui(Palette::Ui::MutedText);
+    m_plot->setBackground(palette.ui(Palette::Ui::Background));
+    for (QCPAxis *a : {m_plot->xAxis, m_plot->yAxis}) {
+        a->setBasePen(QPen(muted));
+        a->setTickPen(QPen(muted));
+        a->setSubTickPen(QPen(muted));
+        a->setTickLabelColor(text);
+        a->setLabelColor(text);
+        a->grid()->setPen(QPen(palette.ui(Palette::Ui::Separator), 1, Qt::DotLine));
+    }
+    m_plot->legend->setBrush(palette.ui(Palette::Ui::Background));
+    m_plot->legend->setTextColor(text);
+    m_plot->legend->setBorderPen(QPen(palette.ui(Palette::Ui::Separator)));
+    for (int i = 0; i < m_plot->graphCount(); ++i)
+        m_plot->graph(i)->setPen(QPen(palette.series(i), 2));
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void RefcountPlot::setMargins(int left, int right)
+{
+    m_plot->axisRect()->setAutoMargins(QCP::msBottom | QCP::msTop);
+    m_plot->axisRect()->setMargins(QMargins(left, 0, right, 0));
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+ViewRange RefcountPlot::viewRange() const
+{
+    return {m_axis, m_plot->xAxis->range().lower, m_plot->xAxis->range().upper};
+}
+
+void RefcountPlot::setViewRange(const ViewRange &range)
+{
+    if (range == viewRange())
+        return;
+    m_settingRange = true;
+    if (range.axis != m_axis) {
+        m_axis = range.axis;
+        setAxisLook(m_plot->xAxis, m_axis);
+        rebuild();
+    }
+    m_plot->xAxis->setRange(range.lower, range.upper);
+    m_settingRange = false;
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+std::vector<std::pair<double, double>> RefcountPlot::points(size_t graph) const
+{
+    std::vector<std::pair<double, double>> out;
+    if (graph >= m_series.size())
+        return out;
+    const Series &s = m_series[graph];
+    for (size_t i = 0; i < s.keys.size(); ++i)
+        out.emplace_back(s.keys[i], s.values[i]);
+    return out;
+}
+
+int RefcountPlot::graphCount() const
+{
+    return int(m_series.size());
+}
+
+QWidget *RefcountPlot::plotWidget() const
+{
+    return m_plot;
+}
+
+QString RefcountPlot::toolTipAt(const QPointF &pos) const
+{
+    if (!m_src.valid() || !m_plot->axisRect()->rect().contains(pos.toPoint()))
+        return {};
+    const double x = m_plot->xAxis->pixelToCoord(pos.x());
+    // the series whose value at x is nearest the pointer
+    double best = 12; // pixels
+    uint32_t interval = sim::kNone;
+    for (const Series &s : m_series) {
+        auto it = std::upper_bound(s.keys.begin(), s.keys.end(), x);
+        if (it == s.keys.begin())
+            continue;
+        const size_t i = size_t(it - s.keys.begin()) - 1;
+        const double d = std::abs(m_plot->yAxis->coordToPixel(s.values[i]) - pos.y());
+        if (d < best && s.intervals[i] != sim::kNone) {
+            best = d;
+            interval = s.intervals[i];
+        }
+    }
+    if (interval == sim::kNone)
+        return {};
+    return QString::fromStdString(
+        intervalTooltip(*m_src.sim, *m_src.trace, *m_src.timeline, interval));
+}
+
+void RefcountPlot::onMouseMove(QMouseEvent *event)
+{
+    if (event->buttons() != Qt::NoButton)
+        return;
+    const QString tip = toolTipAt(event->position());
+    if (tip.isEmpty())
+        QToolTip::hideText();
+    else
+        QToolTip::showText(event->globalPosition().toPoint(), tip, m_plot);
+}
+
+void RefcountPlot::replotNow()
+{
+    m_plot->replot(QCustomPlot::rpImmediateRefresh);
+}
+
+void RefcountPlot::render(QPainter &painter, const QRect &target)
+{
+    QPicture picture;
+    {
+        QCPPainter p(&picture);
+        p.setMode(QCPPainter::pmVectorized);
+        p.setMode(QCPPainter::pmNoCaching);
+        m_plot->toPainter(&p, target.width(), target.height());
+    }
+    painter.save();
+    painter.setClipRect(target);
+    painter.drawPicture(target.topLeft(), picture);
+    painter.restore();
+}
+
+} // namespace tee::render

@@ -1,0 +1,297 @@
+#include "app/render/renderer.h"
+
+#include "app/render/legend.h"
+#include "app/render/palette.h"
+#include "app/render/refcountplot.h"
+#include "app/render/timelineplot.h"
+#include "simulator/fileio.h"
+
+#include <QBuffer>
+#include <QFileInfo>
+#include <QFontMetricsF>
+#include <QPageSize>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSvgGenerator>
+
+#include <algorithm>
+
+namespace tee::render {
+
+namespace {
+
+constexpr int kTitleHeight = 26;
+constexpr int kMinRow = 12, kMaxRow = 24;
+// What the timeline needs besides its rows: the x axis and its labels.
+constexpr int kAxisHeight = 44;
+
+QFont pixelFont(int px, bool bold = false)
+{
+    QFont f(QStringLiteral("DejaVu Sans"));
+    f.setPixelSize(px);
+    f.setBold(bold);
+    return f;
+}
+
+struct Parts
+{
+    Renderer::Geometry g;
+    std::vector<Legend::Entry> legend;
+};
+
+} // namespace
+
+Renderer::Renderer(TimelineSource src)
+    : m_src(std::move(src))
+{}
+
+std::optional<RenderFormat> Renderer::formatOf(const QString &path)
+{
+    const QString ext = QFileInfo(path).suffix().toLower();
+    if (ext == QLatin1String("png"))
+        return RenderFormat::Png;
+    if (ext == QLatin1String("svg"))
+        return RenderFormat::Svg;
+    if (ext == QLatin1String("pdf"))
+        return RenderFormat::Pdf;
+    return std::nullopt;
+}
+
+namespace {
+
+// Sets up the hidden plots as the options say; both are laid out at the
+// target's size by render().
+void configure(TimelinePlot &tp, const TimelineSource &src, const RenderOptions &o)
+{
+    tp.setToolBarVisible(false);
+    tp.setLegendVisible(false);
+    tp.setColors(Palette::print());
+    tp.setSource(src);
+    for (const auto &[group, collapsed] : o.groups)
+        tp.setGroupCollapsed(group, collapsed);
+    if (o.axis != tp.axis())
+        tp.setAxis(o.axis);
+    tp.showSteps(o.from, o.to);
+    if (o.cursorStep)
+        tp.setCursorStep(o.cursorStep);
+}
+
+} // namespace
+
+Renderer::Geometry Renderer::geometry(const RenderOptions &o) const
+{
+    Geometry g;
+    const int w = std::max(o.width, 200), h = std::max(o.height, 150);
+    int y = 0;
+    if (o.title) {
+        g.title = QRect(0, 0, w, kTitleHeight);
+        y = kTitleHeight;
+    }
+    int legendH = 0;
+    if (o.legend && m_src.valid()) {
+        const LaneLayout layout(m_src.timeline->lanes());
+        legendH = Legend::height(Legend::entriesFor(layout), w, pixelFont(11));
+    }
+    int refH = o.refcounts ? std::clamp(h / 5, 110, 260) : 0;
+    int timelineH = std::max(80, h - y - legendH - refH);
+    // rows: as tall as they can be up to kMaxRow, at least kMinRow; a
+    // timeline that needs less than its share gives the rest to the
+    // refcount plot (up to 40% of the picture), then leaves it blank below
+    g.rowHeight = kMaxRow;
+    if (m_src.valid()) {
+        LaneLayout layout(m_src.timeline->lanes());
+        for (const auto &[group, collapsed] : o.groups)
+            layout.setCollapsed(group, collapsed);
+        const int rows = std::max(1, layout.rowCount());
+        g.rowHeight = std::clamp((timelineH - kAxisHeight) / rows, kMinRow, kMaxRow);
+        layout.setRowHeight(g.rowHeight);
+        layout.setHeaderHeight(g.rowHeight);
+        const int needed = layout.contentHeight() + kAxisHeight + 4;
+        if (needed < timelineH) {
+            const int spare = timelineH - needed;
+            timelineH = needed;
+            if (refH)
+                refH = std::min(refH + spare, std::max(refH, h * 2 / 5));
+        }
+    }
+    g.timeline = QRect(0, y, w, timelineH);
+    if (refH)
+        g.refcounts = QRect(0, y + timelineH, w, refH);
+    if (legendH)
+        g.legend = QRect(0, y + timelineH + refH, w, legendH);
+    return g;
+}
+
+void Renderer::paint(QPainter &painter, const QRect &target, const RenderOptions &o) const
+{
+    const Palette pal = Palette::print();
+    painter.save();
+    painter.fillRect(target, pal.ui(Palette::Ui::Background));
+    if (!m_src.valid()) {
+        painter.restore();
+        return;
+    }
+    RenderOptions opt = o;
+    opt.width = target.width();
+    opt.height = target.height();
+    const Geometry g = geometry(opt);
+    painter.translate(target.topLeft());
+    painter.setRenderHint(QPainter::TextAntialiasing, true);
+
+    TimelinePlot tp;
+    tp.resize(g.timeline.size());
+    tp.setRowHeight(g.rowHeight);
+    configure(tp, m_src, opt);
+
+    if (!g.title.isEmpty()) {
+        const sim::Scenario &sc = m_src.sim->scenario();
+        const auto [from, to] =
+            stepsInRange(*m_src.timeline, tp.viewRange().lower, tp.viewRange().upper, tp.axis());
+        QString text = QString::fromStdString(sc.name);
+        if (!sc.title.empty())
+            text += QStringLiteral(": ") + QString::fromStdString(sc.title);
+        text += QStringLiteral("  (steps %1 to %2 of %3)")
+                    .arg(from)
+                    .arg(to)
+                    .arg(m_src.timeline->stepCount());
+        painter.setFont(pixelFont(14, true));
+        painter.setPen(pal.ui(Palette::Ui::Text));
+        const QRect r = g.title.adjusted(8, 0, -8, 0);
+        painter.drawText(r, Qt::AlignLeft | Qt::AlignVCenter,
+                         QFontMetricsF(painter.font()).elidedText(text, Qt::ElideRight, r.width()));
+    }
+    tp.render(painter, g.timeline);
+
+    if (!g.refcounts.isEmpty()) {
+        RefcountPlot rp;
+        rp.resize(g.refcounts.size());
+        rp.setColors(pal);
+        rp.setSource(m_src);
+        if (!opt.objects.empty())
+            rp.setObjects(opt.objects);
+        rp.setMargins(tp.labelColumnWidth(), 8);
+        rp.setViewRange(tp.viewRange());
+        rp.render(painter, g.refcounts);
+    }
+    if (!g.legend.isEmpty())
+        Legend::paint(painter, g.legend, Legend::entriesFor(tp.laneLayout()), pal, pixelFont(11));
+    painter.restore();
+}
+
+Renderer::Placement Renderer::placement(const RenderOptions &o) const
+{
+    Placement out;
+    if (!m_src.valid())
+        return out;
+    const Geometry g = geometry(o);
+    TimelinePlot tp;
+    tp.resize(g.timeline.size());
+    tp.setRowHeight(g.rowHeight);
+    configure(tp, m_src, o);
+    // lay it out at the picture's size, as render() does
+    QImage scratch(1, 1, QImage::Format_ARGB32_Premultiplied);
+    QPainter p(&scratch);
+    tp.render(p, QRect(QPoint(0, 0), g.timeline.size()));
+    p.end();
+    const QPointF off = g.timeline.topLeft();
+    out.map = tp.mapping();
+    out.map.left += off.x();
+    out.lanes = tp.lanesRect().translated(off);
+    out.laneBars.resize(m_src.timeline->lanes().size());
+    for (uint32_t l = 0; l < out.laneBars.size(); ++l) {
+        const QRectF r = tp.laneBarRect(l);
+        if (!r.isEmpty() && r.intersects(tp.lanesRect()))
+            out.laneBars[l] = r.translated(off);
+    }
+    return out;
+}
+
+QImage Renderer::image(const RenderOptions &o) const
+{
+    QImage img(std::max(o.width, 1), std::max(o.height, 1), QImage::Format_ARGB32_Premultiplied);
+    img.fill(Palette::print().ui(Palette::Ui::Background));
+    QPainter p(&img);
+    p.setRenderHint(QPainter::Antialiasing, false);
+    paint(p, img.rect(), o);
+    p.end();
+    return img;
+}
+
+QByteArray Renderer::encode(RenderFormat format, const RenderOptions &o, QString *error) const
+{
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    const QRect rect(0, 0, std::max(o.width, 1), std::max(o.height, 1));
+    switch (format) {
+    case RenderFormat::Png: {
+        const QImage img = image(o);
+        if (!img.save(&buffer, "PNG")) {
+            if (error)
+                *error = QStringLiteral("cannot encode the PNG");
+            return {};
+        }
+        break;
+    }
+    case RenderFormat::Svg: {
+        QSvgGenerator gen;
+        gen.setOutputDevice(&buffer);
+        gen.setSize(rect.size());
+        gen.setViewBox(rect);
+        gen.setResolution(96);
+        gen.setTitle(QStringLiteral("teescope timeline"));
+        if (m_src.valid())
+            gen.setDescription(QString::fromStdString(m_src.sim->scenario().name));
+        QPainter p;
+        if (!p.begin(&gen)) {
+            if (error)
+                *error = QStringLiteral("cannot start the SVG");
+            return {};
+        }
+        paint(p, rect, o);
+        p.end();
+        break;
+    }
+    case RenderFormat::Pdf: {
+        QPdfWriter writer(&buffer);
+        writer.setCreator(QStringLiteral("teescope"));
+        writer.setTitle(QStringLiteral("teescope timeline"));
+        writer.setResolution(96);
+        writer.setPageMargins(QMarginsF(0, 0, 0, 0));
+        writer.setPageSize(QPageSize(QSizeF(rect.width() * 72.0 / 96, rect.height() * 72.0 / 96),
+                                     QPageSize::Point, QString(), QPageSize::ExactMatch));
+        QPainter p;
+        if (!p.begin(&writer)) {
+            if (error)
+                *error = QStringLiteral("cannot start the PDF");
+            return {};
+        }
+        paint(p, rect, o);
+        p.end();
+        break;
+    }
+    }
+    buffer.close();
+    return bytes;
+}
+
+bool Renderer::write(const QString &path, RenderFormat format, const RenderOptions &o,
+                     QString *error) const
+{
+    QString why;
+    const QByteArray bytes = encode(format, o, &why);
+    if (bytes.isEmpty()) {
+        if (error)
+            *error = path + QStringLiteral(": ") + why;
+        return false;
+    }
+    std::string err;
+    if (!sim::writeFileAtomically(path.toStdString(), bytes.toStdString(), &err)) {
+        if (error)
+            *error = QString::fromStdString(err);
+        return false;
+    }
+    return true;
+}
+
+} // namespace tee::render

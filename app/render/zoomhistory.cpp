@@ -1,0 +1,37 @@
+#include "app/render/zoomhistory.h"
+
+namespace tee::render {
+
+void ZoomHistory::reset(const ViewRange &initial)
+{
+    m_entries.assign(1, initial);
+    m_index = 0;
+}
+
+bool ZoomHistory::commit(const ViewRange &view)
+{
+    if (view == m_entries[m_index])
+        return false;
+    m_entries.resize(m_index + 1);
+    m_entries.push_back(view);
+    if (m_entries.size() > kLimit)
+        m_entries.erase(m_entries.begin());
+    m_index = m_entries.size() - 1;
+    return true;
+}
+
+const ViewRange &ZoomHistory::undo()
+{
+    if (m_index > 0)
+        --m_index;
+    return m_entries[m_index];
+}
+
+const ViewRange &ZoomHistory::redo()
+{
+    if (m_index + 1 < m_entries.size())
+        ++m_index;
+    return m_entries[m_index];
+}
+
+} // namespace tee::render

@@ -1,0 +1,290 @@
+// Pictures of kill-while-processing: the PNG has the client's blocked wait
+// and the request's PROCESSING interval in their palette colours where the
+// time mapping puts them; the SVG carries lane names and state labels as
+// text; the PDF is a PDF; writes are atomic and the same options give the
+// same bytes. Set TEESCOPE_RENDER_OUT to a directory to keep the pictures.
+#include "app/render/lanetext.h"
+#include "app/render/meaning.h"
+#include "app/render/palette.h"
+#include "app/render/renderer.h"
+#include "core/vocabulary.h"
+#include "renderfixture.h"
+
+#include <QBuffer>
+#include <QDir>
+#include <QFile>
+#include <QImage>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <set>
+
+using namespace tee;
+using namespace tee::render;
+
+namespace {
+
+// The share of the pixels inside `r` (shrunk by a pixel) that are exactly `c`.
+double share(const QImage &img, const QRectF &r, const QColor &c)
+{
+    const QRect in = r.toAlignedRect().adjusted(1, 1, -1, -1) & img.rect();
+    if (in.isEmpty())
+        return 0;
+    int hit = 0;
+    for (int y = in.top(); y <= in.bottom(); ++y)
+        for (int x = in.left(); x <= in.right(); ++x)
+            hit += img.pixelColor(x, y).rgb() == c.rgb();
+    return double(hit) / double(in.width() * in.height());
+}
+
+void keep(const QString &name, const QByteArray &bytes)
+{
+    const QByteArray dir = qgetenv("TEESCOPE_RENDER_OUT");
+    if (dir.isEmpty())
+        return;
+    QFile f(QDir(QString::fromLocal8Bit(dir)).filePath(name));
+    if (f.open(QIODevice::WriteOnly))
+        f.write(bytes);
+}
+
+} // namespace
+
+class TestRenderer : public QObject
+{
+    Q_OBJECT
+
+private:
+    TimelineSource m_src;
+
+    // The interval on `lane` whose meaning is `m` (the first one).
+    uint32_t intervalOf(uint32_t lane, Meaning m) const
+    {
+        for (const sim::Interval &iv : m_src.timeline->intervalsOf(lane))
+            if (meaningOf(iv) == m)
+                return uint32_t(&iv - m_src.timeline->intervals().data());
+        return sim::kNone;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_src = renderfixture::builtin("kill-while-processing");
+        QVERIFY(m_src.valid());
+        QVERIFY(m_src.timeline->stepCount() > 10);
+    }
+
+    // Known intervals at the pixels TimeMapping gives, in their palette
+    // colour; the pixels just outside are not.
+    void pngIntervalsAtMappedPixels_data()
+    {
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<int>("id");
+        QTest::addColumn<int>("meaning");
+        QTest::addColumn<int>("axis");
+        // app/client (thread 0) waits on the completion; req#0 is PROCESSING
+        // in app/suppl's RECV until the kill path makes it a placeholder
+        for (const int a : {int(sim::Axis::Time), int(sim::Axis::Step)}) {
+            const char *ax = a == int(sim::Axis::Time) ? "time" : "step";
+            QTest::addRow("client blocked (%s)", ax)
+                << int(sim::LaneKind::Thread) << 0 << int(Meaning::BlockedKillable) << a;
+            QTest::addRow("req#0 PROCESSING (%s)", ax)
+                << int(sim::LaneKind::Request) << 0 << int(Meaning::Processing) << a;
+            QTest::addRow("req#0 placeholder (%s)", ax)
+                << int(sim::LaneKind::Request) << 0 << int(Meaning::Placeholder) << a;
+            QTest::addRow("ctx1 closed (%s)", ax)
+                << int(sim::LaneKind::Context) << 1 << int(Meaning::ContextClosed) << a;
+        }
+    }
+
+    void pngIntervalsAtMappedPixels()
+    {
+        QFETCH(int, kind);
+        QFETCH(int, id);
+        QFETCH(int, meaning);
+        QFETCH(int, axis);
+        const uint32_t lane = renderfixture::lane(m_src, sim::LaneKind(kind), id);
+        QVERIFY(lane != sim::kNone);
+        const uint32_t i = intervalOf(lane, Meaning(meaning));
+        QVERIFY2(i != sim::kNone, "no such interval in the run");
+        const sim::Interval &iv = m_src.timeline->intervals()[i];
+
+        RenderOptions o;
+        o.axis = sim::Axis(axis);
+        const Renderer r(m_src);
+        const QImage img = r.image(o);
+        QCOMPARE(img.size(), QSize(o.width, o.height));
+        const Renderer::Placement pl = r.placement(o);
+        const QRectF row = pl.laneBars[lane];
+        QVERIFY2(!row.isEmpty(), "the lane is not in the picture");
+        const double x0 = pl.map.toPixel(double(TimeMapping::startOf(iv, o.axis)));
+        const double x1 = pl.map.toPixel(double(TimeMapping::endOf(iv, o.axis)));
+        QVERIFY2(x1 - x0 >= 8, "too narrow to check at this size");
+        const QRectF bar(x0, row.top(), x1 - x0, row.height());
+        const Palette print = Palette::print();
+        const QColor fill = print.fill(Meaning(meaning));
+        const double inside = share(img, bar, fill);
+        // the fill dominates; text and hatch lines take the rest
+        QVERIFY2(inside > 0.4, qPrintable(QStringLiteral("fill share %1").arg(inside)));
+        if (hatchOf(Meaning(meaning)) != Hatch::None)
+            QVERIFY(share(img, bar, print.hatchColor(Meaning(meaning))) > 0.05);
+        // just outside the interval the lane shows its neighbours: another
+        // colour, unless the neighbour has the same meaning (a kill splits a
+        // wait into two intervals of one state)
+        const auto lane_ = m_src.timeline->intervalsOf(lane);
+        const size_t at = size_t(&iv - lane_.data());
+        auto neighbourSame = [&](size_t j) {
+            return j < lane_.size() && meaningOf(lane_[j]) == Meaning(meaning);
+        };
+        const QRectF before(x0 - 4, row.top(), 2, row.height());
+        const QRectF after(x1 + 2, row.top(), 2, row.height());
+        if (at > 0 && !neighbourSame(at - 1))
+            QVERIFY(share(img, before, fill) < 0.2);
+        if (at + 1 < lane_.size() && !neighbourSame(at + 1))
+            QVERIFY(share(img, after, fill) < 0.2);
+    }
+
+    void svgHasLaneNamesAndStatesAsText()
+    {
+        const Renderer r(m_src);
+        QString error;
+        const QByteArray svg = r.encode(RenderFormat::Svg, RenderOptions(), &error);
+        QVERIFY2(!svg.isEmpty(), qPrintable(error));
+        keep(QStringLiteral("kill-while-processing.svg"), svg);
+        QVERIFY(svg.startsWith("<?xml"));
+        QVERIFY(svg.contains("<svg"));
+        // lane names, from the vocabulary
+        for (const char *name : {"app/client", "app/suppl", "QTEE", "qcomtee_wq", "ctx1",
+                                 "reqs_lock ctx1", "obj0", "obj1", "req#0", "req#1"})
+            QVERIFY2(svg.contains(QByteArray(">").append(name).append("<")) ||
+                         svg.contains(QByteArray(">").append(name).append(" ")),
+                     name);
+        // state labels written on the bars, and the legend
+        // (the bar texts come from BarText: checked against it, not retyped)
+        const sim::Timeline &tl = *m_src.timeline;
+        const uint32_t req0 = renderfixture::lane(m_src, sim::LaneKind::Request, 0);
+        const uint32_t ctx1 = renderfixture::lane(m_src, sim::LaneKind::Context, 1);
+        const uint32_t obj1 = renderfixture::lane(m_src, sim::LaneKind::Object, 1);
+        for (const auto &[lane, m] :
+             {std::pair{req0, Meaning::Processing}, std::pair{req0, Meaning::Placeholder},
+              std::pair{ctx1, Meaning::ContextClosed}, std::pair{obj1, Meaning::Refcount3}}) {
+            const std::string text = barText(*m_src.sim, tl.intervals()[intervalOf(lane, m)]).full;
+            QVERIFY2(svg.contains(QByteArray::fromStdString(text)), text.c_str());
+        }
+        for (const std::string &state :
+             {vocab::reqState(ReqState::PROCESSING), vocab::reqState(ReqState::Placeholder)})
+            QVERIFY2(svg.contains(QByteArray::fromStdString(state)), state.c_str());
+        QVERIFY(svg.contains("simulated time"));
+    }
+
+    void pdfIsAPdf()
+    {
+        const Renderer r(m_src);
+        QString error;
+        const QByteArray pdf = r.encode(RenderFormat::Pdf, RenderOptions(), &error);
+        QVERIFY2(!pdf.isEmpty(), qPrintable(error));
+        keep(QStringLiteral("kill-while-processing.pdf"), pdf);
+        QVERIFY(pdf.startsWith("%PDF-"));
+        QVERIFY(pdf.size() > 2000);
+        QVERIFY(pdf.trimmed().endsWith("%%EOF"));
+    }
+
+    void pngIsDeterministic()
+    {
+        const Renderer r(m_src);
+        RenderOptions o;
+        o.width = 1200;
+        o.height = 700;
+        const QByteArray a = r.encode(RenderFormat::Png, o);
+        const QByteArray b = Renderer(m_src).encode(RenderFormat::Png, o);
+        QVERIFY(!a.isEmpty());
+        QVERIFY(a == b);
+        keep(QStringLiteral("kill-while-processing.png"),
+             Renderer(m_src).encode(RenderFormat::Png, RenderOptions()));
+        QImage img;
+        QVERIFY(img.loadFromData(a, "PNG"));
+        QCOMPARE(img.size(), QSize(1200, 700));
+    }
+
+    void stepRangeNarrowsTheView()
+    {
+        const Renderer r(m_src);
+        RenderOptions o;
+        o.axis = sim::Axis::Step;
+        o.from = 5;
+        o.to = 10;
+        // steps 5..10 from the start of step 5, with 1% of room either side
+        const Renderer::Placement pl = r.placement(o);
+        QCOMPARE(pl.map.lower, 4.0 - 0.06);
+        QCOMPARE(pl.map.upper, 10.0 + 0.06);
+        o.axis = sim::Axis::Time;
+        const Renderer::Placement pt = r.placement(o);
+        int64_t lo = INT64_MAX, hi = INT64_MIN;
+        for (uint64_t k = 5; k <= 10; ++k) {
+            lo = std::min(lo, m_src.timeline->step(k).startNs);
+            hi = std::max(hi, m_src.timeline->step(k).endNs);
+        }
+        const double pad = double(hi - lo) * 0.01;
+        QCOMPARE(pt.map.lower, double(lo) - pad);
+        QCOMPARE(pt.map.upper, double(hi) + pad);
+    }
+
+    // Every built-in draws (kept as PNGs when TEESCOPE_RENDER_OUT is set, to
+    // look at them); stress at 2000 steps with its groups collapsed.
+    void everyBuiltinRenders()
+    {
+        for (const tee::sim::BuiltinInfo &b : tee::sim::builtinScenarios()) {
+            const TimelineSource src =
+                renderfixture::builtin(b.name.c_str(), b.name == "stress" ? 2000 : 0);
+            QVERIFY2(src.valid(), b.name.c_str());
+            RenderOptions o;
+            const QImage img = Renderer(src).image(o);
+            QCOMPARE(img.size(), QSize(o.width, o.height));
+            // not blank: several of the palette's fills are there
+            const Palette print = Palette::print();
+            std::set<QRgb> seen;
+            for (int y = 0; y < img.height(); y += 2)
+                for (int x = 0; x < img.width(); x += 2)
+                    seen.insert(img.pixel(x, y) & 0xffffff);
+            int fills = 0;
+            for (int m = 0; m < int(Meaning::GroupBusy); ++m)
+                fills += seen.count(print.fill(Meaning(m)).rgb() & 0xffffff) ? 1 : 0;
+            QVERIFY2(fills >= 4, b.name.c_str());
+            QByteArray bytes;
+            if (!qEnvironmentVariableIsEmpty("TEESCOPE_RENDER_OUT")) {
+                QBuffer buf(&bytes);
+                buf.open(QIODevice::WriteOnly);
+                img.save(&buf, "PNG");
+                keep(QString::fromStdString(b.name) + QStringLiteral(".png"), bytes);
+                o.axis = sim::Axis::Step;
+                keep(QString::fromStdString(b.name) + QStringLiteral("-steps.png"),
+                     Renderer(src).encode(RenderFormat::Png, o));
+            }
+        }
+    }
+
+    void writesAtomically()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const Renderer r(m_src);
+        for (const char *name : {"t.png", "t.svg", "t.pdf"}) {
+            const QString path = dir.filePath(QString::fromLatin1(name));
+            const auto format = Renderer::formatOf(path);
+            QVERIFY(format.has_value());
+            QString error;
+            QVERIFY2(r.write(path, *format, RenderOptions(), &error), qPrintable(error));
+            QVERIFY(QFileInfo(path).size() > 1000);
+        }
+        // nothing left beside the files (the temporary ones were renamed)
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files).size(), 3);
+        QVERIFY(!Renderer::formatOf(QStringLiteral("x.txt")).has_value());
+        // a directory that does not exist: an error naming the file, nothing written
+        QString error;
+        QVERIFY(!r.write(dir.filePath(QStringLiteral("no/such/dir/t.png")), RenderFormat::Png,
+                         RenderOptions(), &error));
+        QVERIFY2(error.contains(QStringLiteral("t.png")), qPrintable(error));
+    }
+};
+
+QTEST_MAIN(TestRenderer)
+#include "tst_renderer.moc"
