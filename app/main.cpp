@@ -1,5 +1,5 @@
-// teescope: the desktop inspector. Usage: teescope [SCENARIO]
-// SCENARIO is a built-in scenario name or a scenario JSON file ("default"
+// teescope: the desktop inspector. Usage: teescope [SCENARIO|CAPTURE]
+// A built-in scenario name, a scenario JSON file or a capture ("default"
 // when omitted). Exit code 2: the scenario could not be loaded or run, or
 // there is no display to open a window on (one line says so; teescope-cli
 // needs none).
@@ -128,7 +128,8 @@ int main(int argc, char **argv)
     parser.addVersionOption();
     parser.addPositionalArgument(
         QStringLiteral("scenario"),
-        QStringLiteral("Built-in scenario name or scenario JSON file (default: \"default\")."),
+        QStringLiteral("Built-in scenario name, scenario JSON file or capture (default: "
+                       "\"default\")."),
         QStringLiteral("[scenario]"));
     parser.process(app);
 
@@ -139,7 +140,7 @@ int main(int argc, char **argv)
 
     MainWindow window;
     QString error;
-    if (!window.openScenario(scenario, &error))
+    if (!window.openPath(scenario, &error))
         return fail(error);
     window.show();
     return app.exec();

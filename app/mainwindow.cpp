@@ -1,101 +1,661 @@
 #include "mainwindow.h"
 
-#include "eventlogmodel.h"
+#include "app/models/contextsmodel.h"
+#include "app/models/eventfiltermodel.h"
+#include "app/models/eventlogmodel.h"
+#include "app/models/inspectorfiltermodel.h"
+#include "app/models/modelroles.h"
+#include "app/models/objectsmodel.h"
+#include "app/models/requestsmodel.h"
+#include "app/models/rundocument.h"
+#include "app/models/threadsmodel.h"
+#include "app/models/violationsmodel.h"
+#include "app/render/refcountplot.h"
+#include "app/render/timelineplot.h"
 
-#include "simulator/scenarioloader.h"
-#include "simulator/simulator.h"
+#include "core/text.h"
+#include "simulator/capture.h"
+#include "simulator/exports.h"
+#include "simulator/fileio.h"
 
 #include <QAction>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QKeySequence>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QPointer>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
+#include <QThread>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+#include "simulator/scenarioloader.h"
 
 #include <memory>
 #include <string>
 
-MainWindow::MainWindow(QWidget *parent)
-    : QMainWindow(parent)
-    , m_model(new EventLogModel(this))
-    , m_view(new QTableView(this))
-    , m_statusLabel(new QLabel(this))
+using tee::render::RenderOptions;
+
+namespace {
+
+constexpr int kMaxRecent = 8;
+
+// A capture is a JSON file whose "format" says so; anything else is a
+// scenario (a built-in name or a scenario file).
+bool looksLikeCapture(const QString &path)
 {
-    setWindowTitle(QStringLiteral("teescope"));
-
-    m_view->setModel(m_model);
-    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_view->setAlternatingRowColors(true);
-    m_view->setWordWrap(false);
-    m_view->verticalHeader()->hide();
-    // One line per event: compact rows show more of a run at once.
-    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
-    m_view->horizontalHeader()->setStretchLastSection(true);
-    setCentralWidget(m_view);
-
-    statusBar()->addWidget(m_statusLabel, 1);
-
-    auto *file = menuBar()->addMenu(tr("&File"));
-    auto *open = file->addAction(tr("&Open Scenario..."), this, &MainWindow::openScenarioDialog);
-    open->setShortcut(QKeySequence::Open);
-    file->addSeparator();
-    auto *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
-    quit->setShortcut(QKeySequence::Quit);
-
-    resize(1100, 700);
+    QFile f(path);
+    if (!QFileInfo(path).isFile() || !f.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray head = f.read(4096);
+    return head.contains("\"teescope-capture\"");
 }
 
-MainWindow::~MainWindow() = default;
-
-bool MainWindow::openScenario(const QString &nameOrPath, QString *error)
+std::unique_ptr<RunDocument::Run> loadAny(const QString &nameOrPath, QString *error)
 {
-    std::string err;
-    std::shared_ptr<const tee::sim::Scenario> scenario =
-        tee::sim::loadScenario(nameOrPath.toStdString(), &err);
-    if (!scenario) {
-        if (error)
-            *error = QString::fromStdString(err);
-        return false;
+    return looksLikeCapture(nameOrPath) ? RunDocument::loadCapture(nameOrPath, error)
+                                        : RunDocument::loadScenario(nameOrPath, error);
+}
+
+// The run as the drawing reads it. The document owns the run; the views
+// are reset on documentChanged before the old run goes, so a non-owning
+// pointer is enough.
+tee::render::TimelineSource sourceOf(const RunDocument &doc)
+{
+    tee::render::TimelineSource src;
+    if (doc.isEmpty())
+        return src;
+    src.sim = doc.simulatorPtr();
+    src.trace =
+        std::shared_ptr<const tee::sim::Trace>(&doc.trace(), [](const tee::sim::Trace *) {});
+    src.timeline = std::shared_ptr<const tee::sim::Timeline>(&doc.timeline(),
+                                                             [](const tee::sim::Timeline *) {});
+    return src;
+}
+
+QTableView *makeTable(QWidget *parent)
+{
+    auto *view = new QTableView(parent);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::SingleSelection);
+    view->setAlternatingRowColors(true);
+    view->setWordWrap(false);
+    view->verticalHeader()->hide();
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
+    view->horizontalHeader()->setStretchLastSection(true);
+    view->setSortingEnabled(true);
+    return view;
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget *parent)
+    : QMainWindow(parent)
+    , m_doc(new RunDocument(this))
+{
+    setWindowTitle(QStringLiteral("teescope"));
+    setAcceptDrops(true);
+
+    // Centre: what the run is about, the timeline, the refcounts under it.
+    auto *centre = new QWidget(this);
+    auto *layout = new QVBoxLayout(centre);
+    layout->setContentsMargins(4, 4, 4, 0);
+    m_header = new QLabel(centre);
+    m_header->setWordWrap(true);
+    m_header->setTextFormat(Qt::RichText);
+    m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_header);
+    auto *split = new QSplitter(Qt::Vertical, centre);
+    m_timeline = new tee::render::TimelinePlot(split);
+    m_refcounts = new tee::render::RefcountPlot(split);
+    split->addWidget(m_timeline);
+    split->addWidget(m_refcounts);
+    split->setStretchFactor(0, 4);
+    split->setStretchFactor(1, 1);
+    layout->addWidget(split, 1);
+    setCentralWidget(centre);
+
+    // The two plots share the x axis.
+    connect(m_timeline, &tee::render::TimelinePlot::viewRangeChanged, m_refcounts,
+            &tee::render::RefcountPlot::setViewRange);
+    connect(m_refcounts, &tee::render::RefcountPlot::viewRangeChanged, m_timeline,
+            &tee::render::TimelinePlot::setViewRange);
+    connect(m_timeline, &tee::render::TimelinePlot::labelColumnWidthChanged, this,
+            [this](int w) { m_refcounts->setMargins(w, m_timeline->rightInset()); });
+    connect(m_timeline, &tee::render::TimelinePlot::stepClicked, m_doc, &RunDocument::setCursor);
+    connect(m_timeline, &tee::render::TimelinePlot::laneActivated, this,
+            [this](tee::sim::LaneKey key) {
+                m_logFilter->setEntity(key);
+                m_logEntity->setText(tr("Only %1 ×").arg(m_doc->laneName(key)));
+                m_logEntity->setVisible(true);
+            });
+
+    buildDocks();
+    buildMenus();
+
+    m_status = new QLabel(this);
+    statusBar()->addWidget(m_status, 1);
+    m_progress = new QProgressBar(this);
+    m_progress->setRange(0, 0);
+    m_progress->setMaximumWidth(160);
+    m_progress->hide();
+    m_cancel = new QPushButton(tr("Cancel"), this);
+    m_cancel->hide();
+    statusBar()->addPermanentWidget(m_progress);
+    statusBar()->addPermanentWidget(m_cancel);
+
+    connect(m_doc, &RunDocument::documentChanged, this, &MainWindow::documentChanged);
+    connect(m_doc, &RunDocument::cursorChanged, this, &MainWindow::cursorChanged);
+
+    resize(1500, 950);
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    updateRecentMenu();
+    documentChanged();
+}
+
+MainWindow::~MainWindow()
+{
+    if (m_loader) {
+        m_loader->wait();
     }
+}
 
-    auto sim = std::make_shared<const tee::sim::Simulator>(scenario);
-    tee::sim::RunOptions opts;
-    opts.policy = scenario->policy;
-    opts.seed = scenario->seed;
-    opts.maxSteps = scenario->maxSteps;
-    tee::sim::Trace trace = tee::sim::run(*sim, opts, &err);
-    // A fixed schedule naming a step that is not enabled is bad input, like
-    // a parse error: report it instead of showing a silently partial run.
-    if (!err.empty()) {
-        if (error)
-            *error = QString::fromStdString(err);
-        return false;
+void MainWindow::buildDocks()
+{
+    // Inspectors at the cursor step, one filter for all four tables.
+    auto *inspectDock = new QDockWidget(tr("State after the cursor step"), this);
+    inspectDock->setObjectName(QStringLiteral("inspectors"));
+    auto *inspect = new QWidget(inspectDock);
+    auto *il = new QVBoxLayout(inspect);
+    il->setContentsMargins(2, 2, 2, 2);
+    m_inspectorFilter = new QLineEdit(inspect);
+    m_inspectorFilter->setPlaceholderText(tr("Filter the inspectors"));
+    m_inspectorFilter->setClearButtonEnabled(true);
+    il->addWidget(m_inspectorFilter);
+    m_inspectors = new QTabWidget(inspect);
+    il->addWidget(m_inspectors, 1);
+    const std::pair<QAbstractItemModel *, QString> inspectors[] = {
+        {new ThreadsModel(m_doc, this), tr("Threads")},
+        {new ContextsModel(m_doc, this), tr("Contexts")},
+        {new ObjectsModel(m_doc, this), tr("Objects")},
+        {new RequestsModel(m_doc, this), tr("Requests")},
+    };
+    for (const auto &[model, name] : inspectors) {
+        auto *proxy = new InspectorFilterModel(this);
+        proxy->setSourceModel(model);
+        m_inspectorProxies.push_back(proxy);
+        QTableView *view = makeTable(m_inspectors);
+        view->setObjectName(name.toLower());
+        view->setModel(proxy);
+        m_inspectors->addTab(view, name);
+        connect(m_inspectorFilter, &QLineEdit::textChanged, proxy,
+                &InspectorFilterModel::setFilterText);
     }
+    inspectDock->setWidget(inspect);
+    addDockWidget(Qt::RightDockWidgetArea, inspectDock);
 
-    m_summary = tr("%1 steps, %2 events, %3 violations (%4)")
-                    .arg(qulonglong(trace.schedule.size()))
-                    .arg(qulonglong(trace.events.size()))
-                    .arg(qulonglong(trace.violations))
-                    .arg(QString::fromLatin1(tee::sim::stopReasonName(trace.stop)));
-    m_model->setEvents(sim, std::move(trace.events));
-    m_view->resizeColumnsToContents(); // samples the first rows only: cheap on long runs
+    // Violations, gaps and notes: a click moves the cursor there.
+    auto *violationsDock = new QDockWidget(tr("Violations, gaps and notes"), this);
+    violationsDock->setObjectName(QStringLiteral("violations"));
+    m_violations = new ViolationsModel(m_doc, this);
+    m_violationsView = makeTable(violationsDock);
+    m_violationsView->setModel(m_violations);
+    m_violationsView->setSortingEnabled(false);
+    violationsDock->setWidget(m_violationsView);
+    addDockWidget(Qt::RightDockWidgetArea, violationsDock);
+    connect(m_violationsView, &QTableView::clicked, this, [this](const QModelIndex &index) {
+        const QVariant step = index.data(ViolationsModel::StepRole);
+        if (step.isValid()) {
+            m_doc->setCursor(step.toULongLong());
+            const uint64_t s = step.toULongLong();
+            m_timeline->showSteps(s > 10 ? s - 10 : 1, s + 10);
+        }
+    });
 
-    const std::string &title = scenario->title.empty() ? scenario->name : scenario->title;
-    setWindowTitle(QStringLiteral("teescope — ") + QString::fromStdString(title));
-    m_statusLabel->setText(m_summary);
+    // The event log, filterable, in step with the cursor.
+    auto *logDock = new QDockWidget(tr("Event log"), this);
+    logDock->setObjectName(QStringLiteral("eventlog"));
+    auto *log = new QWidget(logDock);
+    auto *ll = new QVBoxLayout(log);
+    ll->setContentsMargins(2, 2, 2, 2);
+    auto *bar = new QHBoxLayout;
+    m_logText = new QLineEdit(log);
+    m_logText->setPlaceholderText(tr("Find in the event log (Ctrl+F)"));
+    m_logText->setClearButtonEnabled(true);
+    m_logKind = new QComboBox(log);
+    m_logKind->addItem(tr("All kinds"));
+    for (int k = 0; k <= int(tee::EventKind::Note); ++k)
+        m_logKind->addItem(QString::fromLatin1(tee::eventKindName(tee::EventKind(k))), k);
+    m_logEntity = new QPushButton(log);
+    m_logEntity->setFlat(true);
+    m_logEntity->hide();
+    bar->addWidget(m_logText, 1);
+    bar->addWidget(m_logKind);
+    bar->addWidget(m_logEntity);
+    ll->addLayout(bar);
+    m_log = new EventLogModel(m_doc, this);
+    m_logFilter = new EventFilterModel(this);
+    m_logFilter->setSourceModel(m_log);
+    m_logView = makeTable(log);
+    m_logView->setSortingEnabled(false);
+    m_logView->setModel(m_logFilter);
+    ll->addWidget(m_logView, 1);
+    logDock->setWidget(log);
+    addDockWidget(Qt::BottomDockWidgetArea, logDock);
+    connect(m_logText, &QLineEdit::textChanged, m_logFilter, &EventFilterModel::setFilterText);
+    connect(m_logKind, &QComboBox::currentIndexChanged, this, [this](int i) {
+        if (i <= 0)
+            m_logFilter->setKinds({});
+        else
+            m_logFilter->setKinds({tee::EventKind(m_logKind->itemData(i).toInt())});
+    });
+    connect(m_logEntity, &QPushButton::clicked, this, [this] {
+        m_logFilter->setEntity(std::nullopt);
+        m_logEntity->hide();
+    });
+    connect(m_logView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &MainWindow::logSelectionChanged);
+    auto *find = new QAction(tr("Find in the Event Log"), this);
+    find->setShortcut(QKeySequence::Find);
+    connect(find, &QAction::triggered, this, [this] {
+        m_logText->setFocus();
+        m_logText->selectAll();
+    });
+    addAction(find);
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open..."), QKeySequence::Open, this, &MainWindow::openDialog);
+    QMenu *builtins = file->addMenu(tr("Open &Built-in"));
+    for (const auto &s : tee::sim::builtinScenarios()) {
+        const QString name = QString::fromStdString(s.name);
+        QAction *a =
+            builtins->addAction(name + QStringLiteral("  —  ") + QString::fromStdString(s.title));
+        connect(a, &QAction::triggered, this, [this, name] { openPathInBackground(name); });
+    }
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    file->addSeparator();
+    file->addAction(tr("&Save Capture..."), QKeySequence::Save, this, &MainWindow::saveDialog);
+    QMenu *exports = file->addMenu(tr("&Export"));
+    exports->addAction(tr("Picture (PNG, SVG, PDF)..."), this, &MainWindow::exportPictureDialog);
+    exports->addAction(tr("Chrome Trace..."), this, &MainWindow::exportChromeDialog);
+    exports->addAction(tr("Text Timeline..."), this, &MainWindow::exportTextDialog);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_timeline->fitAction());
+    view->addAction(m_timeline->zoomSelectionAction());
+    view->addAction(m_timeline->undoZoomAction());
+    view->addAction(m_timeline->redoZoomAction());
+    view->addAction(m_timeline->axisAction());
+    view->addAction(m_timeline->legendAction());
+
+    QMenu *go = menuBar()->addMenu(tr("&Go"));
+    QAction *next = go->addAction(tr("Next Step"), this, [this] { stepBy(1); });
+    next->setShortcut(Qt::Key_Right);
+    QAction *prev = go->addAction(tr("Previous Step"), this, [this] { stepBy(-1); });
+    prev->setShortcut(Qt::Key_Left);
+    QAction *first = go->addAction(tr("First Step"), this, [this] { m_doc->setCursor(0); });
+    first->setShortcut(Qt::Key_Home);
+    QAction *last =
+        go->addAction(tr("Last Step"), this, [this] { m_doc->setCursor(m_doc->stepCount()); });
+    last->setShortcut(Qt::Key_End);
+    QAction *violation = go->addAction(tr("Next Violation"), this, [this] {
+        const int row = m_violations->rowAtOrAfter(m_doc->cursor() + 1);
+        if (row >= 0)
+            m_doc->setCursor(
+                m_violations->index(row, 0).data(ViolationsModel::StepRole).toULongLong());
+    });
+    violation->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Right));
+    for (QAction *a : {next, prev, first, last})
+        a->setShortcutContext(Qt::WindowShortcut);
+}
+
+bool MainWindow::openPath(const QString &nameOrPath, QString *error)
+{
+    std::unique_ptr<RunDocument::Run> run = loadAny(nameOrPath, error);
+    if (!run)
+        return false;
+    m_doc->setRun(std::move(run));
+    if (QFileInfo(nameOrPath).isFile())
+        addRecent(QFileInfo(nameOrPath).absoluteFilePath());
+    QSettings().setValue(QStringLiteral("file/last"), nameOrPath);
     return true;
 }
 
-void MainWindow::openScenarioDialog()
+void MainWindow::openPathInBackground(const QString &nameOrPath)
 {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Scenario"), {},
-                                                      tr("Scenarios (*.json);;All files (*)"));
+    if (m_loader)
+        return; // one load at a time
+    struct Result
+    {
+        std::unique_ptr<RunDocument::Run> run;
+        QString error;
+    };
+    auto result = std::make_shared<Result>();
+    m_loader = QThread::create(
+        [result, nameOrPath] { result->run = loadAny(nameOrPath, &result->error); });
+    m_progress->show();
+    m_cancel->show();
+    m_status->setText(tr("Loading %1...").arg(nameOrPath));
+    auto cancelled = std::make_shared<bool>(false);
+    // The engine's run cannot be interrupted: Cancel gives the window back
+    // at once and drops the result when it arrives.
+    auto conn = std::make_shared<QMetaObject::Connection>();
+    *conn = connect(m_cancel, &QPushButton::clicked, this, [this, cancelled] {
+        *cancelled = true;
+        m_progress->hide();
+        m_cancel->hide();
+        updateStatus();
+    });
+    QThread *thread = m_loader;
+    connect(thread, &QThread::finished, this, [this, thread, result, cancelled, conn, nameOrPath] {
+        disconnect(*conn);
+        thread->deleteLater();
+        m_loader = nullptr;
+        m_progress->hide();
+        m_cancel->hide();
+        if (*cancelled)
+            return;
+        if (!result->run) {
+            updateStatus();
+            QMessageBox::critical(this, tr("Cannot open"), result->error);
+            return;
+        }
+        m_doc->setRun(std::move(result->run));
+        if (QFileInfo(nameOrPath).isFile())
+            addRecent(QFileInfo(nameOrPath).absoluteFilePath());
+        QSettings().setValue(QStringLiteral("file/last"), nameOrPath);
+    });
+    thread->start();
+}
+
+bool MainWindow::saveCapture(const QString &path, QString *error)
+{
+    return m_doc->saveCapture(path, error);
+}
+
+bool MainWindow::exportPicture(const QString &path, const RenderOptions &o, QString *error)
+{
+    if (m_doc->isEmpty()) {
+        if (error)
+            *error = tr("nothing to export");
+        return false;
+    }
+    const auto format = tee::render::Renderer::formatOf(path);
+    if (!format) {
+        if (error)
+            *error = tr("%1: choose a .png, .svg or .pdf file name").arg(path);
+        return false;
+    }
+    const tee::render::Renderer renderer(sourceOf(*m_doc));
+    return renderer.write(path, *format, o, error);
+}
+
+namespace {
+bool writeText(const QString &path, const std::string &text, QString *error)
+{
+    std::string why;
+    if (!tee::sim::writeFileAtomically(path.toStdString(), text, &why)) {
+        if (error)
+            *error = QString::fromStdString(why);
+        return false;
+    }
+    return true;
+}
+} // namespace
+
+bool MainWindow::exportChrome(const QString &path, QString *error)
+{
+    if (m_doc->isEmpty())
+        return false;
+    return writeText(path, tee::sim::chromeTrace(*m_doc->simulator(), m_doc->trace()), error);
+}
+
+bool MainWindow::exportText(const QString &path, QString *error)
+{
+    if (m_doc->isEmpty())
+        return false;
+    tee::sim::ExportOptions o;
+    o.run = &m_doc->runOptions();
+    return writeText(path, tee::sim::textTimeline(*m_doc->simulator(), m_doc->trace(), o), error);
+}
+
+void MainWindow::documentChanged()
+{
+    const tee::render::TimelineSource src = sourceOf(*m_doc);
+    m_timeline->setSource(src);
+    m_refcounts->setSource(src);
+    m_refcounts->setMargins(m_timeline->labelColumnWidth(), m_timeline->rightInset());
+    if (m_doc->isEmpty()) {
+        setWindowTitle(QStringLiteral("teescope"));
+        m_header->setText(tr("Open a scenario or a capture (File › Open)."));
+    } else {
+        setWindowTitle(QStringLiteral("teescope — ") + m_doc->title());
+        QString text = QStringLiteral("<b>%1</b>").arg(m_doc->title().toHtmlEscaped());
+        if (!m_doc->lead().isEmpty())
+            text += QStringLiteral(" — ") + m_doc->lead().toHtmlEscaped();
+        m_header->setText(text);
+        m_header->setToolTip(m_doc->description());
+    }
+    for (QTableView *view : findChildren<QTableView *>())
+        view->resizeColumnsToContents();
+    cursorChanged(m_doc->cursor());
+}
+
+void MainWindow::cursorChanged(uint64_t step)
+{
+    if (m_syncing)
+        return;
+    m_syncing = true;
+    m_timeline->setCursorStep(step);
+    const QModelIndex row = m_logFilter->indexForStep(step);
+    if (row.isValid()) {
+        m_logView->selectionModel()->setCurrentIndex(row, QItemSelectionModel::ClearAndSelect |
+                                                              QItemSelectionModel::Rows);
+        m_logView->scrollTo(row);
+    }
+    m_syncing = false;
+    updateStatus();
+}
+
+void MainWindow::logSelectionChanged()
+{
+    if (m_syncing)
+        return;
+    const QModelIndex current = m_logView->selectionModel()->currentIndex();
+    if (!current.isValid())
+        return;
+    if (const auto step = m_logFilter->stepAt(current.row())) {
+        m_syncing = true;
+        m_doc->setCursor(*step);
+        m_syncing = false;
+        m_timeline->setCursorStep(*step);
+        updateStatus();
+    }
+}
+
+void MainWindow::stepBy(int64_t delta)
+{
+    const int64_t next = int64_t(m_doc->cursor()) + delta;
+    m_doc->setCursor(uint64_t(std::max<int64_t>(0, next)));
+}
+
+QString MainWindow::summary() const
+{
+    if (m_doc->isEmpty())
+        return tr("no run");
+    const uint64_t step = m_doc->cursor();
+    const double us = step > 0 ? double(m_doc->timeline().step(step).endNs) / 1000.0 : 0.0;
+    return tr("step %1 of %2 · %3 us · %4 violations · %5 · %6")
+        .arg(step)
+        .arg(m_doc->stepCount())
+        .arg(us, 0, 'f', 2)
+        .arg(m_doc->violationCount())
+        .arg(m_doc->variantText(), m_doc->policyName());
+}
+
+void MainWindow::updateStatus()
+{
+    m_status->setText(summary());
+}
+
+QStringList MainWindow::recentFiles() const
+{
+    return QSettings().value(QStringLiteral("file/recent")).toStringList();
+}
+
+void MainWindow::addRecent(const QString &path)
+{
+    QStringList files = recentFiles();
+    files.removeAll(path);
+    files.prepend(path);
+    while (files.size() > kMaxRecent)
+        files.removeLast();
+    QSettings().setValue(QStringLiteral("file/recent"), files);
+    updateRecentMenu();
+}
+
+void MainWindow::updateRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList files = recentFiles();
+    for (const QString &f : files)
+        connect(m_recentMenu->addAction(f), &QAction::triggered, this,
+                [this, f] { openPathInBackground(f); });
+    m_recentMenu->setEnabled(!files.isEmpty());
+}
+
+void MainWindow::openDialog()
+{
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open a Scenario or a Capture"), {},
+                                     tr("Scenarios and captures (*.json);;All files (*)"));
+    if (!path.isEmpty())
+        openPathInBackground(path);
+}
+
+void MainWindow::saveDialog()
+{
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Save Capture"), {}, tr("Captures (*.json)"));
     if (path.isEmpty())
         return;
     QString error;
-    if (!openScenario(path, &error))
-        QMessageBox::critical(this, tr("Cannot open scenario"), error);
+    if (!saveCapture(path, &error))
+        QMessageBox::critical(this, tr("Cannot save the capture"), error);
+}
+
+void MainWindow::exportPictureDialog()
+{
+    if (m_doc->isEmpty())
+        return;
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Export Picture"));
+    auto *form = new QFormLayout(&dialog);
+    auto *width = new QSpinBox(&dialog);
+    width->setRange(400, 8000);
+    width->setValue(1600);
+    auto *height = new QSpinBox(&dialog);
+    height->setRange(300, 8000);
+    height->setValue(1000);
+    auto *from = new QSpinBox(&dialog);
+    from->setRange(1, int(std::max<uint64_t>(1, m_doc->stepCount())));
+    from->setValue(1);
+    auto *to = new QSpinBox(&dialog);
+    to->setRange(1, int(std::max<uint64_t>(1, m_doc->stepCount())));
+    to->setValue(int(m_doc->stepCount()));
+    form->addRow(tr("Width (px)"), width);
+    form->addRow(tr("Height (px)"), height);
+    form->addRow(tr("From step"), from);
+    form->addRow(tr("To step"), to);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    form->addRow(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export Picture"), {},
+                                                      tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
+    if (path.isEmpty())
+        return;
+    RenderOptions o;
+    o.width = width->value();
+    o.height = height->value();
+    o.from = uint64_t(from->value());
+    o.to = uint64_t(std::max(from->value(), to->value()));
+    o.cursorStep = m_doc->cursor();
+    o.axis = m_timeline->axis();
+    QString error;
+    if (!exportPicture(path, o, &error))
+        QMessageBox::critical(this, tr("Cannot export"), error);
+}
+
+void MainWindow::exportChromeDialog()
+{
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export Chrome Trace"), {}, tr("JSON (*.json)"));
+    QString error;
+    if (!path.isEmpty() && !exportChrome(path, &error))
+        QMessageBox::critical(this, tr("Cannot export"), error);
+}
+
+void MainWindow::exportTextDialog()
+{
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export Text Timeline"), {}, tr("Text (*.txt)"));
+    QString error;
+    if (!path.isEmpty() && !exportText(path, &error))
+        QMessageBox::critical(this, tr("Cannot export"), error);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (event->mimeData()->hasUrls())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    for (const QUrl &url : event->mimeData()->urls())
+        if (url.isLocalFile()) {
+            openPathInBackground(url.toLocalFile());
+            break;
+        }
 }

@@ -1,12 +1,37 @@
-// Placeholder main window until the real inspector lands: runs one scenario
-// with its own policy, seed and step bound, and lists every event.
+// The inspector's main window: one run (RunDocument) on the timeline, the
+// refcount plot under it, the inspectors at the cursor step, the event log
+// and the violations, all following one cursor (a step). Opening, saving
+// and exporting live here; drawing lives in app/render, models in
+// app/models, so the window only wires them together.
 #pragma once
 
-#include <QMainWindow>
+#include "app/render/renderer.h"
 
+#include <QMainWindow>
+#include <QStringList>
+
+#include <memory>
+
+class EventFilterModel;
 class EventLogModel;
+class InspectorFilterModel;
+class QAction;
+class QComboBox;
 class QLabel;
+class QLineEdit;
+class QMenu;
+class QProgressBar;
+class QPushButton;
+class QTabWidget;
 class QTableView;
+class QThread;
+class RunDocument;
+class ViolationsModel;
+
+namespace tee::render {
+class RefcountPlot;
+class TimelinePlot;
+} // namespace tee::render
 
 class MainWindow : public QMainWindow
 {
@@ -15,19 +40,77 @@ public:
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    // A built-in scenario name or a scenario file. On failure the window is
-    // left as it was and `error` names the input and the place in it.
-    bool openScenario(const QString &nameOrPath, QString *error);
+    // A built-in name, a scenario file or a capture (told apart by content).
+    // On failure the run on screen stays as it was and `error` names the
+    // input and the place in it. Synchronous (tests, the command line).
+    bool openPath(const QString &nameOrPath, QString *error);
+    bool openScenario(const QString &nameOrPath, QString *error)
+    {
+        return openPath(nameOrPath, error);
+    }
+    // The same on a worker thread: the window stays responsive, a progress
+    // bar with Cancel shows in the status bar; errors come as a message box.
+    void openPathInBackground(const QString &nameOrPath);
 
-    EventLogModel *eventLogModel() const { return m_model; }
-    // "12 steps, 85 events, 0 violations (Finished)"
-    QString summary() const { return m_summary; }
+    bool saveCapture(const QString &path, QString *error);
+    // Pictures of the run as on screen (step range and size in `o`), always
+    // in the print palette; the format comes from the file name.
+    bool exportPicture(const QString &path, const tee::render::RenderOptions &o, QString *error);
+    bool exportChrome(const QString &path, QString *error);
+    bool exportText(const QString &path, QString *error);
+
+    RunDocument *document() const { return m_doc; }
+    EventLogModel *eventLogModel() const { return m_log; }
+    EventFilterModel *eventFilter() const { return m_logFilter; }
+    tee::render::TimelinePlot *timelinePlot() const { return m_timeline; }
+    tee::render::RefcountPlot *refcountPlot() const { return m_refcounts; }
+    QTabWidget *inspectors() const { return m_inspectors; }
+    QTableView *eventLogView() const { return m_logView; }
+    QTableView *violationsView() const { return m_violationsView; }
+    // "step 9 of 24 · 4.70 us · 0 violations · request=fifo,... · scripted"
+    QString summary() const;
+    QStringList recentFiles() const;
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
 
 private:
-    void openScenarioDialog();
+    void buildMenus();
+    void buildDocks();
+    void documentChanged();
+    void cursorChanged(uint64_t step);
+    void updateStatus();
+    void addRecent(const QString &path);
+    void updateRecentMenu();
+    void openDialog();
+    void saveDialog();
+    void exportPictureDialog();
+    void exportChromeDialog();
+    void exportTextDialog();
+    void stepBy(int64_t delta);
+    void logSelectionChanged();
 
-    EventLogModel *m_model = nullptr;
-    QTableView *m_view = nullptr;
-    QLabel *m_statusLabel = nullptr;
-    QString m_summary;
+    RunDocument *m_doc = nullptr;
+    tee::render::TimelinePlot *m_timeline = nullptr;
+    tee::render::RefcountPlot *m_refcounts = nullptr;
+    QLabel *m_header = nullptr;
+    QTabWidget *m_inspectors = nullptr;
+    QLineEdit *m_inspectorFilter = nullptr;
+    std::vector<InspectorFilterModel *> m_inspectorProxies;
+    EventLogModel *m_log = nullptr;
+    EventFilterModel *m_logFilter = nullptr;
+    QTableView *m_logView = nullptr;
+    QLineEdit *m_logText = nullptr;
+    QComboBox *m_logKind = nullptr;
+    QPushButton *m_logEntity = nullptr;
+    ViolationsModel *m_violations = nullptr;
+    QTableView *m_violationsView = nullptr;
+    QLabel *m_status = nullptr;
+    QProgressBar *m_progress = nullptr;
+    QPushButton *m_cancel = nullptr;
+    QMenu *m_recentMenu = nullptr;
+    QThread *m_loader = nullptr;
+    bool m_syncing = false; // a cursor move the window itself is spreading
 };

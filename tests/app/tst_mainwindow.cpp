@@ -2,7 +2,23 @@
 // teescope binary's exit codes: a bad scenario gives 2 and a message naming
 // it, never a modal box that would hang without a display.
 #include "app/mainwindow.h"
+#include "app/models/contextsmodel.h"
+#include "app/models/eventfiltermodel.h"
 #include "app/models/eventlogmodel.h"
+#include "app/models/objectsmodel.h"
+#include "app/models/requestsmodel.h"
+#include "app/models/rundocument.h"
+#include "app/models/threadsmodel.h"
+#include "app/models/violationsmodel.h"
+#include "app/render/timelineplot.h"
+#include "core/vocabulary.h"
+#include "simulator/simulator.h"
+
+#include <QFileInfo>
+#include <QImage>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTabWidget>
 
 #include <QLabel>
 #include <QProcess>
@@ -12,34 +28,116 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+namespace {
+
+uint64_t stepOf(const RunDocument &doc, tee::EventKind kind)
+{
+    for (const tee::Event &e : doc.trace().events)
+        if (e.kind == kind)
+            return e.step;
+    return 0;
+}
+
+const QAbstractItemModel *table(const MainWindow &window, const char *name)
+{
+    auto *view = window.inspectors()->findChild<QTableView *>(QLatin1String(name));
+    return view ? view->model() : nullptr;
+}
+
+// The inspectors at the cursor against the engine's own State after exactly
+// that many steps of the schedule.
+void checkAgainstEngine(const MainWindow &window)
+{
+    const RunDocument &doc = *window.document();
+    const tee::sim::Simulator &sim = *doc.simulator();
+    tee::State s = sim.initialState();
+    tee::EventList scratch;
+    const std::vector<std::string> prefix(doc.trace().schedule.begin(),
+                                          doc.trace().schedule.begin() + long(doc.cursor()));
+    std::string error;
+    const tee::sim::Trace replayed = tee::sim::replay(sim, prefix, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    const tee::State &st = replayed.final;
+    const QAbstractItemModel *objects = table(window, "objects");
+    QCOMPARE(objects->rowCount(), int(st.objects.size()));
+    for (const tee::KObject &o : st.objects) {
+        bool found = false;
+        for (int r = 0; r < objects->rowCount(); ++r)
+            if (objects->index(r, ObjectsModel::Object).data().toString() ==
+                QString::fromStdString(tee::vocab::object(o.id))) {
+                found = true;
+                QCOMPARE(objects->index(r, ObjectsModel::Refcount).data().toInt(),
+                         int(o.refcount()));
+            }
+        QVERIFY2(found, tee::vocab::object(o.id).c_str());
+    }
+    int live = 0;
+    for (const tee::Request &r : st.requests)
+        live += r.state != tee::ReqState::Removed;
+    QCOMPARE(table(window, "requests")->rowCount(), live);
+    (void)s;
+    (void)scratch;
+}
+
+// PNG, SVG and PDF of the run on screen: the PNG has the asked size, the
+// SVG carries the lane and state names as text, the PDF is a PDF.
+void exportsHold(MainWindow &window, const QStringList &words)
+{
+    QTemporaryDir dir;
+    tee::render::RenderOptions o;
+    o.width = 1200;
+    o.height = 800;
+    QString error;
+    const QString png = dir.filePath(QStringLiteral("t.png"));
+    const QString svg = dir.filePath(QStringLiteral("t.svg"));
+    const QString pdf = dir.filePath(QStringLiteral("t.pdf"));
+    QVERIFY2(window.exportPicture(png, o, &error), qPrintable(error));
+    QVERIFY2(window.exportPicture(svg, o, &error), qPrintable(error));
+    QVERIFY2(window.exportPicture(pdf, o, &error), qPrintable(error));
+    const QImage image(png);
+    QCOMPARE(image.size(), QSize(1200, 800));
+    QFile s(svg);
+    QVERIFY(s.open(QIODevice::ReadOnly));
+    const QByteArray text = s.readAll();
+    for (const QString &w : words)
+        QVERIFY2(text.contains(w.toUtf8()), qPrintable(w));
+    QFile p(pdf);
+    QVERIFY(p.open(QIODevice::ReadOnly));
+    QVERIFY(p.read(5) == "%PDF-");
+    QVERIFY(!window.exportPicture(dir.filePath(QStringLiteral("t.bmp")), o, &error));
+    QVERIFY2(error.contains(QLatin1String("t.bmp")), qPrintable(error));
+    QVERIFY2(window.exportText(dir.filePath(QStringLiteral("t.txt")), &error), qPrintable(error));
+    QVERIFY2(window.exportChrome(dir.filePath(QStringLiteral("t.json")), &error),
+             qPrintable(error));
+}
+
+} // namespace
+
 class TestMainWindow : public QObject
 {
     Q_OBJECT
 
 private Q_SLOTS:
+    // Recent files and window state go to a test location, not the user's.
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
     void opensDefault()
     {
         MainWindow window;
         QString error;
-        QVERIFY2(window.openScenario(QStringLiteral("default"), &error), qPrintable(error));
-        QVERIFY(error.isEmpty());
+        QVERIFY2(window.openPath(QStringLiteral("default"), &error), qPrintable(error));
         QVERIFY(window.windowTitle().startsWith(QStringLiteral("teescope — ")));
-        QVERIFY(window.windowTitle().size() > QStringLiteral("teescope — ").size());
-
-        const int rows = window.eventLogModel()->rowCount();
-        QVERIFY(rows > 0);
-        auto *view = window.findChild<QTableView *>();
-        QVERIFY(view);
-        QCOMPARE(view->model(), window.eventLogModel());
-
-        // "N steps, M events, K violations (Reason)" with M = the table's rows.
+        QVERIFY(window.eventLogModel()->rowCount() > 0);
+        QCOMPARE(window.eventLogView()->model(), window.eventFilter());
+        QCOMPARE(window.inspectors()->count(), 4);
+        // The status bar: step N of M, time, violations, variant, policy.
         const QString summary = window.summary();
-        QVERIFY2(summary.contains(QStringLiteral(", %1 events, ").arg(rows)), qPrintable(summary));
+        QVERIFY2(summary.startsWith(QStringLiteral("step 0 of 20")), qPrintable(summary));
+        QVERIFY2(summary.contains(QLatin1String("request=fifo")), qPrintable(summary));
         bool shown = false;
         for (const QLabel *label : window.statusBar()->findChildren<QLabel *>())
             shown = shown || label->text() == summary;
         QVERIFY2(shown, "the status bar does not show the summary");
-
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
     }
@@ -48,15 +146,163 @@ private Q_SLOTS:
     {
         MainWindow window;
         QString error;
-        QVERIFY(window.openScenario(QStringLiteral("default"), &error));
+        QVERIFY(window.openPath(QStringLiteral("default"), &error));
         const QString title = window.windowTitle();
         const int rows = window.eventLogModel()->rowCount();
-
         const QString missing = QStringLiteral("/nonexistent/teescope-no-such-scenario.json");
-        QVERIFY(!window.openScenario(missing, &error));
+        QVERIFY(!window.openPath(missing, &error));
         QVERIFY2(error.contains(QStringLiteral("teescope-no-such-scenario")), qPrintable(error));
         QCOMPARE(window.windowTitle(), title);
         QCOMPARE(window.eventLogModel()->rowCount(), rows);
+    }
+
+    // kill-while-processing: move to the kill, see the request become the
+    // placeholder with the client's thread killed, the inspectors agree with
+    // the engine at that step, and the exports hold what the screen shows.
+    void killWhileProcessing()
+    {
+        MainWindow window;
+        window.resize(1600, 1000);
+        QString error;
+        QVERIFY2(window.openPath(QStringLiteral("kill-while-processing"), &error),
+                 qPrintable(error));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        RunDocument *doc = window.document();
+        const uint64_t kill = stepOf(*doc, tee::EventKind::Killed);
+        QVERIFY(kill > 0);
+        // Step there with the keyboard, as a person would.
+        for (uint64_t k = 0; k < kill; ++k)
+            QTest::keyClick(&window, Qt::Key_Right);
+        QCOMPARE(doc->cursor(), kill);
+        QVERIFY(window.summary().startsWith(QStringLiteral("step %1 of").arg(kill)));
+        // The killable wait ends, then the kill path leaves the placeholder.
+        QTest::keyClick(&window, Qt::Key_Right);
+        QTest::keyClick(&window, Qt::Key_Right);
+        const QAbstractItemModel *requests = table(window, "requests");
+        QVERIFY(requests);
+        QString state;
+        for (int r = 0; r < requests->rowCount(); ++r)
+            if (requests->index(r, RequestsModel::Request)
+                    .data()
+                    .toString()
+                    .startsWith(QLatin1String("req#0")))
+                state = requests->index(r, RequestsModel::State).data().toString();
+        QCOMPARE(state, QStringLiteral("PLACEHOLDER"));
+        const QAbstractItemModel *threads = table(window, "threads");
+        bool killed = false;
+        for (int r = 0; r < threads->rowCount(); ++r)
+            if (threads->index(r, ThreadsModel::Name).data().toString() ==
+                QLatin1String("app/client"))
+                killed = threads->index(r, ThreadsModel::State)
+                             .data()
+                             .toString()
+                             .contains(QLatin1String("killed"));
+        QVERIFY(killed);
+        checkAgainstEngine(window);
+        // The event log followed the cursor.
+        const QModelIndex current = window.eventLogView()->currentIndex();
+        QVERIFY(current.isValid());
+        QCOMPARE(*window.eventFilter()->stepAt(current.row()), doc->cursor());
+        exportsHold(window, {QStringLiteral("app/client"), QStringLiteral("PLACEHOLDER")});
+    }
+
+    // close-context-async-release: the context closes, the release worker
+    // runs; the inspectors follow; clicking the timeline moves the cursor.
+    void closeContextAsyncRelease()
+    {
+        MainWindow window;
+        window.resize(1600, 1000);
+        QString error;
+        QVERIFY2(window.openPath(QStringLiteral("close-context-async-release"), &error),
+                 qPrintable(error));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        RunDocument *doc = window.document();
+        const uint64_t closed = stepOf(*doc, tee::EventKind::ContextClosed);
+        QVERIFY(closed > 0);
+        doc->setCursor(closed);
+        const QAbstractItemModel *contexts = table(window, "contexts");
+        bool isClosed = false;
+        for (int r = 0; r < contexts->rowCount(); ++r)
+            isClosed = isClosed || contexts->index(r, ContextsModel::State)
+                                       .data()
+                                       .toString()
+                                       .contains(QLatin1String("closed"));
+        QVERIFY(isClosed);
+        checkAgainstEngine(window);
+        const uint64_t work = stepOf(*doc, tee::EventKind::WorkStarted);
+        QVERIFY(work > closed);
+        doc->setCursor(work);
+        checkAgainstEngine(window);
+        // A click on the worker's lane selects a step on it.
+        tee::render::TimelinePlot *plot = window.timelinePlot();
+        plot->replotNow();
+        const uint32_t lane =
+            doc->timeline().laneOf({tee::sim::LaneKind::Thread, doc->timeline().threadCount() - 1});
+        const QRectF bar = plot->laneBarRect(lane);
+        QVERIFY(bar.isValid());
+        QSignalSpy clicked(plot, &tee::render::TimelinePlot::stepClicked);
+        QTest::mouseClick(plot->plotWidget(), Qt::LeftButton, {},
+                          QPointF(bar.right() - 3, bar.center().y()).toPoint());
+        QCOMPARE(clicked.count(), 1);
+        QCOMPARE(doc->cursor(), clicked.at(0).at(0).toULongLong());
+        exportsHold(window, {QStringLiteral("qcomtee_wq"), QStringLiteral("ctx1")});
+    }
+
+    // srcu-vs-lock: the kill path waits for reqs_lock held by the supplicant.
+    void srcuVsLock()
+    {
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openPath(QStringLiteral("srcu-vs-lock"), &error), qPrintable(error));
+        RunDocument *doc = window.document();
+        uint64_t wait = 0;
+        for (const tee::Event &e : doc->trace().events)
+            if (e.kind == tee::EventKind::Blocked && e.value == int32_t(tee::BlockReason::Lock)) {
+                wait = e.step;
+                break;
+            }
+        QVERIFY(wait > 0);
+        doc->setCursor(wait);
+        const QAbstractItemModel *threads = table(window, "threads");
+        QString waits;
+        for (int r = 0; r < threads->rowCount(); ++r)
+            if (threads->index(r, ThreadsModel::Name).data().toString() ==
+                QLatin1String("app/client"))
+                waits = threads->index(r, ThreadsModel::WaitsOn).data().toString();
+        QVERIFY2(waits.contains(QLatin1String("reqs_lock")) &&
+                     waits.contains(QLatin1String("app/suppl")),
+                 qPrintable(waits));
+        checkAgainstEngine(window);
+    }
+
+    // A capture opens at its first violation; the violations panel jumps.
+    void captureOpensAtViolation()
+    {
+        QTemporaryDir dir;
+        MainWindow window;
+        QString error;
+        QVERIFY(window.openPath(QStringLiteral("request-id-reuse"), &error));
+        const QString path = dir.filePath(QStringLiteral("reuse.json"));
+        QVERIFY2(window.saveCapture(path, &error), qPrintable(error));
+        MainWindow other;
+        QVERIFY2(other.openPath(path, &error), qPrintable(error));
+        const uint64_t violation = *other.document()->firstViolationStep();
+        QCOMPARE(other.document()->cursor(), violation);
+        other.document()->setCursor(0);
+        QTableView *violations = other.violationsView();
+        QVERIFY(violations->model()->rowCount() >= 1);
+        int row = 0;
+        while (violations->model()->index(row, ViolationsModel::Kind).data().toString() !=
+               QLatin1String("violation"))
+            ++row;
+        other.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&other));
+        const QRect cell = violations->visualRect(violations->model()->index(row, 0));
+        QTest::mouseClick(violations->viewport(), Qt::LeftButton, {}, cell.center());
+        QCOMPARE(other.document()->cursor(), violation);
+        QVERIFY(other.recentFiles().contains(QFileInfo(path).absoluteFilePath()));
     }
 
     void binaryExitCodes_data()
