@@ -11,18 +11,29 @@
 #include "simulator/scenarioloader.h"
 #include "simulator/simulator.h"
 
+#ifdef TEESCOPE_HAVE_RENDER
+#include "app/models/rundocument.h"
+#include "app/render/renderer.h"
+
+#include <QApplication>
+#endif
+
 #include <QCommandLineOption>
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
+#include <QFileInfo>
 #include <QStringList>
 
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <tuple>
 
 using namespace tee;
 
@@ -96,6 +107,9 @@ bool parseCommand(QCommandLineParser &parser, const QString &command, const QStr
                                                "--capture", "--chrome", "--text", "--json",
                                                "--from",    "--to",     "--lane", "--width",
                                                "--help"}
+                : command == QLatin1String("render")
+                    ? std::vector<std::string>{"--png",    "--svg",  "--pdf", "--width",
+                                               "--height", "--from", "--to",  "--help"}
                 : command == QLatin1String("export")
                     ? std::vector<std::string>{"--chrome", "--text",  "--from", "--to",
                                                "--lane",   "--width", "--help"}
@@ -538,10 +552,136 @@ int cmdExport(const QStringList &args)
     return kExitOk;
 }
 
+#ifdef TEESCOPE_HAVE_RENDER
+// Pictures without a window: the same drawing (app/render) as the app's
+// export, on Qt's offscreen platform, so it runs on a machine without a
+// display. A capture shows its recorded run; a scenario is run first.
+int cmdRender(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Draw the timeline (and the refcount plot) of a capture or a scenario as PNG, SVG or "
+        "PDF, in the print palette, as the app's File > Export does.\nExit status: 0 written, 2 "
+        "bad input."));
+    parser.addPositionalArgument(QStringLiteral("CAPTURE|SCENARIO"),
+                                 QStringLiteral("A capture, a scenario file or a built-in name."));
+    const QCommandLineOption pngOpt(QStringLiteral("png"), QStringLiteral("Write a PNG to FILE."),
+                                    QStringLiteral("FILE"));
+    const QCommandLineOption svgOpt(QStringLiteral("svg"), QStringLiteral("Write an SVG to FILE."),
+                                    QStringLiteral("FILE"));
+    const QCommandLineOption pdfOpt(QStringLiteral("pdf"), QStringLiteral("Write a PDF to FILE."),
+                                    QStringLiteral("FILE"));
+    const QCommandLineOption widthOpt(
+        QStringLiteral("width"), QStringLiteral("Width in pixels, 400 to 8000 (default 1600)."),
+        QStringLiteral("W"));
+    const QCommandLineOption heightOpt(
+        QStringLiteral("height"), QStringLiteral("Height in pixels, 300 to 8000 (default 1000)."),
+        QStringLiteral("H"));
+    const QCommandLineOption fromOpt(QStringLiteral("from"),
+                                     QStringLiteral("First step shown (default 1)."),
+                                     QStringLiteral("STEP"));
+    const QCommandLineOption toOpt(QStringLiteral("to"),
+                                   QStringLiteral("Last step shown (default: the last)."),
+                                   QStringLiteral("STEP"));
+    parser.addOptions({pngOpt, svgOpt, pdfOpt, widthOpt, heightOpt, fromOpt, toOpt});
+    if (!parseCommand(parser, QStringLiteral("render"), args, 1, "CAPTURE|SCENARIO"))
+        return kExitUsage;
+    if (!parser.isSet(pngOpt) && !parser.isSet(svgOpt) && !parser.isSet(pdfOpt))
+        return fail("render: nothing to write (give --png, --svg and/or --pdf FILE)");
+    render::RenderOptions o;
+    const auto number = [&](const QCommandLineOption &opt, const char *name, uint64_t min,
+                            uint64_t max, uint64_t &out) -> std::string {
+        if (!parser.isSet(opt))
+            return {};
+        const auto v = parseCount(parser.value(opt));
+        if (!v || *v < min || *v > max)
+            return std::string(name) + ": " + quotedText(str(parser.value(opt))) +
+                   " is not a whole number from " + std::to_string(min) + " to " +
+                   std::to_string(max);
+        out = *v;
+        return {};
+    };
+    uint64_t w = uint64_t(o.width), h = uint64_t(o.height);
+    for (const std::string &why :
+         {number(widthOpt, "--width", 400, 8000, w), number(heightOpt, "--height", 300, 8000, h),
+          number(fromOpt, "--from", 1, UINT64_MAX, o.from),
+          number(toOpt, "--to", 1, UINT64_MAX, o.to)})
+        if (!why.empty())
+            return fail(why);
+    o.width = int(w);
+    o.height = int(h);
+    if (o.to < o.from)
+        return fail("--to: step " + std::to_string(o.to) + " comes before --from " +
+                    std::to_string(o.from));
+
+    const std::string source = str(parser.positionalArguments().constFirst());
+    sim::OutputFiles outputs;
+    std::vector<std::pair<size_t, render::RenderFormat>> wanted;
+    for (const auto &[opt, name, format] :
+         {std::tuple{&pngOpt, "--png", render::RenderFormat::Png},
+          std::tuple{&svgOpt, "--svg", render::RenderFormat::Svg},
+          std::tuple{&pdfOpt, "--pdf", render::RenderFormat::Pdf}})
+        if (parser.isSet(*opt))
+            wanted.emplace_back(outputs.add(name, str(parser.value(*opt))), format);
+    std::string error;
+    if (!outputs.check({source}, &error))
+        return fail(error);
+
+    QString why;
+    const QString path = QString::fromStdString(source);
+    QFile probe(path);
+    const bool capture = QFileInfo(path).isFile() && probe.open(QIODevice::ReadOnly) &&
+                         probe.read(4096).contains("\"teescope-capture\"");
+    std::unique_ptr<RunDocument::Run> run =
+        capture ? RunDocument::loadCapture(path, &why) : RunDocument::loadScenario(path, &why);
+    if (!run)
+        return fail(why.toStdString());
+    if (o.from > std::max<uint64_t>(1, run->timeline.stepCount()))
+        return fail("--from: step " + std::to_string(o.from) + " is not in the run (steps 1.." +
+                    std::to_string(run->timeline.stepCount()) + ")");
+    const std::shared_ptr<RunDocument::Run> shared = std::move(run);
+    render::TimelineSource src;
+    src.sim = shared->simulator;
+    src.trace = std::shared_ptr<const sim::Trace>(shared, &shared->trace);
+    src.timeline = std::shared_ptr<const sim::Timeline>(shared, &shared->timeline);
+    const render::Renderer renderer(src);
+    for (const auto &[index, format] : wanted) {
+        const QByteArray bytes = renderer.encode(format, o, &why);
+        if (bytes.isEmpty())
+            return fail(why.isEmpty() ? std::string("render: the picture could not be drawn")
+                                      : why.toStdString());
+        outputs.set(index, bytes.toStdString());
+    }
+    if (!outputs.commit(&error))
+        return fail(error);
+    if (outputs.hasStdout())
+        std::cout << outputs.stdoutContents() << std::flush;
+    return kExitOk;
+}
+#endif
+
 } // namespace
 
 int main(int argc, char **argv)
 {
+#ifdef TEESCOPE_HAVE_RENDER
+    // render draws through Qt Gui: it picks the offscreen platform itself,
+    // so it needs no display; every other command stays Qt Core only and
+    // never loads a platform plugin.
+    if (argc > 1 && std::strcmp(argv[1], "render") == 0) {
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+        // Qt's startup chatter ("QStandardPaths: XDG_RUNTIME_DIR not set")
+        // is not ours to print: a message is one line of teescope-cli's.
+        qInstallMessageHandler([](QtMsgType type, const QMessageLogContext &, const QString &m) {
+            if (type == QtFatalMsg || type == QtCriticalMsg)
+                std::cerr << kAppName << ": " << printable(m.toStdString(), 0) << '\n';
+        });
+        QApplication app(argc, argv);
+        QCoreApplication::setApplicationName(QString::fromLatin1(kAppName));
+        QStringList args = QCoreApplication::arguments().mid(2);
+        return cmdRender(args);
+    }
+#endif
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QString::fromLatin1(kAppName));
     QCoreApplication::setApplicationVersion(QStringLiteral(TEESCOPE_VERSION));
@@ -555,6 +695,8 @@ int main(int argc, char **argv)
         "  run SCENARIO      Run a scenario and print a summary.\n"
         "  replay CAPTURE    Replay a capture and check it reproduces.\n"
         "  export CAPTURE    Write a capture's text timeline or Chrome trace.\n"
+        "  render CAPTURE|SCENARIO\n"
+        "                    Draw the timeline as PNG, SVG or PDF (no display needed).\n"
         "\n"
         "Run 'teescope-cli COMMAND --help' for the options of a command."));
     parser.addPositionalArgument(QStringLiteral("COMMAND"),
@@ -586,6 +728,6 @@ int main(int argc, char **argv)
     if (command == QLatin1String("export"))
         return cmdExport(args);
     return fail("unknown command " + quotedText(str(command)) +
-                didYouMean(str(command), {"list", "run", "replay", "export"}) +
-                " (commands: list, run, replay, export)");
+                didYouMean(str(command), {"list", "run", "replay", "export", "render"}) +
+                " (commands: list, run, replay, export, render)");
 }

@@ -6,6 +6,7 @@
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -169,6 +170,8 @@ private Q_SLOTS:
     void model2CapturesReplay_data();
     void model2CapturesReplay();
     void exportMatchesRun();
+    void renderPictures();
+    void noPlatformPluginNeeded();
     void olderModelIsAModelChange();
 };
 
@@ -1186,6 +1189,71 @@ void TestCli::exportMatchesRun()
     QJsonParseError perr;
     QJsonDocument::fromJson(chrome.out.toUtf8(), &perr);
     QCOMPARE(perr.error, QJsonParseError::NoError);
+}
+
+// render draws PNG, SVG and PDF on its own offscreen platform, even where
+// a display platform is asked for and none is reachable.
+void TestCli::renderPictures()
+{
+    QTemporaryDir tmp;
+    const QString png = tmp.filePath(QStringLiteral("k.png"));
+    const QString svg = tmp.filePath(QStringLiteral("k.svg"));
+    const QString pdf = tmp.filePath(QStringLiteral("k.pdf"));
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("DISPLAY"));
+    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("xcb"));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(TEESCOPE_CLI),
+            {QStringLiteral("render"), QStringLiteral("kill-while-processing"),
+             QStringLiteral("--png"), png, QStringLiteral("--svg"), svg, QStringLiteral("--pdf"),
+             pdf, QStringLiteral("--width"), QStringLiteral("1200"), QStringLiteral("--height"),
+             QStringLiteral("700"), QStringLiteral("--from"), QStringLiteral("3"),
+             QStringLiteral("--to"), QStringLiteral("15")});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 0);
+    QVERIFY2(p.readAllStandardError().isEmpty(), "render printed on stderr");
+    QCOMPARE(QImage(png).size(), QSize(1200, 700));
+    QFile s(svg);
+    QVERIFY(s.open(QIODevice::ReadOnly));
+    const QByteArray text = s.readAll();
+    QVERIFY(text.contains("app/client") && text.contains("PROCESSING"));
+    QFile d(pdf);
+    QVERIFY(d.open(QIODevice::ReadOnly));
+    QCOMPARE(d.read(5), QByteArray("%PDF-"));
+    // Bad input: nothing written, one line, exit 2.
+    const QString out = tmp.filePath(QStringLiteral("x.png"));
+    for (const QStringList &args :
+         {QStringList{QStringLiteral("render"), QStringLiteral("default")},
+          QStringList{QStringLiteral("render"), QStringLiteral("default"), QStringLiteral("--png"),
+                      out, QStringLiteral("--width"), QStringLiteral("10")},
+          QStringList{QStringLiteral("render"), QStringLiteral("default"), QStringLiteral("--png"),
+                      out, QStringLiteral("--from"), QStringLiteral("99")},
+          QStringList{QStringLiteral("render"), QStringLiteral("no-such"), QStringLiteral("--png"),
+                      out}}) {
+        const CliResult r = runCli(args);
+        VERIFY_EXIT(r, 2);
+        QCOMPARE(r.err.count(QLatin1Char('\n')), 1);
+        QVERIFY(!QFile::exists(out));
+    }
+}
+
+// Every command but render is Qt Core only: no display, no platform plugin.
+void TestCli::noPlatformPluginNeeded()
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("DISPLAY"));
+    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("no-such-platform"));
+    env.insert(QStringLiteral("QT_PLUGIN_PATH"), QStringLiteral("/nonexistent"));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(TEESCOPE_CLI), {QStringLiteral("run"), QStringLiteral("default"),
+                                           QStringLiteral("--text"), QStringLiteral("-")});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 0);
+    QVERIFY(p.readAllStandardOutput().startsWith("teescope timeline: default"));
 }
 
 QTEST_GUILESS_MAIN(TestCli)
