@@ -6,6 +6,8 @@
 
 #include "mainwindow.h"
 
+#include "app/models/rundocument.h"
+
 #include "core/text.h"
 
 #include <QApplication>
@@ -131,6 +133,10 @@ int main(int argc, char **argv)
         QStringLiteral("Built-in scenario name, scenario JSON file or capture (default: "
                        "\"default\")."),
         QStringLiteral("[scenario]"));
+    const QCommandLineOption stepOpt(QStringLiteral("step"),
+                                     QStringLiteral("Put the cursor at step N (0 to the last)."),
+                                     QStringLiteral("N"));
+    parser.addOption(stepOpt);
     parser.process(app);
 
     const QStringList args = parser.positionalArguments();
@@ -138,10 +144,23 @@ int main(int argc, char **argv)
         return fail(QStringLiteral("expected at most one scenario, got %1").arg(args.size()));
     const QString scenario = args.isEmpty() ? QStringLiteral("default") : args.first();
 
+    bool stepOk = true;
+    const qulonglong step = parser.isSet(stepOpt) ? parser.value(stepOpt).toULongLong(&stepOk) : 0;
+    if (!stepOk)
+        return fail(QStringLiteral("--step: \"%1\" is not a step number")
+                        .arg(parser.value(stepOpt).left(60)));
+
     MainWindow window;
     QString error;
     if (!window.openPath(scenario, &error))
         return fail(error);
+    if (parser.isSet(stepOpt)) {
+        if (step > window.document()->stepCount())
+            return fail(QStringLiteral("--step: %1 is past the run's last step, %2")
+                            .arg(step)
+                            .arg(window.document()->stepCount()));
+        window.document()->setCursor(step);
+    }
     window.show();
     return app.exec();
 }

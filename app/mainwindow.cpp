@@ -280,6 +280,10 @@ void MainWindow::buildDocks()
     });
     connect(m_logView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &MainWindow::logSelectionChanged);
+    // Room for the inspectors' columns; the log gets a few rows by default.
+    resizeDocks({inspectDock, violationsDock}, {480, 480}, Qt::Horizontal);
+    resizeDocks({inspectDock, violationsDock}, {560, 160}, Qt::Vertical);
+    resizeDocks({logDock}, {230}, Qt::Vertical);
     auto *find = new QAction(tr("Find in the Event Log"), this);
     find->setShortcut(QKeySequence::Find);
     connect(find, &QAction::triggered, this, [this] {
@@ -484,6 +488,9 @@ void MainWindow::cursorChanged(uint64_t step)
         m_logView->scrollTo(row);
     }
     m_syncing = false;
+    for (int i = 0; i < m_inspectors->count(); ++i)
+        if (auto *view = qobject_cast<QTableView *>(m_inspectors->widget(i)))
+            view->resizeColumnsToContents();
     updateStatus();
 }
 
