@@ -46,6 +46,7 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QStyledItemDelegate>
 #include <QTabWidget>
 #include <QTableView>
 #include <QThread>
@@ -63,21 +64,9 @@ namespace {
 
 constexpr int kMaxRecent = 8;
 
-// A capture is a JSON file whose "format" says so; anything else is a
-// scenario (a built-in name or a scenario file).
-bool looksLikeCapture(const QString &path)
-{
-    QFile f(path);
-    if (!QFileInfo(path).isFile() || !f.open(QIODevice::ReadOnly))
-        return false;
-    const QByteArray head = f.read(4096);
-    return head.contains("\"teescope-capture\"");
-}
-
 std::unique_ptr<RunDocument::Run> loadAny(const QString &nameOrPath, QString *error)
 {
-    return looksLikeCapture(nameOrPath) ? RunDocument::loadCapture(nameOrPath, error)
-                                        : RunDocument::loadScenario(nameOrPath, error);
+    return RunDocument::load(nameOrPath, error);
 }
 
 // The run as the drawing reads it. The document owns the run; the views
@@ -95,6 +84,30 @@ tee::render::TimelineSource sourceOf(const RunDocument &doc)
                                                              [](const tee::sim::Timeline *) {});
     return src;
 }
+
+// What the cursor step changed stands out in the inspectors: bold, on the
+// selection colour's light tint (the models say "changed", the view says
+// how; a row is also marked with a leading "•" for those who do not see
+// colour).
+class ChangedRowDelegate : public QStyledItemDelegate
+{
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+protected:
+    void initStyleOption(QStyleOptionViewItem *option, const QModelIndex &index) const override
+    {
+        QStyledItemDelegate::initStyleOption(option, index);
+        if (!index.data(ModelRoles::ChangedRole).toBool())
+            return;
+        option->font.setBold(true);
+        QColor tint = option->palette.color(QPalette::Highlight);
+        tint.setAlpha(48);
+        option->backgroundBrush = tint;
+        if (index.column() == 0)
+            option->text = QStringLiteral("• ") + option->text;
+    }
+};
 
 QTableView *makeTable(QWidget *parent)
 {
@@ -212,6 +225,7 @@ void MainWindow::buildDocks()
         QTableView *view = makeTable(m_inspectors);
         view->setObjectName(name.toLower());
         view->setModel(proxy);
+        view->setItemDelegate(new ChangedRowDelegate(view));
         m_inspectors->addTab(view, name);
         connect(m_inspectorFilter, &QLineEdit::textChanged, proxy,
                 &InspectorFilterModel::setFilterText);

@@ -878,6 +878,18 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         }
     }
 
+    if (r.present(root, "focus", {}, false)) {
+        uint64_t focus = 0;
+        if (!r.uint64(root, "focus", {}, true, focus))
+            return nullptr;
+        if (focus > cap->schedule.size()) {
+            r.fail("focus", "step " + std::to_string(focus) + " is past the schedule's " +
+                                std::to_string(cap->schedule.size()) + " steps");
+            return nullptr;
+        }
+        cap->focusStep = focus;
+    }
+
     QJsonArray notes;
     if (!r.array(root, "notes", {}, false, notes))
         return nullptr;

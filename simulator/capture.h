@@ -7,6 +7,7 @@
 #include "simulator/simulator.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,9 @@ struct Capture
     std::vector<StepSpan> spans; // one per schedule step (model version 3; empty before)
     EventList events;
     std::vector<Note> notes;
+    // Added: the step the capture is about ("focus"; exploration writes the
+    // violating step). The app opens the capture there.
+    std::optional<uint64_t> focusStep;
     // Added: why the recorded run stopped ("stop", "stop_detail").
     StopReason stop = StopReason::Finished;
     std::string stopDetail;

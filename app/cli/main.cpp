@@ -629,11 +629,7 @@ int cmdRender(const QStringList &args)
 
     QString why;
     const QString path = QString::fromStdString(source);
-    QFile probe(path);
-    const bool capture = QFileInfo(path).isFile() && probe.open(QIODevice::ReadOnly) &&
-                         probe.read(4096).contains("\"teescope-capture\"");
-    std::unique_ptr<RunDocument::Run> run =
-        capture ? RunDocument::loadCapture(path, &why) : RunDocument::loadScenario(path, &why);
+    std::unique_ptr<RunDocument::Run> run = RunDocument::load(path, &why);
     if (!run)
         return fail(why.toStdString());
     if (o.from > std::max<uint64_t>(1, run->timeline.stepCount()))

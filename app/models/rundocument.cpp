@@ -4,6 +4,11 @@
 #include "core/vocabulary.h"
 #include "simulator/scenarioloader.h"
 
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+
 #include <algorithm>
 
 using tee::Event;
@@ -101,6 +106,24 @@ std::unique_ptr<RunDocument::Run> RunDocument::loadScenario(const QString &nameO
     return run;
 }
 
+bool RunDocument::isCapture(const QString &path)
+{
+    QFile f(path);
+    if (!QFileInfo(path).isFile() || !f.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray bytes = f.readAll();
+    if (!bytes.contains("\"teescope-capture\""))
+        return false;
+    const QJsonDocument doc = QJsonDocument::fromJson(bytes);
+    return doc.isObject() && doc.object().value(QLatin1String("format")).toString() ==
+                                 QLatin1String("teescope-capture");
+}
+
+std::unique_ptr<RunDocument::Run> RunDocument::load(const QString &nameOrPath, QString *error)
+{
+    return isCapture(nameOrPath) ? loadCapture(nameOrPath, error) : loadScenario(nameOrPath, error);
+}
+
 std::unique_ptr<RunDocument::Run> RunDocument::loadCapture(const QString &path, QString *error)
 {
     std::string err;
@@ -132,8 +155,9 @@ std::unique_ptr<RunDocument::Run> RunDocument::loadCapture(const QString &path, 
     run->path = path;
     run->notes = capture->notes;
     run->modelVersion = capture->modelVersion;
-    // The capture format names no focus step yet: the first violation is
-    // what a reviewer opens a capture for.
+    run->focusStep = capture->focusStep;
+    // Without a focus step, the first violation is what a reviewer opens a
+    // capture for.
     for (const Event &e : run->trace.events)
         if (e.kind == EventKind::Violation) {
             run->initialCursor = std::min(e.step, run->timeline.stepCount());

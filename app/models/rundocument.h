@@ -66,6 +66,11 @@ public:
     // names the input and the place in it.
 
     static std::unique_ptr<Run> loadScenario(const QString &nameOrPath, QString *error);
+    // True when the file is a capture (a JSON object whose "format" is
+    // "teescope-capture"); anything else is a scenario or a built-in name.
+    static bool isCapture(const QString &path);
+    // loadCapture or loadScenario, by isCapture.
+    static std::unique_ptr<Run> load(const QString &nameOrPath, QString *error);
     static std::unique_ptr<Run> loadCapture(const QString &path, QString *error);
     // A run made elsewhere (tests; later, the stepping UI). Builds the timeline.
     static std::unique_ptr<Run> makeRun(std::shared_ptr<const tee::sim::Simulator> sim,

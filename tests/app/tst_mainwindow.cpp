@@ -16,6 +16,8 @@
 
 #include <QFileInfo>
 #include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -303,6 +305,27 @@ private Q_SLOTS:
         QTest::mouseClick(violations->viewport(), Qt::LeftButton, {}, cell.center());
         QCOMPARE(other.document()->cursor(), violation);
         QVERIFY(other.recentFiles().contains(QFileInfo(path).absoluteFilePath()));
+
+        // A capture that names its focus step opens there; one past the
+        // schedule is refused, naming the key, and the window stays as it was.
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QJsonObject doc = QJsonDocument::fromJson(f.readAll()).object();
+        f.close();
+        const QString focused = dir.filePath(QStringLiteral("focused.json"));
+        auto write = [](const QString &p, const QJsonObject &o) {
+            QFile out(p);
+            return out.open(QIODevice::WriteOnly) && out.write(QJsonDocument(o).toJson()) > 0;
+        };
+        doc.insert(QStringLiteral("focus"), 3);
+        QVERIFY(write(focused, doc));
+        QVERIFY2(other.openPath(focused, &error), qPrintable(error));
+        QCOMPARE(other.document()->cursor(), uint64_t(3));
+        doc.insert(QStringLiteral("focus"), 100000);
+        QVERIFY(write(focused, doc));
+        QVERIFY(!other.openPath(focused, &error));
+        QVERIFY2(error.contains(QLatin1String("focus")), qPrintable(error));
+        QCOMPARE(other.document()->cursor(), uint64_t(3));
     }
 
     void binaryExitCodes_data()
