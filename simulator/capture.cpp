@@ -620,6 +620,8 @@ std::string captureToJson(const Simulator &sim, const Trace &trace, const RunOpt
         [](const Note &n) {
             json::Object o;
             o.unum("step", n.step).str("text", n.text);
+            if (!n.entity.empty())
+                o.str("entity", n.entity);
             return o.str();
         },
         true);
@@ -900,8 +902,19 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         if (!r.object(notes.at(i), where, "a note object like {\"step\": 3, \"text\": \"...\"}",
                       no) ||
             !r.uint64(no, "step", where, true, n.step) ||
-            !r.string(no, "text", where, true, n.text))
+            !r.string(no, "text", where, true, n.text) ||
+            !r.string(no, "entity", where, false, n.entity))
             return nullptr;
+        if (n.step > cap->schedule.size()) {
+            r.fail(where + ".step", "step " + std::to_string(n.step) + " is past the schedule's " +
+                                        std::to_string(cap->schedule.size()) + " steps");
+            return nullptr;
+        }
+        if (!isPrintable(n.entity) || n.entity.size() > 200) {
+            r.fail(where + ".entity",
+                   "expected a lane name like \"req#3\", found " + quotedText(n.entity));
+            return nullptr;
+        }
         cap->notes.push_back(std::move(n));
     }
 

@@ -16,13 +16,6 @@ namespace tee::sim {
 inline constexpr const char *kCaptureFormat = "teescope-capture";
 inline constexpr int kCaptureVersion = 1;
 
-struct Note
-{
-    uint64_t step = 0;
-    std::string text;
-    bool operator==(const Note &) const = default;
-};
-
 struct Capture
 {
     std::string teescopeVersion;

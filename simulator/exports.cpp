@@ -206,6 +206,7 @@ public:
                 m_lanes.push_back(l);
         m_cut = m_from > 1 || m_to < m_tl.stepCount() || !o.lanes.empty();
         m_shownLanes = o.lanes;
+        m_notes = o.notes;
     }
 
     std::string write()
@@ -721,6 +722,24 @@ private:
         for (const Instant &in : m_tl.runInstants())
             if (in.step >= m_from && in.step <= m_to)
                 emit(in, true);
+        // Reviewer notes: on their thread's track when they name a thread.
+        if (m_notes)
+            for (const Note &n : *m_notes) {
+                if (n.step > m_to || (n.step < m_from && n.step != 0) ||
+                    (n.step == 0 && m_from > 1))
+                    continue;
+                int tid = -1;
+                for (int32_t t = 0; t < m_tl.threadCount(); ++t)
+                    if (m_sim.threadName(ThreadId(t)) == n.entity)
+                        tid = tidOf(ThreadId(t));
+                json::Object a;
+                a.str("text", n.text).unum("step", n.step);
+                if (!n.entity.empty())
+                    a.str("entity", n.entity);
+                const int64_t ts = n.step == 0 ? 0 : m_tl.step(n.step).endNs;
+                instant(kPidThreads, tid, ts, "note: " + n.text.substr(0, 80), "reviewer_note",
+                        tid >= 0 ? "t" : "g", a.str());
+            }
     }
 
     // Where an arrow binds: the middle of the step slice of that thread.
@@ -793,6 +812,7 @@ private:
     std::vector<bool> m_on;
     std::vector<uint32_t> m_lanes;
     std::vector<std::string> m_shownLanes;
+    const std::vector<Note> *m_notes = nullptr;
     bool m_cut = false;
     int64_t m_tFrom = 0;
     int64_t m_tTo = 0;
@@ -1264,6 +1284,14 @@ private:
                 break;
             }
         }
+        // Reviewer notes go under their step, like the engine's notes.
+        if (m_range.notes)
+            for (const Note &n : *m_range.notes) {
+                const std::string line =
+                    "## note" + (n.entity.empty() ? "" : " on " + n.entity) + ": " + n.text;
+                if (n.step >= 1 && n.step < m_rows.size())
+                    m_rows[n.step].wide.push_back(line);
+            }
         // --lane with entity names: the steps that touch them.
         m_touches.assign(m_rows.size(), false);
         if (!m_entities.empty())
@@ -1437,6 +1465,12 @@ private:
                  "); teescope " + TEESCOPE_VERSION + ", model version " +
                  std::to_string(kModelVersion),
              "");
+        if (m_range.notes)
+            for (const Note &n : *m_range.notes)
+                if (n.step == 0)
+                    para("## note" + (n.entity.empty() ? "" : " on " + n.entity) +
+                             " (before step 1): " + n.text,
+                         "");
         const bool cut = m_range.from > 1 || m_range.to < m_ix.steps() || !m_range.lanes.empty();
         if (cut) {
             std::string shown = "shown: steps " + std::to_string(m_range.from) + "-" +

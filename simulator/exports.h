@@ -27,11 +27,12 @@ std::string textTimeline(const Simulator &sim, const Trace &trace, const RunOpti
 // What part of a run an export shows, and how wide the text timeline is.
 struct ExportOptions
 {
-    uint64_t from = 1;               // first step shown
-    uint64_t to = UINT64_MAX;        // last step shown
-    std::vector<std::string> lanes;  // vocabulary names, a union; empty: every lane
-    size_t width = 80;               // text timeline columns, 60..400
-    const RunOptions *run = nullptr; // policy and seed for the header
+    uint64_t from = 1;                        // first step shown
+    uint64_t to = UINT64_MAX;                 // last step shown
+    std::vector<std::string> lanes;           // vocabulary names, a union; empty: every lane
+    size_t width = 80;                        // text timeline columns, 60..400
+    const RunOptions *run = nullptr;          // policy and seed for the header
+    const std::vector<Note> *notes = nullptr; // reviewer notes, shown at their step
 };
 inline constexpr size_t kMinTextWidth = 60;
 inline constexpr size_t kMaxTextWidth = 400;

@@ -79,6 +79,18 @@ struct StepSpan
     bool operator==(const StepSpan &) const = default;
 };
 
+// A reviewer's note, anchored to a step (0: before the first) and, if it
+// says so, to an entity by the vocabulary's lane name ("req#3", "obj5",
+// "app/client", "ctx1"). Captures keep them; the exports and the app show
+// them at their step.
+struct Note
+{
+    uint64_t step = 0;
+    std::string text;
+    std::string entity; // empty: the run as a whole
+    bool operator==(const Note &) const = default;
+};
+
 struct Trace
 {
     std::vector<std::string> schedule; // label of the action taken at each step

@@ -539,6 +539,7 @@ int cmdExport(const QStringList &args)
     opts.seed = capture->seed;
     opts.maxSteps = capture->maxSteps;
     range.run = &opts;
+    range.notes = &capture->notes; // the capture's reviewer notes go with its exports
     if (const std::string why = sim::checkExportOptions(simulator, trace, range); !why.empty())
         return fail(why);
     if (chromeOut != kNone)

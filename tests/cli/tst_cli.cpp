@@ -171,6 +171,7 @@ private Q_SLOTS:
     void model2CapturesReplay();
     void exportMatchesRun();
     void renderPictures();
+    void exportCarriesNotes();
     void noPlatformPluginNeeded();
     void olderModelIsAModelChange();
 };
@@ -1254,6 +1255,48 @@ void TestCli::noPlatformPluginNeeded()
     QVERIFY(p.waitForFinished(60000));
     QCOMPARE(p.exitCode(), 0);
     QVERIFY(p.readAllStandardOutput().startsWith("teescope timeline: default"));
+}
+
+// A capture's reviewer notes go with its exports: at their step in the text
+// timeline, as instants in the Chrome trace.
+void TestCli::exportCarriesNotes()
+{
+    QTemporaryDir tmp;
+    const QString capture = tmp.filePath(QStringLiteral("c.json"));
+    VERIFY_EXIT(runCli({QStringLiteral("run"), QStringLiteral("default"),
+                        QStringLiteral("--capture"), capture}),
+                0);
+    QJsonObject doc = readJsonObject(capture);
+    doc.insert(
+        QStringLiteral("notes"),
+        QJsonArray{QJsonObject{{QStringLiteral("step"), 6},
+                               {QStringLiteral("text"), QStringLiteral("RECV takes it")},
+                               {QStringLiteral("entity"), QStringLiteral("req#0")}},
+                   QJsonObject{{QStringLiteral("step"), 0},
+                               {QStringLiteral("text"), QStringLiteral("read this first")}}});
+    QVERIFY(writeJson(capture, doc));
+    VERIFY_EXIT(runCli({QStringLiteral("replay"), capture}), 0);
+    const CliResult text =
+        runCli({QStringLiteral("export"), capture, QStringLiteral("--text"), QStringLiteral("-")});
+    VERIFY_EXIT(text, 0);
+    QVERIFY2(text.out.contains(QLatin1String("## note on req#0: RECV takes it")),
+             qPrintable(text.out));
+    QVERIFY2(text.out.contains(QLatin1String("## note (before step 1): read this first")),
+             qPrintable(text.out));
+    const CliResult chrome = runCli(
+        {QStringLiteral("export"), capture, QStringLiteral("--chrome"), QStringLiteral("-")});
+    VERIFY_EXIT(chrome, 0);
+    QVERIFY(chrome.out.contains(QLatin1String("\"cat\":\"reviewer_note\"")));
+    QVERIFY(chrome.out.contains(QLatin1String("RECV takes it")));
+    // A note past the schedule is bad input, named.
+    doc.insert(QStringLiteral("notes"),
+               QJsonArray{QJsonObject{{QStringLiteral("step"), 999},
+                                      {QStringLiteral("text"), QStringLiteral("x")}}});
+    QVERIFY(writeJson(capture, doc));
+    const CliResult bad =
+        runCli({QStringLiteral("export"), capture, QStringLiteral("--text"), QStringLiteral("-")});
+    VERIFY_EXIT(bad, 2);
+    QVERIFY2(bad.err.contains(QLatin1String("notes[0].step")), qPrintable(bad.err));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

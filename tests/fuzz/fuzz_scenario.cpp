@@ -110,7 +110,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     require(!textTimeline(sim, trace).empty(), "textTimeline() without options is empty");
     for (const Event &e : trace.events)
         require(!describeEvent(sim, e).empty(), "describeEvent() is empty");
-    const std::vector<Note> notes = {{trace.schedule.size() / 2, "fuzz note\nsecond line"}};
+    const std::vector<Note> notes = {{trace.schedule.size() / 2, "fuzz note\nsecond line", {}}};
     const std::string captureText = captureToJson(sim, trace, opts, notes);
 
     // Read the capture back: the same run, the same events.

@@ -174,7 +174,8 @@ private Q_SLOTS:
         QVERIFY2(error.empty(), error.c_str());
         QVERIFY(!trace.events.empty());
         QVERIFY(!trace.schedule.empty());
-        const std::vector<Note> notes = {{3, "look here"}, {5, "line 1\nline 2 \xe2\x9c\x93"}};
+        const std::vector<Note> notes = {{3, "look here", {}},
+                                         {5, "line 1\nline 2 \xe2\x9c\x93", "app/client"}};
 
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
