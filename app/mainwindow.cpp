@@ -12,6 +12,7 @@
 #include "app/models/violationsmodel.h"
 #include "app/render/refcountplot.h"
 #include "app/render/timelineplot.h"
+#include "app/steppanel.h"
 
 #include "core/text.h"
 #include "simulator/capture.h"
@@ -294,6 +295,14 @@ void MainWindow::buildDocks()
     });
     connect(m_logView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &MainWindow::logSelectionChanged);
+    // Stepping, branching, the design and the notes (issue 10).
+    auto *stepDock = new QDockWidget(tr("Step, branch, design, notes"), this);
+    stepDock->setObjectName(QStringLiteral("stepping"));
+    m_step = new StepPanel(m_doc, stepDock);
+    stepDock->setWidget(m_step);
+    addDockWidget(Qt::LeftDockWidgetArea, stepDock);
+    resizeDocks({stepDock}, {380}, Qt::Horizontal);
+
     // Room for the inspectors' columns; the log gets a few rows by default.
     resizeDocks({inspectDock, violationsDock}, {480, 480}, Qt::Horizontal);
     resizeDocks({inspectDock, violationsDock}, {560, 160}, Qt::Vertical);
@@ -353,7 +362,19 @@ void MainWindow::buildMenus()
                 m_violations->index(row, 0).data(ViolationsModel::StepRole).toULongLong());
     });
     violation->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Right));
-    for (QAction *a : {next, prev, first, last})
+    QAction *play = go->addAction(tr("Run / Pause"), this,
+                                  [this] { m_step->setPlaying(!m_step->isPlaying()); });
+    play->setShortcut(Qt::Key_Space);
+    // Ctrl+Z after a branch: back to the branch it left.
+    QAction *undoBranch = go->addAction(tr("Back to the Parent Branch"), this, [this] {
+        if (!m_step->stepper())
+            return;
+        const auto info = m_step->stepper()->info(m_step->branch());
+        if (info && info->parent >= 0)
+            m_step->switchTo(info->parent);
+    });
+    undoBranch->setShortcut(QKeySequence::Undo);
+    for (QAction *a : {next, prev, first, last, play, undoBranch})
         a->setShortcutContext(Qt::WindowShortcut);
 }
 
@@ -455,7 +476,10 @@ bool MainWindow::exportChrome(const QString &path, QString *error)
 {
     if (m_doc->isEmpty())
         return false;
-    return writeText(path, tee::sim::chromeTrace(*m_doc->simulator(), m_doc->trace()), error);
+    tee::sim::ExportOptions o;
+    o.run = &m_doc->runOptions();
+    o.notes = &m_doc->notes();
+    return writeText(path, tee::sim::chromeTrace(*m_doc->simulator(), m_doc->trace(), o), error);
 }
 
 bool MainWindow::exportText(const QString &path, QString *error)
@@ -464,6 +488,7 @@ bool MainWindow::exportText(const QString &path, QString *error)
         return false;
     tee::sim::ExportOptions o;
     o.run = &m_doc->runOptions();
+    o.notes = &m_doc->notes();
     return writeText(path, tee::sim::textTimeline(*m_doc->simulator(), m_doc->trace(), o), error);
 }
 
@@ -660,6 +685,23 @@ void MainWindow::exportTextDialog()
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    if (m_doc->isModified()) {
+        const auto answer = QMessageBox::question(
+            this, tr("Unsaved notes or branches"),
+            tr("This run has notes or branches that are not saved in a capture. Save it?"),
+            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+        if (answer == QMessageBox::Cancel) {
+            event->ignore();
+            return;
+        }
+        if (answer == QMessageBox::Save) {
+            saveDialog();
+            if (m_doc->isModified()) {
+                event->ignore();
+                return;
+            }
+        }
+    }
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());

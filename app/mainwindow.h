@@ -26,6 +26,7 @@ class QTabWidget;
 class QTableView;
 class QThread;
 class RunDocument;
+class StepPanel;
 class ViolationsModel;
 
 namespace tee::render {
@@ -67,6 +68,7 @@ public:
     QTabWidget *inspectors() const { return m_inspectors; }
     QTableView *eventLogView() const { return m_logView; }
     QTableView *violationsView() const { return m_violationsView; }
+    StepPanel *stepPanel() const { return m_step; }
     // "step 9 of 24 · 4.70 us · 0 violations · request=fifo,... · scripted"
     QString summary() const;
     QStringList recentFiles() const;
@@ -106,6 +108,7 @@ private:
     QComboBox *m_logKind = nullptr;
     QPushButton *m_logEntity = nullptr;
     ViolationsModel *m_violations = nullptr;
+    StepPanel *m_step = nullptr;
     QTableView *m_violationsView = nullptr;
     QLabel *m_status = nullptr;
     QProgressBar *m_progress = nullptr;

@@ -192,6 +192,7 @@ void RunDocument::setRun(std::unique_ptr<Run> run)
         return; // nothing to nothing: no signal
     const uint64_t before = m_cursor;
     m_run = std::move(run);
+    m_modified = false;
     m_cursor = m_run ? std::min(m_run->initialCursor, m_run->timeline.stepCount()) : 0;
     computeCursorState();
     Q_EMIT documentChanged();
@@ -225,6 +226,7 @@ bool RunDocument::saveCapture(const QString &path, QString *error) const
     if (!tee::sim::writeCapture(path.toStdString(), *m_run->simulator, m_run->trace, m_run->options,
                                 &err, m_run->notes))
         return fail(qs(err));
+    m_modified = false;
     return true;
 }
 
@@ -249,6 +251,15 @@ const tee::sim::RunOptions &RunDocument::runOptions() const
 {
     static const tee::sim::RunOptions none;
     return m_run ? m_run->options : none;
+}
+
+void RunDocument::setNotes(std::vector<tee::sim::Note> notes)
+{
+    if (!m_run || m_run->notes == notes)
+        return;
+    m_run->notes = std::move(notes);
+    m_modified = true;
+    Q_EMIT notesChanged();
 }
 
 const std::vector<tee::sim::Note> &RunDocument::notes() const

@@ -98,6 +98,13 @@ public:
     const tee::sim::Timeline &timeline() const;
     const tee::sim::RunOptions &runOptions() const;
     const std::vector<tee::sim::Note> &notes() const;
+    // The reviewer's notes (saved with the capture); marks the run modified.
+    void setNotes(std::vector<tee::sim::Note> notes);
+    // Unsaved notes or branches: the window asks before closing. Set by
+    // setNotes and by the caller (a new branch); cleared by saveCapture and
+    // by a new run.
+    bool isModified() const { return m_modified; }
+    void setModified(bool modified) { m_modified = modified; }
     std::optional<uint64_t> focusStep() const;
     uint64_t stepCount() const { return m_run ? m_run->timeline.stepCount() : 0; }
 
@@ -144,12 +151,14 @@ Q_SIGNALS:
     // A new run (or none): everything may have changed.
     void documentChanged();
     void cursorChanged(uint64_t step);
+    void notesChanged();
 
 private:
     void computeCursorState();
 
     std::unique_ptr<Run> m_run;
     uint64_t m_cursor = 0;
+    mutable bool m_modified = false;
     tee::sim::StateAfter m_state;
     std::vector<tee::sim::LaneKey> m_touched; // sorted by (kind, id)
 };

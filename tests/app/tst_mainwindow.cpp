@@ -11,8 +11,10 @@
 #include "app/models/threadsmodel.h"
 #include "app/models/violationsmodel.h"
 #include "app/render/timelineplot.h"
+#include "app/steppanel.h"
 #include "core/vocabulary.h"
 #include "simulator/simulator.h"
+#include <QListWidget>
 
 #include <QFileInfo>
 #include <QImage>
@@ -326,6 +328,96 @@ private Q_SLOTS:
         QVERIFY(!other.openPath(focused, &error));
         QVERIFY2(error.contains(QLatin1String("focus")), qPrintable(error));
         QCOMPARE(other.document()->cursor(), uint64_t(3));
+    }
+
+    // Issue 10 on kill-while-processing: back before the kill, the
+    // supplicant answers first (by choosing its steps in the panel), the
+    // client then gets the supplicant's result (T11) on a new branch; the
+    // recorded branch is still there; a note is saved and found again.
+    void branchBeforeTheKill()
+    {
+        QTemporaryDir dir;
+        MainWindow window;
+        QString error;
+        QVERIFY(window.openPath(QStringLiteral("kill-while-processing"), &error));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        RunDocument *doc = window.document();
+        StepPanel *panel = window.stepPanel();
+        const uint64_t kill = stepOf(*doc, tee::EventKind::Killed);
+        QTest::keyClick(&window, Qt::Key_End);
+        QCOMPARE(doc->cursor(), doc->stepCount());
+        doc->setCursor(kill); // at the kill, then two steps back
+        QTest::keyClick(&window, Qt::Key_Left);
+        QTest::keyClick(&window, Qt::Key_Left);
+        QCOMPARE(doc->cursor(), kill - 2);
+        auto rowOf = [&](const char *prefix) {
+            for (int r = 0; r < panel->actionsList()->count(); ++r)
+                if (panel->actionsList()->item(r)->text().mid(2).trimmed().startsWith(
+                        QLatin1String(prefix)))
+                    return r;
+            return -1;
+        };
+        // The run's next is marked; take the supplicant's steps one by one
+        // until its SEND, then let the policy finish.
+        QVERIFY(panel->actionsList()->item(0));
+        bool sent = false;
+        for (int guard = 0; guard < 6 && !sent; ++guard) {
+            int row = rowOf("app/suppl: SUPPL_SEND");
+            sent = row >= 0;
+            if (row < 0)
+                row = rowOf("app/suppl:");
+            QVERIFY2(row >= 0, "the supplicant has nothing enabled");
+            QVERIFY2(panel->choose(size_t(row), sent, &error), qPrintable(error));
+        }
+        QVERIFY(sent);
+        QVERIFY(panel->branch() != 0);
+        QCOMPARE(panel->branchList()->count(), 2);
+        QVERIFY(doc->isModified());
+        bool t11 = false;
+        for (const tee::Event &e : doc->trace().events)
+            if (e.kind == tee::EventKind::DispatchReturn && e.errno_ == 0)
+                t11 = true;
+        QVERIFY2(t11, "the client's dispatch did not return the supplicant's result");
+        // Ctrl+Z: back to the recorded run, where the kill still wins.
+        QTest::keySequence(&window, QKeySequence::Undo);
+        QCOMPARE(panel->branch(), 0);
+        QVERIFY(stepOf(*doc, tee::EventKind::Killed) == kill);
+        // A note at the cursor, saved in the capture, found in the export.
+        doc->setCursor(kill);
+        panel->addNote(QStringLiteral("the kill lands while PROCESSING"), QStringLiteral("req#0"));
+        QCOMPARE(panel->noteList()->count(), 1);
+        const QString path = dir.filePath(QStringLiteral("noted.json"));
+        QVERIFY2(window.saveCapture(path, &error), qPrintable(error));
+        QVERIFY(!doc->isModified());
+        MainWindow other;
+        QVERIFY2(other.openPath(path, &error), qPrintable(error));
+        QCOMPARE(other.document()->notes().size(), size_t(1));
+        QCOMPARE(other.document()->notes()[0].step, kill);
+        const QString text = dir.filePath(QStringLiteral("noted.txt"));
+        QVERIFY(other.exportText(text, &error));
+        QFile t(text);
+        QVERIFY(t.open(QIODevice::ReadOnly));
+        QVERIFY(t.readAll().contains("## note on req#0: the kill lands while PROCESSING"));
+    }
+
+    // Changing the argument variant of srcu-vs-lock re-runs its schedule and
+    // shows where the transfer departed (the lock wait, synchronize_srcu).
+    void changeDesignShowsDepartures()
+    {
+        MainWindow window;
+        QString error;
+        QVERIFY(window.openPath(QStringLiteral("srcu-vs-lock"), &error));
+        tee::Variant v = window.document()->simulator()->engine().variant();
+        QVERIFY(v.set("argument", "srcu").empty());
+        QVERIFY2(window.stepPanel()->changeDesign(v, QString(), &error), qPrintable(error));
+        QVERIFY(window.document()->variantText().contains(QLatin1String("argument=srcu")));
+        QStringList departures;
+        for (int r = 0; r < window.stepPanel()->departureList()->count(); ++r)
+            departures << window.stepPanel()->departureList()->item(r)->text();
+        QVERIFY2(departures.join(QLatin1Char('\n')).contains(QLatin1String("synchronize_srcu")),
+                 qPrintable(departures.join(QLatin1Char('\n'))));
+        QVERIFY(window.summary().contains(QLatin1String("argument=srcu")));
     }
 
     void binaryExitCodes_data()
