@@ -51,6 +51,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QThread>
+#include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -149,6 +150,10 @@ MainWindow::MainWindow(QWidget *parent)
     split->addWidget(m_refcounts);
     split->setStretchFactor(0, 4);
     split->setStretchFactor(1, 1);
+    // The inspectors run the full height on the right; the event log sits
+    // under the plots only.
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+    m_refcounts->setMinimumHeight(110);
     layout->addWidget(split, 1);
     setCentralWidget(centre);
 
@@ -300,13 +305,21 @@ void MainWindow::buildDocks()
     stepDock->setObjectName(QStringLiteral("stepping"));
     m_step = new StepPanel(m_doc, stepDock);
     stepDock->setWidget(m_step);
-    addDockWidget(Qt::LeftDockWidgetArea, stepDock);
-    resizeDocks({stepDock}, {380}, Qt::Horizontal);
+    // A tab beside the inspectors: the timeline keeps its width.
+    addDockWidget(Qt::RightDockWidgetArea, stepDock);
+    tabifyDockWidget(inspectDock, stepDock);
+    inspectDock->raise();
 
     // Room for the inspectors' columns; the log gets a few rows by default.
-    resizeDocks({inspectDock, violationsDock}, {480, 480}, Qt::Horizontal);
-    resizeDocks({inspectDock, violationsDock}, {560, 160}, Qt::Vertical);
-    resizeDocks({logDock}, {230}, Qt::Vertical);
+    // (Once the window has its size: before that the main window's layout
+    // ignores the request. A saved layout, restored later, wins.)
+    QTimer::singleShot(0, this, [this, inspectDock, violationsDock, logDock] {
+        if (!QSettings().contains(QStringLiteral("window/state"))) {
+            resizeDocks({inspectDock, violationsDock}, {480, 480}, Qt::Horizontal);
+            resizeDocks({inspectDock, violationsDock}, {460, 140}, Qt::Vertical);
+            resizeDocks({logDock}, {240}, Qt::Vertical);
+        }
+    });
     auto *find = new QAction(tr("Find in the Event Log"), this);
     find->setShortcut(QKeySequence::Find);
     connect(find, &QAction::triggered, this, [this] {
