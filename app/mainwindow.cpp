@@ -10,8 +10,10 @@
 #include "app/models/rundocument.h"
 #include "app/models/threadsmodel.h"
 #include "app/models/violationsmodel.h"
+#include "app/render/qcustomplot_p.h"
 #include "app/render/refcountplot.h"
 #include "app/render/timelineplot.h"
+#include "app/render/timemapping.h"
 #include "app/steppanel.h"
 
 #include "core/text.h"
@@ -187,6 +189,10 @@ MainWindow::MainWindow(QWidget *parent)
     statusBar()->addPermanentWidget(m_cancel);
 
     connect(m_doc, &RunDocument::documentChanged, this, &MainWindow::documentChanged);
+    connect(m_doc, &RunDocument::notesChanged, this, &MainWindow::drawNotes);
+    m_timeline->installEventFilter(this);
+    connect(m_timeline, &tee::render::TimelinePlot::viewRangeChanged, this, &MainWindow::drawNotes);
+    m_step->setEntityProvider([this] { return selectedEntity(); });
     connect(m_doc, &RunDocument::cursorChanged, this, &MainWindow::cursorChanged);
 
     resize(1500, 950);
@@ -524,7 +530,66 @@ void MainWindow::documentChanged()
     }
     for (QTableView *view : findChildren<QTableView *>())
         view->resizeColumnsToContents();
+    drawNotes();
+    // Again once the plot has its layout (the markers are placed in pixels).
+    QTimer::singleShot(0, this, &MainWindow::drawNotes);
     cursorChanged(m_doc->cursor());
+}
+
+bool MainWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_timeline && event->type() == QEvent::Resize)
+        QTimer::singleShot(0, this, &MainWindow::drawNotes);
+    return QMainWindow::eventFilter(watched, event);
+}
+
+void MainWindow::drawNotes()
+{
+    QCustomPlot *plot = m_timeline->customPlot();
+    for (QObject *item : std::as_const(m_noteItems))
+        plot->removeItem(static_cast<QCPAbstractItem *>(item));
+    m_noteItems.clear();
+    if (!m_doc->isEmpty()) {
+        const QRectF lanes = m_timeline->lanesRect();
+        const tee::render::TimeMapping map = m_timeline->mapping();
+        for (const tee::sim::Note &n : m_doc->notes()) {
+            const double at = n.step == 0 ? map.toPixel(0)
+                                          : map.toPixel(double(tee::render::TimeMapping::stepEnd(
+                                                m_doc->timeline(), n.step, m_timeline->axis())));
+            if (at < lanes.left() || at > lanes.right())
+                continue;
+            auto *line = new QCPItemLine(plot);
+            line->start->setType(QCPItemPosition::ptAbsolute);
+            line->end->setType(QCPItemPosition::ptAbsolute);
+            line->start->setCoords(at, lanes.top());
+            line->end->setCoords(at, lanes.bottom());
+            line->setPen(QPen(QColor(0x6a, 0x1b, 0x9a), 1.5, Qt::DashDotLine));
+            auto *label = new QCPItemText(plot);
+            label->position->setType(QCPItemPosition::ptAbsolute);
+            label->position->setCoords(at + 2, lanes.bottom() - 2);
+            label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
+            QString text = QString::fromStdString(n.text).simplified();
+            if (text.size() > 48)
+                text = text.left(47) + QStringLiteral("…");
+            label->setText(QStringLiteral("✎ ") + text);
+            label->setColor(QColor(0x4a, 0x14, 0x8c));
+            label->setBrush(QColor(255, 255, 255, 220));
+            label->setPadding(QMargins(3, 1, 3, 1));
+            m_noteItems << line << label;
+        }
+    }
+    plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+QString MainWindow::selectedEntity() const
+{
+    // The entity selected in the inspector on top: its name up to the
+    // first blank ("req#0 (ctx1 id 0)" -> "req#0").
+    auto *view = qobject_cast<QTableView *>(m_inspectors->currentWidget());
+    if (!view || !view->selectionModel() || !view->selectionModel()->hasSelection())
+        return {};
+    const QModelIndex i = view->selectionModel()->currentIndex();
+    return i.sibling(i.row(), 0).data().toString().section(QLatin1Char(' '), 0, 0);
 }
 
 void MainWindow::cursorChanged(uint64_t step)

@@ -74,6 +74,7 @@ public:
     QStringList recentFiles() const;
 
 protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
     void closeEvent(QCloseEvent *event) override;
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
@@ -93,6 +94,10 @@ private:
     void exportTextDialog();
     void stepBy(int64_t delta);
     void logSelectionChanged();
+    // The reviewer's notes as markers on the timeline (a few items: fine
+    // for QCustomPlot, unlike one item per lane segment).
+    void drawNotes();
+    QString selectedEntity() const;
 
     RunDocument *m_doc = nullptr;
     tee::render::TimelinePlot *m_timeline = nullptr;
@@ -116,4 +121,5 @@ private:
     QMenu *m_recentMenu = nullptr;
     QThread *m_loader = nullptr;
     bool m_syncing = false; // a cursor move the window itself is spreading
+    QList<QObject *> m_noteItems;
 };

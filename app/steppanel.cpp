@@ -163,7 +163,7 @@ StepPanel::StepPanel(RunDocument *document, QWidget *parent)
         const QString text = QInputDialog::getMultiLineText(
             this, tr("Note at step %1").arg(m_doc->cursor()), tr("Note"), {}, &ok);
         if (ok && !text.trimmed().isEmpty())
-            addNote(text.trimmed(), {});
+            addNote(text.trimmed(), m_entity ? m_entity() : QString());
     });
     connect(del, &QPushButton::clicked, this, [this] {
         if (m_notes->currentRow() >= 0)

@@ -11,6 +11,7 @@
 
 #include <QWidget>
 
+#include <functional>
 #include <memory>
 
 class QCheckBox;
@@ -45,6 +46,9 @@ public:
     void addNote(const QString &text, const QString &entity);
     void removeNote(int index);
     void setPlaying(bool playing);
+    // Where "Add at Cursor" finds the entity a note is about (the window's
+    // inspector selection).
+    void setEntityProvider(std::function<QString()> provider) { m_entity = std::move(provider); }
     bool isPlaying() const;
 
     QListWidget *actionsList() const { return m_actions; }
@@ -81,4 +85,5 @@ private:
     QComboBox *m_policy = nullptr;
     QListWidget *m_departures = nullptr;
     QListWidget *m_notes = nullptr;
+    std::function<QString()> m_entity;
 };

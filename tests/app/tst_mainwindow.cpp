@@ -10,6 +10,7 @@
 #include "app/models/rundocument.h"
 #include "app/models/threadsmodel.h"
 #include "app/models/violationsmodel.h"
+#include "app/render/qcustomplot_p.h"
 #include "app/render/timelineplot.h"
 #include "app/steppanel.h"
 #include "core/vocabulary.h"
@@ -387,6 +388,9 @@ private Q_SLOTS:
         doc->setCursor(kill);
         panel->addNote(QStringLiteral("the kill lands while PROCESSING"), QStringLiteral("req#0"));
         QCOMPARE(panel->noteList()->count(), 1);
+        // ... and marked on the timeline (a line and its text).
+        const int items = window.timelinePlot()->customPlot()->itemCount();
+        QVERIFY2(items >= 2, qPrintable(QString::number(items)));
         const QString path = dir.filePath(QStringLiteral("noted.json"));
         QVERIFY2(window.saveCapture(path, &error), qPrintable(error));
         QVERIFY(!doc->isModified());
