@@ -552,7 +552,7 @@ std::string eventToJson(const Simulator &sim, const Event &e)
 }
 
 std::string captureToJson(const Simulator &sim, const Trace &trace, const RunOptions &opts,
-                          const std::vector<Note> &notes)
+                          const std::vector<Note> &notes, std::optional<uint64_t> focus)
 {
     std::string out;
     out.reserve(256 + trace.events.size() * 160);
@@ -615,6 +615,8 @@ std::string captureToJson(const Simulator &sim, const Trace &trace, const RunOpt
             return o.str();
         },
         false);
+    if (focus)
+        out += "  \"focus\": " + json::unsignedValue(*focus) + ",\n";
     list(
         "notes", notes,
         [](const Note &n) {
@@ -630,7 +632,8 @@ std::string captureToJson(const Simulator &sim, const Trace &trace, const RunOpt
 }
 
 bool writeCapture(const std::string &path, const Simulator &sim, const Trace &trace,
-                  const RunOptions &opts, std::string *error, const std::vector<Note> &notes)
+                  const RunOptions &opts, std::string *error, const std::vector<Note> &notes,
+                  std::optional<uint64_t> focus)
 {
     if (scenarioJsonText(sim.scenario()).empty()) {
         if (error)
@@ -638,7 +641,7 @@ bool writeCapture(const std::string &path, const Simulator &sim, const Trace &tr
                      "\" has no JSON source to embed (captures must be self-contained)";
         return false;
     }
-    return writeFileAtomically(path, captureToJson(sim, trace, opts, notes), error);
+    return writeFileAtomically(path, captureToJson(sim, trace, opts, notes, focus), error);
 }
 
 bool canEmbedScenario(const Scenario &scenario)

@@ -39,11 +39,15 @@ struct Capture
 
 // JSON document of a capture (events with names: from/to states, errno as
 // number and name, holders, typed entity ids).
+// `focus`: the step the capture is about, written as "focus" (explore's
+// counterexamples name the violating step).
 std::string captureToJson(const Simulator &sim, const Trace &trace, const RunOptions &opts,
-                          const std::vector<Note> &notes = {});
+                          const std::vector<Note> &notes = {},
+                          std::optional<uint64_t> focus = std::nullopt);
 // Atomic write (writeFileAtomically): on failure no file is left and `error` is set.
 bool writeCapture(const std::string &path, const Simulator &sim, const Trace &trace,
-                  const RunOptions &opts, std::string *error, const std::vector<Note> &notes = {});
+                  const RunOptions &opts, std::string *error, const std::vector<Note> &notes = {},
+                  std::optional<uint64_t> focus = std::nullopt);
 // Reads and validates a capture; errors name the file and JSON location.
 std::unique_ptr<Capture> readCapture(const std::string &path, std::string *error);
 std::unique_ptr<Capture> parseCapture(const std::string &json, const std::string &sourceName,

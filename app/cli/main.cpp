@@ -2,6 +2,7 @@
 // the golden-file driver, the smoke test and the way to reproduce a bug
 // report (docs/cli.md). Exit codes: 0 clean, 1 a violation (run) or a
 // divergence (replay), 2 bad input or usage.
+#include "explore.h"
 #include "summary.h"
 
 #include "core/text.h"
@@ -694,10 +695,11 @@ int main(int argc, char **argv)
         "  export CAPTURE    Write a capture's text timeline or Chrome trace.\n"
         "  render CAPTURE|SCENARIO\n"
         "                    Draw the timeline as PNG, SVG or PDF (no display needed).\n"
+        "  explore SCENARIO  Explore every interleaving; check every invariant.\n"
         "\n"
         "Run 'teescope-cli COMMAND --help' for the options of a command."));
     parser.addPositionalArgument(QStringLiteral("COMMAND"),
-                                 QStringLiteral("list, run, replay or export."),
+                                 QStringLiteral("list, run, replay, export or explore."),
                                  QStringLiteral("COMMAND [ARGS...]"));
     // Everything after the command belongs to the command's own parser.
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
@@ -724,7 +726,9 @@ int main(int argc, char **argv)
         return cmdReplay(args);
     if (command == QLatin1String("export"))
         return cmdExport(args);
+    if (command == QLatin1String("explore"))
+        return cmdExplore(args);
     return fail("unknown command " + quotedText(str(command)) +
-                didYouMean(str(command), {"list", "run", "replay", "export", "render"}) +
-                " (commands: list, run, replay, export, render)");
+                didYouMean(str(command), {"list", "run", "replay", "export", "render", "explore"}) +
+                " (commands: list, run, replay, export, render, explore)");
 }

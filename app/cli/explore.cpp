@@ -1,0 +1,319 @@
+// teescope-cli explore SCENARIO: every interleaving of the scenario's
+// threads and faults, every invariant on every transition, stuck states as
+// findings, shortest (BFS) counterexamples written as replayable captures.
+#include "explore.h"
+
+#include "core/text.h"
+
+#include "simulator/capture.h"
+#include "simulator/explore.h"
+#include "simulator/scenarioloader.h"
+
+#include <QCommandLineOption>
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <atomic>
+#include <charconv>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <unistd.h>
+
+using namespace tee;
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFound = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitIncomplete = 3;
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void onSigint(int)
+{
+    g_interrupted.store(true, std::memory_order_relaxed);
+}
+
+int fail(const std::string &message)
+{
+    std::cerr << "teescope-cli: " << printable(message, 0) << '\n';
+    return kExitUsage;
+}
+
+std::string str(const QString &s)
+{
+    return s.toStdString();
+}
+
+std::optional<uint64_t> parseCount(const QString &text)
+{
+    const std::string s = str(text);
+    uint64_t value = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size())
+        return std::nullopt;
+    return value;
+}
+
+std::string fixed(double v, int decimals)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+std::string mib(uint64_t bytes)
+{
+    return fixed(double(bytes) / (1024.0 * 1024.0), 1) + " MiB";
+}
+
+} // namespace
+
+int cmdExplore(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Explore every interleaving of a scenario's threads and of its faults (\"when\": "
+        "\"any\" kills at every step; at_step and when_request kills at every step from when "
+        "they are due), check every invariant on every transition and report stuck states. "
+        "Breadth-first counterexamples are shortest. No partial-order reduction yet.\n"
+        "Exit status: 0 the search completed and found nothing, 1 a violation or a stuck "
+        "state, 2 bad input, 3 a bound (or Ctrl+C) stopped the search first: not a proof."));
+    parser.addPositionalArgument(QStringLiteral("SCENARIO"),
+                                 QStringLiteral("Built-in scenario name or JSON file."));
+    const QCommandLineOption variantOpt(QStringLiteral("variant"),
+                                        QStringLiteral("Override one design variant; repeatable "
+                                                       "(see 'run --help')."),
+                                        QStringLiteral("NAME=VALUE"));
+    const QCommandLineOption maxStatesOpt(QStringLiteral("max-states"),
+                                          QStringLiteral("Stop after N distinct states."),
+                                          QStringLiteral("N"));
+    const QCommandLineOption maxDepthOpt(QStringLiteral("max-depth"),
+                                         QStringLiteral("Do not go deeper than N steps."),
+                                         QStringLiteral("N"));
+    const QCommandLineOption memoryOpt(
+        QStringLiteral("memory"),
+        QStringLiteral("Stop when the resident memory passes MB mebibytes (default: half of "
+                       "the machine's RAM)."),
+        QStringLiteral("MB"));
+    const QCommandLineOption strategyOpt(
+        QStringLiteral("strategy"),
+        QStringLiteral("bfs (default: shortest counterexamples) or dfs."),
+        QStringLiteral("STRATEGY"));
+    const QCommandLineOption exactOpt(
+        QStringLiteral("exact"),
+        QStringLiteral("Keep every state's canonical key (exhaustive). Without it only a "
+                       "128-bit hash of each is kept (hash compaction)."));
+    const QCommandLineOption cexOpt(
+        QStringLiteral("counterexample"),
+        QStringLiteral("Write the first finding's counterexample as a capture to FILE."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption jsonOpt(QStringLiteral("json"),
+                                     QStringLiteral("Print the report as one JSON object."));
+    parser.addOptions(
+        {variantOpt, maxStatesOpt, maxDepthOpt, memoryOpt, strategyOpt, exactOpt, cexOpt, jsonOpt});
+    const QCommandLineOption help = parser.addHelpOption();
+    if (!parser.parse(QStringList{QCoreApplication::arguments().constFirst()} + args))
+        return fail("explore: " + printable(str(parser.errorText())));
+    if (parser.isSet(help)) {
+        QString text = parser.helpText();
+        const QString usage = QStringLiteral("Usage: ") +
+                              QCoreApplication::arguments().constFirst() + QLatin1Char(' ');
+        if (text.startsWith(usage))
+            text.insert(usage.size(), QStringLiteral("explore "));
+        std::cout << str(text);
+        return kExitOk;
+    }
+    const QStringList rest = parser.positionalArguments();
+    if (rest.isEmpty())
+        return fail("explore: missing SCENARIO (see 'teescope-cli explore --help')");
+    if (rest.size() > 1)
+        return fail("explore: unexpected argument " + quotedText(str(rest.at(1))));
+    if (rest.at(0).isEmpty())
+        return fail("explore: the SCENARIO argument is empty (expected a built-in name or a "
+                    "file)");
+
+    sim::ExploreOptions opts;
+    const auto number = [&](const QCommandLineOption &opt, const char *name, uint64_t &out) {
+        if (!parser.isSet(opt))
+            return std::string();
+        const auto v = parseCount(parser.value(opt));
+        if (!v || *v == 0 || *v > (uint64_t(1) << 40))
+            return std::string(name) + ": " + quotedText(str(parser.value(opt))) +
+                   " is not a whole number from 1 to " + std::to_string(uint64_t(1) << 40);
+        out = *v;
+        return std::string();
+    };
+    uint64_t memoryMb = 0;
+    for (const std::string &why : {number(maxStatesOpt, "--max-states", opts.maxStates),
+                                   number(maxDepthOpt, "--max-depth", opts.maxDepth),
+                                   number(memoryOpt, "--memory", memoryMb)})
+        if (!why.empty())
+            return fail(why);
+    opts.memoryBytes = memoryMb ? memoryMb * 1024 * 1024 : sim::defaultMemoryBound();
+    if (parser.isSet(strategyOpt)) {
+        const QString s = parser.value(strategyOpt);
+        if (s == QLatin1String("bfs"))
+            opts.strategy = sim::ExploreOptions::Strategy::Bfs;
+        else if (s == QLatin1String("dfs"))
+            opts.strategy = sim::ExploreOptions::Strategy::Dfs;
+        else
+            return fail("--strategy: unknown strategy " + quotedText(str(s)) +
+                        " (allowed: bfs, dfs)");
+    }
+    opts.exact = parser.isSet(exactOpt);
+    const bool asJson = parser.isSet(jsonOpt);
+
+    const std::string source = str(rest.constFirst());
+    std::string error;
+    const std::shared_ptr<const sim::Scenario> scenario = sim::loadScenario(source, &error);
+    if (!scenario)
+        return fail(error.empty() ? source + ": cannot load scenario" : error);
+    Variant variant = scenario->variant;
+    for (const QString &assignment : parser.values(variantOpt)) {
+        const std::string message = variant.set(str(assignment));
+        if (!message.empty())
+            return fail("--variant: " + message);
+    }
+    if (parser.isSet(cexOpt) && !sim::canEmbedScenario(*scenario))
+        return fail("--counterexample: scenario " + quotedText(scenario->name) +
+                    " has no JSON source to embed (captures must be self-contained)");
+    const sim::Simulator sim(scenario, variant);
+
+    g_interrupted.store(false);
+    opts.interrupt = &g_interrupted;
+    const auto previous = std::signal(SIGINT, onSigint);
+    const bool tty = !asJson && isatty(STDERR_FILENO);
+    if (tty)
+        opts.progress = [](uint64_t states, uint64_t depth, uint64_t rss) {
+            std::cerr << "\rexplore: " << states << " states, depth " << depth << ", " << mib(rss)
+                      << "   " << std::flush;
+        };
+    const sim::ExploreResult r = sim::explore(sim, opts);
+    std::signal(SIGINT, previous);
+    if (tty)
+        std::cerr << "\r" << std::string(60, ' ') << "\r" << std::flush;
+
+    // The counterexample: the shortest violation found (then a stuck state).
+    const sim::ExploreFinding *first = nullptr;
+    for (const auto &[inv, f] : r.violations)
+        if (!first || f.length() < first->length())
+            first = &f;
+    if (!first && r.stuck)
+        first = &*r.stuck;
+    std::string cexNote;
+    if (parser.isSet(cexOpt)) {
+        const std::string path = str(parser.value(cexOpt));
+        if (!first)
+            cexNote = "no counterexample to write: nothing was found";
+        else if (!sim::writeCounterexample(path, sim, *first, &error))
+            return fail(error);
+        else
+            cexNote = "counterexample written to " + quotedText(path) + " (" +
+                      std::to_string(first->length()) + " steps)";
+    }
+
+    const bool found = r.found();
+    const int status = found ? kExitFound : r.complete ? kExitOk : kExitIncomplete;
+    const char *strategy = opts.strategy == sim::ExploreOptions::Strategy::Bfs ? "bfs" : "dfs";
+    std::string verdict;
+    if (!r.complete)
+        verdict = std::string(found ? "findings" : "no violation") + " in " +
+                  std::to_string(r.states) + " states up to depth " + std::to_string(r.maxDepth) +
+                  "; " +
+                  (r.bound == sim::ExploreBound::Interrupted
+                       ? std::string("the search was interrupted")
+                       : "the " + std::string(sim::exploreBoundName(r.bound)) + " bound was hit") +
+                  ": not a proof";
+    else
+        verdict = std::string(found ? "findings" : "no violation and no stuck state") + " in all " +
+                  std::to_string(r.states) + " reachable states" +
+                  (r.exact ? "" : " (hash compaction: not exhaustive)");
+
+    if (asJson) {
+        QJsonObject inv;
+        for (int i = 1; i <= 18; ++i) {
+            const auto it = r.violations.find(i);
+            QJsonObject o{{QStringLiteral("holds"), it == r.violations.end()}};
+            if (it != r.violations.end()) {
+                o.insert(QStringLiteral("length"), qint64(it->second.length()));
+                o.insert(QStringLiteral("text"), QString::fromStdString(it->second.detail));
+            }
+            inv.insert(QStringLiteral("I%1").arg(i), o);
+        }
+        QJsonObject stuck{{QStringLiteral("found"), r.stuck.has_value()}};
+        if (r.stuck) {
+            stuck.insert(QStringLiteral("length"), qint64(r.stuck->length()));
+            stuck.insert(QStringLiteral("detail"), QString::fromStdString(r.stuck->detail));
+        }
+        QJsonObject root{
+            {QStringLiteral("scenario"), QString::fromStdString(scenario->name)},
+            {QStringLiteral("variant"), QString::fromStdString(variant.toString())},
+            {QStringLiteral("strategy"), QString::fromLatin1(strategy)},
+            {QStringLiteral("exact"), r.exact},
+            {QStringLiteral("omissionProbability"), r.omissionProbability()},
+            {QStringLiteral("reduction"), false},
+            {QStringLiteral("complete"), r.complete},
+            {QStringLiteral("bound"), QString::fromLatin1(sim::exploreBoundName(r.bound))},
+            {QStringLiteral("states"), qint64(r.states)},
+            {QStringLiteral("transitions"), qint64(r.transitions)},
+            {QStringLiteral("maxDepth"), qint64(r.maxDepth)},
+            {QStringLiteral("seconds"), r.seconds},
+            {QStringLiteral("statesPerSecond"), r.statesPerSecond()},
+            {QStringLiteral("bytesPerState"), r.bytesPerState()},
+            {QStringLiteral("peakRssBytes"), qint64(r.peakRss)},
+            {QStringLiteral("invariants"), inv},
+            {QStringLiteral("stuck"), stuck},
+            {QStringLiteral("verdict"), QString::fromStdString(verdict)},
+        };
+        if (!cexNote.empty())
+            root.insert(QStringLiteral("counterexample"), QString::fromStdString(cexNote));
+        std::cout << QJsonDocument(root).toJson(QJsonDocument::Indented).toStdString();
+        return status;
+    }
+
+    std::cout << "scenario: " << printable(scenario->name) << " (" << variant.toString() << ")\n";
+    std::cout << "search: " << strategy << ", no reduction, "
+              << (r.exact ? std::string("exact (every key kept)")
+                          : "hash compaction (128-bit; probability of a missed state <= " +
+                                [&] {
+                                    char b[32];
+                                    std::snprintf(b, sizeof b, "%.1e", r.omissionProbability());
+                                    return std::string(b);
+                                }() +
+                                ")")
+              << '\n';
+    std::cout << "states: " << r.states << " distinct, " << r.transitions
+              << " transitions, max depth " << r.maxDepth << '\n';
+    std::cout << "time: " << fixed(r.seconds, 2) << " s, " << fixed(r.statesPerSecond(), 0)
+              << " states/s\n";
+    std::cout << "memory: " << fixed(r.bytesPerState(), 0) << " bytes per stored state, peak "
+              << mib(r.peakRss) << '\n';
+    for (int i = 1; i <= 18; ++i) {
+        const auto it = r.violations.find(i);
+        std::cout << "  I" << i << (i < 10 ? " " : "") << "  ";
+        if (it == r.violations.end())
+            std::cout << (r.complete ? "holds" : "no violation found") << '\n';
+        else
+            std::cout << "VIOLATED (counterexample: " << it->second.length() << " steps) "
+                      << printable(it->second.detail, 0) << '\n';
+    }
+    std::cout << "  stuck ";
+    if (r.stuck)
+        std::cout << "FOUND (" << r.stuck->length() << " steps) " << printable(r.stuck->detail, 0)
+                  << '\n';
+    else
+        std::cout << (r.complete ? "none" : "none found") << '\n';
+    std::cout << "verdict: " << verdict << '\n';
+    if (!cexNote.empty())
+        std::cout << cexNote << '\n';
+    return status;
+}

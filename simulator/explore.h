@@ -1,0 +1,97 @@
+// Exhaustive exploration (issue 11, first step): every interleaving of a
+// scenario's threads and of the faults Engine::enabled offers, searched
+// breadth-first (shortest counterexamples) or depth-first over canonical
+// states, with every invariant checked on every transition and stuck states
+// reported as findings. No partial-order or symmetry reduction yet.
+#pragma once
+
+#include "simulator/simulator.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tee::sim {
+
+// The canonical key of a state for the search: the words of everything that
+// decides the state's future behaviour, without the bookkeeping that does
+// not (step counter unless an at_step fault still waits on it, simulated
+// times, the iteration counters of "forever" jumps and of endless serve
+// loops, the registers of exited threads, the next object/request id and the
+// enqueue sequence), with kernel object ids, request serials and enqueue
+// sequence numbers renumbered by rank (the driver only compares them). Ids
+// whose values matter are kept: idr ids (lowest free), callback ids
+// (cyclic), fds, shm ids, QTEE's object ids. Two states with equal keys have
+// the same enabled actions and the same future up to that renumbering.
+std::vector<uint64_t> canonicalKey(const Simulator &sim, const State &s);
+
+struct ExploreOptions
+{
+    enum class Strategy : uint8_t { Bfs, Dfs } strategy = Strategy::Bfs;
+    uint64_t maxStates = 0;   // 0: no bound
+    uint64_t maxDepth = 0;    // 0: no bound
+    uint64_t memoryBytes = 0; // resident set size bound; 0: no bound
+    // Keep every canonical key (exhaustive). Otherwise only a 128-bit hash
+    // of each key is kept (hash compaction: a state can be missed with the
+    // probability ExploreResult::omissionProbability gives).
+    bool exact = false;
+    const std::atomic<bool> *interrupt = nullptr; // set (e.g. by SIGINT): stop with a report
+    // Called about every 64 K states (states, depth, rss bytes).
+    std::function<void(uint64_t, uint64_t, uint64_t)> progress;
+};
+
+enum class ExploreBound : uint8_t { None, States, Depth, Memory, Interrupted };
+const char *exploreBoundName(ExploreBound b);
+
+struct ExploreFinding
+{
+    int invariant = 0;        // 1..18; 0 for a stuck state
+    std::vector<Action> path; // from the initial state; the last action shows it
+    std::string detail;       // the violation's text, or who waits on what
+    uint64_t length() const { return path.size(); }
+};
+
+struct ExploreResult
+{
+    uint64_t states = 0;      // distinct canonical states
+    uint64_t transitions = 0; // actions applied
+    uint64_t maxDepth = 0;
+    double seconds = 0;
+    uint64_t rssBefore = 0, peakRss = 0; // bytes
+    bool exact = false;
+    bool complete = true; // false: a bound was hit (or interrupted) before the end
+    ExploreBound bound = ExploreBound::None;
+    std::map<int, ExploreFinding> violations; // by invariant: the first (BFS: a shortest) one
+    std::optional<ExploreFinding> stuck;
+    double statesPerSecond() const { return seconds > 0 ? double(states) / seconds : 0; }
+    // (peak RSS - RSS before) / states: everything the search kept.
+    double bytesPerState() const
+    {
+        return states ? double(peakRss > rssBefore ? peakRss - rssBefore : 0) / double(states) : 0;
+    }
+    // Hash compaction: the probability that some state was missed (0 when exact).
+    double omissionProbability() const;
+    bool found() const { return !violations.empty() || stuck.has_value(); }
+};
+
+ExploreResult explore(const Simulator &sim, const ExploreOptions &opts);
+
+// The labels of a finding's path, taken state by state from the initial state.
+std::vector<std::string> findingSchedule(const Simulator &sim, const ExploreFinding &f);
+
+// Writes a finding as a capture that `replay` reproduces: policy scripted,
+// the path as its schedule, the last step as its focus, a note there naming
+// the invariant (or the stuck threads).
+bool writeCounterexample(const std::string &path, const Simulator &sim, const ExploreFinding &f,
+                         std::string *error);
+
+// Resident set size of this process in bytes (/proc/self/statm), 0 if unknown.
+uint64_t residentBytes();
+// Half of the machine's RAM in bytes (the default --memory), 0 if unknown.
+uint64_t defaultMemoryBound();
+
+} // namespace tee::sim
