@@ -165,7 +165,8 @@ struct Walker
 // The programs' bookkeeping registers that are never read again: the
 // counter of a "forever" jump, the served count of an endless serve loop
 // (when no bounded serve op could read it later), every register of an
-// exited thread.
+// exited thread (that one in walk: it depends on the state). Per thread,
+// from the scenario alone.
 std::vector<std::vector<bool>> deadRegisters(const Simulator &sim, const State &s)
 {
     std::vector<std::vector<bool>> dead(s.threads.size());
@@ -178,10 +179,6 @@ std::vector<std::vector<bool>> deadRegisters(const Simulator &sim, const State &
             const Thread &t = s.threads[index];
             std::vector<bool> &d = dead[index];
             d.assign(t.regs.size(), false);
-            if (t.phase == Phase::Exited) {
-                d.assign(t.regs.size(), true);
-                continue;
-            }
             const auto &prog = sc.processes[p].threads[ti].program;
             bool boundedServe = false;
             for (const Op &op : prog)
@@ -223,7 +220,9 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         k.w2(uint32_t(t.process.v), t.phase == Phase::Exited ? 0u : uint32_t(t.pc));
         k.w(t.regs.size());
         for (size_t r = 0; r < t.regs.size(); ++r)
-            k.w(ti < dead.size() && r < dead[ti].size() && dead[ti][r] ? 0 : uint64_t(t.regs[r]));
+            k.w(t.phase == Phase::Exited || (ti < dead.size() && r < dead[ti].size() && dead[ti][r])
+                    ? 0
+                    : uint64_t(t.regs[r]));
         k.syscall(t.sc);
         k.result(t.res);
         k.w(uint64_t(int64_t(t.file)));
@@ -334,6 +333,37 @@ void sortUnique(std::vector<T> &v)
     v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
+// canonicalKey with the scenario's part computed once and the buffers reused.
+class KeyMaker
+{
+public:
+    KeyMaker(const Simulator &sim, const State &init)
+        : m_sim(sim)
+        , m_dead(deadRegisters(sim, init))
+    {}
+    const std::vector<uint64_t> &operator()(const State &s)
+    {
+        Walker &k = m_walker;
+        k.emit = false;
+        k.objs.clear();
+        k.reqs.clear();
+        k.seqs.clear();
+        k.out.clear();
+        walk(m_sim, s, k, m_dead);
+        sortUnique(k.objs);
+        sortUnique(k.reqs);
+        sortUnique(k.seqs);
+        k.emit = true;
+        walk(m_sim, s, k, m_dead);
+        return k.out;
+    }
+
+private:
+    const Simulator &m_sim;
+    std::vector<std::vector<bool>> m_dead;
+    Walker m_walker;
+};
+
 uint64_t mix(uint64_t h, uint64_t v)
 {
     h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
@@ -434,10 +464,13 @@ struct Search
     std::vector<Action> enabled;
     uint64_t sinceCheck = 0;
 
-    Search(const Simulator &s, const ExploreOptions &o)
+    KeyMaker key;
+
+    Search(const Simulator &s, const ExploreOptions &o, const State &init)
         : sim(s)
         , opts(o)
         , visited(o.exact)
+        , key(s, init)
     {
         res.exact = o.exact;
     }
@@ -559,7 +592,7 @@ void bfs(Search &S, const State &init)
         }
         return states.back();
     };
-    S.visited.insert(canonicalKey(S.sim, init));
+    S.visited.insert(S.key(init));
     nodes.push_back({0, 0, {}});
     S.res.states = 1;
     std::vector<Action> actions;
@@ -580,7 +613,7 @@ void bfs(Search &S, const State &init)
                 return;
             State next = here;
             S.step(next, a, [&] { return pathTo(index); });
-            if (!S.visited.insert(canonicalKey(S.sim, next)))
+            if (!S.visited.insert(S.key(next)))
                 continue;
             if (nodes.size() >= UINT32_MAX) {
                 S.stop(ExploreBound::States);
@@ -614,7 +647,7 @@ void dfs(Search &S, const State &init)
         S.res.maxDepth = std::max<uint64_t>(S.res.maxDepth, path.size());
         stack.push_back({std::move(s), S.enabled, 0});
     };
-    S.visited.insert(canonicalKey(S.sim, init));
+    S.visited.insert(S.key(init));
     S.res.states = 1;
     push(State(init));
     while (!stack.empty()) {
@@ -630,7 +663,7 @@ void dfs(Search &S, const State &init)
         const Action a = top.actions[top.next++];
         State next = top.state;
         S.step(next, a, pathNow);
-        if (!S.visited.insert(canonicalKey(S.sim, next)))
+        if (!S.visited.insert(S.key(next)))
             continue;
         ++S.res.states;
         path.push_back(a);
@@ -642,16 +675,8 @@ void dfs(Search &S, const State &init)
 
 std::vector<uint64_t> canonicalKey(const Simulator &sim, const State &s)
 {
-    const std::vector<std::vector<bool>> dead = deadRegisters(sim, s);
-    Walker k;
-    walk(sim, s, k, dead);
-    sortUnique(k.objs);
-    sortUnique(k.reqs);
-    sortUnique(k.seqs);
-    k.emit = true;
-    k.out.reserve(256);
-    walk(sim, s, k, dead);
-    return std::move(k.out);
+    KeyMaker k(sim, s);
+    return k(s);
 }
 
 const char *exploreBoundName(ExploreBound b)
@@ -682,11 +707,12 @@ double ExploreResult::omissionProbability() const
 
 ExploreResult explore(const Simulator &sim, const ExploreOptions &opts)
 {
-    Search S(sim, opts);
-    S.res.rssBefore = residentBytes();
-    S.res.peakRss = S.res.rssBefore;
-    const Clock clock;
     const State init = sim.initialState();
+    const uint64_t rssBefore = residentBytes();
+    const Clock clock;
+    Search S(sim, opts, init);
+    S.res.rssBefore = rssBefore;
+    S.res.peakRss = rssBefore;
     if (opts.strategy == ExploreOptions::Strategy::Dfs)
         dfs(S, init);
     else
