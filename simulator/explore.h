@@ -39,6 +39,15 @@ struct ExploreOptions
     // of each key is kept (hash compaction: a state can be missed with the
     // probability ExploreResult::omissionProbability gives).
     bool exact = false;
+    // Partial-order reduction (docs/model.md, "Exploration"): a thread whose
+    // next step is invisible and independent of every other thread's steps
+    // is expanded alone. A counterexample found with it on is confirmed
+    // shortest by a search without it, bounded to the counterexample's length.
+    bool reduction = true;
+    // Worker threads of the breadth-first search (1 = this thread only). The
+    // states found, the verdicts and the counterexamples' lengths do not
+    // depend on it. Depth-first search runs on one thread.
+    unsigned jobs = 1;
     const std::atomic<bool> *interrupt = nullptr; // set (e.g. by SIGINT): stop with a report
     // Called about every 64 K states (states, depth, rss bytes).
     std::function<void(uint64_t, uint64_t, uint64_t)> progress;
@@ -53,6 +62,9 @@ struct ExploreFinding
     std::vector<Action> path; // from the initial state; the last action shows it
     std::string detail;       // the violation's text, or who waits on what
     uint64_t length() const { return path.size(); }
+    // With reduction on: a search without it found no shorter one (false
+    // when that search hit a bound; the length is then an upper bound).
+    bool shortestConfirmed = true;
 };
 
 struct ExploreResult
@@ -63,6 +75,8 @@ struct ExploreResult
     double seconds = 0;
     uint64_t rssBefore = 0, peakRss = 0; // bytes
     bool exact = false;
+    bool reduction = false; // partial-order reduction was on
+    unsigned jobs = 1;
     bool complete = true; // false: a bound was hit (or interrupted) before the end
     ExploreBound bound = ExploreBound::None;
     std::map<int, ExploreFinding> violations; // by invariant: the first (BFS: a shortest) one
