@@ -5,12 +5,17 @@
 #include "core/vocabulary.h"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <memory>
+#include <mutex>
+#include <span>
 #include <string_view>
+#include <thread>
 #include <unistd.h>
-#include <unordered_set>
 
 namespace tee::sim {
 
@@ -21,58 +26,81 @@ namespace {
 constexpr size_t kRegServed = 1;
 constexpr size_t kRegFixed = 12;
 
-// Walks every field of a State that can change its future, in a fixed order.
-// Collect mode gathers the kernel object ids, request serials and enqueue
-// sequence numbers it meets; emit mode writes the words with those renumbered
-// by rank among the collected values (order kept, so every comparison the
-// engine makes comes out the same).
+// Walks every field of a State that can change its future, in a fixed order,
+// writing one word per field (two small ones share a word). Kernel object
+// ids, request serials and enqueue sequence numbers are written as they are
+// and their places noted; finish() then renumbers them by rank among the
+// values met (order kept, so every comparison the engine makes comes out
+// the same).
 struct Walker
 {
-    bool emit = false;
-    std::vector<int32_t> objs, reqs;
-    std::vector<uint64_t> seqs;
-    std::vector<uint64_t> out;
+    std::vector<uint64_t> out; // the key: out[0..n)
+    size_t n = 0;
+    std::vector<uint32_t> objAt, reqAt, seqAt; // places of ids to renumber
+    std::vector<uint64_t> values;              // scratch for finish()
+    // Where each section of the key ends: the header, each process, each
+    // thread, the files and contexts, the objects, the requests, the rest.
+    // Exact mode stores each section once (collapse compression); their
+    // number depends on the scenario only.
+    std::vector<uint32_t> marks;
 
-    void w(uint64_t v)
+    void clear()
     {
-        if (emit)
-            out.push_back(v);
+        n = 0;
+        objAt.clear();
+        reqAt.clear();
+        seqAt.clear();
+        marks.clear();
     }
+    [[gnu::always_inline]] void w(uint64_t v)
+    {
+        if (n == out.size()) [[unlikely]]
+            grow();
+        out[n++] = v;
+    }
+    [[gnu::noinline]] void grow() { out.resize(std::max<size_t>(1024, out.size() * 2)); }
+    void mark() { marks.push_back(uint32_t(n)); }
     void w2(uint32_t a, uint32_t b) { w(uint64_t(a) | uint64_t(b) << 32); }
-    static uint64_t rank32(const std::vector<int32_t> &v, int32_t x)
-    {
-        if (x < 0)
-            return uint64_t(int64_t(x));
-        return uint64_t(std::lower_bound(v.begin(), v.end(), x) - v.begin());
-    }
     void obj(int32_t id)
     {
-        if (!emit) {
-            if (id >= 0)
-                objs.push_back(id);
-            return;
-        }
-        w(rank32(objs, id));
+        if (id >= 0)
+            objAt.push_back(uint32_t(n));
+        w(uint64_t(int64_t(id)));
     }
     void obj(ObjectId id) { obj(id.v); }
     void req(int32_t id)
     {
-        if (!emit) {
-            if (id >= 0)
-                reqs.push_back(id);
-            return;
-        }
-        w(rank32(reqs, id));
+        if (id >= 0)
+            reqAt.push_back(uint32_t(n));
+        w(uint64_t(int64_t(id)));
     }
     void req(RequestId id) { req(id.v); }
     void seq(uint64_t v)
     {
-        if (!emit) {
-            if (v != 0)
-                seqs.push_back(v);
+        if (v != 0)
+            seqAt.push_back(uint32_t(n));
+        w(v);
+    }
+    // Ids become their rank among the ids of their kind (sequence numbers
+    // count from 1: 0 means none).
+    void renumber(const std::vector<uint32_t> &at, uint64_t base)
+    {
+        if (at.empty())
             return;
-        }
-        w(v == 0 ? 0 : 1 + uint64_t(std::lower_bound(seqs.begin(), seqs.end(), v) - seqs.begin()));
+        values.clear();
+        for (uint32_t i : at)
+            values.push_back(out[i]);
+        std::sort(values.begin(), values.end());
+        values.erase(std::unique(values.begin(), values.end()), values.end());
+        for (uint32_t i : at)
+            out[i] = base + uint64_t(std::lower_bound(values.begin(), values.end(), out[i]) -
+                                     values.begin());
+    }
+    void finish()
+    {
+        renumber(objAt, 0);
+        renumber(reqAt, 0);
+        renumber(seqAt, 1);
     }
     template <class T>
     void ints(const std::vector<T> &v)
@@ -205,14 +233,16 @@ void walk(const Simulator &sim, const State &s, Walker &k,
             stepCap = std::max(stepCap, f.step);
     }
     k.w(std::min(s.step, stepCap));
-
     k.w(s.processes.size());
+    k.w(s.threads.size());
+    k.mark();
+
     for (const Process &p : s.processes) {
         k.w(uint64_t(p.killed) | uint64_t(p.exited) << 1 | uint64_t(uint32_t(p.liveThreads)) << 2);
         k.ints(p.fds);
         k.ints(p.regs);
+        k.mark();
     }
-    k.w(s.threads.size());
     for (size_t ti = 0; ti < s.threads.size(); ++ti) {
         const Thread &t = s.threads[ti];
         k.w(uint64_t(t.phase) | uint64_t(t.fatalPending) << 8 | uint64_t(t.blocked) << 9 |
@@ -247,6 +277,7 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         k.w2(uint32_t(o.qtee.script), uint32_t(o.qtee.pc));
         k.ints(o.qtee.received);
         k.ints(o.qtee.cbOut);
+        k.mark();
     }
     k.w(s.files.size());
     for (const File &f : s.files)
@@ -271,6 +302,7 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         }
         k.ints(c.lockWaiters);
     }
+    k.mark();
     k.w(s.objects.size());
     for (const KObject &o : s.objects) {
         k.obj(o.id);
@@ -282,6 +314,7 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         for (const Holder &h : o.holders) // no holder names an object or a request
             k.w(uint64_t(h.kind) | uint64_t(uint32_t(h.a)) << 8 | uint64_t(uint32_t(h.b)) << 40);
     }
+    k.mark();
     k.w(s.requests.size());
     for (const Request &r : s.requests) {
         k.req(r.id);
@@ -296,6 +329,7 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         k.seq(r.enqueueSeq);
         k.args(r.args);
     }
+    k.mark();
     k.w(s.xaLocalObjects.size());
     for (const IdrEntry &e : s.xaLocalObjects) {
         k.w(uint64_t(uint32_t(e.id)));
@@ -324,13 +358,7 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         k.w(h.owner);
     }
     k.ints(s.qtee.cbHeld);
-}
-
-template <class T>
-void sortUnique(std::vector<T> &v)
-{
-    std::sort(v.begin(), v.end());
-    v.erase(std::unique(v.begin(), v.end()), v.end());
+    k.mark();
 }
 
 // canonicalKey with the scenario's part computed once and the buffers reused.
@@ -341,22 +369,17 @@ public:
         : m_sim(sim)
         , m_dead(deadRegisters(sim, init))
     {}
-    const std::vector<uint64_t> &operator()(const State &s)
+    // The key of `s`: valid until the next call.
+    std::span<const uint64_t> operator()(const State &s)
     {
         Walker &k = m_walker;
-        k.emit = false;
-        k.objs.clear();
-        k.reqs.clear();
-        k.seqs.clear();
-        k.out.clear();
+        k.clear();
         walk(m_sim, s, k, m_dead);
-        sortUnique(k.objs);
-        sortUnique(k.reqs);
-        sortUnique(k.seqs);
-        k.emit = true;
-        walk(m_sim, s, k, m_dead);
-        return k.out;
+        k.finish();
+        return {k.out.data(), k.n};
     }
+    // The section ends of the last key made.
+    const std::vector<uint32_t> &marks() const { return m_walker.marks; }
 
 private:
     const Simulator &m_sim;
@@ -364,12 +387,15 @@ private:
     Walker m_walker;
 };
 
-uint64_t mix(uint64_t h, uint64_t v)
+// --- Hashing --------------------------------------------------------------
+
+// 64x64 -> 128 multiply folded to 64 bits (the wyhash mixing step): one
+// multiply per word per lane, every input bit reaching every output bit.
+__extension__ typedef unsigned __int128 Uint128;
+inline uint64_t mum(uint64_t a, uint64_t b)
 {
-    h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
-    h *= 0xFF51AFD7ED558CCDull;
-    h ^= h >> 33;
-    return h;
+    const Uint128 r = Uint128(a) * b;
+    return uint64_t(r) ^ uint64_t(r >> 64);
 }
 
 struct Hash128
@@ -378,67 +404,249 @@ struct Hash128
     bool operator==(const Hash128 &) const = default;
 };
 
-Hash128 hashKey(const std::vector<uint64_t> &key)
+// Two independent 64-bit lanes over the words: the 128-bit fingerprint of
+// hash compaction (and the table hash of exact mode). Each pair of words is
+// multiplied with keys that depend on its place (as XXH3 and wyhash do), so
+// the products are independent of each other and the loop runs at the
+// multiplier's throughput rather than its latency.
+Hash128 hashWords(const uint64_t *p, size_t n)
 {
-    uint64_t a = 0x243F6A8885A308D3ull, b = 0x13198A2E03707344ull;
-    for (uint64_t v : key) {
-        a = mix(a, v);
-        b = mix(b, v ^ 0xA4093822299F31D0ull);
-        b = (b << 29 | b >> 35) * 0xC2B2AE3D27D4EB4Full;
+    constexpr uint64_t kStep = 0x9E3779B97F4A7C15ull;
+    uint64_t ka = 0x243F6A8885A308D3ull, kb = 0x13198A2E03707344ull;
+    uint64_t a = n, b = ~n;
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        a += mum(p[i] ^ ka, p[i + 1] ^ (ka + 0xA4093822299F31D0ull));
+        b += mum(p[i] ^ kb, p[i + 1] ^ (kb + 0x082EFA98EC4E6C89ull));
+        ka += kStep;
+        kb += kStep ^ 0x452821E638D01377ull;
     }
-    a = mix(a, key.size());
-    b = mix(b, key.size() * 0x9E3779B97F4A7C15ull);
+    if (i < n) {
+        a += mum(p[i] ^ ka, 0xBE5466CF34E90C6Cull);
+        b += mum(p[i] ^ kb, 0xC0AC29B7C97C50DDull);
+    }
+    a = mum(a ^ 0x3F84D5B5B5470917ull, 0x9216D5D98979FB1Bull);
+    a = mum(a, 0xD1310BA698DFB5ACull);
+    b = mum(b ^ 0x2FFD72DBD01ADFB7ull, 0xB8E1AFED6A267E96ull);
+    b = mum(b, 0xBA7C9045F12C7F99ull);
     return {a, b};
 }
 
-struct Hash128Hasher
-{
-    size_t operator()(const Hash128 &h) const noexcept { return size_t(h.a); }
-};
+// --- The visited set ---------------------------------------------------------
 
-struct KeyHasher
+// Open addressing over 128-bit fingerprints (hash compaction): 16 bytes a
+// slot, linear probing, a zero `a` marks an empty slot (fingerprints have
+// a != 0), grown at 3/4 load.
+class FingerprintSet
 {
-    size_t operator()(const std::string &s) const noexcept
+public:
+    bool insert(Hash128 h)
     {
-        return std::hash<std::string_view>()(s);
+        if (h.a == 0)
+            h.a = 1;
+        if ((m_size + 1) * 4 > m_slots.size() * 3)
+            grow();
+        const size_t mask = m_slots.size() - 1;
+        for (size_t i = size_t(h.a) & mask;; i = (i + 1) & mask) {
+            Hash128 &s = m_slots[i];
+            if (s.a == 0) {
+                s = h;
+                ++m_size;
+                return true;
+            }
+            if (s == h)
+                return false;
+        }
     }
+    size_t size() const { return m_size; }
+
+private:
+    void grow()
+    {
+        std::vector<Hash128> old(std::max<size_t>(1024, m_slots.size() * 2));
+        old.swap(m_slots);
+        const size_t mask = m_slots.size() - 1;
+        for (const Hash128 &h : old) {
+            if (h.a == 0)
+                continue;
+            size_t i = size_t(h.a) & mask;
+            while (m_slots[i].a != 0)
+                i = (i + 1) & mask;
+            m_slots[i] = h;
+        }
+    }
+    std::vector<Hash128> m_slots;
+    size_t m_size = 0;
 };
 
-// The visited set: 128-bit hashes (hash compaction), or whole keys (exact).
+// Exact mode stores each state as a vector of section numbers (SPIN's
+// collapse compression, chosen over LTSmin's tree compression because the
+// key has natural sections: a process, a thread, the contexts, the objects,
+// the requests, QTEE; most steps change one or two of them, and the same
+// thread section recurs in thousands of states). A section's words are
+// stored once in a Sections table; a state costs a handful of 32-bit numbers.
+class Sections
+{
+public:
+    // The number of `p[0..n)`, new or found.
+    uint32_t intern(const uint64_t *p, size_t n, uint64_t h)
+    {
+        if ((m_count + 1) * 4 > m_table.size() * 3)
+            grow();
+        const size_t mask = m_table.size() - 1;
+        for (size_t i = size_t(h) & mask;; i = (i + 1) & mask) {
+            const uint32_t e = m_table[i];
+            if (e == 0) {
+                const uint32_t id = uint32_t(m_count++);
+                m_table[i] = id + 1;
+                m_hashes.push_back(h);
+                m_offsets.push_back(m_words.size());
+                m_words.insert(m_words.end(), p, p + n);
+                m_ends.push_back(m_words.size());
+                return id;
+            }
+            const uint32_t id = e - 1;
+            if (m_hashes[id] == h && m_ends[id] - m_offsets[id] == n &&
+                std::equal(p, p + n, m_words.begin() + ptrdiff_t(m_offsets[id])))
+                return id;
+        }
+    }
+
+private:
+    void grow()
+    {
+        std::vector<uint32_t> t(std::max<size_t>(256, m_table.size() * 2));
+        const size_t mask = t.size() - 1;
+        for (uint32_t id = 0; id < m_count; ++id) {
+            size_t i = size_t(m_hashes[id]) & mask;
+            while (t[i] != 0)
+                i = (i + 1) & mask;
+            t[i] = id + 1;
+        }
+        m_table.swap(t);
+    }
+    std::vector<uint32_t> m_table; // section number + 1; 0 = empty
+    std::vector<uint64_t> m_hashes, m_offsets, m_ends, m_words;
+    size_t m_count = 0;
+};
+
+// Fixed-length vectors of section numbers, in one arena.
+class VectorSet
+{
+public:
+    explicit VectorSet(size_t width)
+        : m_width(width)
+    {}
+    bool insert(const uint32_t *v, uint64_t h)
+    {
+        if ((m_count + 1) * 4 > m_table.size() * 3)
+            grow();
+        const size_t mask = m_table.size() - 1;
+        for (size_t i = size_t(h) & mask;; i = (i + 1) & mask) {
+            const uint32_t e = m_table[i];
+            if (e == 0) {
+                m_table[i] = uint32_t(++m_count);
+                m_arena.insert(m_arena.end(), v, v + m_width);
+                return true;
+            }
+            if (std::equal(v, v + m_width, m_arena.begin() + ptrdiff_t(size_t(e - 1) * m_width)))
+                return false;
+        }
+    }
+    size_t size() const { return m_count; }
+
+private:
+    void grow()
+    {
+        std::vector<uint32_t> t(std::max<size_t>(1024, m_table.size() * 2));
+        const size_t mask = t.size() - 1;
+        for (size_t id = 0; id < m_count; ++id) {
+            size_t i = size_t(hashVector(m_arena.data() + id * m_width, m_width)) & mask;
+            while (t[i] != 0)
+                i = (i + 1) & mask;
+            t[i] = uint32_t(id + 1);
+        }
+        m_table.swap(t);
+    }
+
+public:
+    // The table hash of a vector (hashOf gives the same for a stored one).
+    static uint64_t hashVector(const uint32_t *v, size_t width)
+    {
+        uint64_t w[64];
+        uint64_t h = 0;
+        for (size_t i = 0; i < width; ++i) {
+            w[i % 64] = v[i];
+            if (i % 64 == 63 || i + 1 == width)
+                h = mum(h ^ hashWords(w, i % 64 + 1).a, 0x9E3779B97F4A7C15ull);
+        }
+        return h;
+    }
+
+private:
+    size_t m_width;
+    std::vector<uint32_t> m_arena;
+    std::vector<uint32_t> m_table; // vector number + 1; 0 = empty
+    size_t m_count = 0;
+};
+
+// The visited set shared by the search's workers: sharded by fingerprint,
+// one lock per shard (and per section table in exact mode).
 class Visited
 {
 public:
-    explicit Visited(bool exact)
+    Visited(bool exact, size_t sections)
         : m_exact(exact)
-    {}
-    // True when the key was new.
-    bool insert(const std::vector<uint64_t> &key)
+        , m_width(sections)
+        , m_sections(exact ? sections : 0)
     {
-        if (m_exact)
-            return m_keys.insert(pack(key)).second;
-        return m_hashes.insert(hashKey(key)).second;
+        for (Shard &s : m_shards)
+            if (exact)
+                s.vectors = std::make_unique<VectorSet>(sections);
     }
-    size_t size() const { return m_exact ? m_keys.size() : m_hashes.size(); }
+    // True when the key was new. `marks` are the key's section ends.
+    bool insert(std::span<const uint64_t> key, const std::vector<uint32_t> &marks,
+                std::vector<uint32_t> &scratch)
+    {
+        if (!m_exact) {
+            const Hash128 h = hashWords(key.data(), key.size());
+            Shard &s = m_shards[h.b >> (64 - kShardBits)];
+            const std::lock_guard<std::mutex> lock(s.mutex);
+            return s.fingerprints.insert(h);
+        }
+        scratch.resize(m_width);
+        uint32_t begin = 0;
+        for (size_t i = 0; i < m_width; ++i) {
+            const uint32_t end = i < marks.size() ? marks[i] : uint32_t(key.size());
+            const uint64_t h = hashWords(key.data() + begin, end - begin).a;
+            SectionTable &t = m_sections[i];
+            const std::lock_guard<std::mutex> lock(t.mutex);
+            scratch[i] = t.table.intern(key.data() + begin, end - begin, h);
+            begin = end;
+        }
+        const uint64_t h = VectorSet::hashVector(scratch.data(), m_width);
+        Shard &s = m_shards[mum(h, 0xD6E8FEB86659FD93ull) >> (64 - kShardBits)];
+        const std::lock_guard<std::mutex> lock(s.mutex);
+        return s.vectors->insert(scratch.data(), h);
+    }
 
 private:
-    // Zigzag LEB128 of every word: most are small, and -1 (no id) is one byte.
-    static std::string pack(const std::vector<uint64_t> &key)
+    static constexpr int kShardBits = 6;
+    struct Shard
     {
-        std::string out;
-        out.reserve(key.size() * 2);
-        for (uint64_t v : key) {
-            uint64_t z = (v << 1) ^ uint64_t(int64_t(v) >> 63);
-            while (z >= 0x80) {
-                out.push_back(char(z | 0x80));
-                z >>= 7;
-            }
-            out.push_back(char(z));
-        }
-        return out;
-    }
+        std::mutex mutex;
+        FingerprintSet fingerprints;
+        std::unique_ptr<VectorSet> vectors;
+    };
+    struct SectionTable
+    {
+        std::mutex mutex;
+        Sections table;
+    };
     bool m_exact;
-    std::unordered_set<Hash128, Hash128Hasher> m_hashes;
-    std::unordered_set<std::string, KeyHasher> m_keys;
+    size_t m_width;
+    std::array<Shard, size_t(1) << kShardBits> m_shards;
+    std::vector<SectionTable> m_sections;
 };
 
 class Clock
@@ -453,176 +661,323 @@ private:
     std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
 };
 
-// One search, with the bookkeeping both strategies share.
+// An action in 32 bits, for the BFS nodes: kind, thread or process index,
+// fault index.
+uint32_t packAction(const Action &a)
+{
+    return (a.kind == Action::Kind::Kill ? 0x80000000u : 0u) | (uint32_t(a.index) & 0x7FFFu) |
+           (uint32_t(a.fault + 1) & 0xFFFFu) << 15;
+}
+Action unpackAction(uint32_t v)
+{
+    Action a;
+    a.kind = (v & 0x80000000u) ? Action::Kind::Kill : Action::Kind::Thread;
+    a.index = int32_t(v & 0x7FFFu);
+    a.fault = int32_t((v >> 15) & 0xFFFFu) - 1;
+    return a;
+}
+
+// A finding's place in the search: the node it was found from and the
+// position of its action there, so that workers' findings compare in the
+// order a one-thread search meets them.
+struct Found
+{
+    uint64_t node = 0;  // parent node (violation) or the node itself (stuck)
+    uint32_t order = 0; // the action's position in the node's enabled list
+    Action action;
+    std::string detail;
+    bool before(const Found &o) const { return node != o.node ? node < o.node : order < o.order; }
+};
+
+// One search, with the bookkeeping every worker shares.
 struct Search
 {
     const Simulator &sim;
     const ExploreOptions &opts;
     ExploreResult res;
     Visited visited;
-    EventList events;
-    std::vector<Action> enabled;
-    uint64_t sinceCheck = 0;
+    std::atomic<uint64_t> states{0};
+    std::atomic<uint64_t> transitions{0};
+    std::atomic<int> bound{int(ExploreBound::None)}; // set: stop now
+    std::atomic<uint64_t> sinceCheck{0};
+    std::mutex progressMutex;
 
-    KeyMaker key;
-
-    Search(const Simulator &s, const ExploreOptions &o, const State &init)
+    Search(const Simulator &s, const ExploreOptions &o, size_t sections)
         : sim(s)
         , opts(o)
-        , visited(o.exact)
-        , key(s, init)
+        , visited(o.exact, sections)
     {
         res.exact = o.exact;
     }
 
-    // Periodic checks: memory, interrupt, progress. False: stop (bound set).
+    bool stopped() const
+    {
+        return bound.load(std::memory_order_relaxed) != int(ExploreBound::None);
+    }
+    void stop(ExploreBound b)
+    {
+        int none = int(ExploreBound::None);
+        bound.compare_exchange_strong(none, int(b));
+    }
+    // Periodic checks (any worker): memory, interrupt, state bound,
+    // progress. False: stop.
     bool keepGoing(uint64_t depth)
     {
+        if (stopped())
+            return false;
         if (opts.interrupt && opts.interrupt->load(std::memory_order_relaxed)) {
             stop(ExploreBound::Interrupted);
             return false;
         }
-        if (opts.maxStates && res.states >= opts.maxStates) {
+        if (opts.maxStates && states.load(std::memory_order_relaxed) >= opts.maxStates) {
             stop(ExploreBound::States);
             return false;
         }
-        if (++sinceCheck >= 1024) {
-            sinceCheck = 0;
+        if (sinceCheck.fetch_add(1, std::memory_order_relaxed) % 1024 == 1023) {
             const uint64_t rss = residentBytes();
-            res.peakRss = std::max(res.peakRss, rss);
+            {
+                const std::lock_guard<std::mutex> lock(progressMutex);
+                res.peakRss = std::max(res.peakRss, rss);
+                const uint64_t n = states.load(std::memory_order_relaxed);
+                if (opts.progress && n - m_lastProgress >= 65536) {
+                    m_lastProgress = n;
+                    opts.progress(n, depth, rss);
+                }
+            }
             if (opts.memoryBytes && rss > opts.memoryBytes) {
                 stop(ExploreBound::Memory);
                 return false;
             }
-            if (opts.progress && (res.states & 0xFFFF) < 1024)
-                opts.progress(res.states, depth, rss);
         }
         return true;
     }
-    void stop(ExploreBound b)
-    {
-        res.complete = false;
-        if (res.bound == ExploreBound::None || res.bound == ExploreBound::Depth)
-            res.bound = b;
-    }
-    void depthHit()
-    {
-        res.complete = false;
-        if (res.bound == ExploreBound::None)
-            res.bound = ExploreBound::Depth;
-    }
 
-    // Applies `a` to `s` (in place) and records violations; `path` is how
-    // to get here (built only when something new is found).
-    template <class PathFn>
-    void step(State &s, const Action &a, PathFn &&path)
+private:
+    uint64_t m_lastProgress = 0;
+};
+
+// What one worker needs: its own key maker, scratch states and the findings
+// of the level it works on.
+struct Worker
+{
+    KeyMaker key;
+    EventList events;
+    std::vector<Action> enabled;
+    std::vector<uint32_t> collapsed;
+    State next;
+    // BFS: the states along the path to the last node rebuilt
+    std::vector<uint32_t> chain;
+    std::vector<State> states;
+    std::vector<uint32_t> want;
+    // this level's results
+    struct NewNode
     {
+        uint32_t parent;
+        uint32_t order;
+        uint32_t action;
+    };
+    std::vector<NewNode> found;
+    std::map<int, Found> violations;
+    std::optional<Found> stuck;
+    uint64_t maxDepth = 0;
+
+    Worker(const Simulator &sim, const State &init)
+        : key(sim, init)
+    {}
+
+    // Applies `a` to a copy of `here` in `next` (buffers reused) and notes
+    // the violations it shows. True when `next` is a new state.
+    bool step(Search &S, const State &here, const Action &a, uint64_t from, uint32_t order)
+    {
+        next = here;
         events.clear();
-        sim.engine().apply(s, a, events);
-        ++res.transitions;
+        S.sim.engine().apply(next, a, events);
+        S.transitions.fetch_add(1, std::memory_order_relaxed);
         for (const Event &e : events) {
-            if (e.kind != EventKind::Violation || res.violations.count(e.invariant))
+            if (e.kind != EventKind::Violation)
                 continue;
-            ExploreFinding f;
-            f.invariant = e.invariant;
-            f.path = path();
-            f.path.push_back(a);
-            f.detail = vocab::findingText(sim, e);
-            res.violations.emplace(e.invariant, std::move(f));
+            auto it = violations.find(e.invariant);
+            Found f{from, order, a, {}};
+            if (it != violations.end() && !f.before(it->second))
+                continue;
+            f.detail = vocab::findingText(S.sim, e);
+            violations[e.invariant] = std::move(f);
         }
+        if (!S.visited.insert(key(next), key.marks(), collapsed))
+            return false;
+        S.states.fetch_add(1, std::memory_order_relaxed);
+        return true;
     }
-    template <class PathFn>
-    void checkStuck(const State &s, PathFn &&path)
+    void checkStuck(const Search &S, const State &s, uint64_t node)
     {
-        if (res.stuck || !enabled.empty())
+        if (stuck || !enabled.empty())
             return;
         std::string who;
-        if (!sim.engine().stuck(s, &who))
+        if (!S.sim.engine().stuck(s, &who))
             return;
-        ExploreFinding f;
-        f.path = path();
-        f.detail = who;
-        res.stuck = std::move(f);
+        stuck = Found{node, 0, {}, std::move(who)};
     }
 };
 
-// Breadth-first, keeping no state in the queue: nodes are stored in BFS
-// order (each one its parent and the action from it), so the queue is the
-// node index and the levels are contiguous. A node's state is rebuilt from
-// its path; BFS order is the lexicographic order of the paths, so
-// consecutive nodes share most of theirs and only the tail is re-applied
-// (the states along the current path are kept).
-void bfs(Search &S, const State &init)
+// Breadth-first, level by level, keeping no state in the queue: nodes are
+// stored in BFS order (each one its parent and the action from it, 8
+// bytes), so the levels are contiguous ranges. A node's state is rebuilt
+// from its path; consecutive nodes share most of theirs and only the tail
+// is re-applied. With several jobs, the workers take chunks of a level;
+// its new nodes are put in the order a one-thread search gives them (by
+// parent, then by action), so the states found, the verdicts and the
+// counterexamples' lengths do not depend on the number of jobs.
+void bfs(Search &S, const State &init, unsigned jobs)
 {
     struct Node
     {
         uint32_t parent;
-        uint32_t depth;
-        Action action;
+        uint32_t action;
     };
-    std::vector<Node> nodes; // state index -> how it was reached
-    const auto pathTo = [&nodes](uint32_t index) {
+    std::vector<Node> nodes;
+    const auto pathTo = [&nodes](uint64_t index) {
         std::vector<Action> p;
-        for (uint32_t i = index; i != 0; i = nodes[i].parent)
-            p.push_back(nodes[i].action);
+        for (uint64_t i = index; i != 0; i = nodes[i].parent)
+            p.push_back(unpackAction(nodes[i].action));
         std::reverse(p.begin(), p.end());
         return p;
     };
-    std::vector<uint32_t> chain{0};  // node indices from the root to the current node
-    std::vector<State> states{init}; // states[k]: the state of chain[k]
-    std::vector<uint32_t> want;
-    EventList scratch;
-    const auto stateOf = [&](uint32_t index) -> const State & {
-        want.clear();
+    std::vector<std::unique_ptr<Worker>> workers;
+    for (unsigned j = 0; j < jobs; ++j)
+        workers.push_back(std::make_unique<Worker>(S.sim, init));
+    const auto stateOf = [&](Worker &w, uint32_t index) -> const State & {
+        w.want.clear();
         for (uint32_t i = index; i != 0; i = nodes[i].parent)
-            want.push_back(i);
-        want.push_back(0);
-        std::reverse(want.begin(), want.end());
+            w.want.push_back(i);
+        w.want.push_back(0);
+        std::reverse(w.want.begin(), w.want.end());
         size_t common = 0;
-        while (common < want.size() && common < chain.size() && want[common] == chain[common])
+        while (common < w.want.size() && common < w.chain.size() &&
+               w.want[common] == w.chain[common])
             ++common;
-        chain.resize(common);
-        states.resize(common);
-        for (size_t k = common; k < want.size(); ++k) {
-            State next = states.back();
-            scratch.clear();
-            S.sim.engine().apply(next, nodes[want[k]].action, scratch);
-            states.push_back(std::move(next));
-            chain.push_back(want[k]);
+        if (common == 0) {
+            w.chain.assign(1, 0);
+            w.states.resize(1);
+            w.states[0] = init;
+            common = 1;
         }
-        return states.back();
+        w.chain.resize(common);
+        for (size_t k = common; k < w.want.size(); ++k) {
+            if (w.states.size() <= k)
+                w.states.emplace_back();
+            w.states[k] = w.states[k - 1];
+            w.events.clear();
+            S.sim.engine().apply(w.states[k], unpackAction(nodes[w.want[k]].action), w.events);
+            w.chain.push_back(w.want[k]);
+        }
+        return w.states[w.want.size() - 1];
     };
-    S.visited.insert(S.key(init));
-    nodes.push_back({0, 0, {}});
-    S.res.states = 1;
-    std::vector<Action> actions;
-    for (uint32_t index = 0; index < nodes.size(); ++index) {
-        const uint32_t depth = nodes[index].depth;
-        const State &here = stateOf(index);
-        S.sim.engine().enabled(here, S.enabled);
-        S.checkStuck(here, [&] { return pathTo(index); });
-        if (S.enabled.empty())
-            continue;
-        if (S.opts.maxDepth && depth >= S.opts.maxDepth) {
-            S.depthHit();
-            continue;
-        }
-        actions = S.enabled;
-        for (const Action &a : actions) {
-            if (!S.keepGoing(depth))
-                return;
-            State next = here;
-            S.step(next, a, [&] { return pathTo(index); });
-            if (!S.visited.insert(S.key(next)))
-                continue;
-            if (nodes.size() >= UINT32_MAX) {
-                S.stop(ExploreBound::States);
-                return;
+
+    {
+        Worker &w = *workers[0];
+        S.visited.insert(w.key(init), w.key.marks(), w.collapsed);
+    }
+    nodes.push_back({0, 0});
+    S.states = 1;
+    uint64_t levelBegin = 0, levelEnd = 1, depth = 0;
+    while (levelBegin < levelEnd && !S.stopped()) {
+        std::atomic<uint64_t> cursor{levelBegin};
+        const bool atBound = S.opts.maxDepth && depth >= S.opts.maxDepth;
+        std::atomic<bool> depthHit{false};
+        const auto work = [&](Worker &w) {
+            w.found.clear();
+            constexpr uint64_t kChunk = 64;
+            for (;;) {
+                const uint64_t first = cursor.fetch_add(kChunk, std::memory_order_relaxed);
+                if (first >= levelEnd)
+                    return;
+                const uint64_t last = std::min(levelEnd, first + kChunk);
+                for (uint64_t index = first; index < last; ++index) {
+                    const State &here = stateOf(w, uint32_t(index));
+                    S.sim.engine().enabled(here, w.enabled);
+                    w.checkStuck(S, here, index);
+                    if (w.enabled.empty())
+                        continue;
+                    if (atBound) {
+                        depthHit = true;
+                        continue;
+                    }
+                    for (uint32_t order = 0; order < w.enabled.size(); ++order) {
+                        if (!S.keepGoing(depth))
+                            return;
+                        const Action a = w.enabled[order];
+                        if (w.step(S, here, a, index, order))
+                            w.found.push_back({uint32_t(index), order, packAction(a)});
+                    }
+                }
             }
-            nodes.push_back({index, depth + 1, a});
-            ++S.res.states;
-            S.res.maxDepth = std::max<uint64_t>(S.res.maxDepth, depth + 1);
+        };
+        if (jobs == 1) {
+            work(*workers[0]);
+        } else {
+            std::vector<std::thread> threads;
+            for (unsigned j = 1; j < jobs; ++j)
+                threads.emplace_back(work, std::ref(*workers[j]));
+            work(*workers[0]);
+            for (std::thread &t : threads)
+                t.join();
         }
+        if (depthHit) {
+            S.res.complete = false;
+            if (S.res.bound == ExploreBound::None)
+                S.res.bound = ExploreBound::Depth;
+        }
+        // The level's findings, in one-thread order.
+        std::vector<Worker::NewNode> level;
+        for (auto &w : workers) {
+            level.insert(level.end(), w->found.begin(), w->found.end());
+            for (auto &[inv, f] : w->violations) {
+                if (S.res.violations.count(inv))
+                    continue;
+                ExploreFinding e;
+                e.invariant = inv;
+                e.path = pathTo(f.node);
+                e.path.push_back(f.action);
+                e.detail = f.detail;
+                bool better = true;
+                for (auto &other : workers)
+                    if (other != w && other->violations.count(inv) &&
+                        other->violations.at(inv).before(f))
+                        better = false;
+                if (better)
+                    S.res.violations.emplace(inv, std::move(e));
+            }
+            if (w->stuck && !S.res.stuck) {
+                bool better = true;
+                for (auto &other : workers)
+                    if (other != w && other->stuck && other->stuck->node < w->stuck->node)
+                        better = false;
+                if (better) {
+                    ExploreFinding e;
+                    e.path = pathTo(w->stuck->node);
+                    e.detail = w->stuck->detail;
+                    S.res.stuck = std::move(e);
+                }
+            }
+        }
+        for (auto &w : workers) {
+            w->violations.clear();
+            w->stuck.reset();
+        }
+        std::sort(level.begin(), level.end(), [](const auto &x, const auto &y) {
+            return x.parent != y.parent ? x.parent < y.parent : x.order < y.order;
+        });
+        if (nodes.size() + level.size() >= UINT32_MAX) {
+            S.stop(ExploreBound::States);
+            break;
+        }
+        for (const auto &n : level)
+            nodes.push_back({n.parent, n.action});
+        if (!level.empty())
+            S.res.maxDepth = depth + 1;
+        levelBegin = levelEnd;
+        levelEnd = nodes.size();
+        ++depth;
     }
 }
 
@@ -634,22 +989,44 @@ void dfs(Search &S, const State &init)
         std::vector<Action> actions;
         size_t next = 0;
     };
+    Worker w(S.sim, init);
     std::vector<Frame> stack;
     std::vector<Action> path; // path[i] leads from stack[i] to stack[i + 1]
-    const auto pathNow = [&path] { return path; };
-    const auto push = [&](State &&s) {
-        S.sim.engine().enabled(s, S.enabled);
-        S.checkStuck(s, pathNow);
-        if (!S.enabled.empty() && S.opts.maxDepth && path.size() >= S.opts.maxDepth) {
-            S.depthHit();
-            S.enabled.clear();
+    uint64_t order = 0;       // states in the order DFS meets them
+    const auto record = [&] {
+        for (auto &[inv, f] : w.violations) {
+            if (S.res.violations.count(inv))
+                continue;
+            ExploreFinding e;
+            e.invariant = inv;
+            e.path = path;
+            e.path.push_back(f.action);
+            e.detail = f.detail;
+            S.res.violations.emplace(inv, std::move(e));
+        }
+        w.violations.clear();
+    };
+    const auto push = [&](const State &s) {
+        S.sim.engine().enabled(s, w.enabled);
+        w.checkStuck(S, s, order);
+        if (w.stuck && !S.res.stuck) {
+            ExploreFinding e;
+            e.path = path;
+            e.detail = w.stuck->detail;
+            S.res.stuck = std::move(e);
+        }
+        if (!w.enabled.empty() && S.opts.maxDepth && path.size() >= S.opts.maxDepth) {
+            S.res.complete = false;
+            if (S.res.bound == ExploreBound::None)
+                S.res.bound = ExploreBound::Depth;
+            w.enabled.clear();
         }
         S.res.maxDepth = std::max<uint64_t>(S.res.maxDepth, path.size());
-        stack.push_back({std::move(s), S.enabled, 0});
+        stack.push_back({s, w.enabled, 0});
     };
-    S.visited.insert(S.key(init));
-    S.res.states = 1;
-    push(State(init));
+    S.visited.insert(w.key(init), w.key.marks(), w.collapsed);
+    S.states = 1;
+    push(init);
     while (!stack.empty()) {
         Frame &top = stack.back();
         if (top.next >= top.actions.size()) {
@@ -661,13 +1038,12 @@ void dfs(Search &S, const State &init)
         if (!S.keepGoing(path.size()))
             return;
         const Action a = top.actions[top.next++];
-        State next = top.state;
-        S.step(next, a, pathNow);
-        if (!S.visited.insert(S.key(next)))
+        const bool fresh = w.step(S, top.state, a, ++order, 0);
+        record();
+        if (!fresh)
             continue;
-        ++S.res.states;
         path.push_back(a);
-        push(std::move(next));
+        push(w.next);
     }
 }
 
@@ -676,7 +1052,8 @@ void dfs(Search &S, const State &init)
 std::vector<uint64_t> canonicalKey(const Simulator &sim, const State &s)
 {
     KeyMaker k(sim, s);
-    return k(s);
+    const std::span<const uint64_t> key = k(s);
+    return {key.begin(), key.end()};
 }
 
 const char *exploreBoundName(ExploreBound b)
@@ -710,13 +1087,25 @@ ExploreResult explore(const Simulator &sim, const ExploreOptions &opts)
     const State init = sim.initialState();
     const uint64_t rssBefore = residentBytes();
     const Clock clock;
-    Search S(sim, opts, init);
+    KeyMaker probe(sim, init);
+    probe(init);
+    Search S(sim, opts, probe.marks().size());
     S.res.rssBefore = rssBefore;
     S.res.peakRss = rssBefore;
-    if (opts.strategy == ExploreOptions::Strategy::Dfs)
-        dfs(S, init);
+    const bool bfsSearch = opts.strategy == ExploreOptions::Strategy::Bfs;
+    S.res.jobs = bfsSearch ? std::max(1u, opts.jobs) : 1u;
+    if (bfsSearch)
+        bfs(S, init, S.res.jobs);
     else
-        bfs(S, init);
+        dfs(S, init);
+    const auto stopped = ExploreBound(S.bound.load());
+    if (stopped != ExploreBound::None) {
+        S.res.complete = false;
+        if (S.res.bound == ExploreBound::None || S.res.bound == ExploreBound::Depth)
+            S.res.bound = stopped;
+    }
+    S.res.states = S.states.load();
+    S.res.transitions = S.transitions.load();
     S.res.seconds = clock.seconds();
     S.res.peakRss = std::max(S.res.peakRss, residentBytes());
     return std::move(S.res);

@@ -125,10 +125,15 @@ int cmdExplore(const QStringList &args)
         QStringLiteral("counterexample"),
         QStringLiteral("Write the first finding's counterexample as a capture to FILE."),
         QStringLiteral("FILE"));
+    const QCommandLineOption jobsOpt(
+        QStringLiteral("jobs"),
+        QStringLiteral("Search with N threads (bfs only; default 1). The states, verdicts and "
+                       "counterexample lengths do not depend on N."),
+        QStringLiteral("N"));
     const QCommandLineOption jsonOpt(QStringLiteral("json"),
                                      QStringLiteral("Print the report as one JSON object."));
-    parser.addOptions(
-        {variantOpt, maxStatesOpt, maxDepthOpt, memoryOpt, strategyOpt, exactOpt, cexOpt, jsonOpt});
+    parser.addOptions({variantOpt, maxStatesOpt, maxDepthOpt, memoryOpt, jobsOpt, strategyOpt,
+                       exactOpt, cexOpt, jsonOpt});
     const QCommandLineOption help = parser.addHelpOption();
     if (!parser.parse(QStringList{QCoreApplication::arguments().constFirst()} + args))
         return fail("explore: " + printable(str(parser.errorText())));
@@ -161,12 +166,17 @@ int cmdExplore(const QStringList &args)
         out = *v;
         return std::string();
     };
-    uint64_t memoryMb = 0;
-    for (const std::string &why : {number(maxStatesOpt, "--max-states", opts.maxStates),
-                                   number(maxDepthOpt, "--max-depth", opts.maxDepth),
-                                   number(memoryOpt, "--memory", memoryMb)})
+    uint64_t memoryMb = 0, jobs = 1;
+    for (const std::string &why :
+         {number(maxStatesOpt, "--max-states", opts.maxStates),
+          number(maxDepthOpt, "--max-depth", opts.maxDepth),
+          number(memoryOpt, "--memory", memoryMb), number(jobsOpt, "--jobs", jobs)})
         if (!why.empty())
             return fail(why);
+    if (jobs > 256)
+        return fail("--jobs: " + quotedText(str(parser.value(jobsOpt))) +
+                    " is more than 256 threads");
+    opts.jobs = unsigned(jobs);
     opts.memoryBytes = memoryMb ? memoryMb * 1024 * 1024 : sim::defaultMemoryBound();
     if (parser.isSet(strategyOpt)) {
         const QString s = parser.value(strategyOpt);
@@ -178,6 +188,8 @@ int cmdExplore(const QStringList &args)
             return fail("--strategy: unknown strategy " + quotedText(str(s)) +
                         " (allowed: bfs, dfs)");
     }
+    if (opts.jobs > 1 && opts.strategy == sim::ExploreOptions::Strategy::Dfs)
+        return fail("--jobs: the depth-first search runs on one thread (use --strategy bfs)");
     opts.exact = parser.isSet(exactOpt);
     const bool asJson = parser.isSet(jsonOpt);
 
@@ -271,6 +283,7 @@ int cmdExplore(const QStringList &args)
             {QStringLiteral("exact"), r.exact},
             {QStringLiteral("omissionProbability"), r.omissionProbability()},
             {QStringLiteral("reduction"), false},
+            {QStringLiteral("jobs"), int(r.jobs)},
             {QStringLiteral("complete"), r.complete},
             {QStringLiteral("bound"), QString::fromLatin1(sim::exploreBoundName(r.bound))},
             {QStringLiteral("states"), qint64(r.states)},
@@ -292,6 +305,7 @@ int cmdExplore(const QStringList &args)
 
     std::cout << "scenario: " << printable(scenario->name) << " (" << variant.toString() << ")\n";
     std::cout << "search: " << strategy << ", no reduction, "
+              << (r.jobs > 1 ? std::to_string(r.jobs) + " jobs, " : std::string())
               << (r.exact ? std::string("exact (every key kept)")
                           : "hash compaction (128-bit; probability of a missed state <= " +
                                 [&] {
