@@ -26,6 +26,51 @@ namespace {
 constexpr size_t kRegServed = 1;
 constexpr size_t kRegFixed = 12;
 
+// --- Hashing --------------------------------------------------------------
+
+// 64x64 -> 128 multiply folded to 64 bits (the wyhash mixing step): one
+// multiply per word per lane, every input bit reaching every output bit.
+__extension__ typedef unsigned __int128 Uint128;
+inline uint64_t mum(uint64_t a, uint64_t b)
+{
+    const Uint128 r = Uint128(a) * b;
+    return uint64_t(r) ^ uint64_t(r >> 64);
+}
+
+struct Hash128
+{
+    uint64_t a = 0, b = 0;
+    bool operator==(const Hash128 &) const = default;
+};
+
+// Two independent 64-bit lanes over the words: the 128-bit fingerprint of
+// hash compaction (and the table hash of exact mode). Each pair of words is
+// multiplied with keys that depend on its place (as XXH3 and wyhash do), so
+// the products are independent of each other and the loop runs at the
+// multiplier's throughput rather than its latency.
+Hash128 hashWords(const uint64_t *p, size_t n)
+{
+    constexpr uint64_t kStep = 0x9E3779B97F4A7C15ull;
+    uint64_t ka = 0x243F6A8885A308D3ull, kb = 0x13198A2E03707344ull;
+    uint64_t a = n, b = ~n;
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        a += mum(p[i] ^ ka, p[i + 1] ^ (ka + 0xA4093822299F31D0ull));
+        b += mum(p[i] ^ kb, p[i + 1] ^ (kb + 0x082EFA98EC4E6C89ull));
+        ka += kStep;
+        kb += kStep ^ 0x452821E638D01377ull;
+    }
+    if (i < n) {
+        a += mum(p[i] ^ ka, 0xBE5466CF34E90C6Cull);
+        b += mum(p[i] ^ kb, 0xC0AC29B7C97C50DDull);
+    }
+    a = mum(a ^ 0x3F84D5B5B5470917ull, 0x9216D5D98979FB1Bull);
+    a = mum(a, 0xD1310BA698DFB5ACull);
+    b = mum(b ^ 0x2FFD72DBD01ADFB7ull, 0xB8E1AFED6A267E96ull);
+    b = mum(b, 0xBA7C9045F12C7F99ull);
+    return {a, b};
+}
+
 // Walks every field of a State that can change its future, in a fixed order,
 // writing one word per field (two small ones share a word). Kernel object
 // ids, request serials and enqueue sequence numbers are written as they are
@@ -37,6 +82,7 @@ struct Walker
     std::vector<uint64_t> out; // the key: out[0..n)
     size_t n = 0;
     std::vector<uint32_t> objAt, reqAt, seqAt; // places of ids to renumber
+    std::vector<uint32_t> thrAt;               // places of thread indices
     std::vector<uint64_t> values;              // scratch for finish()
     // Where each section of the key ends: the header, each process, each
     // thread, the files and contexts, the objects, the requests, the rest.
@@ -50,6 +96,7 @@ struct Walker
         objAt.clear();
         reqAt.clear();
         seqAt.clear();
+        thrAt.clear();
         marks.clear();
     }
     [[gnu::always_inline]] void w(uint64_t v)
@@ -68,6 +115,14 @@ struct Walker
         w(uint64_t(int64_t(id)));
     }
     void obj(ObjectId id) { obj(id.v); }
+    // A thread index: permuted by symmetry reduction.
+    void thr(int32_t id)
+    {
+        if (id >= 0)
+            thrAt.push_back(uint32_t(n));
+        w(uint64_t(int64_t(id)));
+    }
+    void thr(ThreadId id) { thr(id.v); }
     void req(int32_t id)
     {
         if (id >= 0)
@@ -184,6 +239,8 @@ struct Walker
             w(uint64_t(h.kind));
             if (h.kind == CtxHolderKind::UserObject || h.kind == CtxHolderKind::QteeObject)
                 obj(h.a);
+            else if (h.kind == CtxHolderKind::Ioctl)
+                thr(h.a);
             else
                 w(uint64_t(int64_t(h.a)));
         }
@@ -219,6 +276,66 @@ std::vector<std::vector<bool>> deadRegisters(const Simulator &sim, const State &
         }
     }
     return dead;
+}
+
+// Holders whose `a` is a thread index (core/types.h).
+bool holdsThread(HolderKind k)
+{
+    switch (k) {
+    case HolderKind::DriverCopy:
+    case HolderKind::InvokeTarget:
+    case HolderKind::OicObject:
+    case HolderKind::CallbackArg:
+    case HolderKind::Caller:
+    case HolderKind::SupplRecv:
+        return true;
+    case HolderKind::CtxIdr:
+    case HolderKind::QteeId:
+    case HolderKind::Retain:
+        return false;
+    }
+    return false;
+}
+
+// Interchangeable threads: in the same process, with the same program.
+// Nothing in the engine or the simulator depends on a thread's index but
+// its program (every wake-up, kill and check runs over all threads; lock
+// waiters queue in order), so permuting such threads maps a state onto an
+// equivalent one (symmetry reduction).
+std::vector<std::vector<int32_t>> symmetryGroups(const Simulator &sim, const State &s)
+{
+    std::vector<std::vector<int32_t>> groups;
+    const Scenario &sc = sim.scenario();
+    // The same ops; where they were written (Op::path) does not count.
+    const auto sameProgram = [](std::vector<Op> a, std::vector<Op> b) {
+        for (Op &op : a)
+            op.path.clear();
+        for (Op &op : b)
+            op.path.clear();
+        return a == b;
+    };
+    size_t index = 0;
+    for (size_t p = 0; p < sc.processes.size(); ++p) {
+        const auto &threads = sc.processes[p].threads;
+        std::vector<bool> taken(threads.size(), false);
+        const size_t first = index;
+        for (size_t i = 0; i < threads.size(); ++i) {
+            if (taken[i])
+                continue;
+            std::vector<int32_t> group{int32_t(first + i)};
+            for (size_t j = i + 1; j < threads.size(); ++j)
+                if (!taken[j] && sameProgram(threads[j].program, threads[i].program) &&
+                    first + j < s.threads.size() &&
+                    s.threads[first + j].regs.size() == s.threads[first + i].regs.size()) {
+                    taken[j] = true;
+                    group.push_back(int32_t(first + j));
+                }
+            if (group.size() > 1)
+                groups.push_back(std::move(group));
+        }
+        index += threads.size();
+    }
+    return groups;
 }
 
 void walk(const Simulator &sim, const State &s, Walker &k,
@@ -287,7 +404,8 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         k.w(uint64_t(c.fileOpen) | uint64_t(c.closed) << 1 | uint64_t(c.released) << 2 |
             uint64_t(c.ctxFreed) << 3 | uint64_t(c.dataFreed) << 4);
         k.w2(uint32_t(c.process.v), uint32_t(c.reqC));
-        k.w2(uint32_t(c.reqsLockOwner.v), uint32_t(c.srcuReaders));
+        k.thr(c.reqsLockOwner);
+        k.w(uint64_t(uint32_t(c.srcuReaders)));
         k.ctxHolders(c.refs);
         k.ctxHolders(c.dataRefs);
         k.idr(c.qteeObjectsIdr, true, false);
@@ -300,7 +418,9 @@ void walk(const Simulator &sim, const State &s, Walker &k,
             k.w2(uint32_t(r.id), uint32_t(r.notification));
             k.req(r.request);
         }
-        k.ints(c.lockWaiters);
+        k.w(c.lockWaiters.size());
+        for (int32_t t : c.lockWaiters)
+            k.thr(t);
     }
     k.mark();
     k.w(s.objects.size());
@@ -311,8 +431,13 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         k.w2(o.qteeId, uint32_t(o.owner.v));
         k.w(o.userObjectId);
         k.w(o.holders.size());
-        for (const Holder &h : o.holders) // no holder names an object or a request
-            k.w(uint64_t(h.kind) | uint64_t(uint32_t(h.a)) << 8 | uint64_t(uint32_t(h.b)) << 40);
+        for (const Holder &h : o.holders) { // no holder names an object or a request
+            k.w(uint64_t(h.kind) | uint64_t(uint32_t(h.b)) << 32);
+            if (holdsThread(h.kind))
+                k.thr(h.a);
+            else
+                k.w(uint64_t(uint32_t(h.a)));
+        }
     }
     k.mark();
     k.w(s.requests.size());
@@ -325,7 +450,8 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         k.w(r.objectId);
         k.obj(r.object);
         k.w2(r.op, uint32_t(r.errno_));
-        k.w2(uint32_t(r.deliveredTo.v), uint32_t(r.client.v));
+        k.thr(r.deliveredTo);
+        k.thr(r.client);
         k.seq(r.enqueueSeq);
         k.args(r.args);
     }
@@ -365,10 +491,15 @@ void walk(const Simulator &sim, const State &s, Walker &k,
 class KeyMaker
 {
 public:
-    KeyMaker(const Simulator &sim, const State &init)
+    KeyMaker(const Simulator &sim, const State &init, bool symmetry = false)
         : m_sim(sim)
         , m_dead(deadRegisters(sim, init))
-    {}
+        , m_processes(init.processes.size())
+        , m_threads(init.threads.size())
+    {
+        if (symmetry)
+            m_groups = symmetryGroups(sim, init);
+    }
     // The key of `s`: valid until the next call.
     std::span<const uint64_t> operator()(const State &s)
     {
@@ -376,61 +507,80 @@ public:
         k.clear();
         walk(m_sim, s, k, m_dead);
         k.finish();
+        if (!m_groups.empty())
+            permute();
         return {k.out.data(), k.n};
     }
     // The section ends of the last key made.
     const std::vector<uint32_t> &marks() const { return m_walker.marks; }
+    bool symmetric() const { return !m_groups.empty(); }
 
 private:
+    // Puts interchangeable threads in a canonical order: by their own
+    // words (thread indices in them masked), then renames every thread
+    // index in the key and moves the threads' sections to match.
+    void permute()
+    {
+        Walker &k = m_walker;
+        const size_t firstThread = m_processes; // marks[firstThread] ends the last process
+        if (k.marks.size() < firstThread + m_threads + 1)
+            return;
+        const auto begin = [&](size_t t) { return k.marks[firstThread + t]; };
+        const auto end = [&](size_t t) { return k.marks[firstThread + t + 1]; };
+        m_newIndex.resize(m_threads);
+        for (size_t t = 0; t < m_threads; ++t)
+            m_newIndex[t] = uint32_t(t);
+        bool moved = false;
+        for (const std::vector<int32_t> &g : m_groups) {
+            m_order.clear();
+            for (int32_t t : g) {
+                m_words.assign(k.out.begin() + begin(size_t(t)), k.out.begin() + end(size_t(t)));
+                for (uint32_t at : k.thrAt)
+                    if (at >= begin(size_t(t)) && at < end(size_t(t)))
+                        m_words[at - begin(size_t(t))] = 0xFFFF'FFFF'FFFF'FFF1ull;
+                m_order.push_back({hashWords(m_words.data(), m_words.size()).a, t});
+            }
+            std::sort(m_order.begin(), m_order.end());
+            for (size_t i = 0; i < g.size(); ++i) {
+                m_newIndex[size_t(m_order[i].second)] = uint32_t(g[i]);
+                moved |= m_order[i].second != g[i];
+            }
+        }
+        if (!moved)
+            return;
+        for (uint32_t at : k.thrAt)
+            if (k.out[at] < m_threads)
+                k.out[at] = m_newIndex[k.out[at]];
+        m_words.assign(k.out.begin() + begin(0), k.out.begin() + end(m_threads - 1));
+        const uint32_t base = begin(0);
+        m_inverse.resize(m_threads);
+        for (size_t t = 0; t < m_threads; ++t)
+            m_inverse[m_newIndex[t]] = uint32_t(t);
+        m_ends.resize(m_threads);
+        for (size_t t = 0; t < m_threads; ++t)
+            m_ends[t] = end(t);
+        uint32_t at = base;
+        for (size_t j = 0; j < m_threads; ++j) {
+            const uint32_t old = m_inverse[j];
+            const uint32_t from = old == 0 ? base : m_ends[old - 1];
+            const uint32_t to = m_ends[old];
+            std::copy(m_words.begin() + (from - base), m_words.begin() + (to - base),
+                      k.out.begin() + at);
+            at += to - from;
+            k.marks[firstThread + j + 1] = at;
+        }
+    }
+
     const Simulator &m_sim;
     std::vector<std::vector<bool>> m_dead;
+    size_t m_processes, m_threads;
+    std::vector<std::vector<int32_t>> m_groups;
     Walker m_walker;
+    // permute's scratch
+    std::vector<uint64_t> m_words;
+    std::vector<std::pair<uint64_t, int32_t>> m_order;
+    std::vector<uint32_t> m_newIndex, m_inverse, m_ends;
 };
-
-// --- Hashing --------------------------------------------------------------
-
-// 64x64 -> 128 multiply folded to 64 bits (the wyhash mixing step): one
-// multiply per word per lane, every input bit reaching every output bit.
-__extension__ typedef unsigned __int128 Uint128;
-inline uint64_t mum(uint64_t a, uint64_t b)
-{
-    const Uint128 r = Uint128(a) * b;
-    return uint64_t(r) ^ uint64_t(r >> 64);
-}
-
-struct Hash128
-{
-    uint64_t a = 0, b = 0;
-    bool operator==(const Hash128 &) const = default;
-};
-
-// Two independent 64-bit lanes over the words: the 128-bit fingerprint of
-// hash compaction (and the table hash of exact mode). Each pair of words is
-// multiplied with keys that depend on its place (as XXH3 and wyhash do), so
-// the products are independent of each other and the loop runs at the
-// multiplier's throughput rather than its latency.
-Hash128 hashWords(const uint64_t *p, size_t n)
-{
-    constexpr uint64_t kStep = 0x9E3779B97F4A7C15ull;
-    uint64_t ka = 0x243F6A8885A308D3ull, kb = 0x13198A2E03707344ull;
-    uint64_t a = n, b = ~n;
-    size_t i = 0;
-    for (; i + 2 <= n; i += 2) {
-        a += mum(p[i] ^ ka, p[i + 1] ^ (ka + 0xA4093822299F31D0ull));
-        b += mum(p[i] ^ kb, p[i + 1] ^ (kb + 0x082EFA98EC4E6C89ull));
-        ka += kStep;
-        kb += kStep ^ 0x452821E638D01377ull;
-    }
-    if (i < n) {
-        a += mum(p[i] ^ ka, 0xBE5466CF34E90C6Cull);
-        b += mum(p[i] ^ kb, 0xC0AC29B7C97C50DDull);
-    }
-    a = mum(a ^ 0x3F84D5B5B5470917ull, 0x9216D5D98979FB1Bull);
-    a = mum(a, 0xD1310BA698DFB5ACull);
-    b = mum(b ^ 0x2FFD72DBD01ADFB7ull, 0xB8E1AFED6A267E96ull);
-    b = mum(b, 0xBA7C9045F12C7F99ull);
-    return {a, b};
-}
 
 // --- The visited set ---------------------------------------------------------
 
@@ -689,6 +839,75 @@ struct Found
     bool before(const Found &o) const { return node != o.node ? node < o.node : order < o.order; }
 };
 
+// Partial-order reduction (docs/model.md, "Exploration"). A step is *safe*
+// when it commutes with every step any other actor can take from here on,
+// is invisible to every invariant and cannot be disabled: then exploring it
+// alone (an ample set of one) loses no reachable violation nor stuck state
+// (Peled's conditions C0-C2). The safe steps are user-space work: a
+// program's `compute` op and a supplicant's reply delay (serve), which read
+// and write only the thread's own registers, of a thread no kill can reach
+// any more (no fault of its process left, no program that kills it), while
+// no at_step fault waits (each step advances the step counter those read).
+// C3, the cycle proviso, holds because a safe step is taken alone only when
+// it leads to a state not seen before; otherwise the state is expanded in
+// full, so every cycle of the reduced graph has a fully expanded state.
+class SafeSteps
+{
+public:
+    SafeSteps(const Simulator &sim, bool on)
+        : m_sim(sim)
+        , m_on(on)
+    {
+        const Scenario &sc = sim.scenario();
+        m_killedByProgram.assign(sc.processes.size(), false);
+        for (const ProcessDecl &p : sc.processes)
+            for (const ThreadDecl &t : p.threads)
+                for (const Op &op : t.program)
+                    if (op.kind == Op::Kind::Kill && op.process >= 0 &&
+                        size_t(op.process) < m_killedByProgram.size())
+                        m_killedByProgram[size_t(op.process)] = true;
+    }
+    // The position in `enabled` of a safe step (the lowest thread's), or -1.
+    int find(const State &s, const std::vector<Action> &enabled) const
+    {
+        if (!m_on)
+            return -1;
+        const auto &faults = m_sim.scenario().faults;
+        for (size_t i = 0; i < faults.size(); ++i)
+            if (faults[i].when == Fault::When::AtStep && !s.faultsTaken.has(i))
+                return -1;
+        for (size_t k = 0; k < enabled.size(); ++k) {
+            const Action &a = enabled[k];
+            if (a.kind != Action::Kind::Thread)
+                continue;
+            const Thread &t = s.thread(ThreadId(a.index));
+            if (t.worker || t.phase != Phase::User || t.fatalPending)
+                continue;
+            if (m_sim.nextSyscall(s, t).kind != SyscallKind::Compute)
+                continue;
+            if (killable(s, t.process))
+                continue;
+            return int(k);
+        }
+        return -1;
+    }
+
+private:
+    bool killable(const State &s, ProcessId p) const
+    {
+        if (size_t(p.v) < m_killedByProgram.size() && m_killedByProgram[size_t(p.v)])
+            return true;
+        const auto &faults = m_sim.scenario().faults;
+        for (size_t i = 0; i < faults.size(); ++i)
+            if (faults[i].process == p.v && !s.faultsTaken.has(i))
+                return true;
+        return false;
+    }
+    const Simulator &m_sim;
+    bool m_on;
+    std::vector<bool> m_killedByProgram; // by process index
+};
+
 // One search, with the bookkeeping every worker shares.
 struct Search
 {
@@ -700,12 +919,15 @@ struct Search
     std::atomic<uint64_t> transitions{0};
     std::atomic<int> bound{int(ExploreBound::None)}; // set: stop now
     std::atomic<uint64_t> sinceCheck{0};
+    std::atomic<uint64_t> reduced{0}; // states expanded with one safe step only
     std::mutex progressMutex;
+    SafeSteps safe;
 
     Search(const Simulator &s, const ExploreOptions &o, size_t sections)
         : sim(s)
         , opts(o)
         , visited(o.exact, sections)
+        , safe(s, o.reduction)
     {
         res.exact = o.exact;
     }
@@ -781,8 +1003,8 @@ struct Worker
     std::optional<Found> stuck;
     uint64_t maxDepth = 0;
 
-    Worker(const Simulator &sim, const State &init)
-        : key(sim, init)
+    Worker(const Simulator &sim, const State &init, bool symmetry)
+        : key(sim, init, symmetry)
     {}
 
     // Applies `a` to a copy of `here` in `next` (buffers reused) and notes
@@ -844,7 +1066,7 @@ void bfs(Search &S, const State &init, unsigned jobs)
     };
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned j = 0; j < jobs; ++j)
-        workers.push_back(std::make_unique<Worker>(S.sim, init));
+        workers.push_back(std::make_unique<Worker>(S.sim, init, S.opts.reduction));
     const auto stateOf = [&](Worker &w, uint32_t index) -> const State & {
         w.want.clear();
         for (uint32_t i = index; i != 0; i = nodes[i].parent)
@@ -902,7 +1124,20 @@ void bfs(Search &S, const State &init, unsigned jobs)
                         depthHit = true;
                         continue;
                     }
+                    const int ample = S.safe.find(here, w.enabled);
+                    if (ample >= 0) {
+                        if (!S.keepGoing(depth))
+                            return;
+                        const Action a = w.enabled[size_t(ample)];
+                        if (w.step(S, here, a, index, uint32_t(ample))) {
+                            w.found.push_back({uint32_t(index), uint32_t(ample), packAction(a)});
+                            S.reduced.fetch_add(1, std::memory_order_relaxed);
+                            continue;
+                        }
+                    }
                     for (uint32_t order = 0; order < w.enabled.size(); ++order) {
+                        if (int(order) == ample)
+                            continue;
                         if (!S.keepGoing(depth))
                             return;
                         const Action a = w.enabled[order];
@@ -988,8 +1223,9 @@ void dfs(Search &S, const State &init)
         State state;
         std::vector<Action> actions;
         size_t next = 0;
+        bool ample = false; // actions[0] is a safe step
     };
-    Worker w(S.sim, init);
+    Worker w(S.sim, init, S.opts.reduction);
     std::vector<Frame> stack;
     std::vector<Action> path; // path[i] leads from stack[i] to stack[i + 1]
     uint64_t order = 0;       // states in the order DFS meets them
@@ -1022,7 +1258,13 @@ void dfs(Search &S, const State &init)
             w.enabled.clear();
         }
         S.res.maxDepth = std::max<uint64_t>(S.res.maxDepth, path.size());
-        stack.push_back({s, w.enabled, 0});
+        // A safe step first: when it leads somewhere new, nothing else is
+        // taken from here (see SafeSteps).
+        const int ample = S.safe.find(s, w.enabled);
+        if (ample > 0)
+            std::rotate(w.enabled.begin(), w.enabled.begin() + ample,
+                        w.enabled.begin() + ample + 1);
+        stack.push_back({s, w.enabled, 0, ample >= 0});
     };
     S.visited.insert(w.key(init), w.key.marks(), w.collapsed);
     S.states = 1;
@@ -1040,6 +1282,12 @@ void dfs(Search &S, const State &init)
         const Action a = top.actions[top.next++];
         const bool fresh = w.step(S, top.state, a, ++order, 0);
         record();
+        if (top.ample && top.next == 1) {
+            if (fresh) {
+                top.next = top.actions.size(); // the safe step alone
+                S.reduced.fetch_add(1, std::memory_order_relaxed);
+            }
+        }
         if (!fresh)
             continue;
         path.push_back(a);
@@ -1082,14 +1330,62 @@ double ExploreResult::omissionProbability() const
     return std::min(1.0, n * n / std::ldexp(1.0, 129));
 }
 
+namespace {
+// A safe step taken alone can make a path longer than the shortest one
+// (the step moves before a violation it does not cause). So the lengths
+// found with reduction are checked by a search without it, bounded to the
+// longest of them: its breadth-first findings are shortest, and replace
+// the reduced search's. When that search stops at another bound first, the
+// findings it did not reach keep shortestConfirmed = false.
+void confirmShortest(const Simulator &sim, const ExploreOptions &opts, ExploreResult &res)
+{
+    uint64_t longest = 0;
+    for (const auto &[inv, f] : res.violations)
+        longest = std::max(longest, f.length());
+    if (res.stuck)
+        longest = std::max(longest, res.stuck->length());
+    ExploreOptions plain = opts;
+    plain.reduction = false;
+    plain.maxDepth = opts.maxDepth ? std::min(opts.maxDepth, longest) : longest;
+    plain.progress = nullptr;
+    const ExploreResult check = explore(sim, plain);
+    res.confirmStates = check.states;
+    res.confirmSeconds = check.seconds;
+    const bool complete = check.complete || check.bound == ExploreBound::Depth;
+    for (auto &[inv, f] : res.violations) {
+        const auto it = check.violations.find(inv);
+        if (it != check.violations.end() && it->second.length() <= f.length()) {
+            f.path = it->second.path;
+            f.detail = it->second.detail;
+            f.shortestConfirmed = true;
+        } else {
+            f.shortestConfirmed = complete;
+        }
+    }
+    if (res.stuck) {
+        if (check.stuck && check.stuck->length() <= res.stuck->length()) {
+            res.stuck->path = check.stuck->path;
+            res.stuck->detail = check.stuck->detail;
+            res.stuck->shortestConfirmed = true;
+        } else {
+            res.stuck->shortestConfirmed = complete;
+        }
+    }
+}
+} // namespace
+
 ExploreResult explore(const Simulator &sim, const ExploreOptions &opts)
 {
     const State init = sim.initialState();
     const uint64_t rssBefore = residentBytes();
     const Clock clock;
-    KeyMaker probe(sim, init);
+    KeyMaker probe(sim, init, opts.reduction);
     probe(init);
     Search S(sim, opts, probe.marks().size());
+    S.res.reduction = opts.reduction;
+    if (opts.reduction)
+        for (const auto &g : symmetryGroups(sim, init))
+            S.res.symmetricThreads.push_back(std::vector<int32_t>(g.begin(), g.end()));
     S.res.rssBefore = rssBefore;
     S.res.peakRss = rssBefore;
     const bool bfsSearch = opts.strategy == ExploreOptions::Strategy::Bfs;
@@ -1106,8 +1402,11 @@ ExploreResult explore(const Simulator &sim, const ExploreOptions &opts)
     }
     S.res.states = S.states.load();
     S.res.transitions = S.transitions.load();
+    S.res.reducedStates = S.reduced.load();
     S.res.seconds = clock.seconds();
     S.res.peakRss = std::max(S.res.peakRss, residentBytes());
+    if (bfsSearch && S.res.reducedStates > 0 && S.res.found())
+        confirmShortest(sim, opts, S.res);
     return std::move(S.res);
 }
 

@@ -75,7 +75,16 @@ struct ExploreResult
     double seconds = 0;
     uint64_t rssBefore = 0, peakRss = 0; // bytes
     bool exact = false;
-    bool reduction = false; // partial-order reduction was on
+    bool reduction = false; // reduction was on
+    // Symmetry reduction: the groups of interchangeable threads (indices in
+    // State::threads), empty when no two threads are alike.
+    std::vector<std::vector<int32_t>> symmetricThreads;
+    // Partial-order reduction: states expanded with one safe step only.
+    uint64_t reducedStates = 0;
+    // The search without reduction that confirmed the counterexamples'
+    // lengths (0 states: none was needed).
+    uint64_t confirmStates = 0;
+    double confirmSeconds = 0;
     unsigned jobs = 1;
     bool complete = true; // false: a bound was hit (or interrupted) before the end
     ExploreBound bound = ExploreBound::None;

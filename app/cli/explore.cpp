@@ -130,10 +130,14 @@ int cmdExplore(const QStringList &args)
         QStringLiteral("Search with N threads (bfs only; default 1). The states, verdicts and "
                        "counterexample lengths do not depend on N."),
         QStringLiteral("N"));
+    const QCommandLineOption noReductionOpt(
+        QStringLiteral("no-reduction"),
+        QStringLiteral("Turn off symmetry and partial-order reduction (every state is "
+                       "stored; counterexamples are shortest either way)."));
     const QCommandLineOption jsonOpt(QStringLiteral("json"),
                                      QStringLiteral("Print the report as one JSON object."));
     parser.addOptions({variantOpt, maxStatesOpt, maxDepthOpt, memoryOpt, jobsOpt, strategyOpt,
-                       exactOpt, cexOpt, jsonOpt});
+                       exactOpt, noReductionOpt, cexOpt, jsonOpt});
     const QCommandLineOption help = parser.addHelpOption();
     if (!parser.parse(QStringList{QCoreApplication::arguments().constFirst()} + args))
         return fail("explore: " + printable(str(parser.errorText())));
@@ -191,6 +195,7 @@ int cmdExplore(const QStringList &args)
     if (opts.jobs > 1 && opts.strategy == sim::ExploreOptions::Strategy::Dfs)
         return fail("--jobs: the depth-first search runs on one thread (use --strategy bfs)");
     opts.exact = parser.isSet(exactOpt);
+    opts.reduction = !parser.isSet(noReductionOpt);
     const bool asJson = parser.isSet(jsonOpt);
 
     const std::string source = str(rest.constFirst());
@@ -267,6 +272,7 @@ int cmdExplore(const QStringList &args)
                           {QStringLiteral("checked"), !byConstruction(i)}};
             if (it != r.violations.end()) {
                 o.insert(QStringLiteral("length"), qint64(it->second.length()));
+                o.insert(QStringLiteral("shortestConfirmed"), it->second.shortestConfirmed);
                 o.insert(QStringLiteral("text"), QString::fromStdString(it->second.detail));
             }
             inv.insert(QStringLiteral("I%1").arg(i), o);
@@ -282,7 +288,10 @@ int cmdExplore(const QStringList &args)
             {QStringLiteral("strategy"), QString::fromLatin1(strategy)},
             {QStringLiteral("exact"), r.exact},
             {QStringLiteral("omissionProbability"), r.omissionProbability()},
-            {QStringLiteral("reduction"), false},
+            {QStringLiteral("reduction"), r.reduction},
+            {QStringLiteral("symmetricThreadGroups"), qint64(r.symmetricThreads.size())},
+            {QStringLiteral("reducedStates"), qint64(r.reducedStates)},
+            {QStringLiteral("confirmStates"), qint64(r.confirmStates)},
             {QStringLiteral("jobs"), int(r.jobs)},
             {QStringLiteral("complete"), r.complete},
             {QStringLiteral("bound"), QString::fromLatin1(sim::exploreBoundName(r.bound))},
@@ -304,7 +313,8 @@ int cmdExplore(const QStringList &args)
     }
 
     std::cout << "scenario: " << printable(scenario->name) << " (" << variant.toString() << ")\n";
-    std::cout << "search: " << strategy << ", no reduction, "
+    std::cout << "search: " << strategy << ", "
+              << (r.reduction ? "symmetry and partial-order reduction, " : "no reduction, ")
               << (r.jobs > 1 ? std::to_string(r.jobs) + " jobs, " : std::string())
               << (r.exact ? std::string("exact (every key kept)")
                           : "hash compaction (128-bit; probability of a missed state <= " +
@@ -317,6 +327,21 @@ int cmdExplore(const QStringList &args)
               << '\n';
     std::cout << "states: " << r.states << " distinct, " << r.transitions
               << " transitions, max depth " << r.maxDepth << '\n';
+    if (r.reduction) {
+        std::string groups;
+        for (const auto &g : r.symmetricThreads) {
+            groups += groups.empty() ? "" : ", ";
+            for (size_t i = 0; i < g.size(); ++i)
+                groups += (i ? "=" : "") + sim.threadName(ThreadId(g[i]));
+        }
+        std::cout << "reduction: "
+                  << (groups.empty() ? std::string("no interchangeable threads")
+                                     : "interchangeable threads " + groups)
+                  << "; " << r.reducedStates << " states expanded with one safe step\n";
+    }
+    if (r.confirmStates)
+        std::cout << "shortest: confirmed by a search without reduction (" << r.confirmStates
+                  << " states, " << fixed(r.confirmSeconds, 2) << " s)\n";
     std::cout << "time: " << fixed(r.seconds, 2) << " s, " << fixed(r.statesPerSecond(), 0)
               << " states/s\n";
     std::cout << "memory: " << fixed(r.bytesPerState(), 0) << " bytes per stored state, peak "
@@ -329,7 +354,8 @@ int cmdExplore(const QStringList &args)
         else if (it == r.violations.end())
             std::cout << (r.complete ? "holds" : "no violation found") << '\n';
         else
-            std::cout << "VIOLATED (counterexample: " << it->second.length() << " steps) "
+            std::cout << "VIOLATED (counterexample: " << it->second.length() << " steps"
+                      << (it->second.shortestConfirmed ? "" : ", maybe not the shortest") << ") "
                       << printable(it->second.detail, 0) << '\n';
     }
     std::cout << "  stuck ";
