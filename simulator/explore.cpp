@@ -25,6 +25,8 @@ namespace {
 // counts requests answered by a serve op, jump counters start at R_FIXED.
 constexpr size_t kRegServed = 1;
 constexpr size_t kRegFixed = 12;
+// The first id the simulator's QTEE hands out (QteeSide::nextObjectId).
+constexpr uint32_t kFirstQteeId = 0x100;
 
 // --- Hashing --------------------------------------------------------------
 
@@ -83,6 +85,7 @@ struct Walker
     size_t n = 0;
     std::vector<uint32_t> objAt, reqAt, seqAt; // places of ids to renumber
     std::vector<uint32_t> thrAt;               // places of thread indices
+    std::vector<uint32_t> qidAt;               // places of QTEE object ids
     std::vector<uint64_t> values;              // scratch for finish()
     // Where each section of the key ends: the header, each process, each
     // thread, the files and contexts, the objects, the requests, the rest.
@@ -97,6 +100,7 @@ struct Walker
         reqAt.clear();
         seqAt.clear();
         thrAt.clear();
+        qidAt.clear();
         marks.clear();
     }
     [[gnu::always_inline]] void w(uint64_t v)
@@ -123,6 +127,23 @@ struct Walker
         w(uint64_t(int64_t(id)));
     }
     void thr(ThreadId id) { thr(id.v); }
+    // A QTEE wire id: the ids QTEE hands out (from 0x100 up, never reused:
+    // the simulator's QteeSide::nextObjectId) are renumbered by rank, as
+    // kernel object ids are; fixed ids below 0x100 and callback ids (high
+    // bit set) are kept.
+    void qid(uint32_t v)
+    {
+        if (v >= kFirstQteeId && v < QCOMTEE_OBJECT_PRIMORDIAL)
+            qidAt.push_back(uint32_t(n));
+        w(v);
+    }
+    template <class T>
+    void qids(const std::vector<T> &v)
+    {
+        w(v.size());
+        for (const T &x : v)
+            qid(uint32_t(x));
+    }
     void req(int32_t id)
     {
         if (id >= 0)
@@ -156,6 +177,7 @@ struct Walker
         renumber(objAt, 0);
         renumber(reqAt, 0);
         renumber(seqAt, 1);
+        renumber(qidAt, kFirstQteeId);
     }
     template <class T>
     void ints(const std::vector<T> &v)
@@ -170,19 +192,19 @@ struct Walker
         for (const Arg &a : v) {
             w2(uint32_t(a.type), a.size);
             obj(a.object);
-            w(a.wireId);
+            qid(a.wireId);
         }
     }
     void reply(const QteeReply &r)
     {
         w2(uint32_t(r.kind), uint32_t(r.result));
-        ints(r.outIds);
+        qids(r.outIds);
         w2(r.cbTarget, r.cbOp);
         ints(r.cbIb);
         ints(r.cbOb);
-        ints(r.cbIo);
+        qids(r.cbIo);
         w(r.cbOo);
-        ints(r.asyncRelease);
+        qids(r.asyncRelease);
     }
     void objParams(const std::vector<ObjRefParam> &v)
     {
@@ -390,10 +412,11 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         k.args(o.u);
         k.req(o.data);
         k.reply(o.reply);
-        k.w2(o.qtee.target, o.qtee.op);
+        k.qid(o.qtee.target);
+        k.w(o.qtee.op);
         k.w2(uint32_t(o.qtee.script), uint32_t(o.qtee.pc));
-        k.ints(o.qtee.received);
-        k.ints(o.qtee.cbOut);
+        k.qids(o.qtee.received);
+        k.qids(o.qtee.cbOut);
         k.mark();
     }
     k.w(s.files.size());
@@ -428,7 +451,8 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         k.obj(o.id);
         k.w(uint64_t(o.type) | uint64_t(o.notify) << 8 | uint64_t(o.releaseQueued) << 9 |
             uint64_t(o.leakReported) << 10);
-        k.w2(o.qteeId, uint32_t(o.owner.v));
+        k.qid(o.qteeId);
+        k.w(uint64_t(uint32_t(o.owner.v)));
         k.w(o.userObjectId);
         k.w(o.holders.size());
         for (const Holder &h : o.holders) { // no holder names an object or a request
@@ -472,16 +496,18 @@ void walk(const Simulator &sim, const State &s, Walker &k,
     }
     k.ints(s.faultsTaken.words);
     // QTEE's ids are kept as they are (wire ids), and so is its next id.
-    k.w(s.qtee.nextObjectId);
+    // QTEE's next object id is always above every live one: renumbered
+    // away with them.
     k.w(s.qtee.objects.size());
     for (const QteeObject &q : s.qtee.objects) {
-        k.w2(q.qteeId, uint32_t(q.service));
+        k.qid(q.qteeId);
+        k.w(uint64_t(uint32_t(q.service)));
         k.w2(uint32_t(q.kernelRefs), uint32_t(q.failedReleases));
     }
     k.w(s.qtee.held.size());
     for (const QteeHeld &h : s.qtee.held) {
         k.w2(uint32_t(h.slot), h.cbId);
-        k.w(h.owner);
+        k.qid(h.owner);
     }
     k.ints(s.qtee.cbHeld);
     k.mark();
