@@ -392,8 +392,11 @@ void walk(const Simulator &sim, const State &s, Walker &k,
             k.w(t.phase == Phase::Exited || (ti < dead.size() && r < dead[ti].size() && dead[ti][r])
                     ? 0
                     : uint64_t(t.regs[r]));
-        k.syscall(t.sc);
-        k.result(t.res);
+        // Outside a syscall both are empty (deliver resets them).
+        if (t.phase != Phase::User) {
+            k.syscall(t.sc);
+            k.result(t.res);
+        }
         k.w(uint64_t(int64_t(t.file)));
         k.req(t.dispatchReq);
         k.req(t.recvReq);
@@ -1038,8 +1041,13 @@ struct Worker
     bool step(Search &S, const State &here, const Action &a, uint64_t from, uint32_t order)
     {
         next = here;
+        return stepInPlace(S, next, a, from, order);
+    }
+    // The same, applying `a` to `st` itself.
+    bool stepInPlace(Search &S, State &st, const Action &a, uint64_t from, uint32_t order)
+    {
         events.clear();
-        S.sim.engine().apply(next, a, events);
+        S.sim.engine().apply(st, a, events);
         S.transitions.fetch_add(1, std::memory_order_relaxed);
         for (const Event &e : events) {
             if (e.kind != EventKind::Violation)
@@ -1051,7 +1059,7 @@ struct Worker
             f.detail = vocab::findingText(S.sim, e);
             violations[e.invariant] = std::move(f);
         }
-        if (!S.visited.insert(key(next), key.marks(), collapsed))
+        if (!S.visited.insert(key(st), key.marks(), collapsed))
             return false;
         S.states.fetch_add(1, std::memory_order_relaxed);
         return true;
@@ -1093,7 +1101,7 @@ void bfs(Search &S, const State &init, unsigned jobs)
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned j = 0; j < jobs; ++j)
         workers.push_back(std::make_unique<Worker>(S.sim, init, S.opts.reduction));
-    const auto stateOf = [&](Worker &w, uint32_t index) -> const State & {
+    const auto stateOf = [&](Worker &w, uint32_t index) -> State & {
         w.want.clear();
         for (uint32_t i = index; i != 0; i = nodes[i].parent)
             w.want.push_back(i);
@@ -1141,7 +1149,7 @@ void bfs(Search &S, const State &init, unsigned jobs)
                     return;
                 const uint64_t last = std::min(levelEnd, first + kChunk);
                 for (uint64_t index = first; index < last; ++index) {
-                    const State &here = stateOf(w, uint32_t(index));
+                    State &here = stateOf(w, uint32_t(index));
                     S.sim.engine().enabled(here, w.enabled);
                     w.checkStuck(S, here, index);
                     if (w.enabled.empty())
@@ -1161,13 +1169,23 @@ void bfs(Search &S, const State &init, unsigned jobs)
                             continue;
                         }
                     }
+                    uint32_t lastOrder = uint32_t(w.enabled.size()) - 1;
+                    if (int(lastOrder) == ample && lastOrder > 0)
+                        --lastOrder;
                     for (uint32_t order = 0; order < w.enabled.size(); ++order) {
                         if (int(order) == ample)
                             continue;
                         if (!S.keepGoing(depth))
                             return;
                         const Action a = w.enabled[order];
-                        if (w.step(S, here, a, index, order))
+                        // The last successor is made in the node's own state,
+                        // which is then no longer on the path cache.
+                        const bool fresh = order == lastOrder
+                                               ? w.stepInPlace(S, here, a, index, order)
+                                               : w.step(S, here, a, index, order);
+                        if (order == lastOrder)
+                            w.chain.resize(w.want.size() - 1);
+                        if (fresh)
                             w.found.push_back({uint32_t(index), order, packAction(a)});
                     }
                 }

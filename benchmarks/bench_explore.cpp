@@ -1,0 +1,83 @@
+// Exhaustive exploration (issue 11): `explore` on the built-in
+// three-clients-two-supplicants (the shape of SPIN's anchor model: 3
+// clients, 2 supplicants, kills anywhere in the clients' waits, bounded
+// loops) and on fifo-delivery, with every invariant checked.
+//
+// Arguments: jobs, reduction (0/1), exact (0/1). Counters: distinct states,
+// transitions, states and transitions per second (wall clock), bytes per
+// stored state ((peak RSS - RSS before) / states: the process's peak RSS
+// only grows, so each configuration's figure is taken from a fresh process:
+// run one filter at a time, as docs/performance.md does).
+//
+// Targets (issue 11): >= 1,000,000 states/s on one core without reduction,
+// <= 100 bytes per state in exact mode, --jobs 2 >= 1.6 x --jobs 1.
+#include "simulator/explore.h"
+#include "simulator/scenarioloader.h"
+
+#include <benchmark/benchmark.h>
+
+#include <stdexcept>
+
+namespace {
+
+std::shared_ptr<const tee::sim::Simulator> simulator(const char *name)
+{
+    std::string err;
+    auto sc = tee::sim::loadBuiltin(name, &err);
+    if (!sc)
+        throw std::runtime_error(err);
+    return std::make_shared<const tee::sim::Simulator>(sc);
+}
+
+void explore(benchmark::State &state, const char *scenario, uint64_t maxStates)
+{
+    const auto sim = simulator(scenario);
+    tee::sim::ExploreOptions o;
+    o.jobs = unsigned(state.range(0));
+    o.reduction = state.range(1) != 0;
+    o.exact = state.range(2) != 0;
+    o.maxStates = maxStates;
+    tee::sim::ExploreResult r;
+    for (auto _ : state) {
+        r = tee::sim::explore(*sim, o);
+        benchmark::DoNotOptimize(r.states);
+    }
+    const double seconds = r.seconds > 0 ? r.seconds : 1e-9;
+    state.counters["states"] = double(r.states);
+    state.counters["transitions"] = double(r.transitions);
+    state.counters["states_per_s"] = double(r.states) / seconds;
+    state.counters["transitions_per_s"] = double(r.transitions) / seconds;
+    state.counters["bytes_per_state"] = r.bytesPerState();
+    state.counters["complete"] = r.complete ? 1 : 0;
+}
+
+void BM_ExploreThreeClientsTwoSupplicants(benchmark::State &state)
+{
+    explore(state, "three-clients-two-supplicants", 0);
+}
+void BM_ExploreFifoDelivery(benchmark::State &state)
+{
+    explore(state, "fifo-delivery", 1'000'000);
+}
+
+} // namespace
+
+BENCHMARK(BM_ExploreThreeClientsTwoSupplicants)
+    ->ArgNames({"jobs", "reduction", "exact"})
+    ->Args({1, 0, 0})
+    ->Args({2, 0, 0})
+    ->Args({1, 0, 1})
+    ->Args({2, 0, 1})
+    ->Args({1, 1, 0})
+    ->Args({2, 1, 0})
+    ->Iterations(1)
+    ->UseRealTime()
+    ->Unit(benchmark::kSecond);
+BENCHMARK(BM_ExploreFifoDelivery)
+    ->ArgNames({"jobs", "reduction", "exact"})
+    ->Args({1, 0, 0})
+    ->Args({2, 0, 0})
+    ->Args({1, 0, 1})
+    ->Iterations(1)
+    ->UseRealTime()
+    ->Unit(benchmark::kSecond);
