@@ -274,9 +274,9 @@ struct Walker
 // (when no bounded serve op could read it later), every register of an
 // exited thread (that one in walk: it depends on the state). Per thread,
 // from the scenario alone.
-std::vector<std::vector<bool>> deadRegisters(const Simulator &sim, const State &s)
+std::vector<std::vector<uint8_t>> deadRegisters(const Simulator &sim, const State &s)
 {
-    std::vector<std::vector<bool>> dead(s.threads.size());
+    std::vector<std::vector<uint8_t>> dead(s.threads.size());
     const Scenario &sc = sim.scenario();
     size_t index = 0;
     for (size_t p = 0; p < sc.processes.size(); ++p) {
@@ -284,17 +284,17 @@ std::vector<std::vector<bool>> deadRegisters(const Simulator &sim, const State &
             if (index >= s.threads.size())
                 break;
             const Thread &t = s.threads[index];
-            std::vector<bool> &d = dead[index];
-            d.assign(t.regs.size(), false);
+            std::vector<uint8_t> &d = dead[index];
+            d.assign(t.regs.size(), 0);
             const auto &prog = sc.processes[p].threads[ti].program;
             bool boundedServe = false;
             for (const Op &op : prog)
                 boundedServe |= op.kind == Op::Kind::Serve && op.serve.count >= 0;
             for (size_t i = 0; i < prog.size(); ++i)
                 if (prog[i].kind == Op::Kind::Jump && prog[i].times < 0 && kRegFixed + i < d.size())
-                    d[kRegFixed + i] = true;
+                    d[kRegFixed + i] = 1;
             if (!boundedServe && kRegServed < d.size())
-                d[kRegServed] = true;
+                d[kRegServed] = 1;
         }
     }
     return dead;
@@ -361,7 +361,7 @@ std::vector<std::vector<int32_t>> symmetryGroups(const Simulator &sim, const Sta
 }
 
 void walk(const Simulator &sim, const State &s, Walker &k,
-          const std::vector<std::vector<bool>> &dead)
+          const std::vector<std::vector<uint8_t>> &dead)
 {
     // The step counter matters only to at_step faults not taken yet, and
     // only until the last of them is due.
@@ -601,7 +601,7 @@ private:
     }
 
     const Simulator &m_sim;
-    std::vector<std::vector<bool>> m_dead;
+    std::vector<std::vector<uint8_t>> m_dead;
     size_t m_processes, m_threads;
     std::vector<std::vector<int32_t>> m_groups;
     Walker m_walker;
