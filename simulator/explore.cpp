@@ -548,6 +548,10 @@ private:
     // Puts interchangeable threads in a canonical order: by their own
     // words (thread indices in them masked), then renames every thread
     // index in the key and moves the threads' sections to match.
+    // Threads whose own words are alike (a tie) are tried in every order
+    // (up to kMaxOrders candidates) and the smallest key wins, so the key
+    // does not depend on which of two symmetric states was met first.
+    static constexpr size_t kMaxOrders = 720;
     void permute()
     {
         Walker &k = m_walker;
@@ -556,10 +560,8 @@ private:
             return;
         const auto begin = [&](size_t t) { return k.marks[firstThread + t]; };
         const auto end = [&](size_t t) { return k.marks[firstThread + t + 1]; };
-        m_newIndex.resize(m_threads);
-        for (size_t t = 0; t < m_threads; ++t)
-            m_newIndex[t] = uint32_t(t);
-        bool moved = false;
+        m_slots.clear(); // per group: its members in canonical order
+        m_runs.clear();  // ties: [first, last) positions in m_slots
         for (const std::vector<int32_t> &g : m_groups) {
             m_order.clear();
             for (int32_t t : g) {
@@ -570,34 +572,111 @@ private:
                 m_order.push_back({hashWords(m_words.data(), m_words.size()).a, t});
             }
             std::sort(m_order.begin(), m_order.end());
-            for (size_t i = 0; i < g.size(); ++i) {
-                m_newIndex[size_t(m_order[i].second)] = uint32_t(g[i]);
-                moved |= m_order[i].second != g[i];
+            const size_t base = m_slots.size();
+            for (size_t i = 0; i < m_order.size();) {
+                size_t j = i + 1;
+                while (j < m_order.size() && m_order[j].first == m_order[i].first)
+                    ++j;
+                if (j - i > 1)
+                    m_runs.push_back({base + i, base + j});
+                i = j;
             }
+            for (const auto &o : m_order)
+                m_slots.push_back(o.second);
         }
-        if (!moved)
+        size_t orders = 1;
+        for (const auto &[first, last] : m_runs)
+            for (size_t f = 2; f <= last - first && orders <= kMaxOrders; ++f)
+                orders *= f;
+        m_src.assign(k.out.begin(), k.out.begin() + ptrdiff_t(k.n));
+        m_srcMarks = k.marks;
+        if (m_runs.empty() || orders > kMaxOrders) {
+            build(k.out, k.marks);
             return;
-        for (uint32_t at : k.thrAt)
-            if (k.out[at] < m_threads)
-                k.out[at] = m_newIndex[k.out[at]];
-        m_words.assign(k.out.begin() + begin(0), k.out.begin() + end(m_threads - 1));
-        const uint32_t base = begin(0);
+        }
+        for (const auto &[first, last] : m_runs)
+            std::sort(m_slots.begin() + ptrdiff_t(first), m_slots.begin() + ptrdiff_t(last));
+        bool have = false;
+        for (;;) {
+            build(m_cand, m_candMarks);
+            if (!have ||
+                std::lexicographical_compare(m_cand.begin(), m_cand.begin() + ptrdiff_t(k.n),
+                                             m_best.begin(), m_best.begin() + ptrdiff_t(k.n))) {
+                m_best.swap(m_cand);
+                m_bestMarks.swap(m_candMarks);
+                have = true;
+            }
+            // the next order: an odometer over the ties
+            size_t r = 0;
+            for (; r < m_runs.size(); ++r)
+                if (std::next_permutation(m_slots.begin() + ptrdiff_t(m_runs[r].first),
+                                          m_slots.begin() + ptrdiff_t(m_runs[r].second)))
+                    break;
+            if (r == m_runs.size())
+                break;
+        }
+        std::copy(m_best.begin(), m_best.begin() + ptrdiff_t(k.n), k.out.begin());
+        k.marks = m_bestMarks;
+    }
+
+    // The key of m_src with the groups' slots filled from m_slots: thread
+    // indices renamed, thread sections moved.
+    void build(std::vector<uint64_t> &out, std::vector<uint32_t> &marks)
+    {
+        const Walker &k = m_walker;
+        const size_t firstThread = m_processes;
+        m_newIndex.resize(m_threads);
+        for (size_t t = 0; t < m_threads; ++t)
+            m_newIndex[t] = uint32_t(t);
+        size_t slot = 0;
+        for (const std::vector<int32_t> &g : m_groups)
+            for (size_t i = 0; i < g.size(); ++i)
+                m_newIndex[size_t(m_slots[slot++])] = uint32_t(g[i]);
         m_inverse.resize(m_threads);
         for (size_t t = 0; t < m_threads; ++t)
             m_inverse[m_newIndex[t]] = uint32_t(t);
-        m_ends.resize(m_threads);
-        for (size_t t = 0; t < m_threads; ++t)
-            m_ends[t] = end(t);
+        if (out.size() < k.n)
+            out.resize(k.out.size());
+        marks = m_srcMarks;
+        const uint32_t base = m_srcMarks[firstThread];
+        std::copy(m_src.begin(), m_src.begin() + base, out.begin());
         uint32_t at = base;
         for (size_t j = 0; j < m_threads; ++j) {
             const uint32_t old = m_inverse[j];
-            const uint32_t from = old == 0 ? base : m_ends[old - 1];
-            const uint32_t to = m_ends[old];
-            std::copy(m_words.begin() + (from - base), m_words.begin() + (to - base),
-                      k.out.begin() + at);
+            const uint32_t from = m_srcMarks[firstThread + old];
+            const uint32_t to = m_srcMarks[firstThread + old + 1];
+            std::copy(m_src.begin() + from, m_src.begin() + to, out.begin() + at);
             at += to - from;
-            k.marks[firstThread + j + 1] = at;
+            marks[firstThread + j + 1] = at;
         }
+        std::copy(m_src.begin() + at, m_src.begin() + ptrdiff_t(k.n), out.begin() + at);
+        // thread indices, wherever their words went
+        for (uint32_t place : k.thrAt) {
+            const uint32_t dest = movedPlace(place);
+            if (m_src[place] < m_threads)
+                out[dest] = m_newIndex[m_src[place]];
+        }
+    }
+    // Where a word of m_src is in the built key (only thread sections move).
+    uint32_t movedPlace(uint32_t place) const
+    {
+        const size_t firstThread = m_processes;
+        const uint32_t base = m_srcMarks[firstThread];
+        const uint32_t top = m_srcMarks[firstThread + m_threads];
+        if (place < base || place >= top)
+            return place;
+        const auto it =
+            std::upper_bound(m_srcMarks.begin() + ptrdiff_t(firstThread) + 1,
+                             m_srcMarks.begin() + ptrdiff_t(firstThread + m_threads) + 1, place);
+        const size_t old = size_t(it - (m_srcMarks.begin() + ptrdiff_t(firstThread) + 1));
+        const uint32_t offset = place - m_srcMarks[firstThread + old];
+        // the new section of `old` starts where the sections before it end
+        uint32_t start = base;
+        for (uint32_t j = 0; j < m_newIndex[old]; ++j) {
+            const uint32_t o = m_inverse[j];
+            start += m_srcMarks[firstThread + o + 1] - m_srcMarks[firstThread + o];
+        }
+        return start + offset;
     }
 
     const Simulator &m_sim;
@@ -606,23 +685,35 @@ private:
     std::vector<std::vector<int32_t>> m_groups;
     Walker m_walker;
     // permute's scratch
-    std::vector<uint64_t> m_words;
+    std::vector<uint64_t> m_words, m_src, m_cand, m_best;
+    std::vector<uint32_t> m_srcMarks, m_candMarks, m_bestMarks;
     std::vector<std::pair<uint64_t, int32_t>> m_order;
-    std::vector<uint32_t> m_newIndex, m_inverse, m_ends;
+    std::vector<int32_t> m_slots;
+    std::vector<std::pair<size_t, size_t>> m_runs;
+    std::vector<uint32_t> m_newIndex, m_inverse;
 };
 
 // --- The visited set ---------------------------------------------------------
 
-// Open addressing over 128-bit fingerprints (hash compaction): 16 bytes a
-// slot, linear probing, a zero `a` marks an empty slot (fingerprints have
-// a != 0), grown at 3/4 load.
+// What the visited set answers: a new state, or the BFS level the state
+// was first stored at (saturated at kLevelMax: a state that deep counts as
+// seen earlier, which only costs reduction).
+constexpr uint32_t kNew = 0x10000;
+constexpr uint32_t kLevelMax = 0xFFFF;
+
+// Open addressing over fingerprints (hash compaction): 16 bytes a slot, of
+// which 112 bits of hash and 16 bits of BFS level; linear probing, a zero
+// `a` marks an empty slot (fingerprints have a != 0), grown at 3/4 load.
 class FingerprintSet
 {
 public:
-    bool insert(Hash128 h)
+    // Inserts `h` (its low 16 bits of b are replaced by `level`). Returns
+    // kNew, or the level the fingerprint was stored with.
+    uint32_t insert(Hash128 h, uint16_t level)
     {
         if (h.a == 0)
             h.a = 1;
+        h.b = (h.b & ~uint64_t(0xFFFF)) | level;
         if ((m_size + 1) * 4 > m_slots.size() * 3)
             grow();
         const size_t mask = m_slots.size() - 1;
@@ -631,10 +722,10 @@ public:
             if (s.a == 0) {
                 s = h;
                 ++m_size;
-                return true;
+                return kNew;
             }
-            if (s == h)
-                return false;
+            if (s.a == h.a && (s.b | 0xFFFF) == (h.b | 0xFFFF))
+                return uint32_t(s.b & 0xFFFF);
         }
     }
     size_t size() const { return m_size; }
@@ -716,7 +807,8 @@ public:
     explicit VectorSet(size_t width)
         : m_width(width)
     {}
-    bool insert(const uint32_t *v, uint64_t h)
+    // kNew, or the level the vector was stored with.
+    uint32_t insert(const uint32_t *v, uint64_t h, uint16_t level)
     {
         if ((m_count + 1) * 4 > m_table.size() * 3)
             grow();
@@ -726,10 +818,11 @@ public:
             if (e == 0) {
                 m_table[i] = uint32_t(++m_count);
                 m_arena.insert(m_arena.end(), v, v + m_width);
-                return true;
+                m_levels.push_back(level);
+                return kNew;
             }
             if (std::equal(v, v + m_width, m_arena.begin() + ptrdiff_t(size_t(e - 1) * m_width)))
-                return false;
+                return m_levels[e - 1];
         }
     }
     size_t size() const { return m_count; }
@@ -765,7 +858,8 @@ public:
 private:
     size_t m_width;
     std::vector<uint32_t> m_arena;
-    std::vector<uint32_t> m_table; // vector number + 1; 0 = empty
+    std::vector<uint16_t> m_levels; // by vector number
+    std::vector<uint32_t> m_table;  // vector number + 1; 0 = empty
     size_t m_count = 0;
 };
 
@@ -783,15 +877,18 @@ public:
             if (exact)
                 s.vectors = std::make_unique<VectorSet>(sections);
     }
-    // True when the key was new. `marks` are the key's section ends.
-    bool insert(std::span<const uint64_t> key, const std::vector<uint32_t> &marks,
-                std::vector<uint32_t> &scratch)
+    // kNew when the key was new, else the (saturated) level it was first
+    // stored with. `marks` are the key's section ends; `level` the BFS
+    // level of the state (its depth; saturated at kLevelMax).
+    uint32_t insert(std::span<const uint64_t> key, const std::vector<uint32_t> &marks,
+                    std::vector<uint32_t> &scratch, uint64_t level)
     {
+        const auto lv = uint16_t(std::min<uint64_t>(level, kLevelMax));
         if (!m_exact) {
             const Hash128 h = hashWords(key.data(), key.size());
             Shard &s = m_shards[h.b >> (64 - kShardBits)];
             const std::lock_guard<std::mutex> lock(s.mutex);
-            return s.fingerprints.insert(h);
+            return s.fingerprints.insert(h, lv);
         }
         scratch.resize(m_width);
         uint32_t begin = 0;
@@ -806,7 +903,7 @@ public:
         const uint64_t h = VectorSet::hashVector(scratch.data(), m_width);
         Shard &s = m_shards[mum(h, 0xD6E8FEB86659FD93ull) >> (64 - kShardBits)];
         const std::lock_guard<std::mutex> lock(s.mutex);
-        return s.vectors->insert(scratch.data(), h);
+        return s.vectors->insert(scratch.data(), h, lv);
     }
 
 private:
@@ -877,9 +974,12 @@ struct Found
 // and write only the thread's own registers, of a thread no kill can reach
 // any more (no fault of its process left, no program that kills it), while
 // no at_step fault waits (each step advances the step counter those read).
-// C3, the cycle proviso, holds because a safe step is taken alone only when
-// it leads to a state not seen before; otherwise the state is expanded in
-// full, so every cycle of the reduced graph has a fully expanded state.
+// C3, the cycle proviso: breadth-first, a safe step is taken alone only
+// along a forward edge (to a state new or first seen at the next level),
+// depth-first only to a state not seen before; otherwise the state is
+// expanded in full, so every cycle of the reduced graph has a fully
+// expanded state. The BFS rule depends on the earlier levels only, so the
+// states found do not depend on the number of jobs.
 class SafeSteps
 {
 public:
@@ -1038,13 +1138,17 @@ struct Worker
 
     // Applies `a` to a copy of `here` in `next` (buffers reused) and notes
     // the violations it shows. True when `next` is a new state.
-    bool step(Search &S, const State &here, const Action &a, uint64_t from, uint32_t order)
+    // `level`: the BFS level of the successor. Returns kNew, or the level
+    // the successor was first seen at.
+    uint32_t step(Search &S, const State &here, const Action &a, uint64_t from, uint32_t order,
+                  uint64_t level)
     {
         next = here;
-        return stepInPlace(S, next, a, from, order);
+        return stepInPlace(S, next, a, from, order, level);
     }
     // The same, applying `a` to `st` itself.
-    bool stepInPlace(Search &S, State &st, const Action &a, uint64_t from, uint32_t order)
+    uint32_t stepInPlace(Search &S, State &st, const Action &a, uint64_t from, uint32_t order,
+                         uint64_t level)
     {
         events.clear();
         S.sim.engine().apply(st, a, events);
@@ -1059,10 +1163,10 @@ struct Worker
             f.detail = vocab::findingText(S.sim, e);
             violations[e.invariant] = std::move(f);
         }
-        if (!S.visited.insert(key(st), key.marks(), collapsed))
-            return false;
-        S.states.fetch_add(1, std::memory_order_relaxed);
-        return true;
+        const uint32_t seen = S.visited.insert(key(st), key.marks(), collapsed, level);
+        if (seen == kNew)
+            S.states.fetch_add(1, std::memory_order_relaxed);
+        return seen;
     }
     void checkStuck(const Search &S, const State &s, uint64_t node)
     {
@@ -1131,7 +1235,7 @@ void bfs(Search &S, const State &init, unsigned jobs)
 
     {
         Worker &w = *workers[0];
-        S.visited.insert(w.key(init), w.key.marks(), w.collapsed);
+        S.visited.insert(w.key(init), w.key.marks(), w.collapsed, 0);
     }
     nodes.push_back({0, 0});
     S.states = 1;
@@ -1163,8 +1267,12 @@ void bfs(Search &S, const State &init, unsigned jobs)
                         if (!S.keepGoing(depth))
                             return;
                         const Action a = w.enabled[size_t(ample)];
-                        if (w.step(S, here, a, index, uint32_t(ample))) {
+                        const uint32_t seen = w.step(S, here, a, index, uint32_t(ample), depth + 1);
+                        if (seen == kNew)
                             w.found.push_back({uint32_t(index), uint32_t(ample), packAction(a)});
+                        // C3: alone only along a forward edge (to the next
+                        // level), whoever found that state first.
+                        if (seen == kNew || (depth + 1 < kLevelMax && seen == depth + 1)) {
                             S.reduced.fetch_add(1, std::memory_order_relaxed);
                             continue;
                         }
@@ -1180,9 +1288,10 @@ void bfs(Search &S, const State &init, unsigned jobs)
                         const Action a = w.enabled[order];
                         // The last successor is made in the node's own state,
                         // which is then no longer on the path cache.
-                        const bool fresh = order == lastOrder
-                                               ? w.stepInPlace(S, here, a, index, order)
-                                               : w.step(S, here, a, index, order);
+                        const bool fresh =
+                            (order == lastOrder
+                                 ? w.stepInPlace(S, here, a, index, order, depth + 1)
+                                 : w.step(S, here, a, index, order, depth + 1)) == kNew;
                         if (order == lastOrder)
                             w.chain.resize(w.want.size() - 1);
                         if (fresh)
@@ -1310,7 +1419,7 @@ void dfs(Search &S, const State &init)
                         w.enabled.begin() + ample + 1);
         stack.push_back({s, w.enabled, 0, ample >= 0});
     };
-    S.visited.insert(w.key(init), w.key.marks(), w.collapsed);
+    S.visited.insert(w.key(init), w.key.marks(), w.collapsed, 0);
     S.states = 1;
     push(init);
     while (!stack.empty()) {
@@ -1324,7 +1433,7 @@ void dfs(Search &S, const State &init)
         if (!S.keepGoing(path.size()))
             return;
         const Action a = top.actions[top.next++];
-        const bool fresh = w.step(S, top.state, a, ++order, 0);
+        const bool fresh = w.step(S, top.state, a, ++order, 0, 0) == kNew;
         record();
         if (top.ample && top.next == 1) {
             if (fresh) {
@@ -1369,9 +1478,9 @@ double ExploreResult::omissionProbability() const
 {
     if (exact)
         return 0;
-    // Birthday bound over 128-bit hashes: n^2 / 2^129.
+    // Birthday bound over 112-bit fingerprints: n^2 / 2^113.
     const double n = double(states);
-    return std::min(1.0, n * n / std::ldexp(1.0, 129));
+    return std::min(1.0, n * n / std::ldexp(1.0, 113));
 }
 
 namespace {

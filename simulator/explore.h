@@ -35,7 +35,7 @@ struct ExploreOptions
     uint64_t maxStates = 0;   // 0: no bound
     uint64_t maxDepth = 0;    // 0: no bound
     uint64_t memoryBytes = 0; // resident set size bound; 0: no bound
-    // Keep every canonical key (exhaustive). Otherwise only a 128-bit hash
+    // Keep every canonical key (exhaustive). Otherwise only a 112-bit fingerprint
     // of each key is kept (hash compaction: a state can be missed with the
     // probability ExploreResult::omissionProbability gives).
     bool exact = false;

@@ -120,7 +120,7 @@ int cmdExplore(const QStringList &args)
     const QCommandLineOption exactOpt(
         QStringLiteral("exact"),
         QStringLiteral("Keep every state's canonical key (exhaustive). Without it only a "
-                       "128-bit hash of each is kept (hash compaction)."));
+                       "112-bit fingerprint of each is kept (hash compaction)."));
     const QCommandLineOption cexOpt(
         QStringLiteral("counterexample"),
         QStringLiteral("Write the first finding's counterexample as a capture to FILE."),
@@ -317,7 +317,7 @@ int cmdExplore(const QStringList &args)
               << (r.reduction ? "symmetry and partial-order reduction, " : "no reduction, ")
               << (r.jobs > 1 ? std::to_string(r.jobs) + " jobs, " : std::string())
               << (r.exact ? std::string("exact (every key kept)")
-                          : "hash compaction (128-bit; probability of a missed state <= " +
+                          : "hash compaction (112-bit; probability of a missed state <= " +
                                 [&] {
                                     char b[32];
                                     std::snprintf(b, sizeof b, "%.1e", r.omissionProbability());

@@ -1,0 +1,264 @@
+// Reductions of the exhaustive search (simulator/explore.h, docs/model.md
+// "Exploration"): symmetry over interchangeable threads, partial-order
+// reduction of safe user-space steps with shortest lengths confirmed
+// without it, QTEE object ids renumbered in the canonical key, and the
+// level-parallel search giving what the one-thread search gives.
+#include "simulator/explore.h"
+#include "simulator/scenarioloader.h"
+
+#include <QtTest>
+
+using namespace tee;
+using namespace tee::sim;
+
+namespace {
+
+std::shared_ptr<const Simulator> simulator(const QString &name, const QByteArray &assignments)
+{
+    std::string error;
+    std::shared_ptr<const Scenario> sc =
+        name.endsWith(QLatin1String(".json"))
+            ? loadScenario(QStringLiteral(TEESCOPE_TEST_DATA "/explore/").toStdString() +
+                               name.toStdString(),
+                           &error)
+            : loadBuiltin(name.toStdString(), &error);
+    if (!sc) {
+        qWarning("%s", error.c_str());
+        return nullptr;
+    }
+    Variant v = sc->variant;
+    for (const QByteArray &a : assignments.split(',')) {
+        if (a.isEmpty())
+            continue;
+        const std::string err = v.set(a.toStdString());
+        if (!err.empty())
+            qWarning("%s", err.c_str());
+    }
+    return std::make_shared<Simulator>(sc, v);
+}
+
+ExploreResult search(const Simulator &sim, bool reduction, bool exact = true, unsigned jobs = 1)
+{
+    ExploreOptions o;
+    o.reduction = reduction;
+    o.exact = exact;
+    o.jobs = jobs;
+    o.maxStates = 1'000'000;
+    return explore(sim, o);
+}
+
+// "I6:20,stuck:13": every finding with its length.
+QString findings(const ExploreResult &r)
+{
+    QStringList out;
+    for (const auto &[inv, f] : r.violations)
+        out << QStringLiteral("I%1:%2").arg(inv).arg(f.length());
+    if (r.stuck)
+        out << QStringLiteral("stuck:%1").arg(r.stuck->length());
+    return out.join(QLatin1Char(','));
+}
+
+// The finding's path replays: every action enabled where it is taken; the
+// last one shows the violation (or leaves nothing enabled, for a stuck state).
+void checkPath(const Simulator &sim, const ExploreFinding &f)
+{
+    State s = sim.initialState();
+    EventList events;
+    for (const Action &a : f.path) {
+        const std::vector<Action> enabled = sim.engine().enabled(s);
+        QVERIFY(std::find(enabled.begin(), enabled.end(), a) != enabled.end());
+        events.clear();
+        sim.engine().apply(s, a, events);
+    }
+    if (f.invariant) {
+        QVERIFY(std::any_of(events.begin(), events.end(), [&](const Event &e) {
+            return e.kind == EventKind::Violation && e.invariant == f.invariant;
+        }));
+    } else {
+        QVERIFY(sim.engine().enabled(s).empty());
+        QVERIFY(sim.engine().stuck(s));
+    }
+}
+
+} // namespace
+
+class TstExploreReduction : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    // Two identical clients and two identical supplicants: the symmetric
+    // states are one, the verdict and the stuck state's length stay.
+    void symmetry()
+    {
+        const auto sim = simulator(QStringLiteral("symmetric-clients.json"), {});
+        QVERIFY(sim);
+        const ExploreResult plain = search(*sim, false);
+        const ExploreResult reduced = search(*sim, true);
+        QVERIFY(plain.complete);
+        QVERIFY(reduced.complete);
+        QVERIFY(plain.symmetricThreads.empty());
+        QCOMPARE(reduced.symmetricThreads, (std::vector<std::vector<int32_t>>{{1, 2}, {3, 4}}));
+        // Pinned: a change in either count is a change in the key or the
+        // engine; explain it in the commit.
+        QCOMPARE(plain.states, uint64_t(114221));
+        QCOMPARE(reduced.states, uint64_t(30482));
+        QCOMPARE(findings(reduced), findings(plain));
+        QCOMPARE(findings(plain), QStringLiteral("stuck:13"));
+        checkPath(*sim, *reduced.stuck);
+        // Hash compaction finds the same states.
+        QCOMPARE(search(*sim, true, false).states, reduced.states);
+    }
+
+    // Partial-order reduction: fewer states, the same findings at the same
+    // (confirmed shortest) lengths.
+    void partialOrder_data()
+    {
+        QTest::addColumn<QString>("scenario");
+        QTest::addColumn<QByteArray>("variant");
+        QTest::addColumn<QString>("expected"); // findings with lengths, no reduction
+        QTest::addColumn<bool>("fewer");       // fewer states (else: as many)
+        QTest::newRow("release-worker-blocked")
+            << QStringLiteral("release-worker-blocked") << QByteArray() << QString() << true;
+        QTest::newRow("same-process-client-and-supplicant")
+            << QStringLiteral("same-process-client-and-supplicant") << QByteArray() << QString()
+            << true;
+        // The supplicant's reply delay is a safe step before the killed
+        // client's kill path; with argument=none the supplicant then reads
+        // freed arguments (I12), with lifetime=none the context data goes
+        // while its user object lives (I6).
+        QTest::newRow("send-after-client-killed argument=none")
+            << QStringLiteral("send-after-client-killed") << QByteArray("argument=none")
+            << QStringLiteral("I12:15") << false;
+        QTest::newRow("send-after-client-killed lifetime=none")
+            << QStringLiteral("send-after-client-killed") << QByteArray("lifetime=none")
+            << QStringLiteral("I6:20") << true;
+        QTest::newRow("supplicant-exits-holding argument=none")
+            << QStringLiteral("supplicant-exits-holding") << QByteArray("argument=none")
+            << QStringLiteral("I12:11") << true;
+    }
+    void partialOrder()
+    {
+        QFETCH(QString, scenario);
+        QFETCH(QByteArray, variant);
+        QFETCH(QString, expected);
+        QFETCH(bool, fewer);
+        const auto sim = simulator(scenario, variant);
+        QVERIFY(sim);
+        const ExploreResult plain = search(*sim, false);
+        const ExploreResult reduced = search(*sim, true);
+        QVERIFY(plain.complete);
+        QVERIFY(reduced.complete);
+        QCOMPARE(findings(plain), expected);
+        QCOMPARE(findings(reduced), expected);
+        QVERIFY(reduced.reducedStates > 0);
+        // The safe steps taken alone may close diamonds the full search
+        // closes too (send-after-client-killed): then as many states.
+        if (fewer)
+            QVERIFY2(reduced.states < plain.states,
+                     qPrintable(QStringLiteral("%1 >= %2").arg(reduced.states).arg(plain.states)));
+        else
+            QCOMPARE(reduced.states, plain.states);
+        QCOMPARE(plain.confirmStates, uint64_t(0));
+        if (!expected.isEmpty())
+            QVERIFY(reduced.confirmStates > 0);
+        for (const auto &[inv, f] : reduced.violations) {
+            QVERIFY(f.shortestConfirmed);
+            checkPath(*sim, f);
+        }
+    }
+
+    // QTEE hands out object ids from 0x100 up and never reuses them; the
+    // key renumbers them, so the same state with every QTEE id moved up is
+    // the same canonical state, while a real difference is not.
+    void qteeIdsRenumbered()
+    {
+        const auto sim = simulator(QStringLiteral("srcu-vs-lock"), {});
+        QVERIFY(sim);
+        State s = sim->initialState();
+        EventList events;
+        // open, open_service (QTEE creates 0x100), invoke with the callback
+        for (int i = 0; i < 5; ++i) {
+            const std::vector<Action> enabled = sim->engine().enabled(s);
+            QVERIFY(!enabled.empty());
+            sim->engine().apply(s, enabled.front(), events);
+        }
+        QVERIFY(!s.qtee.objects.empty());
+        State moved = s;
+        constexpr uint32_t kShift = 7;
+        const auto shift = [](uint32_t &id) {
+            if (id >= 0x100 && id < 0x80000000u)
+                id += kShift;
+        };
+        moved.qtee.nextObjectId += kShift;
+        for (QteeObject &q : moved.qtee.objects)
+            shift(q.qteeId);
+        for (KObject &o : moved.objects)
+            if (o.type == ObjectType::TEE)
+                shift(o.qteeId);
+        for (QteeHeld &h : moved.qtee.held)
+            shift(h.owner);
+        for (Thread &t : moved.threads) {
+            for (Arg &a : t.oic.args)
+                shift(a.wireId);
+            for (Arg &a : t.oic.u)
+                shift(a.wireId);
+            for (uint32_t &id : t.oic.reply.outIds)
+                shift(id);
+            for (uint32_t &id : t.oic.reply.cbIo)
+                shift(id);
+            for (uint32_t &id : t.oic.reply.asyncRelease)
+                shift(id);
+            shift(t.oic.qtee.target);
+            for (uint32_t &id : t.oic.qtee.received)
+                shift(id);
+            for (uint32_t &id : t.oic.qtee.cbOut)
+                shift(id);
+        }
+        for (Request &r : moved.requests)
+            for (Arg &a : r.args)
+                shift(a.wireId);
+        QVERIFY(!(moved == s));
+        QCOMPARE(canonicalKey(*sim, moved), canonicalKey(*sim, s));
+        State other = s;
+        other.qtee.objects.front().service += 1;
+        QVERIFY(canonicalKey(*sim, other) != canonicalKey(*sim, s));
+    }
+
+    // Two jobs find what one finds: the same states, transitions and
+    // findings at the same lengths, with and without reduction.
+    void jobs_data()
+    {
+        QTest::addColumn<QString>("scenario");
+        QTest::addColumn<QByteArray>("variant");
+        QTest::newRow("symmetric-clients")
+            << QStringLiteral("symmetric-clients.json") << QByteArray();
+        QTest::newRow("srcu-vs-lock none")
+            << QStringLiteral("srcu-vs-lock") << QByteArray("argument=none");
+        QTest::newRow("release-worker-blocked")
+            << QStringLiteral("release-worker-blocked") << QByteArray();
+        QTest::newRow("send-after-client-killed lifetime=none")
+            << QStringLiteral("send-after-client-killed") << QByteArray("lifetime=none");
+    }
+    void jobs()
+    {
+        QFETCH(QString, scenario);
+        QFETCH(QByteArray, variant);
+        const auto sim = simulator(scenario, variant);
+        QVERIFY(sim);
+        for (const bool reduction : {false, true}) {
+            const ExploreResult one = search(*sim, reduction, false, 1);
+            const ExploreResult two = search(*sim, reduction, false, 2);
+            QCOMPARE(two.jobs, 2u);
+            QCOMPARE(two.states, one.states);
+            QCOMPARE(two.transitions, one.transitions);
+            QCOMPARE(two.maxDepth, one.maxDepth);
+            QCOMPARE(findings(two), findings(one));
+            for (const auto &[inv, f] : two.violations)
+                checkPath(*sim, f);
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TstExploreReduction)
+#include "tst_explore_reduction.moc"
