@@ -14,6 +14,8 @@
 #include "app/render/timelineplot.h"
 #include "app/steppanel.h"
 #include "core/vocabulary.h"
+#include "simulator/explore.h"
+#include "simulator/scenarioloader.h"
 #include "simulator/simulator.h"
 #include <QListWidget>
 
@@ -329,6 +331,47 @@ private Q_SLOTS:
         QVERIFY(!other.openPath(focused, &error));
         QVERIFY2(error.contains(QLatin1String("focus")), qPrintable(error));
         QCOMPARE(other.document()->cursor(), uint64_t(3));
+    }
+
+    // Issue 11: the shortest counterexample explore finds (srcu-vs-lock
+    // without argument protection: the supplicant reads a freed argument)
+    // opens at the violating step, with the violation listed there and the
+    // note naming the invariant.
+    void exploreCounterexampleOpensAtViolation()
+    {
+        QTemporaryDir dir;
+        std::string err;
+        const auto sc = tee::sim::loadBuiltin("srcu-vs-lock", &err);
+        QVERIFY2(sc, err.c_str());
+        tee::Variant v = sc->variant;
+        QVERIFY(v.set("argument=none").empty());
+        const tee::sim::Simulator sim(sc, v);
+        const tee::sim::ExploreResult r = tee::sim::explore(sim, {});
+        QVERIFY(r.complete);
+        QVERIFY(r.violations.count(12));
+        const tee::sim::ExploreFinding &f = r.violations.at(12);
+        const QString path = dir.filePath(QStringLiteral("cex.json"));
+        QVERIFY2(tee::sim::writeCounterexample(path.toStdString(), sim, f, &err), err.c_str());
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openPath(path, &error), qPrintable(error));
+        RunDocument *doc = window.document();
+        QCOMPARE(doc->cursor(), uint64_t(f.length()));
+        QCOMPARE(*doc->firstViolationStep(), uint64_t(f.length()));
+        const QAbstractItemModel *violations = window.violationsView()->model();
+        bool listed = false;
+        for (int row = 0; row < violations->rowCount(); ++row)
+            listed |= violations->index(row, ViolationsModel::Step)
+                              .data(ViolationsModel::StepRole)
+                              .toULongLong() == f.length() &&
+                      violations->index(row, ViolationsModel::Item)
+                          .data()
+                          .toString()
+                          .contains(QLatin1String("I12"));
+        QVERIFY(listed);
+        QCOMPARE(doc->notes().size(), size_t(1));
+        QCOMPARE(doc->notes().front().step, uint64_t(f.length()));
+        QVERIFY(QString::fromStdString(doc->notes().front().text).contains(QLatin1String("I12")));
     }
 
     // Issue 10 on kill-while-processing: back before the kill, the
