@@ -1047,8 +1047,7 @@ struct Search
     std::atomic<uint64_t> states{0};
     std::atomic<uint64_t> transitions{0};
     std::atomic<int> bound{int(ExploreBound::None)}; // set: stop now
-    std::atomic<uint64_t> sinceCheck{0};
-    std::atomic<uint64_t> reduced{0}; // states expanded with one safe step only
+    std::atomic<uint64_t> reduced{0};                // states expanded with one safe step only
     std::mutex progressMutex;
     SafeSteps safe;
 
@@ -1072,7 +1071,9 @@ struct Search
     }
     // Periodic checks (any worker): memory, interrupt, state bound,
     // progress. False: stop.
-    bool keepGoing(uint64_t depth)
+    // `sinceCheck`: the calling worker's own count (no shared cache line
+    // written on every transition).
+    bool keepGoing(uint64_t depth, uint64_t &sinceCheck)
     {
         if (stopped())
             return false;
@@ -1084,7 +1085,7 @@ struct Search
             stop(ExploreBound::States);
             return false;
         }
-        if (sinceCheck.fetch_add(1, std::memory_order_relaxed) % 1024 == 1023) {
+        if (++sinceCheck % 1024 == 0) {
             const uint64_t rss = residentBytes();
             {
                 const std::lock_guard<std::mutex> lock(progressMutex);
@@ -1116,6 +1117,8 @@ struct Worker
     std::vector<Action> enabled;
     std::vector<uint32_t> collapsed;
     State next;
+    uint64_t transitions = 0; // applied by this worker
+    uint64_t sinceCheck = 0;
     // BFS: the states along the path to the last node rebuilt
     std::vector<uint32_t> chain;
     std::vector<State> states;
@@ -1152,7 +1155,7 @@ struct Worker
     {
         events.clear();
         S.sim.engine().apply(st, a, events);
-        S.transitions.fetch_add(1, std::memory_order_relaxed);
+        ++transitions;
         for (const Event &e : events) {
             if (e.kind != EventKind::Violation)
                 continue;
@@ -1205,6 +1208,16 @@ void bfs(Search &S, const State &init, unsigned jobs)
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned j = 0; j < jobs; ++j)
         workers.push_back(std::make_unique<Worker>(S.sim, init, S.opts.reduction));
+    struct Count
+    {
+        Search &S;
+        std::vector<std::unique_ptr<Worker>> &workers;
+        ~Count()
+        {
+            for (const auto &w : workers)
+                S.transitions += w->transitions;
+        }
+    } count{S, workers};
     const auto stateOf = [&](Worker &w, uint32_t index) -> State & {
         w.want.clear();
         for (uint32_t i = index; i != 0; i = nodes[i].parent)
@@ -1264,7 +1277,7 @@ void bfs(Search &S, const State &init, unsigned jobs)
                     }
                     const int ample = S.safe.find(here, w.enabled);
                     if (ample >= 0) {
-                        if (!S.keepGoing(depth))
+                        if (!S.keepGoing(depth, w.sinceCheck))
                             return;
                         const Action a = w.enabled[size_t(ample)];
                         const uint32_t seen = w.step(S, here, a, index, uint32_t(ample), depth + 1);
@@ -1283,7 +1296,7 @@ void bfs(Search &S, const State &init, unsigned jobs)
                     for (uint32_t order = 0; order < w.enabled.size(); ++order) {
                         if (int(order) == ample)
                             continue;
-                        if (!S.keepGoing(depth))
+                        if (!S.keepGoing(depth, w.sinceCheck))
                             return;
                         const Action a = w.enabled[order];
                         // The last successor is made in the node's own state,
@@ -1379,6 +1392,12 @@ void dfs(Search &S, const State &init)
         bool ample = false; // actions[0] is a safe step
     };
     Worker w(S.sim, init, S.opts.reduction);
+    struct Count
+    {
+        Search &S;
+        Worker &w;
+        ~Count() { S.transitions += w.transitions; }
+    } count{S, w};
     std::vector<Frame> stack;
     std::vector<Action> path; // path[i] leads from stack[i] to stack[i + 1]
     uint64_t order = 0;       // states in the order DFS meets them
@@ -1430,7 +1449,7 @@ void dfs(Search &S, const State &init)
                 path.pop_back();
             continue;
         }
-        if (!S.keepGoing(path.size()))
+        if (!S.keepGoing(path.size(), w.sinceCheck))
             return;
         const Action a = top.actions[top.next++];
         const bool fresh = w.step(S, top.state, a, ++order, 0, 0) == kNew;
