@@ -45,32 +45,34 @@ struct Hash128
     bool operator==(const Hash128 &) const = default;
 };
 
-// Two independent 64-bit lanes over the words: the 128-bit fingerprint of
-// hash compaction (and the table hash of exact mode). Each pair of words is
-// multiplied with keys that depend on its place (as XXH3 and wyhash do), so
-// the products are independent of each other and the loop runs at the
-// multiplier's throughput rather than its latency.
+// Two 64-bit lanes over the words: the fingerprint of hash compaction (and
+// the table hash of exact mode). Each pair of words is multiplied with keys
+// that depend on its place (as XXH3 and wyhash do), so the products are
+// independent of each other and the loop runs at the multiplier's
+// throughput rather than its latency.
 Hash128 hashWords(const uint64_t *p, size_t n)
 {
-    constexpr uint64_t kStep = 0x9E3779B97F4A7C15ull;
+    // One 64x64 -> 128 multiply per pair of words feeds both lanes (its low
+    // and high halves), with keys that depend on the pair's place.
+    constexpr uint64_t kStepA = 0x9E3779B97F4A7C15ull, kStepB = 0xC2B2AE3D27D4EB4Full;
     uint64_t ka = 0x243F6A8885A308D3ull, kb = 0x13198A2E03707344ull;
     uint64_t a = n, b = ~n;
     size_t i = 0;
     for (; i + 2 <= n; i += 2) {
-        a += mum(p[i] ^ ka, p[i + 1] ^ (ka + 0xA4093822299F31D0ull));
-        b += mum(p[i] ^ kb, p[i + 1] ^ (kb + 0x082EFA98EC4E6C89ull));
-        ka += kStep;
-        kb += kStep ^ 0x452821E638D01377ull;
+        const Uint128 r = Uint128(p[i] ^ ka) * (p[i + 1] ^ kb);
+        a += uint64_t(r);
+        b += uint64_t(r >> 64);
+        ka += kStepA;
+        kb += kStepB;
     }
     if (i < n) {
-        a += mum(p[i] ^ ka, 0xBE5466CF34E90C6Cull);
-        b += mum(p[i] ^ kb, 0xC0AC29B7C97C50DDull);
+        const Uint128 r = Uint128(p[i] ^ ka) * (0xBE5466CF34E90C6Cull ^ kb);
+        a += uint64_t(r);
+        b += uint64_t(r >> 64);
     }
     a = mum(a ^ 0x3F84D5B5B5470917ull, 0x9216D5D98979FB1Bull);
-    a = mum(a, 0xD1310BA698DFB5ACull);
     b = mum(b ^ 0x2FFD72DBD01ADFB7ull, 0xB8E1AFED6A267E96ull);
-    b = mum(b, 0xBA7C9045F12C7F99ull);
-    return {a, b};
+    return {mum(a, 0xD1310BA698DFB5ACull) ^ b, mum(b, 0xBA7C9045F12C7F99ull) ^ a};
 }
 
 // Walks every field of a State that can change its future, in a fixed order,
@@ -111,8 +113,8 @@ struct Walker
     }
     [[gnu::noinline]] void grow() { out.resize(std::max<size_t>(1024, out.size() * 2)); }
     void mark() { marks.push_back(uint32_t(n)); }
-    void w2(uint32_t a, uint32_t b) { w(uint64_t(a) | uint64_t(b) << 32); }
-    void obj(int32_t id)
+    [[gnu::always_inline]] void w2(uint32_t a, uint32_t b) { w(uint64_t(a) | uint64_t(b) << 32); }
+    [[gnu::always_inline]] void obj(int32_t id)
     {
         if (id >= 0)
             objAt.push_back(uint32_t(n));
@@ -120,7 +122,7 @@ struct Walker
     }
     void obj(ObjectId id) { obj(id.v); }
     // A thread index: permuted by symmetry reduction.
-    void thr(int32_t id)
+    [[gnu::always_inline]] void thr(int32_t id)
     {
         if (id >= 0)
             thrAt.push_back(uint32_t(n));
@@ -131,27 +133,27 @@ struct Walker
     // the simulator's QteeSide::nextObjectId) are renumbered by rank, as
     // kernel object ids are; fixed ids below 0x100 and callback ids (high
     // bit set) are kept.
-    void qid(uint32_t v)
+    [[gnu::always_inline]] void qid(uint32_t v)
     {
         if (v >= kFirstQteeId && v < QCOMTEE_OBJECT_PRIMORDIAL)
             qidAt.push_back(uint32_t(n));
         w(v);
     }
     template <class T>
-    void qids(const std::vector<T> &v)
+    [[gnu::always_inline]] void qids(const std::vector<T> &v)
     {
         w(v.size());
         for (const T &x : v)
             qid(uint32_t(x));
     }
-    void req(int32_t id)
+    [[gnu::always_inline]] void req(int32_t id)
     {
         if (id >= 0)
             reqAt.push_back(uint32_t(n));
         w(uint64_t(int64_t(id)));
     }
     void req(RequestId id) { req(id.v); }
-    void seq(uint64_t v)
+    [[gnu::always_inline]] void seq(uint64_t v)
     {
         if (v != 0)
             seqAt.push_back(uint32_t(n));
@@ -180,7 +182,7 @@ struct Walker
         renumber(qidAt, kFirstQteeId);
     }
     template <class T>
-    void ints(const std::vector<T> &v)
+    [[gnu::always_inline]] void ints(const std::vector<T> &v)
     {
         w(v.size());
         for (const T &x : v)
