@@ -17,6 +17,7 @@
 #include <QJsonObject>
 
 #include <atomic>
+#include <chrono>
 #include <charconv>
 #include <csignal>
 #include <cstdio>
@@ -218,15 +219,19 @@ int cmdExplore(const QStringList &args)
     opts.interrupt = &g_interrupted;
     const auto previous = std::signal(SIGINT, onSigint);
     const bool tty = !asJson && isatty(STDERR_FILENO);
+    const auto started = std::chrono::steady_clock::now();
     if (tty)
-        opts.progress = [](uint64_t states, uint64_t depth, uint64_t rss) {
-            std::cerr << "\rexplore: " << states << " states, depth " << depth << ", " << mib(rss)
+        opts.progress = [started](uint64_t states, uint64_t depth, uint64_t rss) {
+            const double s =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            std::cerr << "\rexplore: " << states << " states, depth " << depth << ", "
+                      << fixed(s > 0 ? double(states) / s : 0, 0) << " states/s, " << mib(rss)
                       << "   " << std::flush;
         };
     const sim::ExploreResult r = sim::explore(sim, opts);
     std::signal(SIGINT, previous);
     if (tty)
-        std::cerr << "\r" << std::string(60, ' ') << "\r" << std::flush;
+        std::cerr << "\r" << std::string(79, ' ') << "\r" << std::flush;
 
     // The counterexample: the shortest violation found (then a stuck state).
     const sim::ExploreFinding *first = nullptr;
