@@ -372,7 +372,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<QByteArray>("scenario");
         QTest::addColumn<QByteArray>("variant");
-        // Too large for the reference search and the six searches of a row
+        // Too large for the reference search and the five searches of a row
         // here (about 1 ms a state each under ASan): builtinVerdicts has
         // them, bounded or complete. States of a search without reduction:
         const std::set<std::string> tooLarge = {
