@@ -13,6 +13,14 @@ using namespace tee::sim;
 
 namespace {
 
+// Under AddressSanitizer the search runs 25-60 times slower: the rows that
+// explore about 100 K states run in the release build only.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
 std::shared_ptr<const Simulator> simulator(const QString &name, const QByteArray &assignments)
 {
     std::string error;
@@ -93,18 +101,20 @@ private Q_SLOTS:
     {
         const auto sim = simulator(QStringLiteral("symmetric-clients.json"), {});
         QVERIFY(sim);
-        const ExploreResult plain = search(*sim, false);
         const ExploreResult reduced = search(*sim, true);
-        QVERIFY(plain.complete);
         QVERIFY(reduced.complete);
-        QVERIFY(plain.symmetricThreads.empty());
         QCOMPARE(reduced.symmetricThreads, (std::vector<std::vector<int32_t>>{{1, 2}, {3, 4}}));
         // Pinned: a change in either count is a change in the key or the
         // engine; explain it in the commit.
-        QCOMPARE(plain.states, uint64_t(114221));
         QCOMPARE(reduced.states, uint64_t(30482));
-        QCOMPARE(findings(reduced), findings(plain));
-        QCOMPARE(findings(plain), QStringLiteral("stuck:13"));
+        QCOMPARE(findings(reduced), QStringLiteral("stuck:13"));
+        if (!kSanitized) {
+            const ExploreResult plain = search(*sim, false);
+            QVERIFY(plain.complete);
+            QVERIFY(plain.symmetricThreads.empty());
+            QCOMPARE(plain.states, uint64_t(114221));
+            QCOMPARE(findings(plain), findings(reduced));
+        }
         checkPath(*sim, *reduced.stuck);
         // Hash compaction finds the same states.
         QCOMPARE(search(*sim, true, false).states, reduced.states);
@@ -118,8 +128,9 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("variant");
         QTest::addColumn<QString>("expected"); // findings with lengths, no reduction
         QTest::addColumn<bool>("fewer");       // fewer states (else: as many)
-        QTest::newRow("release-worker-blocked")
-            << QStringLiteral("release-worker-blocked") << QByteArray() << QString() << true;
+        if (!kSanitized)
+            QTest::newRow("release-worker-blocked")
+                << QStringLiteral("release-worker-blocked") << QByteArray() << QString() << true;
         QTest::newRow("same-process-client-and-supplicant")
             << QStringLiteral("same-process-client-and-supplicant") << QByteArray() << QString()
             << true;
@@ -235,8 +246,9 @@ private Q_SLOTS:
             << QStringLiteral("symmetric-clients.json") << QByteArray();
         QTest::newRow("srcu-vs-lock none")
             << QStringLiteral("srcu-vs-lock") << QByteArray("argument=none");
-        QTest::newRow("release-worker-blocked")
-            << QStringLiteral("release-worker-blocked") << QByteArray();
+        if (!kSanitized)
+            QTest::newRow("release-worker-blocked")
+                << QStringLiteral("release-worker-blocked") << QByteArray();
         QTest::newRow("send-after-client-killed lifetime=none")
             << QStringLiteral("send-after-client-killed") << QByteArray("lifetime=none");
     }
@@ -247,6 +259,8 @@ private Q_SLOTS:
         const auto sim = simulator(scenario, variant);
         QVERIFY(sim);
         for (const bool reduction : {false, true}) {
+            if (kSanitized && !reduction && scenario.endsWith(QLatin1String(".json")))
+                continue; // 114 K states
             const ExploreResult one = search(*sim, reduction, false, 1);
             const ExploreResult two = search(*sim, reduction, false, 2);
             QCOMPARE(two.jobs, 2u);
