@@ -17,8 +17,8 @@
 #include <QJsonObject>
 
 #include <atomic>
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
