@@ -1133,7 +1133,7 @@ struct Worker
         uint32_t action;
     };
     std::vector<NewNode> found;
-    std::map<int, Found> violations;
+    std::map<std::pair<int, Finding>, Found> violations; // by invariant and finding kind
     std::optional<Found> stuck;
     uint64_t maxDepth = 0;
 
@@ -1161,12 +1161,13 @@ struct Worker
         for (const Event &e : events) {
             if (e.kind != EventKind::Violation)
                 continue;
-            auto it = violations.find(e.invariant);
+            const auto kind = std::make_pair(e.invariant, e.finding);
+            auto it = violations.find(kind);
             Found f{from, order, a, {}};
             if (it != violations.end() && !f.before(it->second))
                 continue;
             f.detail = vocab::findingText(S.sim, e);
-            violations[e.invariant] = std::move(f);
+            violations[kind] = std::move(f);
         }
         const uint32_t seen = S.visited.insert(key(st), key.marks(), collapsed, level);
         if (seen == kNew)
@@ -1330,26 +1331,40 @@ void bfs(Search &S, const State &init, unsigned jobs)
             if (S.res.bound == ExploreBound::None)
                 S.res.bound = ExploreBound::Depth;
         }
-        // The level's findings, in one-thread order.
+        // The level's new nodes (put in one-thread order below).
         std::vector<Worker::NewNode> level;
-        for (auto &w : workers) {
+        for (auto &w : workers)
             level.insert(level.end(), w->found.begin(), w->found.end());
-            for (auto &[inv, f] : w->violations) {
-                if (S.res.violations.count(inv))
-                    continue;
-                ExploreFinding e;
-                e.invariant = inv;
-                e.path = pathTo(f.node);
-                e.path.push_back(f.action);
-                e.detail = f.detail;
-                bool better = true;
-                for (auto &other : workers)
-                    if (other != w && other->violations.count(inv) &&
-                        other->violations.at(inv).before(f))
-                        better = false;
-                if (better)
-                    S.res.violations.emplace(inv, std::move(e));
+        // The level's violations, each kind's first in one-thread order.
+        std::map<std::pair<int, Finding>, const Found *> firsts;
+        for (auto &w : workers)
+            for (auto &[kind, f] : w->violations) {
+                const Found *&best = firsts[kind];
+                if (!best || f.before(*best))
+                    best = &f;
             }
+        std::map<int, const Found *> byInvariant;
+        for (auto &[kind, f] : firsts) {
+            const Found *&best = byInvariant[kind.first];
+            if (!best || f->before(*best))
+                best = f;
+        }
+        const auto finding = [&](const std::pair<int, Finding> &kind, const Found &f) {
+            ExploreFinding e;
+            e.invariant = kind.first;
+            e.finding = kind.second;
+            e.path = pathTo(f.node);
+            e.path.push_back(f.action);
+            e.detail = f.detail;
+            return e;
+        };
+        for (auto &[kind, f] : firsts) {
+            if (!S.res.byFinding.count(kind))
+                S.res.byFinding.emplace(kind, finding(kind, *f));
+            if (byInvariant.at(kind.first) == f && !S.res.violations.count(kind.first))
+                S.res.violations.emplace(kind.first, finding(kind, *f));
+        }
+        for (auto &w : workers) {
             if (w->stuck && !S.res.stuck) {
                 bool better = true;
                 for (auto &other : workers)
@@ -1404,15 +1419,17 @@ void dfs(Search &S, const State &init)
     std::vector<Action> path; // path[i] leads from stack[i] to stack[i + 1]
     uint64_t order = 0;       // states in the order DFS meets them
     const auto record = [&] {
-        for (auto &[inv, f] : w.violations) {
-            if (S.res.violations.count(inv))
-                continue;
+        for (auto &[kind, f] : w.violations) {
             ExploreFinding e;
-            e.invariant = inv;
+            e.invariant = kind.first;
+            e.finding = kind.second;
             e.path = path;
             e.path.push_back(f.action);
             e.detail = f.detail;
-            S.res.violations.emplace(inv, std::move(e));
+            if (!S.res.violations.count(kind.first))
+                S.res.violations.emplace(kind.first, e);
+            if (!S.res.byFinding.count(kind))
+                S.res.byFinding.emplace(kind, std::move(e));
         }
         w.violations.clear();
     };
@@ -1529,6 +1546,16 @@ void confirmShortest(const Simulator &sim, const ExploreOptions &opts, ExploreRe
     for (auto &[inv, f] : res.violations) {
         const auto it = check.violations.find(inv);
         if (it != check.violations.end() && it->second.length() <= f.length()) {
+            f.path = it->second.path;
+            f.detail = it->second.detail;
+            f.shortestConfirmed = true;
+        } else {
+            f.shortestConfirmed = complete;
+        }
+    }
+    for (auto &[kind, f] : res.byFinding) {
+        const auto it = check.byFinding.find(kind);
+        if (it != check.byFinding.end() && it->second.length() <= f.length()) {
             f.path = it->second.path;
             f.detail = it->second.detail;
             f.shortestConfirmed = true;

@@ -58,9 +58,10 @@ const char *exploreBoundName(ExploreBound b);
 
 struct ExploreFinding
 {
-    int invariant = 0;        // 1..18; 0 for a stuck state
-    std::vector<Action> path; // from the initial state; the last action shows it
-    std::string detail;       // the violation's text, or who waits on what
+    int invariant = 0;               // 1..18; 0 for a stuck state
+    Finding finding = Finding::None; // which way the invariant broke
+    std::vector<Action> path;        // from the initial state; the last action shows it
+    std::string detail;              // the violation's text, or who waits on what
     uint64_t length() const { return path.size(); }
     // With reduction on: a search without it found no shorter one (false
     // when that search hit a bound; the length is then an upper bound).
@@ -89,6 +90,10 @@ struct ExploreResult
     bool complete = true; // false: a bound was hit (or interrupted) before the end
     ExploreBound bound = ExploreBound::None;
     std::map<int, ExploreFinding> violations; // by invariant: the first (BFS: a shortest) one
+    // Every way an invariant broke (a finding kind: a harmless double SEND
+    // and a SEND that completes another client's request are both I11),
+    // each with its first (BFS: a shortest) counterexample.
+    std::map<std::pair<int, Finding>, ExploreFinding> byFinding;
     std::optional<ExploreFinding> stuck;
     double statesPerSecond() const { return seconds > 0 ? double(states) / seconds : 0; }
     // (peak RSS - RSS before) / states: everything the search kept.

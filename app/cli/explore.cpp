@@ -278,6 +278,15 @@ int cmdExplore(const QStringList &args)
             if (it != r.violations.end()) {
                 o.insert(QStringLiteral("length"), qint64(it->second.length()));
                 o.insert(QStringLiteral("shortestConfirmed"), it->second.shortestConfirmed);
+                QJsonArray kinds;
+                for (const auto &[kind, f] : r.byFinding)
+                    if (kind.first == i)
+                        kinds.append(QJsonObject{
+                            {QStringLiteral("finding"),
+                             QString::fromLatin1(vocab::findingName(kind.second))},
+                            {QStringLiteral("length"), qint64(f.length())},
+                            {QStringLiteral("text"), QString::fromStdString(f.detail)}});
+                o.insert(QStringLiteral("findings"), kinds);
                 o.insert(QStringLiteral("text"), QString::fromStdString(it->second.detail));
             }
             inv.insert(QStringLiteral("I%1").arg(i), o);
@@ -358,10 +367,17 @@ int cmdExplore(const QStringList &args)
             std::cout << "holds by construction (not checked; docs/model.md)\n";
         else if (it == r.violations.end())
             std::cout << (r.complete ? "holds" : "no violation found") << '\n';
-        else
+        else {
             std::cout << "VIOLATED (counterexample: " << it->second.length() << " steps"
                       << (it->second.shortestConfirmed ? "" : ", maybe not the shortest") << ") "
                       << printable(it->second.detail, 0) << '\n';
+            // The other ways the same invariant broke.
+            for (const auto &[kind, f] : r.byFinding)
+                if (kind.first == i && kind.second != it->second.finding)
+                    std::cout << "       also (counterexample: " << f.length() << " steps"
+                              << (f.shortestConfirmed ? "" : ", maybe not the shortest") << ") "
+                              << printable(f.detail, 0) << '\n';
+        }
     }
     std::cout << "  stuck ";
     if (r.stuck)
