@@ -136,6 +136,35 @@ private Q_SLOTS:
             checkReplay(*sim, *bfs.stuck);
     }
 
+    // Every way an invariant breaks has its own shortest counterexample:
+    // request-id-reuse's buggy supplicant SENDs twice; the first kind found
+    // is the harmless one (the id is gone: -EINVAL), the one the scenario is
+    // about (the reused id completes bob's request) is longer and must not
+    // be hidden behind it.
+    void everyKindOfFinding()
+    {
+        const auto sim = simulator("request-id-reuse", {});
+        QVERIFY(sim);
+        const ExploreResult r = search(*sim, ExploreOptions::Strategy::Bfs);
+        QVERIFY(r.complete);
+        const auto retired = r.byFinding.find({11, Finding::SendRetiredAnswered});
+        const auto stolen = r.byFinding.find({11, Finding::SendNotDelivered});
+        QVERIFY(retired != r.byFinding.end());
+        QVERIFY(stolen != r.byFinding.end());
+        QCOMPARE(retired->second.length(), uint64_t(8));
+        QCOMPARE(stolen->second.length(), uint64_t(12));
+        QCOMPARE(r.violations.at(11).finding, Finding::SendRetiredAnswered);
+        State s = sim->initialState();
+        EventList events;
+        for (const Action &a : stolen->second.path) {
+            events.clear();
+            sim->engine().apply(s, a, events);
+        }
+        QVERIFY(std::any_of(events.begin(), events.end(), [](const Event &e) {
+            return e.kind == EventKind::Violation && e.finding == Finding::SendNotDelivered;
+        }));
+    }
+
     // The counterexample capture: read back, its schedule replays to the
     // violation at the focus step, and the note there names the invariant.
     void counterexampleCapture()
