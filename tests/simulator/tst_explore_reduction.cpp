@@ -236,6 +236,26 @@ private Q_SLOTS:
         QVERIFY(canonicalKey(*sim, other) != canonicalKey(*sim, s));
     }
 
+    // Hash compaction keeps 112-bit fingerprints: on a million states of
+    // fifo-delivery it must make exactly the moves the exact search makes
+    // (a weak fingerprint once merged two of them; see hashWords).
+    void fingerprintsMatchExact()
+    {
+        if (kSanitized)
+            QSKIP("a million states: release build only");
+        const auto sim = simulator(QStringLiteral("fifo-delivery"), {});
+        QVERIFY(sim);
+        ExploreOptions o;
+        o.reduction = false;
+        o.maxStates = 1'000'000;
+        const ExploreResult hashed = explore(*sim, o);
+        o.exact = true;
+        const ExploreResult exact = explore(*sim, o);
+        QCOMPARE(hashed.states, exact.states);
+        QCOMPARE(hashed.transitions, exact.transitions);
+        QCOMPARE(hashed.maxDepth, exact.maxDepth);
+    }
+
     // Two jobs find what one finds: the same states, transitions and
     // findings at the same lengths, with and without reduction.
     void jobs_data()
