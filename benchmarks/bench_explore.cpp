@@ -1,7 +1,8 @@
-// Exhaustive exploration (issue 11): `explore` on the built-in
-// three-clients-two-supplicants (the shape of SPIN's anchor model: 3
-// clients, 2 supplicants, kills anywhere in the clients' waits, bounded
-// loops) and on fifo-delivery, with every invariant checked.
+// Exhaustive exploration (issue 11): `explore` on
+// benchmarks/spin/three-clients-two-supplicants.json (the shape of SPIN's
+// anchor model: 3 clients, 2 supplicants, a kill at any step, bounded
+// loops; its Promela twin is beside it) and on fifo-delivery, with every
+// invariant checked.
 //
 // Arguments: jobs, reduction (0/1), exact (0/1). Counters: distinct states,
 // transitions, states and transitions per second (wall clock), bytes per
@@ -23,7 +24,10 @@ namespace {
 std::shared_ptr<const tee::sim::Simulator> simulator(const char *name)
 {
     std::string err;
-    auto sc = tee::sim::loadBuiltin(name, &err);
+    const std::string n = name;
+    auto sc = n.size() > 5 && n.compare(n.size() - 5, 5, ".json") == 0
+                  ? tee::sim::loadScenario(TEESCOPE_SOURCE_DIR "/benchmarks/spin/" + n, &err)
+                  : tee::sim::loadBuiltin(n, &err);
     if (!sc)
         throw std::runtime_error(err);
     return std::make_shared<const tee::sim::Simulator>(sc);
@@ -53,7 +57,7 @@ void explore(benchmark::State &state, const char *scenario, uint64_t maxStates)
 
 void BM_ExploreThreeClientsTwoSupplicants(benchmark::State &state)
 {
-    explore(state, "three-clients-two-supplicants", 0);
+    explore(state, "three-clients-two-supplicants.json", 0);
 }
 void BM_ExploreFifoDelivery(benchmark::State &state)
 {
