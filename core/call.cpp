@@ -10,7 +10,9 @@ namespace tee {
 // ---------------------------------------------------------------------------
 void Engine::Ctx::userStep(Thread &t)
 {
-    if (t.fatalPending) {
+    // A thread woken in mutex_lock is inside its syscall: the signal is seen
+    // later, at the next interruptible wait.
+    if (t.fatalPending && !inMutexLock) {
         threadExit(t);
         return;
     }

@@ -23,6 +23,33 @@ std::string Environment::threadName(ThreadId t) const
 void Engine::Ctx::threadStep(Thread &t)
 {
     actor = t.id;
+    inMutexLock = false;
+    ContextId wokenOn;
+    if (t.lockWait.valid()) {
+        // The woken first waiter retries mutex_lock (enabled() offers no
+        // other waiter). Taken meanwhile by a thread that never slept: it
+        // sleeps again, still first on the list.
+        Context &c = s.context(t.lockWait);
+        c.lockWoken = false;
+        if (c.reqsLockOwner.valid()) {
+            cost = e.m_costs.lock;
+            lockWait(t, t.lockWait);
+            return;
+        }
+        wokenOn = t.lockWait;
+        std::erase(c.lockWaiters, t.id.v);
+        t.lockWait = {};
+        inMutexLock = true;
+    }
+    stepAfterLock(t);
+    // A woken waiter whose step no longer takes the lock (its object went
+    // away meanwhile) passes the wake-up on, as its mutex_unlock would.
+    if (wokenOn.valid() && !s.context(wokenOn).reqsLockOwner.valid())
+        wakeLockWaiter(wokenOn, t.id);
+}
+
+void Engine::Ctx::stepAfterLock(Thread &t)
+{
     // Only a reqs_lock held by another thread can make this step a wait
     // (most steps: none is, and the lookup of the next step is skipped).
     bool heldByOther = false;
@@ -184,10 +211,13 @@ void Engine::enabled(const State &s, std::vector<Action> &out) const
         default:
             can = true;
         }
-        // Asleep on reqs_lock: only the holder's unlock wakes it. A thread
-        // whose next step needs the lock while another holds it is enabled:
-        // its step is the wait itself (label "wait reqs_lock ...").
-        if (!can || t.lockWait.valid())
+        // Asleep on reqs_lock: only the holder's unlock wakes it, and only
+        // the first waiter, which then retries whatever else is pending for
+        // it. A thread whose next step needs the lock while another holds it
+        // is enabled: its step is the wait itself (label "wait reqs_lock").
+        if (t.lockWait.valid())
+            can = !s.lockAsleep(t);
+        if (!can)
             continue;
         out.push_back(Action{Action::Kind::Thread, t.id.v, -1});
     }
@@ -304,7 +334,11 @@ vocab::ActionInfo Engine::describe(const State &s, const Action &a) const
     }
     const Thread &t = s.thread(ThreadId(a.index));
     i.thread = t.id;
-    if (const ContextId lc = lockNeeded(s, t, m_env); lc.valid()) {
+    // a woken waiter retries its mutex_lock (see Ctx::threadStep)
+    const ContextId lc = t.lockWait.valid() && s.context(t.lockWait).reqsLockOwner.valid()
+                             ? t.lockWait
+                             : lockNeeded(s, t, m_env);
+    if (lc.valid()) {
         const ThreadId owner = s.context(lc).reqsLockOwner;
         if (owner.valid() && owner != t.id) {
             i.verb = Verb::LockWait;
@@ -324,7 +358,7 @@ vocab::ActionInfo Engine::describe(const State &s, const Action &a) const
     };
     switch (t.phase) {
     case Phase::User: {
-        if (t.fatalPending) {
+        if (t.fatalPending && !t.lockWait.valid()) {
             i.verb = Verb::ExitKilled;
             return i;
         }

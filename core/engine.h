@@ -20,7 +20,7 @@ namespace tee {
 // lists what each version changed). 1: teescope 0.1; 2: lock waits are steps,
 // per-thread simulated time; 3: the vocabulary (labels name req#N, objref N,
 // ctx1; arguments count from 0), typed findings, events carry their actor.
-inline constexpr int kModelVersion = 3;
+inline constexpr int kModelVersion = 4;
 
 struct Action
 {

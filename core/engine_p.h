@@ -152,7 +152,10 @@ struct Engine::Ctx
     State &s;
     EventList &ev;
     const Variant &var;
-    ThreadId actor;      // the thread taking this step (invalid for a kill)
+    ThreadId actor; // the thread taking this step (invalid for a kill)
+    // The step is the rest of a mutex_lock the thread slept in: it goes on
+    // with its syscall even with a fatal signal pending (not killable).
+    bool inMutexLock = false;
     int64_t cost = 0;    // the step's cost (stepCost, or what the step says it was)
     int64_t extraNs = 0; // user-space work (compute, a reply's delay) in this step
     int64_t goneNs = 0;  // latest lastNs of an object or request freed in this step
@@ -569,19 +572,31 @@ struct Engine::Ctx
         dropRequest(id);
     }
 
-    // ureq_enqueue (T1). Returns false with -ENODEV semantics.
+    // ureq_enqueue (T1), under reqs_lock. Returns false with -ENODEV
+    // semantics. The step takes and drops the lock when it is free (the
+    // unlock wakes its first waiter); for a lock held by another thread see
+    // enqueueNotification.
     bool enqueue(RequestId rid)
     {
         Request *r = s.request(rid);
-        Context &c = s.context(r->ctx);
-        if (c.released)
+        const ContextId ctx = r->ctx;
+        Context &c = s.context(ctx);
+        Thread *t = actor.valid() && !c.reqsLockOwner.valid() ? &s.thread(actor) : nullptr;
+        if (t)
+            lock(*t, ctx, rid);
+        if (c.released) {
+            if (t)
+                unlock(*t, ctx, rid);
             return false;
+        }
         r->reqId = idrLowestFree(c.reqsIdr);
         idrInsert(c.reqsIdr, IdrEntry{r->reqId, rid.v});
         std::erase_if(c.retiredIds, [&](const RetiredId &x) { return x.id == r->reqId; });
         c.reqsList.push_back(rid.v);
         r->enqueueSeq = ++s.enqueueSeq;
         setState(*r, ReqState::QUEUED);
+        if (t)
+            unlock(*t, ctx, rid);
         // complete(&ctxdata->req_c), outside the lock
         c.reqC++;
         return true;
@@ -712,7 +727,7 @@ struct Engine::Ctx
     }
 
     // -- locks ----------------------------------------------------------------
-    void lock(Thread &t, ContextId c)
+    void lock(Thread &t, ContextId c, RequestId queued = {})
     {
         Context &cx = s.context(c);
         if (cx.reqsLockOwner == t.id)
@@ -723,8 +738,9 @@ struct Engine::Ctx
         Event &x = emit(EventKind::LockAcquire);
         x.thread = t.id;
         x.ctx = c;
+        x.request = queued; // T1 takes the lock to queue this request
     }
-    void unlock(Thread &t, ContextId c)
+    void unlock(Thread &t, ContextId c, RequestId queued = {})
     {
         Context &cx = s.context(c);
         if (cx.reqsLockOwner != t.id)
@@ -733,27 +749,35 @@ struct Engine::Ctx
         Event &x = emit(EventKind::LockRelease);
         x.thread = t.id;
         x.ctx = c;
-        // mutex_unlock wakes the first waiter (the wait list is FIFO). It
-        // takes the lock in its next step, unless another thread is faster
-        // (then it waits again).
-        if (!cx.lockWaiters.empty()) {
-            Thread &w = s.thread(ThreadId(cx.lockWaiters.front()));
-            cx.lockWaiters.erase(cx.lockWaiters.begin());
-            w.lockWait = {};
-            Event &y = emit(EventKind::Woken);
-            y.thread = w.id;
-            y.value = int32_t(BlockReason::Lock);
-            y.ctx = c;
-            y.peer = t.id;
-        }
+        x.request = queued;
+        wakeLockWaiter(c, t.id);
+    }
+    // mutex_unlock wakes the first waiter (the wait list is FIFO). It stays
+    // on the list until it takes the lock: in its next step it does, unless
+    // a thread that never slept took it first (then it sleeps again, still
+    // first). Waking a waiter that is already awake does nothing.
+    void wakeLockWaiter(ContextId c, ThreadId by)
+    {
+        Context &cx = s.context(c);
+        if (cx.lockWaiters.empty() || cx.lockWoken)
+            return;
+        cx.lockWoken = true;
+        Event &y = emit(EventKind::Woken);
+        y.thread = ThreadId(cx.lockWaiters.front());
+        y.value = int32_t(BlockReason::Lock);
+        y.ctx = c;
+        y.peer = by;
     }
     // The thread's next step needs reqs_lock of `c`, held by another thread:
-    // this step is mutex_lock going to sleep (spec §3.3 step 7, §3.4).
+    // this step is mutex_lock going to sleep (spec §3.3 step 7, §3.4). A
+    // woken waiter that finds it taken again sleeps again in its place.
     void lockWait(Thread &t, ContextId c)
     {
         Context &cx = s.context(c);
-        t.lockWait = c;
-        cx.lockWaiters.push_back(t.id.v);
+        if (t.lockWait != c) {
+            t.lockWait = c;
+            cx.lockWaiters.push_back(t.id.v);
+        }
         Event &x = emit(EventKind::Blocked);
         x.thread = t.id;
         x.value = int32_t(BlockReason::Lock);
@@ -874,6 +898,7 @@ struct Engine::Ctx
 
     void userStep(Thread &t);
     void threadStep(Thread &t);
+    void stepAfterLock(Thread &t);
     void checkInvariants(bool wasQuiescent);
 };
 

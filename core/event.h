@@ -46,8 +46,8 @@ enum class EventKind : uint8_t {
     ThreadExit,     // thread
     ProcessExit,    // process
     // Locks (spec §3.3 step 7, §5).
-    LockAcquire,  // thread, ctx (reqs_lock)
-    LockRelease,  // thread, ctx
+    LockAcquire,  // thread, ctx (reqs_lock); request: the one T1 (ureq_enqueue) queues
+    LockRelease,  // thread, ctx; request as for LockAcquire
     SrcuReadLock, // thread, ctx
     SrcuReadUnlock,
     SynchronizeSrcu, // thread, ctx: the kill path waited for readers

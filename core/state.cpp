@@ -88,7 +88,7 @@ uint64_t State::hash() const
         h.add(uint64_t(uint32_t(f.ctx.v)) | uint64_t(uint32_t(f.refs)) << 32);
     for (const Context &c : contexts) {
         h.add(uint64_t(c.fileOpen) | uint64_t(c.closed) << 1 | uint64_t(c.released) << 2 |
-              uint64_t(c.ctxFreed) << 3 | uint64_t(c.dataFreed) << 4 |
+              uint64_t(c.ctxFreed) << 3 | uint64_t(c.dataFreed) << 4 | uint64_t(c.lockWoken) << 5 |
               uint64_t(uint32_t(c.reqC)) << 8 | uint64_t(uint32_t(c.reqsLockOwner.v)) << 32);
         h.add(c.refs.size() | uint64_t(c.dataRefs.size()) << 32);
         h.addIds(c.lockWaiters);

@@ -121,6 +121,7 @@ struct Context
     int32_t reqC = 0;                     // req_c completion count
     ThreadId reqsLockOwner;               // invalid when free
     std::vector<int32_t> lockWaiters;     // threads asleep on reqs_lock, FIFO (mutex wait list)
+    bool lockWoken = false;               // mutex_unlock woke lockWaiters.front(): it retries next
     TimeNs lastNs; // end of the last step that touched it: its lock, lists, idrs, req_c
     int32_t srcuReaders = 0;
     bool operator==(const Context &) const = default;
@@ -288,8 +289,9 @@ struct Thread
     int32_t recvArg = 0;
     RequestId sendReq;
     int32_t sendArg = 0;
-    // asleep in mutex_lock on this context's reqs_lock (uninterruptible:
-    // only the holder's unlock wakes it)
+    // in mutex_lock on this context's reqs_lock, on its wait list until it
+    // takes the lock (uninterruptible: only the holder's unlock wakes it, and
+    // a fatal signal does not make it leave)
     ContextId lockWait;
     // file release work
     ContextId closing;
@@ -423,6 +425,15 @@ struct State
     Thread &thread(ThreadId id) { return threads[size_t(id.v)]; }
     const Thread &thread(ThreadId id) const { return threads[size_t(id.v)]; }
     const Thread &worker() const { return threads.back(); }
+    // Asleep in mutex_lock: on reqs_lock's wait list and not the first
+    // waiter that an unlock woke (that one is runnable: it retries).
+    bool lockAsleep(const Thread &t) const
+    {
+        if (!t.lockWait.valid())
+            return false;
+        const Context &c = context(t.lockWait);
+        return !(c.lockWoken && !c.lockWaiters.empty() && c.lockWaiters.front() == t.id.v);
+    }
 };
 
 } // namespace tee

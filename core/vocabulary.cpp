@@ -769,9 +769,11 @@ std::string eventText(const Environment &env, const Event &e)
     case EventKind::ProcessExit:
         return process(env, e.process) + " exits";
     case EventKind::LockAcquire:
-        return who + " takes reqs_lock of " + c;
+        return who + " takes reqs_lock of " + c +
+               (e.request.valid() ? " (ureq_enqueue of " + reqOf(e) + ")" : std::string());
     case EventKind::LockRelease:
-        return who + " drops reqs_lock of " + c;
+        return who + " drops reqs_lock of " + c +
+               (e.request.valid() ? " (ureq_enqueue of " + reqOf(e) + ")" : std::string());
     case EventKind::SrcuReadLock:
         return who + " srcu_read_lock on " + c;
     case EventKind::SrcuReadUnlock:

@@ -432,7 +432,7 @@ void walk(const Simulator &sim, const State &s, Walker &k,
     k.w(s.contexts.size());
     for (const Context &c : s.contexts) {
         k.w(uint64_t(c.fileOpen) | uint64_t(c.closed) << 1 | uint64_t(c.released) << 2 |
-            uint64_t(c.ctxFreed) << 3 | uint64_t(c.dataFreed) << 4);
+            uint64_t(c.ctxFreed) << 3 | uint64_t(c.dataFreed) << 4 | uint64_t(c.lockWoken) << 5);
         k.w2(uint32_t(c.process.v), uint32_t(c.reqC));
         k.thr(c.reqsLockOwner);
         k.w(uint64_t(uint32_t(c.srcuReaders)));

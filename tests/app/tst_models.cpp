@@ -43,11 +43,13 @@ QString qs(const std::string &s)
 
 // -- what the engine's State says, one line per entity -------------------------------
 
-ThreadState engineThreadState(const tee::Thread &t)
+ThreadState engineThreadState(const tee::State &s, const tee::Thread &t)
 {
     if (t.phase == tee::Phase::Exited)
         return ThreadState::Exited;
-    if (t.blocked != tee::BlockReason::None || t.lockWait.valid())
+    if (s.lockAsleep(t))
+        return ThreadState::Blocked;
+    if (t.blocked != tee::BlockReason::None && !t.lockWait.valid())
         return ThreadState::Blocked;
     if (t.worker)
         return t.phase == tee::Phase::WorkerIdle ? ThreadState::Idle : ThreadState::InKernel;
@@ -101,14 +103,14 @@ QStringList engineThreads(const tee::State &s, const tee::EventList &ev)
 {
     QStringList out;
     for (const tee::Thread &t : s.threads) {
-        ThreadState st = engineThreadState(t);
+        ThreadState st = engineThreadState(s, t);
         if (st == ThreadState::Blocked && !t.lockWait.valid() &&
             t.blocked == tee::BlockReason::ReqC && reqCWaitEndedByLockWait(ev, t.id, s.step))
             st = ThreadState::InKernel;
         tee::BlockReason reason = tee::BlockReason::None;
         int request = -1, lockCtx = -1, lockHolder = -1;
         if (st == ThreadState::Blocked) {
-            reason = t.lockWait.valid() ? tee::BlockReason::Lock : t.blocked;
+            reason = s.lockAsleep(t) ? tee::BlockReason::Lock : t.blocked;
             if (reason == tee::BlockReason::Completion)
                 request = t.dispatchReq.v;
             if (reason == tee::BlockReason::Lock) {

@@ -1081,7 +1081,7 @@ void TestCli::olderModelIsAModelChange_data()
     QTest::addColumn<int>("exitCode");
     QTest::addColumn<QStringList>("says");
     const QString change = QStringLiteral("model changed: the capture was recorded with model "
-                                          "version 1, this teescope has model version 3");
+                                          "version 1, this teescope has model version 4");
     QTest::newRow("default, times differ")
         << QStringLiteral("model1-default.json") << 0 << -1 << 1
         << QStringList{change, QStringLiteral("replay diverged at step"), QStringLiteral(" ns)")};

@@ -5,6 +5,8 @@
 #include "scenariorunner.h"
 #include "testscenarios.h"
 
+#include "simulator/scenarioloader.h"
+
 #include <QObject>
 #include <QString>
 #include <QTest>
@@ -43,6 +45,8 @@ int32_t lowestFree(const std::set<int32_t> &ids)
 // The thread can make progress in `s` by the engine's own wake-up rules.
 bool waitSatisfied(const State &s, const Thread &t)
 {
+    if (s.lockAsleep(t))
+        return false; // only the holder's mutex_unlock wakes it
     switch (t.phase) {
     case Phase::Exited:
         return false;
@@ -152,6 +156,9 @@ private Q_SLOTS:
     void labelsUniqueAmongEnabled_data();
     void labelsUniqueAmongEnabled();
     void quiescentAtRest();
+    void lockWaiterWokenWithSigkillTakesTheLock();
+    void enqueueWakesTheNextLockWaiter();
+    void wokenLockWaiterSleepsAgainWhenTheLockIsTaken();
 
 private:
     std::shared_ptr<const tee::sim::Scenario> m_default;
@@ -511,6 +518,11 @@ void TstEngine::blockedThreadsHaveNoAction()
             if (!has)
                 QVERIFY(!run.engine().blockedWhy(run.state, t.id).empty());
         }
+        // No lost wake-up: a free reqs_lock with waiters has its first
+        // waiter awake (model version 4).
+        for (const Context &c : run.state.contexts)
+            QVERIFY2(c.reqsLockOwner.valid() || c.lockWaiters.empty() || c.lockWoken,
+                     ("ctx" + std::to_string(c.id.v) + ": free reqs_lock, waiters asleep").c_str());
     });
     QVERIFY(waits > 0);
 }
@@ -565,4 +577,131 @@ void TstEngine::quiescentAtRest()
 }
 
 QTEST_GUILESS_MAIN(TstEngine)
+// Model version 3 lost a wake-up here (benchmarks/spin/README.md, "A lost
+// wake-up"): s2, asleep on reqs_lock behind s1's RECV marshalling, was woken
+// with SIGKILL pending and exited without the lock, and c1's kill path, asleep
+// behind it, slept for ever on a free lock. mutex_lock is not killable: s2
+// takes the lock, its RECV sees the signal at its interruptible wait, and its
+// unlock wakes c1.
+void TstEngine::lockWaiterWokenWithSigkillTakesTheLock()
+{
+    std::string error;
+    const auto sc = sim::loadScenario(TEESCOPE_TEST_DATA "/explore/lock-wake-up.json", &error);
+    QVERIFY2(sc, error.c_str());
+    const std::vector<std::string> prefix = {"app/s1: open /dev/tee",
+                                             "app/s1: OBJECT_INVOKE ROOT op 32",
+                                             "app/s1: QTEE returns 0",
+                                             "app/s1: OBJECT_INVOKE objref 0 op 1",
+                                             "app/s1: QTEE returns 0",
+                                             "app/c1: OBJECT_INVOKE objref 0 op 2",
+                                             "app/c1: QTEE callback 0x80000001 op 3",
+                                             "app/s1: SUPPL_RECV",
+                                             "app/s2: wait reqs_lock of ctx1 (held by app/s1)",
+                                             "kill app",
+                                             "app/c1: dispatch interrupted by SIGKILL (req#0)",
+                                             "app/c1: wait reqs_lock of ctx1 (held by app/s1)"};
+    ScenarioRunner r(sc);
+    QVERIFY2(r.steps(prefix, &error), error.c_str());
+    const ThreadId s2 = r.threadId("app/s2"), c1 = r.threadId("app/c1");
+    const ContextId ctx1(1);
+    QCOMPARE(r.state.context(ctx1).lockWaiters, (std::vector<int32_t>{s2.v, c1.v}));
+    QVERIFY(!r.isEnabled("app/s2: exit (killed)"));
+    QVERIFY2(r.step("app/s1: RECV marshal arg 0 of req#0 (1 arg)", &error), error.c_str());
+    // s1's unlock woke s2, the first waiter; c1 sleeps on
+    QVERIFY(r.state.context(ctx1).lockWoken);
+    QVERIFY(!r.state.lockAsleep(r.state.thread(s2)));
+    QVERIFY(r.state.lockAsleep(r.state.thread(c1)));
+    QVERIFY2(r.isEnabled("app/s2: SUPPL_RECV"), r.enabledText().c_str());
+    QVERIFY(!r.isEnabled("app/s2: exit (killed)"));
+    QVERIFY2(r.step("app/s2: SUPPL_RECV", &error), error.c_str());
+    QVERIFY(r.runScripted());
+    std::string who;
+    QVERIFY2(!r.engine().stuck(r.state, &who), who.c_str());
+    for (const Thread &t : r.state.threads)
+        QVERIFY(t.worker || t.phase == Phase::Exited);
+}
+
+// T1 (ureq_enqueue) takes and drops reqs_lock (spec §2.5): a callback that
+// waited for the lock wakes the next waiter when it queues its request.
+// Model version 3 queued without the lock and woke nobody.
+void TstEngine::enqueueWakesTheNextLockWaiter()
+{
+    std::string error;
+    const auto sc = sim::loadScenario(TEESCOPE_TEST_DATA "/explore/lock-wake-up.json", &error);
+    QVERIFY2(sc, error.c_str());
+    ScenarioRunner r(sc);
+    QVERIFY2(r.steps({"app/s1: open /dev/tee", "app/s1: OBJECT_INVOKE ROOT op 32",
+                      "app/s1: QTEE returns 0", "app/s1: OBJECT_INVOKE objref 0 op 1",
+                      "app/s1: QTEE returns 0", "app/c1: OBJECT_INVOKE objref 0 op 2",
+                      "app/c1: QTEE callback 0x80000001 op 3", "app/s1: SUPPL_RECV",
+                      "app/c2: OBJECT_INVOKE objref 0 op 2",
+                      "app/c2: wait reqs_lock of ctx1 (held by app/s1)",
+                      "app/s2: wait reqs_lock of ctx1 (held by app/s1)",
+                      "app/s1: RECV marshal arg 0 of req#0 (1 arg)"},
+                     &error),
+             error.c_str());
+    const ThreadId c2 = r.threadId("app/c2"), s2 = r.threadId("app/s2");
+    const ContextId ctx1(1);
+    QCOMPARE(r.state.context(ctx1).lockWaiters, (std::vector<int32_t>{c2.v, s2.v}));
+    QVERIFY2(r.step("app/c2: QTEE callback 0x80000001 op 3", &error), error.c_str());
+    const Context &c = r.state.context(ctx1);
+    QVERIFY(!c.reqsLockOwner.valid());
+    QCOMPARE(c.lockWaiters, (std::vector<int32_t>{s2.v}));
+    QVERIFY(c.lockWoken);
+    bool locked = false, unlocked = false, woke = false;
+    for (const Event &e : r.events)
+        if (e.step == r.state.step) {
+            locked |= e.kind == EventKind::LockAcquire && e.thread == c2;
+            unlocked |= e.kind == EventKind::LockRelease && e.thread == c2;
+            woke |= e.kind == EventKind::Woken && e.thread == s2 && e.peer == c2;
+        }
+    QVERIFY(locked && unlocked && woke);
+    QVERIFY(r.runScripted());
+    std::string who;
+    QVERIFY2(!r.engine().stuck(r.state, &who), who.c_str());
+}
+
+// A thread that never slept may take reqs_lock before the woken waiter
+// retries (the kernel's mutex lets it): the waiter's step is then to sleep
+// again, still first on the wait list, and the thief's unlock wakes it.
+void TstEngine::wokenLockWaiterSleepsAgainWhenTheLockIsTaken()
+{
+    std::string error;
+    const auto sc = sim::loadScenario(TEESCOPE_TEST_DATA "/explore/lock-wake-up.json", &error);
+    QVERIFY2(sc, error.c_str());
+    ScenarioRunner r(sc);
+    QVERIFY2(
+        r.steps({"app/s1: open /dev/tee", "app/s1: OBJECT_INVOKE ROOT op 32",
+                 "app/s1: QTEE returns 0", "app/s1: OBJECT_INVOKE objref 0 op 1",
+                 "app/s1: QTEE returns 0", "app/c1: OBJECT_INVOKE objref 0 op 2",
+                 "app/c1: QTEE callback 0x80000001 op 3", "app/c2: OBJECT_INVOKE objref 0 op 2",
+                 "app/c2: QTEE callback 0x80000001 op 3", "app/s1: SUPPL_RECV",
+                 "app/s2: wait reqs_lock of ctx1 (held by app/s1)",
+                 "app/s1: RECV marshal arg 0 of req#0 (1 arg)"},
+                &error),
+        error.c_str());
+    const ThreadId s1 = r.threadId("app/s1"), s2 = r.threadId("app/s2");
+    const ContextId ctx1(1);
+    const Context &c = r.state.context(ctx1);
+    QCOMPARE(c.lockWaiters, (std::vector<int32_t>{s2.v}));
+    QVERIFY(c.lockWoken);
+    // s1 answers and takes req#1 before s2 retries: it holds the lock to
+    // marshal req#1's argument
+    QVERIFY2(r.steps({"app/s1: SUPPL_SEND id 0 ret 0", "app/s1: SUPPL_RECV"}, &error),
+             error.c_str());
+    QVERIFY(r.state.context(ctx1).reqsLockOwner == s1);
+    QVERIFY(r.state.context(ctx1).lockWoken);
+    QVERIFY2(r.step("app/s2: wait reqs_lock of ctx1 (held by app/s1)", &error), error.c_str());
+    QCOMPARE(r.state.context(ctx1).lockWaiters, (std::vector<int32_t>{s2.v}));
+    QVERIFY(!r.state.context(ctx1).lockWoken);
+    QVERIFY(r.state.lockAsleep(r.state.thread(s2)));
+    QVERIFY(!r.isEnabled("app/s2: wait reqs_lock of ctx1 (held by app/s1)"));
+    // the thief's unlock wakes it again
+    QVERIFY2(r.step("app/s1: RECV marshal arg 0 of req#1 (1 arg)", &error), error.c_str());
+    QVERIFY(r.state.context(ctx1).lockWoken);
+    QVERIFY(r.runScripted());
+    std::string who;
+    QVERIFY2(!r.engine().stuck(r.state, &who), who.c_str());
+}
+
 #include "tst_engine.moc"

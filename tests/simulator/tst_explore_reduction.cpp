@@ -95,6 +95,22 @@ class TstExploreReduction : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // A thread woken on a free reqs_lock always takes it, also with SIGKILL
+    // pending, and T1 passes wake-ups on: model version 3 reported a thread
+    // asleep for ever on a free lock here in 16 steps (tst_engine shows the
+    // schedule). Pinned: a change in the count is a change in the key or the
+    // engine; explain it in the commit.
+    void noLostWakeUp()
+    {
+        const auto sim = simulator(QStringLiteral("lock-wake-up.json"), {});
+        QVERIFY(sim);
+        const ExploreResult r = search(*sim, true);
+        QVERIFY(r.complete);
+        QCOMPARE(findings(r), QString());
+        QCOMPARE(r.states, uint64_t(83511));
+        QCOMPARE(r.symmetricThreads, (std::vector<std::vector<int32_t>>{{2, 3}}));
+    }
+
     // Two identical clients and two identical supplicants: the symmetric
     // states are one, the verdict and the stuck state's length stay.
     void symmetry()
@@ -106,13 +122,13 @@ private Q_SLOTS:
         QCOMPARE(reduced.symmetricThreads, (std::vector<std::vector<int32_t>>{{1, 2}, {3, 4}}));
         // Pinned: a change in either count is a change in the key or the
         // engine; explain it in the commit.
-        QCOMPARE(reduced.states, uint64_t(30482));
+        QCOMPARE(reduced.states, uint64_t(37914));
         QCOMPARE(findings(reduced), QStringLiteral("stuck:13"));
         if (!kSanitized) {
             const ExploreResult plain = search(*sim, false);
             QVERIFY(plain.complete);
             QVERIFY(plain.symmetricThreads.empty());
-            QCOMPARE(plain.states, uint64_t(114221));
+            QCOMPARE(plain.states, uint64_t(143901));
             QCOMPARE(findings(plain), findings(reduced));
         }
         checkPath(*sim, *reduced.stuck);
