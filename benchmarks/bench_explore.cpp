@@ -1,5 +1,5 @@
-// Exhaustive exploration (issue 11): `explore` on
-// benchmarks/spin/three-clients-two-supplicants.json (the shape of SPIN's
+// Exhaustive exploration (issue 11): `explore` on the built-in
+// three-clients-two-supplicants (the shape of SPIN's
 // anchor model: 3 clients, 2 supplicants, a kill at any step, bounded
 // loops; its Promela twin is beside it) and on fifo-delivery, with every
 // invariant checked.
@@ -24,10 +24,7 @@ namespace {
 std::shared_ptr<const tee::sim::Simulator> simulator(const char *name)
 {
     std::string err;
-    const std::string n = name;
-    auto sc = n.size() > 5 && n.compare(n.size() - 5, 5, ".json") == 0
-                  ? tee::sim::loadScenario(TEESCOPE_SOURCE_DIR "/benchmarks/spin/" + n, &err)
-                  : tee::sim::loadBuiltin(n, &err);
+    auto sc = tee::sim::loadBuiltin(name, &err);
     if (!sc)
         throw std::runtime_error(err);
     return std::make_shared<const tee::sim::Simulator>(sc);
@@ -57,7 +54,7 @@ void explore(benchmark::State &state, const char *scenario, uint64_t maxStates)
 
 void BM_ExploreThreeClientsTwoSupplicants(benchmark::State &state)
 {
-    explore(state, "three-clients-two-supplicants.json", 0);
+    explore(state, "three-clients-two-supplicants", 0);
 }
 void BM_ExploreFifoDelivery(benchmark::State &state)
 {

@@ -59,6 +59,8 @@ void Engine::Ctx::stepAfterLock(Thread &t)
         const ThreadId owner = s.context(lc).reqsLockOwner;
         if (owner.valid() && owner != t.id) {
             cost = e.m_costs.lock; // trying the mutex and going to sleep
+            if (t.phase == Phase::RecvWait)
+                reqCTaken(t); // the req_c wait returned before mutex_lock
             lockWait(t, lc);
             return;
         }
@@ -85,11 +87,10 @@ void Engine::Ctx::stepAfterLock(Thread &t)
     case Phase::RecvWait: {
         Context &c = s.context(fileCtx(t.file));
         t.blocked = BlockReason::None;
-        if (c.reqC > 0) {
-            c.reqC--;
-            Event &x = emit(EventKind::Woken);
-            x.thread = t.id;
-            x.value = int32_t(BlockReason::ReqC);
+        if (inMutexLock) {
+            recvSelect(t); // its req_c count was taken before it slept on the lock
+        } else if (c.reqC > 0) {
+            reqCTaken(t);
             recvSelect(t); // phase still RecvWait: select knows it was woken
         } else {
             // interrupted by the fatal signal
@@ -440,7 +441,9 @@ vocab::ActionInfo Engine::describe(const State &s, const Action &a) const
         return i;
     case Phase::RecvWait: {
         i.ctx = s.files[size_t(t.file)].ctx;
-        i.verb = s.context(i.ctx).reqC > 0 ? Verb::RecvWoken : Verb::RecvInterrupted;
+        // a lock waiter took its req_c count before it slept on the lock
+        i.verb = s.context(i.ctx).reqC > 0 || t.lockWait.valid() ? Verb::RecvWoken
+                                                                 : Verb::RecvInterrupted;
         return i;
     }
     case Phase::RecvMarshal:

@@ -785,6 +785,18 @@ struct Engine::Ctx
         x.peer = cx.reqsLockOwner;
     }
 
+    // wait_for_completion_interruptible(&req_c) returned: RECV takes one
+    // count (complete() wakes one waiter) and goes on to select.
+    void reqCTaken(Thread &t)
+    {
+        Context &c = s.context(fileCtx(t.file));
+        c.reqC--;
+        t.blocked = BlockReason::None;
+        Event &x = emit(EventKind::Woken);
+        x.thread = t.id;
+        x.value = int32_t(BlockReason::ReqC);
+    }
+
     void block(Thread &t, BlockReason why, RequestId r = {})
     {
         t.blocked = why;

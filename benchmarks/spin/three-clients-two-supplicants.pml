@@ -1,5 +1,5 @@
 /*
- * SPIN twin of benchmarks/spin/three-clients-two-supplicants.json
+ * SPIN twin of resources/scenarios/three-clients-two-supplicants.json
  * (teescope issue 11): the request machinery of the merged QCOMTEE design
  * (spec §2.5, §2.6, §3.3-§3.5, §3.7, §7 cases 1, 2, 4-6, 16-18) with one
  * Promela transition per teescope engine step.

@@ -159,6 +159,7 @@ private Q_SLOTS:
     void lockWaiterWokenWithSigkillTakesTheLock();
     void enqueueWakesTheNextLockWaiter();
     void wokenLockWaiterSleepsAgainWhenTheLockIsTaken();
+    void reqCCountTakenBeforeTheLockWait();
 
 private:
     std::shared_ptr<const tee::sim::Scenario> m_default;
@@ -702,6 +703,53 @@ void TstEngine::wokenLockWaiterSleepsAgainWhenTheLockIsTaken()
     QVERIFY(r.runScripted());
     std::string who;
     QVERIFY2(!r.engine().stuck(r.state, &who), who.c_str());
+}
+
+// RECV's interruptible wait on req_c returns, taking one count, before
+// mutex_lock (spec §3.4): a supplicant asleep on reqs_lock has its count,
+// and a third supplicant cannot take it. Model version 3 took it after the
+// lock: s3 took s2's count, and s2's RECV returned -ERESTARTSYS unsignalled.
+void TstEngine::reqCCountTakenBeforeTheLockWait()
+{
+    std::string error;
+    const auto sc =
+        sim::loadScenario(TEESCOPE_TEST_DATA "/explore/req-c-and-reqs-lock.json", &error);
+    QVERIFY2(sc, error.c_str());
+    ScenarioRunner r(sc);
+    QVERIFY2(
+        r.steps({"app/s1: open /dev/tee", "app/s1: OBJECT_INVOKE ROOT op 32",
+                 "app/s1: QTEE returns 0", "app/s1: OBJECT_INVOKE objref 0 op 1",
+                 "app/s1: QTEE returns 0", "app/s1: SUPPL_RECV", "app/s2: SUPPL_RECV",
+                 "app/s3: SUPPL_RECV", "app/c1: OBJECT_INVOKE objref 0 op 2",
+                 "app/c1: QTEE callback 0x80000001 op 3", "app/c2: OBJECT_INVOKE objref 0 op 2",
+                 "app/c2: QTEE callback 0x80000001 op 3", "app/s1: SUPPL_RECV woken by req_c"},
+                &error),
+        error.c_str());
+    const ContextId ctx1(1);
+    const ThreadId s2 = r.threadId("app/s2"), s3 = r.threadId("app/s3");
+    QCOMPARE(r.state.context(ctx1).reqC, 1);
+    QVERIFY2(r.step("app/s2: wait reqs_lock of ctx1 (held by app/s1)", &error), error.c_str());
+    QCOMPARE(r.state.context(ctx1).reqC, 0);
+    QCOMPARE(r.state.context(ctx1).lockWaiters, std::vector<int32_t>{s2.v});
+    bool woken = false;
+    for (const Event &e : r.events)
+        woken |= e.step == r.state.step && e.kind == EventKind::Woken && e.thread == s2 &&
+                 e.value == int32_t(BlockReason::ReqC);
+    QVERIFY(woken);
+    QVERIFY2(!r.isEnabled("app/s3: SUPPL_RECV woken by req_c"), r.enabledText().c_str());
+    QVERIFY2(r.steps({"app/s1: RECV marshal arg 0 of req#0 (1 arg)",
+                      "app/s2: SUPPL_RECV woken by req_c"},
+                     &error),
+             error.c_str());
+    // s2 took req#1 under the lock; s3 still sleeps on req_c
+    const Thread &t2 = r.state.thread(s2);
+    QVERIFY(t2.recvReq.valid());
+    QCOMPARE(r.state.request(t2.recvReq)->state, ReqState::PROCESSING);
+    QCOMPARE(r.state.thread(s3).phase, Phase::RecvWait);
+    QVERIFY(r.runScripted());
+    for (const Event &e : r.events)
+        QVERIFY2(!(e.kind == EventKind::SyscallReturn && e.errno_ == err::kERESTARTSYS),
+                 "a RECV returned -ERESTARTSYS without a signal");
 }
 
 #include "tst_engine.moc"

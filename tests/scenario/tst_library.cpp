@@ -44,6 +44,7 @@ const char *const kScenarios[] = {
     "stress",
     "supplicant-buffer-too-small",
     "supplicant-exits-holding",
+    "three-clients-two-supplicants",
 };
 
 // Each variant value once with the rest merged, plus a few combinations.
@@ -942,6 +943,54 @@ void claimStress(const Run &r)
     expectViolations(r, onlyIf(r.variant.request == RequestVariant::Idr, 9));
 }
 
+// Issue 11's exploration benchmark, its fixed schedule: two supplicants
+// take the first two requests in FIFO order (T2), the third reuses id 0
+// (§7 case 17), and the kill lands while the three clients wait: c3 finds
+// QUEUED (T7), c2 PROCESSING (T8, the placeholder keeps id 1 until the
+// context data goes), c1 PROCESSED (T11: s1's answer is kept).
+void claimThreeClientsTwoSupplicants(const Run &r)
+{
+    const ThreadId s1 = r.thread("app/s1"), s2 = r.thread("app/s2");
+    const ThreadId c1 = r.thread("app/c1"), c2 = r.thread("app/c2"), c3 = r.thread("app/c3");
+    QCOMPARE(r.pathsOfOp(3), (QStringList{QStringLiteral("QUEUED>PROCESSING>PROCESSED(0)"),
+                                          QStringLiteral("QUEUED>PROCESSING>PLACEHOLDER>REMOVED"),
+                                          QStringLiteral("QUEUED>REMOVED")}));
+    const auto queued = [&](ThreadId client) {
+        return r.first(EventKind::RequestState, [&](const Event &e) {
+            return e.to == ReqState::QUEUED && e.thread == client;
+        });
+    };
+    const auto taken = [&](ThreadId suppl) {
+        return r.first(EventKind::RequestState, [&](const Event &e) {
+            return e.to == ReqState::PROCESSING && e.thread == suppl;
+        });
+    };
+    QVERIFY(queued(c1) && queued(c2) && queued(c3) && taken(s1) && taken(s2));
+    QCOMPARE(queued(c1)->reqId, 0);
+    QCOMPARE(queued(c2)->reqId, 1);
+    QCOMPARE(queued(c3)->reqId, 0); // id 0 answered and freed: reused
+    QCOMPARE(taken(s1)->request, queued(c1)->request);
+    QCOMPARE(taken(s2)->request, queued(c2)->request);
+    QVERIFY(!r.events(EventKind::Killed).empty());
+    QVERIFY(r.events(EventKind::Killed).front()->step > queued(c3)->step);
+    QCOMPARE(r.dispatchErrnos(c1), QStringList{QStringLiteral("0")});
+    QCOMPARE(r.callbackResults(c1), QStringList{kOK});
+    QCOMPARE(r.dispatchErrnos(c2), QStringList{kENODEV});
+    QCOMPARE(r.dispatchErrnos(c3), QStringList{kENODEV});
+    QCOMPARE(r.syscalls(s2, SyscallKind::SupplSend), 0);
+    // user object 7's RELEASE notification comes after close_context: dropped
+    const Event *closed =
+        r.first(EventKind::ContextClosed, [](const Event &e) { return e.ctx == ContextId(1); });
+    const Event *dropped = r.first(
+        EventKind::Note, [](const Event &e) { return e.finding == Finding::NotificationDropped; });
+    QVERIFY(closed);
+    if (r.variant.lifetime != LifetimeVariant::None) {
+        QVERIFY(dropped);
+        QVERIFY(dropped->step > closed->step);
+    }
+    expectViolations(r, onlyIf(r.variant.lifetime == LifetimeVariant::None, 6));
+}
+
 using Claim = void (*)(const Run &);
 const std::map<std::string, Claim> &claimTable()
 {
@@ -966,6 +1015,7 @@ const std::map<std::string, Claim> &claimTable()
         {"srcu-vs-lock", claimSrcuVsLock},
         {"stress", claimStress},
         {"supplicant-buffer-too-small", claimBufferTooSmall},
+        {"three-clients-two-supplicants", claimThreeClientsTwoSupplicants},
     };
     return table;
 }

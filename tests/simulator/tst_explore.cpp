@@ -4,36 +4,17 @@
 // (bookkeeping dropped, ids renumbered) that make endless retries finite.
 // tst_explore_reference.cpp checks the search against a plain reference
 // search, known answers counted from the spec and every built-in's verdict.
-#include "simulator/capture.h"
-#include "simulator/explore.h"
-#include "simulator/scenarioloader.h"
+#include "explorefixture.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
 
 using namespace tee;
 using namespace tee::sim;
+using explorefixture::checkReplay;
+using explorefixture::simulator;
 
 namespace {
-
-std::shared_ptr<const Simulator> simulator(const char *name, const QByteArray &assignments)
-{
-    std::string error;
-    std::shared_ptr<Scenario> sc = loadBuiltin(name, &error);
-    if (!sc) {
-        qWarning("%s", error.c_str());
-        return nullptr;
-    }
-    Variant v = sc->variant;
-    for (const QByteArray &a : assignments.split(',')) {
-        if (a.isEmpty())
-            continue;
-        const std::string err = v.set(a.toStdString());
-        if (!err.empty())
-            qWarning("%s", err.c_str());
-    }
-    return std::make_shared<Simulator>(sc, v);
-}
 
 ExploreResult search(const Simulator &sim, ExploreOptions::Strategy strategy, bool exact = true,
                      uint64_t maxStates = 2'000'000)
@@ -53,27 +34,6 @@ QString invariants(const ExploreResult &r)
     if (r.stuck)
         out << QStringLiteral("stuck");
     return out.join(QLatin1Char(','));
-}
-
-// The finding's schedule replayed: the violation of `invariant` happens at
-// the last step and at no earlier one.
-void checkReplay(const Simulator &sim, const ExploreFinding &f)
-{
-    const std::vector<std::string> schedule = findingSchedule(sim, f);
-    QCOMPARE(schedule.size(), f.path.size());
-    std::string error;
-    const Trace t = replay(sim, schedule, &error);
-    QVERIFY2(error.empty(), error.c_str());
-    QCOMPARE(t.schedule.size(), schedule.size());
-    if (f.invariant == 0) {
-        QCOMPARE(quiescentStop(sim, t.final, nullptr), StopReason::Stuck);
-        return;
-    }
-    uint64_t firstStep = 0;
-    for (const Event &e : t.events)
-        if (e.kind == EventKind::Violation && e.invariant == f.invariant && !firstStep)
-            firstStep = e.step;
-    QCOMPARE(firstStep, uint64_t(schedule.size()));
 }
 
 } // namespace

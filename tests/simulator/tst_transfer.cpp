@@ -5,7 +5,7 @@
 // thread's actions follow the recording except at the reported departures,
 // that the departures are the expected ones, and the finding the new design
 // is known for.
-#include "simulator/scenarioloader.h"
+#include "explorefixture.h"
 #include "simulator/transfer.h"
 
 #include <QtTest>
@@ -14,6 +14,7 @@
 
 using namespace tee;
 using namespace tee::sim;
+using explorefixture::variantOf;
 
 namespace {
 
@@ -24,19 +25,6 @@ std::shared_ptr<Scenario> builtin(const char *name)
     if (!sc)
         qWarning("%s", error.c_str());
     return sc;
-}
-
-Variant variantOf(const Scenario &sc, const QByteArray &assignments)
-{
-    Variant v = sc.variant;
-    for (const QByteArray &a : assignments.split(',')) {
-        if (a.isEmpty())
-            continue;
-        const std::string err = v.set(a.toStdString());
-        if (!err.empty())
-            qWarning("%s", err.c_str());
-    }
-    return v;
 }
 
 QString q(const std::string &s)
