@@ -884,8 +884,20 @@ public:
     // kNew when the key was new, else the (saturated) level it was first
     // stored with. `marks` are the key's section ends; `level` the BFS
     // level of the state (its depth; saturated at kLevelMax).
+    // A worker's scratch: the section numbers of the key being inserted,
+    // and the last section seen at each position with its number. A step
+    // changes few sections, and siblings are inserted one after another, so
+    // most sections equal the last one at their position: compared word by
+    // word, they skip the hash, the shared table and its lock.
+    static constexpr uint32_t kNoSection = UINT32_MAX;
+    struct Scratch
+    {
+        std::vector<uint32_t> ids;
+        std::vector<std::vector<uint64_t>> lastWords;
+        std::vector<uint32_t> lastIds;
+    };
     uint32_t insert(std::span<const uint64_t> key, const std::vector<uint32_t> &marks,
-                    std::vector<uint32_t> &scratch, uint64_t level)
+                    Scratch &scratch, uint64_t level)
     {
         const auto lv = uint16_t(std::min<uint64_t>(level, kLevelMax));
         if (!m_exact) {
@@ -894,20 +906,36 @@ public:
             const std::lock_guard<std::mutex> lock(s.mutex);
             return s.fingerprints.insert(h, lv);
         }
-        scratch.resize(m_width);
+        scratch.ids.resize(m_width);
+        if (scratch.lastWords.size() != m_width) {
+            scratch.lastWords.assign(m_width, {});
+            scratch.lastIds.assign(m_width, kNoSection);
+        }
         uint32_t begin = 0;
         for (size_t i = 0; i < m_width; ++i) {
             const uint32_t end = i < marks.size() ? marks[i] : uint32_t(key.size());
-            const uint64_t h = hashWords(key.data() + begin, end - begin).a;
-            SectionTable &t = m_sections[i];
-            const std::lock_guard<std::mutex> lock(t.mutex);
-            scratch[i] = t.table.intern(key.data() + begin, end - begin, h);
+            const uint64_t *p = key.data() + begin;
+            const size_t n = end - begin;
+            std::vector<uint64_t> &last = scratch.lastWords[i];
+            if (scratch.lastIds[i] != kNoSection && last.size() == n &&
+                std::equal(p, p + n, last.begin())) {
+                scratch.ids[i] = scratch.lastIds[i];
+            } else {
+                const uint64_t h = hashWords(p, n).a;
+                SectionTable &t = m_sections[i];
+                {
+                    const std::lock_guard<std::mutex> lock(t.mutex);
+                    scratch.ids[i] = t.table.intern(p, n, h);
+                }
+                last.assign(p, p + n);
+                scratch.lastIds[i] = scratch.ids[i];
+            }
             begin = end;
         }
-        const uint64_t h = VectorSet::hashVector(scratch.data(), m_width);
+        const uint64_t h = VectorSet::hashVector(scratch.ids.data(), m_width);
         Shard &s = m_shards[mum(h, 0xD6E8FEB86659FD93ull) >> (64 - kShardBits)];
         const std::lock_guard<std::mutex> lock(s.mutex);
-        return s.vectors->insert(scratch.data(), h, lv);
+        return s.vectors->insert(scratch.ids.data(), h, lv);
     }
 
 private:
@@ -1119,7 +1147,7 @@ struct Worker
     KeyMaker key;
     EventList events;
     std::vector<Action> enabled;
-    std::vector<uint32_t> collapsed;
+    Visited::Scratch collapsed;
     State next;
     uint64_t transitions = 0; // applied by this worker
     uint64_t sinceCheck = 0;

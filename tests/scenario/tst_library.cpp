@@ -285,7 +285,7 @@ std::set<int> intendedInvariants(const std::string &name, const Variant &v)
 // step bound, and under which policies.
 bool mayBeStuck(const std::string &name, const std::string &policy)
 {
-    return (name == "default" || name == "multiple-supplicants") && policy == "random";
+    return name == "multiple-supplicants" && policy == "random";
 }
 bool endless(const std::string &name, const std::string &policy)
 {
