@@ -566,12 +566,16 @@ void MainWindow::drawNotes()
             line->setPen(QPen(QColor(0x6a, 0x1b, 0x9a), 1.5, Qt::DashDotLine));
             auto *label = new QCPItemText(plot);
             label->position->setType(QCPItemPosition::ptAbsolute);
-            label->position->setCoords(at + 2, lanes.bottom() - 2);
-            label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
             QString text = QString::fromStdString(n.text).simplified();
             if (text.size() > 48)
                 text = text.left(47) + QStringLiteral("…");
             label->setText(QStringLiteral("✎ ") + text);
+            // Right of its line, or left of it where it would run past the
+            // lanes' right edge (a note at the last step).
+            const double width = QFontMetricsF(label->font()).horizontalAdvance(label->text()) + 8;
+            const bool left = at + 2 + width > lanes.right() && at - 2 - width >= lanes.left();
+            label->position->setCoords(left ? at - 2 : at + 2, lanes.bottom() - 2);
+            label->setPositionAlignment((left ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignBottom);
             label->setColor(QColor(0x4a, 0x14, 0x8c));
             label->setBrush(QColor(255, 255, 255, 220));
             label->setPadding(QMargins(3, 1, 3, 1));

@@ -723,7 +723,9 @@ void CursorLayerable::draw(QCPPainter *painter)
     painter->setFont(m_timeline->labelFont());
     const QString tag = QStringLiteral("step %1").arg(m_step);
     const QFontMetricsF fm(painter->font());
-    const QRectF box(x + 3, rect.top() + 1, fm.horizontalAdvance(tag) + 6, fm.height() + 2);
+    QRectF box(x + 3, rect.top() + 1, fm.horizontalAdvance(tag) + 6, fm.height() + 2);
+    if (box.right() > rect.right()) // the last step: the tag goes left of the cursor
+        box.moveRight(x - 3);
     painter->fillRect(box, pal.ui(Palette::Ui::Cursor));
     painter->setPen(QColor(Qt::white));
     painter->drawText(box, Qt::AlignCenter, tag);
