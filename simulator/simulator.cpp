@@ -819,9 +819,7 @@ StopReason quiescentStop(const Simulator &sim, const State &s, std::string *deta
     return sim.engine().stuck(s, detail) ? StopReason::Stuck : StopReason::Finished;
 }
 
-namespace {
-
-void applyOne(const Simulator &sim, State &s, const Action &a, Trace &tr)
+void applyToTrace(const Simulator &sim, State &s, const Action &a, Trace &tr)
 {
     const vocab::ActionInfo info = sim.engine().describe(s, a);
     tr.schedule.push_back(vocab::label(sim, info));
@@ -834,6 +832,8 @@ void applyOne(const Simulator &sim, State &s, const Action &a, Trace &tr)
         if (tr.events[i].kind == EventKind::Violation)
             tr.violations++;
 }
+
+namespace {
 
 std::string enabledList(const Simulator &sim, const State &s, const std::vector<Action> &en)
 {
@@ -854,7 +854,7 @@ bool applyLabel(const Simulator &sim, State &s, const std::string &label, Trace 
     std::string ambiguous;
     const int k = sim.engine().matchLabel(s, en, label, &ambiguous);
     if (k >= 0) {
-        applyOne(sim, s, en[size_t(k)], tr);
+        applyToTrace(sim, s, en[size_t(k)], tr);
         return true;
     }
     if (k == -2) {
@@ -910,6 +910,41 @@ size_t timedChoice(const Simulator &sim, const State &s, const std::vector<Actio
 
 } // namespace
 
+size_t PolicyChooser::choose(const Simulator &sim, const State &s, const std::vector<Action> &en)
+{
+    size_t pick = en.size();
+    if (en.empty())
+        return pick;
+    switch (m_policy) {
+    case Policy::Scripted:
+        pick = scriptedChoice(sim, s, en);
+        break;
+    case Policy::RoundRobin:
+        pick = scriptedChoice(sim, s, en);
+        if (pick < en.size() && en[pick].kind == Action::Kind::Thread) {
+            // the next thread after the last one that ran
+            size_t best = en.size();
+            for (size_t i = 0; i < en.size() && best == en.size(); ++i)
+                if (en[i].kind == Action::Kind::Thread && en[i].index > m_lastThread)
+                    best = i;
+            for (size_t i = 0; i < en.size() && best == en.size(); ++i)
+                if (en[i].kind == Action::Kind::Thread)
+                    best = i;
+            pick = best;
+        }
+        break;
+    case Policy::Random:
+        pick = size_t(m_rng() % en.size());
+        break;
+    case Policy::Timed:
+        pick = timedChoice(sim, s, en);
+        break;
+    }
+    if (pick < en.size() && en[pick].kind == Action::Kind::Thread)
+        m_lastThread = en[pick].index;
+    return pick;
+}
+
 Trace run(const Simulator &sim, const RunOptions &opts, std::string *error)
 {
     Trace tr;
@@ -925,55 +960,19 @@ Trace run(const Simulator &sim, const RunOptions &opts, std::string *error)
                 return tr;
             }
     }
-    std::mt19937_64 rng(opts.seed);
-    int32_t lastThread = -1;
+    PolicyChooser chooser(opts.policy, opts.seed);
     for (;;) {
         if (s.step >= opts.maxSteps) {
             tr.stop = StopReason::MaxSteps;
             break;
         }
         sim.engine().enabled(s, en);
-        size_t pick = en.size();
-        if (!en.empty()) {
-            switch (opts.policy) {
-            case Policy::Scripted:
-                pick = scriptedChoice(sim, s, en);
-                break;
-            case Policy::RoundRobin: {
-                pick = scriptedChoice(sim, s, en);
-                if (pick < en.size() && en[pick].kind == Action::Kind::Thread) {
-                    // the next thread after the last one that ran
-                    size_t best = en.size();
-                    for (size_t i = 0; i < en.size(); ++i)
-                        if (en[i].kind == Action::Kind::Thread && en[i].index > lastThread) {
-                            best = i;
-                            break;
-                        }
-                    if (best == en.size())
-                        for (size_t i = 0; i < en.size(); ++i)
-                            if (en[i].kind == Action::Kind::Thread) {
-                                best = i;
-                                break;
-                            }
-                    pick = best;
-                }
-                break;
-            }
-            case Policy::Random:
-                pick = size_t(rng() % en.size());
-                break;
-            case Policy::Timed:
-                pick = timedChoice(sim, s, en);
-                break;
-            }
-        }
+        const size_t pick = chooser.choose(sim, s, en);
         if (pick >= en.size()) {
             tr.stop = quiescentStop(sim, s, &tr.stopDetail);
             break;
         }
-        if (en[pick].kind == Action::Kind::Thread)
-            lastThread = en[pick].index;
-        applyOne(sim, s, en[pick], tr);
+        applyToTrace(sim, s, en[pick], tr);
     }
     tr.final = std::move(s);
     return tr;

@@ -7,6 +7,7 @@
 #include "simulator/scenario.h"
 
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -114,7 +115,30 @@ Trace replay(const Simulator &sim, const std::vector<std::string> &schedule,
 // Stuck when some thread is blocked (who waits on what in `detail`).
 StopReason quiescentStop(const Simulator &sim, const State &s, std::string *detail);
 
+// One step into a trace: its label, its events, its span, its violations.
+void applyToTrace(const Simulator &sim, State &s, const Action &a, Trace &tr);
+
 // Picks the action the scripted policy takes in `s` among `enabled`.
 size_t scriptedChoice(const Simulator &sim, const State &s, const std::vector<Action> &enabled);
+
+// run()'s policies with their state (round-robin's last thread, random's
+// generator), for every caller that re-runs a scenario by the same rules
+// (run(), transfer). It only sees the steps it chose.
+class PolicyChooser
+{
+public:
+    PolicyChooser(Policy policy, uint64_t seed)
+        : m_policy(policy)
+        , m_rng(seed)
+    {}
+    // The index in `enabled` of the action to take; enabled.size() when the
+    // policy takes nothing (nothing enabled).
+    size_t choose(const Simulator &sim, const State &s, const std::vector<Action> &enabled);
+
+private:
+    Policy m_policy;
+    std::mt19937_64 m_rng;
+    int32_t m_lastThread = -1;
+};
 
 } // namespace tee::sim

@@ -34,103 +34,6 @@ size_t enabledOf(const std::vector<Action> &en, Actor who)
     return en.size();
 }
 
-// As simulator.cpp's applyOne: one step into the trace.
-void applyOne(const Simulator &sim, State &s, const Action &a, Trace &tr)
-{
-    const vocab::ActionInfo info = sim.engine().describe(s, a);
-    tr.schedule.push_back(vocab::label(sim, info));
-    const size_t before = tr.events.size();
-    sim.engine().apply(s, a, tr.events);
-    tr.spans.push_back({s.stepStartNs.ns, s.stepEndNs.ns,
-                        a.kind == Action::Kind::Thread ? ThreadId(a.index) : ThreadId(),
-                        info.verb});
-    for (size_t i = before; i < tr.events.size(); ++i)
-        if (tr.events[i].kind == EventKind::Violation)
-            tr.violations++;
-}
-
-// As simulator.cpp's timedChoice: the enabled step that can start earliest.
-size_t timedChoice(const Simulator &sim, const State &s, const std::vector<Action> &en)
-{
-    const size_t scripted = scriptedChoice(sim, s, en);
-    if (scripted >= en.size() || en[scripted].kind == Action::Kind::Kill)
-        return scripted;
-    std::vector<size_t> order;
-    for (size_t i = 0; i < en.size(); ++i)
-        if (en[i].kind == Action::Kind::Thread)
-            order.push_back(i);
-    auto clock = [&](size_t i) { return s.thread(ThreadId(en[i].index)).clockNs.ns; };
-    std::stable_sort(order.begin(), order.end(),
-                     [&](size_t a, size_t b) { return clock(a) < clock(b); });
-    size_t best = en.size();
-    int64_t bestStart = 0;
-    EventList scratch;
-    for (const size_t i : order) {
-        if (best < en.size() &&
-            (clock(i) > bestStart || (clock(i) == bestStart && en[i].index > en[best].index)))
-            break;
-        State trial = s;
-        scratch.clear();
-        sim.engine().apply(trial, en[i], scratch);
-        const int64_t start = trial.stepStartNs.ns;
-        if (best == en.size() || start < bestStart ||
-            (start == bestStart && en[i].index < en[best].index)) {
-            best = i;
-            bestStart = start;
-        }
-    }
-    return best;
-}
-
-// The policies of run(), with their state; it only sees the steps it chose.
-class Chooser
-{
-public:
-    explicit Chooser(const RunOptions &opts)
-        : m_policy(opts.policy)
-        , m_rng(opts.seed)
-    {}
-
-    size_t choose(const Simulator &sim, const State &s, const std::vector<Action> &en)
-    {
-        if (en.empty())
-            return 0;
-        size_t pick = en.size();
-        switch (m_policy) {
-        case Policy::Scripted:
-            pick = scriptedChoice(sim, s, en);
-            break;
-        case Policy::RoundRobin:
-            pick = scriptedChoice(sim, s, en);
-            if (pick < en.size() && en[pick].kind == Action::Kind::Thread) {
-                size_t best = en.size();
-                for (size_t i = 0; i < en.size() && best == en.size(); ++i)
-                    if (en[i].kind == Action::Kind::Thread && en[i].index > m_lastThread)
-                        best = i;
-                for (size_t i = 0; i < en.size() && best == en.size(); ++i)
-                    if (en[i].kind == Action::Kind::Thread)
-                        best = i;
-                pick = best;
-            }
-            break;
-        case Policy::Random:
-            pick = size_t(m_rng() % en.size());
-            break;
-        case Policy::Timed:
-            pick = timedChoice(sim, s, en);
-            break;
-        }
-        if (pick < en.size() && en[pick].kind == Action::Kind::Thread)
-            m_lastThread = en[pick].index;
-        return pick;
-    }
-
-private:
-    Policy m_policy;
-    std::mt19937_64 m_rng;
-    int32_t m_lastThread = -1;
-};
-
 } // namespace
 
 std::vector<RecordedStep>
@@ -252,7 +155,7 @@ TransferResult transferSchedule(const Simulator &source, const std::vector<std::
     Trace &tr = res.trace;
     State s = target.initialState();
     std::vector<Action> en;
-    Chooser chooser(opts);
+    PolicyChooser chooser(opts.policy, opts.seed);
     bool tailReported = false;
 
     auto actorIds = [](Departure &d, const vocab::ActionInfo &i) {
@@ -261,7 +164,7 @@ TransferResult transferSchedule(const Simulator &source, const std::vector<std::
             d.process = i.process;
     };
     auto take = [&](const Action &a, uint64_t origin) {
-        applyOne(target, s, a, tr);
+        applyToTrace(target, s, a, tr);
         res.origin.push_back(origin);
     };
     // Uses the entry of `q` that `info` matches (head, or within the skip
