@@ -2,6 +2,7 @@
 // threads and faults, every invariant on every transition, stuck states as
 // findings, shortest (BFS) counterexamples written as replayable captures.
 #include "explore.h"
+#include "cliutil.h"
 
 #include "core/text.h"
 
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 using namespace tee;
+using namespace tee::cli;
 
 namespace {
 
@@ -40,37 +42,11 @@ bool byConstruction(int invariant)
            invariant == 17;
 }
 
-constexpr int kExitOk = 0;
-constexpr int kExitFound = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitIncomplete = 3;
-
 std::atomic<bool> g_interrupted{false};
 
 extern "C" void onSigint(int)
 {
     g_interrupted.store(true, std::memory_order_relaxed);
-}
-
-int fail(const std::string &message)
-{
-    std::cerr << "teescope-cli: " << printable(message, 0) << '\n';
-    return kExitUsage;
-}
-
-std::string str(const QString &s)
-{
-    return s.toStdString();
-}
-
-std::optional<uint64_t> parseCount(const QString &text)
-{
-    const std::string s = str(text);
-    uint64_t value = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-    if (s.empty() || ec != std::errc() || end != s.data() + s.size())
-        return std::nullopt;
-    return value;
 }
 
 std::string fixed(double v, int decimals)

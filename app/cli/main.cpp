@@ -2,6 +2,7 @@
 // the golden-file driver, the smoke test and the way to reproduce a bug
 // report (docs/cli.md). Exit codes: 0 clean, 1 a violation (run) or a
 // divergence (replay), 2 bad input or usage.
+#include "cliutil.h"
 #include "explore.h"
 #include "summary.h"
 
@@ -37,45 +38,13 @@
 #include <tuple>
 
 using namespace tee;
+using namespace tee::cli;
 
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitFound = 1; // a violation (run) or a divergence (replay)
-constexpr int kExitUsage = 2;
-
-const char *const kAppName = "teescope-cli";
-
-// Every message is one line: values from files and arguments are already
-// quoted and shortened where they are inserted (tee::quoted); escaping the
-// whole line again is the last guard against a newline or a terminal escape
-// that slipped through.
-int fail(const std::string &message)
-{
-    std::cerr << kAppName << ": " << printable(message, 0) << '\n';
-    return kExitUsage;
-}
-
-std::string str(const QString &s)
-{
-    return s.toStdString();
-}
 
 std::string counted(uint64_t n, const char *noun)
 {
     return std::to_string(n) + ' ' + noun + (n == 1 ? "" : "s");
-}
-
-// Whole decimal numbers only: "12abc", "-1", "+3", " 4" and overflow are
-// refused rather than half-read, so a typo never runs a different experiment.
-std::optional<uint64_t> parseCount(const QString &text)
-{
-    const std::string s = str(text);
-    uint64_t value = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-    if (s.empty() || ec != std::errc() || end != s.data() + s.size())
-        return std::nullopt;
-    return value;
 }
 
 // Help of a subcommand: QCommandLineParser does not know about subcommands,

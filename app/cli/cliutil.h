@@ -1,0 +1,51 @@
+// What every teescope-cli command shares: exit statuses, the one-line error
+// on standard error, and strict parsing of whole numbers.
+#pragma once
+
+#include "core/text.h"
+
+#include <QString>
+
+#include <charconv>
+#include <cstdint>
+#include <iostream>
+#include <optional>
+#include <string>
+
+namespace tee::cli {
+
+inline constexpr const char *kAppName = "teescope-cli";
+
+constexpr int kExitOk = 0;
+constexpr int kExitFound = 1;      // a violation, a stuck state, a replay that diverged
+constexpr int kExitUsage = 2;      // bad input: arguments, scenario, capture
+constexpr int kExitIncomplete = 3; // explore: a bound or Ctrl+C stopped it, nothing found
+
+inline std::string str(const QString &s)
+{
+    return s.toStdString();
+}
+
+// Every message is one line: values from files and arguments are already
+// quoted and shortened where they are inserted (tee::quoted); escaping the
+// whole line again is the last guard against a newline or a terminal escape
+// that slipped through.
+inline int fail(const std::string &message)
+{
+    std::cerr << kAppName << ": " << printable(message, 0) << '\n';
+    return kExitUsage;
+}
+
+// Whole decimal numbers only: "12abc", "-1", "+3", " 4" and overflow are
+// refused rather than half-read, so a typo never runs a different experiment.
+inline std::optional<uint64_t> parseCount(const QString &text)
+{
+    const std::string s = str(text);
+    uint64_t value = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size())
+        return std::nullopt;
+    return value;
+}
+
+} // namespace tee::cli
