@@ -116,20 +116,18 @@ struct Walker
     [[gnu::noinline]] void grow() { out.resize(std::max<size_t>(1024, out.size() * 2)); }
     void mark() { marks.push_back(uint32_t(n)); }
     [[gnu::always_inline]] void w2(uint32_t a, uint32_t b) { w(uint64_t(a) | uint64_t(b) << 32); }
-    [[gnu::always_inline]] void obj(int32_t id)
+    // An id renumbered after the walk (finish()): its place is noted in
+    // `at` unless it is none (negative).
+    [[gnu::always_inline]] void placed(std::vector<uint32_t> &at, int32_t id)
     {
         if (id >= 0)
-            objAt.push_back(uint32_t(n));
+            at.push_back(uint32_t(n));
         w(uint64_t(int64_t(id)));
     }
+    [[gnu::always_inline]] void obj(int32_t id) { placed(objAt, id); }
     void obj(ObjectId id) { obj(id.v); }
     // A thread index: permuted by symmetry reduction.
-    [[gnu::always_inline]] void thr(int32_t id)
-    {
-        if (id >= 0)
-            thrAt.push_back(uint32_t(n));
-        w(uint64_t(int64_t(id)));
-    }
+    [[gnu::always_inline]] void thr(int32_t id) { placed(thrAt, id); }
     void thr(ThreadId id) { thr(id.v); }
     // A QTEE wire id: the ids QTEE hands out (from 0x100 up, never reused:
     // the simulator's QteeSide::nextObjectId) are renumbered by rank, as
@@ -148,12 +146,7 @@ struct Walker
         for (const T &x : v)
             qid(uint32_t(x));
     }
-    [[gnu::always_inline]] void req(int32_t id)
-    {
-        if (id >= 0)
-            reqAt.push_back(uint32_t(n));
-        w(uint64_t(int64_t(id)));
-    }
+    [[gnu::always_inline]] void req(int32_t id) { placed(reqAt, id); }
     void req(RequestId id) { req(id.v); }
     [[gnu::always_inline]] void seq(uint64_t v)
     {

@@ -18,7 +18,6 @@
 #include <QJsonObject>
 
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstdio>

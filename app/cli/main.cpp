@@ -28,7 +28,6 @@
 #include <QStringList>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>

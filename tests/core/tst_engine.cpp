@@ -80,6 +80,20 @@ size_t randomPick(std::mt19937_64 &rng, const std::vector<Action> &en)
     return threads[size_t(rng() % threads.size())];
 }
 
+// The lock scenarios of tests/data/explore/ (lock-wake-up.json,
+// req-c-and-reqs-lock.json).
+std::shared_ptr<sim::Scenario> exploreScenario(const char *name, std::string *error)
+{
+    return sim::loadScenario(std::string(TEESCOPE_TEST_DATA "/explore/") + name, error);
+}
+
+// Their first five steps: app/s1 opens /dev/tee and service 2033 and
+// registers user object 7 with it (QTEE holds it as the listener that op 2
+// calls back).
+const std::vector<std::string> kListenerSetUp = {
+    "app/s1: open /dev/tee", "app/s1: OBJECT_INVOKE ROOT op 32", "app/s1: QTEE returns 0",
+    "app/s1: OBJECT_INVOKE objref 0 op 1", "app/s1: QTEE returns 0"};
+
 // A random walk; `check` runs before every step with the enabled actions.
 // Stops when nothing is enabled.
 template <class Check>
@@ -587,14 +601,9 @@ QTEST_GUILESS_MAIN(TstEngine)
 void TstEngine::lockWaiterWokenWithSigkillTakesTheLock()
 {
     std::string error;
-    const auto sc = sim::loadScenario(TEESCOPE_TEST_DATA "/explore/lock-wake-up.json", &error);
+    const auto sc = exploreScenario("lock-wake-up.json", &error);
     QVERIFY2(sc, error.c_str());
-    const std::vector<std::string> prefix = {"app/s1: open /dev/tee",
-                                             "app/s1: OBJECT_INVOKE ROOT op 32",
-                                             "app/s1: QTEE returns 0",
-                                             "app/s1: OBJECT_INVOKE objref 0 op 1",
-                                             "app/s1: QTEE returns 0",
-                                             "app/c1: OBJECT_INVOKE objref 0 op 2",
+    const std::vector<std::string> prefix = {"app/c1: OBJECT_INVOKE objref 0 op 2",
                                              "app/c1: QTEE callback 0x80000001 op 3",
                                              "app/s1: SUPPL_RECV",
                                              "app/s2: wait reqs_lock of ctx1 (held by app/s1)",
@@ -602,7 +611,7 @@ void TstEngine::lockWaiterWokenWithSigkillTakesTheLock()
                                              "app/c1: dispatch interrupted by SIGKILL (req#0)",
                                              "app/c1: wait reqs_lock of ctx1 (held by app/s1)"};
     ScenarioRunner r(sc);
-    QVERIFY2(r.steps(prefix, &error), error.c_str());
+    QVERIFY2(r.steps(kListenerSetUp, &error) && r.steps(prefix, &error), error.c_str());
     const ThreadId s2 = r.threadId("app/s2"), c1 = r.threadId("app/c1");
     const ContextId ctx1(1);
     QCOMPARE(r.state.context(ctx1).lockWaiters, (std::vector<int32_t>{s2.v, c1.v}));
@@ -628,19 +637,18 @@ void TstEngine::lockWaiterWokenWithSigkillTakesTheLock()
 void TstEngine::enqueueWakesTheNextLockWaiter()
 {
     std::string error;
-    const auto sc = sim::loadScenario(TEESCOPE_TEST_DATA "/explore/lock-wake-up.json", &error);
+    const auto sc = exploreScenario("lock-wake-up.json", &error);
     QVERIFY2(sc, error.c_str());
     ScenarioRunner r(sc);
-    QVERIFY2(r.steps({"app/s1: open /dev/tee", "app/s1: OBJECT_INVOKE ROOT op 32",
-                      "app/s1: QTEE returns 0", "app/s1: OBJECT_INVOKE objref 0 op 1",
-                      "app/s1: QTEE returns 0", "app/c1: OBJECT_INVOKE objref 0 op 2",
-                      "app/c1: QTEE callback 0x80000001 op 3", "app/s1: SUPPL_RECV",
-                      "app/c2: OBJECT_INVOKE objref 0 op 2",
-                      "app/c2: wait reqs_lock of ctx1 (held by app/s1)",
-                      "app/s2: wait reqs_lock of ctx1 (held by app/s1)",
-                      "app/s1: RECV marshal arg 0 of req#0 (1 arg)"},
-                     &error),
-             error.c_str());
+    QVERIFY2(
+        r.steps(kListenerSetUp, &error) &&
+            r.steps({"app/c1: OBJECT_INVOKE objref 0 op 2", "app/c1: QTEE callback 0x80000001 op 3",
+                     "app/s1: SUPPL_RECV", "app/c2: OBJECT_INVOKE objref 0 op 2",
+                     "app/c2: wait reqs_lock of ctx1 (held by app/s1)",
+                     "app/s2: wait reqs_lock of ctx1 (held by app/s1)",
+                     "app/s1: RECV marshal arg 0 of req#0 (1 arg)"},
+                    &error),
+        error.c_str());
     const ThreadId c2 = r.threadId("app/c2"), s2 = r.threadId("app/s2");
     const ContextId ctx1(1);
     QCOMPARE(r.state.context(ctx1).lockWaiters, (std::vector<int32_t>{c2.v, s2.v}));
@@ -668,18 +676,16 @@ void TstEngine::enqueueWakesTheNextLockWaiter()
 void TstEngine::wokenLockWaiterSleepsAgainWhenTheLockIsTaken()
 {
     std::string error;
-    const auto sc = sim::loadScenario(TEESCOPE_TEST_DATA "/explore/lock-wake-up.json", &error);
+    const auto sc = exploreScenario("lock-wake-up.json", &error);
     QVERIFY2(sc, error.c_str());
     ScenarioRunner r(sc);
     QVERIFY2(
-        r.steps({"app/s1: open /dev/tee", "app/s1: OBJECT_INVOKE ROOT op 32",
-                 "app/s1: QTEE returns 0", "app/s1: OBJECT_INVOKE objref 0 op 1",
-                 "app/s1: QTEE returns 0", "app/c1: OBJECT_INVOKE objref 0 op 2",
-                 "app/c1: QTEE callback 0x80000001 op 3", "app/c2: OBJECT_INVOKE objref 0 op 2",
-                 "app/c2: QTEE callback 0x80000001 op 3", "app/s1: SUPPL_RECV",
-                 "app/s2: wait reqs_lock of ctx1 (held by app/s1)",
-                 "app/s1: RECV marshal arg 0 of req#0 (1 arg)"},
-                &error),
+        r.steps(kListenerSetUp, &error) &&
+            r.steps({"app/c1: OBJECT_INVOKE objref 0 op 2", "app/c1: QTEE callback 0x80000001 op 3",
+                     "app/c2: OBJECT_INVOKE objref 0 op 2", "app/c2: QTEE callback 0x80000001 op 3",
+                     "app/s1: SUPPL_RECV", "app/s2: wait reqs_lock of ctx1 (held by app/s1)",
+                     "app/s1: RECV marshal arg 0 of req#0 (1 arg)"},
+                    &error),
         error.c_str());
     const ThreadId s1 = r.threadId("app/s1"), s2 = r.threadId("app/s2");
     const ContextId ctx1(1);
@@ -712,18 +718,16 @@ void TstEngine::wokenLockWaiterSleepsAgainWhenTheLockIsTaken()
 void TstEngine::reqCCountTakenBeforeTheLockWait()
 {
     std::string error;
-    const auto sc =
-        sim::loadScenario(TEESCOPE_TEST_DATA "/explore/req-c-and-reqs-lock.json", &error);
+    const auto sc = exploreScenario("req-c-and-reqs-lock.json", &error);
     QVERIFY2(sc, error.c_str());
     ScenarioRunner r(sc);
     QVERIFY2(
-        r.steps({"app/s1: open /dev/tee", "app/s1: OBJECT_INVOKE ROOT op 32",
-                 "app/s1: QTEE returns 0", "app/s1: OBJECT_INVOKE objref 0 op 1",
-                 "app/s1: QTEE returns 0", "app/s1: SUPPL_RECV", "app/s2: SUPPL_RECV",
-                 "app/s3: SUPPL_RECV", "app/c1: OBJECT_INVOKE objref 0 op 2",
-                 "app/c1: QTEE callback 0x80000001 op 3", "app/c2: OBJECT_INVOKE objref 0 op 2",
-                 "app/c2: QTEE callback 0x80000001 op 3", "app/s1: SUPPL_RECV woken by req_c"},
-                &error),
+        r.steps(kListenerSetUp, &error) &&
+            r.steps({"app/s1: SUPPL_RECV", "app/s2: SUPPL_RECV", "app/s3: SUPPL_RECV",
+                     "app/c1: OBJECT_INVOKE objref 0 op 2", "app/c1: QTEE callback 0x80000001 op 3",
+                     "app/c2: OBJECT_INVOKE objref 0 op 2", "app/c2: QTEE callback 0x80000001 op 3",
+                     "app/s1: SUPPL_RECV woken by req_c"},
+                    &error),
         error.c_str());
     const ContextId ctx1(1);
     const ThreadId s2 = r.threadId("app/s2"), s3 = r.threadId("app/s3");
