@@ -696,11 +696,23 @@ void stampTime(State &s, const Action &a, int64_t duration, int64_t goneNs, Even
 
 void Engine::apply(State &s, const Action &a, EventList &events) const
 {
+    applyStep(s, a, events, true);
+}
+
+void Engine::applyUntimed(State &s, const Action &a, EventList &violations) const
+{
+    applyStep(s, a, violations, false);
+}
+
+void Engine::applyStep(State &s, const Action &a, EventList &events, bool timed) const
+{
     const bool wasQuiescent = quiescent(s);
     s.step++;
     const size_t first = events.size();
     Ctx cx{*this, s, events, m_variant, {}};
-    cx.cost = stepCost(s, a, m_costs);
+    cx.quiet = !timed;
+    if (timed)
+        cx.cost = stepCost(s, a, m_costs);
     if (a.kind == Action::Kind::Kill) {
         if (a.fault >= 0)
             s.faultsTaken.add(size_t(a.fault));
@@ -712,7 +724,8 @@ void Engine::apply(State &s, const Action &a, EventList &events) const
     const ThreadId actor = a.kind == Action::Kind::Thread ? ThreadId(a.index) : ThreadId();
     for (size_t i = first; i < events.size(); ++i)
         events[i].actor = actor;
-    stampTime(s, a, addNs(cx.cost, cx.extraNs), cx.goneNs, events, first);
+    if (timed)
+        stampTime(s, a, addNs(cx.cost, cx.extraNs), cx.goneNs, events, first);
 }
 
 State Engine::applied(const State &s, const Action &a, EventList &events) const

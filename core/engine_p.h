@@ -160,8 +160,15 @@ struct Engine::Ctx
     int64_t extraNs = 0; // user-space work (compute, a reply's delay) in this step
     int64_t goneNs = 0;  // latest lastNs of an object or request freed in this step
 
+    // applyUntimed: only violations are kept; every other event is written
+    // to `discarded`, which nothing reads.
+    bool quiet = false;
+    Event discarded = {};
+
     Event &emit(EventKind k)
     {
+        if (quiet && k != EventKind::Violation) [[likely]]
+            return discarded;
         Event &x = ev.emplace_back();
         x.step = s.step; // times: stampTime, when the step is done
         x.kind = k;

@@ -91,6 +91,7 @@ struct Walker
     std::vector<uint32_t> thrAt;               // places of thread indices
     std::vector<uint32_t> qidAt;               // places of QTEE object ids
     std::vector<uint64_t> values;              // scratch for finish()
+    std::vector<RetiredId> retired;            // scratch for walk()
     // Where each section of the key ends: the header, each process, each
     // thread, the files and contexts, the objects, the requests, the rest.
     // Exact mode stores each section once (collapse compression); their
@@ -436,8 +437,13 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         k.w(c.reqsList.size());
         for (int32_t r : c.reqsList)
             k.req(r);
-        k.w(c.retiredIds.size());
-        for (const RetiredId &r : c.retiredIds) {
+        // A set to the engine (one entry per id, looked up by id): written
+        // in id order, so the order the ids retired in makes no new state.
+        k.retired.assign(c.retiredIds.begin(), c.retiredIds.end());
+        std::sort(k.retired.begin(), k.retired.end(),
+                  [](const RetiredId &x, const RetiredId &y) { return x.id < y.id; });
+        k.w(k.retired.size());
+        for (const RetiredId &r : k.retired) {
             k.w2(uint32_t(r.id), uint32_t(r.notification));
             k.req(r.request);
         }
@@ -1179,7 +1185,7 @@ struct Worker
                          uint64_t level)
     {
         events.clear();
-        S.sim.engine().apply(st, a, events);
+        S.sim.engine().applyUntimed(st, a, events);
         ++transitions;
         for (const Event &e : events) {
             if (e.kind != EventKind::Violation)
@@ -1266,7 +1272,8 @@ void bfs(Search &S, const State &init, unsigned jobs)
                 w.states.emplace_back();
             w.states[k] = w.states[k - 1];
             w.events.clear();
-            S.sim.engine().apply(w.states[k], unpackAction(nodes[w.want[k]].action), w.events);
+            S.sim.engine().applyUntimed(w.states[k], unpackAction(nodes[w.want[k]].action),
+                                        w.events);
             w.chain.push_back(w.want[k]);
         }
         return w.states[w.want.size() - 1];

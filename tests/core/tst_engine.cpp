@@ -161,6 +161,7 @@ private Q_SLOTS:
     void stateCopyEqualityHash();
     void hashCoversTheConfiguration();
     void appliedLeavesInputUnchanged();
+    void untimedApplyChangesTheSameState();
     void idAllocation_data();
     void idAllocation();
     void fifoDeliveryOfThreeRequests();
@@ -352,6 +353,73 @@ void TstEngine::appliedLeavesInputUnchanged()
         }
     });
     QVERIFY(checked > 50);
+}
+
+// Exploration applies steps with applyUntimed (only violations, no clock):
+// the same state as apply() but for the times (State::hash leaves them out
+// and covers the rest: hashCoversTheConfiguration), and the same
+// violations. On walks of built-ins with the designs that break I6, I9 and
+// I12, so that violations do occur.
+void TstEngine::untimedApplyChangesTheSameState()
+{
+    struct Case
+    {
+        const char *scenario;
+        Variant variant;
+    };
+    Variant noLifetime, idr, noArgument;
+    noLifetime.lifetime = LifetimeVariant::None;
+    idr.request = RequestVariant::Idr;
+    noArgument.argument = ArgumentVariant::None;
+    const Case cases[] = {{"callback-after-close", noLifetime},
+                          {"fifo-delivery", idr},
+                          {"srcu-vs-lock", noArgument},
+                          {"request-id-reuse", Variant{}},
+                          {"stress", Variant{}}};
+    int checked = 0, violations = 0;
+    for (const Case &c : cases) {
+        std::string error;
+        auto sc = tee::sim::loadBuiltin(c.scenario, &error);
+        QVERIFY2(sc, error.c_str());
+        RunnerOptions o;
+        o.variant = c.variant;
+        for (uint64_t seed = 1; seed <= 8; ++seed) {
+            // Two walks side by side, one timed and one untimed all along:
+            // stale clocks must not change what comes next either.
+            ScenarioRunner r(sc, o);
+            const Engine &engine = r.engine();
+            State timed = r.state, untimed = r.state;
+            std::mt19937_64 rng(seed);
+            for (int i = 0; i < 300; ++i) {
+                const std::vector<Action> en = engine.enabled(timed);
+                QCOMPARE(engine.enabled(untimed), en);
+                if (en.empty())
+                    break;
+                const Action a = en[randomPick(rng, en)];
+                EventList all, found;
+                engine.apply(timed, a, all);
+                engine.applyUntimed(untimed, a, found);
+                QCOMPARE(untimed.hash(), timed.hash());
+                QCOMPARE(untimed.step, timed.step);
+                EventList expected;
+                for (const Event &e : all)
+                    if (e.kind == EventKind::Violation)
+                        expected.push_back(e);
+                // the times are the only fields untimed leaves out
+                for (size_t k = 0; k < found.size() && k < expected.size(); ++k) {
+                    found[k].tNs = expected[k].tNs;
+                    found[k].startNs = expected[k].startNs;
+                }
+                const std::string diff = compareEvents(expected, found);
+                QVERIFY2(diff.empty(), (std::string(c.scenario) + ": " + diff).c_str());
+                violations += int(found.size());
+                ++checked;
+            }
+            QCOMPARE(engine.stuck(untimed), engine.stuck(timed));
+        }
+    }
+    QVERIFY(checked > 1000);
+    QVERIFY(violations > 0);
 }
 
 // spec §2.4: request ids and userspace QTEE-object ids are the lowest free

@@ -313,7 +313,7 @@ const BuiltinVerdict kBuiltinVerdicts[] = {
     {"supplicant-buffer-too-small", "", 200'000, true},
     // The reaper's kill ends the client's wait: not stuck.
     {"supplicant-exits-holding", "", 200'000, true},
-    // 9.6 M states (1.65 M with reduction), none with a finding:
+    // 8.5 M states (1.45 M with reduction), none with a finding:
     // tst_explore_reduction pins the complete search in release builds.
     {"three-clients-two-supplicants", "", 5'000, false},
 };
@@ -349,7 +349,7 @@ private Q_SLOTS:
             "same-process-client-and-supplicant", // 4.5 K (argument=srcu 5.6 K)
             "send-after-client-killed",           // 11 K (I12 with argument=none, I6 lifetime=none)
             "stress",                             // endless loops: over 300 K by depth 14
-            "three-clients-two-supplicants",      // 9.6 M
+            "three-clients-two-supplicants",      // 8.5 M
         };
         // The variants that change each built-in's state space or verdict
         // (measured: the others give the default's states and findings). A
