@@ -1,7 +1,8 @@
 // Shared by the exploration tests (tst_explore, tst_explore_reference,
-// tst_explore_reduction) and tst_transfer: a Simulator for a built-in or for a scenario file
-// under tests/data/explore/, with variant assignments, and the replay check
-// of a finding's counterexample.
+// tst_explore_reduction, tst_explore_jobs) and tst_transfer: a Simulator for
+// a built-in or for a scenario file under tests/data/explore/, with variant
+// assignments; a search's findings as one line; the replay checks of a
+// finding's counterexample.
 #pragma once
 
 #include "simulator/capture.h"
@@ -12,10 +13,21 @@
 #include <QString>
 #include <QtTest>
 
+#include <algorithm>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace explorefixture {
+
+// Under AddressSanitizer the search runs 25-60 times slower: tests keep the
+// rows that explore about 100 K states for the release build.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
 
 // The scenario's variants with `assignments` ("argument=none,lifetime=kref")
 // applied; a bad assignment is a warning and is skipped.
@@ -79,6 +91,48 @@ inline void checkReplay(const tee::sim::Simulator &sim, const tee::sim::ExploreF
         if (e.kind == EventKind::Violation && e.invariant == f.invariant && !firstStep)
             firstStep = e.step;
     QCOMPARE(firstStep, uint64_t(schedule.size()));
+}
+
+// A search's findings: "I2:16 I12:10 stuck:7" (invariant: shortest length).
+inline QString findings(const std::map<int, uint64_t> &shortest, std::optional<uint64_t> stuck)
+{
+    QStringList out;
+    for (const auto &[inv, len] : shortest)
+        out << QStringLiteral("I%1:%2").arg(inv).arg(len);
+    if (stuck)
+        out << QStringLiteral("stuck:%1").arg(*stuck);
+    return out.join(QLatin1Char(' '));
+}
+inline QString findings(const tee::sim::ExploreResult &r)
+{
+    std::map<int, uint64_t> shortest;
+    for (const auto &[inv, f] : r.violations)
+        shortest.emplace(inv, f.length());
+    return findings(shortest, r.stuck ? std::optional<uint64_t>(r.stuck->length()) : std::nullopt);
+}
+
+// The finding's path applied action by action: every action is enabled
+// where it is taken; the last one shows the violation (or leaves nothing
+// enabled, for a stuck state).
+inline void checkPath(const tee::sim::Simulator &sim, const tee::sim::ExploreFinding &f)
+{
+    using namespace tee;
+    State s = sim.initialState();
+    EventList events;
+    for (const Action &a : f.path) {
+        const std::vector<Action> enabled = sim.engine().enabled(s);
+        QVERIFY(std::find(enabled.begin(), enabled.end(), a) != enabled.end());
+        events.clear();
+        sim.engine().apply(s, a, events);
+    }
+    if (f.invariant) {
+        QVERIFY(std::any_of(events.begin(), events.end(), [&](const Event &e) {
+            return e.kind == EventKind::Violation && e.invariant == f.invariant;
+        }));
+    } else {
+        QVERIFY(sim.engine().enabled(s).empty());
+        QVERIFY(sim.engine().stuck(s));
+    }
 }
 
 } // namespace explorefixture

@@ -2,24 +2,19 @@
 // "Exploration"): symmetry over interchangeable threads, partial-order
 // reduction of safe user-space steps with shortest lengths confirmed
 // without it, QTEE object ids renumbered in the canonical key, and the
-// level-parallel search giving what the one-thread search gives.
+// level-parallel search is tst_explore_jobs.
 #include "explorefixture.h"
 
 #include <QtTest>
 
 using namespace tee;
 using namespace tee::sim;
+using explorefixture::checkPath;
+using explorefixture::findings;
+using explorefixture::kSanitized;
 using explorefixture::simulator;
 
 namespace {
-
-// Under AddressSanitizer the search runs 25-60 times slower: the rows that
-// explore about 100 K states run in the release build only.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
 
 ExploreResult search(const Simulator &sim, bool reduction, bool exact = true, unsigned jobs = 1)
 {
@@ -29,39 +24,6 @@ ExploreResult search(const Simulator &sim, bool reduction, bool exact = true, un
     o.jobs = jobs;
     o.maxStates = 1'000'000;
     return explore(sim, o);
-}
-
-// "I6:20,stuck:13": every finding with its length.
-QString findings(const ExploreResult &r)
-{
-    QStringList out;
-    for (const auto &[inv, f] : r.violations)
-        out << QStringLiteral("I%1:%2").arg(inv).arg(f.length());
-    if (r.stuck)
-        out << QStringLiteral("stuck:%1").arg(r.stuck->length());
-    return out.join(QLatin1Char(','));
-}
-
-// The finding's path replays: every action enabled where it is taken; the
-// last one shows the violation (or leaves nothing enabled, for a stuck state).
-void checkPath(const Simulator &sim, const ExploreFinding &f)
-{
-    State s = sim.initialState();
-    EventList events;
-    for (const Action &a : f.path) {
-        const std::vector<Action> enabled = sim.engine().enabled(s);
-        QVERIFY(std::find(enabled.begin(), enabled.end(), a) != enabled.end());
-        events.clear();
-        sim.engine().apply(s, a, events);
-    }
-    if (f.invariant) {
-        QVERIFY(std::any_of(events.begin(), events.end(), [&](const Event &e) {
-            return e.kind == EventKind::Violation && e.invariant == f.invariant;
-        }));
-    } else {
-        QVERIFY(sim.engine().enabled(s).empty());
-        QVERIFY(sim.engine().stuck(s));
-    }
 }
 
 } // namespace
@@ -269,43 +231,6 @@ private Q_SLOTS:
         QCOMPARE(hashed.states, exact.states);
         QCOMPARE(hashed.transitions, exact.transitions);
         QCOMPARE(hashed.maxDepth, exact.maxDepth);
-    }
-
-    // Two jobs find what one finds: the same states, transitions and
-    // findings at the same lengths, with and without reduction.
-    void jobs_data()
-    {
-        QTest::addColumn<QString>("scenario");
-        QTest::addColumn<QByteArray>("variant");
-        QTest::newRow("symmetric-clients")
-            << QStringLiteral("symmetric-clients.json") << QByteArray();
-        QTest::newRow("srcu-vs-lock none")
-            << QStringLiteral("srcu-vs-lock") << QByteArray("argument=none");
-        if (!kSanitized)
-            QTest::newRow("release-worker-blocked")
-                << QStringLiteral("release-worker-blocked") << QByteArray();
-        QTest::newRow("send-after-client-killed lifetime=none")
-            << QStringLiteral("send-after-client-killed") << QByteArray("lifetime=none");
-    }
-    void jobs()
-    {
-        QFETCH(QString, scenario);
-        QFETCH(QByteArray, variant);
-        const auto sim = simulator(scenario, variant);
-        QVERIFY(sim);
-        for (const bool reduction : {false, true}) {
-            if (kSanitized && !reduction && scenario.endsWith(QLatin1String(".json")))
-                continue; // 114 K states
-            const ExploreResult one = search(*sim, reduction, false, 1);
-            const ExploreResult two = search(*sim, reduction, false, 2);
-            QCOMPARE(two.jobs, 2u);
-            QCOMPARE(two.states, one.states);
-            QCOMPARE(two.transitions, one.transitions);
-            QCOMPARE(two.maxDepth, one.maxDepth);
-            QCOMPARE(findings(two), findings(one));
-            for (const auto &[inv, f] : two.violations)
-                checkPath(*sim, f);
-        }
     }
 };
 

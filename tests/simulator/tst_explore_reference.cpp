@@ -16,6 +16,7 @@
 using namespace tee;
 using namespace tee::sim;
 using explorefixture::checkReplay;
+using explorefixture::findings;
 using explorefixture::simulator;
 
 namespace {
@@ -140,26 +141,9 @@ Reference referenceSearch(const Simulator &sim, uint64_t maxStates, uint64_t max
     return r;
 }
 
-// A search's findings: "I2:16 I12:10 stuck:7" (invariant: shortest length).
-QString findings(const std::map<int, uint64_t> &shortest, std::optional<uint64_t> stuck)
-{
-    QStringList out;
-    for (const auto &[inv, len] : shortest)
-        out << QStringLiteral("I%1:%2").arg(inv).arg(len);
-    if (stuck)
-        out << QStringLiteral("stuck:%1").arg(*stuck);
-    return out.join(QLatin1Char(' '));
-}
 QString findings(const Reference &r)
 {
-    return findings(r.shortest, r.stuck);
-}
-QString findings(const ExploreResult &r)
-{
-    std::map<int, uint64_t> shortest;
-    for (const auto &[inv, f] : r.violations)
-        shortest.emplace(inv, f.length());
-    return findings(shortest, r.stuck ? std::optional<uint64_t>(r.stuck->length()) : std::nullopt);
+    return explorefixture::findings(r.shortest, r.stuck);
 }
 
 ExploreResult exploreWith(const Simulator &sim, bool exact, bool reduction, unsigned jobs,

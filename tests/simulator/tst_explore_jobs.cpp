@@ -1,0 +1,81 @@
+// The level-parallel search (simulator/explore.h, docs/model.md
+// "Exploration"): two jobs find what one finds, with and without reduction.
+// Its own test so that its ASan run has a timeout of its own
+// (tst_explore_reduction's rows already take minutes there).
+#include "explorefixture.h"
+
+#include <QtTest>
+
+using namespace tee;
+using namespace tee::sim;
+using explorefixture::checkPath;
+using explorefixture::findings;
+using explorefixture::kSanitized;
+using explorefixture::simulator;
+
+namespace {
+
+// Both stores: hash compaction (the workers share one fingerprint table)
+// and exact mode (they also share the section tables, one lock per place).
+ExploreResult search(const Simulator &sim, bool reduction, bool exact, unsigned jobs)
+{
+    ExploreOptions o;
+    o.reduction = reduction;
+    o.exact = exact;
+    o.jobs = jobs;
+    o.maxStates = 1'000'000;
+    return explore(sim, o);
+}
+
+} // namespace
+
+class TstExploreJobs : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    // Two jobs find what one finds: the same states, transitions and
+    // findings at the same lengths, with and without reduction, in both
+    // stores.
+    void jobs_data()
+    {
+        QTest::addColumn<QString>("scenario");
+        QTest::addColumn<QByteArray>("variant");
+        QTest::newRow("symmetric-clients")
+            << QStringLiteral("symmetric-clients.json") << QByteArray();
+        QTest::newRow("srcu-vs-lock none")
+            << QStringLiteral("srcu-vs-lock") << QByteArray("argument=none");
+        if (!kSanitized)
+            QTest::newRow("release-worker-blocked")
+                << QStringLiteral("release-worker-blocked") << QByteArray();
+        QTest::newRow("send-after-client-killed lifetime=none")
+            << QStringLiteral("send-after-client-killed") << QByteArray("lifetime=none");
+    }
+    void jobs()
+    {
+        QFETCH(QString, scenario);
+        QFETCH(QByteArray, variant);
+        const auto sim = simulator(scenario, variant);
+        QVERIFY(sim);
+        for (const bool reduction : {false, true}) {
+            if (kSanitized && !reduction && scenario.endsWith(QLatin1String(".json")))
+                continue; // 114 K states
+            for (const bool exact : {false, true}) {
+                const ExploreResult one = search(*sim, reduction, exact, 1);
+                const ExploreResult two = search(*sim, reduction, exact, 2);
+                QVERIFY(one.complete);
+                QCOMPARE(two.jobs, 2u);
+                QCOMPARE(two.complete, one.complete);
+                QCOMPARE(two.states, one.states);
+                QCOMPARE(two.transitions, one.transitions);
+                QCOMPARE(two.maxDepth, one.maxDepth);
+                QCOMPARE(findings(two), findings(one));
+                for (const auto &[inv, f] : two.violations)
+                    checkPath(*sim, f);
+            }
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TstExploreJobs)
+#include "tst_explore_jobs.moc"
