@@ -254,6 +254,32 @@ private Q_SLOTS:
         QVERIFY(canonicalKey(*sim, c) != canonicalKey(*sim, a));
     }
 
+    // The I11 checker's memory of retired ids (Context::retiredIds) is a
+    // set: two notifications retired in either order
+    // (tests/data/explore/two-release-notifications.json) are one state,
+    // while a different memory is a different state.
+    void retiredIdsAreASet()
+    {
+        const auto sim = simulator("two-release-notifications.json", "");
+        QVERIFY(sim);
+        State s = sim->initialState();
+        EventList ev;
+        while (s.contexts.size() < 2) {
+            const std::vector<Action> en = sim->engine().enabled(s);
+            QVERIFY(!en.empty());
+            sim->engine().apply(s, en.front(), ev);
+        }
+        const RetiredId first{0, RequestId{0}, true}, second{1, RequestId{1}, true};
+        State a = s, b = s, c = s;
+        a.contexts[1].retiredIds = {first, second};
+        b.contexts[1].retiredIds = {second, first};
+        c.contexts[1].retiredIds = {first, RetiredId{1, RequestId{1}, false}};
+        QVERIFY(!(a == b));
+        QCOMPARE(canonicalKey(*sim, b), canonicalKey(*sim, a));
+        QVERIFY(canonicalKey(*sim, c) != canonicalKey(*sim, a));
+        QVERIFY(canonicalKey(*sim, s) != canonicalKey(*sim, a));
+    }
+
     // A supplicant that retries RECV for ever (the client has not opened
     // /dev/tee yet, the forever jump loops) has a finite state space; the
     // raw State (with its jump counter) would not.

@@ -196,6 +196,18 @@ const std::vector<std::string> kSrcuVsLockNoneI12 = {
     "app/client: dispatch killed (req#0 PROCESSING)",
     "app/suppl: RECV marshal arg 0 of req#0 (5 args)",
 };
+// tests/data/explore/two-release-notifications-answered.json: the SEND
+// for a notification RECV has just freed.
+const std::vector<std::string> kAnsweredNotificationI11 = {
+    "app/opener: open /dev/tee",
+    "app/client1: OBJECT_INVOKE ROOT op 32",
+    "app/client1: QTEE returns 0",
+    "app/client1: OBJECT_INVOKE objref 0 op 3",
+    "app/client1: QTEE returns 0",
+    "app/suppl: SUPPL_RECV",
+    "app/suppl: RECV relock: free RELEASE notification req#0",
+    "app/suppl: SUPPL_SEND id 0 ret 0",
+};
 const std::vector<std::string> kCallbackAfterCloseNoneI6 = {
     "app/suppl: open /dev/tee",
     "app/main: OBJECT_INVOKE ROOT op 32",
@@ -494,6 +506,22 @@ private Q_SLOTS:
             << QStringList();
         QTest::newRow("callback-after-close lifetime=kref")
             << QByteArray("callback-after-close") << QByteArray("lifetime=kref") << QString() << 0
+            << QStringList();
+        // I11 (§8: a supplicant never SENDs for a RELEASE notification) in
+        // 8 steps, the fewest possible: a notification needs a user object
+        // QTEE gives back (open; open_service and QTEE's return; OBJECT_INVOKE
+        // op 3 exporting it; QTEE's return, whose async release makes the
+        // last put that queues it, §2.3, §2.9: 5 steps); SUPPL_RECV delivers
+        // it and, taking reqs_lock again, frees it and its id (§2.5 T4, §3.4
+        // step 6: 2 steps); the buggy supplicant (answer_release, §9 item 12)
+        // SENDs for that id (-EINVAL, the id left reqs_idr). With a correct
+        // supplicant the two notifications, retired in either order, break
+        // nothing.
+        QTest::newRow("two-release-notifications-answered")
+            << QByteArray("two-release-notifications-answered.json") << QByteArray()
+            << QStringLiteral("I11:8") << 11 << qlist(kAnsweredNotificationI11);
+        QTest::newRow("two-release-notifications")
+            << QByteArray("two-release-notifications.json") << QByteArray() << QString() << 0
             << QStringList();
         // fifo-delivery: fifoDeliveryIdr and fifoDeliveryMerged.
     }
