@@ -230,18 +230,29 @@ int cmdExplore(const QStringList &args)
     const bool found = r.found();
     const int status = found ? kExitFound : r.complete ? kExitOk : kExitIncomplete;
     const char *strategy = opts.strategy == sim::ExploreOptions::Strategy::Bfs ? "bfs" : "dfs";
+    // What was found, with each shortest length: "I11 (8 steps), stuck (13
+    // steps)". A finding is a fact whatever bound the search hit; what a
+    // bounded search does not prove is that nothing else is there.
+    std::string what;
+    for (const auto &[inv, f] : r.violations)
+        what += (what.empty() ? "I" : ", I") + std::to_string(inv) + " (" +
+                std::to_string(f.length()) + " steps)";
+    if (r.stuck)
+        what += (what.empty() ? "" : ", ") + std::string("a stuck state (") +
+                std::to_string(r.stuck->length()) + " steps)";
     std::string verdict;
     if (!r.complete)
-        verdict = std::string(found ? "findings" : "no violation") + " in " +
+        verdict = (found ? "found " + what : std::string("no violation")) + " in " +
                   std::to_string(r.states) + " states up to depth " + std::to_string(r.maxDepth) +
                   "; " +
                   (r.bound == sim::ExploreBound::Interrupted
                        ? std::string("the search was interrupted")
                        : "the " + std::string(sim::exploreBoundName(r.bound)) + " bound was hit") +
-                  ": not a proof";
+                  (found ? ": other findings may be missed" : ": not a proof");
     else
-        verdict = std::string(found ? "findings" : "no violation and no stuck state") + " in all " +
-                  std::to_string(r.states) + " reachable states" +
+        verdict = (found ? "found " + what + "; searched"
+                         : std::string("no violation and no stuck state in")) +
+                  " all " + std::to_string(r.states) + " reachable states" +
                   (r.exact ? "" : " (hash compaction: not exhaustive)");
 
     if (asJson) {
