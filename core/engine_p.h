@@ -634,12 +634,20 @@ struct Engine::Ctx
         }
     }
 
-    // The request of `id` is over for the supplicants (I11's memory).
+    // The request of `id` is over for the supplicants (I11's memory). A set
+    // kept in id order (one entry per id), so two States that retired the
+    // same ids in another order are equal, and the canonical key
+    // (simulator/explore.cpp) writes it as it is.
     void retire(ContextId ctx, const Request &r)
     {
         Context &c = s.context(ctx);
-        std::erase_if(c.retiredIds, [&](const RetiredId &x) { return x.id == r.reqId; });
-        c.retiredIds.push_back({r.reqId, r.id, r.notification});
+        const auto at = std::lower_bound(c.retiredIds.begin(), c.retiredIds.end(), r.reqId,
+                                         [](const RetiredId &x, int32_t id) { return x.id < id; });
+        const RetiredId entry{r.reqId, r.id, r.notification};
+        if (at != c.retiredIds.end() && at->id == r.reqId)
+            *at = entry;
+        else
+            c.retiredIds.insert(at, entry);
     }
 
     // ureq_dequeue: take a request off reqs_idr and reqs_list.

@@ -117,7 +117,7 @@ struct Context
     std::vector<IdrEntry> qteeObjectsIdr; // sorted by id
     std::vector<IdrEntry> reqsIdr;        // sorted by id
     std::vector<int32_t> reqsList;        // RequestId values, FIFO
-    std::vector<RetiredId> retiredIds;    // for I11 (not driver state: the checker's memory)
+    std::vector<RetiredId> retiredIds;    // for I11 (not driver state: the checker's memory), by id
     int32_t reqC = 0;                     // req_c completion count
     ThreadId reqsLockOwner;               // invalid when free
     std::vector<int32_t> lockWaiters;     // threads asleep on reqs_lock, FIFO (mutex wait list)

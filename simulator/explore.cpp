@@ -91,7 +91,6 @@ struct Walker
     std::vector<uint32_t> thrAt;               // places of thread indices
     std::vector<uint32_t> qidAt;               // places of QTEE object ids
     std::vector<uint64_t> values;              // scratch for finish()
-    std::vector<RetiredId> retired;            // scratch for walk()
     // Where each section of the key ends: the header, each process, each
     // thread, the files and contexts, the objects, the requests, the rest.
     // Exact mode stores each section once (collapse compression); their
@@ -437,13 +436,10 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         k.w(c.reqsList.size());
         for (int32_t r : c.reqsList)
             k.req(r);
-        // A set to the engine (one entry per id, looked up by id): written
-        // in id order, so the order the ids retired in makes no new state.
-        k.retired.assign(c.retiredIds.begin(), c.retiredIds.end());
-        std::sort(k.retired.begin(), k.retired.end(),
-                  [](const RetiredId &x, const RetiredId &y) { return x.id < y.id; });
-        k.w(k.retired.size());
-        for (const RetiredId &r : k.retired) {
+        // A set the engine keeps in id order (Ctx::retire), so the order
+        // the ids retired in makes no new state.
+        k.w(c.retiredIds.size());
+        for (const RetiredId &r : c.retiredIds) {
             k.w2(uint32_t(r.id), uint32_t(r.notification));
             k.req(r.request);
         }
@@ -1187,9 +1183,7 @@ struct Worker
         events.clear();
         S.sim.engine().applyUntimed(st, a, events);
         ++transitions;
-        for (const Event &e : events) {
-            if (e.kind != EventKind::Violation)
-                continue;
+        for (const Event &e : events) { // violations only (applyUntimed)
             const auto kind = std::make_pair(e.invariant, e.finding);
             auto it = violations.find(kind);
             Found f{from, order, a, {}};

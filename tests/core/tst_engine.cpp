@@ -162,6 +162,7 @@ private Q_SLOTS:
     void hashCoversTheConfiguration();
     void appliedLeavesInputUnchanged();
     void untimedApplyChangesTheSameState();
+    void retiredIdsInIdOrder();
     void idAllocation_data();
     void idAllocation();
     void fifoDeliveryOfThreeRequests();
@@ -420,6 +421,51 @@ void TstEngine::untimedApplyChangesTheSameState()
     }
     QVERIFY(checked > 1000);
     QVERIFY(violations > 0);
+}
+
+// I11's memory of retired request ids (Context::retiredIds) is a set kept in
+// id order whatever order the ids retire in, so two runs that retired the
+// same ids in another order reach equal States (and one canonical key).
+// Random walks over scenarios whose ids are reused and retired out of order.
+void TstEngine::retiredIdsInIdOrder()
+{
+    int outOfOrder = 0, retired = 0;
+    for (const char *name : {"stress", "multiple-supplicants", "release-notification"}) {
+        std::string error;
+        auto sc = tee::sim::loadBuiltin(name, &error);
+        QVERIFY2(sc, error.c_str());
+        for (uint64_t seed = 1; seed <= 8; ++seed) {
+            ScenarioRunner r(sc);
+            const Engine &engine = r.engine();
+            State s = r.state;
+            std::mt19937_64 rng(seed);
+            for (int i = 0; i < 500; ++i) {
+                const std::vector<Action> en = engine.enabled(s);
+                if (en.empty())
+                    break;
+                const State before = s;
+                EventList events;
+                engine.apply(s, en[randomPick(rng, en)], events);
+                for (size_t c = 0; c < s.contexts.size(); ++c) {
+                    const std::vector<RetiredId> &now = s.contexts[c].retiredIds;
+                    for (size_t k = 1; k < now.size(); ++k)
+                        QVERIFY2(now[k - 1].id < now[k].id, name);
+                    if (c >= before.contexts.size())
+                        continue;
+                    const std::vector<RetiredId> &was = before.contexts[c].retiredIds;
+                    for (size_t k = 0; k < now.size(); ++k) {
+                        if (std::find(was.begin(), was.end(), now[k]) != was.end())
+                            continue;
+                        ++retired;
+                        if (k + 1 < now.size())
+                            ++outOfOrder; // retired after a higher id
+                    }
+                }
+            }
+        }
+    }
+    QVERIFY(retired > 50);
+    QVERIFY(outOfOrder > 0);
 }
 
 // spec §2.4: request ids and userspace QTEE-object ids are the lowest free

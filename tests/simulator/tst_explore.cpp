@@ -254,11 +254,11 @@ private Q_SLOTS:
         QVERIFY(canonicalKey(*sim, c) != canonicalKey(*sim, a));
     }
 
-    // The I11 checker's memory of retired ids (Context::retiredIds) is a
-    // set: two notifications retired in either order
-    // (tests/data/explore/two-release-notifications.json) are one state,
-    // while a different memory is a different state.
-    void retiredIdsAreASet()
+    // The I11 checker's memory of retired ids (Context::retiredIds, a set
+    // the engine keeps in id order: tst_engine retiredIdsInIdOrder) is part
+    // of the state: a SEND for a retired id is a finding, for a free one it
+    // is not. Two notifications (tests/data/explore/two-release-notifications.json).
+    void retiredIdsInTheKey()
     {
         const auto sim = simulator("two-release-notifications.json", "");
         QVERIFY(sim);
@@ -272,12 +272,12 @@ private Q_SLOTS:
         const RetiredId first{0, RequestId{0}, true}, second{1, RequestId{1}, true};
         State a = s, b = s, c = s;
         a.contexts[1].retiredIds = {first, second};
-        b.contexts[1].retiredIds = {second, first};
+        b.contexts[1].retiredIds = {first};
         c.contexts[1].retiredIds = {first, RetiredId{1, RequestId{1}, false}};
-        QVERIFY(!(a == b));
-        QCOMPARE(canonicalKey(*sim, b), canonicalKey(*sim, a));
+        QVERIFY(canonicalKey(*sim, b) != canonicalKey(*sim, a));
         QVERIFY(canonicalKey(*sim, c) != canonicalKey(*sim, a));
-        QVERIFY(canonicalKey(*sim, s) != canonicalKey(*sim, a));
+        QVERIFY(canonicalKey(*sim, s) != canonicalKey(*sim, b));
+        QCOMPARE(canonicalKey(*sim, State(a)), canonicalKey(*sim, a));
     }
 
     // A supplicant that retries RECV for ever (the client has not opened
