@@ -41,8 +41,12 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("scenario");
         QTest::addColumn<QByteArray>("variant");
-        QTest::newRow("symmetric-clients")
-            << QStringLiteral("symmetric-clients.json") << QByteArray();
+        // Under ASan (25-60 times slower) the rows of 10 K states and more
+        // run without reduction only, and symmetric-clients (36 K states
+        // with symmetry, 136 K without) not at all.
+        if (!kSanitized)
+            QTest::newRow("symmetric-clients")
+                << QStringLiteral("symmetric-clients.json") << QByteArray();
         QTest::newRow("srcu-vs-lock none")
             << QStringLiteral("srcu-vs-lock") << QByteArray("argument=none");
         if (!kSanitized)
@@ -58,8 +62,8 @@ private Q_SLOTS:
         const auto sim = simulator(scenario, variant);
         QVERIFY(sim);
         for (const bool reduction : {false, true}) {
-            if (kSanitized && !reduction && scenario.endsWith(QLatin1String(".json")))
-                continue; // 114 K states
+            if (kSanitized && reduction && scenario != QLatin1String("srcu-vs-lock"))
+                continue;
             for (const bool exact : {false, true}) {
                 const ExploreResult one = search(*sim, reduction, exact, 1);
                 const ExploreResult two = search(*sim, reduction, exact, 2);
