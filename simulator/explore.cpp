@@ -45,32 +45,41 @@ struct Hash128
     bool operator==(const Hash128 &) const = default;
 };
 
+// The key's unit: 32-bit words (most fields are small; a wider value takes
+// three words, Walker::w).
+using Word = uint32_t;
+
 // Two 64-bit lanes over the words: the fingerprint of hash compaction (and
-// the table hash of exact mode). Each pair of words is multiplied with keys
-// that depend on its place (as XXH3 and wyhash do), so the products are
-// independent of each other and the loop runs at the multiplier's
-// throughput rather than its latency.
-Hash128 hashWords(const uint64_t *p, size_t n)
+// the table hash of exact mode). Each pair of 64-bit chunks (four words) is
+// multiplied with keys that depend on its place (as XXH3 and wyhash do), so
+// the products are independent of each other and the loop runs at the
+// multiplier's throughput rather than its latency. The length seeds both
+// lanes, so the zero padding of the last chunk is unambiguous.
+Hash128 hashWords(const Word *p, size_t n)
 {
-    // Two multiplies per pair of words, one per lane, each folded (high ^
+    // Two multiplies per pair of chunks, one per lane, each folded (high ^
     // low). One multiply feeding both lanes with its two halves was tried:
     // the sum of the products is then nearly linear, and on fifo-delivery
     // two of the first million states collided (the hashed and the exact
     // search parted ways); do not go back to it without that check.
     constexpr uint64_t kStepA = 0x9E3779B97F4A7C15ull, kStepB = 0xC2B2AE3D27D4EB4Full;
     uint64_t ka = 0x243F6A8885A308D3ull, kb = 0x13198A2E03707344ull;
-    uint64_t a = n, b = ~n;
+    uint64_t a = n, b = ~uint64_t(n);
+    const auto chunk = [p](size_t i) { return uint64_t(p[i]) | uint64_t(p[i + 1]) << 32; };
     size_t i = 0;
-    for (; i + 2 <= n; i += 2) {
-        a += mum(p[i] ^ ka, p[i + 1] ^ (ka + 0xA4093822299F31D0ull));
-        b += mum(p[i] ^ kb, p[i + 1] ^ (kb + 0x082EFA98EC4E6C89ull));
+    for (; i + 4 <= n; i += 4) {
+        const uint64_t x = chunk(i), y = chunk(i + 2);
+        a += mum(x ^ ka, y ^ (ka + 0xA4093822299F31D0ull));
+        b += mum(x ^ kb, y ^ (kb + 0x082EFA98EC4E6C89ull));
         ka += kStepA;
         kb += kStepB;
     }
     if (i < n) {
-        const Uint128 r = Uint128(p[i] ^ ka) * (0xBE5466CF34E90C6Cull ^ kb);
-        a += uint64_t(r);
-        b += uint64_t(r >> 64);
+        uint64_t x = 0, y = 0;
+        for (size_t j = 0; i + j < n; ++j)
+            (j < 2 ? x : y) |= uint64_t(p[i + j]) << (32 * (j % 2));
+        a += mum(x ^ ka, y ^ (ka + 0xA4093822299F31D0ull));
+        b += mum(x ^ kb, y ^ (kb + 0x082EFA98EC4E6C89ull));
     }
     a = mum(a ^ 0x3F84D5B5B5470917ull, 0x9216D5D98979FB1Bull);
     b = mum(b ^ 0x2FFD72DBD01ADFB7ull, 0xB8E1AFED6A267E96ull);
@@ -78,19 +87,21 @@ Hash128 hashWords(const uint64_t *p, size_t n)
 }
 
 // Walks every field of a State that can change its future, in a fixed order,
-// writing one word per field (two small ones share a word). Kernel object
+// writing one word per field (w(): a value below 2^32 - 2 in one word, a
+// wider or negative one other than -1 in three; w2(): two 32-bit fields).
+// Kernel object
 // ids, request serials and enqueue sequence numbers are written as they are
 // and their places noted; finish() then renumbers them by rank among the
 // values met (order kept, so every comparison the engine makes comes out
 // the same).
 struct Walker
 {
-    std::vector<uint64_t> out; // the key: out[0..n)
+    std::vector<Word> out; // the key: out[0..n)
     size_t n = 0;
     std::vector<uint32_t> objAt, reqAt, seqAt; // places of ids to renumber
     std::vector<uint32_t> thrAt;               // places of thread indices
     std::vector<uint32_t> qidAt;               // places of QTEE object ids
-    std::vector<uint64_t> values;              // scratch for finish()
+    std::vector<Word> values;                  // scratch for finish()
     // Where each section of the key ends: the header, each process, each
     // thread, the files and contexts, the objects, the requests, the rest.
     // Exact mode stores each section once (collapse compression); their
@@ -107,15 +118,34 @@ struct Walker
         qidAt.clear();
         marks.clear();
     }
-    [[gnu::always_inline]] void w(uint64_t v)
+    [[gnu::always_inline]] void put(Word v)
     {
         if (n == out.size()) [[unlikely]]
             grow();
         out[n++] = v;
     }
+    // A field of up to 64 bits, self-delimiting: v + 1 in one word when it
+    // is below kWide (so none, -1, is 0 and small values stay small), else
+    // kWide and the two halves of v.
+    static constexpr Word kWide = 0xFFFF'FFFF;
+    [[gnu::always_inline]] void w(uint64_t v)
+    {
+        const uint64_t x = v + 1;
+        if (x < kWide) [[likely]] {
+            put(Word(x));
+        } else {
+            put(kWide);
+            put(Word(v));
+            put(Word(v >> 32));
+        }
+    }
     [[gnu::noinline]] void grow() { out.resize(std::max<size_t>(1024, out.size() * 2)); }
     void mark() { marks.push_back(uint32_t(n)); }
-    [[gnu::always_inline]] void w2(uint32_t a, uint32_t b) { w(uint64_t(a) | uint64_t(b) << 32); }
+    [[gnu::always_inline]] void w2(uint32_t a, uint32_t b)
+    {
+        put(a);
+        put(b);
+    }
     // An id renumbered after the walk (finish()): its place is noted in
     // `at` unless it is none (negative).
     [[gnu::always_inline]] void placed(std::vector<uint32_t> &at, int32_t id)
@@ -137,7 +167,7 @@ struct Walker
     {
         if (v >= kFirstQteeId && v < QCOMTEE_OBJECT_PRIMORDIAL)
             qidAt.push_back(uint32_t(n));
-        w(v);
+        put(v);
     }
     template <class T>
     [[gnu::always_inline]] void qids(const std::vector<T> &v)
@@ -150,13 +180,14 @@ struct Walker
     void req(RequestId id) { req(id.v); }
     [[gnu::always_inline]] void seq(uint64_t v)
     {
-        if (v != 0)
+        if (v != 0 && v + 1 < kWide) // (one word; 2^32 enqueues on one path are out of reach)
             seqAt.push_back(uint32_t(n));
         w(v);
     }
     // Ids become their rank among the ids of their kind (sequence numbers
-    // count from 1: 0 means none).
-    void renumber(const std::vector<uint32_t> &at, uint64_t base)
+    // count from 1: 0 means none), written as w() writes them (`coded`:
+    // none stays 0) or as the raw word (QTEE ids).
+    void renumber(const std::vector<uint32_t> &at, uint64_t base, bool coded)
     {
         if (at.empty())
             return;
@@ -166,15 +197,16 @@ struct Walker
         std::sort(values.begin(), values.end());
         values.erase(std::unique(values.begin(), values.end()), values.end());
         for (uint32_t i : at)
-            out[i] = base + uint64_t(std::lower_bound(values.begin(), values.end(), out[i]) -
-                                     values.begin());
+            out[i] = Word(
+                base + (coded ? 1 : 0) +
+                uint64_t(std::lower_bound(values.begin(), values.end(), out[i]) - values.begin()));
     }
     void finish()
     {
-        renumber(objAt, 0);
-        renumber(reqAt, 0);
-        renumber(seqAt, 1);
-        renumber(qidAt, kFirstQteeId);
+        renumber(objAt, 0, true);
+        renumber(reqAt, 0, true);
+        renumber(seqAt, 1, true);
+        renumber(qidAt, kFirstQteeId, false);
     }
     template <class T>
     [[gnu::always_inline]] void ints(const std::vector<T> &v)
@@ -454,15 +486,15 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         k.w(uint64_t(o.type) | uint64_t(o.notify) << 8 | uint64_t(o.releaseQueued) << 9 |
             uint64_t(o.leakReported) << 10);
         k.qid(o.qteeId);
-        k.w(uint64_t(uint32_t(o.owner.v)));
+        k.w(uint64_t(int64_t(o.owner.v)));
         k.w(o.userObjectId);
         k.w(o.holders.size());
         for (const Holder &h : o.holders) { // no holder names an object or a request
-            k.w(uint64_t(h.kind) | uint64_t(uint32_t(h.b)) << 32);
+            k.w2(uint32_t(h.kind), uint32_t(h.b));
             if (holdsThread(h.kind))
                 k.thr(h.a);
             else
-                k.w(uint64_t(uint32_t(h.a)));
+                k.put(uint32_t(h.a)); // callback id bits, or -1
         }
     }
     k.mark();
@@ -503,7 +535,7 @@ void walk(const Simulator &sim, const State &s, Walker &k,
     k.w(s.qtee.objects.size());
     for (const QteeObject &q : s.qtee.objects) {
         k.qid(q.qteeId);
-        k.w(uint64_t(uint32_t(q.service)));
+        k.w(uint64_t(int64_t(q.service)));
         k.w2(uint32_t(q.kernelRefs), uint32_t(q.failedReleases));
     }
     k.w(s.qtee.held.size());
@@ -529,7 +561,7 @@ public:
             m_groups = symmetryGroups(sim, init);
     }
     // The key of `s`: valid until the next call.
-    std::span<const uint64_t> operator()(const State &s)
+    std::span<const Word> operator()(const State &s)
     {
         Walker &k = m_walker;
         k.clear();
@@ -567,7 +599,7 @@ private:
                 m_words.assign(k.out.begin() + begin(size_t(t)), k.out.begin() + end(size_t(t)));
                 for (uint32_t at : k.thrAt)
                     if (at >= begin(size_t(t)) && at < end(size_t(t)))
-                        m_words[at - begin(size_t(t))] = 0xFFFF'FFFF'FFFF'FFF1ull;
+                        m_words[at - begin(size_t(t))] = 0xFFFF'FFF1u;
                 m_order.push_back({hashWords(m_words.data(), m_words.size()).a, t});
             }
             std::sort(m_order.begin(), m_order.end());
@@ -620,7 +652,7 @@ private:
 
     // The key of m_src with the groups' slots filled from m_slots: thread
     // indices renamed, thread sections moved.
-    void build(std::vector<uint64_t> &out, std::vector<uint32_t> &marks)
+    void build(std::vector<Word> &out, std::vector<uint32_t> &marks)
     {
         const Walker &k = m_walker;
         const size_t firstThread = m_processes;
@@ -649,11 +681,12 @@ private:
             marks[firstThread + j + 1] = at;
         }
         std::copy(m_src.begin() + at, m_src.begin() + ptrdiff_t(k.n), out.begin() + at);
-        // thread indices, wherever their words went
+        // thread indices (written by w(): index + 1), wherever their words went
         for (uint32_t place : k.thrAt) {
             const uint32_t dest = movedPlace(place);
-            if (m_src[place] < m_threads)
-                out[dest] = m_newIndex[m_src[place]];
+            const Word v = m_src[place];
+            if (v >= 1 && v - 1 < m_threads)
+                out[dest] = Word(m_newIndex[v - 1] + 1);
         }
     }
     // Where a word of m_src is in the built key (only thread sections move).
@@ -684,7 +717,7 @@ private:
     std::vector<std::vector<int32_t>> m_groups;
     Walker m_walker;
     // permute's scratch
-    std::vector<uint64_t> m_words, m_src, m_cand, m_best;
+    std::vector<Word> m_words, m_src, m_cand, m_best;
     std::vector<uint32_t> m_srcMarks, m_candMarks, m_bestMarks;
     std::vector<std::pair<uint64_t, int32_t>> m_order;
     std::vector<int32_t> m_slots;
@@ -758,7 +791,7 @@ class Sections
 {
 public:
     // The number of `p[0..n)`, new or found.
-    uint32_t intern(const uint64_t *p, size_t n, uint64_t h)
+    uint32_t intern(const Word *p, size_t n, uint64_t h)
     {
         if ((m_count + 1) * 4 > m_table.size() * 3)
             grow();
@@ -795,7 +828,8 @@ private:
         m_table.swap(t);
     }
     std::vector<uint32_t> m_table; // section number + 1; 0 = empty
-    std::vector<uint64_t> m_hashes, m_offsets, m_ends, m_words;
+    std::vector<uint64_t> m_hashes, m_offsets, m_ends;
+    std::vector<Word> m_words;
     size_t m_count = 0;
 };
 
@@ -842,17 +876,7 @@ private:
 
 public:
     // The table hash of a vector (hashOf gives the same for a stored one).
-    static uint64_t hashVector(const uint32_t *v, size_t width)
-    {
-        uint64_t w[64];
-        uint64_t h = 0;
-        for (size_t i = 0; i < width; ++i) {
-            w[i % 64] = v[i];
-            if (i % 64 == 63 || i + 1 == width)
-                h = mum(h ^ hashWords(w, i % 64 + 1).a, 0x9E3779B97F4A7C15ull);
-        }
-        return h;
-    }
+    static uint64_t hashVector(const uint32_t *v, size_t width) { return hashWords(v, width).a; }
 
 private:
     size_t m_width;
@@ -888,11 +912,11 @@ public:
     struct Scratch
     {
         std::vector<uint32_t> ids;
-        std::vector<std::vector<uint64_t>> lastWords;
+        std::vector<std::vector<Word>> lastWords;
         std::vector<uint32_t> lastIds;
     };
-    uint32_t insert(std::span<const uint64_t> key, const std::vector<uint32_t> &marks,
-                    Scratch &scratch, uint64_t level)
+    uint32_t insert(std::span<const Word> key, const std::vector<uint32_t> &marks, Scratch &scratch,
+                    uint64_t level)
     {
         const auto lv = uint16_t(std::min<uint64_t>(level, kLevelMax));
         if (!m_exact) {
@@ -909,9 +933,9 @@ public:
         uint32_t begin = 0;
         for (size_t i = 0; i < m_width; ++i) {
             const uint32_t end = i < marks.size() ? marks[i] : uint32_t(key.size());
-            const uint64_t *p = key.data() + begin;
+            const Word *p = key.data() + begin;
             const size_t n = end - begin;
-            std::vector<uint64_t> &last = scratch.lastWords[i];
+            std::vector<Word> &last = scratch.lastWords[i];
             if (scratch.lastIds[i] != kNoSection && last.size() == n &&
                 std::equal(p, p + n, last.begin())) {
                 scratch.ids[i] = scratch.lastIds[i];
@@ -1512,10 +1536,10 @@ void dfs(Search &S, const State &init)
 
 } // namespace
 
-std::vector<uint64_t> canonicalKey(const Simulator &sim, const State &s)
+std::vector<uint32_t> canonicalKey(const Simulator &sim, const State &s)
 {
     KeyMaker k(sim, s);
-    const std::span<const uint64_t> key = k(s);
+    const std::span<const Word> key = k(s);
     return {key.begin(), key.end()};
 }
 

@@ -27,7 +27,7 @@ namespace tee::sim {
 // whose values matter are kept: idr ids (lowest free), callback ids
 // (cyclic), fds, shm ids, QTEE's object ids. Two states with equal keys have
 // the same enabled actions and the same future up to that renumbering.
-std::vector<uint64_t> canonicalKey(const Simulator &sim, const State &s);
+std::vector<uint32_t> canonicalKey(const Simulator &sim, const State &s);
 
 struct ExploreOptions
 {

@@ -52,7 +52,7 @@ Reference referenceSearch(const Simulator &sim, uint64_t maxStates, uint64_t max
     {
         Action action;
         std::vector<int> violated;
-        std::vector<uint64_t> next;
+        std::vector<uint32_t> next;
         bool operator==(const Step &) const = default;
     };
     struct Next
@@ -88,7 +88,7 @@ Reference referenceSearch(const Simulator &sim, uint64_t maxStates, uint64_t max
         std::optional<Next> next;
     };
     Reference r;
-    std::map<std::vector<uint64_t>, Seen> seen;
+    std::map<std::vector<uint32_t>, Seen> seen;
     std::vector<State> level{sim.initialState()};
     seen.emplace(canonicalKey(sim, level.front()), Seen{level.front(), {}});
     r.states = 1;
