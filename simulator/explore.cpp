@@ -5,6 +5,8 @@
 #include "core/vocabulary.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -65,7 +67,13 @@ Hash128 hashWords(const Word *p, size_t n)
     constexpr uint64_t kStepA = 0x9E3779B97F4A7C15ull, kStepB = 0xC2B2AE3D27D4EB4Full;
     uint64_t ka = 0x243F6A8885A308D3ull, kb = 0x13198A2E03707344ull;
     uint64_t a = n, b = ~uint64_t(n);
-    const auto chunk = [p](size_t i) { return uint64_t(p[i]) | uint64_t(p[i + 1]) << 32; };
+    // Two words as one 64-bit load (little-endian: p[i] low, p[i + 1] high).
+    const auto chunk = [p](size_t i) {
+        uint64_t v;
+        std::memcpy(&v, p + i, sizeof v);
+        return v;
+    };
+    static_assert(std::endian::native == std::endian::little);
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
         const uint64_t x = chunk(i), y = chunk(i + 2);
@@ -131,13 +139,16 @@ struct Walker
     [[gnu::always_inline]] void w(uint64_t v)
     {
         const uint64_t x = v + 1;
-        if (x < kWide) [[likely]] {
+        if (x < kWide) [[likely]]
             put(Word(x));
-        } else {
-            put(kWide);
-            put(Word(v));
-            put(Word(v >> 32));
-        }
+        else
+            wide(v);
+    }
+    [[gnu::noinline, gnu::cold]] void wide(uint64_t v)
+    {
+        put(kWide);
+        put(Word(v));
+        put(Word(v >> 32));
     }
     [[gnu::noinline]] void grow() { out.resize(std::max<size_t>(1024, out.size() * 2)); }
     void mark() { marks.push_back(uint32_t(n)); }
@@ -155,10 +166,10 @@ struct Walker
         w(uint64_t(int64_t(id)));
     }
     [[gnu::always_inline]] void obj(int32_t id) { placed(objAt, id); }
-    void obj(ObjectId id) { obj(id.v); }
+    [[gnu::always_inline]] void obj(ObjectId id) { obj(id.v); }
     // A thread index: permuted by symmetry reduction.
     [[gnu::always_inline]] void thr(int32_t id) { placed(thrAt, id); }
-    void thr(ThreadId id) { thr(id.v); }
+    [[gnu::always_inline]] void thr(ThreadId id) { thr(id.v); }
     // A QTEE wire id: the ids QTEE hands out (from 0x100 up, never reused:
     // the simulator's QteeSide::nextObjectId) are renumbered by rank, as
     // kernel object ids are; fixed ids below 0x100 and callback ids (high
@@ -177,7 +188,7 @@ struct Walker
             qid(uint32_t(x));
     }
     [[gnu::always_inline]] void req(int32_t id) { placed(reqAt, id); }
-    void req(RequestId id) { req(id.v); }
+    [[gnu::always_inline]] void req(RequestId id) { req(id.v); }
     [[gnu::always_inline]] void seq(uint64_t v)
     {
         if (v != 0 && v + 1 < kWide) // (one word; 2^32 enqueues on one path are out of reach)
