@@ -5,13 +5,13 @@
 #include "core/vocabulary.h"
 
 #include <algorithm>
-#include <bit>
-#include <cstring>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -797,7 +797,7 @@ private:
 // key has natural sections: a process, a thread, the contexts, the objects,
 // the requests, QTEE; most steps change one or two of them, and the same
 // thread section recurs in thousands of states). A section's words are
-// stored once in a Sections table; a state costs a handful of 32-bit numbers.
+// stored once in a Sections table; a state costs a handful of 16-bit (or 32-bit) numbers.
 class Sections
 {
 public:
@@ -844,16 +844,25 @@ private:
     size_t m_count = 0;
 };
 
-// Fixed-length vectors of section numbers, in one arena.
+// Fixed-length vectors of section numbers, in one arena. While every
+// number stored in it fits in 16 bits (`narrowLimit`), a vector takes two
+// bytes a section: section tables stay small (on three-clients-two-
+// supplicants the largest holds 5,434 sections for 8.5 M states), so most
+// searches never need more, and the vectors are most of exact mode's
+// memory. The first number above the limit widens the set to 32 bits, once.
 class VectorSet
 {
 public:
-    explicit VectorSet(size_t width)
+    VectorSet(size_t width, uint32_t narrowLimit)
         : m_width(width)
+        , m_narrowLimit(std::min<uint32_t>(narrowLimit, 0xFFFF))
+        , m_scratch(width)
     {}
     // kNew, or the level the vector was stored with.
     uint32_t insert(const uint32_t *v, uint64_t h, uint16_t level)
     {
+        if (!m_wide && std::any_of(v, v + m_width, [&](uint32_t x) { return x > m_narrowLimit; }))
+            widen();
         if ((m_count + 1) * 4 > m_table.size() * 3)
             grow();
         const size_t mask = m_table.size() - 1;
@@ -861,23 +870,44 @@ public:
             const uint32_t e = m_table[i];
             if (e == 0) {
                 m_table[i] = uint32_t(++m_count);
-                m_arena.insert(m_arena.end(), v, v + m_width);
+                if (m_wide)
+                    m_arena.insert(m_arena.end(), v, v + m_width);
+                else
+                    for (size_t k = 0; k < m_width; ++k)
+                        m_narrow.push_back(uint16_t(v[k]));
                 m_levels.push_back(level);
                 return kNew;
             }
-            if (std::equal(v, v + m_width, m_arena.begin() + ptrdiff_t(size_t(e - 1) * m_width)))
+            const size_t at = size_t(e - 1) * m_width;
+            if (m_wide ? std::equal(v, v + m_width, m_arena.begin() + ptrdiff_t(at))
+                       : std::equal(v, v + m_width, m_narrow.begin() + ptrdiff_t(at)))
                 return m_levels[e - 1];
         }
     }
     size_t size() const { return m_count; }
+    bool wide() const { return m_wide; }
 
 private:
+    // Stored vector `id` as 32-bit numbers.
+    const uint32_t *stored(size_t id)
+    {
+        if (m_wide)
+            return m_arena.data() + id * m_width;
+        std::copy_n(m_narrow.begin() + ptrdiff_t(id * m_width), m_width, m_scratch.begin());
+        return m_scratch.data();
+    }
+    void widen()
+    {
+        m_arena.assign(m_narrow.begin(), m_narrow.end());
+        std::vector<uint16_t>().swap(m_narrow);
+        m_wide = true;
+    }
     void grow()
     {
         std::vector<uint32_t> t(std::max<size_t>(1024, m_table.size() * 2));
         const size_t mask = t.size() - 1;
         for (size_t id = 0; id < m_count; ++id) {
-            size_t i = size_t(hashVector(m_arena.data() + id * m_width, m_width)) & mask;
+            size_t i = size_t(hashVector(stored(id), m_width)) & mask;
             while (t[i] != 0)
                 i = (i + 1) & mask;
             t[i] = uint32_t(id + 1);
@@ -891,7 +921,11 @@ public:
 
 private:
     size_t m_width;
-    std::vector<uint32_t> m_arena;
+    uint32_t m_narrowLimit;
+    bool m_wide = false;
+    std::vector<uint16_t> m_narrow; // while !m_wide
+    std::vector<uint32_t> m_arena;  // once m_wide
+    std::vector<uint32_t> m_scratch;
     std::vector<uint16_t> m_levels; // by vector number
     std::vector<uint32_t> m_table;  // vector number + 1; 0 = empty
     size_t m_count = 0;
@@ -902,14 +936,20 @@ private:
 class Visited
 {
 public:
-    Visited(bool exact, size_t sections)
+    Visited(bool exact, size_t sections, uint32_t narrowLimit)
         : m_exact(exact)
         , m_width(sections)
         , m_sections(exact ? sections : 0)
     {
         for (Shard &s : m_shards)
             if (exact)
-                s.vectors = std::make_unique<VectorSet>(sections);
+                s.vectors = std::make_unique<VectorSet>(sections, narrowLimit);
+    }
+    // Shards whose vectors were widened to 32-bit section numbers.
+    size_t wideShards() const
+    {
+        return size_t(std::count_if(m_shards.begin(), m_shards.end(),
+                                    [](const Shard &s) { return s.vectors && s.vectors->wide(); }));
     }
     // kNew when the key was new, else the (saturated) level it was first
     // stored with. `marks` are the key's section ends; `level` the BFS
@@ -1116,7 +1156,7 @@ struct Search
     Search(const Simulator &s, const ExploreOptions &o, size_t sections)
         : sim(s)
         , opts(o)
-        , visited(o.exact, sections)
+        , visited(o.exact, sections, o.narrowSectionLimit)
         , safe(s, o.reduction)
     {
         res.exact = o.exact;
@@ -1665,6 +1705,7 @@ ExploreResult explore(const Simulator &sim, const ExploreOptions &opts)
     S.res.reducedStates = S.reduced.load();
     S.res.seconds = clock.seconds();
     S.res.peakRss = std::max(S.res.peakRss, residentBytes());
+    S.res.wideShards = unsigned(S.visited.wideShards());
     if (bfsSearch && S.res.reducedStates > 0 && S.res.found())
         confirmShortest(sim, opts, S.res);
     return std::move(S.res);

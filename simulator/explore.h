@@ -48,6 +48,10 @@ struct ExploreOptions
     // states found, the verdicts and the counterexamples' lengths do not
     // depend on it. Depth-first search runs on one thread.
     unsigned jobs = 1;
+    // Exact mode stores a state's section numbers in 16 bits while they are
+    // at most this (at most 0xFFFF), in 32 bits from the first one above
+    // it. Only tests change it (to make the widening happen early).
+    uint32_t narrowSectionLimit = 0xFFFF;
     const std::atomic<bool> *interrupt = nullptr; // set (e.g. by SIGINT): stop with a report
     // Called about every 64 K states (states, depth, rss bytes).
     std::function<void(uint64_t, uint64_t, uint64_t)> progress;
@@ -76,6 +80,9 @@ struct ExploreResult
     double seconds = 0;
     uint64_t rssBefore = 0, peakRss = 0; // bytes
     bool exact = false;
+    // Exact mode: of the visited set's 64 shards, those whose section
+    // numbers outgrew 16 bits (ExploreOptions::narrowSectionLimit).
+    unsigned wideShards = 0;
     bool reduction = false; // reduction was on
     // Symmetry reduction: the groups of interchangeable threads (indices in
     // State::threads), empty when no two threads are alike.

@@ -1,5 +1,6 @@
 // The level-parallel search (simulator/explore.h, docs/model.md
-// "Exploration"): two jobs find what one finds, with and without reduction.
+// "Exploration"): two jobs find what one finds, with and without reduction;
+// exact mode's 16-bit section numbers widening to 32 bits.
 // Its own test so that its ASan run has a timeout of its own
 // (tst_explore_reduction's rows already take minutes there).
 #include "explorefixture.h"
@@ -78,6 +79,35 @@ private Q_SLOTS:
                     checkPath(*sim, f);
             }
         }
+    }
+
+    // Exact mode stores section numbers in 16 bits until one outgrows them,
+    // then widens that shard to 32 bits: with the limit lowered to make every
+    // shard widen early (or at once), the same states, transitions, depth
+    // and findings, with one and two jobs. (At a limit of 200 the shards
+    // widen after storing vectors: a widening that lost them shows here.)
+    void narrowSectionNumbersWiden()
+    {
+        const auto sim = simulator(QStringLiteral("send-after-client-killed"), "argument=none");
+        QVERIFY(sim);
+        const ExploreResult narrow = search(*sim, false, true, 1);
+        QVERIFY(narrow.complete);
+        QCOMPARE(narrow.wideShards, 0u);
+        for (const uint32_t limit : {0u, 40u, 200u})
+            for (const unsigned jobs : {1u, 2u}) {
+                ExploreOptions o;
+                o.reduction = false;
+                o.exact = true;
+                o.jobs = jobs;
+                o.narrowSectionLimit = limit;
+                const ExploreResult r = explore(*sim, o);
+                QVERIFY(r.complete);
+                QVERIFY2(r.wideShards > 0, qPrintable(QString::number(limit)));
+                QCOMPARE(r.states, narrow.states);
+                QCOMPARE(r.transitions, narrow.transitions);
+                QCOMPARE(r.maxDepth, narrow.maxDepth);
+                QCOMPARE(findings(r), findings(narrow));
+            }
     }
 };
 
