@@ -97,11 +97,10 @@ Hash128 hashWords(const Word *p, size_t n)
 // Walks every field of a State that can change its future, in a fixed order,
 // writing one word per field (w(): a value below 2^32 - 2 in one word, a
 // wider or negative one other than -1 in three; w2(): two 32-bit fields).
-// Kernel object
-// ids, request serials and enqueue sequence numbers are written as they are
-// and their places noted; finish() then renumbers them by rank among the
-// values met (order kept, so every comparison the engine makes comes out
-// the same).
+// Kernel object ids, request serials and enqueue sequence numbers are
+// written as they are and their places noted; finish() then renumbers them
+// by rank among the values met (order kept, so every comparison the engine
+// makes comes out the same).
 struct Walker
 {
     std::vector<Word> out; // the key: out[0..n)

@@ -1,7 +1,7 @@
 // Shared by the exploration tests (tst_explore, tst_explore_reference,
 // tst_explore_reduction, tst_explore_jobs) and tst_transfer: a Simulator for
 // a built-in or for a scenario file under tests/data/explore/, with variant
-// assignments; a search's findings as one line; the replay checks of a
+// assignments; a search with given options; its findings as one line; the replay checks of a
 // finding's counterexample.
 #pragma once
 
@@ -91,6 +91,22 @@ inline void checkReplay(const tee::sim::Simulator &sim, const tee::sim::ExploreF
         if (e.kind == EventKind::Violation && e.invariant == f.invariant && !firstStep)
             firstStep = e.step;
     QCOMPARE(firstStep, uint64_t(schedule.size()));
+}
+
+// A search with these options (0: no bound). The tests' bound on states
+// (kStateBound) only stops a search that grew far past what it expects.
+constexpr uint64_t kStateBound = 1'000'000;
+inline tee::sim::ExploreResult exploreWith(const tee::sim::Simulator &sim, bool exact,
+                                           bool reduction, unsigned jobs, uint64_t maxStates = 0,
+                                           uint64_t maxDepth = 0)
+{
+    tee::sim::ExploreOptions o;
+    o.exact = exact;
+    o.reduction = reduction;
+    o.jobs = jobs;
+    o.maxStates = maxStates;
+    o.maxDepth = maxDepth;
+    return tee::sim::explore(sim, o);
 }
 
 // A search's findings: "I2:16 I12:10 stuck:7" (invariant: shortest length).

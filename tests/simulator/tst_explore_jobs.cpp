@@ -10,25 +10,11 @@
 using namespace tee;
 using namespace tee::sim;
 using explorefixture::checkPath;
+using explorefixture::exploreWith;
 using explorefixture::findings;
 using explorefixture::kSanitized;
+using explorefixture::kStateBound;
 using explorefixture::simulator;
-
-namespace {
-
-// Both stores: hash compaction (the workers share one fingerprint table)
-// and exact mode (they also share the section tables, one lock per place).
-ExploreResult search(const Simulator &sim, bool reduction, bool exact, unsigned jobs)
-{
-    ExploreOptions o;
-    o.reduction = reduction;
-    o.exact = exact;
-    o.jobs = jobs;
-    o.maxStates = 1'000'000;
-    return explore(sim, o);
-}
-
-} // namespace
 
 class TstExploreJobs : public QObject
 {
@@ -66,8 +52,8 @@ private Q_SLOTS:
             if (kSanitized && reduction && scenario != QLatin1String("srcu-vs-lock"))
                 continue;
             for (const bool exact : {false, true}) {
-                const ExploreResult one = search(*sim, reduction, exact, 1);
-                const ExploreResult two = search(*sim, reduction, exact, 2);
+                const ExploreResult one = exploreWith(*sim, exact, reduction, 1, kStateBound);
+                const ExploreResult two = exploreWith(*sim, exact, reduction, 2, kStateBound);
                 QVERIFY(one.complete);
                 QCOMPARE(two.jobs, 2u);
                 QCOMPARE(two.complete, one.complete);
@@ -90,7 +76,7 @@ private Q_SLOTS:
     {
         const auto sim = simulator(QStringLiteral("send-after-client-killed"), "argument=none");
         QVERIFY(sim);
-        const ExploreResult narrow = search(*sim, false, true, 1);
+        const ExploreResult narrow = exploreWith(*sim, true, false, 1, kStateBound);
         QVERIFY(narrow.complete);
         QCOMPARE(narrow.wideShards, 0u);
         for (const uint32_t limit : {0u, 40u, 200u})

@@ -10,23 +10,11 @@
 using namespace tee;
 using namespace tee::sim;
 using explorefixture::checkPath;
+using explorefixture::exploreWith;
 using explorefixture::findings;
 using explorefixture::kSanitized;
+using explorefixture::kStateBound;
 using explorefixture::simulator;
-
-namespace {
-
-ExploreResult search(const Simulator &sim, bool reduction, bool exact = true, unsigned jobs = 1)
-{
-    ExploreOptions o;
-    o.reduction = reduction;
-    o.exact = exact;
-    o.jobs = jobs;
-    o.maxStates = 1'000'000;
-    return explore(sim, o);
-}
-
-} // namespace
 
 class TstExploreReduction : public QObject
 {
@@ -44,7 +32,7 @@ private Q_SLOTS:
             QSKIP("78 K states (45 s under ASan): release build only");
         const auto sim = simulator(QStringLiteral("lock-wake-up.json"), {});
         QVERIFY(sim);
-        const ExploreResult r = search(*sim, true);
+        const ExploreResult r = exploreWith(*sim, true, true, 1, kStateBound);
         QVERIFY(r.complete);
         QCOMPARE(findings(r), QString());
         QCOMPARE(r.states, uint64_t(77740));
@@ -80,7 +68,7 @@ private Q_SLOTS:
     {
         const auto sim = simulator(QStringLiteral("symmetric-clients.json"), {});
         QVERIFY(sim);
-        const ExploreResult reduced = search(*sim, true);
+        const ExploreResult reduced = exploreWith(*sim, true, true, 1, kStateBound);
         QVERIFY(reduced.complete);
         QCOMPARE(reduced.symmetricThreads, (std::vector<std::vector<int32_t>>{{1, 2}, {3, 4}}));
         // Pinned: a change in either count is a change in the key or the
@@ -88,7 +76,7 @@ private Q_SLOTS:
         QCOMPARE(reduced.states, uint64_t(35874));
         QCOMPARE(findings(reduced), QStringLiteral("stuck:13"));
         if (!kSanitized) {
-            const ExploreResult plain = search(*sim, false);
+            const ExploreResult plain = exploreWith(*sim, true, false, 1, kStateBound);
             QVERIFY(plain.complete);
             QVERIFY(plain.symmetricThreads.empty());
             QCOMPARE(plain.states, uint64_t(135801));
@@ -98,7 +86,7 @@ private Q_SLOTS:
         // Hash compaction finds the same states (a second search: release
         // build only).
         if (!kSanitized)
-            QCOMPARE(search(*sim, true, false).states, reduced.states);
+            QCOMPARE(exploreWith(*sim, false, true, 1, kStateBound).states, reduced.states);
     }
 
     // Partial-order reduction: fewer states, the same findings at the same
@@ -137,8 +125,8 @@ private Q_SLOTS:
         QFETCH(bool, fewer);
         const auto sim = simulator(scenario, variant);
         QVERIFY(sim);
-        const ExploreResult plain = search(*sim, false);
-        const ExploreResult reduced = search(*sim, true);
+        const ExploreResult plain = exploreWith(*sim, true, false, 1, kStateBound);
+        const ExploreResult reduced = exploreWith(*sim, true, true, 1, kStateBound);
         QVERIFY(plain.complete);
         QVERIFY(reduced.complete);
         QCOMPARE(findings(plain), expected);

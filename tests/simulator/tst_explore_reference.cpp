@@ -16,6 +16,7 @@
 using namespace tee;
 using namespace tee::sim;
 using explorefixture::checkReplay;
+using explorefixture::exploreWith;
 using explorefixture::findings;
 using explorefixture::simulator;
 
@@ -144,18 +145,6 @@ Reference referenceSearch(const Simulator &sim, uint64_t maxStates, uint64_t max
 QString findings(const Reference &r)
 {
     return explorefixture::findings(r.shortest, r.stuck);
-}
-
-ExploreResult exploreWith(const Simulator &sim, bool exact, bool reduction, unsigned jobs,
-                          uint64_t maxStates = 0, uint64_t maxDepth = 0)
-{
-    ExploreOptions o;
-    o.exact = exact;
-    o.reduction = reduction;
-    o.jobs = jobs;
-    o.maxStates = maxStates;
-    o.maxDepth = maxDepth;
-    return explore(sim, o);
 }
 
 // A reduced search's findings were confirmed shortest by a search without
