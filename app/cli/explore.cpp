@@ -43,7 +43,9 @@ bool byConstruction(int invariant)
 
 std::atomic<bool> g_interrupted{false};
 
-extern "C" void onSigint(int)
+// Ctrl+C (SIGINT) and SIGTERM (timeout(1), a CI job's limit) stop the
+// search with the report of what it found so far, as a bound does.
+extern "C" void onStopSignal(int)
 {
     g_interrupted.store(true, std::memory_order_relaxed);
 }
@@ -192,7 +194,8 @@ int cmdExplore(const QStringList &args)
 
     g_interrupted.store(false);
     opts.interrupt = &g_interrupted;
-    const auto previous = std::signal(SIGINT, onSigint);
+    const auto previousInt = std::signal(SIGINT, onStopSignal);
+    const auto previousTerm = std::signal(SIGTERM, onStopSignal);
     const bool tty = !asJson && isatty(STDERR_FILENO);
     const auto started = std::chrono::steady_clock::now();
     if (tty)
@@ -204,7 +207,8 @@ int cmdExplore(const QStringList &args)
                       << "   " << std::flush;
         };
     const sim::ExploreResult r = sim::explore(sim, opts);
-    std::signal(SIGINT, previous);
+    std::signal(SIGINT, previousInt);
+    std::signal(SIGTERM, previousTerm);
     if (tty)
         std::cerr << "\r" << std::string(79, ' ') << "\r" << std::flush;
 

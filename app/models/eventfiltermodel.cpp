@@ -112,12 +112,24 @@ QModelIndex EventFilterModel::indexForStep(uint64_t step) const
     if (!log)
         return {};
     // source rows are in step order; the first one shown from there on
-    for (int r = log->firstRowAtOrAfterStep(step); r < log->rowCount(); ++r) {
-        const QModelIndex p = mapFromSource(log->index(r, 0));
-        if (p.isValid())
-            return p;
+    QModelIndex first;
+    int r = log->firstRowAtOrAfterStep(step);
+    for (; r < log->rowCount(); ++r) {
+        first = mapFromSource(log->index(r, 0));
+        if (first.isValid())
+            break;
     }
-    return {};
+    if (!first.isValid())
+        return {};
+    // a violation shown in that step is what a reviewer stops there for
+    const uint64_t at = log->event(r).step;
+    for (; r < log->rowCount() && log->event(r).step == at; ++r)
+        if (log->event(r).kind == tee::EventKind::Violation) {
+            const QModelIndex p = mapFromSource(log->index(r, 0));
+            if (p.isValid())
+                return p;
+        }
+    return first;
 }
 
 std::optional<uint64_t> EventFilterModel::stepAt(int row) const

@@ -38,8 +38,9 @@ public:
     std::optional<tee::sim::LaneKey> entity() const { return m_entity; }
     bool isFiltered() const { return !m_text.isEmpty() || m_kindMask || m_entity; }
 
-    // The first row shown whose step is `step` or, when that step shows no
-    // event, a later one; invalid when none. The cursor moved: the log follows.
+    // The row of the first step at or after `step` that shows an event: its
+    // first violation shown, else its first row; invalid when none. The
+    // cursor moved: the log follows.
     QModelIndex indexForStep(uint64_t step) const;
     // The step of a row shown. A row was selected: the timeline follows.
     std::optional<uint64_t> stepAt(int row) const;

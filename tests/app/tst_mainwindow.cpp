@@ -369,6 +369,15 @@ private Q_SLOTS:
                           .toString()
                           .contains(QLatin1String("I12"));
         QVERIFY(listed);
+        // the event log has the violation selected, not the step's first event
+        const QModelIndex current = window.eventLogView()->selectionModel()->currentIndex();
+        QVERIFY(current.isValid());
+        QCOMPARE(tee::EventKind(current.data(EventLogModel::KindRole).toInt()),
+                 tee::EventKind::Violation);
+        QVERIFY(current.siblingAtColumn(EventLogModel::Text)
+                    .data()
+                    .toString()
+                    .contains(QLatin1String("I12")));
         QCOMPARE(doc->notes().size(), size_t(1));
         QCOMPARE(doc->notes().front().step, uint64_t(f.length()));
         QVERIFY(QString::fromStdString(doc->notes().front().text).contains(QLatin1String("I12")));

@@ -16,6 +16,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -147,6 +148,8 @@ private Q_SLOTS:
     void runOverrides();
     void runViolationExitsOne();
     void runStuckListsWhatIsLeft();
+    void exploreStopsOnSignal_data();
+    void exploreStopsOnSignal();
     void badUsage_data();
     void badUsage();
     void unwritableOutput_data();
@@ -334,6 +337,35 @@ void TestCli::runViolationExitsOne()
 
 // A run that ends stuck: the summary says who waits on what and lists every
 // object, holder, context and request left behind.
+void TestCli::exploreStopsOnSignal_data()
+{
+    QTest::addColumn<int>("signal");
+    QTest::newRow("SIGINT (Ctrl+C)") << SIGINT;
+    QTest::newRow("SIGTERM (timeout)") << SIGTERM;
+}
+
+// Issue 11: a search stopped by Ctrl+C, or by SIGTERM from timeout(1) or a
+// CI job's limit, still reports what it found, as a bound does (exit 3).
+void TestCli::exploreStopsOnSignal()
+{
+    QFETCH(int, signal);
+    QProcess process;
+    process.start(QStringLiteral(TEESCOPE_CLI),
+                  {QStringLiteral("explore"), QStringLiteral("three-clients-two-supplicants"),
+                   QStringLiteral("--no-reduction"), QStringLiteral("--json")});
+    QVERIFY(process.waitForStarted());
+    // the search is under way (it takes minutes) before the signal comes
+    QVERIFY(!process.waitForFinished(1500));
+    QCOMPARE(::kill(pid_t(process.processId()), signal), 0);
+    QVERIFY(process.waitForFinished(60000));
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(process.exitCode(), 3);
+    const QJsonObject report = QJsonDocument::fromJson(process.readAllStandardOutput()).object();
+    QCOMPARE(report.value(QStringLiteral("complete")).toBool(true), false);
+    QCOMPARE(report.value(QStringLiteral("bound")).toString(), QStringLiteral("interrupted"));
+    QVERIFY(report.value(QStringLiteral("states")).toDouble() > 0);
+}
+
 void TestCli::runStuckListsWhatIsLeft()
 {
     // Stuck is a finding: exit 1, and the summary says who waits on what.
