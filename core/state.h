@@ -7,6 +7,7 @@
 #include "types.h"
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace tee {
@@ -179,8 +180,8 @@ struct QteeReply
     bool operator==(const QteeReply &) const = default;
 };
 
-// struct qcomtee_object_invoke_ctx (spec §2.7).
-struct Oic
+// struct qcomtee_object_invoke_ctx (spec §2.7): its fields; Oic below.
+struct OicFields
 {
     bool active = false;
     bool busy = false, notifyFlag = false, shared = false;
@@ -198,6 +199,34 @@ struct Oic
     RequestId data;     // oic->data: request handed to notify
     QteeReply reply;
     QteeCall qtee;
+    bool operator==(const OicFields &) const = default;
+};
+
+// A thread's own oic is reset whole (`= Oic{}`) when its invocation ends
+// and set up afresh when the next one starts, so an idle one (not active,
+// not the release worker's shared oic, which keeps its flags between work
+// items) always equals Oic{}. Assigning one idle oic to another is then a
+// no-op, and is skipped: most threads are idle in most states, and copying
+// States is what exploration does most (simulator/explore.cpp checks the
+// invariant in debug builds).
+struct Oic : OicFields
+{
+    Oic() = default;
+    Oic(const Oic &) = default;
+    Oic(Oic &&) = default;
+    Oic &operator=(const Oic &o)
+    {
+        if (!(idle() && o.idle()))
+            OicFields::operator=(o);
+        return *this;
+    }
+    Oic &operator=(Oic &&o)
+    {
+        if (!(idle() && o.idle()))
+            OicFields::operator=(std::move(o));
+        return *this;
+    }
+    bool idle() const { return !active && !worker; }
     bool operator==(const Oic &) const = default;
 };
 

@@ -8,6 +8,7 @@
 #include <array>
 #include <atomic>
 #include <bit>
+#include <cassert>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -445,6 +446,12 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         const Oic &o = t.oic;
         k.w(uint64_t(o.active) | uint64_t(o.busy) << 1 | uint64_t(o.notifyFlag) << 2 |
             uint64_t(o.shared) << 3 | uint64_t(o.worker) << 4 | uint64_t(o.objectRef) << 5);
+        // An idle oic equals Oic{} (core/state.h): it says nothing more.
+        if (o.idle()) {
+            assert(o == Oic{});
+            k.mark();
+            continue;
+        }
         k.w2(uint32_t(o.ctx.v), o.op);
         k.obj(o.target);
         k.w(o.ibValue);
