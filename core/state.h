@@ -6,6 +6,7 @@
 
 #include "types.h"
 
+#include <cassert>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -218,15 +219,20 @@ struct Oic : OicFields
     {
         if (!(idle() && o.idle()))
             OicFields::operator=(o);
+        else
+            assert(isDefault() && o.isDefault());
         return *this;
     }
     Oic &operator=(Oic &&o)
     {
         if (!(idle() && o.idle()))
             OicFields::operator=(std::move(o));
+        else
+            assert(isDefault() && o.isDefault());
         return *this;
     }
     bool idle() const { return !active && !worker; }
+    bool isDefault() const { return static_cast<const OicFields &>(*this) == OicFields{}; }
     bool operator==(const Oic &) const = default;
 };
 

@@ -448,7 +448,7 @@ void walk(const Simulator &sim, const State &s, Walker &k,
             uint64_t(o.shared) << 3 | uint64_t(o.worker) << 4 | uint64_t(o.objectRef) << 5);
         // An idle oic equals Oic{} (core/state.h): it says nothing more.
         if (o.idle()) {
-            assert(o == Oic{});
+            assert(o.isDefault());
             k.mark();
             continue;
         }
