@@ -803,7 +803,8 @@ private:
 // key has natural sections: a process, a thread, the contexts, the objects,
 // the requests, QTEE; most steps change one or two of them, and the same
 // thread section recurs in thousands of states). A section's words are
-// stored once in a Sections table; a state costs a handful of 16-bit (or 32-bit) numbers.
+// stored once in a Sections table; a state costs a handful of 16-bit (or
+// 32-bit) numbers.
 class Sections
 {
 public:

@@ -335,8 +335,6 @@ void TestCli::runViolationExitsOne()
         1);
 }
 
-// A run that ends stuck: the summary says who waits on what and lists every
-// object, holder, context and request left behind.
 void TestCli::exploreStopsOnSignal_data()
 {
     QTest::addColumn<int>("signal");
@@ -366,6 +364,8 @@ void TestCli::exploreStopsOnSignal()
     QVERIFY(report.value(QStringLiteral("states")).toDouble() > 0);
 }
 
+// A run that ends stuck: the summary says who waits on what and lists every
+// object, holder, context and request left behind.
 void TestCli::runStuckListsWhatIsLeft()
 {
     // Stuck is a finding: exit 1, and the summary says who waits on what.

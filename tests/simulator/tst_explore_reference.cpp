@@ -365,6 +365,14 @@ private Q_SLOTS:
                 QTest::newRow((b.name + " " + v.toStdString()).c_str())
                     << QByteArray(b.name.c_str()) << v;
         }
+        // Written from the spec, not a built-in: one thread's oic active in
+        // two invocations and idle between them, the release worker's shared
+        // oic in between, the process killed at any step (3,400 states; with
+        // argument=none the kill during RECV marshalling gives I12).
+        QTest::newRow("invoke-twice-with-callbacks")
+            << QByteArray("invoke-twice-with-callbacks.json") << QByteArray();
+        QTest::newRow("invoke-twice-with-callbacks argument=none")
+            << QByteArray("invoke-twice-with-callbacks.json") << QByteArray("argument=none");
     }
     void referenceAgreement()
     {
