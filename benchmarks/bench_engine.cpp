@@ -64,6 +64,15 @@ size_t vecBytes(const std::vector<T> &v, size_t &blocks)
     return v.capacity() * sizeof(T);
 }
 
+// Copy-on-write elements: the pointer array and one block per element,
+// counted as if no other State shared them (what a State alone holds).
+template <class T>
+size_t vecBytes(const tee::CowVector<T> &v, size_t &blocks)
+{
+    blocks += (v.empty() ? 0 : 1) + v.size();
+    return v.size() * (sizeof(void *) + sizeof(T) + sizeof(uint64_t));
+}
+
 size_t stateBytes(const tee::State &s, size_t &blocks)
 {
     blocks = 0;

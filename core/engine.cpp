@@ -614,8 +614,7 @@ void stampTime(State &s, const Action &a, int64_t duration, int64_t goneNs, Even
     int64_t start = fault ? s.tNs : s.thread(ThreadId(a.index)).clockNs.ns;
     start = std::max(start, goneNs);
     auto threadClock = [&](ThreadId t) -> TimeNs * {
-        return t.valid() && size_t(t.v) < s.threads.size() ? &s.threads[size_t(t.v)].clockNs
-                                                           : nullptr;
+        return t.valid() && size_t(t.v) < s.threads.size() ? &s.thread(t).clockNs : nullptr;
     };
     auto contextClock = [&](ContextId c) -> TimeNs * {
         return c.valid() && size_t(c.v) < s.contexts.size() ? &s.contexts[size_t(c.v)].lastNs
@@ -664,9 +663,9 @@ void stampTime(State &s, const Action &a, int64_t duration, int64_t goneNs, Even
         touch(touched, objectClock(e.object));
         touch(touched, requestClock(e.request));
         if (e.process.valid() && (e.kind == EventKind::Killed || e.kind == EventKind::ProcessExit))
-            for (Thread &t : s.threads)
+            for (const Thread &t : s.threads)
                 if (t.process == e.process && t.id != actor)
-                    after.push_back(&t.clockNs);
+                    after.push_back(&s.thread(t.id).clockNs);
         if (talksToQtee(e.kind))
             touched.push_back(&s.qteeNs);
         if (touchesWq(e.kind))

@@ -731,9 +731,10 @@ struct Engine::Ctx
         Event &x = emit(EventKind::SrcuReadUnlock);
         x.thread = t.id;
         x.ctx = ctx;
-        for (Thread &w : s.threads)
-            if (w.phase == Phase::DispatchSrcu && w.blocked == BlockReason::Srcu &&
+        for (const Thread &r : s.threads)
+            if (r.phase == Phase::DispatchSrcu && r.blocked == BlockReason::Srcu &&
                 s.context(ctx).srcuReaders == 0) {
+                Thread &w = s.thread(r.id);
                 w.blocked = BlockReason::None;
                 Event &wk = emit(EventKind::Woken);
                 wk.thread = w.id;
@@ -888,9 +889,9 @@ struct Engine::Ctx
             return;
         p.killed = true;
         emit(EventKind::Killed).process = pid;
-        for (Thread &t : s.threads)
-            if (t.process == pid && t.phase != Phase::Exited)
-                t.fatalPending = true;
+        for (const Thread &t : s.threads)
+            if (t.process == pid && t.phase != Phase::Exited && !t.fatalPending)
+                s.thread(t.id).fatalPending = true;
     }
 
     // -- invocation (spec §3.1) -----------------------------------------------

@@ -4,6 +4,7 @@
 // design serves stepping forward and back, exploration and replay.
 #pragma once
 
+#include "cowvector.h"
 #include "types.h"
 
 #include <cassert>
@@ -432,7 +433,7 @@ struct State
     TimeNs wqNs;   // ... that touched qcomtee_wq
     TimeNs xaNs;   // ... that touched xa_local_objects
     std::vector<Process> processes;
-    std::vector<Thread> threads; // the release worker is the last one
+    CowVector<Thread> threads; // the release worker is the last one; write with thread()
     std::vector<File> files;
     std::vector<Context> contexts;        // index == ContextId; 0 is the driver's
     std::vector<KObject> objects;         // live objects, sorted by id
@@ -457,7 +458,7 @@ struct State
     const Request *request(RequestId id) const;
     Context &context(ContextId id) { return contexts[size_t(id.v)]; }
     const Context &context(ContextId id) const { return contexts[size_t(id.v)]; }
-    Thread &thread(ThreadId id) { return threads[size_t(id.v)]; }
+    Thread &thread(ThreadId id) { return threads.mut(size_t(id.v)); } // for writing
     const Thread &thread(ThreadId id) const { return threads[size_t(id.v)]; }
     const Thread &worker() const { return threads.back(); }
     // Asleep in mutex_lock: on reqs_lock's wait list and not the first

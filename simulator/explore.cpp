@@ -151,6 +151,12 @@ struct Walker
         put(Word(v >> 32));
     }
     [[gnu::noinline]] void grow() { out.resize(std::max<size_t>(1024, out.size() * 2)); }
+    // Room for `more` words after n.
+    void reserve(size_t more)
+    {
+        while (n + more > out.size())
+            grow();
+    }
     void mark() { marks.push_back(uint32_t(n)); }
     [[gnu::always_inline]] void w2(uint32_t a, uint32_t b)
     {
@@ -400,8 +406,140 @@ std::vector<std::vector<int32_t>> symmetryGroups(const Simulator &sim, const Sta
     return groups;
 }
 
+// One thread's section of the key: a function of the thread and its index
+// alone (ThreadCache relies on it).
+void walkThread(const Thread &t, size_t ti, Walker &k,
+                const std::vector<std::vector<uint8_t>> &dead)
+{
+    k.w(uint64_t(t.phase) | uint64_t(t.fatalPending) << 8 | uint64_t(t.blocked) << 9 |
+        uint64_t(t.worker) << 17 | uint64_t(t.killPath) << 18 | uint64_t(t.exiting) << 19);
+    k.w2(uint32_t(t.process.v), t.phase == Phase::Exited ? 0u : uint32_t(t.pc));
+    k.w(t.regs.size());
+    for (size_t r = 0; r < t.regs.size(); ++r)
+        k.w(t.phase == Phase::Exited || (ti < dead.size() && r < dead[ti].size() && dead[ti][r])
+                ? 0
+                : uint64_t(t.regs[r]));
+    // Outside a syscall both are empty (deliver resets them).
+    if (t.phase != Phase::User) {
+        k.syscall(t.sc);
+        k.result(t.res);
+    }
+    k.w(uint64_t(int64_t(t.file)));
+    k.req(t.dispatchReq);
+    k.req(t.recvReq);
+    k.req(t.sendReq);
+    k.w2(uint32_t(t.recvArg), uint32_t(t.sendArg));
+    k.w2(uint32_t(t.lockWait.v), uint32_t(t.closing.v));
+    const Oic &o = t.oic;
+    k.w(uint64_t(o.active) | uint64_t(o.busy) << 1 | uint64_t(o.notifyFlag) << 2 |
+        uint64_t(o.shared) << 3 | uint64_t(o.worker) << 4 | uint64_t(o.objectRef) << 5);
+    // An idle oic equals Oic{} (core/state.h): it says nothing more.
+    if (o.idle()) {
+        assert(o.isDefault());
+        return;
+    }
+    k.w2(uint32_t(o.ctx.v), o.op);
+    k.obj(o.target);
+    k.w(o.ibValue);
+    k.args(o.args);
+    k.obj(o.object);
+    k.w2(o.cbOp, uint32_t(o.errno_));
+    k.args(o.u);
+    k.req(o.data);
+    k.reply(o.reply);
+    k.qid(o.qtee.target);
+    k.w(o.qtee.op);
+    k.w2(uint32_t(o.qtee.script), uint32_t(o.qtee.pc));
+    k.qids(o.qtee.received);
+    k.qids(o.qtee.cbOut);
+}
+
+// The thread sections of the last keys, by thread index, two each. A
+// State's threads are copy-on-write (core/cowvector.h): a successor shares
+// every thread its step did not write with its parent and its siblings, so
+// the section of a thread met before is copied instead of walked again.
+// An entry holds its thread, so that the identity it is found by cannot be
+// reused by another thread while it is here.
+class ThreadCache
+{
+public:
+    void walk(const State &s, size_t ti, Walker &k, const std::vector<std::vector<uint8_t>> &dead)
+    {
+        if (m_slots.size() <= ti)
+            m_slots.resize(ti + 1);
+        Slot &slot = m_slots[ti];
+        const void *id = s.threads.identity(ti);
+        for (Entry &e : slot.ways)
+            if (e.thread.identity() == id) {
+                paste(e, k);
+                return;
+            }
+        // The same content under another identity: a thread that the
+        // rebuilding of a BFS path wrote again (most differ early: the
+        // phase, the pc).
+        const Thread &t = s.threads[ti];
+        for (Entry &e : slot.ways)
+            if (e.thread.identity() && e.thread.value() == t) {
+                e.thread = s.threads.hold(ti);
+                paste(e, k);
+                return;
+            }
+        Entry &e = slot.ways[slot.next];
+        slot.next ^= 1;
+        const size_t begin = k.n;
+        const size_t obj = k.objAt.size(), req = k.reqAt.size(), seq = k.seqAt.size(),
+                     thr = k.thrAt.size(), qid = k.qidAt.size();
+        walkThread(s.threads[ti], ti, k, dead);
+        e.thread = s.threads.hold(ti);
+        e.words.assign(k.out.begin() + ptrdiff_t(begin), k.out.begin() + ptrdiff_t(k.n));
+        relative(k.objAt, obj, begin, e.objAt);
+        relative(k.reqAt, req, begin, e.reqAt);
+        relative(k.seqAt, seq, begin, e.seqAt);
+        relative(k.thrAt, thr, begin, e.thrAt);
+        relative(k.qidAt, qid, begin, e.qidAt);
+    }
+
+private:
+    struct Entry
+    {
+        CowVector<Thread>::Held thread;
+        std::vector<Word> words;
+        std::vector<uint32_t> objAt, reqAt, seqAt, thrAt, qidAt; // from the section's start
+    };
+    struct Slot
+    {
+        Entry ways[2];
+        unsigned next = 0;
+    };
+    static void relative(const std::vector<uint32_t> &at, size_t from, size_t begin,
+                         std::vector<uint32_t> &out)
+    {
+        out.clear();
+        for (size_t i = from; i < at.size(); ++i)
+            out.push_back(at[i] - uint32_t(begin));
+    }
+    static void shifted(const std::vector<uint32_t> &rel, uint32_t begin, std::vector<uint32_t> &at)
+    {
+        for (uint32_t r : rel)
+            at.push_back(begin + r);
+    }
+    static void paste(const Entry &e, Walker &k)
+    {
+        const uint32_t begin = uint32_t(k.n);
+        k.reserve(e.words.size());
+        std::copy(e.words.begin(), e.words.end(), k.out.begin() + ptrdiff_t(begin));
+        k.n += e.words.size();
+        shifted(e.objAt, begin, k.objAt);
+        shifted(e.reqAt, begin, k.reqAt);
+        shifted(e.seqAt, begin, k.seqAt);
+        shifted(e.thrAt, begin, k.thrAt);
+        shifted(e.qidAt, begin, k.qidAt);
+    }
+    std::vector<Slot> m_slots;
+};
+
 void walk(const Simulator &sim, const State &s, Walker &k,
-          const std::vector<std::vector<uint8_t>> &dead)
+          const std::vector<std::vector<uint8_t>> &dead, ThreadCache *cache)
 {
     // The step counter matters only to at_step faults not taken yet, and
     // only until the last of them is due.
@@ -423,49 +561,10 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         k.mark();
     }
     for (size_t ti = 0; ti < s.threads.size(); ++ti) {
-        const Thread &t = s.threads[ti];
-        k.w(uint64_t(t.phase) | uint64_t(t.fatalPending) << 8 | uint64_t(t.blocked) << 9 |
-            uint64_t(t.worker) << 17 | uint64_t(t.killPath) << 18 | uint64_t(t.exiting) << 19);
-        k.w2(uint32_t(t.process.v), t.phase == Phase::Exited ? 0u : uint32_t(t.pc));
-        k.w(t.regs.size());
-        for (size_t r = 0; r < t.regs.size(); ++r)
-            k.w(t.phase == Phase::Exited || (ti < dead.size() && r < dead[ti].size() && dead[ti][r])
-                    ? 0
-                    : uint64_t(t.regs[r]));
-        // Outside a syscall both are empty (deliver resets them).
-        if (t.phase != Phase::User) {
-            k.syscall(t.sc);
-            k.result(t.res);
-        }
-        k.w(uint64_t(int64_t(t.file)));
-        k.req(t.dispatchReq);
-        k.req(t.recvReq);
-        k.req(t.sendReq);
-        k.w2(uint32_t(t.recvArg), uint32_t(t.sendArg));
-        k.w2(uint32_t(t.lockWait.v), uint32_t(t.closing.v));
-        const Oic &o = t.oic;
-        k.w(uint64_t(o.active) | uint64_t(o.busy) << 1 | uint64_t(o.notifyFlag) << 2 |
-            uint64_t(o.shared) << 3 | uint64_t(o.worker) << 4 | uint64_t(o.objectRef) << 5);
-        // An idle oic equals Oic{} (core/state.h): it says nothing more.
-        if (o.idle()) {
-            assert(o.isDefault());
-            k.mark();
-            continue;
-        }
-        k.w2(uint32_t(o.ctx.v), o.op);
-        k.obj(o.target);
-        k.w(o.ibValue);
-        k.args(o.args);
-        k.obj(o.object);
-        k.w2(o.cbOp, uint32_t(o.errno_));
-        k.args(o.u);
-        k.req(o.data);
-        k.reply(o.reply);
-        k.qid(o.qtee.target);
-        k.w(o.qtee.op);
-        k.w2(uint32_t(o.qtee.script), uint32_t(o.qtee.pc));
-        k.qids(o.qtee.received);
-        k.qids(o.qtee.cbOut);
+        if (cache)
+            cache->walk(s, ti, k, dead);
+        else
+            walkThread(s.threads[ti], ti, k, dead);
         k.mark();
     }
     k.w(s.files.size());
@@ -582,7 +681,7 @@ public:
     {
         Walker &k = m_walker;
         k.clear();
-        walk(m_sim, s, k, m_dead);
+        walk(m_sim, s, k, m_dead, &m_threadCache);
         k.finish();
         if (!m_groups.empty())
             permute();
@@ -733,6 +832,7 @@ private:
     size_t m_processes, m_threads;
     std::vector<std::vector<int32_t>> m_groups;
     Walker m_walker;
+    ThreadCache m_threadCache;
     // permute's scratch
     std::vector<Word> m_words, m_src, m_cand, m_best;
     std::vector<uint32_t> m_srcMarks, m_candMarks, m_bestMarks;

@@ -159,9 +159,10 @@ State Simulator::initialState() const
         threads.push_back(ThreadSpec{p, R_FIXED + int32_t(prog.size())});
     }
     State s = m_engine.initialState(processRegs, threads);
-    for (Thread &t : s.threads) {
-        if (t.worker)
+    for (size_t i = 0; i < s.threads.size(); ++i) {
+        if (s.threads[i].worker)
             continue;
+        Thread &t = s.thread(ThreadId(int32_t(i)));
         t.regs[R_DOUBLE] = -1;
         t.regs[R_REPLY] = -1;
         normalize(s, t);

@@ -25,6 +25,13 @@ size_t vecBytes(const std::vector<T> &v)
     return v.capacity() * sizeof(T);
 }
 
+// Counted as if no other State shared its elements (an upper bound).
+template <class T>
+size_t vecBytes(const tee::CowVector<T> &v)
+{
+    return v.size() * (sizeof(void *) + sizeof(T) + sizeof(uint64_t));
+}
+
 // What a State occupies (as bench_engine.cpp counts it): the struct and
 // every heap block of its vectors, by capacity.
 size_t stateBytes(const State &s)

@@ -161,6 +161,8 @@ private Q_SLOTS:
     void stateCopyEqualityHash();
     void hashCoversTheConfiguration();
     void appliedLeavesInputUnchanged();
+    void copyOnWriteVector();
+    void copyOnWriteThreads();
     void untimedApplyChangesTheSameState();
     void retiredIdsInIdOrder();
     void idAllocation_data();
@@ -310,8 +312,8 @@ void TstEngine::hashCoversTheConfiguration()
         {"req_c", [](State &s) { s.contexts[1].reqC++; }},
         {"reqs_lock owner", [](State &s) { s.contexts[1].reqsLockOwner = ThreadId(0); }},
         {"xa_local_objects", [](State &s) { s.xaLocalObjects[0].id++; }},
-        {"thread phase", [](State &s) { s.threads[0].phase = Phase::CbRespond; }},
-        {"fatal signal", [](State &s) { s.threads[0].fatalPending = true; }},
+        {"thread phase", [](State &s) { s.threads.mut(0).phase = Phase::CbRespond; }},
+        {"fatal signal", [](State &s) { s.threads.mut(0).fatalPending = true; }},
         {"QTEE holds", [](State &s) { s.qtee.cbHeld.push_back(0x80000009u); }},
         {"process registers", [](State &s) { s.processes[0].regs[0] = 42; }},
         {"release queue", [](State &s) { s.wq.push_back(WorkItem{ObjectId(0)}); }},
@@ -354,6 +356,82 @@ void TstEngine::appliedLeavesInputUnchanged()
         }
     });
     QVERIFY(checked > 50);
+}
+
+// core/cowvector.h: copies share elements until one is written; a held
+// element keeps its identity and value after every vector let it go.
+void TstEngine::copyOnWriteVector()
+{
+    CowVector<std::vector<int>> a;
+    a.push_back({1, 2});
+    a.push_back({3});
+    CowVector<std::vector<int>> b = a;
+    QCOMPARE(b.identity(0), a.identity(0));
+    QVERIFY(b == a);
+    b.mut(1).push_back(4); // shared: b gets its own copy
+    QVERIFY(b.identity(1) != a.identity(1));
+    QCOMPARE(a[1], std::vector<int>({3}));
+    QCOMPARE(b[1], std::vector<int>({3, 4}));
+    QCOMPARE(b.identity(0), a.identity(0));
+    QVERIFY(!(b == a));
+    const void *own = b.identity(1);
+    b.mut(1).push_back(5); // not shared: written in place
+    QCOMPARE(b.identity(1), own);
+    // equal values under different identities compare equal
+    CowVector<std::vector<int>> c;
+    c.push_back({1, 2});
+    c.push_back({3});
+    QVERIFY(c == a);
+    QVERIFY(c.identity(0) != a.identity(0));
+    // a held element survives its vectors and is not written through them
+    auto held = a.hold(0);
+    const void *id = a.identity(0);
+    a.clear();
+    b.clear();
+    QCOMPARE(held.identity(), id);
+    QCOMPARE(held.value(), std::vector<int>({1, 2}));
+    CowVector<std::vector<int>> d;
+    d.push_back({7});
+    auto keep = d.hold(0);
+    d.mut(0).push_back(8); // held elsewhere: copied, the held value stays
+    QCOMPARE(keep.value(), std::vector<int>({7}));
+    QCOMPARE(d[0], std::vector<int>({7, 8}));
+}
+
+// State's threads are copy-on-write: a step on a copy writes its own
+// copies of the threads it changes, never a thread it shares with the
+// State it was copied from; a thread that kept its identity kept its value
+// (what the explorer's thread cache relies on).
+void TstEngine::copyOnWriteThreads()
+{
+    std::string error;
+    auto sc = loadScenario(kLocal, &error);
+    QVERIFY2(sc, error.c_str());
+    ScenarioRunner r(sc);
+    int checked = 0, kept = 0, written = 0;
+    randomWalk(r, 5, 400, [&](ScenarioRunner &run, const std::vector<Action> &en) {
+        for (const Action &a : en) {
+            const State before = run.state; // shares every thread with run.state
+            const std::vector<Thread> deep(before.threads.begin(), before.threads.end());
+            State next = before;
+            EventList events;
+            run.engine().apply(next, a, events);
+            for (size_t i = 0; i < deep.size(); ++i) {
+                QVERIFY(before.threads[i] == deep[i]);
+                QVERIFY(run.state.threads[i] == deep[i]);
+                if (next.threads.identity(i) == before.threads.identity(i)) {
+                    QVERIFY(next.threads[i] == deep[i]);
+                    ++kept;
+                } else {
+                    ++written;
+                }
+            }
+            ++checked;
+        }
+    });
+    QVERIFY(checked > 50);
+    QVERIFY(kept > written); // most steps write one thread
+    QVERIFY(written > 0);
 }
 
 // Exploration applies steps with applyUntimed (only violations, no clock):

@@ -138,8 +138,8 @@ void TstLimits::timeSaturates()
     QVERIFY2(sc, error.c_str());
     ScenarioRunner r(sc);
     r.state.tNs = kI64Max - 10 * kMaxNs;
-    for (Thread &t : r.state.threads) // every thread's own clock, too
-        t.clockNs.ns = r.state.tNs;
+    for (size_t i = 0; i < r.state.threads.size(); ++i) // every thread's own clock, too
+        r.state.threads.mut(i).clockNs.ns = r.state.tNs;
     QVERIFY(!r.runScripted(100)); // runs forever: the bound stops it
     QCOMPARE(r.state.step, uint64_t(100));
     QCOMPARE(r.state.tNs, kI64Max);

@@ -231,7 +231,8 @@ private Q_SLOTS:
         }
         for (IdrEntry &e : b.xaLocalObjects)
             e.ref += e.ref >= 0 ? 100 : 0;
-        for (Thread &th : b.threads) {
+        for (size_t i = 0; i < b.threads.size(); ++i) {
+            Thread &th = b.threads.mut(i);
             shiftObj(th.oic.target);
             shiftObj(th.oic.object);
             for (Arg &x : th.oic.args)

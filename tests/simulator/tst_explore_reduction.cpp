@@ -178,7 +178,8 @@ private Q_SLOTS:
                 shift(o.qteeId);
         for (QteeHeld &h : moved.qtee.held)
             shift(h.owner);
-        for (Thread &t : moved.threads) {
+        for (size_t i = 0; i < moved.threads.size(); ++i) {
+            Thread &t = moved.threads.mut(i);
             for (Arg &a : t.oic.args)
                 shift(a.wireId);
             for (Arg &a : t.oic.u)
