@@ -132,7 +132,6 @@ public:
     size_t size() const { return m_nodes.size(); }
     bool empty() const { return m_nodes.empty(); }
     const T &operator[](size_t i) const { return m_nodes[i]->value; }
-    const T &front() const { return m_nodes.front()->value; }
     const T &back() const { return m_nodes.back()->value; }
     void push_back(T v) { m_nodes.push_back(new Node(std::move(v))); }
     void clear()

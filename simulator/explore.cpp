@@ -539,7 +539,7 @@ private:
 };
 
 void walk(const Simulator &sim, const State &s, Walker &k,
-          const std::vector<std::vector<uint8_t>> &dead, ThreadCache *cache)
+          const std::vector<std::vector<uint8_t>> &dead, ThreadCache &cache)
 {
     // The step counter matters only to at_step faults not taken yet, and
     // only until the last of them is due.
@@ -561,10 +561,7 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         k.mark();
     }
     for (size_t ti = 0; ti < s.threads.size(); ++ti) {
-        if (cache)
-            cache->walk(s, ti, k, dead);
-        else
-            walkThread(s.threads[ti], ti, k, dead);
+        cache.walk(s, ti, k, dead);
         k.mark();
     }
     k.w(s.files.size());
@@ -681,7 +678,7 @@ public:
     {
         Walker &k = m_walker;
         k.clear();
-        walk(m_sim, s, k, m_dead, &m_threadCache);
+        walk(m_sim, s, k, m_dead, m_threadCache);
         k.finish();
         if (!m_groups.empty())
             permute();
