@@ -95,6 +95,31 @@ Hash128 hashWords(const Word *p, size_t n)
     return {mum(a, 0xD1310BA698DFB5ACull) ^ b, mum(b, 0xBA7C9045F12C7F99ull) ^ a};
 }
 
+// Places in a key (word positions), appended on every id the walk meets: a
+// vector whose push is always inlined (std::vector's emplace_back was not,
+// and took 5% of a search; docs/performance.md).
+class Places
+{
+public:
+    [[gnu::always_inline]] void push_back(uint32_t v)
+    {
+        if (m_n == m_v.size()) [[unlikely]]
+            grow();
+        m_v[m_n++] = v;
+    }
+    void clear() { m_n = 0; }
+    size_t size() const { return m_n; }
+    bool empty() const { return m_n == 0; }
+    uint32_t operator[](size_t i) const { return m_v[i]; }
+    const uint32_t *begin() const { return m_v.data(); }
+    const uint32_t *end() const { return m_v.data() + m_n; }
+
+private:
+    [[gnu::noinline]] void grow() { m_v.resize(std::max<size_t>(64, m_v.size() * 2)); }
+    std::vector<uint32_t> m_v;
+    size_t m_n = 0;
+};
+
 // Walks every field of a State that can change its future, in a fixed order,
 // writing one word per field (w(): a value below 2^32 - 2 in one word, a
 // wider or negative one other than -1 in three; w2(): two 32-bit fields).
@@ -106,10 +131,13 @@ struct Walker
 {
     std::vector<Word> out; // the key: out[0..n)
     size_t n = 0;
-    std::vector<uint32_t> objAt, reqAt, seqAt; // places of ids to renumber
-    std::vector<uint32_t> thrAt;               // places of thread indices
-    std::vector<uint32_t> qidAt;               // places of QTEE object ids
-    std::vector<Word> values;                  // scratch for finish()
+    Places objAt, reqAt, seqAt; // places of ids to renumber
+    Places thrAt;               // places of thread indices
+    Places qidAt;               // places of QTEE object ids
+    // finish(): true when renumbering changed no word (the ids met were
+    // already their ranks), so the words walked are the key's.
+    bool unchanged = true;
+    std::vector<Word> values; // scratch for finish()
     // Where each section of the key ends: the header, each process, each
     // thread, the files and contexts, the objects, the requests, the rest.
     // Exact mode stores each section once (collapse compression); their
@@ -165,7 +193,7 @@ struct Walker
     }
     // An id renumbered after the walk (finish()): its place is noted in
     // `at` unless it is none (negative).
-    [[gnu::always_inline]] void placed(std::vector<uint32_t> &at, int32_t id)
+    [[gnu::always_inline]] void placed(Places &at, int32_t id)
     {
         if (id >= 0)
             at.push_back(uint32_t(n));
@@ -203,27 +231,73 @@ struct Walker
     }
     // Ids become their rank among the ids of their kind (sequence numbers
     // count from 1: 0 means none), written as w() writes them (`coded`:
-    // none stays 0) or as the raw word (QTEE ids).
-    void renumber(const std::vector<uint32_t> &at, uint64_t base, bool coded)
+    // none stays 0) or as the raw word (QTEE ids). `low` is the word the
+    // lowest id is written as: every word at a place is at least `low`.
+    // True when no word changed.
+    bool renumber(const Places &at, Word low)
     {
         if (at.empty())
-            return;
+            return true;
+        // Most keys hold few ids, all close to `low`: their ranks come from
+        // a bitmap of the values met (a popcount each), and most often the
+        // ids met are low, low + 1, ... already (95% of the keys of
+        // three-clients-two-supplicants), which the bitmap tells at once.
+        constexpr Word kSpan = 256;
+        uint64_t bits[kSpan / 64] = {};
+        bool small = true;
+        for (uint32_t i : at) {
+            const Word d = out[i] - low;
+            if (d >= kSpan) {
+                small = false;
+                break;
+            }
+            bits[d / 64] |= uint64_t(1) << (d % 64);
+        }
+        if (small) {
+            // identity: the bits set are a prefix 0..m-1
+            bool prefix = true, gap = false;
+            for (const uint64_t b : bits) {
+                if (gap ? b != 0 : (b & (b + 1)) != 0)
+                    prefix = false;
+                if (b != ~uint64_t(0))
+                    gap = true;
+            }
+            if (prefix)
+                return true;
+            unsigned below[kSpan / 64];
+            unsigned sum = 0;
+            for (size_t w = 0; w < kSpan / 64; ++w) {
+                below[w] = sum;
+                sum += unsigned(std::popcount(bits[w]));
+            }
+            for (uint32_t i : at) {
+                const Word d = out[i] - low;
+                const uint64_t under = bits[d / 64] & ((uint64_t(1) << (d % 64)) - 1);
+                out[i] = low + below[d / 64] + Word(std::popcount(under));
+            }
+            return false;
+        }
         values.clear();
         for (uint32_t i : at)
             values.push_back(out[i]);
         std::sort(values.begin(), values.end());
         values.erase(std::unique(values.begin(), values.end()), values.end());
-        for (uint32_t i : at)
-            out[i] = Word(
-                base + (coded ? 1 : 0) +
-                uint64_t(std::lower_bound(values.begin(), values.end(), out[i]) - values.begin()));
+        bool same = true;
+        for (uint32_t i : at) {
+            const Word v =
+                low + Word(std::lower_bound(values.begin(), values.end(), out[i]) - values.begin());
+            same = same && v == out[i];
+            out[i] = v;
+        }
+        return same;
     }
     void finish()
     {
-        renumber(objAt, 0, true);
-        renumber(reqAt, 0, true);
-        renumber(seqAt, 1, true);
-        renumber(qidAt, kFirstQteeId, false);
+        // (w() writes an id as id + 1; a sequence number counts from 1.)
+        unchanged = renumber(objAt, 1);
+        unchanged = renumber(reqAt, 1) && unchanged;
+        unchanged = renumber(seqAt, 2) && unchanged;
+        unchanged = renumber(qidAt, kFirstQteeId) && unchanged;
     }
     template <class T>
     [[gnu::always_inline]] void ints(const std::vector<T> &v)
@@ -462,17 +536,40 @@ void walkThread(const Thread &t, size_t ti, Walker &k,
 // reused by another thread while it is here.
 class ThreadCache
 {
+    struct Entry;
+
 public:
     void walk(const State &s, size_t ti, Walker &k, const std::vector<std::vector<uint8_t>> &dead)
     {
-        if (m_slots.size() <= ti)
+        if (m_slots.size() <= ti) {
             m_slots.resize(ti + 1);
+            m_last.resize(ti + 1);
+        }
+        m_last[ti] = uint8_t(find(s, ti, k, dead) - m_slots[ti].ways);
+    }
+    // The hash of the words the last walk() of thread `ti` wrote (as
+    // walked: before Walker::finish), computed once per cache entry.
+    Hash128 hash(size_t ti)
+    {
+        Entry &e = m_slots[ti].ways[m_last[ti]];
+        if (!e.hashed) {
+            e.hash = hashWords(e.words.data(), e.words.size());
+            e.hashed = true;
+        }
+        return e.hash;
+    }
+
+private:
+    // The thread's section of the key, pasted or walked; returns the entry
+    // that holds its words.
+    Entry *find(const State &s, size_t ti, Walker &k, const std::vector<std::vector<uint8_t>> &dead)
+    {
         Slot &slot = m_slots[ti];
         const void *id = s.threads.identity(ti);
         for (Entry &e : slot.ways)
             if (e.thread.identity() == id) {
                 paste(e, k);
-                return;
+                return &e;
             }
         // The same content under another identity: a thread that the
         // rebuilding of a BFS path wrote again (most differ early: the
@@ -482,7 +579,7 @@ public:
             if (e.thread.identity() && e.thread.value() == t) {
                 e.thread = s.threads.hold(ti);
                 paste(e, k);
-                return;
+                return &e;
             }
         Entry &e = slot.ways[slot.next];
         slot.next ^= 1;
@@ -497,28 +594,30 @@ public:
         relative(k.seqAt, seq, begin, e.seqAt);
         relative(k.thrAt, thr, begin, e.thrAt);
         relative(k.qidAt, qid, begin, e.qidAt);
+        e.hashed = false;
+        return &e;
     }
 
-private:
     struct Entry
     {
         CowVector<Thread>::Held thread;
         std::vector<Word> words;
         std::vector<uint32_t> objAt, reqAt, seqAt, thrAt, qidAt; // from the section's start
+        Hash128 hash;                                            // of `words`, once `hashed`
+        bool hashed = false;
     };
     struct Slot
     {
         Entry ways[2];
         unsigned next = 0;
     };
-    static void relative(const std::vector<uint32_t> &at, size_t from, size_t begin,
-                         std::vector<uint32_t> &out)
+    static void relative(const Places &at, size_t from, size_t begin, std::vector<uint32_t> &out)
     {
         out.clear();
         for (size_t i = from; i < at.size(); ++i)
             out.push_back(at[i] - uint32_t(begin));
     }
-    static void shifted(const std::vector<uint32_t> &rel, uint32_t begin, std::vector<uint32_t> &at)
+    static void shifted(const std::vector<uint32_t> &rel, uint32_t begin, Places &at)
     {
         for (uint32_t r : rel)
             at.push_back(begin + r);
@@ -536,6 +635,7 @@ private:
         shifted(e.qidAt, begin, k.qidAt);
     }
     std::vector<Slot> m_slots;
+    std::vector<uint8_t> m_last; // by thread index: the way of the last walk()
 };
 
 void walk(const Simulator &sim, const State &s, Walker &k,
@@ -688,6 +788,51 @@ public:
     const std::vector<uint32_t> &marks() const { return m_walker.marks; }
     bool symmetric() const { return !m_groups.empty(); }
 
+    // The fingerprint of the last key made (hash compaction): the hash of
+    // its sections' 128-bit hashes, which is as strong as hashing the words
+    // (two keys that differ differ in a section, whose hashes then collide
+    // with probability about 2^-128) and costs far less, because most
+    // sections are not hashed again: a thread the step did not write is
+    // pasted from the thread cache with its hash (unless renumbering or
+    // symmetry changed its words), and any other section equal to the last
+    // key's at its place keeps the last hash (docs/performance.md).
+    Hash128 fingerprint()
+    {
+        const Walker &k = m_walker;
+        const size_t sections = k.marks.size();
+        assert(sections > 0 && k.marks.back() == k.n);
+        if (m_lastWords.size() != sections) {
+            m_lastWords.assign(sections, {});
+            m_lastHashes.assign(sections, {});
+            m_lastValid.assign(sections, false);
+        }
+        m_sectionHashes.resize(2 * sections);
+        const bool cached = k.unchanged && m_groups.empty();
+        uint32_t begin = 0;
+        for (size_t i = 0; i < sections; ++i) {
+            const uint32_t end = k.marks[i];
+            const Word *p = k.out.data() + begin;
+            const size_t n = end - begin;
+            Hash128 h;
+            if (cached && i > m_processes && i <= m_processes + m_threads) {
+                h = m_threadCache.hash(i - m_processes - 1);
+            } else if (m_lastValid[i] && m_lastWords[i].size() == n &&
+                       std::equal(p, p + n, m_lastWords[i].begin())) {
+                h = m_lastHashes[i];
+            } else {
+                h = hashWords(p, n);
+                m_lastWords[i].assign(p, p + n);
+                m_lastHashes[i] = h;
+                m_lastValid[i] = true;
+            }
+            m_sectionHashes[2 * i] = h.a;
+            m_sectionHashes[2 * i + 1] = h.b;
+            begin = end;
+        }
+        static_assert(sizeof(uint64_t) == 2 * sizeof(Word));
+        return hashWords(reinterpret_cast<const Word *>(m_sectionHashes.data()), 4 * sections);
+    }
+
 private:
     // Puts interchangeable threads in a canonical order: by their own
     // words (thread indices in them masked), then renames every thread
@@ -830,6 +975,12 @@ private:
     std::vector<std::vector<int32_t>> m_groups;
     Walker m_walker;
     ThreadCache m_threadCache;
+    // fingerprint()'s: each section's hash, and the last words and hash
+    // met at each section's place
+    std::vector<uint64_t> m_sectionHashes;
+    std::vector<std::vector<Word>> m_lastWords;
+    std::vector<Hash128> m_lastHashes;
+    std::vector<bool> m_lastValid;
     // permute's scratch
     std::vector<Word> m_words, m_src, m_cand, m_best;
     std::vector<uint32_t> m_srcMarks, m_candMarks, m_bestMarks;
@@ -1055,9 +1206,6 @@ public:
         return size_t(std::count_if(m_shards.begin(), m_shards.end(),
                                     [](const Shard &s) { return s.vectors && s.vectors->wide(); }));
     }
-    // kNew when the key was new, else the (saturated) level it was first
-    // stored with. `marks` are the key's section ends; `level` the BFS
-    // level of the state (its depth; saturated at kLevelMax).
     // A worker's scratch: the section numbers of the key being inserted,
     // and the last section seen at each position with its number. A step
     // changes few sections, and siblings are inserted one after another, so
@@ -1070,16 +1218,20 @@ public:
         std::vector<std::vector<Word>> lastWords;
         std::vector<uint32_t> lastIds;
     };
-    uint32_t insert(std::span<const Word> key, const std::vector<uint32_t> &marks, Scratch &scratch,
-                    uint64_t level)
+    // Inserts the key of `state` (made by `maker`): kNew when it was new,
+    // else the (saturated) level it was first stored with. `level` is the
+    // BFS level of the state (its depth; saturated at kLevelMax).
+    uint32_t insert(KeyMaker &maker, const State &state, Scratch &scratch, uint64_t level)
     {
         const auto lv = uint16_t(std::min<uint64_t>(level, kLevelMax));
+        const std::span<const Word> key = maker(state);
         if (!m_exact) {
-            const Hash128 h = hashWords(key.data(), key.size());
+            const Hash128 h = maker.fingerprint();
             Shard &s = m_shards[h.b >> (64 - kShardBits)];
             const std::lock_guard<std::mutex> lock(s.mutex);
             return s.fingerprints.insert(h, lv);
         }
+        const std::vector<uint32_t> &marks = maker.marks();
         scratch.ids.resize(m_width);
         if (scratch.lastWords.size() != m_width) {
             scratch.lastWords.assign(m_width, {});
@@ -1371,7 +1523,7 @@ struct Worker
             f.detail = vocab::findingText(S.sim, e);
             violations[kind] = std::move(f);
         }
-        const uint32_t seen = S.visited.insert(key(st), key.marks(), collapsed, level);
+        const uint32_t seen = S.visited.insert(key, st, collapsed, level);
         if (seen == kNew)
             S.states.fetch_add(1, std::memory_order_relaxed);
         return seen;
@@ -1454,7 +1606,7 @@ void bfs(Search &S, const State &init, unsigned jobs)
 
     {
         Worker &w = *workers[0];
-        S.visited.insert(w.key(init), w.key.marks(), w.collapsed, 0);
+        S.visited.insert(w.key, init, w.collapsed, 0);
     }
     nodes.push_back({0, 0});
     S.states = 1;
@@ -1660,7 +1812,7 @@ void dfs(Search &S, const State &init)
                         w.enabled.begin() + ample + 1);
         stack.push_back({s, w.enabled, 0, ample >= 0});
     };
-    S.visited.insert(w.key(init), w.key.marks(), w.collapsed, 0);
+    S.visited.insert(w.key, init, w.collapsed, 0);
     S.states = 1;
     push(init);
     while (!stack.empty()) {
