@@ -381,6 +381,12 @@ private Q_SLOTS:
         // the kill and the SRCU wake-up write threads other than the actor.
         QTest::newRow("srcu-two-waiters argument=srcu")
             << QByteArray("srcu-two-waiters.json") << QByteArray("argument=srcu");
+        // Mine for the key's renumbering (spec §2.3, §3.2-3.4, §7): an opener
+        // makes and releases service objects, so freed kernel and QTEE ids
+        // leave gaps below live ones, renumbered by rank, while a caller
+        // waits on a callback and a kill can come at any step (14,355
+        // states; argument=none finds I12 in 10 steps).
+        QTest::newRow("object-churn") << QByteArray("object-churn.json") << QByteArray();
     }
     void referenceAgreement()
     {
