@@ -1,8 +1,10 @@
-// Exhaustive exploration (issue 11, first step): every interleaving of a
-// scenario's threads and of the faults Engine::enabled offers, searched
-// breadth-first (shortest counterexamples) or depth-first over canonical
-// states, with every invariant checked on every transition and stuck states
-// reported as findings. No partial-order or symmetry reduction yet.
+// Exhaustive exploration (issue 11): every interleaving of a scenario's
+// threads and of the faults Engine::enabled offers, searched breadth-first
+// (shortest counterexamples) or depth-first over canonical states, with
+// every invariant checked on every transition and stuck states reported as
+// findings. Symmetry reduction over interchangeable threads and a
+// partial-order reduction over safe user-space steps are on unless
+// ExploreOptions::reduction is off (docs/model.md, "Exploration").
 #pragma once
 
 #include "simulator/simulator.h"

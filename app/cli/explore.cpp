@@ -71,7 +71,8 @@ int cmdExplore(const QStringList &args)
         "Explore every interleaving of a scenario's threads and of its faults (\"when\": "
         "\"any\" kills at every step; at_step and when_request kills at every step from when "
         "they are due), check every invariant on every transition and report stuck states. "
-        "Breadth-first counterexamples are shortest. No partial-order reduction yet.\n"
+        "Symmetric threads and safe user-space steps are reduced (--no-reduction turns it off); "
+        "breadth-first counterexamples are shortest either way.\n"
         "Exit status: 0 the search completed and found nothing, 1 a violation or a stuck "
         "state, 2 bad input, 3 a bound (or Ctrl+C) stopped the search first: not a proof."));
     parser.addPositionalArgument(QStringLiteral("SCENARIO"),
