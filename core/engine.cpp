@@ -319,6 +319,27 @@ bool Engine::stuck(const State &s, std::string *who) const
             why += "; ";
         why += blockedWhy(s, t.id);
     }
+    // A supplicant asleep on req_c is idle, unless its context has a QUEUED
+    // request and no count left: the count that request signalled went to
+    // another RECV, which failed the head's checks and gave up (spec §2.6,
+    // §3.4 step 2, §7 case 18). Then it is why the waiters above wait, and
+    // is named with them.
+    if (any)
+        for (const Thread &t : s.threads) {
+            if (t.phase != Phase::RecvWait || t.lockWait.valid() || t.file < 0)
+                continue;
+            const Context &c = s.context(s.files[size_t(t.file)].ctx);
+            if (c.reqC > 0)
+                continue;
+            for (const int32_t id : c.reqsList) {
+                const Request *r = s.request(RequestId(id));
+                if (r && r->state == ReqState::QUEUED) {
+                    why += "; " + blockedWhy(s, t.id) + " with no count left while " +
+                           vocab::request(r->id, r->ctx, r->reqId) + " is QUEUED";
+                    break;
+                }
+            }
+        }
     if (who)
         *who = why;
     return any;

@@ -184,6 +184,10 @@ struct TimelineBuilder
     {
         uint32_t lane = kNone;
         ThreadSpan saved; // the state a Blocked interrupted
+        // The reqs_lock it took last: a SUPPL_RECV that finds nothing QUEUED
+        // drops that context's lock and sleeps on its req_c (spec §3.4 step
+        // 1), and the Blocked event does not name the context.
+        ContextId lockCtx;
         uint32_t qteeOpen = kNone;
         // A QteeCallback waiting for the request it queues.
         bool pending = false;
@@ -704,6 +708,8 @@ struct TimelineBuilder
                 break;
             const uint32_t lane = laneIn(lockLanes, LaneKind::Lock, e.ctx.v);
             next(lane, LaneKind::Lock, step, t, ei).set(LockSpan{e.thread});
+            if (e.thread.valid() && size_t(e.thread.v) < threads.size())
+                threads[size_t(e.thread.v)].lockCtx = e.ctx;
             break;
         }
         case EventKind::LockRelease: {
@@ -741,6 +747,8 @@ struct TimelineBuilder
                 s.state = ThreadState::Blocked;
                 s.reason = BlockReason(e.value);
                 s.ctx = e.ctx;
+                if (!s.ctx.valid() && s.reason == BlockReason::ReqC)
+                    s.ctx = threads[size_t(e.thread.v)].lockCtx;
                 s.peer = e.peer;
                 s.request = e.request;
                 threadTo(e.thread, s, step, t, ei);

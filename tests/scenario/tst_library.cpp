@@ -33,6 +33,7 @@ const char *const kScenarios[] = {
     "kill-while-processing",
     "kill-while-queued",
     "memory-object-map",
+    "missed-wakeup",
     "multiple-supplicants",
     "out-of-order-completion",
     "release-notification",
@@ -286,7 +287,7 @@ std::set<int> intendedInvariants(const std::string &name, const Variant &v)
 // step bound, and under which policies.
 bool mayBeStuck(const std::string &name, const std::string &policy)
 {
-    return name == "multiple-supplicants" && policy == "random";
+    return (name == "multiple-supplicants" && policy == "random") || name == "missed-wakeup";
 }
 bool endless(const std::string &name, const std::string &policy)
 {
@@ -799,6 +800,34 @@ void claimReleaseNotification(const Run &r)
     expectViolations(r, {});
 }
 
+// small takes the one req_c count c1's request signalled, fails the 64-byte
+// head four times (-EINVAL, the request stays QUEUED) and exits; big sleeps
+// on req_c with nothing left to wake it, so the run ends stuck and the stuck
+// report names big beside c1 (spec §2.6, §3.4 step 2, §7 case 18).
+void claimMissedWakeup(const Run &r)
+{
+    QCOMPARE(r.trace.stop, StopReason::Stuck);
+    const ThreadId big = r.thread("app/big"), small = r.thread("app/small");
+    const QString einval = QStringLiteral("EINVAL");
+    QCOMPARE(r.syscallErrnos(small, SyscallKind::SupplRecv),
+             (QStringList{einval, einval, einval, einval}));
+    QCOMPARE(r.events(EventKind::ThreadExit, small).size(), size_t(1));
+    QCOMPARE(r.syscalls(big, SyscallKind::SupplRecv), 1);
+    QVERIFY(r.syscallErrnos(big, SyscallKind::SupplRecv).isEmpty()); // never returns
+    QStringList path;
+    for (const Event *e : r.events(EventKind::RequestState))
+        path << QString::fromLatin1(reqStateName(e->to));
+    QCOMPARE(path, QStringList{QStringLiteral("QUEUED")});
+    const std::string &who = r.trace.stopDetail;
+    QVERIFY2(who.find("app/c1 waits (killable) for req#0 (ctx1 id 0) (QUEUED)") !=
+                 std::string::npos,
+             who.c_str());
+    QVERIFY2(who.find("app/big waits in SUPPL_RECV on req_c of ctx1 with no count left while "
+                      "req#0 (ctx1 id 0) is QUEUED") != std::string::npos,
+             who.c_str());
+    expectViolations(r, {});
+}
+
 void claimMultipleSupplicants(const Run &r)
 {
     const ThreadId big = r.thread("app/big");
@@ -1023,6 +1052,7 @@ const std::map<std::string, Claim> &claimTable()
         {"kill-while-processing", claimKillWhileProcessing},
         {"kill-while-queued", claimKillWhileQueued},
         {"memory-object-map", claimMemoryObjectMap},
+        {"missed-wakeup", claimMissedWakeup},
         {"multiple-supplicants", claimMultipleSupplicants},
         {"supplicant-exits-holding", claimSupplicantExitsHolding},
         {"out-of-order-completion", claimOutOfOrder},
@@ -1050,7 +1080,7 @@ void TestLibrary::claims()
     QFETCH(QString, variant);
     const auto r = runBuiltin(name.toStdString(), variant.toStdString(), "own");
     QVERIFY2(r->error.empty(), r->error.c_str());
-    if (name != QLatin1String("stress"))
+    if (name != QLatin1String("stress") && name != QLatin1String("missed-wakeup"))
         QVERIFY2(r->trace.stop == StopReason::Finished, r->trace.stopDetail.c_str());
     const auto it = claimTable().find(name.toStdString());
     QVERIFY(it != claimTable().end());

@@ -84,6 +84,7 @@ struct Reference
     {
         ThreadSpan now;
         ThreadSpan saved;
+        ContextId lockCtx; // the reqs_lock it took last: a RECV sleeps on its req_c
     };
     struct Ctx
     {
@@ -216,6 +217,8 @@ struct Reference
         case EventKind::LockAcquire:
             if (e.ctx.valid())
                 locks[e.ctx.v] = e.thread;
+            if (Thread *t = thread(e.thread); t && e.ctx.valid())
+                t->lockCtx = e.ctx;
             break;
         case EventKind::LockRelease:
             locks.erase(e.ctx.v);
@@ -245,7 +248,8 @@ struct Reference
                     t->saved = t->now;
                 t->now.state = ThreadState::Blocked;
                 t->now.reason = BlockReason(e.value);
-                t->now.ctx = e.ctx;
+                t->now.ctx =
+                    e.ctx.valid() || t->now.reason != BlockReason::ReqC ? e.ctx : t->lockCtx;
                 t->now.peer = e.peer;
                 t->now.request = e.request;
             }
@@ -1653,6 +1657,18 @@ private Q_SLOTS:
         QCOMPARE(tl.stepCount(), uint64_t(trace.schedule.size()));
         const QString problem = checkAll(trace, tl, pof, 300);
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        // A wait on req_c or on reqs_lock names its context (the inspector's
+        // "Waits on": a RECV's Blocked event does not, its lock did).
+        for (uint32_t lane = 0; lane < tl.lanes().size(); ++lane) {
+            if (tl.lanes()[lane].key.kind != LaneKind::Thread)
+                continue;
+            for (const Interval &i : tl.intervalsOf(lane)) {
+                const ThreadSpan &w = i.thread();
+                if (w.state == ThreadState::Blocked &&
+                    (w.reason == BlockReason::ReqC || w.reason == BlockReason::Lock))
+                    QVERIFY2(w.ctx.valid(), qPrintable(laneText(tl, lane)));
+            }
+        }
         // the final state agrees with the engine's own final state
         const StateAfter last = tl.stateAfter(tl.stepCount());
         int liveObjects = 0, liveRequests = 0;
