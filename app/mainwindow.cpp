@@ -643,12 +643,19 @@ QString MainWindow::summary() const
         return tr("no run");
     const uint64_t step = m_doc->cursor();
     const double us = step > 0 ? double(m_doc->timeline().step(step).endNs) / 1000.0 : 0.0;
-    return tr("step %1 of %2 · %3 us · %4 violations · %5 · %6")
-        .arg(step)
-        .arg(m_doc->stepCount())
-        .arg(us, 0, 'f', 2)
-        .arg(m_doc->violationCount())
-        .arg(m_doc->variantText(), m_doc->policyName());
+    const uint64_t violations = m_doc->violationCount();
+    QString s = tr("step %1 of %2 · %3 us · %4 %5 · %6 · %7")
+                    .arg(step)
+                    .arg(m_doc->stepCount())
+                    .arg(us, 0, 'f', 2)
+                    .arg(violations)
+                    .arg(violations == 1 ? tr("violation") : tr("violations"))
+                    .arg(m_doc->variantText(), m_doc->policyName());
+    // A run that ends with threads waiting for ever (the stuck rule, as
+    // explore's stuck findings): the last step's note says who waits on what.
+    if (m_doc->trace().stop == tee::sim::StopReason::Stuck)
+        s += tr(" · ends stuck");
+    return s;
 }
 
 void MainWindow::updateStatus()

@@ -69,7 +69,8 @@ public:
     QTableView *eventLogView() const { return m_logView; }
     QTableView *violationsView() const { return m_violationsView; }
     StepPanel *stepPanel() const { return m_step; }
-    // "step 9 of 24 · 4.70 us · 0 violations · request=fifo,... · scripted"
+    // "step 9 of 24 · 4.70 us · 0 violations · request=fifo,... · scripted",
+    // and " · ends stuck" when the run ends stuck
     QString summary() const;
     QStringList recentFiles() const;
 

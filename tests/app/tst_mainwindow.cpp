@@ -145,8 +145,21 @@ private Q_SLOTS:
         for (const QLabel *label : window.statusBar()->findChildren<QLabel *>())
             shown = shown || label->text() == summary;
         QVERIFY2(shown, "the status bar does not show the summary");
+        QVERIFY2(!summary.contains(QLatin1String("stuck")), qPrintable(summary));
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
+    }
+
+    // A run that ends stuck says so in the status bar, at every step.
+    void statusSaysStuck()
+    {
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openPath(QStringLiteral("missed-wakeup"), &error), qPrintable(error));
+        const QString summary = window.summary();
+        QVERIFY2(summary.startsWith(QStringLiteral("step 0 of 13")), qPrintable(summary));
+        QVERIFY2(summary.contains(QLatin1String("0 violations")), qPrintable(summary));
+        QVERIFY2(summary.endsWith(QStringLiteral(" · ends stuck")), qPrintable(summary));
     }
 
     void badScenarioLeavesWindowAlone()
