@@ -68,9 +68,10 @@ namespace {
 
 constexpr int kMaxRecent = 8;
 
-std::unique_ptr<RunDocument::Run> loadAny(const QString &nameOrPath, QString *error)
+std::unique_ptr<RunDocument::Run> loadAny(const QString &nameOrPath, QString *error,
+                                          const std::atomic<bool> *cancel = nullptr)
 {
-    return RunDocument::load(nameOrPath, error);
+    return RunDocument::load(nameOrPath, error, cancel);
 }
 
 // The run as the drawing reads it. The document owns the run; the views
@@ -206,6 +207,7 @@ MainWindow::MainWindow(QWidget *parent)
 MainWindow::~MainWindow()
 {
     if (m_loader) {
+        m_loaderCancel->store(true);
         m_loader->wait();
     }
 }
@@ -419,17 +421,20 @@ void MainWindow::openPathInBackground(const QString &nameOrPath)
         QString error;
     };
     auto result = std::make_shared<Result>();
-    m_loader = QThread::create(
-        [result, nameOrPath] { result->run = loadAny(nameOrPath, &result->error); });
+    auto cancelled = std::make_shared<std::atomic<bool>>(false);
+    m_loaderCancel = cancelled;
+    m_loader = QThread::create([result, nameOrPath, cancelled] {
+        result->run = loadAny(nameOrPath, &result->error, cancelled.get());
+    });
     m_progress->show();
     m_cancel->show();
     m_status->setText(tr("Loading %1...").arg(nameOrPath));
-    auto cancelled = std::make_shared<bool>(false);
-    // The engine's run cannot be interrupted: Cancel gives the window back
-    // at once and drops the result when it arrives.
+    // Cancel gives the window back at once; the run stops at its next step
+    // (reading a capture or laying out the timeline runs to its end) and
+    // its result is dropped.
     auto conn = std::make_shared<QMetaObject::Connection>();
     *conn = connect(m_cancel, &QPushButton::clicked, this, [this, cancelled] {
-        *cancelled = true;
+        cancelled->store(true);
         m_progress->hide();
         m_cancel->hide();
         updateStatus();
@@ -439,9 +444,10 @@ void MainWindow::openPathInBackground(const QString &nameOrPath)
         disconnect(*conn);
         thread->deleteLater();
         m_loader = nullptr;
+        m_loaderCancel.reset();
         m_progress->hide();
         m_cancel->hide();
-        if (*cancelled)
+        if (cancelled->load())
             return;
         if (!result->run) {
             updateStatus();

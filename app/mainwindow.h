@@ -10,6 +10,7 @@
 #include <QMainWindow>
 #include <QStringList>
 
+#include <atomic>
 #include <memory>
 
 class EventFilterModel;
@@ -52,6 +53,8 @@ public:
     // The same on a worker thread: the window stays responsive, a progress
     // bar with Cancel shows in the status bar; errors come as a message box.
     void openPathInBackground(const QString &nameOrPath);
+    // A background load is running (Cancel stops its run at the next step).
+    bool loading() const { return m_loader != nullptr; }
 
     bool saveCapture(const QString &path, QString *error);
     // Pictures of the run as on screen (step range and size in `o`), always
@@ -121,6 +124,7 @@ private:
     QPushButton *m_cancel = nullptr;
     QMenu *m_recentMenu = nullptr;
     QThread *m_loader = nullptr;
+    std::shared_ptr<std::atomic<bool>> m_loaderCancel; // stops m_loader's run
     bool m_syncing = false; // a cursor move the window itself is spreading
     QList<QObject *> m_noteItems;
 };

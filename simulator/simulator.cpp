@@ -967,6 +967,12 @@ Trace run(const Simulator &sim, const RunOptions &opts, std::string *error)
             tr.stop = StopReason::MaxSteps;
             break;
         }
+        if (opts.cancel && opts.cancel->load(std::memory_order_relaxed)) {
+            if (error)
+                *error = kCancelled;
+            tr.stop = StopReason::MaxSteps;
+            break;
+        }
         sim.engine().enabled(s, en);
         const size_t pick = chooser.choose(sim, s, en);
         if (pick >= en.size()) {

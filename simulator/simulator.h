@@ -6,6 +6,7 @@
 #include "core/engine.h"
 #include "simulator/scenario.h"
 
+#include <atomic>
 #include <memory>
 #include <random>
 #include <string>
@@ -59,6 +60,9 @@ struct RunOptions
     uint64_t seed = 1;
     uint64_t maxSteps = 10000;
     bool useSchedule = true; // follow the scenario's fixed schedule when it has one
+    // Set from another thread (the app's Cancel, its window closing): run()
+    // stops before its next step and says so in `error`. Not recorded.
+    const std::atomic<bool> *cancel = nullptr;
 };
 
 enum class StopReason : uint8_t {
@@ -104,8 +108,10 @@ struct Trace
 };
 
 // Runs a scenario. A fixed schedule step whose label is not enabled gives an
-// error naming the step (returned in `error`, trace left partial).
+// error naming the step (returned in `error`, trace left partial); so does
+// RunOptions::cancel (kCancelled).
 Trace run(const Simulator &sim, const RunOptions &opts, std::string *error = nullptr);
+inline constexpr const char *kCancelled = "cancelled";
 
 // Replays an explicit list of labels (a capture's schedule).
 Trace replay(const Simulator &sim, const std::vector<std::string> &schedule,

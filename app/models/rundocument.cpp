@@ -77,7 +77,8 @@ RunDocument::makeRun(std::shared_ptr<const tee::sim::Simulator> sim, tee::sim::T
 }
 
 std::unique_ptr<RunDocument::Run> RunDocument::loadScenario(const QString &nameOrPath,
-                                                            QString *error)
+                                                            QString *error,
+                                                            const std::atomic<bool> *cancel)
 {
     std::string err;
     std::shared_ptr<const tee::sim::Scenario> scenario =
@@ -92,6 +93,7 @@ std::unique_ptr<RunDocument::Run> RunDocument::loadScenario(const QString &nameO
     opts.policy = scenario->policy;
     opts.seed = scenario->seed;
     opts.maxSteps = scenario->maxSteps;
+    opts.cancel = cancel;
     tee::sim::Trace trace = tee::sim::run(*sim, opts, &err);
     // A fixed schedule naming a step that is not enabled is bad input, like
     // a parse error: report it instead of showing a silently partial run.
@@ -119,9 +121,11 @@ bool RunDocument::isCapture(const QString &path)
                                  QLatin1String("teescope-capture");
 }
 
-std::unique_ptr<RunDocument::Run> RunDocument::load(const QString &nameOrPath, QString *error)
+std::unique_ptr<RunDocument::Run> RunDocument::load(const QString &nameOrPath, QString *error,
+                                                    const std::atomic<bool> *cancel)
 {
-    return isCapture(nameOrPath) ? loadCapture(nameOrPath, error) : loadScenario(nameOrPath, error);
+    return isCapture(nameOrPath) ? loadCapture(nameOrPath, error)
+                                 : loadScenario(nameOrPath, error, cancel);
 }
 
 std::unique_ptr<RunDocument::Run> RunDocument::loadCapture(const QString &path, QString *error)

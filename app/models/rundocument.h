@@ -15,6 +15,7 @@
 #include <QObject>
 #include <QString>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -65,12 +66,16 @@ public:
     // A failed open leaves the document as it was (no signal) and `error`
     // names the input and the place in it.
 
-    static std::unique_ptr<Run> loadScenario(const QString &nameOrPath, QString *error);
+    // `cancel` (set from another thread) stops the run at its next step:
+    // nullptr and the error "cancelled".
+    static std::unique_ptr<Run> loadScenario(const QString &nameOrPath, QString *error,
+                                             const std::atomic<bool> *cancel = nullptr);
     // True when the file is a capture (a JSON object whose "format" is
     // "teescope-capture"); anything else is a scenario or a built-in name.
     static bool isCapture(const QString &path);
     // loadCapture or loadScenario, by isCapture.
-    static std::unique_ptr<Run> load(const QString &nameOrPath, QString *error);
+    static std::unique_ptr<Run> load(const QString &nameOrPath, QString *error,
+                                     const std::atomic<bool> *cancel = nullptr);
     static std::unique_ptr<Run> loadCapture(const QString &path, QString *error);
     // A run made elsewhere (tests; later, the stepping UI). Builds the timeline.
     static std::unique_ptr<Run> makeRun(std::shared_ptr<const tee::sim::Simulator> sim,
