@@ -1604,13 +1604,18 @@ private:
                             std::min<size_t>(wrap(m_rows[r].cells[b.first + i], w).size(), 65535));
                 return cache.emplace(std::make_pair(i, w), std::move(v)).first->second;
             };
+            std::vector<const std::vector<uint16_t> *> at(lanes);
             auto height = [&](size_t widened) {
+                // each lane's line counts at its width, looked up once (not
+                // once per row: that made a 3,000-row layout take seconds
+                // under ASan)
+                for (size_t i = 0; i < lanes; ++i)
+                    at[i] = &linesAt(i, b.width[i] + (i == widened ? 1 : 0));
                 size_t h = 0;
                 for (size_t r = 0; r < m_rows.size(); ++r) {
                     size_t row = 0;
                     for (size_t i = 0; i < lanes; ++i)
-                        row = std::max<size_t>(row,
-                                               linesAt(i, b.width[i] + (i == widened ? 1 : 0))[r]);
+                        row = std::max<size_t>(row, (*at[i])[r]);
                     h += row;
                 }
                 return h;
