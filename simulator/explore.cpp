@@ -802,6 +802,9 @@ public:
     // The section ends of the last key made.
     const std::vector<uint32_t> &marks() const { return m_walker.marks; }
     bool symmetric() const { return !m_groups.empty(); }
+    // The groups of interchangeable threads (symmetryGroups), empty without
+    // symmetry.
+    const std::vector<std::vector<int32_t>> &groups() const { return m_groups; }
 
     // The fingerprint of the last key made (hash compaction): the hash of
     // its sections' 128-bit hashes, which is as strong as hashing the words
@@ -1954,9 +1957,7 @@ ExploreResult explore(const Simulator &sim, const ExploreOptions &opts)
     probe(init);
     Search S(sim, opts, probe.marks().size());
     S.res.reduction = opts.reduction;
-    if (opts.reduction)
-        for (const auto &g : symmetryGroups(sim, init))
-            S.res.symmetricThreads.push_back(std::vector<int32_t>(g.begin(), g.end()));
+    S.res.symmetricThreads = probe.groups();
     S.res.rssBefore = rssBefore;
     S.res.peakRss = rssBefore;
     const bool bfsSearch = opts.strategy == ExploreOptions::Strategy::Bfs;
