@@ -156,7 +156,7 @@ MainWindow::MainWindow(QWidget *parent)
     // The inspectors run the full height on the right; the event log sits
     // under the plots only.
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
-    m_refcounts->setMinimumHeight(110);
+    m_refcounts->setMinimumHeight(130); // its legend is a row above the plot
     layout->addWidget(split, 1);
     setCentralWidget(centre);
 

@@ -45,12 +45,21 @@ RefcountPlot::RefcountPlot(QWidget *parent)
     m_plot->yAxis->setTicker(ticker);
     m_plot->legend->setVisible(true);
     m_plot->legend->setFont(pixelFont(11));
-    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    // The legend on a row of its own above the plot, its entries side by
+    // side: inset in the plot it covered the last steps, where an explore
+    // counterexample's violation is.
+    m_plot->axisRect()->insetLayout()->take(m_plot->legend);
+    m_plot->plotLayout()->insertRow(0);
+    m_plot->plotLayout()->addElement(0, 0, m_plot->legend);
+    m_plot->plotLayout()->setRowStretchFactor(0, 0.001);
+    m_plot->plotLayout()->setRowSpacing(0);
+    m_plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    m_plot->legend->setMargins(QMargins(4, 1, 4, 1));
     auto *l = new QVBoxLayout(this);
     l->setContentsMargins(0, 0, 0, 0);
     l->addWidget(m_plot);
     setMargins(150, 8);
-    setMinimumHeight(120);
+    setMinimumHeight(130);
     connect(m_plot->xAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this,
             [this](const QCPRange &) {
                 if (!m_settingRange)
@@ -147,6 +156,15 @@ void RefcountPlot::rebuild()
             s.keys.push_back(double(TimeMapping::endOf(ivs.back(), m_axis)));
             s.intervals.push_back(sim::kNone);
             s.values.push_back(0);
+        } else if (!s.keys.empty()) {
+            // alive at the end: the last count holds to the run's end (a
+            // step line ends at its last point)
+            const double end = double(TimeMapping::endOf(ivs.back(), m_axis));
+            if (end > s.keys.back()) {
+                s.keys.push_back(end);
+                s.intervals.push_back(s.intervals.back());
+                s.values.push_back(s.values.back());
+            }
         }
         QCPGraph *g = m_plot->addGraph();
         g->setLineStyle(QCPGraph::lsStepLeft);

@@ -92,7 +92,7 @@ Renderer::Geometry Renderer::geometry(const RenderOptions &o) const
         const LaneLayout layout(m_src.timeline->lanes());
         legendH = Legend::height(Legend::entriesFor(layout), w, pixelFont(11));
     }
-    int refH = o.refcounts ? std::clamp(h / 5, 110, 260) : 0;
+    int refH = o.refcounts ? std::clamp(h / 5, 130, 260) : 0; // legend row + plot
     int timelineH = std::max(80, h - y - legendH - refH);
     // rows: as tall as they can be up to kMaxRow, at least kMinRow; a
     // timeline that needs less than its share gives the rest to the

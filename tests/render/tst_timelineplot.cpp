@@ -381,6 +381,39 @@ private Q_SLOTS:
         QCOMPARE(maxRef, 3.0);
     }
 
+    // Every line reaches its lane's end: back to 0 where a freed object's
+    // lane ends, else its last count held to the end of the run (missed-
+    // wakeup ends stuck with both objects alive; kill-while-processing frees
+    // obj0).
+    void refcountLinesReachTheEnd()
+    {
+        for (const char *name : {"missed-wakeup", "kill-while-processing"}) {
+            const TimelineSource src = renderfixture::builtin(name);
+            QVERIFY(src.valid());
+            const sim::Timeline &tl = *src.timeline;
+            RefcountPlot rc;
+            rc.resize(1200, 200);
+            rc.setSource(src);
+            QVERIFY(rc.graphCount() >= 2);
+            int alive = 0;
+            for (int g = 0; g < rc.graphCount(); ++g) {
+                const uint32_t lane = tl.laneOf({sim::LaneKind::Object, rc.objects()[size_t(g)].v});
+                const auto ivs = tl.intervalsOf(lane);
+                QVERIFY(!ivs.empty());
+                const auto q = rc.points(g);
+                QVERIFY(q.size() >= 2);
+                const bool open = ivs.back().openAtEnd();
+                alive += open;
+                QCOMPARE(q.back().first, double(TimeMapping::endOf(ivs.back(), sim::Axis::Time)));
+                QCOMPARE(q.back().second, open ? double(ivs.back().object().refcount) : 0.0);
+                if (open)
+                    QCOMPARE(q.back().first, double(tl.endNs()));
+            }
+            if (QByteArray(name) == "missed-wakeup")
+                QCOMPARE(alive, 2);
+        }
+    }
+
     void followsTheWindowPalette()
     {
         TimelinePlot p;
