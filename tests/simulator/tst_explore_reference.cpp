@@ -571,6 +571,13 @@ private Q_SLOTS:
         QTest::newRow("two-release-notifications")
             << QByteArray("two-release-notifications.json") << QByteArray() << QString() << 0
             << QStringList();
+        // Mine (spec §2.6, §3.4 step 2): narrow's num_params 1 is too few for
+        // the three IBs of the head request; if it takes the one req_c count
+        // (open, its SUPPL_RECV, wide's SUPPL_RECV, open_service and QTEE's
+        // return, invoke, QTEE's callback: 7; woken, -EINVAL: 1; exit: 1),
+        // wide sleeps with the request QUEUED and the client waits: stuck in 9.
+        QTest::newRow("too-few-params") << QByteArray("too-few-params.json") << QByteArray()
+                                        << QStringLiteral("stuck:9") << 0 << QStringList();
         // fifo-delivery: fifoDeliveryIdr and fifoDeliveryMerged.
     }
     void knownAnswers()
