@@ -23,6 +23,7 @@ ViolationsModel::ViolationsModel(RunDocument *document, QObject *parent)
 {
     if (document) {
         connect(document, &RunDocument::documentChanged, this, &ViolationsModel::reload);
+        connect(document, &RunDocument::notesChanged, this, &ViolationsModel::reload);
         connect(document, &QObject::destroyed, this, &ViolationsModel::reload);
     }
     reload();
@@ -47,6 +48,7 @@ void ViolationsModel::reload()
                 continue;
             Row r;
             r.event = i;
+            r.step = events[i].step;
             const auto it = laneOf.find(i);
             if (it != laneOf.end() && it->second < tl.lanes().size()) {
                 r.lane = tl.lanes()[it->second].key;
@@ -54,6 +56,26 @@ void ViolationsModel::reload()
             }
             m_rows.push_back(r);
         }
+        // The reviewer's notes, after the engine's findings of their step;
+        // a note's entity is a lane's name (docs/capture-format.md).
+        const std::vector<tee::sim::Note> &notes = m_document->notes();
+        for (size_t n = 0; n < notes.size(); ++n) {
+            Row r;
+            r.note = int(n);
+            r.step = notes[n].step;
+            if (!notes[n].entity.empty()) {
+                const QString name = qs(notes[n].entity);
+                for (const tee::sim::Lane &lane : tl.lanes())
+                    if (m_document->laneName(lane.key) == name) {
+                        r.lane = lane.key;
+                        r.hasLane = true;
+                        break;
+                    }
+            }
+            m_rows.push_back(r);
+        }
+        std::stable_sort(m_rows.begin(), m_rows.end(),
+                         [](const Row &a, const Row &b) { return a.step < b.step; });
     }
     endResetModel();
 }
@@ -72,10 +94,8 @@ int ViolationsModel::rowAtOrAfter(uint64_t step) const
 {
     if (!m_document)
         return -1;
-    const tee::EventList &events = m_document->trace().events;
-    const auto it =
-        std::lower_bound(m_rows.begin(), m_rows.end(), step,
-                         [&](const Row &r, uint64_t s) { return events[r.event].step < s; });
+    const auto it = std::lower_bound(m_rows.begin(), m_rows.end(), step,
+                                     [](const Row &r, uint64_t s) { return r.step < s; });
     return it == m_rows.end() ? -1 : int(it - m_rows.begin());
 }
 
@@ -85,6 +105,8 @@ QVariant ViolationsModel::data(const QModelIndex &index, int role) const
         !m_document || m_document->isEmpty())
         return {};
     const Row &r = m_rows[size_t(index.row())];
+    if (r.note >= 0)
+        return noteData(r, index.column(), role);
     const tee::EventList &events = m_document->trace().events;
     if (r.event >= events.size())
         return {};
@@ -109,14 +131,8 @@ QVariant ViolationsModel::data(const QModelIndex &index, int role) const
             return qs(tee::vocab::findingText(*m_document->simulator(), e));
         case Lane:
             return r.hasLane ? m_document->laneName(r.lane) : QString();
-        case Driver: {
-            // the code the step models, as the summary prints it under a finding
-            const auto &spans = m_document->trace().spans;
-            if (e.step >= 1 && e.step <= spans.size())
-                return qs(tee::vocab::driverRefText(
-                    tee::vocab::driverRef(spans[size_t(e.step - 1)].verb)));
-            return {};
-        }
+        case Driver:
+            return driverAt(e.step);
         }
         break;
     case Qt::ToolTipRole:
@@ -154,6 +170,78 @@ QVariant ViolationsModel::data(const QModelIndex &index, int role) const
         return e.kind == EventKind::Violation ? int(e.invariant) : 0;
     case GapRole:
         return e.kind == EventKind::Gap ? int(e.gap) : 0;
+    case NoteRole:
+        return -1;
+    }
+    return {};
+}
+
+// The driver code step `step` models, as the summary prints it under a
+// finding.
+QVariant ViolationsModel::driverAt(uint64_t step) const
+{
+    const auto &spans = m_document->trace().spans;
+    if (step >= 1 && step <= spans.size())
+        return qs(tee::vocab::driverRefText(tee::vocab::driverRef(spans[size_t(step - 1)].verb)));
+    return {};
+}
+
+QVariant ViolationsModel::noteData(const Row &r, int column, int role) const
+{
+    const std::vector<tee::sim::Note> &notes = m_document->notes();
+    if (size_t(r.note) >= notes.size())
+        return {};
+    const tee::sim::Note &n = notes[size_t(r.note)];
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (column) {
+        case Kind:
+            return tr("reviewer note");
+        case Item:
+            return tr("note");
+        case Step:
+            return qulonglong(n.step);
+        case Explanation:
+            return qs(n.text);
+        case Lane:
+            return r.hasLane ? m_document->laneName(r.lane) : qs(n.entity);
+        case Driver:
+            return driverAt(n.step);
+        }
+        break;
+    case Qt::ToolTipRole:
+        return qs(n.text);
+    case Qt::TextAlignmentRole:
+        if (column == Step)
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        break;
+    case IdRole:
+        return -1;
+    case StateRole:
+        return int(EventKind::Note);
+    case SortRole:
+        switch (column) {
+        case Kind:
+            return int(EventKind::Note) + 1; // after the engine's notes
+        case Item:
+            return 300;
+        case Step:
+            return qulonglong(n.step);
+        default:
+            return noteData(r, column, Qt::DisplayRole);
+        }
+    case StepRole:
+        return qulonglong(n.step);
+    case LaneKindRole:
+        return r.hasLane ? int(r.lane.kind) : -1;
+    case LaneIdRole:
+        return r.hasLane ? r.lane.id : -1;
+    case FindingRole:
+    case InvariantRole:
+    case GapRole:
+        return 0;
+    case NoteRole:
+        return r.note;
     }
     return {};
 }

@@ -1,6 +1,8 @@
 // Every finding of the run, in step order: violations of the invariants
-// (spec §8), the spec's known gaps (§9) and notes, each with its step, the
-// vocabulary's sentence (vocab::findingText), the lane it concerns and the
+// (spec §8), the spec's known gaps (§9), the engine's notes and the
+// capture's reviewer notes (an explore counterexample's "why it stops here"
+// is one), each with its step, the vocabulary's sentence
+// (vocab::findingText) or the note's text, the lane it concerns and the
 // driver code the step models. Not cursor-dependent: the panel lists the
 // whole run and a click moves the cursor (StepRole).
 #pragma once
@@ -17,8 +19,10 @@ class ViolationsModel : public QAbstractTableModel
 public:
     enum Columns { Kind, Item, Step, Explanation, Lane, Driver, ColumnCount };
     enum Roles {
-        IdRole = ModelRoles::IdRole,       // int: the event's index in trace().events
-        StateRole = ModelRoles::StateRole, // int: tee::EventKind (Violation, Gap or Note)
+        IdRole = ModelRoles::IdRole,       // int: the event's index in trace().events, -1
+                                           // for a reviewer note
+        StateRole = ModelRoles::StateRole, // int: tee::EventKind (Violation, Gap or Note;
+                                           // Note for a reviewer note too)
         SortRole = ModelRoles::SortRole,
         StepRole = ModelRoles::StepRole,          // qulonglong
         LaneKindRole = ModelRoles::LaneKindRole,  // int: tee::sim::LaneKind, -1 for the run
@@ -26,6 +30,7 @@ public:
         FindingRole = ModelRoles::FirstModelRole, // int: tee::Finding
         InvariantRole,                            // int: I1..I18 (violations), else 0
         GapRole,                                  // int: §9 item (gaps), else 0
+        NoteRole, // int: the reviewer note's index in RunDocument::notes(), else -1
     };
 
     explicit ViolationsModel(RunDocument *document, QObject *parent = nullptr);
@@ -43,11 +48,15 @@ public:
 private:
     struct Row
     {
-        uint32_t event = 0;
+        uint32_t event = 0; // an engine event, unless `note` >= 0
+        int note = -1;      // a reviewer note: its index in RunDocument::notes()
+        uint64_t step = 0;
         tee::sim::LaneKey lane;
         bool hasLane = false;
     };
     void reload();
+    QVariant noteData(const Row &r, int column, int role) const;
+    QVariant driverAt(uint64_t step) const;
 
     QPointer<RunDocument> m_document;
     std::vector<Row> m_rows;

@@ -445,6 +445,45 @@ private Q_SLOTS:
         QVERIFY(QString::fromStdString(doc->notes().front().text).contains(QLatin1String("I12")));
     }
 
+    // A stuck counterexample has no violation event: the capture's note
+    // ("why it stops here") is what the violations panel lists at the
+    // focus step, and a click on it moves the cursor there.
+    void exploreStuckNoteIsListed()
+    {
+        QTemporaryDir dir;
+        std::string err;
+        const auto sc = tee::sim::loadBuiltin("missed-wakeup", &err);
+        QVERIFY2(sc, err.c_str());
+        const tee::sim::Simulator sim(sc, sc->variant);
+        const tee::sim::ExploreResult r = tee::sim::explore(sim, {});
+        QVERIFY(r.complete);
+        QVERIFY(r.stuck);
+        const QString path = dir.filePath(QStringLiteral("stuck.json"));
+        QVERIFY2(tee::sim::writeCounterexample(path.toStdString(), sim, *r.stuck, &err),
+                 err.c_str());
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openPath(path, &error), qPrintable(error));
+        RunDocument *doc = window.document();
+        QCOMPARE(doc->notes().size(), size_t(1));
+        const QAbstractItemModel *violations = window.violationsView()->model();
+        int row = -1;
+        for (int i = 0; i < violations->rowCount(); ++i)
+            if (violations->index(i, 0).data(ViolationsModel::NoteRole).toInt() == 0)
+                row = i;
+        QVERIFY(row >= 0);
+        QCOMPARE(violations->index(row, ViolationsModel::Kind).data().toString(),
+                 QStringLiteral("reviewer note"));
+        QCOMPARE(violations->index(row, ViolationsModel::Step).data(ViolationsModel::StepRole),
+                 QVariant(qulonglong(r.stuck->length())));
+        QCOMPARE(violations->index(row, ViolationsModel::Explanation).data().toString(),
+                 QString::fromStdString(doc->notes().front().text));
+        doc->setCursor(1);
+        const QRect cell = window.violationsView()->visualRect(violations->index(row, 0));
+        QTest::mouseClick(window.violationsView()->viewport(), Qt::LeftButton, {}, cell.center());
+        QCOMPARE(doc->cursor(), uint64_t(r.stuck->length()));
+    }
+
     // Issue 10 on kill-while-processing: back before the kill, the
     // supplicant answers first (by choosing its steps in the panel), the
     // client then gets the supplicant's result (T11) on a new branch; the

@@ -843,6 +843,54 @@ private Q_SLOTS:
                 m.violationsProxy.index(r, 0).data(ViolationsModel::StepRole).toULongLong());
     }
 
+    // A capture's reviewer notes are rows of the panel too, in step order
+    // among the engine's findings (after those of their step), named by the
+    // lane of their entity, and the panel follows the notes as they change.
+    void violationsModelListsReviewerNotes()
+    {
+        RunDocument doc;
+        Models m(&doc);
+        QString error;
+        QVERIFY(doc.openScenario(QStringLiteral("request-id-reuse"), &error));
+        const int findings = m.violations.rowCount();
+        QVERIFY(findings >= 1);
+        const uint64_t first =
+            m.violations.index(0, 0).data(ViolationsModel::StepRole).toULongLong();
+        QVERIFY(first > 1);
+        QSignalSpy resets(&m.violations, &QAbstractItemModel::modelReset);
+        doc.setNotes({{first, "the id is reused here", "req#0"}, {1, "start", ""}});
+        QCOMPARE(resets.count(), 1);
+        QCOMPARE(m.violations.rowCount(), findings + 2);
+        // the note at step 1 comes first; the other after the findings of its step
+        QCOMPARE(m.violations.index(0, 0).data(ViolationsModel::NoteRole).toInt(), 1);
+        QCOMPARE(m.violations.index(0, ViolationsModel::Kind).data().toString(),
+                 QStringLiteral("reviewer note"));
+        QCOMPARE(m.violations.index(0, ViolationsModel::Explanation).data().toString(),
+                 QStringLiteral("start"));
+        QCOMPARE(m.violations.index(0, ViolationsModel::Lane).data().toString(), QString());
+        int row = -1;
+        for (int r = 0; r < m.violations.rowCount(); ++r) {
+            const QModelIndex i = m.violations.index(r, 0);
+            QVERIFY(r == 0 ||
+                    m.violations.index(r - 1, 0).data(ViolationsModel::StepRole).toULongLong() <=
+                        i.data(ViolationsModel::StepRole).toULongLong());
+            if (i.data(ViolationsModel::NoteRole).toInt() == 0)
+                row = r;
+            else if (row >= 0)
+                QVERIFY(i.data(ViolationsModel::StepRole).toULongLong() > first);
+        }
+        QVERIFY(row > 0);
+        QCOMPARE(m.violations.index(row, 0).data(ViolationsModel::IdRole).toInt(), -1);
+        QCOMPARE(m.violations.index(row, ViolationsModel::Lane).data().toString(),
+                 QStringLiteral("req#0"));
+        QCOMPARE(LaneKind(m.violations.index(row, 0).data(ViolationsModel::LaneKindRole).toInt()),
+                 LaneKind::Request);
+        QCOMPARE(m.violations.index(row, 0).data(ViolationsModel::LaneIdRole).toInt(), 0);
+        QCOMPARE(m.violations.rowAtOrAfter(0), 0);
+        doc.setNotes({});
+        QCOMPARE(m.violations.rowCount(), findings);
+    }
+
     // -- the filter proxies ------------------------------------------------------------
 
     void eventFilterByText()
