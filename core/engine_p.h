@@ -805,21 +805,24 @@ struct Engine::Ctx
     // count (complete() wakes one waiter) and goes on to select.
     void reqCTaken(Thread &t)
     {
-        Context &c = s.context(fileCtx(t.file));
+        const ContextId ctx = fileCtx(t.file);
+        Context &c = s.context(ctx);
         c.reqC--;
         t.blocked = BlockReason::None;
         Event &x = emit(EventKind::Woken);
         x.thread = t.id;
         x.value = int32_t(BlockReason::ReqC);
+        x.ctx = ctx; // whose req_c (model version 5)
     }
 
-    void block(Thread &t, BlockReason why, RequestId r = {})
+    Event &block(Thread &t, BlockReason why, RequestId r = {})
     {
         t.blocked = why;
         Event &x = emit(EventKind::Blocked);
         x.thread = t.id;
         x.value = int32_t(why);
         x.request = r;
+        return x;
     }
 
     // -- files and syscalls ----------------------------------------------------

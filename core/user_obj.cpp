@@ -212,7 +212,7 @@ void Engine::Ctx::recvSelect(Thread &t)
         }
         t.phase = Phase::RecvWait;
         if (c.reqC == 0)
-            block(t, BlockReason::ReqC);
+            block(t, BlockReason::ReqC).ctx = ctx; // whose req_c (model version 5)
         return;
     }
     // I9: the oldest QUEUED request is delivered first

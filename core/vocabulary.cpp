@@ -151,6 +151,15 @@ std::string wait(BlockReason r)
     return "reason " + num(int(r));
 }
 
+// What a Blocked or Woken event waits on: a req_c names its context (model
+// version 5; older captures' events have none).
+std::string waitOn(const Event &e)
+{
+    if (e.value == int32_t(BlockReason::ReqC) && e.ctx.valid())
+        return "req_c of " + ctx(e.ctx) + " (interruptible)";
+    return wait(BlockReason(e.value));
+}
+
 std::string syscall(SyscallKind k)
 {
     switch (k) {
@@ -752,7 +761,7 @@ std::string eventText(const Environment &env, const Event &e)
         if (e.value == int32_t(BlockReason::Lock))
             return who + " waits for reqs_lock of " + c +
                    (e.peer.valid() ? " held by " + thread(env, e.peer) : std::string());
-        return who + " waits on " + wait(BlockReason(e.value)) +
+        return who + " waits on " + waitOn(e) +
                (e.request.valid() ? " for " + reqOf(e) : std::string());
     case EventKind::Woken:
         if (e.value == int32_t(BlockReason::Lock))
@@ -760,8 +769,8 @@ std::string eventText(const Environment &env, const Event &e)
                    (e.peer.valid() ? thread(env, e.peer) + " released" : std::string("released")) +
                    " reqs_lock of " + c;
         if (e.errno_ == err::kERESTARTSYS)
-            return who + " woken by SIGKILL (" + wait(BlockReason(e.value)) + ")";
-        return who + " woken (" + wait(BlockReason(e.value)) + ")";
+            return who + " woken by SIGKILL (" + waitOn(e) + ")";
+        return who + " woken (" + waitOn(e) + ")";
     case EventKind::Killed:
         return "SIGKILL delivered to " + process(env, e.process);
     case EventKind::ThreadExit:

@@ -410,6 +410,12 @@ int cmdReplay(const QStringList &args)
             return (e.kind == EventKind::LockAcquire || e.kind == EventKind::LockRelease) &&
                    e.request.valid();
         });
+    // Before model version 5 a req_c wait named no context: drop it.
+    if (capture->modelVersion < 5)
+        for (Event &e : replayed)
+            if ((e.kind == EventKind::Blocked || e.kind == EventKind::Woken) &&
+                e.value == int32_t(BlockReason::ReqC))
+                e.ctx = {};
     const auto diff = tee::firstDifference(recorded, replayed);
     // Same events, but a header that claims another ending: the file was
     // edited (the events and the schedule are the facts; "stop" is derived).

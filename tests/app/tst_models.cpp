@@ -748,6 +748,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("file");
         QTest::newRow("model 2") << QStringLiteral("model2-kill-while-processing.json");
         QTest::newRow("model 1") << QStringLiteral("model1-srcu-vs-lock.json");
+        QTest::newRow("model 4") << QStringLiteral("model4-missed-wakeup.json");
     }
 
     void olderCaptureIsShownNotRewritten()

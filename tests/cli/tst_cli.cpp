@@ -1112,8 +1112,9 @@ void TestCli::olderModelIsAModelChange_data()
     QTest::addColumn<int>("badLabelAt");   // -1: schedule as recorded
     QTest::addColumn<int>("exitCode");
     QTest::addColumn<QStringList>("says");
+    // (the current version is the one `teescope-cli --version` reports; not pinned here)
     const QString change = QStringLiteral("model changed: the capture was recorded with model "
-                                          "version 1, this teescope has model version 4");
+                                          "version 1, this teescope has model version ");
     QTest::newRow("default, times differ")
         << QStringLiteral("model1-default.json") << 0 << -1 << 1
         << QStringList{change, QStringLiteral("replay diverged at step"), QStringLiteral(" ns)")};
@@ -1168,21 +1169,27 @@ void TestCli::olderModelIsAModelChange()
 
 // Captures written by teescope at 4dd02c0 (model version 2, before the
 // vocabulary): their old labels still name the same actions and their events
-// compare equal where both versions record them.
+// compare equal where both versions record them. model4-missed-wakeup is
+// what model version 4 wrote for missed-wakeup: its req_c waits name no
+// context (three events), which version 5 adds.
 void TestCli::model2CapturesReplay_data()
 {
     QTest::addColumn<QString>("fixture");
+    QTest::addColumn<int>("version");
     for (const char *n : {"default", "srcu-vs-lock", "kill-while-processing", "request-id-reuse"})
-        QTest::newRow(n) << QStringLiteral("captures/model2-%1.json").arg(QLatin1String(n));
+        QTest::newRow(n) << QStringLiteral("captures/model2-%1.json").arg(QLatin1String(n)) << 2;
+    QTest::newRow("model 4, req_c waits")
+        << QStringLiteral("captures/model4-missed-wakeup.json") << 4;
 }
 
 void TestCli::model2CapturesReplay()
 {
     QFETCH(QString, fixture);
+    QFETCH(int, version);
     const CliResult r = runCli({QStringLiteral("replay"), dataPath(fixture)});
     VERIFY_EXIT(r, 0);
     QVERIFY2(r.out.contains(QLatin1String("replay identical")) &&
-                 r.out.contains(QLatin1String("(recorded with model version 2)")),
+                 r.out.contains(QStringLiteral("(recorded with model version %1)").arg(version)),
              qPrintable(r.out));
 }
 

@@ -1657,8 +1657,23 @@ private Q_SLOTS:
         QCOMPARE(tl.stepCount(), uint64_t(trace.schedule.size()));
         const QString problem = checkAll(trace, tl, pof, 300);
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        // The engine names the context of every req_c wait and wake-up
+        // (model version 5), the one whose reqs_lock the thread took last
+        // (the rule the timeline keeps for older captures).
+        {
+            std::vector<ContextId> lastLock(static_cast<size_t>(threads));
+            for (const Event &e : trace.events) {
+                if (e.kind == EventKind::LockAcquire && e.thread.valid())
+                    lastLock[size_t(e.thread.v)] = e.ctx;
+                if ((e.kind == EventKind::Blocked || e.kind == EventKind::Woken) &&
+                    e.value == int32_t(BlockReason::ReqC)) {
+                    QVERIFY2(e.ctx.valid(), qPrintable(QStringLiteral("step %1").arg(e.step)));
+                    QCOMPARE(e.ctx, lastLock[size_t(e.thread.v)]);
+                }
+            }
+        }
         // A wait on req_c or on reqs_lock names its context (the inspector's
-        // "Waits on": a RECV's Blocked event does not, its lock did).
+        // "Waits on").
         for (uint32_t lane = 0; lane < tl.lanes().size(); ++lane) {
             if (tl.lanes()[lane].key.kind != LaneKind::Thread)
                 continue;

@@ -7,7 +7,7 @@
 # both `teescope-cli run` and `teescope-cli replay`; tst_cli lists every file
 # here with the words its message must contain. Files starting with "s-" are
 # scenarios, "c-" captures (built from tests/data/captures/minimal.json).
-import copy, json, os
+import copy, json, os, re
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.dirname(HERE)
@@ -15,6 +15,9 @@ ROOT = os.path.dirname(os.path.dirname(DATA))
 scenario = json.load(open(os.path.join(ROOT, 'resources/scenarios/default.json')))
 capture = json.load(open(os.path.join(DATA, 'captures/minimal.json')))
 out = {}
+# the model version of this teescope (core/engine.h)
+MODEL_VERSION = int(re.search(r'kModelVersion = (\d+);',
+                              open(os.path.join(ROOT, 'core/engine.h')).read()).group(1))
 
 def scen(name, f):
     o = copy.deepcopy(scenario); f(o)
@@ -22,7 +25,7 @@ def scen(name, f):
 
 def cap(name, f):
     o = copy.deepcopy(capture)
-    o['model_version'] = 3 # a current capture: a schedule that does not apply is bad input
+    o['model_version'] = MODEL_VERSION # a current capture: a schedule that does not apply is bad input
     f(o)
     out['c-' + name + '.json'] = json.dumps(o, indent=1, ensure_ascii=True) + '\n'
 
