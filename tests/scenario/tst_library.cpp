@@ -309,6 +309,8 @@ private Q_SLOTS:
     void claims_data();
     void claims();
     void stressHasBoundedState();
+    void recvBufferOfAnySize_data();
+    void recvBufferOfAnySize();
 };
 
 void TestLibrary::everyBuiltinHasAClaim()
@@ -1100,6 +1102,59 @@ void TestLibrary::stressHasBoundedState()
         QVERIFY2(r->trace.final.wq.size() < 16, policy);
         QCOMPARE(r->trace.violations, uint64_t(0));
     }
+}
+
+// RECV's scratch buffer may have any size (spec §3.4 Input: the *address*
+// must be 8-byte aligned, and the model's buffers have none); only the IB
+// placement from the top down, each slot rounded down to 8 bytes, and the
+// parameter count refuse a request. supplicant-buffer-too-small with other
+// first buffers: op 1's IBs are 13, 13 and 5 bytes, op 2 has 18 arguments
+// (more than 8 parameters: one -EINVAL whatever the buffer).
+void TestLibrary::recvBufferOfAnySize_data()
+{
+    // SUPPL_RECV's results in order: op 1's request, its RELEASE
+    // notification's turn, op 2's (two -EINVAL: 8, then 17 parameters,
+    // before 35 hold its 18 arguments), and the rest
+    const QString e = QStringLiteral("EINVAL"), ok = QStringLiteral("0");
+    QTest::addColumn<uint>("buffer");
+    QTest::addColumn<QStringList>("recv");
+    // 100: 100-13=87 -> 80, 80-13=67 -> 64, 64-5=59 -> 56: op 1 fits at once
+    QTest::newRow("100 bytes") << 100u << QStringList{ok, ok, e, e, ok, ok};
+    // 44: 44-13=31 -> 24, 24-13=11 -> 8, 8-5=3 -> 0: fits
+    QTest::newRow("44 bytes") << 44u << QStringList{ok, ok, e, e, ok, ok};
+    // 36: 36-13=23 -> 16, 16-13=3 -> 0, 0-5 underflows: -EINVAL, then 80 fits
+    QTest::newRow("36 bytes") << 36u << QStringList{e, ok, ok, e, ok, ok};
+    QTest::newRow("32 bytes (the built-in)") << 32u << QStringList{e, ok, ok, e, ok, ok};
+}
+
+void TestLibrary::recvBufferOfAnySize()
+{
+    QFETCH(uint, buffer);
+    QFETCH(QStringList, recv);
+    std::string error;
+    auto sc = std::make_shared<Scenario>(*loadBuiltin("supplicant-buffer-too-small", &error));
+    bool set = false;
+    for (ProcessDecl &p : sc->processes)
+        for (ThreadDecl &t : p.threads)
+            for (Op &op : t.program)
+                if (op.kind == Op::Kind::Serve) {
+                    op.serve.bufSize = buffer;
+                    set = true;
+                }
+    QVERIFY(set);
+    Run r;
+    r.scenario = sc;
+    r.variant = sc->variant;
+    r.sim = std::make_unique<Simulator>(r.scenario, r.variant);
+    RunOptions opts;
+    opts.policy = sc->policy;
+    opts.useSchedule = false;
+    r.trace = run(*r.sim, opts, &r.error);
+    QVERIFY2(r.error.empty(), r.error.c_str());
+    QCOMPARE(r.syscallErrnos(r.thread("app/suppl"), SyscallKind::SupplRecv), recv);
+    QCOMPARE(r.pathsOfOp(7), QStringList{QStringLiteral("QUEUED>PROCESSING>PROCESSED(0)")});
+    QCOMPARE(r.pathsOfOp(8), QStringList{QStringLiteral("QUEUED>PROCESSING>PROCESSED(0)")});
+    QCOMPARE(r.trace.violations, uint64_t(0));
 }
 
 QTEST_GUILESS_MAIN(TestLibrary)
