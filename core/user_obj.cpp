@@ -332,7 +332,13 @@ void Engine::Ctx::recvMarshal(Thread &t)
                     su.thread = t.id;
                     su.ctx = ctx;
                 }
-                t.phase = Phase::RecvSelect; // still holding reqs_lock (lock variant)
+                // The loop's next pass takes reqs_lock again: the driver's
+                // scoped_guard ends with the pass (spec §3.4 step 5, "continue
+                // the loop"), so a kill, a SEND or an enqueue waiting for the
+                // lock gets in between.
+                if (var.argument == ArgumentVariant::Lock)
+                    unlock(t, ctx);
+                t.phase = Phase::RecvSelect;
                 return;
             }
         }

@@ -136,7 +136,8 @@ void TstTransitions::transition_data()
         << kAny;
 
     // T3: srv's object arrives as IO of a request on cli's context: RECV
-    // cannot hand it over, completes the request with -EINVAL and goes on.
+    // cannot hand it over, completes the request with -EINVAL and goes on,
+    // taking reqs_lock again for the loop's next pass (spec §3.4 step 5).
     QTest::newRow("T3 marshalling failure: IO object of another context")
         << foreign << 0
         << toQt(kForeignSetup +
@@ -145,7 +146,8 @@ void TstTransitions::transition_data()
         << QStringLiteral("cli/suppl: RECV marshal arg 2/2 of req 0")
         << QStringList{QStringLiteral("PROCESSING->PROCESSED")} << QList<int>{int(err::kEINVAL)}
         << QStringList{QStringLiteral("arg_access"), QStringLiteral("ref_put"),
-                       QStringLiteral("request_state"), QStringLiteral("woken")}
+                       QStringLiteral("request_state"), QStringLiteral("woken"),
+                       QStringLiteral("unlock")} // the loop's pass ends: reqs_lock dropped
         << QStringList{QStringLiteral("syscall_return")} << -1 << 1 << 0
         << QStringList{QStringLiteral("cli/c3: dispatch woken (req 0 PROCESSED)"),
                        QStringLiteral("cli/c3: callback response -EINVAL")}
