@@ -190,18 +190,8 @@ void Engine::Ctx::sysInvoke(Thread &t)
     }
     // Step 2: reserved RELEASE: del_qtee_object, always 0 (§6.1)
     if (sc.op == QCOMTEE_MSG_OBJECT_OP_RELEASE) {
-        if (sc.objectId <= uint64_t(INT32_MAX)) {
-            if (IdrEntry *en = idrFind(c.qteeObjectsIdr, int32_t(sc.objectId))) {
-                const ObjectId obj(en->ref);
-                const int32_t id = en->id;
-                idrErase(c.qteeObjectsIdr, id);
-                Event &x = emit(EventKind::IdrRemove);
-                x.ctx = ctx;
-                x.reqId = id;
-                x.object = obj;
-                put(obj, {HolderKind::CtxIdr, ctx.v, id});
-            }
-        }
+        if (sc.objectId <= uint64_t(INT32_MAX))
+            delQteeObject(ctx, int32_t(sc.objectId));
         invokeFail(t, 0);
         return;
     }

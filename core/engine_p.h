@@ -368,6 +368,24 @@ struct Engine::Ctx
         put(id, from, /*noRelease=*/true);
     }
 
+    // qcomtee_context_del_qtee_object: entry `id` of ctx's qtee_objects_idr
+    // removed and its reference put (a user's RELEASE of a QTEE object,
+    // §3.1 step 2; undoing a RECV's idr insertions, §3.4 step 5).
+    void delQteeObject(ContextId ctx, int32_t id)
+    {
+        Context &c = s.context(ctx);
+        const IdrEntry *en = idrFind(c.qteeObjectsIdr, id);
+        if (!en)
+            return;
+        const ObjectId obj(en->ref);
+        idrErase(c.qteeObjectsIdr, id);
+        Event &x = emit(EventKind::IdrRemove);
+        x.ctx = ctx;
+        x.reqId = id;
+        x.object = obj;
+        put(obj, {HolderKind::CtxIdr, ctx.v, id});
+    }
+
     void put(ObjectId id, Holder h, bool noRelease = false)
     {
         KObject *o = s.object(id);

@@ -299,6 +299,9 @@ struct SyscallResult
     int32_t numArgs = 0;
     std::vector<ArgType> argTypes;
     std::vector<int64_t> inObjects; // IO ids as handed to the supplicant
+    // per IO: 1 when it is the supplicant's own user object (OBJREF_INPUT
+    // flag USER), 0 for a TEE object (its id is in qtee_objects_idr)
+    std::vector<uint8_t> inUser;
     bool operator==(const SyscallResult &) const = default;
 };
 

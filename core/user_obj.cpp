@@ -305,17 +305,23 @@ void Engine::Ctx::recvMarshal(Thread &t)
                 transfer(a.object, {HolderKind::CallbackArg, r->client.v},
                          {HolderKind::CtxIdr, ctx.v, id});
                 t.res.inObjects.push_back(id);
+                t.res.inUser.push_back(0);
                 a.object = {};
             } else if (k->owner == ctx) {
                 // own user object: handed over by id, and put
                 t.res.inObjects.push_back(int64_t(k->userObjectId));
+                t.res.inUser.push_back(1);
                 put(a.object, {HolderKind::CallbackArg, r->client.v});
                 a.object = {};
             } else {
                 ok = false;
             }
             if (!ok) {
-                // T3: undo and complete with -EINVAL; RECV moves on
+                // T3: undo the idr insertions, put the IOs not processed,
+                // complete with -EINVAL; RECV moves on (spec §3.4 step 5)
+                for (size_t m = 0; m < t.res.inObjects.size(); ++m)
+                    if (!t.res.inUser[m])
+                        delQteeObject(ctx, int32_t(t.res.inObjects[m]));
                 for (Arg &u : r->args)
                     if (u.type == ArgType::IO && u.object.valid()) {
                         put(u.object, {HolderKind::CallbackArg, r->client.v});
@@ -325,6 +331,7 @@ void Engine::Ctx::recvMarshal(Thread &t)
                 setState(*r, ReqState::PROCESSED, err::kEINVAL);
                 complete(*r, err::kEINVAL);
                 t.res.inObjects.clear();
+                t.res.inUser.clear();
                 t.recvReq = {};
                 if (var.argument == ArgumentVariant::Srcu) {
                     s.context(ctx).srcuReaders--;

@@ -360,6 +360,7 @@ struct Walker
         w(uint64_t(r.numArgs));
         ints(r.argTypes);
         ints(r.inObjects);
+        ints(r.inUser);
     }
     void idr(const std::vector<IdrEntry> &v, bool objects, bool requests)
     {

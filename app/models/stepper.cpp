@@ -44,7 +44,7 @@ size_t stateBytes(const State &s)
     for (const auto &t : s.threads) {
         n += vecBytes(t.regs) + vecBytes(t.oic.args) + vecBytes(t.oic.u);
         n += vecBytes(t.sc.ib) + vecBytes(t.sc.ob) + vecBytes(t.sc.io);
-        n += vecBytes(t.res.outObjects) + vecBytes(t.res.inObjects);
+        n += vecBytes(t.res.outObjects) + vecBytes(t.res.inObjects) + vecBytes(t.res.inUser);
     }
     n += vecBytes(s.files);
     n += vecBytes(s.contexts);

@@ -226,6 +226,35 @@ constexpr const char *kReleaseCallsBack = R"json({
   "faults": [{"kill": "srv", "when": "any"}]
 })json";
 
+// cli's supplicant receives a callback whose first IO is a new keeper
+// object (a TEE object: added to cli's qtee_objects_idr) and whose second is
+// srv's user object (another context's: marshalling fails, spec §3.4 step 5).
+constexpr const char *kRecvUndo = R"json({
+  "name": "recv-undo",
+  "qtee": {"services": [
+      {"uid": 100, "name": "keeper", "ops": {
+          "1": [{"do": "hold", "target": "io:0", "as": "foreign"}, {"do": "return"}]}},
+      {"uid": 200, "name": "caller", "ops": {
+          "4": [{"do": "callback", "target": "io:0", "op": 9,
+                 "io": ["service:100", "held:foreign"]},
+                {"do": "return"}]}}]},
+  "processes": [
+      {"name": "srv", "threads": [
+          {"name": "main", "program": [
+              {"do": "open", "as": "fd"},
+              {"do": "open_service", "fd": "fd", "uid": 100, "as": "keeper"},
+              {"do": "invoke", "fd": "fd", "object": "keeper", "op": 1, "io": [{"user": 5}]},
+              {"do": "exit"}]},
+          {"name": "suppl", "program": [{"do": "serve", "fd": "fd"}]}]},
+      {"name": "cli", "threads": [
+          {"name": "main", "program": [
+              {"do": "open", "as": "fd"},
+              {"do": "open_service", "fd": "fd", "uid": 200, "as": "svc"},
+              {"do": "invoke", "fd": "fd", "object": "svc", "op": 4, "io": [{"user": 1}]},
+              {"do": "exit"}]},
+          {"name": "suppl", "program": [{"do": "serve", "fd": "fd"}]}]}]
+})json";
+
 } // namespace
 
 class TstCornerCases : public QObject
@@ -253,6 +282,7 @@ private Q_SLOTS:
     void outOfOrderCompletion();
     void idReuse();
     void severalSupplicants();
+    void recvMarshalFailureUndoesIdr();
     void releaseDuringCloseTriggersCallbacks();
     void deviceRemovalWhileFilesOpen();
 };
@@ -949,6 +979,40 @@ void TstCornerCases::severalSupplicants()
     STEPS(r, Labels{"app/big: RECV marshal arg 1/1 of req 0", "app/small: SUPPL_RECV"});
     QCOMPARE(transitions(r.lastEvents()), std::vector<std::string>{"QUEUED->PROCESSING"});
     QCOMPARE(r.state.request(RequestId(1))->deliveredTo, r.threadId("app/small"));
+}
+
+// Spec §3.4 step 5: when marshalling fails, RECV undoes the idr insertions
+// it made (qcomtee_context_del_qtee_object) and puts the IOs not processed:
+// the TEE object handed over as arg 0 leaves cli's qtee_objects_idr at once
+// and, its last reference gone, is released to QTEE by the worker; the
+// supplicant never learnt its id.
+void TstCornerCases::recvMarshalFailureUndoesIdr()
+{
+    LOAD(sc, kRecvUndo);
+    ScenarioRunner r(sc);
+    STEPS(r,
+          Labels{"srv/main: open /dev/tee", "srv/main: OBJECT_INVOKE ROOT op 32",
+                 "srv/main: QTEE returns 0", "srv/main: OBJECT_INVOKE objref 0 op 1",
+                 "srv/main: QTEE returns 0", "cli/main: open /dev/tee",
+                 "cli/main: OBJECT_INVOKE ROOT op 32", "cli/main: QTEE returns 0",
+                 "cli/main: OBJECT_INVOKE objref 0 op 4", "cli/main: QTEE callback 0x80000002 op 9",
+                 "cli/suppl: SUPPL_RECV", "cli/suppl: RECV marshal arg 0 of req#0 (2 args)"});
+    const ContextId cli(2);
+    QCOMPARE(r.state.context(cli).qteeObjectsIdr.size(), size_t(2)); // svc, and arg 0's object
+    const ObjectId handed(r.state.context(cli).qteeObjectsIdr.back().ref);
+    STEPS(r, Labels{"cli/suppl: RECV marshal arg 1 of req#0 (2 args)"});
+    QCOMPARE(transitions(r.lastEvents()), std::vector<std::string>{"PROCESSING->PROCESSED"});
+    const EventList removed = ofKind(r.lastEvents(), EventKind::IdrRemove);
+    QCOMPARE(removed.size(), size_t(1));
+    QCOMPARE(removed.front().object, handed);
+    QCOMPARE(r.state.context(cli).qteeObjectsIdr.size(), size_t(1)); // svc only
+    QCOMPARE(r.state.context(cli).qteeObjectsIdr.front().id, 0);
+    // no reference is left but the release worker's: RELEASE goes to QTEE
+    QVERIFY(r.runScripted());
+    bool released = false;
+    for (const Event &e : r.events)
+        released |= e.kind == EventKind::ObjectFreed && e.object == handed;
+    QVERIFY(released);
 }
 
 // Case 19: closing a context releases its QTEE objects through the ordered
