@@ -12,7 +12,9 @@ void Engine::Ctx::finalWorker(Thread &t)
     const QteeReply r = o.reply;
     o.reply = QteeReply{};
     const ObjectId obj = o.target;
-    processAsync(t, r.asyncRelease);
+    // async messages are read only when the SMC succeeded (spec §2.9)
+    if (r.kind != QteeReply::Kind::SmcError)
+        processAsync(t, r.asyncRelease);
     if (r.kind == QteeReply::Kind::SmcError) {
         const bool retry = var.gaps == GapsVariant::Fixed || !o.shared;
         if (retry) {
