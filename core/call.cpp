@@ -324,7 +324,12 @@ void Engine::Ctx::finalDirect(Thread &t)
     }
     processAsync(t, r.asyncRelease); // once more after the final result
     if (result == 0) {
-        // qcomtee_params_from_args
+        // qcomtee_params_from_args (spec §3.1 step 8): IOs put, OOs
+        // converted in order; at the first OO that fails, the idr
+        // insertions made so far are undone, the OOs not processed are put
+        // and the result is UNAVAIL.
+        std::vector<int32_t> inserted; // idr ids given to TEE outputs so far
+        bool failed = false;
         for (Arg &a : o.args) {
             if (a.type == ArgType::IO && a.object.valid())
                 put(a.object, {HolderKind::DriverCopy, t.id.v});
@@ -335,7 +340,10 @@ void Engine::Ctx::finalDirect(Thread &t)
                 continue;
             }
             KObject *k = s.object(a.object);
-            if (k->type == ObjectType::TEE) {
+            if (failed) {
+                put(a.object, {HolderKind::Caller, t.id.v}); // not processed
+                t.res.outObjects.push_back(-1);
+            } else if (k->type == ObjectType::TEE) {
                 Context &c = s.context(ctx);
                 const int32_t id = idrLowestFree(c.qteeObjectsIdr);
                 idrInsert(c.qteeObjectsIdr, IdrEntry{id, a.object.v});
@@ -345,14 +353,22 @@ void Engine::Ctx::finalDirect(Thread &t)
                 x.object = a.object;
                 transfer(a.object, {HolderKind::Caller, t.id.v}, {HolderKind::CtxIdr, ctx.v, id});
                 t.res.outObjects.push_back(id);
-            } else if (k->type == ObjectType::User && k->owner == ctx) {
+                inserted.push_back(id);
+            } else if ((k->type == ObjectType::User || k->type == ObjectType::Mem) &&
+                       k->owner == ctx) {
+                // this context's user object (its id, USER flag) or memory
+                // object (its shm's id, MEM flag), and put
                 t.res.outObjects.push_back(int64_t(k->userObjectId));
                 put(a.object, {HolderKind::Caller, t.id.v});
             } else {
-                // a user object of another context: -EINVAL -> UNAVAIL
+                // another context's object: -EINVAL -> UNAVAIL
                 put(a.object, {HolderKind::Caller, t.id.v});
                 t.res.outObjects.push_back(-1);
                 result = qres::UNAVAIL;
+                failed = true;
+                for (const int32_t id : inserted)
+                    delQteeObject(ctx, id);
+                inserted.clear();
             }
         }
     } else {

@@ -255,6 +255,37 @@ constexpr const char *kRecvUndo = R"json({
           {"name": "suppl", "program": [{"do": "serve", "fd": "fd"}]}]}]
 })json";
 
+// cli invokes service 200 twice. Op 16 returns two output objects: a new
+// keeper object (TEE: added to cli's idr) and srv's user object (another
+// context's: the conversion fails, spec §3.1 step 8). Op 18 returns the
+// memory object cli passed in (cli's own shm: given back as its shm id).
+constexpr const char *kOutputUndo = R"json({
+  "name": "output-undo",
+  "qtee": {"services": [
+      {"uid": 100, "name": "keeper", "ops": {
+          "1": [{"do": "hold", "target": "io:0", "as": "foreign"}, {"do": "return"}]}},
+      {"uid": 200, "name": "caller", "ops": {
+          "16": [{"do": "return", "outputs": ["service:100", "held:foreign"]}],
+          "18": [{"do": "return", "outputs": ["io:0"]}]}}]},
+  "processes": [
+      {"name": "srv", "threads": [
+          {"name": "main", "program": [
+              {"do": "open", "as": "fd"},
+              {"do": "open_service", "fd": "fd", "uid": 100, "as": "keeper"},
+              {"do": "invoke", "fd": "fd", "object": "keeper", "op": 1, "io": [{"user": 5}]},
+              {"do": "exit"}]},
+          {"name": "suppl", "program": [{"do": "serve", "fd": "fd"}]}]},
+      {"name": "cli", "threads": [
+          {"name": "main", "program": [
+              {"do": "open", "as": "fd"},
+              {"do": "open_service", "fd": "fd", "uid": 200, "as": "svc"},
+              {"do": "invoke", "fd": "fd", "object": "svc", "op": 16, "oo": ["a", "b"]},
+              {"do": "shm_alloc", "fd": "fd", "size": 4096, "as": "m"},
+              {"do": "invoke", "fd": "fd", "object": "svc", "op": 18,
+               "io": [{"mem": "m"}], "oo": ["x"]},
+              {"do": "exit"}]}]}]
+})json";
+
 } // namespace
 
 class TstCornerCases : public QObject
@@ -283,6 +314,7 @@ private Q_SLOTS:
     void idReuse();
     void severalSupplicants();
     void recvMarshalFailureUndoesIdr();
+    void invokeOutputFailureUndoesIdr();
     void releaseDuringCloseTriggersCallbacks();
     void deviceRemovalWhileFilesOpen();
 };
@@ -1013,6 +1045,37 @@ void TstCornerCases::recvMarshalFailureUndoesIdr()
     for (const Event &e : r.events)
         released |= e.kind == EventKind::ObjectFreed && e.object == handed;
     QVERIFY(released);
+}
+
+// Spec §3.1 step 8 (qcomtee_params_from_args): when an output object cannot
+// be converted, the idr insertions made for the outputs before it are
+// undone and the result is UNAVAIL; a memory object of the caller's own
+// context converts (its shm id).
+void TstCornerCases::invokeOutputFailureUndoesIdr()
+{
+    LOAD(sc, kOutputUndo);
+    ScenarioRunner r(sc);
+    QVERIFY(r.runScripted());
+    const ThreadId cli = r.threadId("cli/main");
+    std::vector<int32_t> rets;
+    ObjectId handed;
+    for (const Event &e : r.events) {
+        if (e.kind == EventKind::SyscallReturn && e.thread == cli)
+            rets.push_back(e.value);
+        if (e.kind == EventKind::IdrRemove && e.thread == cli) {
+            QVERIFY(!handed.valid());
+            handed = e.object;
+            QCOMPARE(e.reqId, 1); // the id arg 0 was given (svc has 0)
+        }
+    }
+    // open, open_service, op 16 (UNAVAIL), shm_alloc, op 18 (the shm back)
+    QCOMPARE(rets, (std::vector<int32_t>{0, 0, qres::UNAVAIL, 0, 0}));
+    QVERIFY(handed.valid());
+    bool released = false;
+    for (const Event &e : r.events)
+        released |= e.kind == EventKind::ObjectFreed && e.object == handed;
+    QVERIFY(released);
+    QCOMPARE(violationText(r.events), std::string("none"));
 }
 
 // Case 19: closing a context releases its QTEE objects through the ordered
