@@ -220,13 +220,6 @@ void Engine::Ctx::sysInvoke(Thread &t)
         }
         o.target = ObjectId(en->ref);
     }
-    // Step 6 checks (op bits, RETAIN), done before conversion: same result.
-    if (sc.op > 0xFFFF || sc.op == QCOMTEE_MSG_OBJECT_OP_RETAIN) {
-        if (o.target.valid())
-            put(o.target, {HolderKind::InvokeTarget, t.id.v});
-        invokeFail(t, err::kEINVAL);
-        return;
-    }
     // Step 5: convert parameters (qcomtee_params_to_args)
     for (uint32_t size : sc.ib)
         o.args.push_back(Arg{ArgType::IB, size, {}, 0});
@@ -261,6 +254,23 @@ void Engine::Ctx::sysInvoke(Thread &t)
     }
     for (uint32_t i = 0; i < sc.oo; ++i)
         o.args.push_back(Arg{ArgType::OO, 0, {}, 0});
+    // Step 6 (qcomtee_object_do_invoke): op bits above 16 or RETAIN give
+    // -EINVAL after the conversion, and step 8's ret != 0 path puts each IO
+    // once (the driver copy) with notify cleared: a user or memory object
+    // made for an input keeps QTEE's copy, which QTEE never got (it leaks
+    // and pins its context, as in the driver).
+    if (sc.op > 0xFFFF || sc.op == QCOMTEE_MSG_OBJECT_OP_RETAIN) {
+        for (Arg &a : o.args)
+            if (a.type == ArgType::IO && a.object.valid()) {
+                if (KObject *k = s.object(a.object))
+                    k->notify = false;
+                put(a.object, {HolderKind::DriverCopy, t.id.v});
+            }
+        if (o.target.valid())
+            put(o.target, {HolderKind::InvokeTarget, t.id.v});
+        invokeFail(t, err::kEINVAL);
+        return;
+    }
     // Step 7.2: qcomtee_prepare_msg: wire ids (a new xa id per CB object)
     for (Arg &a : o.args)
         if (a.type == ArgType::IO && a.object.valid()) {

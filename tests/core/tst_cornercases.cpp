@@ -286,6 +286,20 @@ constexpr const char *kOutputUndo = R"json({
               {"do": "exit"}]}]}]
 })json";
 
+// app invokes its service with op RETAIN, passing a new user object and the
+// service object itself as inputs (spec §3.1 steps 5, 6 and 8).
+constexpr const char *kRetainWithInputs = R"json({
+  "name": "retain-with-inputs",
+  "qtee": {"services": [{"uid": 200, "name": "svc", "ops": {"1": [{"do": "return"}]}}]},
+  "processes": [{"name": "app", "threads": [{"name": "main", "program": [
+      {"do": "open", "as": "fd"},
+      {"do": "open_service", "fd": "fd", "uid": 200, "as": "svc"},
+      {"do": "invoke", "fd": "fd", "object": "svc", "op": 65534,
+       "io": [{"user": 1}, {"object": "svc"}]},
+      {"do": "close", "fd": "fd"},
+      {"do": "exit"}]}]}]
+})json";
+
 } // namespace
 
 class TstCornerCases : public QObject
@@ -315,6 +329,7 @@ private Q_SLOTS:
     void severalSupplicants();
     void recvMarshalFailureUndoesIdr();
     void invokeOutputFailureUndoesIdr();
+    void retainConvertsInputsFirst();
     void releaseDuringCloseTriggersCallbacks();
     void deviceRemovalWhileFilesOpen();
 };
@@ -1076,6 +1091,35 @@ void TstCornerCases::invokeOutputFailureUndoesIdr()
         released |= e.kind == EventKind::ObjectFreed && e.object == handed;
     QVERIFY(released);
     QCOMPARE(violationText(r.events), std::string("none"));
+}
+
+// Spec §3.1: the parameters are converted (step 5) before
+// qcomtee_object_do_invoke refuses RETAIN or op bits above 16 (step 6), and
+// the ret != 0 path of step 8 puts each input once, the driver's copy. The
+// TEE input is back to its references; the new user object keeps QTEE's
+// copy, which QTEE never got: it leaks and keeps its context alive after
+// the file is closed.
+void TstCornerCases::retainConvertsInputsFirst()
+{
+    LOAD(sc, kRetainWithInputs);
+    ScenarioRunner r(sc);
+    QVERIFY(r.runScripted());
+    const ThreadId app = r.threadId("app/main");
+    std::vector<int32_t> errnos;
+    for (const Event &e : r.events)
+        if (e.kind == EventKind::SyscallReturn && e.thread == app)
+            errnos.push_back(e.errno_);
+    // open, open_service, the RETAIN, close
+    QCOMPARE(errnos, (std::vector<int32_t>{0, 0, err::kEINVAL, 0}));
+    QVERIFY(hasEvent(r.events, EventKind::ObjectCreated));
+    QCOMPARE(r.state.objects.size(), size_t(1));
+    const KObject &leaked = r.state.objects.front();
+    QCOMPARE(leaked.type, ObjectType::User);
+    QCOMPARE(leaked.userObjectId, uint64_t(1));
+    QCOMPARE(leaked.holders.size(), size_t(1));
+    QCOMPARE(leaked.holders.front().kind, HolderKind::QteeId);
+    QVERIFY(!leaked.notify);
+    QVERIFY(!r.state.context(leaked.owner).dataFreed);
 }
 
 // Case 19: closing a context releases its QTEE objects through the ordered
