@@ -9,16 +9,37 @@ namespace tee {
 
 namespace {
 // qcomtee_cb_params_to_args refuses the supplicant's k-th output of `a`'s
-// type: an OB that grew, or an OO that is not a USER object or NULL (TEE
-// and MEM outputs are not modelled). One rule for SEND's errno (known when
-// the request is marked PROCESSED) and for the conversion steps.
-bool outputRejected(const Arg &a, size_t k, const Syscall &sc)
+// type (spec §3.5 step 4): an OB that grew, or an OO that
+// qcomtee_objref_to_arg cannot convert in the supplicant's context `ctx`:
+// a TEE id not in its qtee_objects_idr (or whose object is going away), a
+// shm that is not its own. One rule for SEND's errno (known when the
+// request is marked PROCESSED) and for the conversion steps.
+bool outputRejected(const State &s, ContextId ctx, const Arg &a, size_t k, const Syscall &sc)
 {
     if (a.type == ArgType::OB)
         return (k < sc.obOut.size() ? sc.obOut[k] : 0) > a.size;
+    if (a.type != ArgType::OO)
+        return false;
     const ObjRefParam p = k < sc.ooOut.size() ? sc.ooOut[k] : ObjRefParam{};
-    return a.type == ArgType::OO && p.kind != ObjRefParam::Kind::Null &&
-           p.kind != ObjRefParam::Kind::User;
+    switch (p.kind) {
+    case ObjRefParam::Kind::Null:
+    case ObjRefParam::Kind::User:
+        return false;
+    case ObjRefParam::Kind::Tee: {
+        const std::vector<IdrEntry> &idr = s.contexts[size_t(ctx.v)].qteeObjectsIdr;
+        const auto it = std::find_if(idr.begin(), idr.end(), [&](const IdrEntry &e) {
+            return p.id <= uint64_t(INT32_MAX) && e.id == int32_t(p.id);
+        });
+        const KObject *o = it == idr.end() ? nullptr : s.object(ObjectId(it->ref));
+        return !o || o->refcount() == 0;
+    }
+    case ObjRefParam::Kind::Mem:
+        for (const Shm &m : s.shms)
+            if (p.id <= uint64_t(INT32_MAX) && m.id == int32_t(p.id))
+                return m.ctx != ctx;
+        return true;
+    }
+    return true;
 }
 } // namespace
 
@@ -480,9 +501,9 @@ void Engine::Ctx::sysSend(Thread &t)
         size_t ob = 0, oo = 0;
         for (const Arg &a : r->args) {
             if (a.type == ArgType::OB)
-                convertFails |= outputRejected(a, ob++, t.sc);
+                convertFails |= outputRejected(s, ctx, a, ob++, t.sc);
             else if (a.type == ArgType::OO)
-                convertFails |= outputRejected(a, oo++, t.sc);
+                convertFails |= outputRejected(s, ctx, a, oo++, t.sc);
         }
     }
     setState(*r, ReqState::PROCESSED, refuse || convertFails ? err::kEINVAL : t.sc.ret);
@@ -559,22 +580,42 @@ void Engine::Ctx::sendUnmarshal(Thread &t)
         for (size_t j = 0; j < i; ++j)
             if (r->args[j].type == a.type)
                 ++k;
-        if (outputRejected(a, k, t.sc)) {
+        if (outputRejected(s, ctx, a, k, t.sc)) {
             failure = err::kEINVAL;
-        } else if (a.type == ArgType::OO && k < t.sc.ooOut.size() &&
-                   t.sc.ooOut[k].kind == ObjRefParam::Kind::User) {
-            // qcomtee_objref_to_arg in the supplicant's context
-            a.object = newUserObject(ctx, t.sc.ooOut[k].id, r->client);
+        } else if (a.type == ArgType::OO && k < t.sc.ooOut.size()) {
+            // qcomtee_objref_to_arg in the supplicant's context; a CB
+            // object gets the driver's temporary copy besides QTEE's
+            const ObjRefParam &p = t.sc.ooOut[k];
+            if (p.kind == ObjRefParam::Kind::User) {
+                a.object = newUserObject(ctx, p.id, r->client);
+            } else if (p.kind == ObjRefParam::Kind::Tee) {
+                // a QTEE object of the supplicant's idr, +1 (put by notify)
+                const IdrEntry *en = idrFind(s.context(ctx).qteeObjectsIdr, int32_t(p.id));
+                if (get(ObjectId(en->ref), {HolderKind::DriverCopy, r->client.v}))
+                    a.object = ObjectId(en->ref);
+                else
+                    failure = err::kEINVAL;
+            } else if (p.kind == ObjRefParam::Kind::Mem) {
+                // a new memory object on the supplicant's own shm
+                shm(int32_t(p.id))->refs++;
+                a.object = newObject(ObjectType::Mem, ctx, 0, p.id);
+                initRef(a.object, {HolderKind::QteeId, 0});
+                get(a.object, {HolderKind::DriverCopy, r->client.v});
+            }
         }
     }
     t.sendArg = int32_t(i) + 1;
     if (failure) {
-        // roll back the OOs: clear notify, double put
+        // roll back the OOs: clear notify, put twice for CB objects (QTEE's
+        // copy and the driver's), once for a TEE object
         for (Arg &a : r->args)
             if (a.type == ArgType::OO && a.object.valid()) {
-                if (KObject *k = s.object(a.object))
+                KObject *k = s.object(a.object);
+                const bool cb = !k || k->type != ObjectType::TEE;
+                if (k)
                     k->notify = false;
-                put(a.object, {HolderKind::QteeId, 0});
+                if (cb)
+                    put(a.object, {HolderKind::QteeId, 0});
                 put(a.object, {HolderKind::DriverCopy, r->client.v});
                 a.object = {};
             }

@@ -300,6 +300,30 @@ constexpr const char *kRetainWithInputs = R"json({
       {"do": "exit"}]}]}]
 })json";
 
+// The supplicant answers a callback with two output objects of its own
+// context, built from OUTPUTS: its keeper object (TEE, from its idr) and a
+// memory object on its shm (spec §3.5 step 4, qcomtee_objref_to_arg).
+constexpr const char *kSendOutputs = R"json({
+  "name": "send-tee-and-mem-outputs",
+  "qtee": {"services": [
+      {"uid": 100, "name": "keeper", "ops": {"1": [{"do": "return"}]}},
+      {"uid": 200, "name": "caller", "ops": {
+          "1": [{"do": "callback", "target": "io:0", "op": 7, "oo": 2}, {"do": "return"}]}}]},
+  "processes": [{"name": "app", "threads": [
+      {"name": "client", "program": [
+          {"do": "open", "as": "fd"},
+          {"do": "open_service", "fd": "fd", "uid": 200, "as": "svc"},
+          {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}]},
+          {"do": "exit"}]},
+      {"name": "suppl", "program": [
+          {"do": "compute", "ns": 10000},
+          {"do": "open_service", "fd": "fd", "uid": 100, "as": "k"},
+          {"do": "shm_alloc", "fd": "fd", "size": 4096, "as": "m"},
+          {"do": "serve", "fd": "fd", "count": 1,
+           "replies": [{"match_op": 7, "oo": [OUTPUTS]}]},
+          {"do": "exit"}]}]}]
+})json";
+
 } // namespace
 
 class TstCornerCases : public QObject
@@ -330,6 +354,8 @@ private Q_SLOTS:
     void recvMarshalFailureUndoesIdr();
     void invokeOutputFailureUndoesIdr();
     void retainConvertsInputsFirst();
+    void sendConvertsTeeAndMemOutputs_data();
+    void sendConvertsTeeAndMemOutputs();
     void releaseDuringCloseTriggersCallbacks();
     void deviceRemovalWhileFilesOpen();
 };
@@ -1120,6 +1146,53 @@ void TstCornerCases::retainConvertsInputsFirst()
     QCOMPARE(leaked.holders.front().kind, HolderKind::QteeId);
     QVERIFY(!leaked.notify);
     QVERIFY(!r.state.context(leaked.owner).dataFreed);
+}
+
+// SEND converts a TEE output (an id of the supplicant's idr: +1, put by
+// notify) and a memory output (a new memory object on its own shm: QTEE's
+// copy and the driver's) as the driver does; an id that is not in the idr
+// fails the conversion: the OOs converted so far are rolled back, SEND and
+// the client get -EINVAL, QTEE UNAVAIL.
+void TstCornerCases::sendConvertsTeeAndMemOutputs_data()
+{
+    QTest::addColumn<QString>("outputs");
+    QTest::addColumn<int>("errno_");
+    QTest::newRow("TEE and MEM") << QStringLiteral(R"([{"object": "k"}, {"mem": "m"}])") << 0;
+    QTest::newRow("MEM, then an unknown TEE id")
+        << QStringLiteral(R"([{"mem": "m"}, {"object": "id:9"}])") << int(err::kEINVAL);
+}
+
+void TstCornerCases::sendConvertsTeeAndMemOutputs()
+{
+    QFETCH(QString, outputs);
+    QFETCH(int, errno_);
+    std::string json = kSendOutputs;
+    json.replace(json.find("OUTPUTS"), 7, outputs.mid(1, outputs.size() - 2).toStdString());
+    LOAD(sc, json.c_str());
+    ScenarioRunner r(sc);
+    QVERIFY(r.runScripted());
+    const ThreadId suppl = r.threadId("app/suppl"), client = r.threadId("app/client");
+    int sends = 0, dispatches = 0;
+    ObjectId mem;
+    for (const Event &e : r.events) {
+        if (e.kind == EventKind::SyscallReturn && e.thread == suppl &&
+            e.op == uint32_t(SyscallKind::SupplSend)) {
+            QCOMPARE(e.errno_, errno_);
+            ++sends;
+        }
+        if (e.kind == EventKind::DispatchReturn && e.thread == client) {
+            QCOMPARE(e.errno_, errno_);
+            ++dispatches;
+        }
+        if (e.kind == EventKind::ObjectCreated && e.objectType == ObjectType::Mem)
+            mem = e.object;
+    }
+    QCOMPARE(sends, 1);
+    QCOMPARE(dispatches, 1);
+    QVERIFY(mem.valid()); // converted (and, on failure, rolled back)
+    // every reference accounted for: nothing is left once all is closed
+    QVERIFY2(r.state.objects.empty(), r.enabledText().c_str());
+    QCOMPARE(violationText(r.events), std::string("none"));
 }
 
 // Case 19: closing a context releases its QTEE objects through the ordered
