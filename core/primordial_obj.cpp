@@ -9,13 +9,10 @@ namespace tee {
 void Engine::Ctx::primordialDispatch(Thread &t)
 {
     Oic &o = t.oic;
-    auto dropIos = [&] {
-        for (Arg &a : o.u)
-            if (a.type == ArgType::IO && a.object.valid()) {
-                put(a.object, {HolderKind::CallbackArg, t.id.v});
-                a.object = {};
-            }
-    };
+    // The dispatcher puts no input object but the memory object of a
+    // MAP_REGION it serves: an IO passed with YIELD, SLEEP, a refused
+    // MAP_REGION or an unknown op keeps the reference its parsing took (spec
+    // §3.2, as for a memory object's dispatch, which is always -EINVAL).
     switch (o.cbOp) {
     case 1: // YIELD
         o.errno_ = 0;
@@ -46,7 +43,6 @@ void Engine::Ctx::primordialDispatch(Thread &t)
     default:
         o.errno_ = err::kEINVAL;
     }
-    dropIos();
     o.notifyFlag = o.errno_ == 0;
 }
 

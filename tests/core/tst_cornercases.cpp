@@ -324,6 +324,21 @@ constexpr const char *kSendOutputs = R"json({
           {"do": "exit"}]}]}]
 })json";
 
+// QTEE calls the primordial object back with YIELD and passes app's user
+// object as an input (spec §3.2).
+constexpr const char *kYieldWithInput = R"json({
+  "name": "yield-with-input",
+  "qtee": {"services": [{"uid": 200, "name": "svc", "ops": {
+      "1": [{"do": "callback", "target": "id:0x80000000", "op": 1, "io": ["io:0"]},
+            {"do": "return"}]}}]},
+  "processes": [{"name": "app", "threads": [{"name": "main", "program": [
+      {"do": "open", "as": "fd"},
+      {"do": "open_service", "fd": "fd", "uid": 200, "as": "svc"},
+      {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}]},
+      {"do": "close", "fd": "fd"},
+      {"do": "exit"}]}]}]
+})json";
+
 } // namespace
 
 class TstCornerCases : public QObject
@@ -356,6 +371,7 @@ private Q_SLOTS:
     void retainConvertsInputsFirst();
     void sendConvertsTeeAndMemOutputs_data();
     void sendConvertsTeeAndMemOutputs();
+    void primordialKeepsItsInputs();
     void releaseDuringCloseTriggersCallbacks();
     void deviceRemovalWhileFilesOpen();
 };
@@ -1193,6 +1209,26 @@ void TstCornerCases::sendConvertsTeeAndMemOutputs()
     // every reference accounted for: nothing is left once all is closed
     QVERIFY2(r.state.objects.empty(), r.enabledText().c_str());
     QCOMPARE(violationText(r.events), std::string("none"));
+}
+
+// Spec §3.2: parsing a callback's IO takes a reference (CB +1), and the
+// primordial dispatcher drops one only for the memory object of a
+// MAP_REGION; YIELD puts nothing. The user object passed to YIELD keeps
+// that reference after everything is closed, and I3 reports it.
+void TstCornerCases::primordialKeepsItsInputs()
+{
+    LOAD(sc, kYieldWithInput);
+    ScenarioRunner r(sc);
+    QVERIFY(r.runScripted());
+    QCOMPARE(r.state.objects.size(), size_t(1));
+    const KObject &kept = r.state.objects.front();
+    QCOMPARE(kept.type, ObjectType::User);
+    QCOMPARE(kept.holders.size(), size_t(1));
+    QCOMPARE(kept.holders.front().kind, HolderKind::CallbackArg);
+    const EventList v = ofKind(r.events, EventKind::Violation);
+    QCOMPARE(v.size(), size_t(1));
+    QCOMPARE(v.front().invariant, 3);
+    QCOMPARE(v.front().object, kept.id);
 }
 
 // Case 19: closing a context releases its QTEE objects through the ordered
