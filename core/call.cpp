@@ -260,15 +260,7 @@ void Engine::Ctx::sysInvoke(Thread &t)
     // made for an input keeps QTEE's copy, which QTEE never got (it leaks
     // and pins its context, as in the driver).
     if (sc.op > 0xFFFF || sc.op == QCOMTEE_MSG_OBJECT_OP_RETAIN) {
-        for (Arg &a : o.args)
-            if (a.type == ArgType::IO && a.object.valid()) {
-                if (KObject *k = s.object(a.object))
-                    k->notify = false;
-                put(a.object, {HolderKind::DriverCopy, t.id.v});
-            }
-        if (o.target.valid())
-            put(o.target, {HolderKind::InvokeTarget, t.id.v});
-        invokeFail(t, err::kEINVAL);
+        invokeFailed(t, err::kEINVAL);
         return;
     }
     // Step 7.2: qcomtee_prepare_msg: wire ids (a new xa id per CB object)
@@ -287,6 +279,23 @@ void Engine::Ctx::sysInvoke(Thread &t)
     t.phase = Phase::InvokeReply;
 }
 
+// Step 8's ret != 0 path of a direct invocation whose inputs were
+// converted: each IO put once (the driver copy) with notify cleared, the
+// target put, the ioctl fails with `errno_`.
+void Engine::Ctx::invokeFailed(Thread &t, int32_t errno_)
+{
+    Oic &o = t.oic;
+    for (Arg &a : o.args)
+        if (a.type == ArgType::IO && a.object.valid()) {
+            if (KObject *k = s.object(a.object))
+                k->notify = false;
+            put(a.object, {HolderKind::DriverCopy, t.id.v});
+        }
+    if (o.target.valid())
+        put(o.target, {HolderKind::InvokeTarget, t.id.v});
+    invokeFail(t, errno_);
+}
+
 // The final result of a direct invocation (spec §3.1 steps 7.3.6, 7.4, 8).
 void Engine::Ctx::finalDirect(Thread &t)
 {
@@ -298,15 +307,7 @@ void Engine::Ctx::finalDirect(Thread &t)
     std::vector<ObjectId> outs;
     if (r.kind == QteeReply::Kind::SmcError) {
         // SHARED is set after the first SMC: -ENODEV (spec §3.1 7.3.4)
-        for (Arg &a : o.args)
-            if (a.type == ArgType::IO && a.object.valid()) {
-                if (KObject *k = s.object(a.object))
-                    k->notify = false;
-                put(a.object, {HolderKind::DriverCopy, t.id.v});
-            }
-        if (o.target.valid())
-            put(o.target, {HolderKind::InvokeTarget, t.id.v});
-        invokeFail(t, err::kENODEV);
+        invokeFailed(t, err::kENODEV);
         return;
     }
     if (result == 0) {

@@ -918,6 +918,7 @@ struct Engine::Ctx
     // -- invocation (spec §3.1) -----------------------------------------------
     void sysInvoke(Thread &t);
     void invokeFail(Thread &t, int32_t errno_);
+    void invokeFailed(Thread &t, int32_t errno_); // after conversion (§3.1 step 8)
     void undoConversion(Thread &t);
     void handleReply(Thread &t);
     void cbObjectInvoke(Thread &t);

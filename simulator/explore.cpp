@@ -1072,7 +1072,6 @@ private:
                 i = (i + 1) & mask;
             m_slots[i] = h;
         }
-        m_hintMask.store(0, std::memory_order_relaxed);
         m_hint.store(m_slots.data(), std::memory_order_relaxed);
         m_hintMask.store(mask, std::memory_order_relaxed);
     }
