@@ -48,22 +48,42 @@ void Engine::Ctx::threadStep(Thread &t)
         wakeLockWaiter(wokenOn, t.id);
 }
 
+// The dry run of stepAfterLock: the reqs_lock, held by another thread, that
+// a RELEASE notification queued in this step would sleep on.
+ContextId Engine::Ctx::notificationLock(const Thread &t)
+{
+    State copy = s;
+    EventList none;
+    Ctx dry{e, copy, none, var, actor};
+    dry.quiet = true;
+    dry.probe = true;
+    dry.inMutexLock = inMutexLock;
+    dry.stepAfterLock(copy.thread(t.id));
+    return dry.probeWait;
+}
+
 void Engine::Ctx::stepAfterLock(Thread &t)
 {
     // Only a reqs_lock held by another thread can make this step a wait
     // (most steps: none is, and the lookup of the next step is skipped).
-    bool heldByOther = false;
-    for (const Context &c : s.contexts)
-        heldByOther |= c.reqsLockOwner.valid() && c.reqsLockOwner != t.id;
-    if (const ContextId lc = heldByOther ? lockNeeded(s, t, e.m_env) : ContextId(); lc.valid()) {
-        const ThreadId owner = s.context(lc).reqsLockOwner;
-        if (owner.valid() && owner != t.id) {
-            cost = e.m_costs.lock; // trying the mutex and going to sleep
-            if (t.phase == Phase::RecvWait)
-                reqCTaken(t); // the req_c wait returned before mutex_lock
-            lockWait(t, lc);
-            return;
-        }
+    ContextId sleepOn;
+    if (heldByOther(s, t.id)) {
+        const ContextId lc = lockNeeded(s, t, e.m_env);
+        if (lc.valid() && heldByOther(s.context(lc), t.id))
+            sleepOn = lc;
+        // A put inside the step may be the last of a user object: its
+        // RELEASE notification's ureq_enqueue takes the owner's reqs_lock
+        // (spec §2.5 T1, §2.3). Whether it is the last put only shows by
+        // running the step, so a dry run on a copy tells (not nested).
+        if (!sleepOn.valid() && !probe)
+            sleepOn = notificationLock(t);
+    }
+    if (sleepOn.valid()) {
+        cost = e.m_costs.lock; // trying the mutex and going to sleep
+        if (t.phase == Phase::RecvWait && !inMutexLock)
+            reqCTaken(t); // the req_c wait returned before mutex_lock
+        lockWait(t, sleepOn);
+        return;
     }
     switch (t.phase) {
     case Phase::User:
@@ -232,6 +252,19 @@ std::vector<Action> Engine::enabled(const State &s) const
     return out;
 }
 
+ContextId Engine::sleepsOnLock(const State &s, ThreadId id) const
+{
+    if (!heldByOther(s, id))
+        return {};
+    State copy = s;
+    EventList none;
+    Ctx dry{*this, copy, none, m_variant, {}};
+    dry.quiet = true;
+    dry.probe = true;
+    dry.threadStep(copy.thread(id));
+    return dry.probeWait;
+}
+
 vocab::WaitInfo Engine::waitInfo(const State &s, ThreadId id) const
 {
     using K = vocab::WaitInfo::Kind;
@@ -287,7 +320,9 @@ vocab::WaitInfo Engine::waitInfo(const State &s, ThreadId id) const
         w.kind = K::Exited;
         return w;
     default: {
-        const ContextId lc = lockNeeded(s, t, m_env);
+        ContextId lc = lockNeeded(s, t, m_env);
+        if (!lc.valid())
+            lc = sleepsOnLock(s, id); // a RELEASE notification's enqueue
         if (lc.valid())
             lockWait(lc);
         else
@@ -356,18 +391,11 @@ vocab::ActionInfo Engine::describe(const State &s, const Action &a) const
     }
     const Thread &t = s.thread(ThreadId(a.index));
     i.thread = t.id;
-    // a woken waiter retries its mutex_lock (see Ctx::threadStep)
-    const ContextId lc = t.lockWait.valid() && s.context(t.lockWait).reqsLockOwner.valid()
-                             ? t.lockWait
-                             : lockNeeded(s, t, m_env);
-    if (lc.valid()) {
-        const ThreadId owner = s.context(lc).reqsLockOwner;
-        if (owner.valid() && owner != t.id) {
-            i.verb = Verb::LockWait;
-            i.ctx = lc;
-            i.peer = owner;
-            return i;
-        }
+    if (const ContextId lc = sleepsOnLock(s, t.id); lc.valid()) {
+        i.verb = Verb::LockWait;
+        i.ctx = lc;
+        i.peer = s.context(lc).reqsLockOwner;
+        return i;
     }
     const auto withRequest = [&](RequestId id) {
         if (const Request *r = s.request(id)) {

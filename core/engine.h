@@ -20,8 +20,10 @@ namespace tee {
 // lists what each version changed). 1: teescope 0.1; 2: lock waits are steps,
 // per-thread simulated time; 3: the vocabulary (labels name req#N, objref N,
 // ctx1; arguments count from 0), typed findings, events carry their actor;
-// 4: reqs_lock as the kernel's mutex; 5: a req_c wait names its context.
-inline constexpr int kModelVersion = 5;
+// 4: reqs_lock as the kernel's mutex; 5: a req_c wait names its context;
+// 6: a RELEASE notification's enqueue sleeps on a reqs_lock held by another
+// thread.
+inline constexpr int kModelVersion = 6;
 
 struct Action
 {
@@ -140,6 +142,11 @@ public:
 
     // Why a thread has no enabled action ("waiting on completion of req 3").
     std::string blockedWhy(const State &s, ThreadId t) const;
+    // The context whose reqs_lock, held by another thread, the thread's next
+    // step sleeps on (that step is mutex_lock going to sleep), else invalid.
+    // Found by running the step on a copy: a RELEASE notification's enqueue
+    // only shows when a put turns out to be the last.
+    ContextId sleepsOnLock(const State &s, ThreadId t) const;
     vocab::WaitInfo waitInfo(const State &s, ThreadId t) const;
 
     // The stuck rule, for a state where nothing more will be taken: some

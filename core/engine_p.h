@@ -91,6 +91,19 @@ constexpr int32_t kFirstFd = 3;
 
 } // namespace
 
+// Some context's reqs_lock is held by a thread other than `t`.
+inline bool heldByOther(const Context &c, ThreadId t)
+{
+    return c.reqsLockOwner.valid() && c.reqsLockOwner != t;
+}
+inline bool heldByOther(const State &s, ThreadId t)
+{
+    for (const Context &c : s.contexts)
+        if (heldByOther(c, t))
+            return true;
+    return false;
+}
+
 // The context whose reqs_lock the thread's next step takes, if any.
 inline ContextId lockNeeded(const State &s, const Thread &t, const Environment &env)
 {
@@ -164,6 +177,14 @@ struct Engine::Ctx
     // to `discarded`, which nothing reads.
     bool quiet = false;
     Event discarded = {};
+
+    // A dry run on a copy of the State (Engine::sleepsOnLock): nothing it
+    // does is kept. It records the first reqs_lock, held by another thread,
+    // that the step would sleep on: a lock the step needs from its start
+    // (lockNeeded), or the one a RELEASE notification's ureq_enqueue takes
+    // when a put inside the step turns out to be the last (spec §2.5).
+    bool probe = false;
+    ContextId probeWait = {};
 
     Event &emit(EventKind k)
     {
@@ -630,6 +651,8 @@ struct Engine::Ctx
     void enqueueNotification(ContextId owner, ObjectId obj, uint64_t userId)
     {
         Context &c = s.context(owner);
+        if (probe && c.reqsLockOwner.valid() && c.reqsLockOwner != actor && !probeWait.valid())
+            probeWait = owner;
         if (c.reqsLockOwner.valid() && c.reqsLockOwner == actor) {
             // §9 item 8: the last put ran in RECV marshalling under reqs_lock;
             // ureq_enqueue would take the same mutex again.
@@ -638,9 +661,10 @@ struct Engine::Ctx
             g.ctx = owner;
             g.object = obj;
         }
-        // Held by another thread: the kernel would sleep on the mutex first.
-        // The model folds that wait into this step (the put that triggers it
-        // cannot know in advance it is the last one).
+        // Held by another thread: ureq_enqueue sleeps on the mutex. A step
+        // that would get here does not run: stepAfterLock finds it in a dry
+        // run first and makes the step that sleep (mutex_lock), so the
+        // enqueue below always finds the lock free or the actor's own.
         Request &r = newRequest(owner, obj, userId, QCOMTEE_MSG_OBJECT_OP_RELEASE, true);
         const RequestId rid = r.id;
         if (!enqueue(rid)) {
@@ -807,6 +831,8 @@ struct Engine::Ctx
     // woken waiter that finds it taken again sleeps again in its place.
     void lockWait(Thread &t, ContextId c)
     {
+        if (probe && !probeWait.valid())
+            probeWait = c;
         Context &cx = s.context(c);
         if (t.lockWait != c) {
             t.lockWait = c;
@@ -949,6 +975,7 @@ struct Engine::Ctx
     void userStep(Thread &t);
     void threadStep(Thread &t);
     void stepAfterLock(Thread &t);
+    ContextId notificationLock(const Thread &t);
     void checkInvariants(bool wasQuiescent);
 };
 

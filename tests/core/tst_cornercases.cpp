@@ -361,6 +361,7 @@ private Q_SLOTS:
     void qteeInvokesAfterOwnerClosed();
     void releaseWhileInvoking();
     void qteeReleasesWhileDispatching();
+    void releaseNotificationWaitsForLock();
     void cbInputReleasedBeforeReturn();
     void releaseNotificationWhileProcessing();
     void outOfOrderCompletion();
@@ -903,6 +904,54 @@ void TstCornerCases::qteeReleasesWhileDispatching()
     QCOMPARE(n.op, QCOMTEE_MSG_OBJECT_OP_RELEASE);
     QCOMPARE(n.userObjectId, uint64_t(5));
     QCOMPARE(n.ctx, kSrvCtx);
+    QVERIFY2(countKind(r.events, EventKind::Violation) == 0, violationText(r.events).c_str());
+}
+
+// Spec §2.5: every change to reqs_list happens under reqs_lock, and T1
+// (ureq_enqueue) is the same for a RELEASE notification. srv/extra's
+// invocation returns and QTEE drops its copy of user object 6: the last put
+// queues a RELEASE notification on srv's context while srv/suppl marshals
+// req 0 under that context's reqs_lock. srv/extra's step is then
+// mutex_lock going to sleep; the notification is queued after the
+// supplicant's unlock, with nothing of the step done before.
+void TstCornerCases::releaseNotificationWaitsForLock()
+{
+    LOAD(sc, kForeign);
+    ScenarioRunner r(sc);
+    STEPS(r,
+          kForeignQueued + Labels{"srv/extra: OBJECT_INVOKE obj 0 op 3", "srv/suppl: SUPPL_RECV"});
+    const ThreadId suppl = r.threadId("srv/suppl");
+    const ThreadId extra = r.threadId("srv/extra");
+    QCOMPARE(r.state.context(kSrvCtx).reqsLockOwner, suppl);
+    const std::vector<int32_t> listBefore = r.state.context(kSrvCtx).reqsList;
+    const size_t objectsBefore = r.state.objects.size();
+
+    STEPS(r, Labels{"srv/extra: wait reqs_lock of ctx1 (held by srv/suppl)"});
+    const EventList wait = r.lastEvents();
+    QCOMPARE(countKind(wait, EventKind::Blocked), 1);
+    QCOMPARE(ofKind(wait, EventKind::Blocked).front().peer, suppl);
+    QCOMPARE(countKind(wait, EventKind::RefPut), 0); // nothing of the step ran
+    QCOMPARE(countKind(wait, EventKind::RequestState), 0);
+    QCOMPARE(r.state.context(kSrvCtx).reqsList, listBefore);
+    QCOMPARE(r.state.objects.size(), objectsBefore);
+    QCOMPARE(r.state.thread(extra).lockWait, kSrvCtx);
+    QVERIFY(!r.isEnabled("srv/extra: QTEE returns 0"));
+
+    // The supplicant's unlock (after the last argument) wakes srv/extra,
+    // whose step then runs whole: the put, then T1 under the free lock.
+    STEPS(r, Labels{"srv/suppl: RECV marshal arg 0 of req#0 (2 args)",
+                    "srv/suppl: RECV marshal arg 1 of req#0 (2 args)"});
+    QVERIFY(!r.state.context(kSrvCtx).reqsLockOwner.valid());
+    STEPS(r, Labels{"srv/extra: QTEE returns 0"});
+    const EventList ret = r.lastEvents();
+    const auto queued = ofKind(ret, EventKind::RequestState);
+    QCOMPARE(queued.size(), size_t(1));
+    QCOMPARE(queued.front().to, ReqState::QUEUED);
+    QCOMPARE(queued.front().op, QCOMTEE_MSG_OBJECT_OP_RELEASE);
+    QCOMPARE(queued.front().userObjectId, uint64_t(6));
+    QCOMPARE(ofKind(ret, EventKind::LockAcquire).front().thread, extra);
+    QVERIFY(!r.state.thread(extra).lockWait.valid());
+    QVERIFY(r.state.context(kSrvCtx).lockWaiters.empty());
     QVERIFY2(countKind(r.events, EventKind::Violation) == 0, violationText(r.events).c_str());
 }
 

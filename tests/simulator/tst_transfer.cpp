@@ -112,13 +112,14 @@ void TstTransfer::transfer_data()
     // notification that reused id 0 before bob's older request (I9): a relock
     // and a restarted SUPPL_RECV come in (extra@26, 27; again at 39, 40);
     // carol's recorded wake-up (42) then waits while the supplicant serves
-    // another request, so the policy fills in; relock rounds the idr order
-    // does not need are skipped (48-49, 74-75, 91-92).
+    // another request, so the policy fills in: bob's next step sleeps on
+    // reqs_lock (49: its last put queues a RELEASE notification while the
+    // supplicant marshals under the lock); relock rounds the idr order does
+    // not need are skipped (48-49, 91-92).
     row("fifo-delivery fifo to idr", "fifo-delivery", "", "request=idr",
         {"extra@26:26", "extra@27:26", "extra@39:37", "extra@40:37", "not-enabled@46:42",
-         "skipped@54:48", "skipped@54:49", "policy-choice@54:42", "not-enabled@64:55",
-         "policy-choice@67:55", "policy-choice@68:55", "skipped@82:74", "skipped@82:75",
-         "policy-choice@82:55", "skipped@97:91", "skipped@97:92"},
+         "policy-choice@49:42", "skipped@50:48", "skipped@50:49", "policy-choice@50:42",
+         "not-enabled@60:55", "skipped@94:91", "skipped@94:92"},
         "not_fifo", false);
 
     // The merged design to lifetime=none: the same interleaving (no
