@@ -434,8 +434,11 @@ void Engine::Ctx::closeContext(Thread &t)
 void Engine::Ctx::closeObjects(Thread &t)
 {
     const ContextId ctx = t.closing;
-    // one put per QTEE object in qtee_objects_idr; the entries stay until
-    // the idr is destroyed (spec §3.7 step 3)
+    // one put per QTEE object in qtee_objects_idr (spec §3.7 step 3). In the
+    // driver the stale entries stay until the idr is destroyed (§7 case 9);
+    // no ioctl can run on a released file, so nothing reads them again, and
+    // the model drops them here without an idr event (States that differ
+    // only in them are one state for exploration).
     const std::vector<IdrEntry> idr = s.context(ctx).qteeObjectsIdr;
     for (const IdrEntry &en : idr)
         put(ObjectId(en.ref), {HolderKind::CtxIdr, ctx.v, en.id});

@@ -309,8 +309,8 @@ vocab::WaitInfo Engine::waitInfo(const State &s, ThreadId id) const
         w.kind = K::Idle;
         return w;
     case Phase::User: {
-        const ContextId lc = lockNeeded(s, t, m_env);
-        if (lc.valid() && s.context(lc).reqsLockOwner.valid() && s.context(lc).reqsLockOwner != id)
+        // its syscall's own lock, or a RELEASE notification's enqueue
+        if (const ContextId lc = sleepsOnLock(s, id); lc.valid())
             lockWait(lc);
         else
             w.kind = K::Done;
