@@ -75,7 +75,7 @@ void Engine::Ctx::stepAfterLock(Thread &t)
         // RELEASE notification's ureq_enqueue takes the owner's reqs_lock
         // (spec §2.5 T1, §2.3). Whether it is the last put only shows by
         // running the step, so a dry run on a copy tells (not nested).
-        if (!sleepOn.valid() && !probe)
+        if (!sleepOn.valid() && !probe && mayPut(s, t, e.m_env))
             sleepOn = notificationLock(t);
     }
     if (sleepOn.valid()) {

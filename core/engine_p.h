@@ -104,6 +104,34 @@ inline bool heldByOther(const State &s, ThreadId t)
     return false;
 }
 
+// Whether the thread's next step can put a reference at all (and so queue
+// a RELEASE notification by a last put): not the release worker starting an
+// item (its SMC's answer is handled in the next step), nor user space
+// opening a file, allocating shm, computing or sending a signal. Every
+// other step may, so stepAfterLock dry-runs it when some reqs_lock is held
+// by another thread.
+inline bool mayPut(const State &s, const Thread &t, const Environment &env)
+{
+    switch (t.phase) {
+    case Phase::Exited:
+    case Phase::WorkerIdle:
+        return false;
+    case Phase::User:
+        switch (env.nextSyscall(s, t).kind) {
+        case SyscallKind::None:
+        case SyscallKind::Open:
+        case SyscallKind::ShmAlloc:
+        case SyscallKind::Kill:
+        case SyscallKind::Compute:
+            return t.fatalPending; // a pending SIGKILL makes the step exit
+        default:
+            return true;
+        }
+    default:
+        return true;
+    }
+}
+
 // The context whose reqs_lock the thread's next step takes, if any.
 inline ContextId lockNeeded(const State &s, const Thread &t, const Environment &env)
 {
