@@ -486,10 +486,18 @@ uint32_t Simulator::resolve(State &s, Thread &t, const QteeRef &r, bool handOut)
     switch (r.kind) {
     case QteeRef::Kind::Null:
         return 0;
-    case QteeRef::Kind::Received:
-        return r.index >= 0 && size_t(r.index) < call.received.size()
-                   ? call.received[size_t(r.index)]
-                   : 0;
+    case QteeRef::Kind::Received: {
+        const uint32_t id = r.index >= 0 && size_t(r.index) < call.received.size()
+                                ? call.received[size_t(r.index)]
+                                : 0;
+        // One of QTEE's own objects the kernel passed in, handed out again:
+        // the kernel makes a new wrapper for it (spec §2.3), one more
+        // reference QTEE counts, as for "self".
+        if (handOut)
+            if (QteeObject *q = qteeObject(s, id))
+                q->kernelRefs++;
+        return id;
+    }
     case QteeRef::Kind::Held: {
         uint32_t any = 0;
         for (const QteeHeld &h : s.qtee.held)

@@ -373,6 +373,7 @@ private Q_SLOTS:
     void sendConvertsTeeAndMemOutputs_data();
     void sendConvertsTeeAndMemOutputs();
     void primordialKeepsItsInputs();
+    void qteeHandsBackReceivedObject();
     void releaseDuringCloseTriggersCallbacks();
     void deviceRemovalWhileFilesOpen();
 };
@@ -1284,6 +1285,38 @@ void TstCornerCases::primordialKeepsItsInputs()
 // worker; one release makes QTEE call a user object whose supplicant is
 // slow, so the worker waits and every later release waits behind it. The
 // worker gets no fatal signal, only the completion ends its wait.
+// The built-in QTEE's side of the contract (spec §8, I5): an object of its
+// own that the kernel passed in and QTEE returns as an OO is a new wrapper
+// in the kernel (spec §2.3), so QTEE counts one more reference, as for
+// "self". Both wrappers are released and QTEE's count ends at 0.
+void TstCornerCases::qteeHandsBackReceivedObject()
+{
+    LOAD(sc, R"json({
+      "name": "echo-tee-object",
+      "qtee": {"services": [{"uid": 2033, "ops": {
+          "1": [{"do": "return", "outputs": ["io:0"]}]}}]},
+      "processes": [{"name": "app", "threads": [{"name": "main", "program": [
+          {"do": "open", "as": "fd"},
+          {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+          {"do": "open_service", "fd": "fd", "uid": 2033, "as": "other"},
+          {"do": "invoke", "fd": "fd", "object": "svc", "op": 1,
+           "io": [{"object": "other"}], "oo": ["echo"]},
+          {"do": "release", "fd": "fd", "object": "echo"},
+          {"do": "exit"}]}]}]
+    })json");
+    ScenarioRunner r(sc);
+    QVERIFY(r.runScripted());
+    QVERIFY2(countKind(r.events, EventKind::Violation) == 0, violationText(r.events).c_str());
+    // the echoed object got a wrapper of its own, and QTEE saw every
+    // wrapper's RELEASE
+    const auto created = ofKind(r.events, EventKind::ObjectCreated);
+    QCOMPARE(created.size(), size_t(3));
+    QCOMPARE(created[2].qteeId, created[1].qteeId);
+    QVERIFY(r.state.objects.empty());
+    for (const QteeObject &q : r.state.qtee.objects)
+        QCOMPARE(q.kernelRefs, 0);
+}
+
 void TstCornerCases::releaseDuringCloseTriggersCallbacks()
 {
     LOAD(sc, kReleaseCallsBack);
