@@ -708,12 +708,12 @@ struct Engine::Ctx
     // kept in id order (one entry per id), so two States that retired the
     // same ids in another order are equal, and the canonical key
     // (simulator/explore.cpp) writes it as it is.
-    void retire(ContextId ctx, const Request &r)
+    void retire(ContextId ctx, const Request &r, ThreadId stolenFrom = {})
     {
         Context &c = s.context(ctx);
         const auto at = std::lower_bound(c.retiredIds.begin(), c.retiredIds.end(), r.reqId,
                                          [](const RetiredId &x, int32_t id) { return x.id < id; });
-        const RetiredId entry{r.reqId, r.id, r.notification};
+        const RetiredId entry{r.reqId, r.id, r.notification, stolenFrom};
         if (at != c.retiredIds.end() && at->id == r.reqId)
             *at = entry;
         else

@@ -88,9 +88,10 @@ enum class Finding : uint16_t {
     SendNotification,        // I11: thread, ctx, request, reqId
     SendAnswered,            // I11: thread, ctx, request, reqId
     SendNotDelivered,        // I11: thread, ctx, request, reqId
-    ArgReadAfterFree,        // I12: thread, ctx, request, value = argument index
-    ArgWriteAfterFree,       // I12: thread, ctx, request, value = argument index
-    CallbackWhileBusy,       // I15: thread
+    SendNotGiven,      // I11: thread, ctx, request, reqId, peer = the supplicant RECV gave it to
+    ArgReadAfterFree,  // I12: thread, ctx, request, value = argument index
+    ArgWriteAfterFree, // I12: thread, ctx, request, value = argument index
+    CallbackWhileBusy, // I15: thread
     // Gaps (spec §9).
     ArgParseLeak,          // gap 1: thread
     IoObjectLeakQueued,    // gap 2: ctx, request, reqId, object = the leaked IO object

@@ -94,7 +94,7 @@ uint64_t State::hash() const
         h.addIds(c.lockWaiters);
         for (const RetiredId &r : c.retiredIds)
             h.add(uint64_t(uint32_t(r.id)) | uint64_t(uint32_t(r.request.v)) << 32 |
-                  uint64_t(r.notification) << 63);
+                  (uint64_t(r.notification) << 63 ^ uint64_t(uint32_t(r.stolenFrom.v)) << 40));
         for (const CtxHolder &r : c.refs)
             h.add(uint64_t(r.kind) | uint64_t(uint32_t(r.a)) << 8);
         for (const CtxHolder &r : c.dataRefs)

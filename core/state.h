@@ -102,6 +102,10 @@ struct RetiredId
     int32_t id = -1;
     RequestId request;
     bool notification = false;
+    // Answered by another thread's SEND (I11 reported there) before the
+    // supplicant RECV gave it to sent its own answer: that first SEND is not
+    // a second answer. Invalid otherwise (always, with correct supplicants).
+    ThreadId stolenFrom = {};
     bool operator==(const RetiredId &) const = default;
 };
 

@@ -435,7 +435,11 @@ void Engine::Ctx::sysSend(Thread &t)
         // driver returns -EINVAL; the supplicant is still wrong.
         const auto retired = std::find_if(c.retiredIds.begin(), c.retiredIds.end(),
                                           [&](const RetiredId &x) { return x.id == t.sc.reqId; });
-        if (retired != c.retiredIds.end()) {
+        if (retired != c.retiredIds.end() && retired->stolenFrom == t.id) {
+            // its request was answered by another thread's SEND (reported
+            // there): this is its own first answer
+            retired->stolenFrom = {};
+        } else if (retired != c.retiredIds.end()) {
             Event &v = violation(11, retired->notification ? Finding::SendRetiredNotification
                                                            : Finding::SendRetiredAnswered);
             v.thread = t.id;
@@ -474,19 +478,25 @@ void Engine::Ctx::sysSend(Thread &t)
         g.reqId = r->reqId;
         g.ctx = r->ctx;
     }
-    // I11: a supplicant answers only what it was given, once
-    if (r->notification || !r->delivered || r->answered) {
+    // I11: a supplicant answers only what it was given, once. A request RECV
+    // gave to another supplicant thread is not this one's to answer: with
+    // ids reused, a stale second SEND completes it (spec §7 case 17).
+    const bool notGiven = r->delivered && r->deliveredTo.valid() && r->deliveredTo != t.id;
+    if (r->notification || !r->delivered || r->answered || notGiven) {
         Event &v = violation(11, r->notification ? Finding::SendNotification
                                  : r->answered   ? Finding::SendAnswered
+                                 : notGiven      ? Finding::SendNotGiven
                                                  : Finding::SendNotDelivered);
         v.thread = t.id;
         v.reqId = r->reqId;
         v.request = r->id;
         v.ctx = ctx;
+        if (notGiven)
+            v.peer = r->deliveredTo;
     }
     unlink(*r);
     r->answered = true;
-    retire(ctx, *r);
+    retire(ctx, *r, notGiven && !r->notification ? r->deliveredTo : ThreadId());
     // §9 item 4: num_params is never compared with the request's arguments
     // (gaps=fixed: a short response is -EINVAL, for the client too).
     const bool shortSend = t.sc.ret == 0 && !r->notification && t.sc.sendParams >= 0 &&

@@ -520,6 +520,7 @@ constexpr std::array<const char *, size_t(Finding::Count_)> kFindingNames = {
     "send_notification",
     "send_answered",
     "send_not_delivered",
+    "send_not_given",
     "arg_read_after_free",
     "arg_write_after_free",
     "callback_while_busy",
@@ -618,6 +619,9 @@ std::string findingText(const Environment &env, const Event &e)
         return who + " SENDs for " + reqOf(e) +
                ", which no RECV delivered (the id was reused): it completes another client's "
                "request";
+    case Finding::SendNotGiven:
+        return who + " SENDs for " + reqOf(e) + ", which RECV delivered to " + thread(env, e.peer) +
+               " (the id was reused): it completes another supplicant's request";
     case Finding::ArgReadAfterFree:
         return who + " reads " + arg(e.value) + " of " + reqOf(e) +
                " after the client's dispatch returned: use after free";

@@ -703,6 +703,7 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         for (const RetiredId &r : c.retiredIds) {
             k.w2(uint32_t(r.id), uint32_t(r.notification));
             k.req(r.request);
+            k.thr(r.stolenFrom);
         }
         k.w(c.lockWaiters.size());
         for (int32_t t : c.lockWaiters)

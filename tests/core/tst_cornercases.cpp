@@ -366,6 +366,7 @@ private Q_SLOTS:
     void releaseNotificationWhileProcessing();
     void outOfOrderCompletion();
     void idReuse();
+    void staleSendCompletesAnotherSupplicantsRequest();
     void severalSupplicants();
     void recvMarshalFailureUndoesIdr();
     void invokeOutputFailureUndoesIdr();
@@ -1091,6 +1092,61 @@ void TstCornerCases::idReuse()
 // Case 18: the lock serialises supplicants; a head request too big for one
 // caller blocks it (-EINVAL, the request stays QUEUED, later ones are not
 // looked at) while a caller with a bigger buffer takes it.
+// Case 17 with two supplicant threads: suppl answers alice's req#0 twice;
+// by the second SEND the id 0 belongs to bob's req#1, which RECV gave to
+// suppl2. The stale SEND completes it: I11 names suppl (not the thread that
+// was given the request), and suppl2's own answer afterwards (-EINVAL, the
+// id is gone) is not a second violation.
+void TstCornerCases::staleSendCompletesAnotherSupplicantsRequest()
+{
+    LOAD(sc, R"json({
+      "name": "stale-send",
+      "qtee": {"services": [{"uid": 2033, "ops": {"1": [
+          {"do": "hold", "target": "io:0", "as": "owner"},
+          {"do": "callback", "target": "io:0", "op": 3}, {"do": "return"}]}}]},
+      "processes": [{"name": "app", "threads": [
+          {"name": "alice", "program": [
+              {"do": "open", "as": "fd"},
+              {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc_a"},
+              {"do": "invoke", "fd": "fd", "object": "svc_a", "op": 1, "io": [{"user": 1}]},
+              {"do": "exit"}]},
+          {"name": "bob", "program": [
+              {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc_b"},
+              {"do": "invoke", "fd": "fd", "object": "svc_b", "op": 1, "io": [{"user": 2}]},
+              {"do": "exit"}]},
+          {"name": "suppl", "program": [
+              {"do": "serve", "fd": "fd", "count": 1, "replies": [{"send_twice": true}]}]},
+          {"name": "suppl2", "program": [{"do": "serve", "fd": "fd", "count": 1}]}]}]
+    })json");
+    ScenarioRunner r(sc);
+    STEPS(r, Labels{"app/alice: open /dev/tee", "app/alice: OBJECT_INVOKE ROOT op 32",
+                    "app/alice: QTEE returns 0", "app/alice: OBJECT_INVOKE objref 0 op 1",
+                    "app/alice: QTEE callback 0x80000001 op 3", "app/suppl: SUPPL_RECV",
+                    "app/suppl: SUPPL_SEND id 0 ret 0",
+                    "app/alice: dispatch woken (req#0 PROCESSED)", "app/alice: callback response 0",
+                    "app/alice: QTEE returns 0", "app/bob: OBJECT_INVOKE ROOT op 32",
+                    "app/bob: QTEE returns 0", "app/bob: OBJECT_INVOKE objref 1 op 1",
+                    "app/bob: QTEE callback 0x80000002 op 3", "app/suppl2: SUPPL_RECV"});
+    QCOMPARE(countKind(r.events, EventKind::Violation), 0);
+    const ThreadId suppl = r.threadId("app/suppl");
+    const ThreadId suppl2 = r.threadId("app/suppl2");
+
+    STEPS(r, Labels{"app/suppl: SUPPL_SEND id 0 ret 0"});
+    const auto v = ofKind(r.lastEvents(), EventKind::Violation);
+    QCOMPARE(v.size(), size_t(1));
+    QCOMPARE(v.front().invariant, int16_t(11));
+    QCOMPARE(v.front().finding, Finding::SendNotGiven);
+    QCOMPARE(v.front().thread, suppl);
+    QCOMPARE(v.front().peer, suppl2);
+    QCOMPARE(v.front().reqId, 0);
+    QCOMPARE(ofKind(r.lastEvents(), EventKind::SyscallReturn).front().errno_, 0); // it "works"
+
+    STEPS(r, Labels{"app/suppl2: SUPPL_SEND id 0 ret 0"});
+    QCOMPARE(ofKind(r.lastEvents(), EventKind::SyscallReturn).front().errno_, err::kEINVAL);
+    QCOMPARE(countKind(r.lastEvents(), EventKind::Violation), 0);
+    QCOMPARE(countKind(r.events, EventKind::Violation), 1);
+}
+
 void TstCornerCases::severalSupplicants()
 {
     LOAD(sc, kSeveralSupplicants);
