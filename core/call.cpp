@@ -29,6 +29,7 @@ void Engine::Ctx::userStep(Thread &t)
         Event &x = emit(EventKind::SyscallEnter);
         x.thread = t.id;
         x.op = uint32_t(t.sc.kind);
+        syscallEntered = true;
     }
     switch (t.sc.kind) {
     case SyscallKind::None:

@@ -197,6 +197,10 @@ struct Engine::Ctx
     // The step is the rest of a mutex_lock the thread slept in: it goes on
     // with its syscall even with a fatal signal pending (not killable).
     bool inMutexLock = false;
+    // The step entered the kernel from user space (a syscall): one that
+    // returns in the same step goes from quiescent to quiescent, and the
+    // quiescent checks (I3, I5) run after it too.
+    bool syscallEntered = false;
     int64_t cost = 0;    // the step's cost (stepCost, or what the step says it was)
     int64_t extraNs = 0; // user-space work (compute, a reply's delay) in this step
     int64_t goneNs = 0;  // latest lastNs of an object or request freed in this step

@@ -37,19 +37,24 @@ void Engine::Ctx::checkInvariants(bool wasQuiescent)
         }
     }
     const bool nowQuiescent = quiescent(s);
-    if (!nowQuiescent || wasQuiescent)
+    if (!nowQuiescent || (wasQuiescent && !syscallEntered))
         return;
-    // Checked when the system becomes quiescent (once per quiet period).
+    // Checked when the system becomes quiescent, and after a syscall that
+    // returned within its step (a refused invocation can leak).
     // I3: a CB object's refcount is its QTEE-held ids plus unmatched RETAINs.
-    // A TEE wrapper is held by qtee_objects_idr entries only; anything else
-    // means it never reaches its last put (I2).
+    // QTEE's copy that never got a callback id (the SMC that would have
+    // carried it was never made: RETAIN or op bits above 16 refused after
+    // conversion, spec §3.1) is held by no id: a leak. A TEE wrapper is held
+    // by qtee_objects_idr entries only; anything else means it never reaches
+    // its last put (I2).
     for (KObject &o : s.objects) {
         const bool tee = o.type == ObjectType::TEE;
         if (o.leakReported)
             continue;
         for (const Holder &h : o.holders)
             if (tee ? h.kind != HolderKind::CtxIdr
-                    : h.kind != HolderKind::QteeId && h.kind != HolderKind::Retain) {
+                    : (h.kind != HolderKind::QteeId && h.kind != HolderKind::Retain) ||
+                          (h.kind == HolderKind::QteeId && h.arg() == 0)) {
                 Event &x =
                     violation(tee ? 2 : 3, tee ? Finding::TeeRefLeak : Finding::CallbackRefLeak);
                 x.object = o.id;

@@ -1268,6 +1268,19 @@ void TstCornerCases::retainConvertsInputsFirst()
     QCOMPARE(leaked.holders.front().kind, HolderKind::QteeId);
     QVERIFY(!leaked.notify);
     QVERIFY(!r.state.context(leaked.owner).dataFreed);
+    // I3 (spec §8): QTEE's copy was never given a callback id; reported by
+    // the refused invocation's own step, which returns to a quiescent system
+    const auto v = ofKind(r.events, EventKind::Violation);
+    QCOMPARE(v.size(), size_t(1));
+    QCOMPARE(v.front().invariant, int16_t(3));
+    QCOMPARE(v.front().finding, Finding::CallbackRefLeak);
+    QCOMPARE(v.front().object, leaked.id);
+    size_t retain = 0;
+    for (size_t i = 0; i < r.schedule.size(); ++i)
+        if (r.schedule[i].find("op RETAIN") != std::string::npos)
+            retain = i + 1;
+    QVERIFY(retain > 0);
+    QCOMPARE(v.front().step, uint64_t(retain));
 }
 
 // SEND converts a TEE output (an id of the supplicant's idr: +1, put by
