@@ -264,6 +264,25 @@ void Engine::Ctx::sysInvoke(Thread &t)
         invokeFailed(t, err::kEINVAL);
         return;
     }
+    // Step 7.1: qcomtee_msg_buffers_alloc (spec §2.7, I18). The inbound
+    // message is its 12-byte header and 8 bytes per argument, aligned to 8,
+    // then each IB and OB payload aligned to 8: over 4 MiB is -EINVAL. The
+    // QTEE copies of the CB inputs are dropped; step 8 puts the driver
+    // copies with notify cleared, so nothing leaks and nothing is notified.
+    const auto align8 = [](uint64_t n) { return (n + 7) & ~uint64_t(7); };
+    uint64_t inbound = align8(12 + 8 * uint64_t(total));
+    for (uint32_t size : sc.ib)
+        inbound += align8(size);
+    for (uint32_t size : sc.ob)
+        inbound += align8(size);
+    if (inbound > kMaxInboundBytes) {
+        for (const Arg &a : o.args)
+            if (a.type == ArgType::IO && a.object.valid() &&
+                s.object(a.object)->type != ObjectType::TEE)
+                put(a.object, {HolderKind::QteeId, 0});
+        invokeFailed(t, err::kEINVAL);
+        return;
+    }
     // Step 7.2: qcomtee_prepare_msg: wire ids (a new xa id per CB object)
     for (Arg &a : o.args)
         if (a.type == ArgType::IO && a.object.valid()) {

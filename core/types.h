@@ -48,6 +48,8 @@ inline constexpr uint32_t QCOMTEE_MSG_OBJECT_OP_RETAIN = 0xFFFE;
 inline constexpr uint64_t TEE_OBJREF_NULL = ~uint64_t(0);
 inline constexpr int kMaxArgsPerType = 16; // spec §3.1 step 1, I18
 inline constexpr int kMaxArgs = 64;
+// The inbound message QTEE reads (spec §2.7, I18; shm.c MAX_INBOUND_BUFFER_SIZE).
+inline constexpr uint64_t kMaxInboundBytes = uint64_t(4) << 20;
 
 // Errnos the driver returns (negative, Linux values).
 namespace err {

@@ -38,7 +38,7 @@ namespace {
 bool byConstruction(int invariant)
 {
     return invariant == 10 || invariant == 13 || invariant == 14 || invariant == 16 ||
-           invariant == 17;
+           invariant == 17 || invariant == 18;
 }
 
 std::atomic<bool> g_interrupted{false};

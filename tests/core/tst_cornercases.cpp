@@ -371,6 +371,8 @@ private Q_SLOTS:
     void recvMarshalFailureUndoesIdr();
     void invokeOutputFailureUndoesIdr();
     void retainConvertsInputsFirst();
+    void inboundMessageLimit_data();
+    void inboundMessageLimit();
     void sendConvertsTeeAndMemOutputs_data();
     void sendConvertsTeeAndMemOutputs();
     void primordialKeepsItsInputs();
@@ -1288,6 +1290,52 @@ void TstCornerCases::retainConvertsInputsFirst()
 // copy and the driver's) as the driver does; an id that is not in the idr
 // fails the conversion: the OOs converted so far are rolled back, SEND and
 // the client get -EINVAL, QTEE UNAVAIL.
+// Spec §2.7 and §6.1 (I18): the inbound message is a 12-byte header and 8
+// bytes per argument (aligned to 8), then each IB and OB payload aligned to
+// 8, at most 4 MiB. Three arguments make a 40-byte start; an 8-byte OB; the
+// IB fills the rest exactly, or one byte more (aligned up: 8 more). Over the
+// limit OBJECT_INVOKE fails with -EINVAL after the conversion, QTEE's copy
+// of the user input is dropped and the driver copy put with notify cleared:
+// the object is freed, nothing is queued, nothing leaks.
+void TstCornerCases::inboundMessageLimit_data()
+{
+    QTest::addColumn<qint64>("ib");
+    QTest::addColumn<int>("errno_");
+    QTest::newRow("exactly 4 MiB") << qint64((4 << 20) - 48) << 0;
+    QTest::newRow("one byte over") << qint64((4 << 20) - 47) << int(err::kEINVAL);
+}
+
+void TstCornerCases::inboundMessageLimit()
+{
+    QFETCH(qint64, ib);
+    QFETCH(int, errno_);
+    const std::string json = R"json({
+      "name": "inbound-limit",
+      "qtee": {"services": [{"uid": 2033, "ops": {"1": [{"do": "return"}]}}]},
+      "processes": [{"name": "app", "threads": [{"name": "main", "program": [
+          {"do": "open", "as": "fd"},
+          {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+          {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "ib": [)json" +
+                             std::to_string(ib) + R"json(], "ob": [8], "io": [{"user": 1}]},
+          {"do": "exit"}]}]}]
+    })json";
+    LOAD(sc, json.c_str());
+    ScenarioRunner r(sc);
+    QVERIFY(r.runScripted());
+    const ThreadId app = r.threadId("app/main");
+    std::vector<int32_t> errnos;
+    for (const Event &e : r.events)
+        if (e.kind == EventKind::SyscallReturn && e.thread == app)
+            errnos.push_back(e.errno_);
+    QCOMPARE(errnos, (std::vector<int32_t>{0, 0, errno_}));
+    // open_service, the invocation unless refused, the worker's RELEASE
+    QCOMPARE(countKind(r.events, EventKind::SmcInvoke), errno_ ? 2 : 3);
+    if (errno_) // no RELEASE notification for the freed input
+        QCOMPARE(countKind(r.events, EventKind::RequestState), 0);
+    QVERIFY(r.state.objects.empty());
+    QVERIFY2(countKind(r.events, EventKind::Violation) == 0, violationText(r.events).c_str());
+}
+
 void TstCornerCases::sendConvertsTeeAndMemOutputs_data()
 {
     QTest::addColumn<QString>("outputs");
