@@ -326,6 +326,18 @@ struct Engine::Ctx
                 x.refcount = int32_t(o.refcount());
                 break;
             }
+        // ... and after all its tee_shm are freed (each holds a tee_context
+        // reference, spec §2.2). Only lifetime=none (data freed at close) can
+        // get here against it: the RFC's kref (spec §5) gives the data a
+        // count of its own that by design leaves tee_shm out, and a tee_shm
+        // uses nothing in the data, so that design is not charged with it.
+        for (const Shm &m : s.shms)
+            if (m.ctx == id && var.lifetime != LifetimeVariant::Kref) {
+                Event &x = violation(6, Finding::DataFreedShmAlive);
+                x.ctx = id;
+                x.value = m.id;
+                break;
+            }
     }
 
     void maybeFree(ContextId id)
@@ -825,6 +837,12 @@ struct Engine::Ctx
         // enabled() only offers a step that takes reqs_lock when it is free
         assert(!cx.reqsLockOwner.valid() && "reqs_lock taken while held by another thread");
         cx.reqsLockOwner = t.id;
+        if (cx.dataFreed) {
+            // reqs_lock is a field of qcomtee_context_data (spec §2.2)
+            Event &v = violation(6, Finding::LockAfterFree);
+            v.thread = t.id;
+            v.ctx = c;
+        }
         Event &x = emit(EventKind::LockAcquire);
         x.thread = t.id;
         x.ctx = c;

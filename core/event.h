@@ -78,8 +78,10 @@ enum class Finding : uint16_t {
     XaFreedObject,           // I4: qteeId, object
     WrapperCount,            // I5: qteeId, value = kernel wrappers, count = QTEE's count
     DataFreedUserAlive,      // I6: ctx, object, refcount
+    DataFreedShmAlive,       // I6: ctx, value = the tee_shm id still allocated in it
     DispatchAfterFree,       // I6: ctx, object (dispatch to a user object)
     NotifyAfterFree,         // I6: ctx, object (RELEASE notification)
+    LockAfterFree,           // I6: thread, ctx (reqs_lock lives in the context data)
     QueuedAfterClose,        // I7: ctx, request, reqId
     ReqsListBad,             // I8: ctx, request
     NotFifo,                 // I9: thread, ctx, request (picked), other (queued before it)

@@ -510,8 +510,10 @@ constexpr std::array<const char *, size_t(Finding::Count_)> kFindingNames = {
     "xa_freed_object",
     "wrapper_count",
     "data_freed_user_alive",
+    "data_freed_shm_alive",
     "dispatch_after_free",
     "notify_after_free",
+    "lock_after_free",
     "queued_after_close",
     "reqs_list_bad",
     "not_fifo",
@@ -591,11 +593,16 @@ std::string findingText(const Environment &env, const Event &e)
         return "context data of " + c + " freed while user " + obj +
                " created in it is still alive (refcount " + num(e.refcount) +
                "); QTEE can still call it";
+    case Finding::DataFreedShmAlive:
+        return "context data of " + c + " freed while tee_shm " + num(e.value) +
+               " allocated in it is still alive";
     case Finding::DispatchAfterFree:
         return "dispatch to user " + obj + ": context data of " + c + " used after it was freed";
     case Finding::NotifyAfterFree:
         return "RELEASE notification for user " + obj + ": context data of " + c +
                " used after it was freed";
+    case Finding::LockAfterFree:
+        return who + " takes reqs_lock of " + c + ": context data used after it was freed";
     case Finding::QueuedAfterClose:
         return reqOf(e) + " is QUEUED after close_context ran on " + c;
     case Finding::ReqsListBad:

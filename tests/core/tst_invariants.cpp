@@ -109,6 +109,9 @@ private Q_SLOTS:
     void i12ArgumentsAfterDispatchReturned();
     void i6ContextDataLifetime_data();
     void i6ContextDataLifetime();
+    void i6SharedMemory_data();
+    void i6SharedMemory();
+    void i6KillPathLocksFreedData();
     void i9Fifo_data();
     void i9Fifo();
     void i11SendTwiceToReusedId_data();
@@ -222,6 +225,125 @@ void TstInvariants::i6ContextDataLifetime()
     QVERIFY(userFreed >= 0);
     QVERIFY(dataFreed > userFreed);
     QVERIFY(r.state.context(ContextId(1)).dataFreed);
+}
+
+// I6's last clause: context data goes only after all its tee_shm are freed
+// (each holds a tee_context reference, spec §2.2). The file is closed while
+// the process still holds a shm; the merged design frees the data when the
+// process exits and drops the shm, the RFC's kref and lifetime=none at close.
+// Only lifetime=none is charged with it: the kref design's own count leaves
+// tee_shm out by design, and a tee_shm uses nothing in the data.
+void TstInvariants::i6SharedMemory_data()
+{
+    QTest::addColumn<QString>("lifetime");
+    QTest::addColumn<bool>("fires");
+    QTest::newRow("lifetime=ctxref (merged)") << QStringLiteral("ctxref") << false;
+    QTest::newRow("lifetime=kref (RFC)") << QStringLiteral("kref") << false;
+    QTest::newRow("lifetime=none") << QStringLiteral("none") << true;
+}
+
+void TstInvariants::i6SharedMemory()
+{
+    QFETCH(QString, lifetime);
+    QFETCH(bool, fires);
+    std::string error;
+    auto sc = loadScenario(R"json({
+      "name": "shm-after-close",
+      "qtee": {"services": []},
+      "processes": [{"name": "app", "threads": [{"name": "main", "program": [
+          {"do": "open", "as": "fd"},
+          {"do": "shm_alloc", "fd": "fd", "size": 4096, "as": "m"},
+          {"do": "close", "fd": "fd"},
+          {"do": "compute", "ns": 1000},
+          {"do": "exit"}]}]}]
+    })json",
+                           &error);
+    QVERIFY2(sc, error.c_str());
+    RunnerOptions opts;
+    opts.variant = variantWith(("lifetime=" + lifetime.toStdString()).c_str());
+    ScenarioRunner r(sc, opts);
+    QVERIFY(r.runScripted());
+    const int shmFreed = indexOf(r.events, [](const Event &e) {
+        return e.kind == EventKind::Note && e.finding == Finding::ShmFreed;
+    });
+    const int dataFreed = indexOf(r.events, [](const Event &e) {
+        return e.kind == EventKind::ContextDataFreed && e.ctx == ContextId(1);
+    });
+    QVERIFY(shmFreed >= 0);
+    QVERIFY(dataFreed >= 0);
+    const auto v = ofKind(r.events, EventKind::Violation);
+    if (!fires) {
+        QVERIFY2(v.empty(), violationText(r.events).c_str());
+        QCOMPARE(dataFreed > shmFreed, lifetime == QLatin1String("ctxref"));
+        return;
+    }
+    QVERIFY(dataFreed < shmFreed);
+    QCOMPARE(v.size(), size_t(1));
+    QCOMPARE(v.front().invariant, int16_t(6));
+    QCOMPARE(v.front().finding, Finding::DataFreedShmAlive);
+    QCOMPARE(v.front().ctx, ContextId(1));
+}
+
+// lifetime=none frees the server's context data at close while the client's
+// request to its callback is still being dispatched: the client, killed,
+// takes reqs_lock of that freed data in its kill path (spec §3.3 step 7).
+void TstInvariants::i6KillPathLocksFreedData()
+{
+    std::string error;
+    auto sc = loadScenario(R"json({
+      "name": "kill-path-after-free",
+      "qtee": {"services": [{"uid": 2033, "ops": {
+          "1": [{"do": "hold", "target": "io:0", "as": "sink"}, {"do": "return"}],
+          "2": [{"do": "callback", "target": "held:sink", "op": 3}, {"do": "return"}]}}]},
+      "processes": [
+          {"name": "server", "threads": [{"name": "main", "program": [
+              {"do": "open", "as": "fd"},
+              {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+              {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}]},
+              {"do": "close", "fd": "fd"},
+              {"do": "exit"}]}]},
+          {"name": "client", "threads": [{"name": "main", "program": [
+              {"do": "open", "as": "fd"},
+              {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+              {"do": "invoke", "fd": "fd", "object": "svc", "op": 2},
+              {"do": "exit"}]}]}],
+      "faults": [{"kill": "client", "when": "any"}]
+    })json",
+                           &error);
+    QVERIFY2(sc, error.c_str());
+    const Labels path = {"server/main: open /dev/tee",
+                         "server/main: OBJECT_INVOKE ROOT op 32",
+                         "server/main: QTEE returns 0",
+                         "server/main: OBJECT_INVOKE objref 0 op 1",
+                         "server/main: QTEE returns 0",
+                         "client/main: open /dev/tee",
+                         "client/main: OBJECT_INVOKE ROOT op 32",
+                         "client/main: QTEE returns 0",
+                         "client/main: OBJECT_INVOKE objref 0 op 2",
+                         "client/main: QTEE callback 0x80000001 op 3",
+                         "kill client",
+                         "client/main: dispatch interrupted by SIGKILL (req#0)",
+                         "server/main: close fd 3",
+                         "server/main: close_context ctx1",
+                         "server/main: close_context ctx1: put QTEE objects"};
+    for (const char *lifetime : {"none", "ctxref"}) {
+        RunnerOptions opts;
+        opts.variant = variantWith((std::string("lifetime=") + lifetime).c_str());
+        ScenarioRunner r(sc, opts);
+        QVERIFY2(r.steps(path, &error), error.c_str());
+        QVERIFY2(r.steps({"client/main: dispatch killed (req#0 PROCESSED)"}, &error),
+                 error.c_str());
+        const auto v = ofKind(r.lastEvents(), EventKind::Violation);
+        if (std::string(lifetime) == "ctxref") {
+            QVERIFY2(v.empty(), violationText(r.events).c_str());
+            continue;
+        }
+        QCOMPARE(v.size(), size_t(1));
+        QCOMPARE(v.front().invariant, int16_t(6));
+        QCOMPARE(v.front().finding, Finding::LockAfterFree);
+        QCOMPARE(v.front().thread, r.threadId("client/main"));
+        QCOMPARE(v.front().ctx, ContextId(1));
+    }
 }
 
 // I9: RECV returns the oldest QUEUED request. Req 0 of c1 is answered, so
