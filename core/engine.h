@@ -22,8 +22,9 @@ namespace tee {
 // ctx1; arguments count from 0), typed findings, events carry their actor;
 // 4: reqs_lock as the kernel's mutex; 5: a req_c wait names its context;
 // 6: a RELEASE notification's enqueue sleeps on a reqs_lock held by another
-// thread.
-inline constexpr int kModelVersion = 6;
+// thread; 7: I13 is checked (a request that ends twice), and RECV's
+// marshalling failure leaves a placeholder in place (argument=srcu).
+inline constexpr int kModelVersion = 7;
 
 struct Action
 {

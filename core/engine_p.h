@@ -618,8 +618,31 @@ struct Engine::Ctx
         return s.requests.back();
     }
 
+    // How a request ended (spec §8 I13): PROCESSED (its completion fired),
+    // REMOVED by its own client (T7) or by RECV (a RELEASE notification,
+    // T4), or replaced by the placeholder (T8). The placeholder's own end
+    // (T9, idr_destroy) is not the request's.
+    static bool ended(ReqState s)
+    {
+        return s == ReqState::PROCESSED || s == ReqState::Removed || s == ReqState::Placeholder;
+    }
+    // I13: a request that ended ends again.
+    void endedTwice(const Request &r, ReqState first, ReqState second)
+    {
+        Event &v = violation(13, Finding::RequestEndedTwice);
+        v.thread = actor;
+        v.request = r.id;
+        v.ctx = r.ctx;
+        v.reqId = r.reqId;
+        v.from = first;
+        v.to = second;
+    }
+
     void setState(Request &r, ReqState to, int32_t errno_ = 0)
     {
+        if (ended(r.state) && ended(to) &&
+            !(r.state == ReqState::Placeholder && to == ReqState::Removed))
+            endedTwice(r, r.state, to);
         Event &x = emit(EventKind::RequestState);
         x.request = r.id;
         x.ctx = r.ctx;
@@ -748,6 +771,8 @@ struct Engine::Ctx
 
     void complete(Request &r, int32_t errno_)
     {
+        if (r.completed)
+            endedTwice(r, ReqState::PROCESSED, ReqState::PROCESSED);
         r.errno_ = errno_;
         r.completed = true;
         if (r.client.valid()) {

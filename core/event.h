@@ -93,6 +93,7 @@ enum class Finding : uint16_t {
     SendNotGiven,      // I11: thread, ctx, request, reqId, peer = the supplicant RECV gave it to
     ArgReadAfterFree,  // I12: thread, ctx, request, value = argument index
     ArgWriteAfterFree, // I12: thread, ctx, request, value = argument index
+    RequestEndedTwice, // I13: thread, ctx, request, reqId, from = its first end, to = the second
     CallbackWhileBusy, // I15: thread
     // Gaps (spec §9).
     ArgParseLeak,          // gap 1: thread

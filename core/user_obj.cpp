@@ -348,9 +348,21 @@ void Engine::Ctx::recvMarshal(Thread &t)
                         put(u.object, {HolderKind::CallbackArg, r->client.v});
                         u.object = {};
                     }
-                unlink(*r);
-                setState(*r, ReqState::PROCESSED, err::kEINVAL);
-                complete(*r, err::kEINVAL);
+                if (r->state == ReqState::Placeholder) {
+                    // argument=srcu (the RFC): the client's kill path replaced
+                    // it while RECV marshalled outside reqs_lock (T8), and
+                    // the failure still completes the request it holds
+                    // under SRCU: it ends twice (I13). The idr slot keeps
+                    // the placeholder, which no SEND will ever clear: the
+                    // supplicant never got the id.
+                    endedTwice(*r, ReqState::Placeholder, ReqState::PROCESSED);
+                    r->errno_ = err::kEINVAL;
+                    r->completed = true;
+                } else {
+                    unlink(*r);
+                    setState(*r, ReqState::PROCESSED, err::kEINVAL);
+                    complete(*r, err::kEINVAL);
+                }
                 t.res.inObjects.clear();
                 t.res.inUser.clear();
                 t.recvReq = {};

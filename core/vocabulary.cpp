@@ -525,6 +525,7 @@ constexpr std::array<const char *, size_t(Finding::Count_)> kFindingNames = {
     "send_not_given",
     "arg_read_after_free",
     "arg_write_after_free",
+    "request_ended_twice",
     "callback_while_busy",
     "arg_parse_leak",
     "io_object_leak_queued",
@@ -635,6 +636,11 @@ std::string findingText(const Environment &env, const Event &e)
     case Finding::ArgWriteAfterFree:
         return who + " writes " + arg(e.value) + " of " + reqOf(e) +
                " after the client's dispatch returned: use after free";
+    case Finding::RequestEndedTwice:
+        return reqOf(e) + " ended twice: " + reqState(e.from) + " first, then " + reqState(e.to) +
+               " (" + who +
+               "); a request ends once: completed, removed by its client or "
+               "replaced by the placeholder";
     case Finding::CallbackWhileBusy:
         return "QTEE sent a callback request to " + who +
                " while one is outstanding on its oic (BUSY)";

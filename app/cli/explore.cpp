@@ -32,13 +32,13 @@ using namespace tee::cli;
 
 namespace {
 
-// I10, I13, I14, I16 and I17 hold by construction in the engine (ids come
+// I10, I14, I16, I17 and I18 hold by construction in the engine (ids come
 // from a sorted idr, one release worker serves a FIFO...): no step checks
 // them, so "holds" would claim more than the search saw (docs/model.md).
 bool byConstruction(int invariant)
 {
-    return invariant == 10 || invariant == 13 || invariant == 14 || invariant == 16 ||
-           invariant == 17 || invariant == 18;
+    return invariant == 10 || invariant == 14 || invariant == 16 || invariant == 17 ||
+           invariant == 18;
 }
 
 std::atomic<bool> g_interrupted{false};

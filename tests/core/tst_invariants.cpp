@@ -107,6 +107,8 @@ class TstInvariants : public QObject
 private Q_SLOTS:
     void i12ArgumentsAfterDispatchReturned_data();
     void i12ArgumentsAfterDispatchReturned();
+    void i13MarshalFailureAfterPlaceholder_data();
+    void i13MarshalFailureAfterPlaceholder();
     void i6ContextDataLifetime_data();
     void i6ContextDataLifetime();
     void i6SharedMemory_data();
@@ -172,6 +174,71 @@ void TstInvariants::i12ArgumentsAfterDispatchReturned()
     const auto returns = ofKind(r.events, EventKind::DispatchReturn);
     QVERIFY(!returns.empty());
     QCOMPARE(returns.front().errno_, err::kENODEV);
+}
+
+// I13: a request ends once. cli/c3's callback carries srv's object as IO,
+// which cli/suppl cannot hand over (T3, spec §3.4 step 5); cli is killed
+// after the first argument was marshalled. Merged (argument=lock): the kill
+// path waits for reqs_lock, T3 completes the request, the kill path then
+// finds it PROCESSED (T11). RFC (argument=srcu): marshalling runs outside
+// the lock, so T8 replaces the request by the placeholder first and T3 then
+// completes it as well: it ends twice. argument=none: the args are freed
+// by then; the supplicant's read is I12 and no T3 follows.
+void TstInvariants::i13MarshalFailureAfterPlaceholder_data()
+{
+    QTest::addColumn<QString>("argument");
+    QTest::addColumn<int>("i13");
+    QTest::addColumn<int>("i12");
+    QTest::newRow("argument=lock (merged)") << QStringLiteral("lock") << 0 << 0;
+    QTest::newRow("argument=srcu (RFC)") << QStringLiteral("srcu") << 1 << 0;
+    QTest::newRow("argument=none") << QStringLiteral("none") << 0 << 1;
+}
+
+void TstInvariants::i13MarshalFailureAfterPlaceholder()
+{
+    QFETCH(QString, argument);
+    QFETCH(int, i13);
+    QFETCH(int, i12);
+    std::string error;
+    auto sc = loadScenario(kForeign, &error);
+    QVERIFY2(sc, error.c_str());
+    RunnerOptions opts;
+    opts.variant = variantWith(("argument=" + argument.toStdString()).c_str());
+    ScenarioRunner r(sc, opts);
+    QVERIFY2(r.steps(kForeignSetup + Labels{"cli/c3: OBJECT_INVOKE obj 0 op 4",
+                                            "cli/c3: QTEE callback 0x80000002 op 9",
+                                            "cli/suppl: SUPPL_RECV",
+                                            "cli/suppl: RECV marshal arg 1/2 of req 0", "kill cli",
+                                            "cli/c3: dispatch interrupted by SIGKILL (req 0)"},
+                     &error),
+             error.c_str());
+    const bool killPathWaits = argument == QLatin1String("lock");
+    QCOMPARE(!r.isEnabled("cli/c3: dispatch killed (req 0 PROCESSING)"), killPathWaits);
+    if (!killPathWaits)
+        QVERIFY2(r.steps({"cli/c3: dispatch killed (req 0 PROCESSING)"}, &error), error.c_str());
+    QVERIFY2(r.steps({"cli/suppl: RECV marshal arg 2/2 of req 0"}, &error), error.c_str());
+    const size_t failedAt = r.events.size();
+    QVERIFY(r.runScripted());
+    QCOMPARE(violations(r.events, 13), i13);
+    QCOMPARE(violations(r.events, 12), i12);
+    for (const Event &v : ofKind(r.events, EventKind::Violation)) {
+        if (v.invariant != 13)
+            continue;
+        QCOMPARE(v.finding, Finding::RequestEndedTwice);
+        QCOMPARE(v.thread, r.threadId("cli/suppl"));
+        QCOMPARE(v.request, RequestId(0));
+        QCOMPARE(v.from, ReqState::Placeholder);
+        QCOMPARE(v.to, ReqState::PROCESSED);
+        QVERIFY(v.step <= r.events[failedAt - 1].step); // at the failing marshal
+    }
+    // The request's state changes: never out of the placeholder to PROCESSED.
+    for (const Event &e : ofKind(r.events, EventKind::RequestState))
+        QVERIFY(!(e.from == ReqState::Placeholder && e.to == ReqState::PROCESSED));
+    // The killed client returns -ENODEV whatever the variant; with the lock
+    // the supplicant's T3 came first and the client takes its -EINVAL (T11).
+    const auto returns = ofKind(r.events, EventKind::DispatchReturn);
+    QVERIFY(!returns.empty());
+    QCOMPARE(returns.front().errno_, killPathWaits ? err::kEINVAL : err::kENODEV);
 }
 
 // I6: context data outlives every user object created in it. With
