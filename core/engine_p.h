@@ -1038,6 +1038,7 @@ struct Engine::Ctx
     void recvDone(Thread &t, Request &r);
     void recvRelock(Thread &t);
     void sysSend(Thread &t);
+    ThreadId checkSend(const Thread &t, const Request &r);
     void sendUnmarshal(Thread &t);
     void sendFinish(Thread &t, Request &r, int32_t ret);
     // -- close (spec §3.7) ------------------------------------------------------

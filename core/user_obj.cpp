@@ -431,6 +431,28 @@ void Engine::Ctx::recvRelock(Thread &t)
 }
 
 // -- supplicant SEND (spec §3.5) -----------------------------------------------
+
+// I11: a supplicant answers only what it was given, once. A request RECV
+// gave to another supplicant thread is not this one's to answer: with ids
+// reused, a stale second SEND completes it (spec §7 case 17). Returns that
+// other thread (its own SEND later is its first answer), or none.
+ThreadId Engine::Ctx::checkSend(const Thread &t, const Request &r)
+{
+    const bool notGiven = r.delivered && r.deliveredTo.valid() && r.deliveredTo != t.id;
+    if (r.notification || !r.delivered || r.answered || notGiven) {
+        Event &v = violation(11, r.notification ? Finding::SendNotification
+                                 : r.answered   ? Finding::SendAnswered
+                                 : notGiven     ? Finding::SendNotGiven
+                                                : Finding::SendNotDelivered);
+        v.thread = t.id;
+        v.reqId = r.reqId;
+        v.request = r.id;
+        v.ctx = r.ctx;
+        if (notGiven)
+            v.peer = r.deliveredTo;
+    }
+    return notGiven && !r.notification ? r.deliveredTo : ThreadId();
+}
 void Engine::Ctx::sysSend(Thread &t)
 {
     const ContextId ctx = fileCtx(t.file);
@@ -464,11 +486,17 @@ void Engine::Ctx::sysSend(Thread &t)
         return;
     }
     if (en->ref == kPlaceholder) {
-        // T9: the placeholder is removed, SEND fails
+        // T9: the placeholder is removed, SEND fails. For I11 this SEND is
+        // the answer to the request the placeholder stands for: the id is
+        // retired, so a second SEND for it is reported (until the id is
+        // reused), and a SEND by a thread RECV did not give it to is a stale
+        // one.
         const int32_t id = en->id;
         idrErase(c.reqsIdr, id);
         for (Request &r : s.requests)
             if (r.ctx == ctx && r.reqId == id && r.state == ReqState::Placeholder) {
+                const ThreadId victim = checkSend(t, r);
+                retire(ctx, r, victim);
                 setState(r, ReqState::Removed);
                 dropRequest(r.id);
                 break;
@@ -490,25 +518,10 @@ void Engine::Ctx::sysSend(Thread &t)
         g.reqId = r->reqId;
         g.ctx = r->ctx;
     }
-    // I11: a supplicant answers only what it was given, once. A request RECV
-    // gave to another supplicant thread is not this one's to answer: with
-    // ids reused, a stale second SEND completes it (spec §7 case 17).
-    const bool notGiven = r->delivered && r->deliveredTo.valid() && r->deliveredTo != t.id;
-    if (r->notification || !r->delivered || r->answered || notGiven) {
-        Event &v = violation(11, r->notification ? Finding::SendNotification
-                                 : r->answered   ? Finding::SendAnswered
-                                 : notGiven      ? Finding::SendNotGiven
-                                                 : Finding::SendNotDelivered);
-        v.thread = t.id;
-        v.reqId = r->reqId;
-        v.request = r->id;
-        v.ctx = ctx;
-        if (notGiven)
-            v.peer = r->deliveredTo;
-    }
+    const ThreadId victim = checkSend(t, *r);
     unlink(*r);
     r->answered = true;
-    retire(ctx, *r, notGiven && !r->notification ? r->deliveredTo : ThreadId());
+    retire(ctx, *r, victim);
     // §9 item 4: num_params is never compared with the request's arguments
     // (gaps=fixed: a short response is -EINVAL, for the client too).
     const bool shortSend = t.sc.ret == 0 && !r->notification && t.sc.sendParams >= 0 &&

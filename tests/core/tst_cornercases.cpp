@@ -367,6 +367,7 @@ private Q_SLOTS:
     void outOfOrderCompletion();
     void idReuse();
     void staleSendCompletesAnotherSupplicantsRequest();
+    void secondSendAfterPlaceholder();
     void severalSupplicants();
     void recvMarshalFailureUndoesIdr();
     void invokeOutputFailureUndoesIdr();
@@ -1147,6 +1148,62 @@ void TstCornerCases::staleSendCompletesAnotherSupplicantsRequest()
     QCOMPARE(ofKind(r.lastEvents(), EventKind::SyscallReturn).front().errno_, err::kEINVAL);
     QCOMPARE(countKind(r.lastEvents(), EventKind::Violation), 0);
     QCOMPARE(countKind(r.events, EventKind::Violation), 1);
+}
+
+// Cases 2 and 17: cli/main is killed while srv/suppl works on its request
+// (T8, the placeholder). srv/suppl's SEND removes the placeholder (T9,
+// -EINVAL): that is its one answer. Its second SEND for the same id, still
+// free, gets -EINVAL again and is I11 (spec §8: at most one SEND per
+// delivered request), though it does no harm this time.
+void TstCornerCases::secondSendAfterPlaceholder()
+{
+    LOAD(sc, R"json({
+      "name": "second-send-after-placeholder",
+      "qtee": {"services": [
+          {"uid": 100, "ops": {"1": [{"do": "hold", "target": "io:0", "as": "srvobj"},
+                                     {"do": "return"}]}},
+          {"uid": 200, "ops": {"2": [{"do": "callback", "target": "held:srvobj", "op": 7},
+                                     {"do": "return"}]}}]},
+      "processes": [
+          {"name": "srv", "threads": [
+              {"name": "main", "program": [
+                  {"do": "open", "as": "fd"},
+                  {"do": "open_service", "fd": "fd", "uid": 100, "as": "keeper"},
+                  {"do": "invoke", "fd": "fd", "object": "keeper", "op": 1, "io": [{"user": 5}]},
+                  {"do": "exit"}]},
+              {"name": "suppl", "program": [
+                  {"do": "serve", "fd": "fd", "count": 1, "replies": [{"send_twice": true}]}]}]},
+          {"name": "cli", "threads": [
+              {"name": "main", "program": [
+                  {"do": "open", "as": "fd"},
+                  {"do": "open_service", "fd": "fd", "uid": 200, "as": "svc"},
+                  {"do": "invoke", "fd": "fd", "object": "svc", "op": 2},
+                  {"do": "exit"}]}]}],
+      "faults": [{"kill": "cli", "when": "any"}]
+    })json");
+    ScenarioRunner r(sc);
+    STEPS(r, Labels{"srv/main: open /dev/tee", "srv/main: OBJECT_INVOKE ROOT op 32",
+                    "srv/main: QTEE returns 0", "srv/main: OBJECT_INVOKE objref 0 op 1",
+                    "srv/main: QTEE returns 0", "cli/main: open /dev/tee",
+                    "cli/main: OBJECT_INVOKE ROOT op 32", "cli/main: QTEE returns 0",
+                    "cli/main: OBJECT_INVOKE objref 0 op 2",
+                    "cli/main: QTEE callback 0x80000001 op 7", "srv/suppl: SUPPL_RECV", "kill cli",
+                    "cli/main: dispatch interrupted by SIGKILL (req#0)",
+                    "cli/main: dispatch killed (req#0 PROCESSING)"});
+    QCOMPARE(countKind(r.events, EventKind::Violation), 0);
+
+    STEPS(r, Labels{"srv/suppl: SUPPL_SEND id 0 ret 0"}); // T9
+    QCOMPARE(ofKind(r.lastEvents(), EventKind::SyscallReturn).front().errno_, err::kEINVAL);
+    QCOMPARE(countKind(r.lastEvents(), EventKind::Violation), 0);
+
+    STEPS(r, Labels{"srv/suppl: SUPPL_SEND id 0 ret 0"}); // the second
+    QCOMPARE(ofKind(r.lastEvents(), EventKind::SyscallReturn).front().errno_, err::kEINVAL);
+    const auto v = ofKind(r.lastEvents(), EventKind::Violation);
+    QCOMPARE(v.size(), size_t(1));
+    QCOMPARE(v.front().invariant, int16_t(11));
+    QCOMPARE(v.front().finding, Finding::SendRetiredAnswered);
+    QCOMPARE(v.front().thread, r.threadId("srv/suppl"));
+    QCOMPARE(v.front().reqId, 0);
 }
 
 void TstCornerCases::severalSupplicants()
