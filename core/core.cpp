@@ -15,6 +15,11 @@ ObjectId Engine::Ctx::objectFromWire(Thread &t, uint32_t wire, Holder h, bool *o
     *ok = true;
     if (wire == QCOMTEE_MSG_OBJECT_NULL)
         return {};
+    // local_object_get: the primordial object, never counted (spec §2.1,
+    // §3.2 step 2). It has no record here; the argument keeps its wire id
+    // (Arg::wireId), which is how the dispatchers tell it from NULL.
+    if (wire == QCOMTEE_OBJECT_PRIMORDIAL)
+        return {};
     if (isCbId(wire)) {
         const ObjectId obj = xaLoad(wire);
         if (!obj.valid() || !get(obj, h)) {

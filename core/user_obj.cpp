@@ -309,8 +309,14 @@ void Engine::Ctx::recvMarshal(Thread &t)
         v.ctx = ctx;
     } else {
         Arg &a = r->args[size_t(i)];
-        if (a.type == ArgType::IO && a.object.valid()) {
-            KObject *k = s.object(a.object);
+        // The primordial object as an IO (QTEE passed 0x80000000, spec §3.2
+        // step 2: local_object_get gives it, no reference taken) is neither
+        // a TEE object nor a user object nor memory of this context: the
+        // conversion fails (§3.4 step 4).
+        const bool primordial =
+            a.type == ArgType::IO && !a.object.valid() && a.wireId == QCOMTEE_OBJECT_PRIMORDIAL;
+        if (primordial || (a.type == ArgType::IO && a.object.valid())) {
+            KObject *k = primordial ? nullptr : s.object(a.object);
             bool ok = true;
             if (!k) {
                 ok = false;

@@ -1,6 +1,7 @@
 // The concurrency corner cases of spec §7, one test function each, named
 // after the case. Each drives a scenario through the exact interleaving the
 // case describes and asserts what the spec says the driver does.
+#include "core/vocabulary.h"
 #include "scenariorunner.h"
 #include "testscenarios.h"
 
@@ -377,6 +378,7 @@ private Q_SLOTS:
     void sendConvertsTeeAndMemOutputs_data();
     void sendConvertsTeeAndMemOutputs();
     void primordialKeepsItsInputs();
+    void primordialAsCallbackInput();
     void qteeHandsBackReceivedObject();
     void releaseDuringCloseTriggersCallbacks();
     void deviceRemovalWhileFilesOpen();
@@ -1453,6 +1455,62 @@ void TstCornerCases::primordialKeepsItsInputs()
     QCOMPARE(v.size(), size_t(1));
     QCOMPARE(v.front().invariant, 3);
     QCOMPARE(v.front().object, kept.id);
+}
+
+// Spec §3.2 step 2: a callback IO of 0x80000000 is the primordial object
+// (local_object_get, no reference taken), so parsing succeeds: no gap 1.
+// Passed to a user object, the request is queued and RECV cannot convert
+// it in the supplicant's context (§3.4 step 4): T3, the client gets
+// -EINVAL, QTEE UNAVAIL. Passed to MAP_REGION it is not a memory object:
+// -EINVAL. Nothing is counted, nothing leaks.
+void TstCornerCases::primordialAsCallbackInput()
+{
+    LOAD(sc, R"json({
+      "name": "primordial-as-input",
+      "qtee": {"services": [{"uid": 2033, "ops": {
+          "1": [{"do": "hold", "target": "io:0", "as": "listener"}, {"do": "return"}],
+          "2": [{"do": "callback", "target": "held:listener", "op": 7,
+                 "io": ["id:0x80000000"]},
+                {"do": "callback", "target": "id:0x80000000", "op": 0, "ob": [20],
+                 "io": ["id:0x80000000"], "oo": 1},
+                {"do": "return"}]}}]},
+      "processes": [{"name": "app", "threads": [
+          {"name": "main", "program": [
+              {"do": "open", "as": "fd"},
+              {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+              {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}]},
+              {"do": "invoke", "fd": "fd", "object": "svc", "op": 2},
+              {"do": "close", "fd": "fd"},
+              {"do": "exit"}]},
+          {"name": "suppl", "program": [{"do": "serve", "fd": "fd", "count": 1}]}]}]
+    })json");
+    ScenarioRunner r(sc);
+    QVERIFY(r.runScripted());
+    QCOMPARE(countKind(r.events, EventKind::Gap), 0);
+    // the user object's request: queued, then T3
+    std::vector<std::string> transitions;
+    for (const Event &e : ofKind(r.events, EventKind::RequestState))
+        if (!e.userObjectId || e.op == 7)
+            transitions.push_back(vocab::reqState(e.from) + "->" + vocab::reqState(e.to) + " " +
+                                  std::to_string(e.errno_));
+    QCOMPARE(transitions,
+             (std::vector<std::string>{"NEW->QUEUED 0", "QUEUED->PROCESSING 0",
+                                       "PROCESSING->PROCESSED " + std::to_string(err::kEINVAL)}));
+    // both callbacks answered -EINVAL (UNAVAIL on the wire)
+    std::vector<int32_t> responses;
+    for (const Event &e : ofKind(r.events, EventKind::SmcCallbackResponse))
+        responses.push_back(e.errno_);
+    QCOMPARE(responses, (std::vector<int32_t>{err::kEINVAL, err::kEINVAL}));
+    QCOMPARE(violationText(r.events), std::string("none"));
+    // no reference was taken or left for the primordial: the service's
+    // wrapper (in the idr) and QTEE's hold on the listener are all there is
+    // (the supplicant still waits in RECV, so the file stays open)
+    QCOMPARE(r.state.objects.size(), size_t(2));
+    for (const KObject &k : r.state.objects) {
+        QCOMPARE(k.holders.size(), size_t(1));
+        QCOMPARE(k.holders.front().kind,
+                 k.type == ObjectType::TEE ? HolderKind::CtxIdr : HolderKind::QteeId);
+    }
 }
 
 // Case 19: closing a context releases its QTEE objects through the ordered
