@@ -189,10 +189,22 @@ void Engine::Ctx::sysInvoke(Thread &t)
         invokeFail(t, err::kEINVAL);
         return;
     }
-    // Step 2: reserved RELEASE: del_qtee_object, always 0 (§6.1)
+    // Step 2: reserved RELEASE: del_qtee_object, always 0 (§6.1), even for
+    // an id that is not in the idr (§9 item 11; gaps=fixed: -EINVAL)
     if (sc.op == QCOMTEE_MSG_OBJECT_OP_RELEASE) {
-        if (sc.objectId <= uint64_t(INT32_MAX))
+        const bool known = sc.objectId <= uint64_t(INT32_MAX) &&
+                           idrFind(s.context(ctx).qteeObjectsIdr, int32_t(sc.objectId));
+        if (known) {
             delQteeObject(ctx, int32_t(sc.objectId));
+        } else if (var.gaps == GapsVariant::Fixed) {
+            invokeFail(t, err::kEINVAL);
+            return;
+        } else {
+            Event &g = gap(11, Finding::ReleaseUnknownId);
+            g.thread = t.id;
+            g.ctx = ctx;
+            g.value = sc.objectId <= uint64_t(INT32_MAX) ? int32_t(sc.objectId) : -1;
+        }
         invokeFail(t, 0);
         return;
     }

@@ -104,6 +104,7 @@ enum class Finding : uint16_t {
     ReleaseFailedShared,   // gap 5: object
     ReleaseWithRetain,     // gap 6: object, qteeId, value = RETAIN references
     NotifySelfDeadlock,    // gap 8: thread, ctx, object
+    ReleaseUnknownId,      // gap 11: thread, ctx, value = the objref id (-1: above INT_MAX)
     EarlyNotificationSend, // gap 12: thread, request, reqId
     // Notes.
     ExitFilesDrop,       // thread, ctx, value = fd

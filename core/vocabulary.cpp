@@ -535,6 +535,7 @@ constexpr std::array<const char *, size_t(Finding::Count_)> kFindingNames = {
     "release_failed_shared",
     "release_with_retain",
     "notify_self_deadlock",
+    "release_unknown_id",
     "early_notification_send",
     "exit_files_drop",
     "qtee_bad_callback_id",
@@ -672,6 +673,11 @@ std::string findingText(const Environment &env, const Event &e)
     case Finding::NotifySelfDeadlock:
         return "RELEASE notification for user " + obj + " enqueued while " + who +
                " already holds reqs_lock of " + c + " (self-deadlock in the kernel)";
+    case Finding::ReleaseUnknownId:
+        return who + " releases objref " +
+               (e.value < 0 ? std::string("above INT_MAX") : num(e.value)) +
+               ", which is not in qtee_objects_idr of " + c +
+               ": OBJECT_INVOKE returns 0 all the same";
     case Finding::EarlyNotificationSend:
         return who + " answers RELEASE notification " + reqOf(e) +
                " before RECV's second locking: complete() on an uninitialised completion";

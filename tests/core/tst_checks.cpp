@@ -7,6 +7,8 @@
 
 #include <QTest>
 
+#include <climits>
+
 using namespace tee;
 using namespace tee::sim;
 
@@ -94,6 +96,8 @@ private Q_SLOTS:
     void callbackIdsAreUnsignedHolders();
     void rawIdsFromUserSpace_data();
     void rawIdsFromUserSpace();
+    void releaseUnknownId_data();
+    void releaseUnknownId();
     void rawIdsFromQtee_data();
     void rawIdsFromQtee();
     void openServiceOfNoServiceIsRefusedByQtee();
@@ -297,6 +301,9 @@ void TestChecks::rawIdsFromUserSpace_data()
     QTest::newRow("release an id never allocated: 0 (§3.1 step 2, §9 item 11)")
         << QStringLiteral(R"({"do": "release", "fd": "fd", "object": "id:5"})") << 0 << false
         << false;
+    QTest::newRow("release an id above INT_MAX: 0 (§9 item 11)")
+        << QStringLiteral(R"({"do": "release", "fd": "fd", "object": "id:0x80000000"})") << 0
+        << false << false;
     QTest::newRow("an IO of an unknown id: -EINVAL, the user object undone (§3.1 step 5)")
         << QStringLiteral(R"({"do": "invoke", "fd": "fd", "object": "svc", "op": 1,
                              "io": [{"user": 4}, {"object": "id:5"}]})")
@@ -337,6 +344,69 @@ void TestChecks::rawIdsFromUserSpace()
     QCOMPARE(smc, reachesQtee);
     QCOMPARE(refs > 0, refsMove);
     QCOMPARE(returned, errno_);
+    QVERIFY(ofKind(tr, EventKind::Violation).empty());
+}
+
+// Spec §3.1 step 2 and §9 item 11: OBJECT_INVOKE with op 0xFFFF returns 0
+// even for an id that is not in the context's idr. gaps=faithful does so and
+// flags it (gap 11, naming the thread, the context and the id); gaps=fixed
+// refuses it (-EINVAL). A known id is released either way, unflagged.
+void TestChecks::releaseUnknownId_data()
+{
+    QTest::addColumn<QString>("object");
+    QTest::addColumn<QString>("gaps");
+    QTest::addColumn<int>("errno_");
+    QTest::addColumn<int>("flaggedId"); // the id gap 11 names; INT_MIN: no gap
+    QTest::newRow("never allocated, faithful")
+        << QStringLiteral("id:5") << QStringLiteral("faithful") << 0 << 5;
+    QTest::newRow("never allocated, fixed")
+        << QStringLiteral("id:5") << QStringLiteral("fixed") << int(err::kEINVAL) << INT_MIN;
+    QTest::newRow("above INT_MAX, faithful")
+        << QStringLiteral("id:0x80000000") << QStringLiteral("faithful") << 0 << -1;
+    QTest::newRow("released twice, faithful")
+        << QStringLiteral("svc") << QStringLiteral("faithful") << 0 << 0;
+    QTest::newRow("released twice, fixed")
+        << QStringLiteral("svc") << QStringLiteral("fixed") << int(err::kEINVAL) << INT_MIN;
+}
+
+void TestChecks::releaseUnknownId()
+{
+    QFETCH(QString, object);
+    QFETCH(QString, gaps);
+    QFETCH(int, errno_);
+    QFETCH(int, flaggedId);
+    // "svc" is released once (known: 0, no gap), then a second time
+    const std::string first =
+        object == QLatin1String("svc") ? R"({"do": "release", "fd": "fd", "object": "svc"},)" : "";
+    const std::string json = R"({"name": "raw",
+      "qtee": {"services": [{"uid": 2033, "name": "svc", "ops": {"1": [{"do": "return"}]}}]},
+      "processes": [{"name": "app", "threads": [{"name": "t", "program": [
+        {"do": "open", "as": "fd"},
+        {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+        )" + first + R"({"do": "release", "fd": "fd", "object": ")" +
+                             object.toStdString() + R"("},
+        {"do": "exit"}]}]}]})";
+    const Trace tr = runScenario(json, "gaps=" + gaps.toStdString());
+    std::vector<int32_t> releases; // the errno of each release
+    for (const Event &e : tr.events)
+        if (e.kind == EventKind::SyscallReturn && e.step > 3)
+            releases.push_back(e.errno_);
+    QVERIFY(!releases.empty());
+    QCOMPARE(releases.back(), errno_);
+    if (object == QLatin1String("svc"))
+        QCOMPARE(releases.front(), 0);
+    const auto gapEvents = ofKind(tr, EventKind::Gap);
+    QCOMPARE(gapEvents.size(), size_t(flaggedId == INT_MIN ? 0 : 1));
+    if (flaggedId != INT_MIN) {
+        const Event *g = gapEvents.front();
+        QCOMPARE(g->gap, int16_t(11));
+        QCOMPARE(g->finding, Finding::ReleaseUnknownId);
+        QCOMPARE(g->value, flaggedId);
+        QVERIFY(g->thread.valid());
+        QVERIFY(g->ctx.valid());
+        QVERIFY2(textOf(tr, g).find("returns 0 all the same") != std::string::npos,
+                 textOf(tr, g).c_str());
+    }
     QVERIFY(ofKind(tr, EventKind::Violation).empty());
 }
 
