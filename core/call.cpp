@@ -48,6 +48,13 @@ void Engine::Ctx::userStep(Thread &t)
         deliver(t);
         return;
     case SyscallKind::Open: {
+        if (s.deviceRemoved) {
+            // tee_device_unregister deleted the device node (cdev_device_del)
+            t.res.errno_ = err::kENOENT;
+            t.res.fd = err::kENOENT;
+            deliver(t);
+            return;
+        }
         // tee_open -> teedev_open -> qcomtee_open (spec §2.2 step 1)
         Context c;
         c.id = ContextId(int32_t(s.contexts.size()));
@@ -71,6 +78,34 @@ void Engine::Ctx::userStep(Thread &t)
         p.fds[size_t(slot)] = int32_t(s.files.size() - 1);
         t.res.fd = slot + kFirstFd;
         deliver(t);
+        return;
+    }
+    case SyscallKind::RemoveDevice: {
+        // Unbinding the driver runs qcomtee_remove in this thread (spec §2.8
+        // Remove, §7 case 20): teedev_close_context on the driver context
+        // (its qtee_objects_idr and reqs_list are empty; the context
+        // reference probe's teedev_open took is dropped), then
+        // tee_device_unregister: the device node goes, so no new open, and
+        // the wait for every context to release its device reference. The
+        // driver context only does so once every QTEE wrapper is freed (each
+        // holds a reference on it), i.e. once every release ran.
+        if (s.deviceRemoved) {
+            t.res.errno_ = err::kENODEV; // no driver bound any more
+            deliver(t);
+            return;
+        }
+        s.deviceRemoved = true;
+        const ContextId driver(0);
+        Context &c = s.context(driver);
+        c.released = true;
+        c.closed = true;
+        Event &x = emit(EventKind::ContextClosed);
+        x.ctx = driver;
+        x.thread = t.id;
+        ctxPut(driver, {CtxHolderKind::File, -1});
+        t.phase = Phase::DeviceRemove;
+        if (!allContextsReleased(s))
+            block(t, BlockReason::NoUsers);
         return;
     }
     case SyscallKind::Close: {

@@ -139,6 +139,18 @@ void Engine::Ctx::stepAfterLock(Thread &t)
     case Phase::WorkerIdle:
         workerStart(t);
         break;
+    case Phase::DeviceRemove:
+        // every context released its device reference: c_no_users completed;
+        // qcomtee_remove goes on (destroy_workqueue, free the pool and the
+        // driver state) and the unbind returns
+        if (t.blocked != BlockReason::None) {
+            t.blocked = BlockReason::None;
+            Event &w = emit(EventKind::Woken);
+            w.thread = t.id;
+            w.value = int32_t(BlockReason::NoUsers);
+        }
+        finishSyscall(t, 0);
+        break;
     }
 }
 
@@ -191,6 +203,8 @@ bool Engine::quiescent(const State &s)
             if (!s.wq.empty())
                 return false;
             break;
+        case Phase::DeviceRemove: // no invocation of its own in flight
+            break;
         case Phase::RecvWait:
             if (t.blocked == BlockReason::None || t.lockWait.valid())
                 return false;
@@ -228,6 +242,9 @@ void Engine::enabled(const State &s, std::vector<Action> &out) const
             break;
         case Phase::WorkerIdle:
             can = !s.wq.empty();
+            break;
+        case Phase::DeviceRemove:
+            can = allContextsReleased(s);
             break;
         default:
             can = true;
@@ -307,6 +324,9 @@ vocab::WaitInfo Engine::waitInfo(const State &s, ThreadId id) const
         return w;
     case Phase::WorkerIdle:
         w.kind = K::Idle;
+        return w;
+    case Phase::DeviceRemove:
+        w.kind = K::NoUsers;
         return w;
     case Phase::User: {
         // its syscall's own lock, or a RELEASE notification's enqueue
@@ -449,6 +469,9 @@ vocab::ActionInfo Engine::describe(const State &s, const Action &a) const
         case SyscallKind::Exit:
             i.verb = Verb::Exit;
             break;
+        case SyscallKind::RemoveDevice:
+            i.verb = Verb::RemoveDevice;
+            break;
         case SyscallKind::None:
             i.verb = Verb::Idle;
             break;
@@ -530,6 +553,9 @@ vocab::ActionInfo Engine::describe(const State &s, const Action &a) const
         i.qteeId = o ? o->qteeId : 0;
         return i;
     }
+    case Phase::DeviceRemove:
+        i.verb = Verb::DeviceUnregistered;
+        return i;
     case Phase::Exited:
         i.verb = Verb::Exited;
         return i;
@@ -599,6 +625,8 @@ int64_t stepCost(const State &s, const Action &a, const Costs &c)
         return c.close;
     case Phase::WorkerIdle:
         return c.release + c.smc;
+    case Phase::DeviceRemove:
+        return c.wakeup;
     case Phase::Exited:
         return 0;
     }
@@ -709,6 +737,11 @@ void stampTime(State &s, const Action &a, int64_t duration, int64_t goneNs, Even
             touch(after, threadClock(e.thread));
         if (touchesContext(e))
             touch(touched, contextClock(e.ctx));
+        // tee_device_unregister returns once every context was released:
+        // after the last of those releases
+        if (e.kind == EventKind::Woken && e.value == int32_t(BlockReason::NoUsers))
+            for (Context &c : s.contexts)
+                touched.push_back(&c.lastNs);
         touch(touched, objectClock(e.object));
         touch(touched, requestClock(e.request));
         if (e.process.valid() && (e.kind == EventKind::Killed || e.kind == EventKind::ProcessExit))

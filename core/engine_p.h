@@ -46,6 +46,16 @@ inline std::string signedErrno(int32_t e)
     return signedErrnoName(e);
 }
 
+// tee_device_unregister's condition: every context (the driver's included)
+// has released its device reference (spec §2.8 Remove).
+inline bool allContextsReleased(const State &s)
+{
+    for (const Context &c : s.contexts)
+        if (!c.ctxFreed)
+            return false;
+    return true;
+}
+
 inline bool isCbId(uint32_t id)
 {
     return id & 0x80000000u;
@@ -262,6 +272,16 @@ struct Engine::Ctx
     void ctxGet(ContextId id, CtxHolder h, bool data = false)
     {
         Context &c = s.context(id);
+        if (c.ctxFreed && !data) {
+            // teedev_ctx_get on a tee_context whose kref reached 0: it was
+            // released (and freed); the kref is brought back from zero (I1).
+            // Reachable once the device is removed: the driver context goes
+            // when its last QTEE wrapper does, and a user can still make one.
+            Event &v = violation(1, Finding::CtxGetFreed);
+            v.ctx = id;
+            v.ctxHolder = h.kind;
+            v.holderArg = h.a;
+        }
         refList(c, data).push_back(h);
         Event &x = emit(EventKind::ContextGet);
         x.ctx = id;

@@ -106,6 +106,8 @@ const char *blockReasonName(BlockReason r)
         return "synchronize_srcu";
     case BlockReason::Lock:
         return "reqs_lock";
+    case BlockReason::NoUsers:
+        return "c_no_users";
     }
     return "?";
 }

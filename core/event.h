@@ -71,6 +71,7 @@ enum class Finding : uint16_t {
     None = 0,
     // Violations (spec §8).
     CtxPutNoRef,             // I1: ctx, ctxHolder, holderArg
+    CtxGetFreed,             // I1: ctx, ctxHolder, holderArg (a reference on a released context)
     ObjPutFreed,             // I1: object, holder, holderArg
     ObjPutNoRef,             // I1: object, holder, holderArg
     TeeRefLeak,              // I2: object, holder, holderArg

@@ -129,7 +129,7 @@ uint64_t State::hash() const
     }
     for (const IdrEntry &e : xaLocalObjects)
         h.add(uint64_t(uint32_t(e.id)) | uint64_t(uint32_t(e.ref)) << 32);
-    h.add(xaLastId);
+    h.add(xaLastId | uint64_t(deviceRemoved) << 32);
     for (const Shm &m : shms)
         h.add((uint64_t(uint32_t(m.id)) | uint64_t(uint32_t(m.ctx.v)) << 32) ^
               (uint64_t(uint32_t(m.refs)) << 16 | uint64_t(m.userRef) << 63));
@@ -211,6 +211,8 @@ const char *phaseName(Phase p)
         return "exit_files";
     case Phase::WorkerIdle:
         return "idle";
+    case Phase::DeviceRemove:
+        return "tee_device_unregister";
     }
     return "?";
 }
@@ -236,6 +238,8 @@ const char *syscallName(SyscallKind k)
         return "kill";
     case SyscallKind::Compute:
         return "compute";
+    case SyscallKind::RemoveDevice:
+        return "remove_device";
     case SyscallKind::Exit:
         return "exit";
     }

@@ -155,6 +155,8 @@ enum class Phase : uint8_t {
     CloseObjects, // close_context step 2: put every QTEE object in the idr
     ExitFiles,    // do_exit: drop the next file
     WorkerIdle,   // release worker waiting for work
+    // device removal (spec §2.8 Remove)
+    DeviceRemove, // in tee_device_unregister until every context is released
 };
 const char *phaseName(Phase p);
 
@@ -244,15 +246,16 @@ struct Oic : OicFields
 // What a user thread asks of the kernel (the environment fills it).
 enum class SyscallKind : uint8_t {
     None,
-    Open,      // open /dev/tee
-    Close,     // close(fd)
-    Invoke,    // TEE_IOC_OBJECT_INVOKE (op 0xFFFF = release)
-    SupplRecv, // TEE_IOC_SUPPL_RECV
-    SupplSend, // TEE_IOC_SUPPL_SEND
-    ShmAlloc,  // TEE_IOC_SHM_ALLOC
-    Kill,      // kill(pid, SIGKILL)
-    Compute,   // user-space work, no kernel entry (costs time)
-    Exit,      // the program is done: the thread exits
+    Open,         // open /dev/tee
+    Close,        // close(fd)
+    Invoke,       // TEE_IOC_OBJECT_INVOKE (op 0xFFFF = release)
+    SupplRecv,    // TEE_IOC_SUPPL_RECV
+    SupplSend,    // TEE_IOC_SUPPL_SEND
+    ShmAlloc,     // TEE_IOC_SHM_ALLOC
+    Kill,         // kill(pid, SIGKILL)
+    Compute,      // user-space work, no kernel entry (costs time)
+    RemoveDevice, // unbind the driver: qcomtee_remove (spec §2.8 Remove, §7 case 20)
+    Exit,         // the program is done: the thread exits
 };
 const char *syscallName(SyscallKind k);
 
@@ -452,6 +455,9 @@ struct State
     int32_t nextObject = 0;
     int32_t nextRequest = 0;
     uint64_t enqueueSeq = 0;
+    // qcomtee_remove has run teedev_close_context on the driver context and
+    // tee_device_unregister has deleted /dev/tee (no new opens).
+    bool deviceRemoved = false;
     FaultSet faultsTaken;
     QteeSide qtee;
     bool operator==(const State &) const = default;

@@ -54,6 +54,7 @@ inline constexpr uint64_t kMaxInboundBytes = uint64_t(4) << 20;
 // Errnos the driver returns (negative, Linux values).
 namespace err {
 inline constexpr int32_t OK = 0;
+inline constexpr int32_t kENOENT = -2;
 inline constexpr int32_t kENOMEM = -12;
 inline constexpr int32_t kEFAULT = -14;
 inline constexpr int32_t kEBUSY = -16;
@@ -130,6 +131,7 @@ enum class BlockReason : uint8_t {
     ReqC,       // interruptible wait on req_c in RECV (spec §2.6)
     Srcu,       // synchronize_srcu (argument=srcu)
     Lock,       // waiting for reqs_lock
+    NoUsers,    // tee_device_unregister: wait_for_completion(c_no_users) (spec §2.8 Remove)
 };
 const char *blockReasonName(BlockReason r);
 

@@ -147,6 +147,8 @@ std::string wait(BlockReason r)
         return "synchronize_srcu";
     case BlockReason::Lock:
         return "reqs_lock";
+    case BlockReason::NoUsers:
+        return "every context released (tee_device_unregister, uninterruptible)";
     }
     return "reason " + num(int(r));
 }
@@ -183,6 +185,8 @@ std::string syscall(SyscallKind k)
         return "compute";
     case SyscallKind::Exit:
         return "exit";
+    case SyscallKind::RemoveDevice:
+        return "remove device";
     }
     return "syscall " + num(int(k));
 }
@@ -320,6 +324,10 @@ std::string label(const Environment &env, const ActionInfo &a)
         return who + "exit_files";
     case Verb::WorkerRelease:
         return who + "release " + object(a.object) + " (QTEE " + hex(a.qteeId) + ")";
+    case Verb::RemoveDevice:
+        return who + "remove device (qcomtee_remove)";
+    case Verb::DeviceUnregistered:
+        return who + "tee_device_unregister returns";
     case Verb::Exited:
         return who + "exited";
     case Verb::Count_:
@@ -407,6 +415,10 @@ std::string legacyLabel(const Environment &env, const ActionInfo &a)
         return who + "exit_files";
     case Verb::WorkerRelease:
         return who + "release obj " + num(a.object.v) + " (QTEE " + hex(a.qteeId) + ")";
+    case Verb::RemoveDevice:
+        return who + "remove device (qcomtee_remove)";
+    case Verb::DeviceUnregistered:
+        return who + "tee_device_unregister returns";
     case Verb::Exited:
         return who + "exited";
     case Verb::Count_:
@@ -449,6 +461,8 @@ constexpr std::array<const char *, size_t(Verb::Count_)> kVerbNames = {
     "close_objects",
     "exit_files",
     "worker_release",
+    "remove_device",
+    "device_unregistered",
     "exited",
 };
 } // namespace
@@ -493,6 +507,9 @@ std::string waitText(const Environment &env, const WaitInfo &w)
         return who + " has exited";
     case WaitInfo::Kind::InKernel:
         return who + " is in " + phaseName(w.phase);
+    case WaitInfo::Kind::NoUsers:
+        return who + " waits in tee_device_unregister until every context is released "
+                     "(uninterruptible)";
     }
     return who + " ?";
 }
@@ -503,6 +520,7 @@ namespace {
 constexpr std::array<const char *, size_t(Finding::Count_)> kFindingNames = {
     "none",
     "ctx_put_no_ref",
+    "ctx_get_freed",
     "obj_put_freed",
     "obj_put_no_ref",
     "tee_ref_leak",
@@ -573,6 +591,9 @@ std::string findingText(const Environment &env, const Event &e)
     case Finding::CtxPutNoRef:
         return c + " reference dropped by a holder that has none (" +
                ctxHolder(env, e.ctxHolder, e.holderArg) + ")";
+    case Finding::CtxGetFreed:
+        return c + " reference taken by " + ctxHolder(env, e.ctxHolder, e.holderArg) +
+               " after the context was released (its kref was 0): use after free";
     case Finding::ObjPutFreed:
         return "put of " + obj + " that was already freed (by " +
                holder(env, e.holder, e.holderArg) + ")";
@@ -893,6 +914,10 @@ DriverRef driverRef(Verb v)
         return {"exit_files", "", "§3.7"};
     case Verb::WorkerRelease:
         return {"qcomtee_do_release_qtee_object", "core.c", "§2.8"};
+    case Verb::RemoveDevice:
+        return {"qcomtee_remove", "call.c", "§2.8"};
+    case Verb::DeviceUnregistered:
+        return {"tee_device_unregister", "tee_core.c", "§2.8"};
     case Verb::Count_:
         break;
     }
@@ -964,6 +989,8 @@ DriverRef driverRef(const Event &e)
             return {"synchronize_srcu (RFC design)", "", "§5"};
         case BlockReason::Lock:
             return {"mutex_lock(&ctxdata->reqs_lock)", "user_obj.c", "§5"};
+        case BlockReason::NoUsers:
+            return {"tee_device_unregister", "tee_core.c", "§2.8"};
         case BlockReason::None:
             break;
         }
@@ -1021,7 +1048,7 @@ const char *specReference()
 std::vector<std::string> leftOut()
 {
     return {
-        "device probe and removal (tee_device_unregister)",
+        "device probe (qcomtee_probe and its version query)",
         "real time: simulated costs per step (docs/model.md, Time)",
         "memory allocation failures other than the scenario's faults",
         "the unmerged July 2026 series (kernel_ctx, 32-bit object ids)",

@@ -65,39 +65,41 @@ std::string ctxHolder(const Environment &env, CtxHolderKind k, int64_t arg);
 // -- actions -------------------------------------------------------------------
 // What an enabled action does, as the engine describes it (Engine::describe).
 enum class Verb : uint8_t {
-    Kill,              // a scenario fault: SIGKILL to `process`
-    LockWait,          // mutex_lock(reqs_lock of `ctx`) sleeps; `peer` holds it
-    ExitKilled,        // the fatal signal ends the program
-    Open,              // open /dev/tee
-    Close,             // close(fd)
-    Invoke,            // TEE_IOC_OBJECT_INVOKE objref `userId` op `op`
-    InvokeRelease,     // TEE_IOC_OBJECT_INVOKE objref `userId` op RELEASE
-    SupplRecv,         // TEE_IOC_SUPPL_RECV
-    SupplSend,         // TEE_IOC_SUPPL_SEND id `reqId` ret `errno_`
-    ShmAlloc,          // TEE_IOC_SHM_ALLOC `amount` bytes
-    KillSyscall,       // kill(`process`, SIGKILL) from a program
-    Compute,           // user-space work of `amount` ns
-    Exit,              // the program ends
-    Idle,              // nothing to do (user space, or the release worker)
-    QteeCallback,      // QTEE asks for callback `qteeId` op `op`
-    SmcFailed,         // the SMC itself failed with `errno_`
-    QteeReturns,       // QTEE's result `value`
-    DispatchKilled,    // the kill path of qcomtee_user_object_dispatch, req `request` in `state`
-    DispatchWoken,     // the client woken: `request` PROCESSED
-    DispatchSignalled, // the killable wait ends by SIGKILL
-    SynchronizeSrcu,   // the SRCU kill path waits for readers
-    CallbackResponse,  // the callback response SMC with `errno_`
-    RecvSelect,        // qcomtee_user_object_select under reqs_lock
-    RecvWoken,         // RECV woken by req_c
-    RecvInterrupted,   // RECV interrupted by a signal
-    RecvMarshal,       // copy `arg` of `argc` of `request` to the supplicant
-    RecvRelock,        // the second locking of RECV: free notification `request`
-    SendUnmarshal,     // copy the outputs of `request` back
-    CloseContext,      // close_context of `ctx`: requests destroyed
-    CloseObjects,      // close_context of `ctx`: QTEE objects put
-    ExitFiles,         // do_exit drops the next file
-    WorkerRelease,     // qcomtee_wq releases `object` (QTEE `qteeId`)
-    Exited,            // a thread that has exited (never enabled)
+    Kill,               // a scenario fault: SIGKILL to `process`
+    LockWait,           // mutex_lock(reqs_lock of `ctx`) sleeps; `peer` holds it
+    ExitKilled,         // the fatal signal ends the program
+    Open,               // open /dev/tee
+    Close,              // close(fd)
+    Invoke,             // TEE_IOC_OBJECT_INVOKE objref `userId` op `op`
+    InvokeRelease,      // TEE_IOC_OBJECT_INVOKE objref `userId` op RELEASE
+    SupplRecv,          // TEE_IOC_SUPPL_RECV
+    SupplSend,          // TEE_IOC_SUPPL_SEND id `reqId` ret `errno_`
+    ShmAlloc,           // TEE_IOC_SHM_ALLOC `amount` bytes
+    KillSyscall,        // kill(`process`, SIGKILL) from a program
+    Compute,            // user-space work of `amount` ns
+    Exit,               // the program ends
+    Idle,               // nothing to do (user space, or the release worker)
+    QteeCallback,       // QTEE asks for callback `qteeId` op `op`
+    SmcFailed,          // the SMC itself failed with `errno_`
+    QteeReturns,        // QTEE's result `value`
+    DispatchKilled,     // the kill path of qcomtee_user_object_dispatch, req `request` in `state`
+    DispatchWoken,      // the client woken: `request` PROCESSED
+    DispatchSignalled,  // the killable wait ends by SIGKILL
+    SynchronizeSrcu,    // the SRCU kill path waits for readers
+    CallbackResponse,   // the callback response SMC with `errno_`
+    RecvSelect,         // qcomtee_user_object_select under reqs_lock
+    RecvWoken,          // RECV woken by req_c
+    RecvInterrupted,    // RECV interrupted by a signal
+    RecvMarshal,        // copy `arg` of `argc` of `request` to the supplicant
+    RecvRelock,         // the second locking of RECV: free notification `request`
+    SendUnmarshal,      // copy the outputs of `request` back
+    CloseContext,       // close_context of `ctx`: requests destroyed
+    CloseObjects,       // close_context of `ctx`: QTEE objects put
+    ExitFiles,          // do_exit drops the next file
+    WorkerRelease,      // qcomtee_wq releases `object` (QTEE `qteeId`)
+    RemoveDevice,       // unbind: qcomtee_remove, teedev_close_context + tee_device_unregister
+    DeviceUnregistered, // tee_device_unregister returns: every context released
+    Exited,             // a thread that has exited (never enabled)
     Count_
 };
 const char *verbName(Verb v); // capture token: "suppl_recv", "dispatch_killed"
@@ -144,6 +146,7 @@ struct WaitInfo
         Done,       // a program with nothing more to do
         Exited,     // the thread has exited
         InKernel,   // in the kernel, in `phase`
+        NoUsers,    // tee_device_unregister waits until every context is released
     } kind = Kind::Done;
     ThreadId thread;
     ThreadId peer;

@@ -759,6 +759,7 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         k.w2(uint32_t(m.refs), uint32_t(m.userRef) | m.size << 1);
     }
     k.ints(s.faultsTaken.words);
+    k.w(uint64_t(s.deviceRemoved));
     // QTEE's ids are kept as they are (wire ids), and so is its next id.
     // QTEE's next object id is always above every live one: renumbered
     // away with them.

@@ -58,19 +58,20 @@ struct ServeSpec
 struct Op
 {
     enum class Kind : uint8_t {
-        Open,        // open /dev/tee -> fd register
-        Close,       // close(fd)
-        OpenService, // ROOT op 0x20 with the uid -> object register
-        Invoke,      // OBJECT_INVOKE on an object register (or ROOT)
-        Release,     // OBJECT_INVOKE op 0xFFFF on an object register
-        Serve,       // RECV/SEND loop
-        Recv,        // one SUPPL_RECV (serve's RECV half); the request is kept for Send
-        Send,        // one SUPPL_SEND for the request the last Recv got
-        Kill,        // kill(pid of a process, SIGKILL)
-        Compute,     // user-space work
-        Exit,        // thread exits now
-        Jump,        // go to op `target`, `times` times (-1 = for ever)
-        ShmAlloc,    // TEE_IOC_SHM_ALLOC of `size` bytes -> shm id register
+        Open,         // open /dev/tee -> fd register
+        Close,        // close(fd)
+        OpenService,  // ROOT op 0x20 with the uid -> object register
+        Invoke,       // OBJECT_INVOKE on an object register (or ROOT)
+        Release,      // OBJECT_INVOKE op 0xFFFF on an object register
+        Serve,        // RECV/SEND loop
+        Recv,         // one SUPPL_RECV (serve's RECV half); the request is kept for Send
+        Send,         // one SUPPL_SEND for the request the last Recv got
+        Kill,         // kill(pid of a process, SIGKILL)
+        Compute,      // user-space work
+        Exit,         // thread exits now
+        Jump,         // go to op `target`, `times` times (-1 = for ever)
+        ShmAlloc,     // TEE_IOC_SHM_ALLOC of `size` bytes -> shm id register
+        RemoveDevice, // unbind the driver: qcomtee_remove (spec §2.8, §7 case 20)
     } kind = Kind::Exit;
     std::string path; // JSON location, for messages
     int32_t fdReg = -1;

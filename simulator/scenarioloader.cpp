@@ -980,6 +980,9 @@ Op Loader::parseOp(const QJsonValue &v, const std::string &where, NameTable &var
     } else if (kind == "exit") {
         checkKeys(o, where, {"do"});
         op.kind = Op::Kind::Exit;
+    } else if (kind == "remove_device") {
+        checkKeys(o, where, {"do"});
+        op.kind = Op::Kind::RemoveDevice;
     } else if (kind == "jump") {
         checkKeys(o, where, {"do", "to", "times"});
         op.kind = Op::Kind::Jump;
@@ -991,8 +994,7 @@ Op Loader::parseOp(const QJsonValue &v, const std::string &where, NameTable &var
         fail(w("do"),
              "unknown step " + inQuotes(kind) +
                  " (expected open, close, open_service, shm_alloc, invoke, release, serve, recv, "
-                 "send, kill, "
-                 "compute, exit or jump)");
+                 "send, kill, compute, exit, jump or remove_device)");
     }
     return op;
 }

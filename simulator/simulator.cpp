@@ -300,6 +300,9 @@ Syscall Simulator::nextSyscall(const State &s, const Thread &t) const
         sc.kind = SyscallKind::Compute;
         sc.computeNs = op->ns;
         break;
+    case Op::Kind::RemoveDevice:
+        sc.kind = SyscallKind::RemoveDevice;
+        break;
     case Op::Kind::Exit:
     case Op::Kind::Jump:
         sc.kind = SyscallKind::Exit;

@@ -137,12 +137,13 @@ RunSummary RunSummary::build(const sim::Simulator &sim, const sim::Trace &trace,
         s.eventCounts.emplace_back(eventKindName(EventKind(k)), counts[k]);
 
     // Lock and SRCU waits: what the merged design and the RFC make a thread
-    // wait for (spec §5), each from its Blocked to its Woken event.
+    // wait for (spec §5), and device removal's wait for every context (§2.8),
+    // each from its Blocked to its Woken event.
     std::map<int32_t, size_t> open; // thread -> index in s.waits
     for (const Event &e : trace.events) {
         const auto why = BlockReason(e.value);
         if (e.kind == EventKind::Blocked &&
-            (why == BlockReason::Lock || why == BlockReason::Srcu)) {
+            (why == BlockReason::Lock || why == BlockReason::Srcu || why == BlockReason::NoUsers)) {
             WaitInfo w;
             w.step = e.step;
             w.ns = -e.tNs;
@@ -150,7 +151,9 @@ RunSummary RunSummary::build(const sim::Simulator &sim, const sim::Trace &trace,
             w.text = why == BlockReason::Lock
                          ? "reqs_lock of " + vocab::ctx(e.ctx) +
                                (e.peer.valid() ? " held by " + sim.threadName(e.peer) : "")
-                         : std::string("synchronize_srcu (a supplicant still reads arguments)");
+                     : why == BlockReason::Srcu
+                         ? std::string("synchronize_srcu (a supplicant still reads arguments)")
+                         : std::string("tee_device_unregister (every context released)");
             open[e.thread.v] = s.waits.size();
             s.waits.push_back(std::move(w));
         } else if (e.kind == EventKind::Woken && open.count(e.thread.v)) {

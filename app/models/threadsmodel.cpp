@@ -122,6 +122,8 @@ QString ThreadsModel::waitsOnText(const Row &r) const
             .arg(qs(tee::vocab::ctx(t.ctx)), doc->threadName(r.lockHolder));
     case BlockReason::ReqC:
         return tr("req_c of %1").arg(qs(tee::vocab::ctx(t.ctx)));
+    case BlockReason::NoUsers:
+        return qs(tee::vocab::wait(t.reason));
     case BlockReason::Completion:
     case BlockReason::Srcu: {
         if (!t.request.valid())
@@ -177,6 +179,9 @@ QString ThreadsModel::waitSentence(const Row &r) const
             break;
         case BlockReason::Srcu:
             w.kind = tee::vocab::WaitInfo::Kind::Srcu;
+            break;
+        case BlockReason::NoUsers:
+            w.kind = tee::vocab::WaitInfo::Kind::NoUsers;
             break;
         case BlockReason::Completion:
         case BlockReason::None: {

@@ -25,6 +25,7 @@ Meaning meaningOf(const sim::Interval &iv)
             case BlockReason::Lock:
                 return Meaning::WaitLock;
             case BlockReason::Srcu:
+            case BlockReason::NoUsers: // both wait, uninterruptibly, for others to finish
                 return Meaning::Srcu;
             case BlockReason::Completion:
             case BlockReason::None:

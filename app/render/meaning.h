@@ -18,7 +18,7 @@ enum class Meaning : uint8_t {
     BlockedKillable,      // completion, killable (qcomtee_user_object_dispatch)
     BlockedInterruptible, // req_c, interruptible (SUPPL_RECV)
     WaitLock,             // mutex_lock(reqs_lock) sleeps
-    Srcu,                 // synchronize_srcu
+    Srcu,                 // synchronize_srcu, tee_device_unregister: waits for others to finish
     Killed,               // the band under a killed thread's bars
     Exited,
     Idle, // the release worker with nothing queued

@@ -382,6 +382,7 @@ private Q_SLOTS:
     void qteeHandsBackReceivedObject();
     void releaseDuringCloseTriggersCallbacks();
     void deviceRemovalWhileFilesOpen();
+    void deviceRemovalUserKeepsWorking();
 };
 
 // Case 1: dispatch removes the QUEUED request and returns -ENODEV, QTEE gets
@@ -1597,11 +1598,120 @@ void TstCornerCases::releaseDuringCloseTriggersCallbacks()
     // (T6), never through a signal to the worker: covered by case 8.
 }
 
-// Case 20: device removal (tee_device_unregister) is not part of the model.
+// Case 20 (spec §2.8 Remove): admin/unbind runs qcomtee_remove while
+// app/client holds /dev/tee with a QTEE object in its idr and a callback
+// object QTEE keeps. teedev_close_context drops the driver context's own
+// reference, and tee_device_unregister waits (uninterruptible) until every
+// context released its device reference: app's only after its file is
+// closed and its user object gone, the driver's only after every QTEE
+// wrapper was released by the worker. Meanwhile /dev/tee is gone: a new
+// open fails with -ENOENT. A second unbind has no driver to remove.
+static constexpr const char *kDeviceRemoval = R"json({
+  "name": "device-removal",
+  "qtee": {"services": [{"uid": 2033, "ops": {
+      "1": [{"do": "hold", "target": "io:0", "as": "listener"}, {"do": "return"}]}}]},
+  "processes": [
+    {"name": "app", "threads": [
+      {"name": "client", "program": [
+          {"do": "open", "as": "fd"},
+          {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+          {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}]},
+          {"do": "close", "fd": "fd"},
+          {"do": "exit"}]}]},
+    {"name": "admin", "threads": [
+      {"name": "unbind", "program": [{"do": "remove_device"}, {"do": "remove_device"},
+                                     {"do": "exit"}]},
+      {"name": "late", "program": [{"do": "open", "as": "fd2"}, {"do": "exit"}]}]}]
+})json";
+
 void TstCornerCases::deviceRemovalWhileFilesOpen()
 {
-    QSKIP("spec §7 case 20 (tee_device_unregister waiting for every context) is not modelled: "
-          "the engine has no device-removal action (qcomtee_remove, spec §2.8 Remove)");
+    LOAD(sc, kDeviceRemoval);
+    ScenarioRunner r(sc);
+    STEPS(r, Labels{"app/client: open /dev/tee", "app/client: OBJECT_INVOKE ROOT op 32",
+                    "app/client: QTEE returns 0", "app/client: OBJECT_INVOKE objref 0 op 1",
+                    "app/client: QTEE returns 0", "admin/unbind: remove device (qcomtee_remove)"});
+    // the driver context is closed and its probe-time reference dropped; it
+    // lives on: the service's wrapper holds it
+    const EventList removal = r.lastEvents();
+    QVERIFY(indexOf(removal, [](const Event &e) {
+                return e.kind == EventKind::ContextClosed && e.ctx == ContextId(0);
+            }) >= 0);
+    QVERIFY(indexOf(removal, [](const Event &e) {
+                return e.kind == EventKind::Blocked && e.value == int32_t(BlockReason::NoUsers);
+            }) >= 0);
+    QVERIFY(!r.state.context(ContextId(0)).ctxFreed);
+    QVERIFY(!r.isEnabled("admin/unbind: tee_device_unregister returns"));
+    QVERIFY(
+        r.engine().blockedWhy(r.state, r.threadId("admin/unbind")).find("tee_device_unregister") !=
+        std::string::npos);
+
+    STEPS(r, Labels{"admin/late: open /dev/tee"});
+    QCOMPARE(ofKind(r.lastEvents(), EventKind::SyscallReturn).front().errno_, err::kENOENT);
+    QCOMPARE(r.state.contexts.size(), size_t(2)); // no context was opened
+
+    // The client closes: close_context puts the wrapper, the worker releases
+    // it, QTEE drops the callback it held (async release), app's context
+    // and then the driver's are released: the unbind returns.
+    STEPS(r, Labels{"app/client: close fd 3", "app/client: close_context ctx1",
+                    "app/client: close_context ctx1: put QTEE objects"});
+    QVERIFY(!r.isEnabled("admin/unbind: tee_device_unregister returns"));
+    QVERIFY(r.runScripted());
+    for (const Context &c : r.state.contexts)
+        QVERIFY(c.ctxFreed);
+    const ThreadId unbind = r.threadId("admin/unbind");
+    std::vector<int32_t> returns;
+    for (const Event &e : ofKind(r.events, EventKind::SyscallReturn))
+        if (e.thread == unbind)
+            returns.push_back(e.errno_);
+    QCOMPARE(returns, (std::vector<int32_t>{0, err::kENODEV})); // the second: nothing to unbind
+    // it returned after the last context release, in simulated time too
+    const int64_t released = ofKind(r.events, EventKind::ContextReleased).back().tNs;
+    for (const Event &e : ofKind(r.events, EventKind::SyscallReturn))
+        if (e.thread == unbind && e.errno_ == 0)
+            QVERIFY(e.startNs >= released);
+    QCOMPARE(violationText(r.events), std::string("none"));
+    QVERIFY(r.state.objects.empty());
+}
+
+// Case 20, a user that never lets go: the unbind waits for ever (the stuck
+// rule names it); and a user that keeps working after the driver context was
+// released (no QTEE wrapper held it) makes a new wrapper, which takes a
+// reference on that released context: teedev_ctx_get after its kref reached
+// 0, a use after free (I1 ctx_get_freed).
+void TstCornerCases::deviceRemovalUserKeepsWorking()
+{
+    LOAD(sc, R"json({
+      "name": "device-removal-stuck",
+      "qtee": {"services": [{"uid": 2033, "ops": {"1": [{"do": "return"}]}}]},
+      "processes": [
+        {"name": "app", "threads": [
+          {"name": "client", "program": [
+              {"do": "open", "as": "fd"},
+              {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+              {"do": "exit"}]},
+          {"name": "suppl", "program": [{"do": "serve", "fd": "fd"}]}]},
+        {"name": "admin", "threads": [
+          {"name": "unbind", "program": [{"do": "remove_device"}, {"do": "exit"}]}]}]
+    })json");
+    ScenarioRunner r(sc);
+    STEPS(r, Labels{"app/client: open /dev/tee", "admin/unbind: remove device (qcomtee_remove)"});
+    QVERIFY(r.state.context(ContextId(0)).ctxFreed); // no wrapper held it
+    QCOMPARE(countKind(r.events, EventKind::Violation), 0);
+    STEPS(r, Labels{"app/client: OBJECT_INVOKE ROOT op 32", "app/client: QTEE returns 0"});
+    const auto v = ofKind(r.lastEvents(), EventKind::Violation);
+    QCOMPARE(v.size(), size_t(1));
+    QCOMPARE(v.front().invariant, int16_t(1));
+    QCOMPARE(v.front().finding, Finding::CtxGetFreed);
+    QCOMPARE(v.front().ctx, ContextId(0));
+    QCOMPARE(v.front().ctxHolder, CtxHolderKind::QteeObject);
+    // the supplicant keeps the file open, waiting in RECV: the unbind never
+    // returns
+    QVERIFY(r.runScripted());
+    std::string who;
+    QVERIFY(r.engine().stuck(r.state, &who));
+    QVERIFY2(who.find("admin/unbind") != std::string::npos, who.c_str());
+    QVERIFY2(who.find("tee_device_unregister") != std::string::npos, who.c_str());
 }
 
 QTEST_GUILESS_MAIN(TstCornerCases)
