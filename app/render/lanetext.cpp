@@ -198,8 +198,8 @@ std::string meaningName(Meaning m)
         return "blocked: " + vocab::wait(BlockReason::ReqC);
     case Meaning::WaitLock:
         return "waits for " + vocab::wait(BlockReason::Lock);
-    case Meaning::Srcu:
-        return vocab::wait(BlockReason::Srcu);
+    case Meaning::Srcu: // both wait, uninterruptibly, until others are done
+        return "synchronize_srcu / tee_device_unregister";
     case Meaning::Killed:
         return "killed";
     case Meaning::Exited:
