@@ -27,6 +27,7 @@ const char *const kScenarios[] = {
     "callback-after-close",
     "close-context-async-release",
     "default",
+    "device-removal",
     "fifo-delivery",
     "fifo-delivery-two-clients",
     "kill-after-processed",
@@ -275,6 +276,10 @@ std::set<int> intendedInvariants(const std::string &name, const Variant &v)
 {
     if (name == "request-id-reuse")
         return {11};
+    // an unbind before the client's open_service: the new wrapper takes a
+    // reference on the released driver context (I1 ctx_get_freed)
+    if (name == "device-removal")
+        return {1};
     if (name == "kill-while-queued" && v.gaps == GapsVariant::Faithful)
         return {2};
     // release-retry's RELEASE lost to §9 item 5: QTEE keeps a reference (I5)
@@ -942,6 +947,43 @@ void claimReleaseWorkerBlocked(const Run &r)
     expectViolations(r, {});
 }
 
+void claimDeviceRemoval(const Run &r)
+{
+    const ThreadId unbind = r.thread("admin/unbind");
+    // the driver context closed and the unbind asleep in tee_device_unregister
+    const Event *closed = r.first(EventKind::ContextClosed, [&](const Event &e) {
+        return e.thread == unbind && e.ctx == ContextId(0);
+    });
+    QVERIFY(closed);
+    const Event *blocked = r.first(EventKind::Blocked, [&](const Event &e) {
+        return e.thread == unbind && e.value == int32_t(BlockReason::NoUsers);
+    });
+    QVERIFY(blocked);
+    QCOMPARE(blocked->step, closed->step);
+    // /dev/tee is gone for other/late
+    const auto lateReturns = r.events(EventKind::SyscallReturn, r.thread("other/late"));
+    QCOMPARE(lateReturns.size(), size_t(2)); // compute, open
+    QCOMPARE(lateReturns.back()->errno_, err::kENOENT);
+    QVERIFY(lateReturns.back()->step > blocked->step);
+    // every context released (app's, then the driver's, on the worker's
+    // RELEASE), and only then the unbind returns 0, later in time too
+    const auto released = r.events(EventKind::ContextReleased);
+    QCOMPARE(released.size(), size_t(2));
+    QCOMPARE(released.back()->ctx, ContextId(0));
+    QCOMPARE(released.back()->thread, r.worker());
+    const auto returns = r.events(EventKind::SyscallReturn, unbind);
+    QCOMPARE(returns.size(), size_t(2)); // compute, remove_device
+    QCOMPARE(returns.back()->errno_, 0);
+    QVERIFY(returns.back()->step > released.back()->step);
+    QVERIFY(returns.back()->startNs >= released.back()->tNs);
+    // QTEE dropped the listener when its service object was released
+    QVERIFY(r.first(EventKind::AsyncRelease, [](const Event &) { return true; }));
+    QVERIFY(r.trace.final.objects.empty());
+    // lifetime=none frees app's context data at close, with QTEE's listener
+    // still alive (I6)
+    expectViolations(r, onlyIf(r.variant.lifetime == LifetimeVariant::None, 6));
+}
+
 void claimSrcuVsLock(const Run &r)
 {
     const ThreadId client = r.thread("app/client");
@@ -1064,6 +1106,7 @@ const std::map<std::string, Claim> &claimTable()
         {"release-notification", claimReleaseNotification},
         {"release-retry", claimReleaseRetry},
         {"release-worker-blocked", claimReleaseWorkerBlocked},
+        {"device-removal", claimDeviceRemoval},
         {"request-id-reuse", claimRequestIdReuse},
         {"same-process-client-and-supplicant", claimSameProcess},
         {"send-after-client-killed", claimSendAfterClientKilled},

@@ -284,6 +284,11 @@ const BuiltinVerdict kBuiltinVerdicts[] = {
     // build, when this was written): bounded here.
     {"out-of-order-completion", "", 5'000, false},
     {"release-notification", "", 200'000, true},
+    // I1 (§8: get never brings a count back from 0): the unbind runs before
+    // the client's open_service, nothing holds the driver context, so it is
+    // released; the service's wrapper then takes a reference on it (open,
+    // the unbind's compute and remove_device, OBJECT_INVOKE, QTEE's return).
+    {"device-removal", "I1:5", 200'000, true},
     // I5 (§8: live wrappers of a QTEE id = QTEE's count of kernel
     // references): the worker's second RELEASE fails after SHARED was set,
     // is not retried, and the wrapper is freed (§9 item 5, gaps=faithful;
