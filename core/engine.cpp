@@ -730,7 +730,12 @@ void stampTime(State &s, const Action &a, int64_t duration, int64_t goneNs, Even
     };
     for (size_t i = first; i < events.size(); ++i) {
         const Event &e = events[i];
-        // Violations, gaps and notes report on entities; they touch nothing.
+        // Violations, gaps and notes report on entities; they touch nothing,
+        // except a reference taken on a released context: the kref is
+        // atomic, but it reached zero first, so this step comes after the
+        // release in time too.
+        if (e.kind == EventKind::Violation && e.finding == Finding::CtxGetFreed)
+            touch(touched, contextClock(e.ctx));
         if (e.kind == EventKind::Violation || e.kind == EventKind::Gap || e.kind == EventKind::Note)
             continue;
         if (e.thread != actor)

@@ -1692,10 +1692,12 @@ void TstCornerCases::deviceRemovalUserKeepsWorking()
               {"do": "exit"}]},
           {"name": "suppl", "program": [{"do": "serve", "fd": "fd"}]}]},
         {"name": "admin", "threads": [
-          {"name": "unbind", "program": [{"do": "remove_device"}, {"do": "exit"}]}]}]
+          {"name": "unbind", "program": [{"do": "compute", "ns": 5000}, {"do": "remove_device"},
+                                         {"do": "exit"}]}]}]
     })json");
     ScenarioRunner r(sc);
-    STEPS(r, Labels{"app/client: open /dev/tee", "admin/unbind: remove device (qcomtee_remove)"});
+    STEPS(r, Labels{"app/client: open /dev/tee", "admin/unbind: compute 5000 ns",
+                    "admin/unbind: remove device (qcomtee_remove)"});
     QVERIFY(r.state.context(ContextId(0)).ctxFreed); // no wrapper held it
     QCOMPARE(countKind(r.events, EventKind::Violation), 0);
     STEPS(r, Labels{"app/client: OBJECT_INVOKE ROOT op 32", "app/client: QTEE returns 0"});
@@ -1705,6 +1707,12 @@ void TstCornerCases::deviceRemovalUserKeepsWorking()
     QCOMPARE(v.front().finding, Finding::CtxGetFreed);
     QCOMPARE(v.front().ctx, ContextId(0));
     QCOMPARE(v.front().ctxHolder, CtxHolderKind::QteeObject);
+    // after the release in simulated time too (the kref reached zero first),
+    // though the client's own clock is behind the unbind's
+    const EventList released = ofKind(r.events, EventKind::ContextReleased);
+    QCOMPARE(released.front().ctx, ContextId(0));
+    QVERIFY(released.front().tNs > 5000);
+    QVERIFY(v.front().startNs >= released.front().tNs);
     // the supplicant keeps the file open, waiting in RECV: the unbind never
     // returns
     QVERIFY(r.runScripted());
