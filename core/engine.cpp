@@ -149,6 +149,13 @@ void Engine::Ctx::stepAfterLock(Thread &t)
             w.thread = t.id;
             w.value = int32_t(BlockReason::NoUsers);
         }
+        // destroy_workqueue: every QTEE object was released, so the queue
+        // is empty and nothing can queue work any more (no context is
+        // left and /dev/tee is gone); the release worker ends
+        if (Thread &wq = s.thread(s.worker().id); wq.phase == Phase::WorkerIdle && s.wq.empty()) {
+            wq.phase = Phase::Exited;
+            emit(EventKind::ThreadExit).thread = wq.id;
+        }
         finishSyscall(t, 0);
         break;
     }

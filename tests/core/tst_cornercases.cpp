@@ -1665,6 +1665,11 @@ void TstCornerCases::deviceRemovalWhileFilesOpen()
         if (e.thread == unbind)
             returns.push_back(e.errno_);
     QCOMPARE(returns, (std::vector<int32_t>{0, err::kENODEV})); // the second: nothing to unbind
+    // destroy_workqueue: the release worker ended with the unbind
+    QCOMPARE(r.state.worker().phase, Phase::Exited);
+    QVERIFY(indexOf(r.events, [&](const Event &e) {
+                return e.kind == EventKind::ThreadExit && e.thread == r.state.worker().id;
+            }) >= 0);
     // it returned after the last context release, in simulated time too
     const int64_t released = ofKind(r.events, EventKind::ContextReleased).back().tNs;
     for (const Event &e : ofKind(r.events, EventKind::SyscallReturn))
