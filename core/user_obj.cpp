@@ -362,8 +362,7 @@ void Engine::Ctx::recvMarshal(Thread &t)
                     // the placeholder, which no SEND will ever clear: the
                     // supplicant never got the id.
                     endedTwice(*r, ReqState::Placeholder, ReqState::PROCESSED);
-                    r->errno_ = err::kEINVAL;
-                    r->completed = true;
+                    complete(*r, err::kEINVAL); // its client is past its wait
                 } else {
                     unlink(*r);
                     setState(*r, ReqState::PROCESSED, err::kEINVAL);
