@@ -17,6 +17,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <random>
 #include <stdexcept>
 
 namespace {
@@ -61,6 +62,54 @@ void BM_ExploreFifoDelivery(benchmark::State &state)
     explore(state, "fifo-delivery", 1'000'000);
 }
 
+// The engine's share of a full expansion, with no key and no visited set:
+// a seeded random walk over three-clients-two-supplicants where every state
+// is expanded as the search expands it (Engine::enabled, then for each
+// action a copy of the State and Engine::applyUntimed), and the walk goes
+// on from one successor picked at random (from the start again when none).
+// One item is one successor made. What the search adds on top (the
+// canonical key, its fingerprint, the visited set, the BFS path) is the
+// difference to BM_ExploreThreeClientsTwoSupplicants' transitions per
+// second; what this costs bounds the search's speed on today's State from
+// above (docs/performance.md).
+void BM_ExpansionFloor(benchmark::State &state)
+{
+    const auto sim = simulator("three-clients-two-supplicants");
+    const bool copy = state.range(0) != 0;
+    const tee::State init = sim->initialState();
+    tee::State here = init, next;
+    std::vector<tee::Action> en;
+    tee::EventList events;
+    std::mt19937_64 rng(11);
+    uint64_t made = 0, expanded = 0;
+    for (auto _ : state) {
+        sim->engine().enabled(here, en);
+        ++expanded;
+        if (en.empty()) {
+            here = init;
+            continue;
+        }
+        const size_t pick = rng() % en.size();
+        if (copy) {
+            for (size_t i = 0; i < en.size(); ++i) {
+                if (i == pick)
+                    continue;
+                next = here;
+                events.clear();
+                sim->engine().applyUntimed(next, en[i], events);
+                ++made;
+            }
+        } else {
+            made += en.size() - 1;
+        }
+        events.clear();
+        sim->engine().applyUntimed(here, en[pick], events);
+        ++made;
+    }
+    state.SetItemsProcessed(int64_t(made));
+    state.counters["successors_per_state"] = expanded ? double(made) / double(expanded) : 0;
+}
+
 } // namespace
 
 BENCHMARK(BM_ExploreThreeClientsTwoSupplicants)
@@ -82,3 +131,6 @@ BENCHMARK(BM_ExploreFifoDelivery)
     ->Iterations(1)
     ->UseRealTime()
     ->Unit(benchmark::kSecond);
+// copy 1: every successor made (the floor); copy 0: only the one walked
+// (apply alone, no State copy), items still counted per successor.
+BENCHMARK(BM_ExpansionFloor)->ArgNames({"copy"})->Arg(1)->Arg(0)->Iterations(2000000);

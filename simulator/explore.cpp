@@ -1309,6 +1309,31 @@ public:
         m_shards[h.b >> (64 - kShardBits)].fingerprints.prefetch(h);
         return h;
     }
+    // Hash compaction, many at once: each shard's lock is taken once for
+    // the fingerprints that fall in it. Two workers that lock a shard in
+    // turn pass its cache line back and forth: a batch of 512 takes each of
+    // the 64 lines once instead of 512 times.
+    // `seen[i]` gets what insertFingerprint(h[i], level) would return; the
+    // fingerprints of one shard go in in their order in `h`.
+    void insertFingerprints(const Hash128 *h, size_t n, uint64_t level, uint32_t *seen,
+                            std::vector<uint32_t> &order)
+    {
+        assert(n <= 0xFFFF);
+        const auto lv = uint16_t(std::min<uint64_t>(level, kLevelMax));
+        order.resize(n);
+        for (size_t i = 0; i < n; ++i)
+            order[i] = uint32_t(h[i].b >> (64 - kShardBits)) << 16 | uint32_t(i);
+        std::sort(order.begin(), order.end());
+        for (size_t i = 0; i < n;) {
+            const uint32_t shard = order[i] >> 16;
+            Shard &s = m_shards[shard];
+            const std::lock_guard<std::mutex> lock(s.mutex);
+            for (; i < n && order[i] >> 16 == shard; ++i) {
+                const uint32_t k = order[i] & 0xFFFF;
+                seen[k] = s.fingerprints.insert(h[k], lv);
+            }
+        }
+    }
     uint32_t insertFingerprint(Hash128 h, uint64_t level)
     {
         const auto lv = uint16_t(std::min<uint64_t>(level, kLevelMax));
@@ -1319,13 +1344,13 @@ public:
 
 private:
     static constexpr int kShardBits = 6;
-    struct Shard
+    struct alignas(64) Shard // (a line of its own: workers lock neighbouring shards)
     {
         std::mutex mutex;
         FingerprintSet fingerprints;
         std::unique_ptr<VectorSet> vectors;
     };
-    struct SectionTable
+    struct alignas(64) SectionTable
     {
         std::mutex mutex;
         Sections table;
@@ -1455,10 +1480,14 @@ struct Search
     const ExploreOptions &opts;
     ExploreResult res;
     Visited visited;
-    std::atomic<uint64_t> states{0};
-    std::atomic<uint64_t> transitions{0};
-    std::atomic<int> bound{int(ExploreBound::None)}; // set: stop now
-    std::atomic<uint64_t> reduced{0};                // states expanded with one safe step only
+    // Each on a cache line of its own: `bound` is read before every step by
+    // every worker, and a counter written by one worker on the same line
+    // would take the line from the other at each write.
+    alignas(64) std::atomic<uint64_t> states{0}; // workers add theirs in batches (Worker::counted)
+    alignas(64) std::atomic<uint64_t> transitions{0};
+    alignas(64) std::atomic<int> bound{int(ExploreBound::None)}; // set: stop now
+    alignas(64) std::atomic<uint64_t> reduced{0}; // states expanded with one safe step only
+    alignas(64) char m_end = 0;                   // (nothing else shares `reduced`'s line)
     std::mutex progressMutex;
     SafeSteps safe;
 
@@ -1483,8 +1512,9 @@ struct Search
     // Periodic checks (any worker): memory, interrupt, state bound,
     // progress. False: stop.
     // `sinceCheck`: the calling worker's own count (no shared cache line
-    // written on every transition).
-    bool keepGoing(uint64_t depth, uint64_t &sinceCheck)
+    // written on every transition); `unpublished`: the new states it found
+    // and has not added to `states` yet (added here, at each check).
+    bool keepGoing(uint64_t depth, uint64_t &sinceCheck, uint64_t &unpublished)
     {
         if (stopped())
             return false;
@@ -1497,6 +1527,7 @@ struct Search
             return false;
         }
         if (++sinceCheck % 1024 == 0) {
+            publish(unpublished);
             const uint64_t rss = residentBytes();
             {
                 const std::lock_guard<std::mutex> lock(progressMutex);
@@ -1515,13 +1546,21 @@ struct Search
         return true;
     }
 
+    void publish(uint64_t &unpublished)
+    {
+        if (unpublished) {
+            states.fetch_add(unpublished, std::memory_order_relaxed);
+            unpublished = 0;
+        }
+    }
+
 private:
     uint64_t m_lastProgress = 0;
 };
 
 // What one worker needs: its own key maker, scratch states and the findings
 // of the level it works on.
-struct Worker
+struct alignas(64) Worker // (no cache line shared with another worker)
 {
     KeyMaker key;
     EventList events;
@@ -1530,6 +1569,7 @@ struct Worker
     State next;
     uint64_t transitions = 0; // applied by this worker
     uint64_t sinceCheck = 0;
+    uint64_t unpublished = 0; // new states not yet in Search::states
     // BFS: the states along the path to the last node rebuilt
     std::vector<uint32_t> chain;
     std::vector<State> states;
@@ -1567,8 +1607,21 @@ struct Worker
         apply(S, st, a, from, order);
         const uint32_t seen = S.visited.insert(key, st, collapsed, level);
         if (seen == kNew)
-            S.states.fetch_add(1, std::memory_order_relaxed);
+            counted(S);
         return seen;
+    }
+    // A new state: added to Search::states at once under a states bound
+    // (which counts every insert before the next step), else in batches.
+    void counted(Search &S)
+    {
+        if (S.opts.maxStates)
+            S.states.fetch_add(1, std::memory_order_relaxed);
+        else
+            ++unpublished;
+    }
+    bool keepGoing(Search &S, uint64_t depth)
+    {
+        return S.keepGoing(depth, sinceCheck, unpublished);
     }
     // Applies `a` to `st` and notes the violations it shows.
     void apply(Search &S, State &st, const Action &a, uint64_t from, uint32_t order)
@@ -1587,35 +1640,45 @@ struct Worker
         }
     }
 
-    // Hash compaction, a full expansion: the successor's insert waits until
-    // the next successor is made (or the worker stops), so that its slot
-    // comes from memory meanwhile (FingerprintSet::prefetch). A new state
-    // is a new node of the level, as with step().
-    struct Pending
-    {
-        Hash128 h;
-        uint64_t level;
-        NewNode node;
-    };
-    std::optional<Pending> pending;
+    // Hash compaction, a full expansion: the successors' inserts wait in a
+    // batch of kBatch (flushed when full, at a change of level and when the
+    // worker stops), so that each one's slot comes from memory meanwhile
+    // (FingerprintSet::prefetch) and each shard is locked once per batch
+    // (Visited::insertFingerprints). A new state is a new node of the
+    // level, as with step(); the level's nodes are sorted into one-thread
+    // order at its end, so the order of the inserts does not show.
+    static constexpr size_t kBatch = 512;
+    std::vector<Hash128> batch;
+    std::vector<NewNode> batchNodes;
+    std::vector<uint32_t> batchSeen, batchOrder;
+    uint64_t batchLevel = 0;
     void deferred(Search &S, State &st, const Action &a, uint64_t from, uint32_t order,
                   uint64_t level)
     {
         apply(S, st, a, from, order);
         const Hash128 h = S.visited.fingerprintOf(key, st);
-        flush(S);
-        pending = Pending{h, level, {uint32_t(from), order, packAction(a)}};
+        if (!batch.empty() && level != batchLevel)
+            flush(S);
+        batchLevel = level;
+        batch.push_back(h);
+        batchNodes.push_back({uint32_t(from), order, packAction(a)});
+        if (batch.size() == kBatch)
+            flush(S);
     }
     void flush(Search &S)
     {
-        if (!pending)
+        if (batch.empty())
             return;
-        const Pending p = *pending;
-        pending.reset();
-        if (S.visited.insertFingerprint(p.h, p.level) == kNew) {
-            S.states.fetch_add(1, std::memory_order_relaxed);
-            found.push_back(p.node);
-        }
+        batchSeen.resize(batch.size());
+        S.visited.insertFingerprints(batch.data(), batch.size(), batchLevel, batchSeen.data(),
+                                     batchOrder);
+        for (size_t i = 0; i < batch.size(); ++i)
+            if (batchSeen[i] == kNew) {
+                counted(S);
+                found.push_back(batchNodes[i]);
+            }
+        batch.clear();
+        batchNodes.clear();
     }
     void checkStuck(const Search &S, const State &s, uint64_t node)
     {
@@ -1723,7 +1786,7 @@ void bfs(Search &S, const State &init, unsigned jobs)
                     }
                     const int ample = S.safe.find(here, w.enabled);
                     if (ample >= 0) {
-                        if (!S.keepGoing(depth, w.sinceCheck))
+                        if (!w.keepGoing(S, depth))
                             return;
                         const Action a = w.enabled[size_t(ample)];
                         const uint32_t seen = w.step(S, here, a, index, uint32_t(ample), depth + 1);
@@ -1742,7 +1805,7 @@ void bfs(Search &S, const State &init, unsigned jobs)
                     for (uint32_t order = 0; order < w.enabled.size(); ++order) {
                         if (int(order) == ample)
                             continue;
-                        if (!S.keepGoing(depth, w.sinceCheck))
+                        if (!w.keepGoing(S, depth))
                             return;
                         const Action a = w.enabled[order];
                         // The last successor is made in the node's own state,
@@ -1768,6 +1831,7 @@ void bfs(Search &S, const State &init, unsigned jobs)
             w.found.clear();
             expand(w);
             w.flush(S);
+            S.publish(w.unpublished);
         };
         if (jobs == 1) {
             work(*workers[0]);
@@ -1866,7 +1930,11 @@ void dfs(Search &S, const State &init)
     {
         Search &S;
         Worker &w;
-        ~Count() { S.transitions += w.transitions; }
+        ~Count()
+        {
+            S.transitions += w.transitions;
+            S.publish(w.unpublished);
+        }
     } count{S, w};
     std::vector<Frame> stack;
     std::vector<Action> path; // path[i] leads from stack[i] to stack[i + 1]
@@ -1921,7 +1989,7 @@ void dfs(Search &S, const State &init)
                 path.pop_back();
             continue;
         }
-        if (!S.keepGoing(path.size(), w.sinceCheck))
+        if (!w.keepGoing(S, path.size()))
             return;
         const Action a = top.actions[top.next++];
         const bool fresh = w.step(S, top.state, a, ++order, 0, 0) == kNew;
