@@ -342,7 +342,10 @@ void Engine::Ctx::sysInvoke(Thread &t)
     x.qteeId = o.target.valid() ? s.object(o.target)->qteeId : QCOMTEE_MSG_OBJECT_ROOT;
     x.op = sc.op;
     e.m_env.qteeInvoke(s, t);
-    t.oic.shared = true;
+    // Step 7.3.5: SHARED once an SMC went through (a transport failure of
+    // this first one leaves it clear: step 7.3.4)
+    if (t.oic.reply.kind != QteeReply::Kind::SmcError)
+        t.oic.shared = true;
     t.phase = Phase::InvokeReply;
 }
 
@@ -373,8 +376,32 @@ void Engine::Ctx::finalDirect(Thread &t)
     int32_t result = r.result;
     std::vector<ObjectId> outs;
     if (r.kind == QteeReply::Kind::SmcError) {
-        // SHARED is set after the first SMC: -ENODEV (spec §3.1 7.3.4)
-        invokeFailed(t, err::kENODEV);
+        // Step 7.3.4. SHARED set (a later SMC failed): -ENODEV. Not set (the
+        // first SMC failed, QTEE never saw the message): QTEE's copies of
+        // the callback inputs are dropped as QTEE would have dropped them
+        // and the SCM error is returned. The xa ids prepare_msg allocated
+        // for them are not erased (spec §9 item 3): the id outlives the
+        // copy, and points at a freed object once the driver copy goes
+        // (I4). gaps=fixed erases them.
+        if (o.shared) {
+            invokeFailed(t, err::kENODEV);
+            return;
+        }
+        for (const Arg &a : o.args) {
+            if (a.type != ArgType::IO || !a.object.valid() || !isCbId(a.wireId) ||
+                a.wireId == QCOMTEE_OBJECT_PRIMORDIAL)
+                continue;
+            if (var.gaps == GapsVariant::Fixed) {
+                xaErase(a.wireId);
+            } else {
+                Event &g = gap(3, Finding::XaIdLeft);
+                g.thread = t.id;
+                g.qteeId = a.wireId;
+                g.object = a.object;
+            }
+            put(a.object, {HolderKind::QteeId, int32_t(a.wireId)});
+        }
+        invokeFailed(t, r.result);
         return;
     }
     if (result == 0) {

@@ -23,8 +23,10 @@ namespace tee {
 // 4: reqs_lock as the kernel's mutex; 5: a req_c wait names its context;
 // 6: a RELEASE notification's enqueue sleeps on a reqs_lock held by another
 // thread; 7: I13 is checked (a request that ends twice), and RECV's
-// marshalling failure leaves a placeholder in place (argument=srcu).
-inline constexpr int kModelVersion = 7;
+// marshalling failure leaves a placeholder in place (argument=srcu); 8: a
+// direct invocation's first SMC can fail (SHARED clear: the SCM error, QTEE's
+// copies dropped, their xa ids left: §9 item 3), I4 checked at the free.
+inline constexpr int kModelVersion = 8;
 
 struct Action
 {

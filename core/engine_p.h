@@ -504,6 +504,15 @@ struct Engine::Ctx
             s.objects.erase(it);
         }
         emit(EventKind::ObjectFreed).object = id;
+        // I4: every id in xa_local_objects points at a live object. Ids only
+        // ever name live objects when allocated, so an id that outlives its
+        // object does so from here (spec §9 item 3), reported once.
+        for (const IdrEntry &en : s.xaLocalObjects)
+            if (en.ref == id.v) {
+                Event &x = violation(4, Finding::XaFreedObject);
+                x.qteeId = uint32_t(en.id);
+                x.object = id;
+            }
     }
 
     // qcomtee_object_release (spec §2.3): the last put.

@@ -101,6 +101,7 @@ enum class Finding : uint16_t {
     IoObjectLeakQueued,    // gap 2: ctx, request, reqId, object = the leaked IO object
     IoObjectLeakUnqueued,  // gap 2: ctx, op, object = the leaked IO object
     LocalObjectGetFailed,  // gap 3: qteeId, object
+    XaIdLeft,              // gap 3: thread, qteeId, object (the id stays after a failed first SMC)
     SendTooManyParams,     // gap 4: thread, request, reqId, value = params, count = arguments
     ReleaseFailedShared,   // gap 5: object
     ReleaseWithRetain,     // gap 6: object, qteeId, value = RETAIN references

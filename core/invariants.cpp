@@ -1,21 +1,14 @@
 // The invariants of spec §8 checked after every step (docs/model.md has the
-// table). I1, I2, I9, I11, I12, I15 and I6 at free time and on use are
-// checked where they can break, in the flows themselves.
+// table). I1, I2, I4, I9, I11, I12, I15 and I6 at free time and on use
+// are checked where they can break, in the flows themselves.
 #include "engine_p.h"
 
 namespace tee {
 
-// Invariants of spec §8 checked after every step. I1, I2, I9, I11, I12, I15
-// and I6 (at free time and on use) are checked where they can break, above.
+// Invariants of spec §8 checked after every step. I1, I2, I4, I9, I11, I12,
+// I15 and I6 (at free time and on use) are checked where they can break, above.
 void Engine::Ctx::checkInvariants(bool wasQuiescent)
 {
-    // I4: every id in xa_local_objects points at a live object
-    for (const IdrEntry &en : s.xaLocalObjects)
-        if (!s.object(ObjectId(en.ref))) {
-            Event &x = violation(4, Finding::XaFreedObject);
-            x.qteeId = uint32_t(en.id);
-            x.object = ObjectId(en.ref);
-        }
     for (const Context &c : s.contexts) {
         // I8: reqs_list holds QUEUED/PROCESSING requests with the same id in reqs_idr
         for (int32_t rid : c.reqsList) {

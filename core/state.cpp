@@ -147,6 +147,7 @@ uint64_t State::hash() const
     for (const QteeObject &q : qtee.objects) {
         h.add(uint64_t(q.qteeId) | uint64_t(uint32_t(q.service)) << 32);
         h.add(uint64_t(uint32_t(q.kernelRefs)) | uint64_t(uint32_t(q.failedReleases)) << 32);
+        h.add(uint64_t(uint32_t(q.failedInvokes)));
     }
     for (const QteeHeld &x : qtee.held)
         h.add((uint64_t(x.cbId) | uint64_t(x.owner) << 32) ^ uint64_t(uint32_t(x.slot)) << 20);

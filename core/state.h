@@ -371,6 +371,7 @@ struct QteeObject
     int32_t service = -1;       // simulator's service index, -1 = client env
     int32_t kernelRefs = 0;     // references the kernel holds (I5)
     int32_t failedReleases = 0; // RELEASE SMCs failed so far (simulated transport errors)
+    int32_t failedInvokes = 0;  // invocation SMCs failed so far (the same)
     bool operator==(const QteeObject &) const = default;
 };
 

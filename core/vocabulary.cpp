@@ -549,6 +549,7 @@ constexpr std::array<const char *, size_t(Finding::Count_)> kFindingNames = {
     "io_object_leak_queued",
     "io_object_leak_unqueued",
     "local_object_get_failed",
+    "xa_id_left",
     "send_too_many_params",
     "release_failed_shared",
     "release_with_retain",
@@ -678,6 +679,9 @@ std::string findingText(const Environment &env, const Event &e)
     case Finding::LocalObjectGetFailed:
         return "callback id " + hex(e.qteeId) + " maps to " + obj +
                " whose refcount is 0; qcomtee_local_object_get ignores the failure";
+    case Finding::XaIdLeft:
+        return "the first SMC failed: QTEE's copy of " + obj + " is dropped but its callback id " +
+               hex(e.qteeId) + " stays in xa_local_objects";
     case Finding::SendTooManyParams:
         return who + " SENDs " + plural(e.value, "param", "params") + " for " + reqOf(e) +
                " with " + plural(e.count, "argument", "arguments") +

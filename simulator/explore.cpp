@@ -768,6 +768,7 @@ void walk(const Simulator &sim, const State &s, Walker &k,
         k.qid(q.qteeId);
         k.w(uint64_t(int64_t(q.service)));
         k.w2(uint32_t(q.kernelRefs), uint32_t(q.failedReleases));
+        k.w(uint64_t(uint32_t(q.failedInvokes)));
     }
     k.w(s.qtee.held.size());
     for (const QteeHeld &h : s.qtee.held) {

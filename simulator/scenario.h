@@ -154,6 +154,10 @@ struct Service
     // The first N RELEASE SMCs the release worker makes for each object of
     // this service fail (-EIO) before QTEE sees them (spec §2.8 retry, §9 item 5).
     int32_t releaseSmcFailures = 0;
+    // The first N invocations of each object of this service fail in the
+    // transport (-EIO): the first SMC, before QTEE sees the message (spec
+    // §3.1 step 7.3.4 with SHARED clear, §9 item 3).
+    int32_t invokeSmcFailures = 0;
     bool operator==(const Service &) const = default;
 };
 

@@ -517,7 +517,9 @@ void Loader::parseServices(const QJsonValue &v, const std::string &where, Scenar
     for (qsizetype i = 0; i < a.size(); ++i) {
         const std::string w = at(where, i);
         const QJsonObject o = toObject(a.at(i), w);
-        checkKeys(o, w, {"uid", "name", "ops", "on_release", "release_smc_failures"});
+        checkKeys(
+            o, w,
+            {"uid", "name", "ops", "on_release", "release_smc_failures", "invoke_smc_failures"});
         Service s;
         s.uid = uint32_t(toInt(required(o, w, "uid"), key(w, "uid"), 0, kU32Max));
         if (std::find(m_serviceUids.begin(), m_serviceUids.end(), s.uid) != m_serviceUids.end())
@@ -567,6 +569,8 @@ void Loader::parseServices(const QJsonValue &v, const std::string &where, Scenar
             s.onRelease = parseQteeSteps(r, key(w, "on_release"));
         if (const QJsonValue r = optional(o, "release_smc_failures"); !r.isUndefined())
             s.releaseSmcFailures = int32_t(toInt(r, key(w, "release_smc_failures"), 0, 1000));
+        if (const QJsonValue r = optional(o, "invoke_smc_failures"); !r.isUndefined())
+            s.invokeSmcFailures = int32_t(toInt(r, key(w, "invoke_smc_failures"), 0, 1000));
     }
 }
 

@@ -669,6 +669,20 @@ void Simulator::qteeInvoke(State &s, Thread &t) const
     const KObject *target = o.target.valid() ? s.object(o.target) : nullptr;
     call.target = target ? target->qteeId : QCOMTEE_MSG_OBJECT_ROOT;
     call.op = o.op;
+    if (!o.worker && target) {
+        // the invocation's first SMC fails in the transport: QTEE never
+        // sees the message, so it receives nothing (spec §3.1 step 7.3.4)
+        QteeObject *q = qteeObject(s, call.target);
+        const Service *svc =
+            q && q->service >= 0 ? &m_scenario->services[size_t(q->service)] : nullptr;
+        if (svc && q->failedInvokes < svc->invokeSmcFailures) {
+            q->failedInvokes++;
+            o.reply = QteeReply{};
+            o.reply.kind = QteeReply::Kind::SmcError;
+            o.reply.result = -5; // -EIO from the SCM call
+            return;
+        }
+    }
     // QTEE now holds a reference for every callback id it received
     for (const Arg &a : o.args)
         if (a.type == ArgType::IO) {

@@ -98,6 +98,8 @@ private Q_SLOTS:
     void rawIdsFromUserSpace();
     void releaseUnknownId_data();
     void releaseUnknownId();
+    void firstSmcFailureLeavesXaIds_data();
+    void firstSmcFailureLeavesXaIds();
     void rawIdsFromQtee_data();
     void rawIdsFromQtee();
     void openServiceOfNoServiceIsRefusedByQtee();
@@ -176,6 +178,72 @@ void TestChecks::retainReleaseImbalance()
         QVERIFY(QString::fromStdString(textOf(tr, g.front())).contains(QLatin1String("RETAIN")));
         QCOMPARE(user->refcount(), 1);
         QCOMPARE(user->holders.front().kind, HolderKind::Retain);
+    }
+}
+
+// Spec §3.1 step 7.3.4 with SHARED clear, §9 item 3: the invocation's first
+// SMC fails in the transport. The ioctl returns the SCM error (-EIO), QTEE's
+// copy of the callback input is dropped, and the xa id prepare_msg gave it
+// stays (faithful: flagged, and I4 once the driver copy frees the object)
+// or is erased (fixed). The next invocation goes through: SHARED was never
+// set on the first one, and the callback runs.
+void TestChecks::firstSmcFailureLeavesXaIds_data()
+{
+    QTest::addColumn<QString>("gaps");
+    QTest::newRow("faithful") << QStringLiteral("faithful");
+    QTest::newRow("fixed") << QStringLiteral("fixed");
+}
+
+void TestChecks::firstSmcFailureLeavesXaIds()
+{
+    QFETCH(QString, gaps);
+    const bool faithful = gaps == QLatin1String("faithful");
+    std::string json = clientAndSupplicant("");
+    const std::string svc = R"("name": "svc", )";
+    QVERIFY(json.find(svc) != std::string::npos);
+    json.replace(json.find(svc), svc.size(), svc + R"("invoke_smc_failures": 1, )");
+    const std::string invoke =
+        R"({"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}]},)";
+    QVERIFY(json.find(invoke) != std::string::npos);
+    json.insert(json.find(invoke), invoke); // invoked twice
+    const Trace tr = runScenario(json, "gaps=" + gaps.toStdString());
+
+    // the client's (thread 1) syscalls: open_service, the two invocations,
+    // the release
+    std::vector<const Event *> returns, invokes;
+    for (const Event &e : tr.events)
+        if (e.kind == EventKind::SyscallReturn && e.thread == ThreadId(1))
+            returns.push_back(&e);
+    QCOMPARE(returns.size(), size_t(4));
+    invokes = {returns[1], returns[2]};
+    QCOMPARE(invokes[0]->errno_, int32_t(-5)); // -EIO, the SCM error, not -ENODEV
+    QCOMPARE(invokes[1]->errno_, int32_t(0));
+    QCOMPARE(ofKind(tr, EventKind::SmcFailed).size(), size_t(1));
+    QCOMPARE(ofKind(tr, EventKind::QteeCallback).size(), size_t(1)); // the second one's
+
+    const auto g = ofKind(tr, EventKind::Gap);
+    const auto v = ofKind(tr, EventKind::Violation);
+    QCOMPARE(g.size(), size_t(faithful ? 1 : 0));
+    QCOMPARE(v.size(), size_t(faithful ? 1 : 0));
+    bool erased = false;
+    for (const Event &e : tr.events)
+        erased |= e.kind == EventKind::XaErase && e.qteeId == 0x80000001u &&
+                  e.step == tr.events[size_t(invokes[0] - tr.events.data())].step;
+    QCOMPARE(erased, !faithful);
+    if (faithful) {
+        QCOMPARE(g.front()->gap, int16_t(3));
+        QCOMPARE(g.front()->finding, Finding::XaIdLeft);
+        QCOMPARE(g.front()->qteeId, 0x80000001u);
+        QCOMPARE(v.front()->invariant, int16_t(4));
+        QCOMPARE(v.front()->finding, Finding::XaFreedObject);
+        QCOMPARE(v.front()->object, g.front()->object);
+        QVERIFY(
+            QString::fromStdString(textOf(tr, v.front())).contains(QLatin1String("0x80000001")));
+        // the stale id is skipped: the second invocation's object gets the next
+        bool next = false;
+        for (const Event &e : tr.events)
+            next |= e.kind == EventKind::XaAlloc && e.qteeId == 0x80000002u;
+        QVERIFY(next);
     }
 }
 
