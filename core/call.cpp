@@ -405,8 +405,27 @@ void Engine::Ctx::finalDirect(Thread &t)
         return;
     }
     if (result == 0) {
-        // qcomtee_update_args: OO ids become objects
+        // qcomtee_update_args: the OB sizes as QTEE reports them, then OO ids
+        // become objects. The direct path does not check that an OB shrank
+        // (spec §9 item 9; the callback path does, §3.5): flagged, and with
+        // gaps=fixed a parsing failure (UNAVAIL, every OO put).
         bool ok = true;
+        size_t b = 0;
+        for (const Arg &a : o.args) {
+            if (a.type != ArgType::OB)
+                continue;
+            const size_t i = b++;
+            if (i >= r.outOb.size() || r.outOb[i] <= a.size)
+                continue;
+            if (var.gaps == GapsVariant::Fixed) {
+                ok = false;
+                continue;
+            }
+            Event &g = gap(9, Finding::ObSizeGrew);
+            g.thread = t.id;
+            g.value = int32_t(std::min<uint32_t>(r.outOb[i], INT32_MAX));
+            g.count = int32_t(std::min<uint32_t>(a.size, INT32_MAX));
+        }
         size_t k = 0;
         for (Arg &a : o.args) {
             if (a.type != ArgType::OO)

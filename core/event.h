@@ -105,6 +105,7 @@ enum class Finding : uint16_t {
     SendTooManyParams,     // gap 4: thread, request, reqId, value = params, count = arguments
     ReleaseFailedShared,   // gap 5: object
     ReleaseWithRetain,     // gap 6: object, qteeId, value = RETAIN references
+    ObSizeGrew,            // gap 9: thread, value = the OB size QTEE reports, count = the buffer's
     NotifySelfDeadlock,    // gap 8: thread, ctx, object
     ReleaseUnknownId,      // gap 11: thread, ctx, value = the objref id (-1: above INT_MAX)
     EarlyNotificationSend, // gap 12: thread, request, reqId

@@ -37,6 +37,7 @@ void hashReply(Hasher &h, const QteeReply &r)
 {
     h.add(uint64_t(r.kind) | uint64_t(uint32_t(r.result)) << 8);
     h.addIds(r.outIds);
+    h.addIds(r.outOb);
     h.add(uint64_t(r.cbTarget) << 32 | r.cbOp);
     h.addIds(r.cbIb);
     h.addIds(r.cbOb);

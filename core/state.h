@@ -179,6 +179,7 @@ struct QteeReply
     enum class Kind : uint8_t { None, Final, Callback, SmcError } kind = Kind::None;
     int32_t result = 0;
     std::vector<uint32_t> outIds; // Final: OO wire ids
+    std::vector<uint32_t> outOb;  // Final: the OB sizes QTEE reports (absent: as given)
     uint32_t cbTarget = 0;        // Callback: callback object id
     uint32_t cbOp = 0;
     std::vector<uint32_t> cbIb, cbOb; // sizes

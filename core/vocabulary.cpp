@@ -553,6 +553,7 @@ constexpr std::array<const char *, size_t(Finding::Count_)> kFindingNames = {
     "send_too_many_params",
     "release_failed_shared",
     "release_with_retain",
+    "ob_size_grew",
     "notify_self_deadlock",
     "release_unknown_id",
     "early_notification_send",
@@ -690,6 +691,10 @@ std::string findingText(const Environment &env, const Event &e)
         return "RELEASE of " + obj +
                " failed after SHARED was set: -ENODEV, not retried, "
                "wrapper freed";
+    case Finding::ObSizeGrew:
+        return "QTEE reports an output buffer of " + plural(e.value, "byte", "bytes") + " for " +
+               plural(e.count, "byte", "bytes") +
+               " given: qcomtee_update_args takes it as is (the copy-out runs past the buffer)";
     case Finding::ReleaseWithRetain:
         return "RELEASE of callback id " + hex(e.qteeId) + " erases the id of " + obj +
                " while QTEE holds " + plural(e.value, "RETAIN reference", "RETAIN references") +

@@ -319,6 +319,7 @@ struct Walker
     {
         w2(uint32_t(r.kind), uint32_t(r.result));
         qids(r.outIds);
+        ints(r.outOb);
         w2(r.cbTarget, r.cbOp);
         ints(r.cbIb);
         ints(r.cbOb);

@@ -134,7 +134,7 @@ struct QteeStep
     std::string path;
     QteeRef target;               // Callback/Release/Retain/Hold
     uint32_t op = 0;              // Callback
-    std::vector<uint32_t> ib, ob; // Callback
+    std::vector<uint32_t> ib, ob; // Callback; Return: ob, the OB sizes reported
     std::vector<QteeRef> io;      // Callback
     uint32_t oo = 0;              // Callback
     std::vector<QteeRef> refs;    // AsyncRelease

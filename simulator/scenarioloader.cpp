@@ -634,8 +634,10 @@ QteeStep Loader::parseQteeStep(const QJsonValue &v, const std::string &where)
         const std::string wa = key(where, "as");
         step.holdSlot = m_held.use(toIdentifier(required(o, where, "as"), wa), wa, true);
     } else if (kind == "return") {
-        checkKeys(o, where, {"do", "result", "outputs"});
+        checkKeys(o, where, {"do", "result", "outputs", "ob"});
         step.kind = QteeStep::Kind::Return;
+        if (const QJsonValue x = optional(o, "ob"); !x.isUndefined())
+            step.ob = toSizes(x, key(where, "ob"));
         if (const QJsonValue x = optional(o, "result"); !x.isUndefined())
             step.result = int32_t(toInt(x, key(where, "result"), kI32Min, kI32Max));
         if (const QJsonValue x = optional(o, "outputs"); !x.isUndefined())

@@ -622,9 +622,11 @@ void Simulator::finishQtee(State &s, Thread &t, const QteeStep &ret, std::vector
     QteeCall &call = t.oic.qtee;
     reply.kind = QteeReply::Kind::Final;
     reply.result = ret.result;
-    if (!releasing)
+    if (!releasing) {
         for (const QteeRef &r : ret.outputs)
             reply.outIds.push_back(resolve(s, t, r, true));
+        reply.outOb = ret.ob;
+    }
     // Callback ids received in this invocation and not kept are given back
     // in the async area of the final message (spec §2.9).
     for (uint32_t id : call.received) {

@@ -100,6 +100,8 @@ private Q_SLOTS:
     void releaseUnknownId();
     void firstSmcFailureLeavesXaIds_data();
     void firstSmcFailureLeavesXaIds();
+    void obSizeOnTheDirectPath_data();
+    void obSizeOnTheDirectPath();
     void rawIdsFromQtee_data();
     void rawIdsFromQtee();
     void openServiceOfNoServiceIsRefusedByQtee();
@@ -245,6 +247,66 @@ void TestChecks::firstSmcFailureLeavesXaIds()
             next |= e.kind == EventKind::XaAlloc && e.qteeId == 0x80000002u;
         QVERIFY(next);
     }
+}
+
+// Spec §9 item 9: qcomtee_update_args takes the OB sizes of QTEE's final
+// result as given on the direct path. An OB QTEE reports larger than the
+// client's buffer is flagged (faithful) or fails the parsing (fixed:
+// UNAVAIL, the OO put); one that shrank or stayed is fine in both.
+void TestChecks::obSizeOnTheDirectPath_data()
+{
+    QTest::addColumn<QString>("reported");
+    QTest::addColumn<QString>("gaps");
+    QTest::addColumn<bool>("flagged");
+    QTest::addColumn<int>("ret");
+    QTest::newRow("grew, faithful")
+        << QStringLiteral("[64, 4]") << QStringLiteral("faithful") << true << 0;
+    QTest::newRow("grew, fixed") << QStringLiteral("[64, 4]") << QStringLiteral("fixed") << false
+                                 << int(qres::UNAVAIL);
+    QTest::newRow("second grew, faithful")
+        << QStringLiteral("[16, 9]") << QStringLiteral("faithful") << true << 0;
+    QTest::newRow("shrank, faithful")
+        << QStringLiteral("[16, 2]") << QStringLiteral("faithful") << false << 0;
+    QTest::newRow("shrank, fixed")
+        << QStringLiteral("[0, 8]") << QStringLiteral("fixed") << false << 0;
+}
+
+void TestChecks::obSizeOnTheDirectPath()
+{
+    QFETCH(QString, reported);
+    QFETCH(QString, gaps);
+    QFETCH(bool, flagged);
+    QFETCH(int, ret);
+    const std::string json = R"({"name": "ob",
+      "qtee": {"services": [{"uid": 2033, "name": "svc", "ops": {"1": [
+        {"do": "return", "result": 0, "ob": )" +
+                             reported.toStdString() + R"(, "outputs": ["service:2033"]}]}}]},
+      "processes": [{"name": "app", "threads": [{"name": "client", "program": [
+        {"do": "open", "as": "fd"},
+        {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+        {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "ob": [16, 8], "oo": ["out"]},
+        {"do": "exit"}]}]}]})";
+    const Trace tr = runScenario(json, "gaps=" + gaps.toStdString());
+    const auto g = ofKind(tr, EventKind::Gap);
+    QCOMPARE(g.size(), size_t(flagged ? 1 : 0));
+    if (flagged) {
+        QCOMPARE(g.front()->gap, int16_t(9));
+        QCOMPARE(g.front()->finding, Finding::ObSizeGrew);
+        const std::string text = textOf(tr, g.front());
+        QVERIFY2(QString::fromStdString(text).contains(reported.startsWith(QLatin1String("[64"))
+                                                           ? QLatin1String("64 bytes for 16 bytes")
+                                                           : QLatin1String("9 bytes for 8 bytes")),
+                 text.c_str());
+    }
+    // the invocation's arg.ret: 0, or UNAVAIL with its output object put
+    std::vector<const Event *> returns;
+    for (const Event &e : tr.events)
+        if (e.kind == EventKind::SyscallReturn && e.thread == ThreadId(0))
+            returns.push_back(&e);
+    QCOMPARE(returns.size(), size_t(3)); // open, open_service, invoke
+    QCOMPARE(returns[2]->errno_, int32_t(0));
+    QCOMPARE(returns[2]->value, int32_t(ret));
+    QVERIFY(ofKind(tr, EventKind::Violation).empty());
 }
 
 // T5: the PROCESSED transition carries the errno the client's dispatch will
