@@ -30,6 +30,7 @@ const char *const kScenarios[] = {
     "device-removal",
     "fifo-delivery",
     "fifo-delivery-two-clients",
+    "first-smc-fails",
     "kill-after-processed",
     "kill-while-processing",
     "kill-while-queued",
@@ -282,6 +283,10 @@ std::set<int> intendedInvariants(const std::string &name, const Variant &v)
         return {1};
     if (name == "kill-while-queued" && v.gaps == GapsVariant::Faithful)
         return {2};
+    // first-smc-fails' callback id left behind by a failed first SMC (§9
+    // item 3) names the freed object (I4)
+    if (name == "first-smc-fails" && v.gaps == GapsVariant::Faithful)
+        return {4};
     // release-retry's RELEASE lost to §9 item 5: QTEE keeps a reference (I5)
     if (name == "release-retry" && v.gaps == GapsVariant::Faithful)
         return {5};
@@ -608,6 +613,37 @@ void claimReleaseRetry(const Run &r)
     QCOMPARE(int(r.events(EventKind::WorkDone).size()), 2);
     QVERIFY(r.trace.final.objects.empty());
     expectViolations(r, onlyIf(!fixed, 5));
+}
+
+void claimFirstSmcFails(const Run &r)
+{
+    const bool fixed = r.variant.gaps == GapsVariant::Fixed;
+    const ThreadId client = r.thread("app/client");
+    // open_service, the failed invocation (the SCM error, not -ENODEV), the
+    // second one, the release
+    QCOMPARE(r.syscallErrnos(client, SyscallKind::Invoke),
+             (QStringList{QStringLiteral("0"), QStringLiteral("EIO"), QStringLiteral("0"),
+                          QStringLiteral("0")}));
+    QCOMPARE(int(r.events(EventKind::SmcFailed).size()), 1);
+    // QTEE saw only the second invocation: one callback, answered OK
+    QCOMPARE(r.callbackResults(client), QStringList{kOK});
+    const auto gaps = r.events(EventKind::Gap);
+    QCOMPARE(int(gaps.size()), fixed ? 0 : 1);
+    if (!fixed) {
+        QCOMPARE(gaps.front()->finding, Finding::XaIdLeft);
+        QCOMPARE(gaps.front()->qteeId, 0x80000001u);
+    }
+    // the id is erased with the copy only when the gap is fixed; the second
+    // invocation's object gets the next id either way
+    const Event *failed = r.first(EventKind::SmcFailed, [](const Event &) { return true; });
+    QVERIFY(failed);
+    const Event *erased = r.first(EventKind::XaErase, [&](const Event &e) {
+        return e.qteeId == 0x80000001u && e.step == failed->step;
+    });
+    QCOMPARE(erased != nullptr, fixed);
+    QVERIFY(r.first(EventKind::XaAlloc, [](const Event &e) { return e.qteeId == 0x80000002u; }));
+    QVERIFY(r.trace.final.objects.empty());
+    expectViolations(r, onlyIf(!fixed, 4));
 }
 
 void claimKillAfterProcessed(const Run &r)
@@ -1105,6 +1141,7 @@ const std::map<std::string, Claim> &claimTable()
         {"out-of-order-completion", claimOutOfOrder},
         {"release-notification", claimReleaseNotification},
         {"release-retry", claimReleaseRetry},
+        {"first-smc-fails", claimFirstSmcFails},
         {"release-worker-blocked", claimReleaseWorkerBlocked},
         {"device-removal", claimDeviceRemoval},
         {"request-id-reuse", claimRequestIdReuse},

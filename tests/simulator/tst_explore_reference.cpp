@@ -296,6 +296,11 @@ const BuiltinVerdict kBuiltinVerdicts[] = {
     // releases, the worker's first RELEASE and QTEE's return, the second
     // RELEASE and its failed SMC (1 + 4 + 2 + 2 + 2).
     {"release-retry", "I5:11", 200'000, true},
+    // I4 (§8: an xa id names a live object): the invocation's first SMC
+    // fails, the callback id stays (§9 item 3, gaps=faithful; gaps=fixed
+    // gives none) and the driver copy frees the object: the supplicant's
+    // open, open_service (2 steps), the invocation and its failed SMC.
+    {"first-smc-fails", "I4:5", 200'000, true},
     // 95 K states without reduction (no finding when this was written,
     // 3 s in a release build, 100 s under ASan): bounded for now.
     {"release-worker-blocked", "", 5'000, false},
@@ -370,6 +375,7 @@ private Q_SLOTS:
             {"missed-wakeup", {"argument=srcu", "argument=none"}},
             {"release-notification", {}},
             {"release-retry", {"gaps=fixed"}},
+            {"first-smc-fails", {"gaps=fixed"}},
             {"srcu-vs-lock", {"argument=srcu", "argument=none"}},
             {"supplicant-buffer-too-small", {}},
             {"supplicant-exits-holding", {"argument=srcu", "argument=none"}},
