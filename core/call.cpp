@@ -323,10 +323,7 @@ void Engine::Ctx::sysInvoke(Thread &t)
     for (uint32_t size : sc.ob)
         inbound += align8(size);
     if (inbound > kMaxInboundBytes) {
-        for (const Arg &a : o.args)
-            if (a.type == ArgType::IO && a.object.valid() &&
-                s.object(a.object)->type != ObjectType::TEE)
-                put(a.object, {HolderKind::QteeId, 0});
+        qteeObjectsPut(t); // (no xa id given yet)
         invokeFailed(t, err::kEINVAL);
         return;
     }
@@ -347,6 +344,30 @@ void Engine::Ctx::sysInvoke(Thread &t)
     if (t.oic.reply.kind != QteeReply::Kind::SmcError)
         t.oic.shared = true;
     t.phase = Phase::InvokeReply;
+}
+
+// qcomtee_qtee_objects_put (spec §2.3): the invocation failed before its
+// first SMC went through, so QTEE never owned its callback inputs; their
+// QTEE copies are dropped as QTEE would have dropped them. An xa id that
+// prepare_msg already gave one is not erased (spec §9 item 3): it outlives
+// the copy, and names a freed object once the driver copy goes (I4).
+// gaps=fixed erases it.
+void Engine::Ctx::qteeObjectsPut(Thread &t)
+{
+    for (const Arg &a : t.oic.args) {
+        if (a.type != ArgType::IO || !a.object.valid() ||
+            s.object(a.object)->type == ObjectType::TEE)
+            continue;
+        if (a.wireId != 0 && var.gaps == GapsVariant::Fixed) {
+            xaErase(a.wireId);
+        } else if (a.wireId != 0) {
+            Event &g = gap(3, Finding::XaIdLeft);
+            g.thread = t.id;
+            g.qteeId = a.wireId;
+            g.object = a.object;
+        }
+        put(a.object, {HolderKind::QteeId, int32_t(a.wireId)});
+    }
 }
 
 // Step 8's ret != 0 path of a direct invocation whose inputs were
@@ -378,29 +399,12 @@ void Engine::Ctx::finalDirect(Thread &t)
     if (r.kind == QteeReply::Kind::SmcError) {
         // Step 7.3.4. SHARED set (a later SMC failed): -ENODEV. Not set (the
         // first SMC failed, QTEE never saw the message): QTEE's copies of
-        // the callback inputs are dropped as QTEE would have dropped them
-        // and the SCM error is returned. The xa ids prepare_msg allocated
-        // for them are not erased (spec §9 item 3): the id outlives the
-        // copy, and points at a freed object once the driver copy goes
-        // (I4). gaps=fixed erases them.
+        // the callback inputs are dropped and the SCM error is returned.
         if (o.shared) {
             invokeFailed(t, err::kENODEV);
             return;
         }
-        for (const Arg &a : o.args) {
-            if (a.type != ArgType::IO || !a.object.valid() || !isCbId(a.wireId) ||
-                a.wireId == QCOMTEE_OBJECT_PRIMORDIAL)
-                continue;
-            if (var.gaps == GapsVariant::Fixed) {
-                xaErase(a.wireId);
-            } else {
-                Event &g = gap(3, Finding::XaIdLeft);
-                g.thread = t.id;
-                g.qteeId = a.wireId;
-                g.object = a.object;
-            }
-            put(a.object, {HolderKind::QteeId, int32_t(a.wireId)});
-        }
+        qteeObjectsPut(t);
         invokeFailed(t, r.result);
         return;
     }

@@ -1049,6 +1049,7 @@ struct Engine::Ctx
     void sysInvoke(Thread &t);
     void invokeFail(Thread &t, int32_t errno_);
     void invokeFailed(Thread &t, int32_t errno_); // after conversion (§3.1 step 8)
+    void qteeObjectsPut(Thread &t);               // before SHARED (§2.3, §3.1 step 7)
     void undoConversion(Thread &t);
     void handleReply(Thread &t);
     void cbObjectInvoke(Thread &t);

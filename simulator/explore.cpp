@@ -1489,8 +1489,7 @@ struct Search
     alignas(64) std::atomic<uint64_t> transitions{0};
     alignas(64) std::atomic<int> bound{int(ExploreBound::None)}; // set: stop now
     alignas(64) std::atomic<uint64_t> reduced{0}; // states expanded with one safe step only
-    alignas(64) char m_end = 0;                   // (nothing else shares `reduced`'s line)
-    std::mutex progressMutex;
+    alignas(64) std::mutex progressMutex;         // (nor shares `reduced`'s line)
     SafeSteps safe;
 
     Search(const Simulator &s, const ExploreOptions &o, size_t sections)

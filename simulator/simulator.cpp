@@ -671,14 +671,15 @@ void Simulator::qteeInvoke(State &s, Thread &t) const
     const KObject *target = o.target.valid() ? s.object(o.target) : nullptr;
     call.target = target ? target->qteeId : QCOMTEE_MSG_OBJECT_ROOT;
     call.op = o.op;
-    if (!o.worker && target) {
-        // the invocation's first SMC fails in the transport: QTEE never
-        // sees the message, so it receives nothing (spec §3.1 step 7.3.4)
-        QteeObject *q = qteeObject(s, call.target);
-        const Service *svc =
-            q && q->service >= 0 ? &m_scenario->services[size_t(q->service)] : nullptr;
-        if (svc && q->failedInvokes < svc->invokeSmcFailures) {
-            q->failedInvokes++;
+    // The SMC fails in the transport before QTEE sees the message: the
+    // first N RELEASEs (release_smc_failures: spec §2.8, §9 item 5) or
+    // invocations (invoke_smc_failures: §3.1 step 7.3.4) of each object of
+    // a service. QTEE receives nothing.
+    if (QteeObject *q = target ? qteeObject(s, call.target) : nullptr; q && q->service >= 0) {
+        const Service &svc = m_scenario->services[size_t(q->service)];
+        int32_t &failed = o.worker ? q->failedReleases : q->failedInvokes;
+        if (failed < (o.worker ? svc.releaseSmcFailures : svc.invokeSmcFailures)) {
+            ++failed;
             o.reply = QteeReply{};
             o.reply.kind = QteeReply::Kind::SmcError;
             o.reply.result = -5; // -EIO from the SCM call
@@ -699,14 +700,6 @@ void Simulator::qteeInvoke(State &s, Thread &t) const
         if (!q) {
             o.reply.kind = QteeReply::Kind::Final;
             o.reply.result = 0;
-            return;
-        }
-        const Service *svc = q->service >= 0 ? &m_scenario->services[size_t(q->service)] : nullptr;
-        if (svc && q->failedReleases < svc->releaseSmcFailures) {
-            // the SMC fails in the transport: QTEE never sees the RELEASE
-            q->failedReleases++;
-            o.reply.kind = QteeReply::Kind::SmcError;
-            o.reply.result = -5; // -EIO from the SCM call
             return;
         }
         q->kernelRefs--;

@@ -79,6 +79,16 @@ std::vector<const Event *> ofKind(const Trace &tr, EventKind k)
     return out;
 }
 
+// The syscall returns of one thread, in order.
+std::vector<const Event *> returnsOf(const Trace &tr, ThreadId t)
+{
+    std::vector<const Event *> out;
+    for (const Event *e : ofKind(tr, EventKind::SyscallReturn))
+        if (e->thread == t)
+            out.push_back(e);
+    return out;
+}
+
 } // namespace
 
 class TestChecks : public QObject
@@ -212,12 +222,9 @@ void TestChecks::firstSmcFailureLeavesXaIds()
 
     // the client's (thread 1) syscalls: open_service, the two invocations,
     // the release
-    std::vector<const Event *> returns, invokes;
-    for (const Event &e : tr.events)
-        if (e.kind == EventKind::SyscallReturn && e.thread == ThreadId(1))
-            returns.push_back(&e);
+    const auto returns = returnsOf(tr, ThreadId(1));
     QCOMPARE(returns.size(), size_t(4));
-    invokes = {returns[1], returns[2]};
+    const std::vector<const Event *> invokes = {returns[1], returns[2]};
     QCOMPARE(invokes[0]->errno_, int32_t(-5)); // -EIO, the SCM error, not -ENODEV
     QCOMPARE(invokes[1]->errno_, int32_t(0));
     QCOMPARE(ofKind(tr, EventKind::SmcFailed).size(), size_t(1));
@@ -229,8 +236,8 @@ void TestChecks::firstSmcFailureLeavesXaIds()
     QCOMPARE(v.size(), size_t(faithful ? 1 : 0));
     bool erased = false;
     for (const Event &e : tr.events)
-        erased |= e.kind == EventKind::XaErase && e.qteeId == 0x80000001u &&
-                  e.step == tr.events[size_t(invokes[0] - tr.events.data())].step;
+        erased |=
+            e.kind == EventKind::XaErase && e.qteeId == 0x80000001u && e.step == invokes[0]->step;
     QCOMPARE(erased, !faithful);
     if (faithful) {
         QCOMPARE(g.front()->gap, int16_t(3));
@@ -299,10 +306,7 @@ void TestChecks::obSizeOnTheDirectPath()
                  text.c_str());
     }
     // the invocation's arg.ret: 0, or UNAVAIL with its output object put
-    std::vector<const Event *> returns;
-    for (const Event &e : tr.events)
-        if (e.kind == EventKind::SyscallReturn && e.thread == ThreadId(0))
-            returns.push_back(&e);
+    const auto returns = returnsOf(tr, ThreadId(0));
     QCOMPARE(returns.size(), size_t(3)); // open, open_service, invoke
     QCOMPARE(returns[2]->errno_, int32_t(0));
     QCOMPARE(returns[2]->value, int32_t(ret));
