@@ -792,9 +792,9 @@ void Engine::apply(State &s, const Action &a, EventList &events) const
     applyStep(s, a, events, true);
 }
 
-void Engine::applyUntimed(State &s, const Action &a, EventList &violations) const
+void Engine::applyUntimed(State &s, const Action &a, EventList &findings) const
 {
-    applyStep(s, a, violations, false);
+    applyStep(s, a, findings, false);
 }
 
 void Engine::applyStep(State &s, const Action &a, EventList &events, bool timed) const

@@ -133,11 +133,11 @@ public:
     void apply(State &s, const Action &a, EventList &events) const;
     State applied(const State &s, const Action &a, EventList &events) const;
     // Exploration's apply (issue 11): the same state change and the same
-    // invariant checks, but only the violations are appended (no other
-    // event is built) and no clock moves. Exploration is untimed
+    // invariant checks, but only the violations and the spec §9 gaps are
+    // appended (no other event is built) and no clock moves. Exploration is untimed
     // (docs/model.md, "Exploration"): nothing the engine decides reads a
     // clock, so the state differs from apply()'s in its times only.
-    void applyUntimed(State &s, const Action &a, EventList &violations) const;
+    void applyUntimed(State &s, const Action &a, EventList &findings) const;
 
     // True when nothing is in flight: every thread is in user space, exited,
     // idle, or waiting in RECV. Reference invariants (I3, I5) hold exactly here.

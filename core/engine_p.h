@@ -215,8 +215,8 @@ struct Engine::Ctx
     int64_t extraNs = 0; // user-space work (compute, a reply's delay) in this step
     int64_t goneNs = 0;  // latest lastNs of an object or request freed in this step
 
-    // applyUntimed: only violations are kept; every other event is written
-    // to `discarded`, which nothing reads.
+    // applyUntimed: only findings (violations and spec §9 gaps) are kept;
+    // every other event is written to `discarded`, which nothing reads.
     bool quiet = false;
     Event discarded = {};
 
@@ -230,7 +230,7 @@ struct Engine::Ctx
 
     Event &emit(EventKind k)
     {
-        if (quiet && k != EventKind::Violation) [[likely]]
+        if (quiet && k != EventKind::Violation && k != EventKind::Gap) [[likely]]
             return discarded;
         Event &x = ev.emplace_back();
         x.step = s.step; // times: stampTime, when the step is done

@@ -1391,6 +1391,13 @@ Action unpackAction(uint32_t v)
     return a;
 }
 
+// What the workers collect findings by: (invariant, finding) for a
+// violation, (-item, finding) for a spec §9 gap.
+std::pair<int, Finding> findingKind(const Event &e)
+{
+    return {e.kind == EventKind::Gap ? -int(e.gap) : int(e.invariant), e.finding};
+}
+
 // A finding's place in the search: the node it was found from and the
 // position of its action there, so that workers' findings compare in the
 // order a one-thread search meets them.
@@ -1547,6 +1554,27 @@ struct Search
         return true;
     }
 
+    // Keeps a finding of the kind `kind` (findingKind) unless one of that
+    // kind is known: the first one, in the order of the search. `first`: it
+    // is also its invariant's first.
+    void record(const std::pair<int, Finding> &kind, std::vector<Action> path,
+                const std::string &detail, bool first)
+    {
+        ExploreFinding e;
+        e.invariant = std::max(kind.first, 0);
+        e.gap = std::max(-kind.first, 0);
+        e.finding = kind.second;
+        e.path = std::move(path);
+        e.detail = detail;
+        if (e.gap) {
+            res.gaps.emplace(std::make_pair(e.gap, e.finding), std::move(e));
+            return;
+        }
+        if (first && !res.violations.count(e.invariant))
+            res.violations.emplace(e.invariant, e);
+        res.byFinding.emplace(kind, std::move(e));
+    }
+
     void publish(uint64_t &unpublished)
     {
         if (unpublished) {
@@ -1583,7 +1611,7 @@ struct alignas(64) Worker // (no cache line shared with another worker)
         uint32_t action;
     };
     std::vector<NewNode> found;
-    std::map<std::pair<int, Finding>, Found> violations; // by invariant and finding kind
+    std::map<std::pair<int, Finding>, Found> violations; // and gaps, by findingKind
     std::optional<Found> stuck;
     uint64_t maxDepth = 0;
 
@@ -1630,8 +1658,8 @@ struct alignas(64) Worker // (no cache line shared with another worker)
         events.clear();
         S.sim.engine().applyUntimed(st, a, events);
         ++transitions;
-        for (const Event &e : events) { // violations only (applyUntimed)
-            const auto kind = std::make_pair(e.invariant, e.finding);
+        for (const Event &e : events) { // violations and gaps only (applyUntimed)
+            const auto kind = findingKind(e);
             auto it = violations.find(kind);
             Found f{from, order, a, {}};
             if (it != violations.end() && !f.before(it->second))
@@ -1863,24 +1891,17 @@ void bfs(Search &S, const State &init, unsigned jobs)
             }
         std::map<int, const Found *> byInvariant;
         for (auto &[kind, f] : firsts) {
+            if (kind.first < 0) // a gap
+                continue;
             const Found *&best = byInvariant[kind.first];
             if (!best || f->before(*best))
                 best = f;
         }
-        const auto finding = [&](const std::pair<int, Finding> &kind, const Found &f) {
-            ExploreFinding e;
-            e.invariant = kind.first;
-            e.finding = kind.second;
-            e.path = pathTo(f.node);
-            e.path.push_back(f.action);
-            e.detail = f.detail;
-            return e;
-        };
         for (auto &[kind, f] : firsts) {
-            if (!S.res.byFinding.count(kind))
-                S.res.byFinding.emplace(kind, finding(kind, *f));
-            if (byInvariant.at(kind.first) == f && !S.res.violations.count(kind.first))
-                S.res.violations.emplace(kind.first, finding(kind, *f));
+            std::vector<Action> path = pathTo(f->node);
+            path.push_back(f->action);
+            S.record(kind, std::move(path), f->detail,
+                     kind.first > 0 && byInvariant.at(kind.first) == f);
         }
         for (auto &w : workers) {
             if (w->stuck && !S.res.stuck) {
@@ -1942,16 +1963,9 @@ void dfs(Search &S, const State &init)
     uint64_t order = 0;       // states in the order DFS meets them
     const auto record = [&] {
         for (auto &[kind, f] : w.violations) {
-            ExploreFinding e;
-            e.invariant = kind.first;
-            e.finding = kind.second;
-            e.path = path;
-            e.path.push_back(f.action);
-            e.detail = f.detail;
-            if (!S.res.violations.count(kind.first))
-                S.res.violations.emplace(kind.first, e);
-            if (!S.res.byFinding.count(kind))
-                S.res.byFinding.emplace(kind, std::move(e));
+            std::vector<Action> p = path;
+            p.push_back(f.action);
+            S.record(kind, std::move(p), f.detail, true);
         }
         w.violations.clear();
     };
@@ -2085,6 +2099,16 @@ void confirmShortest(const Simulator &sim, const ExploreOptions &opts, ExploreRe
             f.shortestConfirmed = complete;
         }
     }
+    // Gaps do not lengthen the search: one reached deeper than every
+    // violation stays unconfirmed (reported as such).
+    for (auto &[kind, f] : res.gaps) {
+        const auto it = check.gaps.find(kind);
+        f.shortestConfirmed = it != check.gaps.end() && it->second.length() <= f.length();
+        if (f.shortestConfirmed) {
+            f.path = it->second.path;
+            f.detail = it->second.detail;
+        }
+    }
     if (res.stuck) {
         if (check.stuck && check.stuck->length() <= res.stuck->length()) {
             res.stuck->path = check.stuck->path;
@@ -2129,6 +2153,9 @@ ExploreResult explore(const Simulator &sim, const ExploreOptions &opts)
     S.res.wideShards = unsigned(S.visited.wideShards());
     if (bfsSearch && S.res.reducedStates > 0 && S.res.found())
         confirmShortest(sim, opts, S.res);
+    else if (S.res.reducedStates > 0)
+        for (auto &[kind, f] : S.res.gaps)
+            f.shortestConfirmed = false; // a safe step taken alone may have lengthened it
     return std::move(S.res);
 }
 
@@ -2163,7 +2190,9 @@ bool writeCounterexample(const std::string &path, const Simulator &sim, const Ex
     note.step = schedule.size();
     note.text = f.invariant ? "explore: the shortest path found to a violation of I" +
                                   std::to_string(f.invariant) + ": " + f.detail
-                            : "explore: stuck: " + f.detail;
+                : f.gap ? "explore: the shortest path found to spec §9 gap " +
+                              std::to_string(f.gap) + ": " + f.detail
+                        : "explore: stuck: " + f.detail;
     return writeCapture(path, sim, trace, opts, error, {note}, uint64_t(schedule.size()));
 }
 

@@ -64,7 +64,8 @@ const char *exploreBoundName(ExploreBound b);
 
 struct ExploreFinding
 {
-    int invariant = 0;               // 1..18; 0 for a stuck state
+    int invariant = 0;               // 1..18; 0 for a stuck state or a gap
+    int gap = 0;                     // a spec §9 gap reached: its item (1..12)
     Finding finding = Finding::None; // which way the invariant broke
     std::vector<Action> path;        // from the initial state; the last action shows it
     std::string detail;              // the violation's text, or who waits on what
@@ -104,6 +105,11 @@ struct ExploreResult
     // each with its first (BFS: a shortest) counterexample.
     std::map<std::pair<int, Finding>, ExploreFinding> byFinding;
     std::optional<ExploreFinding> stuck;
+    // The spec §9 gaps the search reached, by item and finding kind, each
+    // with its first (BFS: a shortest) run. Reported, as `run` does, but not
+    // findings: they are the merged driver's behaviour (gaps=faithful), and
+    // do not change found() nor the exit status.
+    std::map<std::pair<int, Finding>, ExploreFinding> gaps;
     double statesPerSecond() const { return seconds > 0 ? double(states) / seconds : 0; }
     // (peak RSS - RSS before) / states: everything the search kept.
     double bytesPerState() const

@@ -13,6 +13,8 @@
 #include <QCommandLineOption>
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -70,7 +72,9 @@ int cmdExplore(const QStringList &args)
     parser.setApplicationDescription(QStringLiteral(
         "Explore every interleaving of a scenario's threads and of its faults (\"when\": "
         "\"any\" kills at every step; at_step and when_request kills at every step from when "
-        "they are due), check every invariant on every transition and report stuck states. "
+        "they are due), check every invariant on every transition, report stuck states as findings "
+        "and the "
+        "spec §9 gaps reached as notes. "
         "Symmetric threads and safe user-space steps are reduced (--no-reduction turns it off); "
         "breadth-first counterexamples are shortest either way.\n"
         "Exit status: 0 the search completed and found nothing, 1 a violation or a stuck "
@@ -104,6 +108,11 @@ int cmdExplore(const QStringList &args)
         QStringLiteral("counterexample"),
         QStringLiteral("Write the first finding's counterexample as a capture to FILE."),
         QStringLiteral("FILE"));
+    const QCommandLineOption gapRunOpt(
+        QStringLiteral("gap-run"),
+        QStringLiteral("Write the run to the spec §9 gap reached first (the lowest item of the "
+                       "shortest) as a capture to FILE."),
+        QStringLiteral("FILE"));
     const QCommandLineOption jobsOpt(
         QStringLiteral("jobs"),
         QStringLiteral("Search with N threads (bfs only; default 1). The states, verdicts and "
@@ -116,7 +125,7 @@ int cmdExplore(const QStringList &args)
     const QCommandLineOption jsonOpt(QStringLiteral("json"),
                                      QStringLiteral("Print the report as one JSON object."));
     parser.addOptions({variantOpt, maxStatesOpt, maxDepthOpt, memoryOpt, jobsOpt, strategyOpt,
-                       exactOpt, noReductionOpt, cexOpt, jsonOpt});
+                       exactOpt, noReductionOpt, cexOpt, gapRunOpt, jsonOpt});
     const QCommandLineOption help = parser.addHelpOption();
     if (!parser.parse(QStringList{QCoreApplication::arguments().constFirst()} + args))
         return fail("explore: " + printable(str(parser.errorText())));
@@ -188,9 +197,16 @@ int cmdExplore(const QStringList &args)
         if (!message.empty())
             return fail("--variant: " + message);
     }
-    if (parser.isSet(cexOpt) && !sim::canEmbedScenario(*scenario))
-        return fail("--counterexample: scenario " + quotedText(scenario->name) +
-                    " has no JSON source to embed (captures must be self-contained)");
+    for (const QCommandLineOption *o : {&cexOpt, &gapRunOpt})
+        if (parser.isSet(*o) && !sim::canEmbedScenario(*scenario))
+            return fail("--" + str(o->names().constFirst()) + ": scenario " +
+                        quotedText(scenario->name) +
+                        " has no JSON source to embed (captures must be self-contained)");
+    if (parser.isSet(cexOpt) && parser.isSet(gapRunOpt) &&
+        QFileInfo(parser.value(cexOpt)).absoluteFilePath() ==
+            QFileInfo(parser.value(gapRunOpt)).absoluteFilePath())
+        return fail("--gap-run: " + quotedText(str(parser.value(gapRunOpt))) +
+                    " is also the --counterexample file");
     const sim::Simulator sim(scenario, variant);
 
     g_interrupted.store(false);
@@ -232,6 +248,25 @@ int cmdExplore(const QStringList &args)
                       std::to_string(first->length()) + " steps)";
     }
 
+    // The gap run: the shortest run to a gap (the lowest item among equals).
+    const sim::ExploreFinding *gapRun = nullptr;
+    for (const auto &[kind, f] : r.gaps)
+        if (!gapRun || f.length() < gapRun->length())
+            gapRun = &f;
+    std::string gapNote;
+    if (parser.isSet(gapRunOpt)) {
+        const std::string path = str(parser.value(gapRunOpt));
+        if (!gapRun)
+            gapNote = "no gap run to write: no spec §9 gap was reached";
+        else if (!sim::writeCounterexample(path, sim, *gapRun, &error)) {
+            if (parser.isSet(cexOpt) && first) // all or none (docs/cli.md, "Files")
+                QFile::remove(parser.value(cexOpt));
+            return fail(error);
+        } else
+            gapNote = "gap " + std::to_string(gapRun->gap) + " run written to " + quotedText(path) +
+                      " (" + std::to_string(gapRun->length()) + " steps)";
+    }
+
     const bool found = r.found();
     const int status = found ? kExitFound : r.complete ? kExitOk : kExitIncomplete;
     const char *strategy = opts.strategy == sim::ExploreOptions::Strategy::Bfs ? "bfs" : "dfs";
@@ -260,6 +295,17 @@ int cmdExplore(const QStringList &args)
                   " all " + std::to_string(r.states) + " reachable states" +
                   (r.exact ? "" : " (hash compaction: not exhaustive)");
 
+    if (!r.gaps.empty()) {
+        std::string items;
+        int last = 0;
+        for (const auto &[kind, f] : r.gaps)
+            if (kind.first != last) {
+                items += (items.empty() ? "" : ", ") + std::to_string(kind.first);
+                last = kind.first;
+            }
+        verdict += "; spec §9 gaps reached (notes, not findings): " + items;
+    }
+
     if (asJson) {
         QJsonObject inv;
         for (int i = 1; i <= 18; ++i) {
@@ -287,6 +333,14 @@ int cmdExplore(const QStringList &args)
             stuck.insert(QStringLiteral("length"), qint64(r.stuck->length()));
             stuck.insert(QStringLiteral("detail"), QString::fromStdString(r.stuck->detail));
         }
+        QJsonArray gaps;
+        for (const auto &[kind, f] : r.gaps)
+            gaps.append(QJsonObject{
+                {QStringLiteral("item"), kind.first},
+                {QStringLiteral("finding"), QString::fromLatin1(vocab::findingName(kind.second))},
+                {QStringLiteral("length"), qint64(f.length())},
+                {QStringLiteral("shortestConfirmed"), f.shortestConfirmed},
+                {QStringLiteral("text"), QString::fromStdString(f.detail)}});
         QJsonObject root{
             {QStringLiteral("scenario"), QString::fromStdString(scenario->name)},
             {QStringLiteral("variant"), QString::fromStdString(variant.toString())},
@@ -309,10 +363,13 @@ int cmdExplore(const QStringList &args)
             {QStringLiteral("peakRssBytes"), qint64(r.peakRss)},
             {QStringLiteral("invariants"), inv},
             {QStringLiteral("stuck"), stuck},
+            {QStringLiteral("gaps"), gaps},
             {QStringLiteral("verdict"), QString::fromStdString(verdict)},
         };
         if (!cexNote.empty())
             root.insert(QStringLiteral("counterexample"), QString::fromStdString(cexNote));
+        if (!gapNote.empty())
+            root.insert(QStringLiteral("gapRun"), QString::fromStdString(gapNote));
         std::cout << QJsonDocument(root).toJson(QJsonDocument::Indented).toStdString();
         return status;
     }
@@ -376,8 +433,23 @@ int cmdExplore(const QStringList &args)
                   << '\n';
     else
         std::cout << (r.complete ? "none" : "none found") << '\n';
+    // Spec §9 gaps: the merged driver's own behaviour under gaps=faithful,
+    // flagged wherever they trigger (as in `run`), not findings.
+    std::cout << "gaps (spec §9, reported, not findings): "
+              << (!r.gaps.empty() ? std::to_string(r.gaps.size()) +
+                                        (r.gaps.size() == 1 ? " kind reached" : " kinds reached")
+                  : r.complete ? std::string("none reached")
+                               : std::string("none reached so far"))
+              << '\n';
+    for (const auto &[kind, f] : r.gaps)
+        std::cout << "  gap " << kind.first << (kind.first < 10 ? " " : "") << " reached ("
+                  << f.length() << " steps"
+                  << (f.shortestConfirmed ? "" : ", maybe not the shortest") << ") "
+                  << printable(f.detail, 0) << '\n';
     std::cout << "verdict: " << verdict << '\n';
     if (!cexNote.empty())
         std::cout << cexNote << '\n';
+    if (!gapNote.empty())
+        std::cout << gapNote << '\n';
     return status;
 }

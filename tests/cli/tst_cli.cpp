@@ -150,6 +150,7 @@ private Q_SLOTS:
     void runStuckListsWhatIsLeft();
     void exploreStopsOnSignal_data();
     void exploreStopsOnSignal();
+    void exploreReportsGaps();
     void badUsage_data();
     void badUsage();
     void unwritableOutput_data();
@@ -362,6 +363,70 @@ void TestCli::exploreStopsOnSignal()
     QCOMPARE(report.value(QStringLiteral("complete")).toBool(true), false);
     QCOMPARE(report.value(QStringLiteral("bound")).toString(), QStringLiteral("interrupted"));
     QVERIFY(report.value(QStringLiteral("states")).toDouble() > 0);
+}
+
+// Spec §9 asks a simulator to flag its gaps whenever they trigger: explore
+// lists each one reached with its shortest run, as notes that change neither
+// the verdict's exit status nor "found", and --gap-run writes that run as a
+// capture replay reproduces. tests/data/explore/ob-size-grew.json reaches
+// gap 9 only (QTEE reports a 16-byte OB for 8 bytes given; its description
+// counts the 5 steps).
+void TestCli::exploreReportsGaps()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString scenario = dataPath(QStringLiteral("explore/ob-size-grew.json"));
+    const QString run = dir.filePath(QStringLiteral("gap9.capture.json"));
+    const CliResult text = runCli({QStringLiteral("explore"), scenario, QStringLiteral("--gap-run"),
+                                   run, QStringLiteral("--no-reduction")});
+    VERIFY_EXIT(text, 0);
+    for (const char *expected :
+         {"gaps (spec §9, reported, not findings): 1 kind reached\n", "  gap 9  reached (5 steps) ",
+          "16 bytes for 8 bytes given", "spec §9 gaps reached (notes, not findings): 9\n",
+          "gap 9 run written to"})
+        QVERIFY2(text.out.contains(QString::fromUtf8(expected)), expected);
+    const CliResult replay = runCli({QStringLiteral("replay"), run});
+    VERIFY_EXIT(replay, 0);
+    QVERIFY2(replay.out.contains(QLatin1String("replay identical: 5 steps")),
+             qPrintable(replay.out));
+    const QJsonObject capture = readJsonObject(run);
+    QCOMPARE(capture.value(QLatin1String("focus")).toInt(), 5);
+    QVERIFY(capture.value(QLatin1String("notes"))
+                .toArray()
+                .at(0)
+                .toObject()
+                .value(QLatin1String("text"))
+                .toString()
+                .contains(QString::fromUtf8("spec §9 gap 9")));
+
+    const CliResult json = runCli({QStringLiteral("explore"), scenario, QStringLiteral("--json")});
+    VERIFY_EXIT(json, 0);
+    const QJsonObject o = QJsonDocument::fromJson(json.out.toUtf8()).object();
+    QCOMPARE(o.value(QLatin1String("complete")).toBool(), true);
+    const QJsonArray gaps = o.value(QLatin1String("gaps")).toArray();
+    QCOMPARE(gaps.size(), 1);
+    const QJsonObject gap = gaps.at(0).toObject();
+    QCOMPARE(gap.value(QLatin1String("item")).toInt(), 9);
+    QCOMPARE(gap.value(QLatin1String("finding")).toString(), QStringLiteral("ob_size_grew"));
+    QCOMPARE(gap.value(QLatin1String("length")).toInt(), 5);
+
+    // gaps=fixed: the parse fails instead; nothing to flag, nothing written.
+    const QString none = dir.filePath(QStringLiteral("none.capture.json"));
+    const CliResult fixed =
+        runCli({QStringLiteral("explore"), scenario, QStringLiteral("--variant"),
+                QStringLiteral("gaps=fixed"), QStringLiteral("--gap-run"), none});
+    VERIFY_EXIT(fixed, 0);
+    QVERIFY(fixed.out.contains(
+        QString::fromUtf8("gaps (spec §9, reported, not findings): none reached\n")));
+    QVERIFY(fixed.out.contains(QLatin1String("no gap run to write")));
+    QVERIFY(!QFileInfo::exists(none));
+
+    // One file for both captures is bad usage, refused before the search.
+    const CliResult same = runCli({QStringLiteral("explore"), scenario, QStringLiteral("--gap-run"),
+                                   none, QStringLiteral("--counterexample"), none});
+    VERIFY_EXIT(same, 2);
+    QVERIFY(same.err.contains(QLatin1String("--gap-run")));
+    QVERIFY(!QFileInfo::exists(none));
 }
 
 // A run that ends stuck: the summary says who waits on what and lists every

@@ -82,13 +82,15 @@ inline void checkReplay(const tee::sim::Simulator &sim, const tee::sim::ExploreF
     const sim::Trace t = sim::replay(sim, schedule, &error);
     QVERIFY2(error.empty(), error.c_str());
     QCOMPARE(t.schedule.size(), schedule.size());
-    if (f.invariant == 0) {
+    if (f.invariant == 0 && f.gap == 0) {
         QCOMPARE(sim::quiescentStop(sim, t.final, nullptr), sim::StopReason::Stuck);
         return;
     }
     uint64_t firstStep = 0;
     for (const Event &e : t.events)
-        if (e.kind == EventKind::Violation && e.invariant == f.invariant && !firstStep)
+        if (!firstStep &&
+            (f.gap ? e.kind == EventKind::Gap && e.gap == f.gap && e.finding == f.finding
+                   : e.kind == EventKind::Violation && e.invariant == f.invariant))
             firstStep = e.step;
     QCOMPARE(firstStep, uint64_t(schedule.size()));
 }
@@ -119,6 +121,25 @@ inline QString findings(const std::map<int, uint64_t> &shortest, std::optional<u
         out << QStringLiteral("stuck:%1").arg(*stuck);
     return out.join(QLatin1Char(' '));
 }
+// The spec §9 gaps a search reached: "gap3/xa_id_left:5" (item, finding,
+// the length of the first run found).
+inline QString gaps(const std::map<std::pair<int, tee::Finding>, uint64_t> &shortest)
+{
+    QStringList out;
+    for (const auto &[kind, len] : shortest)
+        out << QStringLiteral("gap%1/%2:%3")
+                   .arg(kind.first)
+                   .arg(QLatin1String(tee::vocab::findingName(kind.second)))
+                   .arg(len);
+    return out.join(QLatin1Char(' '));
+}
+inline QString gaps(const tee::sim::ExploreResult &r)
+{
+    std::map<std::pair<int, tee::Finding>, uint64_t> shortest;
+    for (const auto &[kind, f] : r.gaps)
+        shortest.emplace(kind, f.length());
+    return gaps(shortest);
+}
 inline QString findings(const tee::sim::ExploreResult &r)
 {
     std::map<int, uint64_t> shortest;
@@ -141,9 +162,10 @@ inline void checkPath(const tee::sim::Simulator &sim, const tee::sim::ExploreFin
         events.clear();
         sim.engine().apply(s, a, events);
     }
-    if (f.invariant) {
+    if (f.invariant || f.gap) {
         QVERIFY(std::any_of(events.begin(), events.end(), [&](const Event &e) {
-            return e.kind == EventKind::Violation && e.invariant == f.invariant;
+            return f.gap ? e.kind == EventKind::Gap && e.gap == f.gap && e.finding == f.finding
+                         : e.kind == EventKind::Violation && e.invariant == f.invariant;
         }));
     } else {
         QVERIFY(sim.engine().enabled(s).empty());

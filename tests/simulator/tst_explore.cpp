@@ -158,6 +158,40 @@ private Q_SLOTS:
         QVERIFY(atFocus);
     }
 
+    // Spec §9 gaps are reported where they trigger, with a shortest run,
+    // but are not findings. ob-size-grew (tests/data/explore) reaches gap 9
+    // in 5 steps (c1's open, open_service and QTEE's return, the invocation
+    // and QTEE's return reporting 16 bytes for an 8-byte OB) and breaks no
+    // invariant; with gaps=fixed it reaches none. A depth-first search
+    // reaches it too, by a run no shorter; a gap the scenario does not
+    // allow (c2's 32-byte OB) is never reported.
+    void gapsAreReportedNotFound()
+    {
+        const auto sim = simulator("ob-size-grew.json", {});
+        QVERIFY(sim);
+        for (auto strategy : {ExploreOptions::Strategy::Bfs, ExploreOptions::Strategy::Dfs}) {
+            const ExploreResult r = search(*sim, strategy);
+            QVERIFY(r.complete);
+            QVERIFY(!r.found());
+            QCOMPARE(r.gaps.size(), size_t(1));
+            const ExploreFinding &f = r.gaps.begin()->second;
+            QCOMPARE(r.gaps.begin()->first, std::make_pair(9, Finding::ObSizeGrew));
+            QCOMPARE(f.gap, 9);
+            QCOMPARE(f.invariant, 0);
+            if (strategy == ExploreOptions::Strategy::Bfs)
+                QCOMPARE(f.length(), uint64_t(5));
+            else
+                QVERIFY(f.length() >= 5);
+            QVERIFY(f.detail.find("16 bytes for 8 bytes given") != std::string::npos);
+            checkReplay(*sim, f);
+        }
+        const auto fixed = simulator("ob-size-grew.json", "gaps=fixed");
+        QVERIFY(fixed);
+        const ExploreResult r = search(*fixed, ExploreOptions::Strategy::Bfs);
+        QVERIFY(r.complete);
+        QVERIFY(r.gaps.empty());
+    }
+
     void boundedIsIncomplete()
     {
         const auto sim = simulator("srcu-vs-lock", "argument=lock");

@@ -6,6 +6,8 @@
 // tests the search's own features.
 #include "explorefixture.h"
 
+#include "core/vocabulary.h"
+
 #include <QtTest>
 
 #include <algorithm>
@@ -18,6 +20,7 @@ using namespace tee::sim;
 using explorefixture::checkReplay;
 using explorefixture::exploreWith;
 using explorefixture::findings;
+using explorefixture::gaps;
 using explorefixture::simulator;
 
 namespace {
@@ -42,6 +45,8 @@ struct Reference
     // shortest path to a stuck state (0: the initial state is stuck).
     std::map<int, uint64_t> shortest;
     std::optional<uint64_t> stuck;
+    // The spec §9 gaps reached: the shortest run to each (item, finding).
+    std::map<std::pair<int, Finding>, uint64_t> gaps;
     std::string unsound; // two states with one key but another next step
 };
 
@@ -116,6 +121,8 @@ Reference referenceSearch(const Simulator &sim, uint64_t maxStates, uint64_t max
                 for (const Event &e : events)
                     if (e.kind == EventKind::Violation)
                         r.shortest.emplace(e.invariant, depth + 1);
+                    else if (e.kind == EventKind::Gap)
+                        r.gaps.emplace(std::make_pair(int(e.gap), e.finding), depth + 1);
                 const auto [it, fresh] = seen.try_emplace(canonicalKey(sim, t), Seen{t, {}});
                 if (!fresh) {
                     if (r.unsound.empty()) {
@@ -154,7 +161,22 @@ bool allConfirmed(const ExploreResult &r)
     for (const auto &[inv, f] : r.violations)
         if (!f.shortestConfirmed)
             return false;
+    for (const auto &[kind, f] : r.byFinding)
+        if (!f.shortestConfirmed)
+            return false;
     return !r.stuck || r.stuck->shortestConfirmed;
+}
+
+// The (item, finding) kinds of the gaps reached, without their lengths.
+template <class Map>
+QStringList gapKinds(const Map &gaps)
+{
+    QStringList out;
+    for (const auto &[kind, f] : gaps)
+        out << QStringLiteral("gap%1/%2")
+                   .arg(kind.first)
+                   .arg(QLatin1String(vocab::findingName(kind.second)));
+    return out;
 }
 
 QStringList qlist(const std::vector<std::string> &labels)
@@ -425,6 +447,13 @@ private Q_SLOTS:
         // waits on a callback and a kill can come at any step (14,355
         // states; argument=none finds I12 in 10 steps).
         QTest::newRow("object-churn") << QByteArray("object-churn.json") << QByteArray();
+        // Mine for the gaps (spec §3.1, §9 item 9): QTEE reports an OB larger
+        // than one client's buffer, the process may be killed at any step;
+        // gap 9 is reached (5 steps) and no invariant breaks; gaps=fixed
+        // reaches none (4,233 states).
+        QTest::newRow("ob-size-grew") << QByteArray("ob-size-grew.json") << QByteArray();
+        QTest::newRow("ob-size-grew gaps=fixed")
+            << QByteArray("ob-size-grew.json") << QByteArray("gaps=fixed");
     }
     void ownScenarioAgreement()
     {
@@ -459,10 +488,15 @@ private:
             QCOMPARE(r.transitions, ref.transitions);
             QCOMPARE(r.maxDepth, ref.maxDepth);
             QCOMPARE(findings(r), findings(ref));
+            QCOMPARE(gaps(r), gaps(ref.gaps));
             for (const auto &[inv, f] : r.violations)
                 checkReplay(*sim, f);
             if (r.stuck)
                 checkReplay(*sim, *r.stuck);
+            for (const auto &[kind, f] : r.gaps) {
+                QVERIFY(f.shortestConfirmed);
+                checkReplay(*sim, f);
+            }
         }
 
         // Partial-order reduction: the same verdicts, each counterexample as
@@ -477,6 +511,17 @@ private:
             checkReplay(*sim, f);
         if (reduced.stuck)
             checkReplay(*sim, *reduced.stuck);
+        // Every gap the reference reaches, reached; a length not confirmed
+        // by a search without reduction may be longer, never shorter.
+        QCOMPARE(gapKinds(reduced.gaps), gapKinds(ref.gaps));
+        for (const auto &[kind, f] : reduced.gaps) {
+            const uint64_t shortest = ref.gaps.at(kind);
+            if (f.shortestConfirmed)
+                QCOMPARE(f.length(), shortest);
+            else
+                QVERIFY(f.length() >= shortest);
+            checkReplay(*sim, f);
+        }
 
         // Two worker threads: the states, levels, verdicts and lengths of one.
         for (const bool reduction : {false, true}) {
@@ -486,6 +531,7 @@ private:
             QCOMPARE(two.states, one.states);
             QCOMPARE(two.maxDepth, one.maxDepth);
             QCOMPARE(findings(two), findings(one));
+            QCOMPARE(gaps(two), gaps(one));
             QVERIFY(allConfirmed(two));
             for (const auto &[inv, f] : two.violations)
                 checkReplay(*sim, f);
