@@ -125,13 +125,17 @@ RunSummary RunSummary::build(const sim::Simulator &sim, const sim::Trace &trace,
     for (const Event &e : trace.events) {
         if (size_t(e.kind) < counts.size())
             ++counts[size_t(e.kind)];
-        if (e.kind != EventKind::Violation)
+        if (e.kind != EventKind::Violation && e.kind != EventKind::Gap)
             continue;
         // The driver code of the step that found it.
         std::string where;
         if (e.step >= 1 && e.step <= trace.spans.size())
             where = vocab::driverRefText(vocab::driverRef(trace.spans[e.step - 1].verb));
-        s.violations.push_back({e.step, e.invariant, vocab::findingText(sim, e), where});
+        if (e.kind == EventKind::Gap)
+            s.gaps.push_back(
+                {e.step, e.gap, vocab::findingName(e.finding), vocab::findingText(sim, e), where});
+        else
+            s.violations.push_back({e.step, e.invariant, vocab::findingText(sim, e), where});
     }
     for (size_t k = 0; k < counts.size(); ++k)
         s.eventCounts.emplace_back(eventKindName(EventKind(k)), counts[k]);
@@ -295,6 +299,17 @@ std::string RunSummary::toText() const
         if (!v.driver.empty())
             out += "  " + pad("", 11) + "at " + v.driver + '\n';
     }
+    // Spec §9 asks for its gaps to be flagged whenever they trigger.
+    out += "gaps: " +
+           (gaps.empty() ? std::string("none")
+                         : std::to_string(gaps.size()) + " (spec §9; notes, not findings)") +
+           '\n';
+    for (const GapInfo &g : gaps) {
+        out += "  step " + pad(std::to_string(g.step), 6) +
+               pad("gap " + std::to_string(g.item), 7) + g.detail + '\n';
+        if (!g.driver.empty())
+            out += "  " + pad("", 11) + "at " + g.driver + '\n';
+    }
     return out;
 }
 
@@ -349,6 +364,13 @@ std::string RunSummary::toJson() const
                                  {QStringLiteral("detail"), qs(v.detail)}});
     }
 
+    QJsonArray gapList;
+    for (const GapInfo &g : gaps)
+        gapList.append(QJsonObject{{QStringLiteral("step"), qint64(g.step)},
+                                   {QStringLiteral("item"), g.item},
+                                   {QStringLiteral("finding"), qs(g.finding)},
+                                   {QStringLiteral("detail"), qs(g.detail)}});
+
     const QJsonObject root{
         {QStringLiteral("scenario"), qs(scenario)},
         {QStringLiteral("title"), qs(title)},
@@ -368,6 +390,7 @@ std::string RunSummary::toJson() const
         {QStringLiteral("requests"), reqs},
         {QStringLiteral("waits"), waitList},
         {QStringLiteral("violations"), viols},
+        {QStringLiteral("gaps"), gapList},
         {QStringLiteral("ok"), !hasFindings()},
     };
     return QJsonDocument(root).toJson(QJsonDocument::Indented).toStdString();

@@ -73,6 +73,17 @@ struct RunSummary
             driver; // what the step that found it models: "qcomtee_supp_send [call.c] (spec §3.5)"
     };
 
+    // A spec §9 gap the run reached (a note, not a finding: the merged
+    // driver's behaviour under gaps=faithful).
+    struct GapInfo
+    {
+        uint64_t step = 0;
+        int32_t item = 0;    // §9 item
+        std::string finding; // vocab::findingName: "ob_size_grew"
+        std::string detail;
+        std::string driver; // as ViolationInfo::driver
+    };
+
     std::string scenario;
     std::string title;
     std::string description; // the scenario's first sentence: what to look for
@@ -92,6 +103,7 @@ struct RunSummary
     std::vector<RequestInfo> requests;
     std::vector<WaitInfo> waits;
     std::vector<ViolationInfo> violations;
+    std::vector<GapInfo> gaps;
 
     static RunSummary build(const sim::Simulator &sim, const sim::Trace &trace,
                             const sim::RunOptions &opts);

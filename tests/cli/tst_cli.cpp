@@ -151,6 +151,7 @@ private Q_SLOTS:
     void exploreStopsOnSignal_data();
     void exploreStopsOnSignal();
     void exploreReportsGaps();
+    void runReportsGaps();
     void badUsage_data();
     void badUsage();
     void unwritableOutput_data();
@@ -427,6 +428,35 @@ void TestCli::exploreReportsGaps()
     VERIFY_EXIT(same, 2);
     QVERIFY(same.err.contains(QLatin1String("--gap-run")));
     QVERIFY(!QFileInfo::exists(none));
+}
+
+// The run summary lists the §9 gaps reached, with their step and driver
+// code, as notes: ob-size-grew's scripted run reaches gap 9 at step 5 and
+// breaks nothing, so the run is ok (exit 0).
+void TestCli::runReportsGaps()
+{
+    const QString scenario = dataPath(QStringLiteral("explore/ob-size-grew.json"));
+    const CliResult text = runCli({QStringLiteral("run"), scenario});
+    VERIFY_EXIT(text, 0);
+    for (const char *expected :
+         {"violations: none\ngaps: 1 (spec §9; notes, not findings)\n  step 5     gap 9  QTEE "
+          "reports an output buffer of 16 bytes for 8 bytes given",
+          "             at "})
+        QVERIFY2(text.out.contains(QString::fromUtf8(expected)), expected);
+    const CliResult json = runCli({QStringLiteral("run"), scenario, QStringLiteral("--json")});
+    VERIFY_EXIT(json, 0);
+    const QJsonObject o = QJsonDocument::fromJson(json.out.toUtf8()).object();
+    QCOMPARE(o.value(QLatin1String("ok")).toBool(), true);
+    const QJsonArray gaps = o.value(QLatin1String("gaps")).toArray();
+    QCOMPARE(gaps.size(), 1);
+    QCOMPARE(gaps.at(0).toObject().value(QLatin1String("step")).toInt(), 5);
+    QCOMPARE(gaps.at(0).toObject().value(QLatin1String("item")).toInt(), 9);
+    QCOMPARE(gaps.at(0).toObject().value(QLatin1String("finding")).toString(),
+             QStringLiteral("ob_size_grew"));
+    const CliResult fixed = runCli({QStringLiteral("run"), scenario, QStringLiteral("--variant"),
+                                    QStringLiteral("gaps=fixed")});
+    VERIFY_EXIT(fixed, 0);
+    QVERIFY(fixed.out.contains(QLatin1String("violations: none\ngaps: none\n")));
 }
 
 // A run that ends stuck: the summary says who waits on what and lists every
