@@ -2174,13 +2174,25 @@ std::vector<std::string> findingSchedule(const Simulator &sim, const ExploreFind
 bool writeCounterexample(const std::string &path, const Simulator &sim, const ExploreFinding &f,
                          std::string *error)
 {
+    std::string why;
+    const std::string json = counterexampleCapture(sim, f, &why);
+    if (json.empty()) {
+        if (error)
+            *error = path + ": " + why;
+        return false;
+    }
+    return writeFileAtomically(path, json, error);
+}
+
+std::string counterexampleCapture(const Simulator &sim, const ExploreFinding &f, std::string *error)
+{
     const std::vector<std::string> schedule = findingSchedule(sim, f);
     std::string why;
     const Trace trace = replay(sim, schedule, &why);
     if (!why.empty()) {
         if (error)
-            *error = path + ": the counterexample does not replay: " + why;
-        return false;
+            *error = "the counterexample does not replay: " + why;
+        return {};
     }
     RunOptions opts;
     opts.policy = Policy::Scripted;
@@ -2193,7 +2205,7 @@ bool writeCounterexample(const std::string &path, const Simulator &sim, const Ex
                 : f.gap ? "explore: the shortest path found to spec §9 gap " +
                               std::to_string(f.gap) + ": " + f.detail
                         : "explore: stuck: " + f.detail;
-    return writeCapture(path, sim, trace, opts, error, {note}, uint64_t(schedule.size()));
+    return captureToJson(sim, trace, opts, {note}, uint64_t(schedule.size()));
 }
 
 uint64_t residentBytes()

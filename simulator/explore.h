@@ -131,6 +131,10 @@ std::vector<std::string> findingSchedule(const Simulator &sim, const ExploreFind
 // the invariant (or the stuck threads).
 bool writeCounterexample(const std::string &path, const Simulator &sim, const ExploreFinding &f,
                          std::string *error);
+// The same capture as JSON text; empty, with `error` set, when the path does
+// not replay.
+std::string counterexampleCapture(const Simulator &sim, const ExploreFinding &f,
+                                  std::string *error);
 
 // Resident set size of this process in bytes (/proc/self/statm), 0 if unknown.
 uint64_t residentBytes();

@@ -13,8 +13,6 @@
 #include <QCommandLineOption>
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QFile>
-#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -202,11 +200,17 @@ int cmdExplore(const QStringList &args)
             return fail("--" + str(o->names().constFirst()) + ": scenario " +
                         quotedText(scenario->name) +
                         " has no JSON source to embed (captures must be self-contained)");
-    if (parser.isSet(cexOpt) && parser.isSet(gapRunOpt) &&
-        QFileInfo(parser.value(cexOpt)).absoluteFilePath() ==
-            QFileInfo(parser.value(gapRunOpt)).absoluteFilePath())
-        return fail("--gap-run: " + quotedText(str(parser.value(gapRunOpt))) +
-                    " is also the --counterexample file");
+    // The captures are checked before the search (a bad path costs no
+    // search) and written after it, all or none (docs/cli.md, "Files").
+    {
+        sim::OutputFiles outputs;
+        if (parser.isSet(cexOpt))
+            outputs.add("--counterexample", str(parser.value(cexOpt)));
+        if (parser.isSet(gapRunOpt))
+            outputs.add("--gap-run", str(parser.value(gapRunOpt)));
+        if (!outputs.check({source}, &error))
+            return fail(error);
+    }
     const sim::Simulator sim(scenario, variant);
 
     g_interrupted.store(false);
@@ -236,36 +240,52 @@ int cmdExplore(const QStringList &args)
             first = &f;
     if (!first && r.stuck)
         first = &*r.stuck;
-    std::string cexNote;
-    if (parser.isSet(cexOpt)) {
-        const std::string path = str(parser.value(cexOpt));
-        if (!first)
-            cexNote = "no counterexample to write: nothing was found";
-        else if (!sim::writeCounterexample(path, sim, *first, &error))
-            return fail(error);
-        else
-            cexNote = "counterexample written to " + quotedText(path) + " (" +
-                      std::to_string(first->length()) + " steps)";
-    }
-
     // The gap run: the shortest run to a gap (the lowest item among equals).
     const sim::ExploreFinding *gapRun = nullptr;
     for (const auto &[kind, f] : r.gaps)
         if (!gapRun || f.length() < gapRun->length())
             gapRun = &f;
-    std::string gapNote;
+    sim::OutputFiles outputs;
+    std::string cexNote, gapNote;
+    const auto where = [&](const QCommandLineOption &opt) {
+        const std::string path = str(parser.value(opt));
+        return path == "-" ? std::string("standard output") : quotedText(path);
+    };
+    const auto capture = [&](const QCommandLineOption &opt, const char *option,
+                             const sim::ExploreFinding *f) {
+        const std::string path = str(parser.value(opt));
+        const std::string json = sim::counterexampleCapture(sim, *f, &error);
+        if (json.empty()) {
+            error = std::string(option) + ": " + path + ": " + error;
+            return false;
+        }
+        outputs.set(outputs.add(option, path), json);
+        return true;
+    };
+    if (parser.isSet(cexOpt)) {
+        if (!first)
+            cexNote = "no counterexample to write: nothing was found";
+        else if (!capture(cexOpt, "--counterexample", first))
+            return fail(error);
+        else
+            cexNote = "counterexample written to " + where(cexOpt) + " (" +
+                      std::to_string(first->length()) + " steps)";
+    }
     if (parser.isSet(gapRunOpt)) {
-        const std::string path = str(parser.value(gapRunOpt));
         if (!gapRun)
             gapNote = "no gap run to write: no spec §9 gap was reached";
-        else if (!sim::writeCounterexample(path, sim, *gapRun, &error)) {
-            if (parser.isSet(cexOpt) && first) // all or none (docs/cli.md, "Files")
-                QFile::remove(parser.value(cexOpt));
+        else if (!capture(gapRunOpt, "--gap-run", gapRun))
             return fail(error);
-        } else
-            gapNote = "gap " + std::to_string(gapRun->gap) + " run written to " + quotedText(path) +
+        else
+            gapNote = "gap " + std::to_string(gapRun->gap) + " run written to " + where(gapRunOpt) +
                       " (" + std::to_string(gapRun->length()) + " steps)";
     }
+    if (!outputs.commit(&error))
+        return fail(error);
+    // A capture to "-" owns standard output: the report goes to stderr.
+    std::ostream &out = outputs.hasStdout() ? std::cerr : std::cout;
+    if (outputs.hasStdout())
+        std::cout << outputs.stdoutContents() << std::flush;
 
     const bool found = r.found();
     const int status = found ? kExitFound : r.complete ? kExitOk : kExitIncomplete;
@@ -370,25 +390,25 @@ int cmdExplore(const QStringList &args)
             root.insert(QStringLiteral("counterexample"), QString::fromStdString(cexNote));
         if (!gapNote.empty())
             root.insert(QStringLiteral("gapRun"), QString::fromStdString(gapNote));
-        std::cout << QJsonDocument(root).toJson(QJsonDocument::Indented).toStdString();
+        out << QJsonDocument(root).toJson(QJsonDocument::Indented).toStdString();
         return status;
     }
 
-    std::cout << "scenario: " << printable(scenario->name) << " (" << variant.toString() << ")\n";
-    std::cout << "search: " << strategy << ", "
-              << (r.reduction ? "symmetry and partial-order reduction, " : "no reduction, ")
-              << (r.jobs > 1 ? std::to_string(r.jobs) + " jobs, " : std::string())
-              << (r.exact ? std::string("exact (every key kept)")
-                          : "hash compaction (112-bit; probability of a missed state <= " +
-                                [&] {
-                                    char b[32];
-                                    std::snprintf(b, sizeof b, "%.1e", r.omissionProbability());
-                                    return std::string(b);
-                                }() +
-                                ")")
-              << '\n';
-    std::cout << "states: " << r.states << " distinct, " << r.transitions
-              << " transitions, max depth " << r.maxDepth << '\n';
+    out << "scenario: " << printable(scenario->name) << " (" << variant.toString() << ")\n";
+    out << "search: " << strategy << ", "
+        << (r.reduction ? "symmetry and partial-order reduction, " : "no reduction, ")
+        << (r.jobs > 1 ? std::to_string(r.jobs) + " jobs, " : std::string())
+        << (r.exact ? std::string("exact (every key kept)")
+                    : "hash compaction (112-bit; probability of a missed state <= " +
+                          [&] {
+                              char b[32];
+                              std::snprintf(b, sizeof b, "%.1e", r.omissionProbability());
+                              return std::string(b);
+                          }() +
+                          ")")
+        << '\n';
+    out << "states: " << r.states << " distinct, " << r.transitions << " transitions, max depth "
+        << r.maxDepth << '\n';
     if (r.reduction) {
         std::string groups;
         for (const auto &g : r.symmetricThreads) {
@@ -396,60 +416,59 @@ int cmdExplore(const QStringList &args)
             for (size_t i = 0; i < g.size(); ++i)
                 groups += (i ? "=" : "") + sim.threadName(ThreadId(g[i]));
         }
-        std::cout << "reduction: "
-                  << (groups.empty() ? std::string("no interchangeable threads")
-                                     : "interchangeable threads " + groups)
-                  << "; " << r.reducedStates << " states expanded with one safe step\n";
+        out << "reduction: "
+            << (groups.empty() ? std::string("no interchangeable threads")
+                               : "interchangeable threads " + groups)
+            << "; " << r.reducedStates << " states expanded with one safe step\n";
     }
     if (r.confirmStates)
-        std::cout << "shortest: confirmed by a search without reduction (" << r.confirmStates
-                  << " states, " << fixed(r.confirmSeconds, 2) << " s)\n";
-    std::cout << "time: " << fixed(r.seconds, 2) << " s, " << fixed(r.statesPerSecond(), 0)
-              << " states/s\n";
-    std::cout << "memory: " << fixed(r.bytesPerState(), 0) << " bytes per stored state, peak "
-              << mib(r.peakRss) << '\n';
+        out << "shortest: confirmed by a search without reduction (" << r.confirmStates
+            << " states, " << fixed(r.confirmSeconds, 2) << " s)\n";
+    out << "time: " << fixed(r.seconds, 2) << " s, " << fixed(r.statesPerSecond(), 0)
+        << " states/s\n";
+    out << "memory: " << fixed(r.bytesPerState(), 0) << " bytes per stored state, peak "
+        << mib(r.peakRss) << '\n';
     for (int i = 1; i <= 18; ++i) {
         const auto it = r.violations.find(i);
-        std::cout << "  I" << i << (i < 10 ? " " : "") << "  ";
+        out << "  I" << i << (i < 10 ? " " : "") << "  ";
         if (it == r.violations.end() && byConstruction(i))
-            std::cout << "holds by construction (not checked; docs/model.md)\n";
+            out << "holds by construction (not checked; docs/model.md)\n";
         else if (it == r.violations.end())
-            std::cout << (r.complete ? "holds" : "no violation found") << '\n';
+            out << (r.complete ? "holds" : "no violation found") << '\n';
         else {
-            std::cout << "VIOLATED (counterexample: " << it->second.length() << " steps"
-                      << (it->second.shortestConfirmed ? "" : ", maybe not the shortest") << ") "
-                      << printable(it->second.detail, 0) << '\n';
+            out << "VIOLATED (counterexample: " << it->second.length() << " steps"
+                << (it->second.shortestConfirmed ? "" : ", maybe not the shortest") << ") "
+                << printable(it->second.detail, 0) << '\n';
             // The other ways the same invariant broke.
             for (const auto &[kind, f] : r.byFinding)
                 if (kind.first == i && kind.second != it->second.finding)
-                    std::cout << "       also (counterexample: " << f.length() << " steps"
-                              << (f.shortestConfirmed ? "" : ", maybe not the shortest") << ") "
-                              << printable(f.detail, 0) << '\n';
+                    out << "       also (counterexample: " << f.length() << " steps"
+                        << (f.shortestConfirmed ? "" : ", maybe not the shortest") << ") "
+                        << printable(f.detail, 0) << '\n';
         }
     }
-    std::cout << "  stuck ";
+    out << "  stuck ";
     if (r.stuck)
-        std::cout << "FOUND (" << r.stuck->length() << " steps) " << printable(r.stuck->detail, 0)
-                  << '\n';
+        out << "FOUND (" << r.stuck->length() << " steps) " << printable(r.stuck->detail, 0)
+            << '\n';
     else
-        std::cout << (r.complete ? "none" : "none found") << '\n';
+        out << (r.complete ? "none" : "none found") << '\n';
     // Spec §9 gaps: the merged driver's own behaviour under gaps=faithful,
     // flagged wherever they trigger (as in `run`), not findings.
-    std::cout << "gaps (spec §9, reported, not findings): "
-              << (!r.gaps.empty() ? std::to_string(r.gaps.size()) +
-                                        (r.gaps.size() == 1 ? " kind reached" : " kinds reached")
-                  : r.complete ? std::string("none reached")
-                               : std::string("none reached so far"))
-              << '\n';
+    out << "gaps (spec §9, reported, not findings): "
+        << (!r.gaps.empty() ? std::to_string(r.gaps.size()) +
+                                  (r.gaps.size() == 1 ? " kind reached" : " kinds reached")
+            : r.complete ? std::string("none reached")
+                         : std::string("none reached so far"))
+        << '\n';
     for (const auto &[kind, f] : r.gaps)
-        std::cout << "  gap " << kind.first << (kind.first < 10 ? " " : "") << " reached ("
-                  << f.length() << " steps"
-                  << (f.shortestConfirmed ? "" : ", maybe not the shortest") << ") "
-                  << printable(f.detail, 0) << '\n';
-    std::cout << "verdict: " << verdict << '\n';
+        out << "  gap " << kind.first << (kind.first < 10 ? " " : "") << " reached (" << f.length()
+            << " steps" << (f.shortestConfirmed ? "" : ", maybe not the shortest") << ") "
+            << printable(f.detail, 0) << '\n';
+    out << "verdict: " << verdict << '\n';
     if (!cexNote.empty())
-        std::cout << cexNote << '\n';
+        out << cexNote << '\n';
     if (!gapNote.empty())
-        std::cout << gapNote << '\n';
+        out << gapNote << '\n';
     return status;
 }

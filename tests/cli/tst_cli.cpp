@@ -123,6 +123,18 @@ QStringList builtinNames()
     return names;
 }
 
+// Rows of an unwritable-output test: each option into a missing directory
+// and onto an existing directory.
+void unwritableRows(std::initializer_list<const char *> options)
+{
+    QTest::addColumn<QString>("option");
+    QTest::addColumn<bool>("intoDirectory"); // else into a missing directory
+    for (const char *option : options) {
+        QTest::addRow("%s missing dir", option) << QString::fromLatin1(option) << false;
+        QTest::addRow("%s is a directory", option) << QString::fromLatin1(option) << true;
+    }
+}
+
 } // namespace
 
 // A failed check prints what the CLI said, so a red test explains itself.
@@ -151,6 +163,8 @@ private Q_SLOTS:
     void exploreStopsOnSignal_data();
     void exploreStopsOnSignal();
     void exploreReportsGaps();
+    void exploreOutputsCheckedFirst_data();
+    void exploreOutputsCheckedFirst();
     void runReportsGaps();
     void badUsage_data();
     void badUsage();
@@ -430,6 +444,51 @@ void TestCli::exploreReportsGaps()
     QVERIFY(!QFileInfo::exists(none));
 }
 
+void TestCli::exploreOutputsCheckedFirst_data()
+{
+    unwritableRows({"--counterexample", "--gap-run"});
+}
+
+// explore's captures are outputs like run's (docs/cli.md, "Files"): an
+// unwritable one is refused before the search, naming the option and the
+// file, and nothing is written, not even the other, good capture.
+// first-smc-fails has both a counterexample (I4) and a gap run (gap 3).
+void TestCli::exploreOutputsCheckedFirst()
+{
+    QFETCH(QString, option);
+    QFETCH(bool, intoDirectory);
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString target = intoDirectory ? tmp.filePath(QStringLiteral("existing-dir"))
+                                         : tmp.filePath(QStringLiteral("missing/out.json"));
+    if (intoDirectory)
+        QVERIFY(QDir().mkdir(target));
+    const QString other = option == QLatin1String("--gap-run") ? QStringLiteral("--counterexample")
+                                                               : QStringLiteral("--gap-run");
+    const QString good = tmp.filePath(QStringLiteral("good.capture.json"));
+    const CliResult r = runCli({QStringLiteral("explore"), QStringLiteral("first-smc-fails"), other,
+                                good, option, target});
+    VERIFY_EXIT(r, 2);
+    QVERIFY2(r.err.contains(target), qPrintable(r.err));
+    QVERIFY2(r.err.contains(option), qPrintable(r.err));
+    QVERIFY(r.out.isEmpty()); // refused before the search: no report
+    const QStringList left =
+        QDir(tmp.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
+    QCOMPARE(left, intoDirectory ? QStringList{QStringLiteral("existing-dir")} : QStringList{});
+
+    // Both writable: both written, each replaying to its own last step.
+    const QString second = tmp.filePath(QStringLiteral("second.capture.json"));
+    const CliResult ok = runCli({QStringLiteral("explore"), QStringLiteral("first-smc-fails"),
+                                 other, good, option, second});
+    VERIFY_EXIT(ok, 1); // I4
+    for (const QString &file : {good, second}) {
+        const CliResult replay = runCli({QStringLiteral("replay"), file});
+        VERIFY_EXIT(replay, 0);
+        QVERIFY2(replay.out.contains(QLatin1String("replay identical: 5 steps")),
+                 qPrintable(replay.out));
+    }
+}
+
 // The run summary lists the §9 gaps reached, with their step and driver
 // code, as notes: ob-size-grew's scripted run reaches gap 9 at step 5 and
 // breaks nothing, so the run is ok (exit 0).
@@ -631,12 +690,7 @@ void TestCli::badUsage()
 
 void TestCli::unwritableOutput_data()
 {
-    QTest::addColumn<QString>("option");
-    QTest::addColumn<bool>("intoDirectory"); // else into a missing directory
-    for (const char *option : {"--capture", "--chrome", "--text"}) {
-        QTest::addRow("%s missing dir", option) << QString::fromLatin1(option) << false;
-        QTest::addRow("%s is a directory", option) << QString::fromLatin1(option) << true;
-    }
+    unwritableRows({"--capture", "--chrome", "--text"});
 }
 
 void TestCli::unwritableOutput()
