@@ -2184,28 +2184,97 @@ bool writeCounterexample(const std::string &path, const Simulator &sim, const Ex
     return writeFileAtomically(path, json, error);
 }
 
-std::string counterexampleCapture(const Simulator &sim, const ExploreFinding &f, std::string *error)
+std::optional<FindingRun> findingRun(const Simulator &sim, const ExploreFinding &f,
+                                     std::string *error)
 {
+    FindingRun r;
     const std::vector<std::string> schedule = findingSchedule(sim, f);
     std::string why;
-    const Trace trace = replay(sim, schedule, &why);
+    r.trace = replay(sim, schedule, &why);
     if (!why.empty()) {
         if (error)
             *error = "the counterexample does not replay: " + why;
-        return {};
+        return std::nullopt;
     }
-    RunOptions opts;
-    opts.policy = Policy::Scripted;
-    opts.maxSteps = std::max<uint64_t>(sim.scenario().maxSteps, schedule.size());
-    opts.useSchedule = false;
-    Note note;
-    note.step = schedule.size();
-    note.text = f.invariant ? "explore: the shortest path found to a violation of I" +
-                                  std::to_string(f.invariant) + ": " + f.detail
-                : f.gap ? "explore: the shortest path found to spec §9 gap " +
-                              std::to_string(f.gap) + ": " + f.detail
-                        : "explore: stuck: " + f.detail;
-    return captureToJson(sim, trace, opts, {note}, uint64_t(schedule.size()));
+    r.options.policy = Policy::Scripted;
+    r.options.maxSteps = std::max<uint64_t>(sim.scenario().maxSteps, schedule.size());
+    r.options.useSchedule = false;
+    r.note.step = schedule.size();
+    r.note.text = f.invariant ? "explore: the shortest path found to a violation of I" +
+                                    std::to_string(f.invariant) + ": " + f.detail
+                  : f.gap ? "explore: the shortest path found to spec §9 gap " +
+                                std::to_string(f.gap) + ": " + f.detail
+                          : "explore: stuck: " + f.detail;
+    r.focus = schedule.size();
+    return r;
+}
+
+std::string counterexampleCapture(const Simulator &sim, const ExploreFinding &f, std::string *error)
+{
+    const std::optional<FindingRun> r = findingRun(sim, f, error);
+    if (!r)
+        return {};
+    return captureToJson(sim, r->trace, r->options, {r->note}, r->focus);
+}
+
+const ExploreFinding *shortestFinding(const ExploreResult &r)
+{
+    const ExploreFinding *first = nullptr;
+    for (const auto &[inv, f] : r.violations)
+        if (!first || f.length() < first->length())
+            first = &f;
+    if (!first && r.stuck)
+        first = &*r.stuck;
+    return first;
+}
+
+const ExploreFinding *shortestGap(const ExploreResult &r)
+{
+    const ExploreFinding *first = nullptr;
+    for (const auto &[kind, f] : r.gaps)
+        if (!first || f.length() < first->length())
+            first = &f;
+    return first;
+}
+
+std::string exploreVerdict(const ExploreResult &r)
+{
+    // What was found, with each shortest length: "I11 (8 steps), stuck (13
+    // steps)". A finding is a fact whatever bound the search hit; what a
+    // bounded search does not prove is that nothing else is there.
+    std::string what;
+    for (const auto &[inv, f] : r.violations)
+        what += (what.empty() ? "I" : ", I") + std::to_string(inv) + " (" +
+                std::to_string(f.length()) + " steps)";
+    if (r.stuck)
+        what += (what.empty() ? "" : ", ") + std::string("a stuck state (") +
+                std::to_string(r.stuck->length()) + " steps)";
+    const bool found = r.found();
+    std::string verdict;
+    if (!r.complete)
+        verdict = (found ? "found " + what : std::string("no violation")) + " in " +
+                  std::to_string(r.states) + " states up to depth " + std::to_string(r.maxDepth) +
+                  "; " +
+                  (r.bound == ExploreBound::Interrupted
+                       ? std::string("the search was interrupted")
+                       : "the " + std::string(exploreBoundName(r.bound)) + " bound was hit") +
+                  (found ? ": other findings may be missed" : ": not a proof");
+    else
+        verdict = (found ? "found " + what + "; searched"
+                         : std::string("no violation and no stuck state in")) +
+                  " all " + std::to_string(r.states) + " reachable states" +
+                  (r.exact ? "" : " (hash compaction: not exhaustive)");
+    if (!r.gaps.empty()) {
+        std::string items;
+        int last = 0;
+        for (const auto &[kind, f] : r.gaps)
+            if (kind.first != last) {
+                items += (items.empty() ? "" : ", ") + std::to_string(kind.first);
+                last = kind.first;
+            }
+        verdict += "; spec §9 gaps reached (notes, not findings): " + items;
+    }
+    return verdict;
 }
 
 uint64_t residentBytes()

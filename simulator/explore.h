@@ -135,6 +135,30 @@ bool writeCounterexample(const std::string &path, const Simulator &sim, const Ex
 // not replay.
 std::string counterexampleCapture(const Simulator &sim, const ExploreFinding &f,
                                   std::string *error);
+// What that capture holds: the finding's path replayed (timed, with every
+// event), the options that replay it, the note at its last step and that
+// step (the focus). Nothing, with `error` set, when the path does not replay.
+struct FindingRun
+{
+    Trace trace;
+    RunOptions options;
+    Note note;
+    uint64_t focus = 0;
+};
+std::optional<FindingRun> findingRun(const Simulator &sim, const ExploreFinding &f,
+                                     std::string *error);
+
+// The finding a counterexample shows: the shortest violation, else the
+// stuck state; nullptr when there is none.
+const ExploreFinding *shortestFinding(const ExploreResult &r);
+// The shortest run to a spec §9 gap (the lowest item among equals); nullptr
+// when none was reached.
+const ExploreFinding *shortestGap(const ExploreResult &r);
+// The verdict in one line: what was found (each invariant and its shortest
+// length), how much was searched, whether it is a proof, and the gaps
+// reached. "no violation and no stuck state in all 118 reachable states
+// (hash compaction: not exhaustive)".
+std::string exploreVerdict(const ExploreResult &r);
 
 // Resident set size of this process in bytes (/proc/self/statm), 0 if unknown.
 uint64_t residentBytes();

@@ -234,17 +234,9 @@ int cmdExplore(const QStringList &args)
         std::cerr << "\r" << std::string(79, ' ') << "\r" << std::flush;
 
     // The counterexample: the shortest violation found (then a stuck state).
-    const sim::ExploreFinding *first = nullptr;
-    for (const auto &[inv, f] : r.violations)
-        if (!first || f.length() < first->length())
-            first = &f;
-    if (!first && r.stuck)
-        first = &*r.stuck;
+    const sim::ExploreFinding *first = sim::shortestFinding(r);
     // The gap run: the shortest run to a gap (the lowest item among equals).
-    const sim::ExploreFinding *gapRun = nullptr;
-    for (const auto &[kind, f] : r.gaps)
-        if (!gapRun || f.length() < gapRun->length())
-            gapRun = &f;
+    const sim::ExploreFinding *gapRun = sim::shortestGap(r);
     sim::OutputFiles outputs;
     std::string cexNote, gapNote;
     const auto where = [&](const QCommandLineOption &opt) {
@@ -290,41 +282,7 @@ int cmdExplore(const QStringList &args)
     const bool found = r.found();
     const int status = found ? kExitFound : r.complete ? kExitOk : kExitIncomplete;
     const char *strategy = opts.strategy == sim::ExploreOptions::Strategy::Bfs ? "bfs" : "dfs";
-    // What was found, with each shortest length: "I11 (8 steps), stuck (13
-    // steps)". A finding is a fact whatever bound the search hit; what a
-    // bounded search does not prove is that nothing else is there.
-    std::string what;
-    for (const auto &[inv, f] : r.violations)
-        what += (what.empty() ? "I" : ", I") + std::to_string(inv) + " (" +
-                std::to_string(f.length()) + " steps)";
-    if (r.stuck)
-        what += (what.empty() ? "" : ", ") + std::string("a stuck state (") +
-                std::to_string(r.stuck->length()) + " steps)";
-    std::string verdict;
-    if (!r.complete)
-        verdict = (found ? "found " + what : std::string("no violation")) + " in " +
-                  std::to_string(r.states) + " states up to depth " + std::to_string(r.maxDepth) +
-                  "; " +
-                  (r.bound == sim::ExploreBound::Interrupted
-                       ? std::string("the search was interrupted")
-                       : "the " + std::string(sim::exploreBoundName(r.bound)) + " bound was hit") +
-                  (found ? ": other findings may be missed" : ": not a proof");
-    else
-        verdict = (found ? "found " + what + "; searched"
-                         : std::string("no violation and no stuck state in")) +
-                  " all " + std::to_string(r.states) + " reachable states" +
-                  (r.exact ? "" : " (hash compaction: not exhaustive)");
-
-    if (!r.gaps.empty()) {
-        std::string items;
-        int last = 0;
-        for (const auto &[kind, f] : r.gaps)
-            if (kind.first != last) {
-                items += (items.empty() ? "" : ", ") + std::to_string(kind.first);
-                last = kind.first;
-            }
-        verdict += "; spec §9 gaps reached (notes, not findings): " + items;
-    }
+    const std::string verdict = sim::exploreVerdict(r);
 
     if (asJson) {
         QJsonObject inv;
