@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "app/explorer.h"
 #include "app/models/contextsmodel.h"
 #include "app/models/eventfiltermodel.h"
 #include "app/models/eventlogmodel.h"
@@ -186,6 +187,14 @@ MainWindow::MainWindow(QWidget *parent)
     m_progress->hide();
     m_cancel = new QPushButton(tr("Cancel"), this);
     m_cancel->hide();
+    m_explorer = new Explorer(this);
+    connect(m_explorer, &Explorer::progress, this,
+            [this](quint64 states, quint64 depth, quint64 rss) {
+                m_status->setText(tr("Exploring: %L1 states, depth %2, %3 MiB")
+                                      .arg(states)
+                                      .arg(depth)
+                                      .arg(double(rss) / (1024.0 * 1024.0), 0, 'f', 0));
+            });
     statusBar()->addPermanentWidget(m_progress);
     statusBar()->addPermanentWidget(m_cancel);
 
@@ -397,6 +406,87 @@ void MainWindow::buildMenus()
     undoBranch->setShortcut(QKeySequence::Undo);
     for (QAction *a : {next, prev, first, last, play, undoBranch})
         a->setShortcutContext(Qt::WindowShortcut);
+
+    QMenu *analyze = menuBar()->addMenu(tr("&Analyze"));
+    m_exploreAction =
+        analyze->addAction(tr("&Explore Every Interleaving"), this, [this] { startExplore(); });
+    m_exploreAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    m_exploreAction->setStatusTip(
+        tr("Search every interleaving of this scenario's threads and faults under its design "
+           "(teescope-cli explore), check every invariant, and list each finding with its "
+           "shortest run"));
+    m_exploreAction->setEnabled(false);
+}
+
+ExploreDialog *MainWindow::exploreDialog() const
+{
+    return m_exploreDialog.data();
+}
+
+bool MainWindow::startExplore()
+{
+    if (m_doc->isEmpty() || m_loader || m_explorer->running())
+        return false;
+    if (!m_explorer->start(m_doc->simulatorPtr()))
+        return false;
+    m_exploreAction->setEnabled(false);
+    m_progress->show();
+    m_cancel->show();
+    m_status->setText(tr("Exploring every interleaving of %1...").arg(m_doc->title()));
+    auto conn = std::make_shared<QMetaObject::Connection>();
+    *conn = connect(m_cancel, &QPushButton::clicked, m_explorer, &Explorer::cancel);
+    auto done = std::make_shared<QMetaObject::Connection>();
+    *done = connect(m_explorer, &Explorer::finished, this, [this, conn, done] {
+        disconnect(*conn);
+        disconnect(*done);
+        m_progress->hide();
+        m_cancel->hide();
+        m_exploreAction->setEnabled(!m_doc->isEmpty());
+        updateStatus();
+        const auto &result = m_explorer->result();
+        if (!result || !m_explorer->simulator())
+            return;
+        delete m_exploreDialog;
+        m_exploreDialog = new ExploreDialog(*m_explorer->simulator(), *result, this);
+        m_exploreDialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(m_exploreDialog, &ExploreDialog::openFinding, this,
+                [this](const tee::sim::ExploreFinding &f) {
+                    QString error;
+                    if (!openExploreFinding(f, &error))
+                        QMessageBox::critical(this, tr("Cannot open"), error);
+                });
+        m_exploreDialog->open(); // window-modal, not blocking
+    });
+    return true;
+}
+
+bool MainWindow::openExploreFinding(const tee::sim::ExploreFinding &f, QString *error)
+{
+    const std::shared_ptr<const tee::sim::Simulator> sim = m_explorer->simulator();
+    if (!sim) {
+        if (error)
+            *error = tr("No search has run.");
+        return false;
+    }
+    std::string why;
+    std::optional<tee::sim::FindingRun> found = tee::sim::findingRun(*sim, f, &why);
+    if (!found) {
+        if (error)
+            *error = QString::fromStdString(why);
+        return false;
+    }
+    std::unique_ptr<RunDocument::Run> run =
+        RunDocument::makeRun(sim, std::move(found->trace), found->options);
+    if (!run) {
+        if (error)
+            *error = tr("No search has run.");
+        return false;
+    }
+    run->notes = {found->note};
+    run->focusStep = found->focus;
+    run->initialCursor = std::min(found->focus, run->timeline.stepCount());
+    m_doc->setRun(std::move(run));
+    return true;
 }
 
 bool MainWindow::openPath(const QString &nameOrPath, QString *error)
@@ -413,8 +503,8 @@ bool MainWindow::openPath(const QString &nameOrPath, QString *error)
 
 void MainWindow::openPathInBackground(const QString &nameOrPath)
 {
-    if (m_loader)
-        return; // one load at a time
+    if (m_loader || m_explorer->running())
+        return; // one load (or search) at a time
     struct Result
     {
         std::unique_ptr<RunDocument::Run> run;
@@ -519,6 +609,8 @@ bool MainWindow::exportText(const QString &path, QString *error)
 
 void MainWindow::documentChanged()
 {
+    if (m_exploreAction)
+        m_exploreAction->setEnabled(!m_doc->isEmpty() && !m_explorer->running());
     const tee::render::TimelineSource src = sourceOf(*m_doc);
     m_timeline->setSource(src);
     m_refcounts->setSource(src);

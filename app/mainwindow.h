@@ -8,12 +8,15 @@
 #include "app/render/renderer.h"
 
 #include <QMainWindow>
+#include <QPointer>
 #include <QStringList>
 
 #include <atomic>
 #include <memory>
 
 class EventFilterModel;
+class ExploreDialog;
+class Explorer;
 class EventLogModel;
 class InspectorFilterModel;
 class QAction;
@@ -34,6 +37,9 @@ namespace tee::render {
 class RefcountPlot;
 class TimelinePlot;
 } // namespace tee::render
+namespace tee::sim {
+struct ExploreFinding;
+} // namespace tee::sim
 
 class MainWindow : public QMainWindow
 {
@@ -55,6 +61,18 @@ public:
     void openPathInBackground(const QString &nameOrPath);
     // A background load is running (Cancel stops its run at the next step).
     bool loading() const { return m_loader != nullptr; }
+
+    // Analyze › Explore Every Interleaving: the search of `teescope-cli
+    // explore` on the document's scenario and design, in the background
+    // (progress and Cancel in the status bar); its report comes as a
+    // dialog (exploreDialog) whose findings open at their step. False when
+    // there is nothing to explore or a load or a search runs.
+    bool startExplore();
+    Explorer *explorer() const { return m_explorer; }
+    ExploreDialog *exploreDialog() const;
+    // Shows a finding of the last search as its counterexample capture
+    // would: the run replayed, the cursor at its last step, the note there.
+    bool openExploreFinding(const tee::sim::ExploreFinding &f, QString *error);
 
     bool saveCapture(const QString &path, QString *error);
     // Pictures of the run as on screen (step range and size in `o`), always
@@ -123,6 +141,9 @@ private:
     QProgressBar *m_progress = nullptr;
     QPushButton *m_cancel = nullptr;
     QMenu *m_recentMenu = nullptr;
+    QAction *m_exploreAction = nullptr;
+    Explorer *m_explorer = nullptr;
+    QPointer<ExploreDialog> m_exploreDialog;
     QThread *m_loader = nullptr;
     std::shared_ptr<std::atomic<bool>> m_loaderCancel; // stops m_loader's run
     bool m_syncing = false; // a cursor move the window itself is spreading

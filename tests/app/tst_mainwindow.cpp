@@ -1,6 +1,7 @@
 // The real MainWindow offscreen (open, title, table, status), and the
 // teescope binary's exit codes: a bad scenario gives 2 and a message naming
 // it, never a modal box that would hang without a display.
+#include "app/explorer.h"
 #include "app/mainwindow.h"
 #include "app/models/contextsmodel.h"
 #include "app/models/eventfiltermodel.h"
@@ -35,6 +36,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTreeWidget>
 
 #include <thread>
 
@@ -121,6 +123,15 @@ void exportsHold(MainWindow &window, const QStringList &words)
              qPrintable(error));
 }
 
+// The status bar's Cancel button (loads and searches share it).
+QPushButton *cancelButton(const MainWindow &window)
+{
+    for (QPushButton *b : window.statusBar()->findChildren<QPushButton *>())
+        if (b->text() == QLatin1String("Cancel"))
+            return b;
+    return nullptr;
+}
+
 } // namespace
 
 class TestMainWindow : public QObject
@@ -175,10 +186,7 @@ private Q_SLOTS:
         window.openPathInBackground(path);
         QVERIFY(window.loading());
         QTest::qWait(100);
-        QPushButton *cancel = nullptr;
-        for (QPushButton *b : window.statusBar()->findChildren<QPushButton *>())
-            if (b->text() == QLatin1String("Cancel"))
-                cancel = b;
+        QPushButton *cancel = cancelButton(window);
         QVERIFY(cancel);
         QVERIFY(!cancel->isHidden());
         cancel->click();
@@ -443,6 +451,99 @@ private Q_SLOTS:
         QCOMPARE(doc->notes().size(), size_t(1));
         QCOMPARE(doc->notes().front().step, uint64_t(f.length()));
         QVERIFY(QString::fromStdString(doc->notes().front().text).contains(QLatin1String("I12")));
+    }
+
+    // Analyze › Explore Every Interleaving, as a reviewer uses it: the
+    // search runs in the background on the document's scenario and design,
+    // its report lists each finding and gap with its shortest length, and
+    // the one chosen opens at its step with the note there, as the CLI's
+    // capture would (first-smc-fails: I4 and gap 3 in 5 steps; gap 11 too,
+    // its client releasing the output it never got).
+    void exploreFromTheWindow()
+    {
+        MainWindow window;
+        QString error;
+        QVERIFY(!window.startExplore()); // nothing open
+        QVERIFY2(window.openPath(QStringLiteral("first-smc-fails"), &error), qPrintable(error));
+        QVERIFY(window.startExplore());
+        QVERIFY(window.explorer()->running());
+        QVERIFY(!window.startExplore()); // one search at a time
+        QTRY_VERIFY_WITH_TIMEOUT(!window.explorer()->running(), 60000);
+        const auto &result = window.explorer()->result();
+        QVERIFY(result && result->complete);
+        ExploreDialog *dialog = window.exploreDialog();
+        QVERIFY(dialog);
+        QVERIFY(dialog->isVisible());
+        const QTreeWidget *list = dialog->findings();
+        QCOMPARE(list->topLevelItemCount(), 3);
+        const QStringList expected = {QStringLiteral("I4 violated"),
+                                      QStringLiteral("gap 3 (spec §9, a note)"),
+                                      QStringLiteral("gap 11 (spec §9, a note)")};
+        for (int row = 0; row < 3; ++row) {
+            QCOMPARE(list->topLevelItem(row)->text(0), expected[row]);
+            QCOMPARE(list->topLevelItem(row)->text(1), QStringLiteral("5"));
+        }
+        QVERIFY(dialog->findChildren<QLabel *>().constFirst()->text().contains(
+            QLatin1String("found I4 (5 steps)")));
+
+        // The first row (selected) opens the violation at step 5.
+        dialog->openSelected();
+        RunDocument *doc = window.document();
+        QCOMPARE(doc->stepCount(), uint64_t(5));
+        QCOMPARE(doc->cursor(), uint64_t(5));
+        QCOMPARE(doc->focusStep(), std::optional<uint64_t>(5));
+        QCOMPARE(*doc->firstViolationStep(), uint64_t(5));
+        QCOMPARE(doc->notes().size(), size_t(1));
+        QVERIFY(QString::fromStdString(doc->notes().front().text).contains(QLatin1String("I4")));
+        const QModelIndex current = window.eventLogView()->selectionModel()->currentIndex();
+        QCOMPARE(tee::EventKind(current.data(EventLogModel::KindRole).toInt()),
+                 tee::EventKind::Violation);
+
+        // A gap's run opens the same way, its note naming the gap.
+        const auto gap = result->gaps.find({3, tee::Finding::XaIdLeft});
+        QVERIFY(gap != result->gaps.end());
+        QVERIFY2(window.openExploreFinding(gap->second, &error), qPrintable(error));
+        QCOMPARE(window.document()->cursor(), uint64_t(5));
+        QVERIFY(QString::fromStdString(window.document()->notes().front().text)
+                    .contains(QString::fromUtf8("spec §9 gap 3")));
+        // The opened run is explored as the document it came from.
+        QVERIFY(window.startExplore());
+        QTRY_VERIFY_WITH_TIMEOUT(!window.explorer()->running(), 60000);
+        QCOMPARE(window.explorer()->result()->states, result->states);
+    }
+
+    // Cancel stops a search that would take minutes; its report says so.
+    void exploreCancel()
+    {
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openPath(QStringLiteral("three-clients-two-supplicants"), &error),
+                 qPrintable(error));
+        QVERIFY(window.startExplore());
+        QTest::qWait(200);
+        QPushButton *cancel = cancelButton(window);
+        QVERIFY(cancel);
+        QVERIFY(!cancel->isHidden());
+        cancel->click();
+        QTRY_VERIFY_WITH_TIMEOUT(!window.explorer()->running(), 60000);
+        QVERIFY(cancel->isHidden());
+        const auto &result = window.explorer()->result();
+        QVERIFY(result);
+        QVERIFY(!result->complete);
+        QCOMPARE(result->bound, tee::sim::ExploreBound::Interrupted);
+        QVERIFY(window.exploreDialog());
+        QCOMPARE(window.exploreDialog()->findings()->topLevelItem(0)->text(0),
+                 QStringLiteral("nothing found so far"));
+        QVERIFY(window.exploreDialog()->findChildren<QLabel *>().constFirst()->text().contains(
+            QLatin1String("the search was interrupted")));
+
+        // A window closed mid-search stops the search and waits for it.
+        {
+            MainWindow closing;
+            QVERIFY(closing.openPath(QStringLiteral("three-clients-two-supplicants"), &error));
+            QVERIFY(closing.startExplore());
+            QTest::qWait(100);
+        }
     }
 
     // A stuck counterexample has no violation event: the capture's note
