@@ -609,7 +609,7 @@ bool MainWindow::exportText(const QString &path, QString *error)
 
 void MainWindow::documentChanged()
 {
-    if (m_exploreAction)
+    if (m_exploreAction && m_explorer)
         m_exploreAction->setEnabled(!m_doc->isEmpty() && !m_explorer->running());
     const tee::render::TimelineSource src = sourceOf(*m_doc);
     m_timeline->setSource(src);
