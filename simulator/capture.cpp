@@ -686,6 +686,10 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         r.fail("top level", "expected a JSON object, found an array");
         return nullptr;
     }
+    if (const auto at = findRawControlInString(text)) {
+        r.fail(lineColumn(text, *at), rawControlMessage(text[*at]));
+        return nullptr;
+    }
     if (const auto dup = findDuplicateKey(text)) {
         r.fail(lineColumn(text, dup->second),
                "duplicate key " + quotedText(dup->key) + " (first given at " +

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <vector>
 
@@ -164,6 +165,38 @@ std::optional<DuplicateKey> findDuplicateKey(std::string_view json)
         default:
             ++i;
         }
+    }
+    return std::nullopt;
+}
+
+std::string rawControlMessage(char c)
+{
+    const auto u = static_cast<unsigned char>(c);
+    char code[8];
+    std::snprintf(code, sizeof code, "%04X", unsigned(u));
+    const std::string escaped = u == '\n'   ? "\\n"
+                                : u == '\t' ? "\\t"
+                                : u == '\r' ? "\\r"
+                                            : "\\u" + std::string(code);
+    return "a raw control character (U+" + std::string(code) +
+           ") inside a string: JSON requires it escaped, as " + escaped;
+}
+
+std::optional<size_t> findRawControlInString(std::string_view json)
+{
+    bool inString = false;
+    for (size_t i = 0; i < json.size(); ++i) {
+        const auto c = static_cast<unsigned char>(json[i]);
+        if (!inString) {
+            inString = c == '"';
+            continue;
+        }
+        if (c == '\\')
+            ++i; // the escaped character, whatever it is
+        else if (c == '"')
+            inString = false;
+        else if (c < 0x20)
+            return i;
     }
     return std::nullopt;
 }

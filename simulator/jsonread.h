@@ -49,4 +49,16 @@ struct DuplicateKey
 // comparing, so "a" and "\u0061" are the same key.
 std::optional<DuplicateKey> findDuplicateKey(std::string_view json);
 
+// The byte offset of the first control character (below U+0020) written
+// raw inside a string of `json`, which must already be valid JSON to
+// QJsonDocument. RFC 8259 requires them escaped ("\n", "\u0001"), and
+// QJsonDocument accepts them raw: a scenario with a raw line break in its
+// description would load, be embedded in a capture re-indented (which
+// changes the string) and make a capture other JSON tools refuse. The
+// readers refuse it instead.
+std::optional<size_t> findRawControlInString(std::string_view json);
+// The message for such a character: "a raw control character (U+000A) inside
+// a string: JSON requires it escaped, as \n".
+std::string rawControlMessage(char c);
+
 } // namespace tee::sim

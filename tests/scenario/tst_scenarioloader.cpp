@@ -66,6 +66,10 @@ const BadRow kBadRows[] = {
     {"trailing-garbage.json", "line 1, column", "invalid JSON"},
     {"not-an-object.json", "(root)", "expected a JSON object, got an array"},
     {"deep-nesting.json", "line 1, column", "invalid JSON"},
+    // RFC 8259: a control character inside a string must be escaped
+    // (QJsonDocument would take it raw; a capture would then re-indent it).
+    {"raw-control-in-string.json", "line 3, column 25",
+     "a raw control character (U+000A) inside a string: JSON requires it escaped, as \\n"},
     // Unknown keys and kinds.
     {"unknown-root-key.json", "proceses", "unknown key \"proceses\""},
     {"unknown-step-key.json", "processes[0].threads[0].program[2].ouputs", "unknown key"},

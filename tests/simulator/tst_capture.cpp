@@ -102,6 +102,9 @@ QList<QPair<const char *, const char *>> badCaptureCases()
         {"empty.json", "empty file"},
         {"truncated.json", "invalid JSON: unterminated string (truncated file?)"},
         {"not-json.json", "invalid JSON: illegal value"},
+        {"raw-control-in-string.json",
+         "line 107, column 16: a raw control character (U+0009) inside a string: JSON requires "
+         "it escaped, as \\t"},
         {"top-level-array.json", "top level: expected a JSON object"},
         {"wrong-format.json", "format: expected \"teescope-capture\", found \"teescope-scenario\""},
         {"missing-format.json", "format: missing"},
