@@ -285,6 +285,13 @@ int cmdExplore(const QStringList &args)
     const std::string verdict = sim::exploreVerdict(r);
 
     if (asJson) {
+        // A finding's run as the step labels a schedule uses.
+        const auto schedule = [&](const sim::ExploreFinding &f) {
+            QJsonArray labels;
+            for (const std::string &l : sim::findingSchedule(sim, f))
+                labels.append(QString::fromStdString(l));
+            return labels;
+        };
         QJsonObject inv;
         for (int i = 1; i <= 18; ++i) {
             const auto it = r.violations.find(i);
@@ -296,13 +303,15 @@ int cmdExplore(const QStringList &args)
                 QJsonArray kinds;
                 for (const auto &[kind, f] : r.byFinding)
                     if (kind.first == i)
-                        kinds.append(QJsonObject{
-                            {QStringLiteral("finding"),
-                             QString::fromLatin1(vocab::findingName(kind.second))},
-                            {QStringLiteral("length"), qint64(f.length())},
-                            {QStringLiteral("text"), QString::fromStdString(f.detail)}});
+                        kinds.append(
+                            QJsonObject{{QStringLiteral("finding"),
+                                         QString::fromLatin1(vocab::findingName(kind.second))},
+                                        {QStringLiteral("length"), qint64(f.length())},
+                                        {QStringLiteral("text"), QString::fromStdString(f.detail)},
+                                        {QStringLiteral("schedule"), schedule(f)}});
                 o.insert(QStringLiteral("findings"), kinds);
                 o.insert(QStringLiteral("text"), QString::fromStdString(it->second.detail));
+                o.insert(QStringLiteral("schedule"), schedule(it->second));
             }
             inv.insert(QStringLiteral("I%1").arg(i), o);
         }
@@ -310,6 +319,7 @@ int cmdExplore(const QStringList &args)
         if (r.stuck) {
             stuck.insert(QStringLiteral("length"), qint64(r.stuck->length()));
             stuck.insert(QStringLiteral("detail"), QString::fromStdString(r.stuck->detail));
+            stuck.insert(QStringLiteral("schedule"), schedule(*r.stuck));
         }
         QJsonArray gaps;
         for (const auto &[kind, f] : r.gaps)
@@ -318,7 +328,8 @@ int cmdExplore(const QStringList &args)
                 {QStringLiteral("finding"), QString::fromLatin1(vocab::findingName(kind.second))},
                 {QStringLiteral("length"), qint64(f.length())},
                 {QStringLiteral("shortestConfirmed"), f.shortestConfirmed},
-                {QStringLiteral("text"), QString::fromStdString(f.detail)}});
+                {QStringLiteral("text"), QString::fromStdString(f.detail)},
+                {QStringLiteral("schedule"), schedule(f)}});
         QJsonObject root{
             {QStringLiteral("scenario"), QString::fromStdString(scenario->name)},
             {QStringLiteral("variant"), QString::fromStdString(variant.toString())},

@@ -424,6 +424,17 @@ void TestCli::exploreReportsGaps()
     QCOMPARE(gap.value(QLatin1String("item")).toInt(), 9);
     QCOMPARE(gap.value(QLatin1String("finding")).toString(), QStringLiteral("ob_size_grew"));
     QCOMPARE(gap.value(QLatin1String("length")).toInt(), 5);
+    // its run, step by step, as the capture's schedule spells it
+    const QStringList expectedRun = {QStringLiteral("app/c1: open /dev/tee"),
+                                     QStringLiteral("app/c1: OBJECT_INVOKE ROOT op 32"),
+                                     QStringLiteral("app/c1: QTEE returns 0"),
+                                     QStringLiteral("app/c1: OBJECT_INVOKE objref 0 op 1"),
+                                     QStringLiteral("app/c1: QTEE returns 0")};
+    QCOMPARE(gap.value(QLatin1String("schedule")).toVariant().toStringList(), expectedRun);
+    QStringList captured;
+    for (const QJsonValue &v : capture.value(QLatin1String("schedule")).toArray())
+        captured << v.toString();
+    QCOMPARE(captured, expectedRun);
 
     // gaps=fixed: the parse fails instead; nothing to flag, nothing written.
     const QString none = dir.filePath(QStringLiteral("none.capture.json"));
