@@ -477,11 +477,6 @@ bool MainWindow::openExploreFinding(const tee::sim::ExploreFinding &f, QString *
     }
     std::unique_ptr<RunDocument::Run> run =
         RunDocument::makeRun(sim, std::move(found->trace), found->options);
-    if (!run) {
-        if (error)
-            *error = tr("No search has run.");
-        return false;
-    }
     run->notes = {found->note};
     run->focusStep = found->focus;
     run->initialCursor = std::min(found->focus, run->timeline.stepCount());

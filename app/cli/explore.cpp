@@ -71,8 +71,7 @@ int cmdExplore(const QStringList &args)
         "Explore every interleaving of a scenario's threads and of its faults (\"when\": "
         "\"any\" kills at every step; at_step and when_request kills at every step from when "
         "they are due), check every invariant on every transition, report stuck states as findings "
-        "and the "
-        "spec §9 gaps reached as notes. "
+        "and the spec §9 gaps reached as notes. "
         "Symmetric threads and safe user-space steps are reduced (--no-reduction turns it off); "
         "breadth-first counterexamples are shortest either way.\n"
         "Exit status: 0 the search completed and found nothing, 1 a violation or a stuck "
@@ -233,44 +232,43 @@ int cmdExplore(const QStringList &args)
     if (tty)
         std::cerr << "\r" << std::string(79, ' ') << "\r" << std::flush;
 
-    // The counterexample: the shortest violation found (then a stuck state).
+    // The counterexample (the shortest violation, else a stuck state) and
+    // the gap run (the shortest run to a gap, the lowest item among equals).
     const sim::ExploreFinding *first = sim::shortestFinding(r);
-    // The gap run: the shortest run to a gap (the lowest item among equals).
     const sim::ExploreFinding *gapRun = sim::shortestGap(r);
     sim::OutputFiles outputs;
     std::string cexNote, gapNote;
-    const auto where = [&](const QCommandLineOption &opt) {
-        const std::string path = str(parser.value(opt));
-        return path == "-" ? std::string("standard output") : quotedText(path);
+    struct CaptureOutput
+    {
+        const QCommandLineOption &opt;
+        const char *option;
+        const sim::ExploreFinding *finding;
+        std::string what; // "counterexample", "gap 9 run"
+        const char *none; // the note when there is nothing to write
+        std::string &note;
     };
-    const auto capture = [&](const QCommandLineOption &opt, const char *option,
-                             const sim::ExploreFinding *f) {
-        const std::string path = str(parser.value(opt));
-        const std::string json = sim::counterexampleCapture(sim, *f, &error);
-        if (json.empty()) {
-            error = std::string(option) + ": " + path + ": " + error;
-            return false;
+    const CaptureOutput captures[] = {
+        {cexOpt, "--counterexample", first, "counterexample",
+         "no counterexample to write: nothing was found", cexNote},
+        {gapRunOpt, "--gap-run", gapRun,
+         gapRun ? "gap " + std::to_string(gapRun->gap) + " run" : std::string(),
+         "no gap run to write: no spec §9 gap was reached", gapNote},
+    };
+    for (const CaptureOutput &c : captures) {
+        if (!parser.isSet(c.opt))
+            continue;
+        if (!c.finding) {
+            c.note = c.none;
+            continue;
         }
-        outputs.set(outputs.add(option, path), json);
-        return true;
-    };
-    if (parser.isSet(cexOpt)) {
-        if (!first)
-            cexNote = "no counterexample to write: nothing was found";
-        else if (!capture(cexOpt, "--counterexample", first))
-            return fail(error);
-        else
-            cexNote = "counterexample written to " + where(cexOpt) + " (" +
-                      std::to_string(first->length()) + " steps)";
-    }
-    if (parser.isSet(gapRunOpt)) {
-        if (!gapRun)
-            gapNote = "no gap run to write: no spec §9 gap was reached";
-        else if (!capture(gapRunOpt, "--gap-run", gapRun))
-            return fail(error);
-        else
-            gapNote = "gap " + std::to_string(gapRun->gap) + " run written to " + where(gapRunOpt) +
-                      " (" + std::to_string(gapRun->length()) + " steps)";
+        const std::string path = str(parser.value(c.opt));
+        const std::string json = sim::counterexampleCapture(sim, *c.finding, &error);
+        if (json.empty())
+            return fail(std::string(c.option) + ": " + path + ": " + error);
+        outputs.set(outputs.add(c.option, path), json);
+        c.note = c.what + " written to " +
+                 (path == "-" ? std::string("standard output") : quotedText(path)) + " (" +
+                 std::to_string(c.finding->length()) + " steps)";
     }
     if (!outputs.commit(&error))
         return fail(error);
