@@ -337,10 +337,14 @@ vocab::WaitInfo Engine::waitInfo(const State &s, ThreadId id) const
         return w;
     case Phase::User: {
         // its syscall's own lock, or a RELEASE notification's enqueue
-        if (const ContextId lc = sleepsOnLock(s, id); lc.valid())
+        if (const ContextId lc = sleepsOnLock(s, id); lc.valid()) {
             lockWait(lc);
-        else
+        } else if (std::string what = m_env.userWait(s, t); !what.empty()) {
+            w.kind = K::UserWait;
+            w.what = std::move(what);
+        } else {
             w.kind = K::Done;
+        }
         return w;
     }
     case Phase::Exited:
@@ -370,10 +374,11 @@ bool Engine::stuck(const State &s, std::string *who) const
     bool any = false;
     for (const Thread &t : s.threads) {
         const bool idle =
-            !t.lockWait.valid() && (t.phase == Phase::Exited || t.phase == Phase::WorkerIdle ||
-                                    t.phase == Phase::RecvWait ||
-                                    (t.phase == Phase::User && !t.fatalPending &&
-                                     m_env.nextSyscall(s, t).kind == SyscallKind::None));
+            !t.lockWait.valid() &&
+            (t.phase == Phase::Exited || t.phase == Phase::WorkerIdle ||
+             t.phase == Phase::RecvWait ||
+             (t.phase == Phase::User && !t.fatalPending &&
+              m_env.nextSyscall(s, t).kind == SyscallKind::None && m_env.userWait(s, t).empty()));
         if (idle)
             continue;
         any = true;

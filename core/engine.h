@@ -84,6 +84,16 @@ public:
         (void)out;
     }
 
+    // What a thread in user space waits for there (a program's `wait` step
+    // on variables no thread set yet), empty when it does not: then it is
+    // blocked, not done (nextSyscall says None either way).
+    virtual std::string userWait(const State &s, const Thread &t) const
+    {
+        (void)s;
+        (void)t;
+        return {};
+    }
+
     // Names for labels and exports.
     virtual std::string processName(ProcessId p) const;
     virtual std::string threadName(ThreadId t) const; // "P1/T1"; "qcomtee_wq" for the worker

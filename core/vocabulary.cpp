@@ -111,6 +111,11 @@ std::string errnoText(int32_t e)
     return signedErrnoName(e);
 }
 
+std::string steps(uint64_t n)
+{
+    return std::to_string(n) + (n == 1 ? " step" : " steps");
+}
+
 std::string reqState(ReqState s)
 {
     return reqStateName(s);
@@ -510,6 +515,8 @@ std::string waitText(const Environment &env, const WaitInfo &w)
     case WaitInfo::Kind::NoUsers:
         return who + " waits in tee_device_unregister until every context is released "
                      "(uninterruptible)";
+    case WaitInfo::Kind::UserWait:
+        return who + " waits in user space for " + w.what + " (no thread of its process set it)";
     }
     return who + " ?";
 }

@@ -45,6 +45,7 @@ std::string op(uint32_t op);          // "op 3", "op RELEASE", "op RETAIN"
 std::string arg(int64_t index);       // "arg 0"
 std::string errnoText(int32_t e);     // "-ENODEV", "0"
 std::string reqState(ReqState s);     // "QUEUED", ... "PLACEHOLDER", "REMOVED"
+std::string steps(uint64_t n);        // "1 step", "12 steps"
 std::string objectKind(ObjectType t); // "TEE", "USER", "MEM"
 // What the object stands for: "TEE 0x100", "USER objref 1", "MEM shm 2".
 std::string objectWhat(ObjectType t, uint32_t qteeId, uint64_t userObjectId);
@@ -147,6 +148,7 @@ struct WaitInfo
         Exited,     // the thread has exited
         InKernel,   // in the kernel, in `phase`
         NoUsers,    // tee_device_unregister waits until every context is released
+        UserWait,   // the program waits in user space for `what` (its `wait` step)
     } kind = Kind::Done;
     ThreadId thread;
     ThreadId peer;
@@ -156,6 +158,7 @@ struct WaitInfo
     ReqState state = ReqState::New;
     bool killed = false;
     Phase phase = Phase::User;
+    std::string what; // UserWait
 };
 std::string waitText(const Environment &env, const WaitInfo &w);
 

@@ -1141,7 +1141,7 @@ private:
 // Fixed-length vectors of section numbers, in one arena. While every
 // number stored in it fits in 16 bits (`narrowLimit`), a vector takes two
 // bytes a section: section tables stay small (on three-clients-two-
-// supplicants the largest holds 5,434 sections for 8.5 M states), so most
+// supplicants the largest held 5,434 sections for 8.5 M states), so most
 // searches never need more, and the vectors are most of exact mode's
 // memory. The first number above the limit widens the set to 32 bits, once.
 class VectorSet
@@ -2245,10 +2245,10 @@ std::string exploreVerdict(const ExploreResult &r)
     std::string what;
     for (const auto &[inv, f] : r.violations)
         what += (what.empty() ? "I" : ", I") + std::to_string(inv) + " (" +
-                std::to_string(f.length()) + " steps)";
+                vocab::steps(f.length()) + ")";
     if (r.stuck)
         what += (what.empty() ? "" : ", ") + std::string("a stuck state (") +
-                std::to_string(r.stuck->length()) + " steps)";
+                vocab::steps(r.stuck->length()) + ")";
     const bool found = r.found();
     std::string verdict;
     if (!r.complete)

@@ -72,6 +72,7 @@ struct Op
         Jump,         // go to op `target`, `times` times (-1 = for ever)
         ShmAlloc,     // TEE_IOC_SHM_ALLOC of `size` bytes -> shm id register
         RemoveDevice, // unbind the driver: qcomtee_remove (spec §2.8, §7 case 20)
+        Wait,         // user space: wait until another thread set variables (waitRegs)
     } kind = Kind::Exit;
     std::string path; // JSON location, for messages
     int32_t fdReg = -1;
@@ -92,6 +93,7 @@ struct Op
     int64_t ns = 0;               // Compute
     int32_t jumpTo = 0;
     int64_t times = -1;
+    std::vector<int32_t> waitRegs; // Wait: the process variables waited for
     bool operator==(const Op &) const = default;
 };
 

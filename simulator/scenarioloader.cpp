@@ -792,10 +792,15 @@ void Loader::parseProgram(const QJsonValue &v, const std::string &where, ThreadD
                                          " steps)");
     }
     // Each jump has at most two successors (its target, and the next step
-    // once its count runs out); look for a cycle through jump steps only.
+    // once its count runs out), a wait one (the next step, once its
+    // variables are set); look for a cycle through jumps and waits only.
+    const auto noStep = [&](int32_t i) {
+        const Op::Kind k = thread.program[size_t(i)].kind;
+        return k == Op::Kind::Jump || k == Op::Kind::Wait;
+    };
     std::vector<uint8_t> color(size_t(n), 0); // 0 new, 1 on the stack, 2 done
     for (int32_t start = 0; start < n; ++start) {
-        if (thread.program[size_t(start)].kind != Op::Kind::Jump || color[size_t(start)])
+        if (!noStep(start) || color[size_t(start)])
             continue;
         std::vector<std::pair<int32_t, int>> stack{{start, 0}};
         color[size_t(start)] = 1;
@@ -803,7 +808,9 @@ void Loader::parseProgram(const QJsonValue &v, const std::string &where, ThreadD
             auto &[node, edge] = stack.back();
             const Op &op = thread.program[size_t(node)];
             int32_t next = -1;
-            if (edge == 0)
+            if (op.kind == Op::Kind::Wait)
+                next = edge == 0 ? node + 1 : -1;
+            else if (edge == 0)
                 next = op.jumpTo;
             else if (edge == 1 && op.times >= 0)
                 next = node + 1;
@@ -813,11 +820,18 @@ void Loader::parseProgram(const QJsonValue &v, const std::string &where, ThreadD
                 continue;
             }
             ++edge;
-            if (next < 0 || next >= n || thread.program[size_t(next)].kind != Op::Kind::Jump)
+            if (next < 0 || next >= n || !noStep(next))
                 continue;
-            if (color[size_t(next)] == 1)
-                fail(key(op.path, "to"), "this jump loops over jumps only (the thread would "
-                                         "spin without taking a step)");
+            if (color[size_t(next)] == 1) {
+                const bool waits = std::any_of(stack.begin(), stack.end(), [&](const auto &e) {
+                    return thread.program[size_t(e.first)].kind == Op::Kind::Wait;
+                });
+                fail(op.kind == Op::Kind::Jump ? key(op.path, "to") : op.path,
+                     waits ? "this loop has only jumps and waits (the thread would spin "
+                             "without taking a step once the variables are set)"
+                           : "this jump loops over jumps only (the thread would spin without "
+                             "taking a step)");
+            }
             if (color[size_t(next)] == 0) {
                 color[size_t(next)] = 1;
                 stack.emplace_back(next, 0);
@@ -989,6 +1003,23 @@ Op Loader::parseOp(const QJsonValue &v, const std::string &where, NameTable &var
     } else if (kind == "remove_device") {
         checkKeys(o, where, {"do"});
         op.kind = Op::Kind::RemoveDevice;
+    } else if (kind == "wait") {
+        // Threads of a process hand each other fds and objects through
+        // variables; a thread that needs one another thread sets waits for
+        // it in user space (a condition variable, a join), as real programs
+        // do, instead of passing an fd or id it does not have yet.
+        checkKeys(o, where, {"do", "for"});
+        op.kind = Op::Kind::Wait;
+        const QJsonValue f = req("for");
+        if (f.isArray()) {
+            const QJsonArray a = toArray(f, w("for"), kMaxArgList);
+            if (a.isEmpty())
+                fail(w("for"), "name at least one variable");
+            for (qsizetype i = 0; i < a.size(); ++i)
+                op.waitRegs.push_back(readVar(a.at(i), at(w("for"), i), vars));
+        } else {
+            op.waitRegs.push_back(readVar(f, w("for"), vars));
+        }
     } else if (kind == "jump") {
         checkKeys(o, where, {"do", "to", "times"});
         op.kind = Op::Kind::Jump;
@@ -1000,7 +1031,7 @@ Op Loader::parseOp(const QJsonValue &v, const std::string &where, NameTable &var
         fail(w("do"),
              "unknown step " + inQuotes(kind) +
                  " (expected open, close, open_service, shm_alloc, invoke, release, serve, recv, "
-                 "send, kill, compute, exit, jump or remove_device)");
+                 "send, kill, compute, exit, jump, wait or remove_device)");
     }
     return op;
 }

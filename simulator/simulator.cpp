@@ -179,13 +179,41 @@ const Op *Simulator::currentOp(const Thread &t) const
     return t.pc >= 0 && size_t(t.pc) < prog.size() ? &prog[size_t(t.pc)] : nullptr;
 }
 
-// Follows jumps so that pc always names an op that makes a syscall (or is
-// past the end). Bounded, so a loader bug cannot hang the engine.
-void Simulator::normalize(State &s, Thread &t) const
+// A wait step is over once every variable it names holds a value (-1:
+// never set, or its step failed).
+bool Simulator::waitOver(const State &s, const Thread &t, const Op &wait) const
 {
-    (void)s;
+    return std::all_of(wait.waitRegs.begin(), wait.waitRegs.end(),
+                       [&](int32_t reg) { return preg(s, t, reg) != kUnset; });
+}
+
+std::string Simulator::userWait(const State &s, const Thread &t) const
+{
+    const Op *op = t.phase == Phase::User ? currentOp(t) : nullptr;
+    if (!op || op->kind != Op::Kind::Wait || waitOver(s, t, *op))
+        return {};
+    std::string names;
+    const auto &vars = m_scenario->variables;
+    const size_t p = size_t(t.process.v);
+    for (int32_t reg : op->waitRegs)
+        if (preg(s, t, reg) == kUnset && p < vars.size() && size_t(reg) < vars[p].size())
+            names += (names.empty() ? "" : ", ") + vars[p][size_t(reg)];
+    return "variable " + names;
+}
+
+// Follows jumps, and waits whose variables are set, so that pc names an op
+// that makes a syscall, a wait still waiting, or is past the end. Bounded,
+// so a loader bug cannot hang the engine.
+void Simulator::normalize(const State &s, Thread &t) const
+{
     for (int guard = 0; guard < 64; ++guard) {
         const Op *op = currentOp(t);
+        if (op && op->kind == Op::Kind::Wait) {
+            if (!waitOver(s, t, *op))
+                return;
+            ++t.pc;
+            continue;
+        }
         if (!op || op->kind != Op::Kind::Jump)
             return;
         int64_t &count = t.regs[size_t(R_FIXED + t.pc)];
@@ -203,6 +231,15 @@ Syscall Simulator::nextSyscall(const State &s, const Thread &t) const
 {
     Syscall sc;
     const Op *op = currentOp(t);
+    if (op && op->kind == Op::Kind::Wait) {
+        if (!waitOver(s, t, *op))
+            return sc; // not runnable until another thread sets the variables
+        // Set meanwhile: the step is the one after the wait (syscallReturned
+        // moves pc past it the same way).
+        Thread ahead = t;
+        normalize(s, ahead);
+        return nextSyscall(s, ahead);
+    }
     if (!op) {
         sc.kind = t.worker ? SyscallKind::None : SyscallKind::Exit;
         return sc;
@@ -305,6 +342,7 @@ Syscall Simulator::nextSyscall(const State &s, const Thread &t) const
         break;
     case Op::Kind::Exit:
     case Op::Kind::Jump:
+    case Op::Kind::Wait: // (normalize() passed every wait that is over)
         sc.kind = SyscallKind::Exit;
         break;
     }
@@ -313,6 +351,7 @@ Syscall Simulator::nextSyscall(const State &s, const Thread &t) const
 
 void Simulator::syscallReturned(State &s, Thread &t, const SyscallResult &r) const
 {
+    normalize(s, t); // past a wait whose variables were set after it began waiting
     const Op *op = currentOp(t);
     if (!op)
         return;

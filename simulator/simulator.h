@@ -33,10 +33,12 @@ public:
     void enabledFaults(const State &s, std::vector<Action> &out) const override;
     std::string processName(ProcessId p) const override;
     std::string threadName(ThreadId t) const override;
+    std::string userWait(const State &s, const Thread &t) const override;
 
 private:
     const Op *currentOp(const Thread &t) const;
-    void normalize(State &s, Thread &t) const;
+    void normalize(const State &s, Thread &t) const;
+    bool waitOver(const State &s, const Thread &t, const Op &wait) const;
     // QTEE
     const std::vector<QteeStep> &script(int32_t index) const;
     int32_t scriptFor(int32_t service, uint32_t op, bool onRelease) const;

@@ -5,6 +5,7 @@
 #include "cliutil.h"
 
 #include "core/text.h"
+#include "core/vocabulary.h"
 
 #include "simulator/capture.h"
 #include "simulator/explore.h"
@@ -268,7 +269,7 @@ int cmdExplore(const QStringList &args)
         outputs.set(outputs.add(c.option, path), json);
         c.note = c.what + " written to " +
                  (path == "-" ? std::string("standard output") : quotedText(path)) + " (" +
-                 std::to_string(c.finding->length()) + " steps)";
+                 tee::vocab::steps(c.finding->length()) + ")";
     }
     if (!outputs.commit(&error))
         return fail(error);
@@ -403,21 +404,21 @@ int cmdExplore(const QStringList &args)
         else if (it == r.violations.end())
             out << (r.complete ? "holds" : "no violation found") << '\n';
         else {
-            out << "VIOLATED (counterexample: " << it->second.length() << " steps"
+            out << "VIOLATED (counterexample: " << tee::vocab::steps(it->second.length())
                 << (it->second.shortestConfirmed ? "" : ", maybe not the shortest") << ") "
                 << printable(it->second.detail, 0) << '\n';
             // The other ways the same invariant broke.
             for (const auto &[kind, f] : r.byFinding)
                 if (kind.first == i && kind.second != it->second.finding)
-                    out << "       also (counterexample: " << f.length() << " steps"
+                    out << "       also (counterexample: " << tee::vocab::steps(f.length())
                         << (f.shortestConfirmed ? "" : ", maybe not the shortest") << ") "
                         << printable(f.detail, 0) << '\n';
         }
     }
     out << "  stuck ";
     if (r.stuck)
-        out << "FOUND (" << r.stuck->length() << " steps) " << printable(r.stuck->detail, 0)
-            << '\n';
+        out << "FOUND (" << tee::vocab::steps(r.stuck->length()) << ") "
+            << printable(r.stuck->detail, 0) << '\n';
     else
         out << (r.complete ? "none" : "none found") << '\n';
     // Spec §9 gaps: the merged driver's own behaviour under gaps=faithful,
@@ -429,8 +430,9 @@ int cmdExplore(const QStringList &args)
                          : std::string("none reached so far"))
         << '\n';
     for (const auto &[kind, f] : r.gaps)
-        out << "  gap " << kind.first << (kind.first < 10 ? " " : "") << " reached (" << f.length()
-            << " steps" << (f.shortestConfirmed ? "" : ", maybe not the shortest") << ") "
+        out << "  gap " << kind.first << (kind.first < 10 ? " " : "") << " reached ("
+            << tee::vocab::steps(f.length())
+            << (f.shortestConfirmed ? "" : ", maybe not the shortest") << ") "
             << printable(f.detail, 0) << '\n';
     out << "verdict: " << verdict << '\n';
     if (!cexNote.empty())

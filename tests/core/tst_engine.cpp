@@ -439,7 +439,8 @@ void TstEngine::copyOnWriteThreads()
 // them out and covers the rest: hashCoversTheConfiguration), and the same
 // violations and gaps. On walks of built-ins with the designs that break
 // I6, I9 and I12, so that violations do occur, and of request-id-reuse,
-// whose supplicant answers notifications (gaps).
+// whose supplicant answers notifications, first-smc-fails and release-retry
+// (gaps 3 and 5).
 void TstEngine::untimedApplyChangesTheSameState()
 {
     struct Case
@@ -453,7 +454,8 @@ void TstEngine::untimedApplyChangesTheSameState()
     noArgument.argument = ArgumentVariant::None;
     const Case cases[] = {{"callback-after-close", noLifetime}, {"fifo-delivery", idr},
                           {"srcu-vs-lock", noArgument},         {"request-id-reuse", Variant{}},
-                          {"kill-while-queued", Variant{}},     {"stress", Variant{}}};
+                          {"kill-while-queued", Variant{}},     {"stress", Variant{}},
+                          {"first-smc-fails", Variant{}},       {"release-retry", Variant{}}};
     int checked = 0, violations = 0, gaps = 0;
     for (const Case &c : cases) {
         std::string error;

@@ -131,6 +131,11 @@ const BadRow kBadRows[] = {
     {"undeclared-service.json", "ops.1[0].outputs[0]", "undeclared service 9999"},
     {"jump-past-end.json", "program[1].to", "past the end"},
     {"jump-loop.json", ".to", "loops over jumps only"},
+    {"wait-loop.json", "program[2].to", "only jumps and waits"},
+    {"wait-undeclared.json", "threads[1].program[0].for[1]",
+     "reference to undeclared variable \"svc\""},
+    {"wait-empty.json", "program[1].for", "name at least one variable"},
+    {"wait-not-a-name.json", "program[1].for", "expected a string"},
     {"qtee-callback-to-service.json", "ops.1[0].target",
      "\"service:2034\" is a QTEE object, not a callback"},
     {"qtee-release-self.json", "ops.1[0].target", "\"self\" is a QTEE object, not a callback"},
@@ -650,7 +655,11 @@ void TestScenarioLoader::builtinDefault()
     QCOMPARE(client[2].io.size(), size_t(1));
     QCOMPARE(client[2].io[0].kind, UserObjRef::Kind::User);
     QCOMPARE(client[2].io[0].userId, uint64_t(1));
-    const Op &serve = sc->processes[0].threads[1].program[0];
+    // the supplicant waits for the client's fd, then serves
+    const Op &wait = sc->processes[0].threads[1].program[0];
+    QCOMPARE(wait.kind, Op::Kind::Wait);
+    QCOMPARE(wait.waitRegs, std::vector<int32_t>{client[0].outReg});
+    const Op &serve = sc->processes[0].threads[1].program[1];
     QCOMPARE(serve.kind, Op::Kind::Serve);
     QCOMPARE(serve.fdReg, client[0].outReg);
     QCOMPARE(sc->services.size(), size_t(1));

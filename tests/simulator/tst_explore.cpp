@@ -319,12 +319,72 @@ private Q_SLOTS:
         QCOMPARE(canonicalKey(*sim, State(a)), canonicalKey(*sim, a));
     }
 
+    // A `wait` step (docs/scenario-format.md): the thread is not runnable
+    // until another thread of its process set the variable, and is no step
+    // of its own. So no interleaving passes the fd before it exists: the
+    // search has only the orders after the open, and the one run with
+    // every step succeeding; the same program without the wait also tries
+    // user first (SHM_ALLOC and CLOSE on no fd).
+    void waitStep()
+    {
+        const auto sim = simulator("wait-for-fd.json", "");
+        QVERIFY(sim);
+        State s = sim->initialState();
+        const Engine &engine = sim->engine();
+        std::vector<Action> en = engine.enabled(s);
+        QCOMPARE(en.size(), size_t(1)); // opener alone
+        QCOMPARE(engine.label(s, en.front()), std::string("app/opener: open /dev/tee"));
+        EventList ev;
+        engine.apply(s, en.front(), ev);
+        en = engine.enabled(s);
+        QCOMPARE(en.size(), size_t(2));
+        QCOMPARE(engine.label(s, en.back()), std::string("app/user: SHM_ALLOC 64 bytes"));
+        const ExploreResult r = search(*sim, ExploreOptions::Strategy::Bfs);
+        QVERIFY(r.complete);
+        QCOMPARE(invariants(r), QString());
+        QVERIFY(r.gaps.empty());
+
+        // The same scenario with the wait removed (and nothing else).
+        std::string error;
+        auto sc = loadScenario(TEESCOPE_TEST_DATA "/explore/wait-for-fd.json", &error);
+        QVERIFY2(sc, error.c_str());
+        auto noWait = std::make_shared<Scenario>(*sc);
+        auto &prog = noWait->processes[0].threads[1].program;
+        QCOMPARE(prog.front().kind, Op::Kind::Wait);
+        prog.erase(prog.begin());
+        const Simulator eager(noWait);
+        QCOMPARE(eager.engine().enabled(eager.initialState()).size(), size_t(2));
+        const ExploreResult e = search(eager, ExploreOptions::Strategy::Bfs);
+        QVERIFY(e.complete);
+        QVERIFY2(e.states > r.states,
+                 qPrintable(QStringLiteral("%1 <= %2").arg(e.states).arg(r.states)));
+    }
+
+    // A wait no step will ever end is a stuck state (as SPIN's invalid end
+    // state), named by the variable, in `explore` and in a run.
+    void waitForEverIsStuck()
+    {
+        const auto sim = simulator("wait-for-fd-never.json", "");
+        QVERIFY(sim);
+        const ExploreResult r = search(*sim, ExploreOptions::Strategy::Bfs);
+        QVERIFY(r.complete);
+        QCOMPARE(invariants(r), QStringLiteral("stuck"));
+        State s = sim->initialState();
+        EventList ev;
+        for (std::vector<Action> en; !(en = sim->engine().enabled(s)).empty();)
+            sim->engine().apply(s, en.front(), ev);
+        std::string why;
+        QVERIFY(sim->engine().stuck(s, &why));
+        QCOMPARE(why, std::string("app/user waits in user space for variable fd (no thread of its "
+                                  "process set it)"));
+    }
+
     // A supplicant that retries RECV for ever (the client has not opened
     // /dev/tee yet, the forever jump loops) has a finite state space; the
     // raw State (with its jump counter) would not.
     void retryForEverIsFinite()
     {
-        const auto sim = simulator("srcu-vs-lock", "argument=lock");
+        const auto sim = simulator("suppl-before-open.json", "argument=lock");
         QVERIFY(sim);
         ExploreOptions o;
         o.exact = true;

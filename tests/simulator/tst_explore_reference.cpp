@@ -273,7 +273,7 @@ const BuiltinVerdict kBuiltinVerdicts[] = {
     {"default", "", 200'000, true},
     // Millions of states: fifoDeliveryIdr and fifoDeliveryMerged go further.
     {"fifo-delivery", "", 5'000, false},
-    // 2.36 M states, none with a finding (I9 in 19 steps with request=idr):
+    // 2.5 M states, none with a finding (I9 in 19 steps with request=idr):
     // tst_explore_reduction pins the complete search in release builds.
     {"fifo-delivery-two-clients", "", 5'000, false},
     {"kill-after-processed", "", 200'000, true},
@@ -341,7 +341,7 @@ const BuiltinVerdict kBuiltinVerdicts[] = {
     {"supplicant-buffer-too-small", "", 200'000, true},
     // The reaper's kill ends the client's wait: not stuck.
     {"supplicant-exits-holding", "", 200'000, true},
-    // 8.5 M states (1.45 M with reduction), none with a finding:
+    // 7.7 M states (1.4 M with reduction), none with a finding:
     // tst_explore_reduction pins the complete search in release builds.
     {"three-clients-two-supplicants", "", 5'000, false},
 };
@@ -370,7 +370,7 @@ private Q_SLOTS:
         // them, bounded or complete. States of a search without reduction:
         const std::set<std::string> tooLarge = {
             "fifo-delivery",                      // millions
-            "fifo-delivery-two-clients",          // 2.36 M
+            "fifo-delivery-two-clients",          // 2.5 M
             "multiple-supplicants",               // over 300 K by depth 11
             "out-of-order-completion",            // over 300 K by depth 26
             "release-worker-blocked",             // 95 K
@@ -378,7 +378,7 @@ private Q_SLOTS:
             "same-process-client-and-supplicant", // 4.5 K (argument=srcu 5.6 K)
             "send-after-client-killed",           // 11 K (I12 with argument=none, I6 lifetime=none)
             "stress",                             // endless loops: over 300 K by depth 14
-            "three-clients-two-supplicants",      // 8.5 M
+            "three-clients-two-supplicants",      // 7.7 M
         };
         // The variants that change each built-in's state space or verdict
         // (measured: the others give the default's states and findings). A
