@@ -1459,6 +1459,11 @@ public:
                 continue;
             if (m_sim.nextSyscall(s, t).kind != SyscallKind::Compute)
                 continue;
+            // A step that first passes a wait reads its variables, which
+            // another thread's failed step can set back to nothing (which
+            // would disable this one): not safe.
+            if (m_sim.atWait(t))
+                continue;
             if (killable(s, t.process))
                 continue;
             return int(k);

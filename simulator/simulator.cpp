@@ -187,6 +187,12 @@ bool Simulator::waitOver(const State &s, const Thread &t, const Op &wait) const
                        [&](int32_t reg) { return preg(s, t, reg) != kUnset; });
 }
 
+bool Simulator::atWait(const Thread &t) const
+{
+    const Op *op = currentOp(t);
+    return op && op->kind == Op::Kind::Wait;
+}
+
 std::string Simulator::userWait(const State &s, const Thread &t) const
 {
     const Op *op = t.phase == Phase::User ? currentOp(t) : nullptr;

@@ -34,6 +34,8 @@ public:
     std::string processName(ProcessId p) const override;
     std::string threadName(ThreadId t) const override;
     std::string userWait(const State &s, const Thread &t) const override;
+    // The thread's program is at a `wait` step (over or not).
+    bool atWait(const Thread &t) const;
 
 private:
     const Op *currentOp(const Thread &t) const;
