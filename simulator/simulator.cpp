@@ -199,12 +199,15 @@ std::string Simulator::userWait(const State &s, const Thread &t) const
     if (!op || op->kind != Op::Kind::Wait || waitOver(s, t, *op))
         return {};
     std::string names;
+    int count = 0;
     const auto &vars = m_scenario->variables;
     const size_t p = size_t(t.process.v);
     for (int32_t reg : op->waitRegs)
-        if (preg(s, t, reg) == kUnset && p < vars.size() && size_t(reg) < vars[p].size())
+        if (preg(s, t, reg) == kUnset && p < vars.size() && size_t(reg) < vars[p].size()) {
             names += (names.empty() ? "" : ", ") + vars[p][size_t(reg)];
-    return "variable " + names;
+            ++count;
+        }
+    return (count == 1 ? "variable " : "variables ") + names;
 }
 
 // Follows jumps, and waits whose variables are set, so that pc names an op

@@ -377,6 +377,13 @@ private Q_SLOTS:
         QVERIFY(sim->engine().stuck(s, &why));
         QCOMPARE(why, std::string("app/user waits in user space for variable fd (no thread of its "
                                   "process set it)"));
+        // The built-in's clients wait for s1's fd and service object.
+        const auto three = simulator("three-clients-two-supplicants", "");
+        QVERIFY(three);
+        const State init = three->initialState();
+        QCOMPARE(three->threadName(ThreadId(2)), std::string("app/c1"));
+        QCOMPARE(three->userWait(init, init.threads[2]), std::string("variables fd, svc"));
+        QCOMPARE(three->userWait(init, init.threads[0]), std::string()); // s1 opens
     }
 
     // A supplicant that retries RECV for ever (the client has not opened
