@@ -695,9 +695,10 @@ bool touchesWq(EventKind k)
 // take its next step before this one ends. A scenario fault has no thread:
 // it happens now, at the latest end so far. So a waiter never resumes before
 // its waker acted, two holders of one lock never overlap, and independent
-// threads overlap as on two CPUs.
+// threads overlap as on two CPUs. `released`: threads whose user-space wait
+// this step ended (it set what they waited for): the same as a wake-up.
 void stampTime(State &s, const Action &a, int64_t duration, int64_t goneNs, EventList &events,
-               size_t first)
+               size_t first, const std::vector<ThreadId> &released)
 {
     const bool fault = a.kind == Action::Kind::Kill;
     int64_t start = fault ? s.tNs : s.thread(ThreadId(a.index)).clockNs.ns;
@@ -777,6 +778,8 @@ void stampTime(State &s, const Action &a, int64_t duration, int64_t goneNs, Even
     const int64_t end = addNs(start, duration);
     for (TimeNs *p : touched)
         p->ns = std::max(p->ns, end);
+    for (const ThreadId t : released)
+        after.push_back(&s.thread(t).clockNs);
     for (TimeNs *p : after)
         p->ns = std::max(p->ns, end);
     if (!fault)
@@ -805,6 +808,14 @@ void Engine::applyUntimed(State &s, const Action &a, EventList &findings) const
 void Engine::applyStep(State &s, const Action &a, EventList &events, bool timed) const
 {
     const bool wasQuiescent = quiescent(s);
+    // Threads waiting in user space (a program's wait step) before the
+    // step: one it releases does not run before the step ends.
+    static thread_local std::vector<ThreadId> waiting;
+    waiting.clear();
+    if (timed)
+        for (const Thread &t : s.threads)
+            if (t.phase == Phase::User && !m_env.userWait(s, t).empty())
+                waiting.push_back(t.id);
     s.step++;
     const size_t first = events.size();
     Ctx cx{*this, s, events, m_variant, {}};
@@ -822,8 +833,12 @@ void Engine::applyStep(State &s, const Action &a, EventList &events, bool timed)
     const ThreadId actor = a.kind == Action::Kind::Thread ? ThreadId(a.index) : ThreadId();
     for (size_t i = first; i < events.size(); ++i)
         events[i].actor = actor;
-    if (timed)
-        stampTime(s, a, addNs(cx.cost, cx.extraNs), cx.goneNs, events, first);
+    if (timed) {
+        std::erase_if(waiting, [&](ThreadId t) {
+            return !m_env.userWait(s, s.threads[size_t(t.v)]).empty();
+        });
+        stampTime(s, a, addNs(cx.cost, cx.extraNs), cx.goneNs, events, first, waiting);
+    }
 }
 
 State Engine::applied(const State &s, const Action &a, EventList &events) const

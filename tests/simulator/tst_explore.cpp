@@ -339,6 +339,13 @@ private Q_SLOTS:
         en = engine.enabled(s);
         QCOMPARE(en.size(), size_t(2));
         QCOMPARE(engine.label(s, en.back()), std::string("app/user: SHM_ALLOC 64 bytes"));
+        // In simulated time too, user goes on only once the open is done.
+        const int64_t opened = s.stepEndNs.ns;
+        QVERIFY(opened > 0);
+        State after = s;
+        engine.apply(after, en.back(), ev);
+        QVERIFY2(after.stepStartNs.ns >= opened,
+                 qPrintable(QStringLiteral("%1 < %2").arg(after.stepStartNs.ns).arg(opened)));
         const ExploreResult r = search(*sim, ExploreOptions::Strategy::Bfs);
         QVERIFY(r.complete);
         QCOMPARE(invariants(r), QString());
