@@ -751,6 +751,11 @@ void stampTime(State &s, const Action &a, int64_t duration, int64_t goneNs, Even
             touch(touched, contextClock(e.ctx));
         if (e.kind == EventKind::Violation || e.kind == EventKind::Gap || e.kind == EventKind::Note)
             continue;
+        // A user-space wait touches nothing; `released` pushes the clocks
+        // of the threads a step released.
+        if ((e.kind == EventKind::Blocked || e.kind == EventKind::Woken) &&
+            e.value == int32_t(BlockReason::UserWait))
+            continue;
         if (e.thread != actor)
             touch(after, threadClock(e.thread));
         if (touchesContext(e))
@@ -805,19 +810,71 @@ void Engine::applyUntimed(State &s, const Action &a, EventList &findings) const
     applyStep(s, a, findings, false);
 }
 
+// A program's wait step as events (model version 9): Blocked (reason
+// UserWait, count = the wait step's index) when a thread comes to a wait
+// whose variables are not all set, and (`initial`, before the first step's
+// own events) for the threads waiting from the start; Woken (peer = the thread whose step set the
+// last of them) when a step releases it. A thread that exits while it waits
+// (its process was killed) just exits. `released` gets the threads this step
+// released: they do not start their next step before it ends.
+void Engine::userWaitEvents(const State &s, ThreadId actor,
+                            const std::vector<std::pair<ThreadId, int32_t>> &before, bool initial,
+                            EventList &events, std::vector<ThreadId> &released) const
+{
+    auto blocked = [&](ThreadId t, int32_t pc) {
+        Event &e = events.emplace_back();
+        e.step = s.step;
+        e.kind = EventKind::Blocked;
+        e.thread = t;
+        e.value = int32_t(BlockReason::UserWait);
+        e.count = pc;
+    };
+    if (initial) { // waiting from the start: the first step says so, before its own events
+        for (const auto &[t, pc] : before)
+            blocked(t, pc);
+        return;
+    }
+    for (const Thread &t : s.threads) {
+        if (t.worker)
+            continue;
+        const auto was = std::find_if(before.begin(), before.end(),
+                                      [&](const auto &w) { return w.first == t.id; });
+        const bool waits = t.phase == Phase::User && !m_env.userWait(s, t).empty();
+        if (waits && was == before.end()) {
+            blocked(t.id, t.pc);
+        } else if (!waits && was != before.end() && t.phase != Phase::Exited) {
+            Event &e = events.emplace_back();
+            e.step = s.step;
+            e.kind = EventKind::Woken;
+            e.thread = t.id;
+            e.value = int32_t(BlockReason::UserWait);
+            e.count = was->second;
+            e.peer = actor;
+            released.push_back(t.id);
+        } else if (!waits && was != before.end()) {
+            released.push_back(t.id); // (exited: its clock as before model version 9)
+        }
+    }
+}
+
 void Engine::applyStep(State &s, const Action &a, EventList &events, bool timed) const
 {
     const bool wasQuiescent = quiescent(s);
     // Threads waiting in user space (a program's wait step) before the
-    // step: one it releases does not run before the step ends.
-    static thread_local std::vector<ThreadId> waiting;
+    // step, with the wait step's index: one it releases does not run before
+    // the step ends.
+    static thread_local std::vector<std::pair<ThreadId, int32_t>> waiting;
     waiting.clear();
     if (timed)
         for (const Thread &t : s.threads)
             if (t.phase == Phase::User && !m_env.userWait(s, t).empty())
-                waiting.push_back(t.id);
+                waiting.emplace_back(t.id, t.pc);
     s.step++;
     const size_t first = events.size();
+    static thread_local std::vector<ThreadId> released;
+    released.clear();
+    if (timed && s.step == 1)
+        userWaitEvents(s, ThreadId(), waiting, true, events, released);
     Ctx cx{*this, s, events, m_variant, {}};
     cx.quiet = !timed;
     if (timed)
@@ -831,14 +888,12 @@ void Engine::applyStep(State &s, const Action &a, EventList &events, bool timed)
     }
     cx.checkInvariants(wasQuiescent);
     const ThreadId actor = a.kind == Action::Kind::Thread ? ThreadId(a.index) : ThreadId();
+    if (timed)
+        userWaitEvents(s, actor, waiting, false, events, released);
     for (size_t i = first; i < events.size(); ++i)
         events[i].actor = actor;
-    if (timed) {
-        std::erase_if(waiting, [&](ThreadId t) {
-            return !m_env.userWait(s, s.threads[size_t(t.v)]).empty();
-        });
-        stampTime(s, a, addNs(cx.cost, cx.extraNs), cx.goneNs, events, first, waiting);
-    }
+    if (timed)
+        stampTime(s, a, addNs(cx.cost, cx.extraNs), cx.goneNs, events, first, released);
 }
 
 State Engine::applied(const State &s, const Action &a, EventList &events) const

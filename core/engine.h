@@ -25,8 +25,9 @@ namespace tee {
 // thread; 7: I13 is checked (a request that ends twice), and RECV's
 // marshalling failure leaves a placeholder in place (argument=srcu); 8: a
 // direct invocation's first SMC can fail (SHARED clear: the SCM error, QTEE's
-// copies dropped, their xa ids left: §9 item 3), I4 checked at the free.
-inline constexpr int kModelVersion = 8;
+// copies dropped, their xa ids left: §9 item 3), I4 checked at the free;
+// 9: a program's wait step is reported (Blocked and Woken, reason user_wait).
+inline constexpr int kModelVersion = 9;
 
 struct Action
 {
@@ -91,6 +92,14 @@ public:
     {
         (void)s;
         (void)t;
+        return {};
+    }
+    // The variables the wait step at `pc` of thread `t`'s program names
+    // ("fd, svc"), for the text of its Blocked and Woken events.
+    virtual std::string waitVariables(ThreadId t, int32_t pc) const
+    {
+        (void)t;
+        (void)pc;
         return {};
     }
 
@@ -172,6 +181,9 @@ public:
 private:
     struct Ctx;
     void applyStep(State &s, const Action &a, EventList &events, bool timed) const;
+    void userWaitEvents(const State &s, ThreadId actor,
+                        const std::vector<std::pair<ThreadId, int32_t>> &before, bool initial,
+                        EventList &events, std::vector<ThreadId> &released) const;
     const Environment &m_env;
     Variant m_variant;
     Costs m_costs;

@@ -108,6 +108,8 @@ const char *blockReasonName(BlockReason r)
         return "reqs_lock";
     case BlockReason::NoUsers:
         return "c_no_users";
+    case BlockReason::UserWait:
+        return "user_wait";
     }
     return "?";
 }

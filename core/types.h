@@ -132,6 +132,10 @@ enum class BlockReason : uint8_t {
     Srcu,       // synchronize_srcu (argument=srcu)
     Lock,       // waiting for reqs_lock
     NoUsers,    // tee_device_unregister: wait_for_completion(c_no_users) (spec §2.8 Remove)
+    // The program waits in user space (its `wait` step) for variables other
+    // threads of its process set: events only (Thread::blocked never says
+    // it; Environment::userWait does), model version 9.
+    UserWait,
 };
 const char *blockReasonName(BlockReason r);
 

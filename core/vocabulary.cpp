@@ -154,6 +154,8 @@ std::string wait(BlockReason r)
         return "reqs_lock";
     case BlockReason::NoUsers:
         return "every context released (tee_device_unregister, uninterruptible)";
+    case BlockReason::UserWait:
+        return "a wait step in user space";
     }
     return "reason " + num(int(r));
 }
@@ -490,6 +492,14 @@ bool parseVerb(std::string_view name, Verb &out)
 
 // -- waits ---------------------------------------------------------------------
 
+std::string userWaitWhat(const Environment &env, ThreadId t, int32_t pc)
+{
+    const std::string names = env.waitVariables(t, pc);
+    if (names.empty())
+        return "its wait step";
+    return (names.find(',') == std::string::npos ? "variable " : "variables ") + names;
+}
+
 std::string waitText(const Environment &env, const WaitInfo &w)
 {
     const std::string who = thread(env, w.thread);
@@ -818,12 +828,18 @@ std::string eventText(const Environment &env, const Event &e)
     case EventKind::DispatchReturn:
         return who + " dispatch returns " + errnoText(e.errno_);
     case EventKind::Blocked:
+        if (e.value == int32_t(BlockReason::UserWait))
+            return who + " waits in user space for " + userWaitWhat(env, e.thread, e.count) +
+                   " (a wait step: another thread of its process sets it)";
         if (e.value == int32_t(BlockReason::Lock))
             return who + " waits for reqs_lock of " + c +
                    (e.peer.valid() ? " held by " + thread(env, e.peer) : std::string());
         return who + " waits on " + waitOn(e) +
                (e.request.valid() ? " for " + reqOf(e) : std::string());
     case EventKind::Woken:
+        if (e.value == int32_t(BlockReason::UserWait))
+            return who + " goes on: " + (e.peer.valid() ? thread(env, e.peer) + " set " : "set ") +
+                   userWaitWhat(env, e.thread, e.count) + " (its wait step is over)";
         if (e.value == int32_t(BlockReason::Lock))
             return who + " woken: " +
                    (e.peer.valid() ? thread(env, e.peer) + " released" : std::string("released")) +
@@ -1007,6 +1023,7 @@ DriverRef driverRef(const Event &e)
             return {"mutex_lock(&ctxdata->reqs_lock)", "user_obj.c", "§5"};
         case BlockReason::NoUsers:
             return {"tee_device_unregister", "tee_core.c", "§2.8"};
+        case BlockReason::UserWait: // the program's own wait: no driver code
         case BlockReason::None:
             break;
         }

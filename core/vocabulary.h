@@ -161,6 +161,9 @@ struct WaitInfo
     std::string what; // UserWait
 };
 std::string waitText(const Environment &env, const WaitInfo &w);
+// What the wait step at `pc` of `t`'s program waits for: "variable fd",
+// "variables fd, svc" (Environment::waitVariables), else "its wait step".
+std::string userWaitWhat(const Environment &env, ThreadId t, int32_t pc);
 
 // -- findings ------------------------------------------------------------------
 // Finding (core/event.h) names every violation, gap and note.

@@ -348,13 +348,15 @@ private:
         }
     }
 
-    std::string threadSliceName(const ThreadSpan &t) const
+    std::string threadSliceName(const ThreadSpan &t, ThreadId self) const
     {
         switch (t.state) {
         case ThreadState::InKernel:
             return t.syscall == SyscallKind::None ? std::string("in the kernel")
                                                   : vocab::syscall(t.syscall);
         case ThreadState::Blocked:
+            if (t.reason == BlockReason::UserWait)
+                return "waits in user space for " + vocab::userWaitWhat(m_sim, self, t.waitStep);
             if (t.reason == BlockReason::Lock)
                 return "waits for reqs_lock of " + vocab::ctx(t.ctx) +
                        (t.peer.valid() ? " held by " + m_sim.threadName(t.peer) : std::string());
@@ -410,7 +412,7 @@ private:
                 args.boolean("unfinished", true);
             if (iv.kind == LaneKind::Thread) {
                 const ThreadSpan t = iv.thread();
-                const std::string name = threadSliceName(t);
+                const std::string name = threadSliceName(t, ThreadId(lane.key.id));
                 if (name.empty())
                     continue;
                 if (t.killed)
@@ -1189,7 +1191,9 @@ private:
             case EventKind::Blocked:
                 if (e.value == int32_t(BlockReason::Lock) && e.thread == m_ix.actor(e.step))
                     break; // its step's label says it: "wait reqs_lock of ctx 1 (held by ...)"
-                if (e.value == int32_t(BlockReason::Lock) && e.peer.valid())
+                if (e.value == int32_t(BlockReason::UserWait))
+                    add(row, lane, "waits for " + vocab::userWaitWhat(m_sim, e.thread, e.count));
+                else if (e.value == int32_t(BlockReason::Lock) && e.peer.valid())
                     add(row, lane, "waits reqs_lock (" + m_sim.threadName(e.peer) + ")");
                 else
                     add(row, lane, "waits on " + vocab::wait(BlockReason(e.value)));
@@ -1197,7 +1201,9 @@ private:
             case EventKind::Woken:
                 // Its own step's label already says how it woke; show only
                 // wake-ups caused by another actor.
-                if (e.thread != m_ix.actor(e.step))
+                if (e.value == int32_t(BlockReason::UserWait))
+                    add(row, lane, "goes on");
+                else if (e.thread != m_ix.actor(e.step))
                     add(row, lane, "woken");
                 break;
             case EventKind::Killed: {
@@ -1500,7 +1506,10 @@ private:
                                     : "in " + vocab::syscall(ts.syscall);
                         break;
                     case ThreadState::Blocked:
-                        state = ts.reason == BlockReason::Lock
+                        state = ts.reason == BlockReason::UserWait
+                                    ? "waits in user space for " +
+                                          vocab::userWaitWhat(m_sim, ThreadId(t), ts.waitStep)
+                                : ts.reason == BlockReason::Lock
                                     ? "waits for reqs_lock of " + vocab::ctx(ts.ctx) +
                                           (ts.peer.valid() ? " held by " + m_ix.name(ts.peer)
                                                            : std::string())

@@ -210,6 +210,22 @@ std::string Simulator::userWait(const State &s, const Thread &t) const
     return (count == 1 ? "variable " : "variables ") + names;
 }
 
+std::string Simulator::waitVariables(ThreadId t, int32_t pc) const
+{
+    if (!t.valid() || size_t(t.v) >= m_threadOwner.size())
+        return {};
+    const auto [p, i] = m_threadOwner[size_t(t.v)];
+    const auto &prog = m_scenario->processes[size_t(p)].threads[size_t(i)].program;
+    if (pc < 0 || size_t(pc) >= prog.size() || prog[size_t(pc)].kind != Op::Kind::Wait)
+        return {};
+    const auto &vars = m_scenario->variables;
+    std::string names;
+    for (int32_t reg : prog[size_t(pc)].waitRegs)
+        if (size_t(p) < vars.size() && reg >= 0 && size_t(reg) < vars[size_t(p)].size())
+            names += (names.empty() ? "" : ", ") + vars[size_t(p)][size_t(reg)];
+    return names;
+}
+
 // Follows jumps, and waits whose variables are set, so that pc names an op
 // that makes a syscall, a wait still waiting, or is past the end. Bounded,
 // so a loader bug cannot hang the engine.

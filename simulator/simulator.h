@@ -34,6 +34,7 @@ public:
     std::string processName(ProcessId p) const override;
     std::string threadName(ThreadId t) const override;
     std::string userWait(const State &s, const Thread &t) const override;
+    std::string waitVariables(ThreadId t, int32_t pc) const override;
     // The thread's program is at a `wait` step (over or not).
     bool atWait(const Thread &t) const;
 

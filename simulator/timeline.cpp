@@ -751,7 +751,19 @@ struct TimelineBuilder
                     s.ctx = threads[size_t(e.thread.v)].lockCtx;
                 s.peer = e.peer;
                 s.request = e.request;
-                threadTo(e.thread, s, step, t, ei);
+                s.waitStep = s.reason == BlockReason::UserWait ? e.count : -1;
+                // A wait step the thread was at from the start is reported
+                // at the first step, about a thread that is not its actor
+                // (there are no events before it): the lane's initial
+                // interval becomes the wait.
+                const uint32_t lane = threadLane(e.thread);
+                const uint32_t open = lane != kNone ? lb[lane].open : kNone;
+                if (s.reason == BlockReason::UserWait && step == 1 &&
+                    e.thread != m.m_steps[1].actor && open != kNone && iv[open].event == kNone &&
+                    now->state == ThreadState::Running)
+                    iv[open].set(s);
+                else
+                    threadTo(e.thread, s, step, t, ei);
             }
             break;
         }

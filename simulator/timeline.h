@@ -87,7 +87,8 @@ inline constexpr uint32_t kNone = 0xFFFFFFFFu; // no lane, interval, instant or 
 enum class ThreadState : uint8_t {
     Running,  // user space
     InKernel, // between SyscallEnter and SyscallReturn (the worker: running a work item)
-    Blocked,  // asleep (reason, ctx, peer, request say on what)
+    Blocked,  // asleep (reason, ctx, peer, request say on what), or waiting in user space
+              // for another thread's variables (reason UserWait, waitStep)
     Exited,   // after ThreadExit
     Idle,     // the release worker waiting for work
 };
@@ -101,6 +102,7 @@ struct ThreadSpan
     ContextId ctx;                           // Blocked on Lock (the reqs_lock's ctx), or as known
     ThreadId peer;                           // Blocked on Lock: the holder
     RequestId request;                       // Blocked on Completion (and Srcu): the request
+    int32_t waitStep = -1; // Blocked on UserWait: the index of the wait step in its program
     bool operator==(const ThreadSpan &) const = default;
 };
 
@@ -222,8 +224,9 @@ struct Interval
         static_assert(sizeof(T) <= sizeof(payload) && std::is_trivially_copyable_v<T>);
         std::memcpy(payload, static_cast<const void *>(&v), sizeof(T));
     }
-    uint32_t payload[4] = {0, 0, 0, 0};
+    uint32_t payload[5] = {0, 0, 0, 0, 0}; // (56 bytes an interval, as with 4: padding)
 };
+static_assert(sizeof(Interval) <= 56, "an interval per lane change: keep it small");
 
 // -- instants and flows -------------------------------------------------------
 

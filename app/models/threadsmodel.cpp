@@ -94,7 +94,9 @@ QString ThreadsModel::stateText(const Row &r) const
                 : tr("in %1").arg(qs(tee::vocab::syscall(r.span.syscall)));
         break;
     case ThreadState::Blocked:
-        s = tr("blocked: %1").arg(qs(tee::vocab::wait(r.span.reason)));
+        s = r.span.reason == BlockReason::UserWait
+                ? tr("waits in user space")
+                : tr("blocked: %1").arg(qs(tee::vocab::wait(r.span.reason)));
         break;
     case ThreadState::Exited:
         s = tr("exited");
@@ -124,6 +126,8 @@ QString ThreadsModel::waitsOnText(const Row &r) const
         return tr("req_c of %1").arg(qs(tee::vocab::ctx(t.ctx)));
     case BlockReason::NoUsers:
         return qs(tee::vocab::wait(t.reason));
+    case BlockReason::UserWait:
+        return userWaitText(r);
     case BlockReason::Completion:
     case BlockReason::Srcu: {
         if (!t.request.valid())
@@ -144,6 +148,15 @@ QString ThreadsModel::waitsOnText(const Row &r) const
         break;
     }
     return {};
+}
+
+// A wait step's variables ("variables fd, svc"), from the program.
+QString ThreadsModel::userWaitText(const Row &r) const
+{
+    const RunDocument *doc = document();
+    if (!doc || !doc->simulator())
+        return {};
+    return qs(tee::vocab::userWaitWhat(*doc->simulator(), tee::ThreadId(r.id), r.span.waitStep));
 }
 
 // The vocabulary's sentence for the wait (Engine::blockedWhy's words).
@@ -182,6 +195,10 @@ QString ThreadsModel::waitSentence(const Row &r) const
             break;
         case BlockReason::NoUsers:
             w.kind = tee::vocab::WaitInfo::Kind::NoUsers;
+            break;
+        case BlockReason::UserWait:
+            w.kind = tee::vocab::WaitInfo::Kind::UserWait;
+            w.what = userWaitText(r).toStdString();
             break;
         case BlockReason::Completion:
         case BlockReason::None: {

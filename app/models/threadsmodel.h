@@ -48,6 +48,7 @@ private:
     QString stateText(const Row &r) const;
     QString waitsOnText(const Row &r) const;
     QString waitSentence(const Row &r) const;
+    QString userWaitText(const Row &r) const;
 
     std::vector<Row> m_rows;
 };

@@ -118,7 +118,10 @@ BarText barText(const Environment &env, const sim::Interval &iv)
             t.full = t.brief + killed;
             break;
         case sim::ThreadState::Blocked:
-            if (s.reason == BlockReason::Lock) {
+            if (s.reason == BlockReason::UserWait) {
+                t.full = "waits in user space (its wait step)" + killed;
+                t.brief = "wait step";
+            } else if (s.reason == BlockReason::Lock) {
                 t.full =
                     "waits for reqs_lock of " + vocab::ctx(s.ctx) +
                     (s.peer.valid() ? " held by " + vocab::thread(env, s.peer) : std::string()) +
@@ -206,6 +209,8 @@ std::string meaningName(Meaning m)
         return "exited";
     case Meaning::Idle:
         return "idle";
+    case Meaning::UserWait:
+        return "waits in user space (wait step)";
     case Meaning::Queued:
         return vocab::reqState(ReqState::QUEUED);
     case Meaning::Processing:

@@ -59,7 +59,7 @@ std::vector<Legend::Entry> Legend::entriesFor(const LaneLayout &layout)
         heading(groupName(LaneGroup::Threads));
         for (Meaning m : {Meaning::Running, Meaning::InSyscall, Meaning::BlockedKillable,
                           Meaning::BlockedInterruptible, Meaning::WaitLock, Meaning::Srcu,
-                          Meaning::Exited, Meaning::Idle})
+                          Meaning::UserWait, Meaning::Exited, Meaning::Idle})
             bar(m);
         out.push_back({K::Band, Meaning::Killed, text(meaningName(Meaning::Killed))});
     }

@@ -27,6 +27,8 @@ Meaning meaningOf(const sim::Interval &iv)
             case BlockReason::Srcu:
             case BlockReason::NoUsers: // both wait, uninterruptibly, for others to finish
                 return Meaning::Srcu;
+            case BlockReason::UserWait:
+                return Meaning::UserWait;
             case BlockReason::Completion:
             case BlockReason::None:
                 return Meaning::BlockedKillable;

@@ -21,7 +21,8 @@ enum class Meaning : uint8_t {
     Srcu,                 // synchronize_srcu, tee_device_unregister: waits for others to finish
     Killed,               // the band under a killed thread's bars
     Exited,
-    Idle, // the release worker with nothing queued
+    Idle,     // the release worker with nothing queued
+    UserWait, // a program's wait step: in user space until other threads set its variables
     // request lanes
     Queued,
     Processing,

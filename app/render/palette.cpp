@@ -22,6 +22,7 @@ constexpr std::array<QRgb, kMeaningCount> kLight = {
     0xc62828, // Killed
     0xcfd3d8, // Exited
     0xe9eee9, // Idle
+    0xb2dfdb, // UserWait
     0xf6d55c, // Queued
     0x26a69a, // Processing
     0x9ccc65, // Processed

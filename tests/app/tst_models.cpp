@@ -43,10 +43,13 @@ QString qs(const std::string &s)
 
 // -- what the engine's State says, one line per entity -------------------------------
 
-ThreadState engineThreadState(const tee::State &s, const tee::Thread &t)
+ThreadState engineThreadState(const tee::Environment &env, const tee::State &s,
+                              const tee::Thread &t)
 {
     if (t.phase == tee::Phase::Exited)
         return ThreadState::Exited;
+    if (t.phase == tee::Phase::User && !env.userWait(s, t).empty())
+        return ThreadState::Blocked; // at a wait step (model version 9)
     if (s.lockAsleep(t))
         return ThreadState::Blocked;
     if (t.blocked != tee::BlockReason::None && !t.lockWait.valid())
@@ -99,18 +102,22 @@ bool reqCWaitEndedByLockWait(const tee::EventList &ev, tee::ThreadId t, uint64_t
     return lastBlocked && lastBlocked->value == int(tee::BlockReason::Lock) && wokenAfter;
 }
 
-QStringList engineThreads(const tee::State &s, const tee::EventList &ev)
+QStringList engineThreads(const tee::Environment &env, const tee::State &s,
+                          const tee::EventList &ev)
 {
     QStringList out;
     for (const tee::Thread &t : s.threads) {
-        ThreadState st = engineThreadState(s, t);
+        ThreadState st = engineThreadState(env, s, t);
+        const bool userWait = t.phase == tee::Phase::User && !env.userWait(s, t).empty();
         if (st == ThreadState::Blocked && !t.lockWait.valid() &&
             t.blocked == tee::BlockReason::ReqC && reqCWaitEndedByLockWait(ev, t.id, s.step))
             st = ThreadState::InKernel;
         tee::BlockReason reason = tee::BlockReason::None;
         int request = -1, lockCtx = -1, lockHolder = -1;
         if (st == ThreadState::Blocked) {
-            reason = s.lockAsleep(t) ? tee::BlockReason::Lock : t.blocked;
+            reason = userWait          ? tee::BlockReason::UserWait
+                     : s.lockAsleep(t) ? tee::BlockReason::Lock
+                                       : t.blocked;
             if (reason == tee::BlockReason::Completion)
                 request = t.dispatchReq.v;
             if (reason == tee::BlockReason::Lock) {
@@ -385,7 +392,8 @@ private:
         QCOMPARE(m.threads.step(), k);
         QCOMPARE(m.objects.step(), k);
         QCOMPARE(s.step, k);
-        sameLines(modelThreads(m.threads), engineThreads(s, doc.trace().events), at);
+        sameLines(modelThreads(m.threads), engineThreads(*doc.simulator(), s, doc.trace().events),
+                  at);
         sameLines(modelContexts(m.contexts), engineContexts(s, doc.timeline()), at);
         sameLines(modelObjects(m.objects), engineObjects(*doc.simulator(), s), at);
         sameLines(modelRequests(m.requests), engineRequests(s), at);
@@ -544,6 +552,42 @@ private Q_SLOTS:
         QCOMPARE(objects.rowCount(), 0);
         doc.clear(); // already empty: nothing happens
         QCOMPARE(changed.count(), 3);
+    }
+
+    // A program's wait step (model version 9): before s1 has opened the fd
+    // and the service, the 3x2 built-in's clients wait in user space for
+    // both variables; once s1's open_service returned, for none.
+    void threadsPanelShowsUserSpaceWaits()
+    {
+        RunDocument doc;
+        Models m(&doc);
+        QString error;
+        QVERIFY2(doc.openScenario(QStringLiteral("three-clients-two-supplicants"), &error),
+                 qPrintable(error));
+        const auto row = [&](const QString &name) {
+            for (int r = 0; r < m.threads.rowCount(); ++r)
+                if (m.threads.index(r, ThreadsModel::Name).data().toString() == name)
+                    return r;
+            return -1;
+        };
+        doc.setCursor(0);
+        const int c1 = row(QStringLiteral("app/c1")), s2 = row(QStringLiteral("app/s2"));
+        QVERIFY(c1 >= 0 && s2 >= 0);
+        QCOMPARE(m.threads.index(c1, ThreadsModel::State).data().toString(),
+                 QStringLiteral("waits in user space"));
+        QCOMPARE(m.threads.index(c1, ThreadsModel::WaitsOn).data().toString(),
+                 QStringLiteral("variables fd, svc"));
+        QCOMPARE(m.threads.index(s2, ThreadsModel::WaitsOn).data().toString(),
+                 QStringLiteral("variable fd"));
+        QVERIFY(m.threads.index(c1, ThreadsModel::State)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("app/c1 waits in user space for variables fd, svc")));
+        // s1's open_service (OBJECT_INVOKE ROOT op 32) returns at step 3
+        doc.setCursor(3);
+        QCOMPARE(m.threads.index(c1, ThreadsModel::State).data().toString(),
+                 QStringLiteral("running"));
+        QCOMPARE(m.threads.index(c1, ThreadsModel::WaitsOn).data().toString(), QString());
     }
 
     void killWhileProcessingShowsThePlaceholder()

@@ -74,6 +74,8 @@ private Q_SLOTS:
             << threadIv(sim::ThreadState::Blocked, BlockReason::Lock) << int(Meaning::WaitLock);
         QTest::newRow("srcu") << threadIv(sim::ThreadState::Blocked, BlockReason::Srcu)
                               << int(Meaning::Srcu);
+        QTest::newRow("wait step")
+            << threadIv(sim::ThreadState::Blocked, BlockReason::UserWait) << int(Meaning::UserWait);
         QTest::newRow("exited") << threadIv(sim::ThreadState::Exited) << int(Meaning::Exited);
         QTest::newRow("idle") << threadIv(sim::ThreadState::Idle) << int(Meaning::Idle);
         QTest::newRow("QUEUED") << request(ReqState::QUEUED) << int(Meaning::Queued);
@@ -120,8 +122,8 @@ private Q_SLOTS:
         QCOMPARE(int(p.variant()), variant);
         const std::vector<std::vector<Meaning>> families = {
             {Meaning::Running, Meaning::InSyscall, Meaning::BlockedKillable,
-             Meaning::BlockedInterruptible, Meaning::WaitLock, Meaning::Srcu, Meaning::Exited,
-             Meaning::Idle, Meaning::Killed},
+             Meaning::BlockedInterruptible, Meaning::WaitLock, Meaning::Srcu, Meaning::UserWait,
+             Meaning::Exited, Meaning::Idle, Meaning::Killed},
             {Meaning::Queued, Meaning::Processing, Meaning::Processed, Meaning::Placeholder},
             {Meaning::Refcount0, Meaning::Refcount1, Meaning::Refcount2, Meaning::Refcount3,
              Meaning::Refcount4Plus},

@@ -5,6 +5,7 @@
 // a brute-force replay of the events up to N (it lives here, not in the
 // model), window queries against a brute-force filter, and hit tests
 // against a brute-force scan.
+#include "core/vocabulary.h"
 #include "simulator/scenarioloader.h"
 #include "simulator/timeline.h"
 
@@ -127,6 +128,17 @@ struct Reference
                 th.now.state = t == threadCount - 1 ? ThreadState::Idle : ThreadState::Running;
                 threads[t] = th;
             }
+        // A thread at a wait step from the start: the engine says so at the
+        // first step (model version 9), about a thread that is not its actor.
+        const ThreadId firstActor = trace.spans.empty() ? ThreadId() : trace.spans[0].actor;
+        for (const Event &e : trace.events)
+            if (e.step == 1 && e.kind == EventKind::Blocked &&
+                e.value == int32_t(BlockReason::UserWait) && e.thread != firstActor)
+                if (Thread *t = thread(e.thread)) {
+                    t->now.state = ThreadState::Blocked;
+                    t->now.reason = BlockReason::UserWait;
+                    t->now.waitStep = e.count;
+                }
     }
 
     Thread *thread(ThreadId t)
@@ -252,6 +264,7 @@ struct Reference
                     e.ctx.valid() || t->now.reason != BlockReason::ReqC ? e.ctx : t->lockCtx;
                 t->now.peer = e.peer;
                 t->now.request = e.request;
+                t->now.waitStep = t->now.reason == BlockReason::UserWait ? e.count : -1;
             }
             break;
         case EventKind::Woken:
@@ -1594,6 +1607,90 @@ private Q_SLOTS:
     }
 
     // -- built-in scenarios -------------------------------------------------------
+
+    // A program's wait step (model version 9): a thread waiting from the
+    // start is reported by the first step, before that step's own events,
+    // and its lane waits from time 0; a thread that comes to a wait after
+    // its own step waits from that step's end; each goes on at the step of
+    // the thread that set its variable, which the woken event names.
+    void userWaitOnTheLane()
+    {
+        std::string error;
+        const auto sc = loadScenarioJson(R"({"name": "waits", "processes": [{"name": "app",
+            "threads": [
+              {"name": "opener", "program": [{"do": "open", "as": "fd"},
+                 {"do": "wait", "for": "m"}, {"do": "close", "fd": "fd"}, {"do": "exit"}]},
+              {"name": "user", "program": [{"do": "wait", "for": "fd"},
+                 {"do": "shm_alloc", "fd": "fd", "size": 64, "as": "m"}, {"do": "exit"}]}]}]})",
+                                         "waits.json", &error);
+        QVERIFY2(sc, error.c_str());
+        const Simulator sim(sc);
+        RunOptions opts;
+        opts.policy = Policy::RoundRobin;
+        opts.useSchedule = false;
+        const Trace trace = run(sim, opts, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        const ThreadId opener(0), user(1);
+        auto isWait = [](const Event &e, EventKind k) {
+            return e.kind == k && e.value == int32_t(BlockReason::UserWait);
+        };
+        std::vector<const Event *> blocked, woken;
+        for (const Event &e : trace.events) {
+            if (isWait(e, EventKind::Blocked))
+                blocked.push_back(&e);
+            if (isWait(e, EventKind::Woken))
+                woken.push_back(&e);
+        }
+        QCOMPARE(blocked.size(), size_t(2));
+        QCOMPARE(woken.size(), size_t(2));
+        // user: from the start, said first at step 1
+        QCOMPARE(blocked[0]->thread, user);
+        QCOMPARE(blocked[0]->step, uint64_t(1));
+        QCOMPARE(blocked[0]->count, 0);
+        QCOMPARE(&trace.events.front(), blocked[0]);
+        QCOMPARE(QString::fromStdString(vocab::eventText(sim, *blocked[0])),
+                 QStringLiteral("app/user waits in user space for variable fd (a wait step: "
+                                "another thread of its process sets it)"));
+        QCOMPARE(woken[0]->thread, user);
+        QCOMPARE(woken[0]->peer, opener); // its open set fd
+        QCOMPARE(trace.spans[size_t(woken[0]->step - 1)].actor, opener);
+        QCOMPARE(QString::fromStdString(vocab::eventText(sim, *woken[0])),
+                 QStringLiteral("app/user goes on: app/opener set variable fd (its wait step is "
+                                "over)"));
+        // opener: comes to its wait after its own open
+        QCOMPARE(blocked[1]->thread, opener);
+        QCOMPARE(blocked[1]->step, woken[0]->step);
+        QCOMPARE(blocked[1]->count, 1);
+        QCOMPARE(woken[1]->thread, opener);
+        QCOMPARE(woken[1]->peer, user);
+        QCOMPARE(trace.spans[size_t(woken[1]->step - 1)].actor, user);
+
+        const Timeline tl(trace, 3, 1, Timeline::threadProcesses(*sc));
+        const auto waits = [&](ThreadId t) {
+            std::vector<Interval> out;
+            for (const Interval &iv : tl.intervalsOf(tl.laneOf({LaneKind::Thread, t.v})))
+                if (iv.thread().state == ThreadState::Blocked &&
+                    iv.thread().reason == BlockReason::UserWait)
+                    out.push_back(iv);
+            return out;
+        };
+        const std::vector<Interval> u = waits(user), o = waits(opener);
+        QCOMPARE(u.size(), size_t(1));
+        QCOMPARE(u[0].startNs, int64_t(0)); // from the start, not from step 1's end
+        QCOMPARE(u[0].event, kNone);
+        QCOMPARE(u[0].thread().waitStep, 0);
+        QCOMPARE(u[0].endNs, trace.spans[size_t(woken[0]->step - 1)].endNs);
+        QCOMPARE(o.size(), size_t(1));
+        QCOMPARE(o[0].startNs, trace.spans[size_t(blocked[1]->step - 1)].endNs);
+        QCOMPARE(o[0].thread().waitStep, 1);
+        QCOMPARE(o[0].endNs, trace.spans[size_t(woken[1]->step - 1)].endNs);
+        // the released thread's next step starts no earlier than that
+        for (size_t k = size_t(woken[0]->step); k < trace.spans.size(); ++k)
+            if (trace.spans[k].actor == user) {
+                QVERIFY(trace.spans[k].startNs >= u[0].endNs);
+                break;
+            }
+    }
 
     void builtinAgreesWithReplay_data()
     {
