@@ -31,7 +31,7 @@ spin $EXTRA -a "$MODEL" >/dev/null
 gcc -O2 -DSAFETY -DNOREDUCE -o pan-noreduce pan.c
 gcc -O2 -DSAFETY -o pan-reduce pan.c
 
-# one run: prints "vector stored transitions memMB seconds"
+# one run: prints "vector stored transitions memMB seconds errors depth"
 measure() {
     # -m1000000: search depth bound (the model's depth is under 100)
     ./"$1" -m1000000 >out.txt 2>&1 || true
@@ -39,13 +39,13 @@ measure() {
         grep -E "^pan:" out.txt | head -n 3 >&2
     fi
     awk '
-        /^State-vector/             { v = $2 }
+        /^State-vector/             { v = $2; d = $6; sub(/,$/, "", d) }
         / states, stored/           { s = $1 }
         / transitions \(= stored/   { t = $1 }
         /total actual memory usage/ { m = $1 }
         /^pan: elapsed time/        { e = $4 }
         /errors:/                   { err = $NF }
-        END { printf "%s %s %s %s %s %s\n", v, s, t, m, e, err }' out.txt
+        END { printf "%s %s %s %s %s %s %s\n", v, s, t, m, e, err, d }' out.txt
 }
 
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
@@ -58,14 +58,15 @@ for mode in noreduce reduce; do
         i=$((i + 1))
     done
     echo "== pan compiled with -DSAFETY $([ $mode = noreduce ] && echo -DNOREDUCE) ($mode), $RUNS runs"
-    echo "   vector(B) states     transitions  memory(MB) seconds   errors"
-    awk '{ printf "   %-9s %-10s %-12s %-10s %-9s %s\n", $1, $2, $3, $4, $5, $6 }' "runs-$mode.txt"
+    echo "   vector(B) states     transitions  depth  memory(MB) seconds   errors"
+    awk '{ printf "   %-9s %-10s %-12s %-6s %-10s %-9s %s\n", $1, $2, $3, $7, $4, $5, $6 }' "runs-$mode.txt"
     vec=$(awk '{ print $1 }' "runs-$mode.txt" | median)
     st=$(awk '{ print $2 }' "runs-$mode.txt" | median)
     tr=$(awk '{ print $3 }' "runs-$mode.txt" | median)
     mem=$(awk '{ print $4 }' "runs-$mode.txt" | median)
     sec=$(awk '{ print $5 }' "runs-$mode.txt" | median)
-    echo "   median: $st states, $tr transitions, vector $vec B, $mem MB, $sec s," \
+    dep=$(awk '{ print $7 }' "runs-$mode.txt" | median)
+    echo "   median: $st states, $tr transitions, depth $dep, vector $vec B, $mem MB, $sec s," \
         "$(awk -v s="$st" -v t="$sec" 'BEGIN { printf "%.0f", s / t }') states/s," \
         "$(awk -v s="$tr" -v t="$sec" 'BEGIN { printf "%.0f", s / t }') transitions/s"
     eval "st_$mode=$st"

@@ -7,11 +7,12 @@
  * Actors, as in the scenario (one process, "app", sharing one fd):
  *   s1      open, open_service, register user object 7 with QTEE (QTEE keeps
  *           it as held:listener), then serve 3 requests and exit
- *   s2      serve 1 request and exit (before s1 opened the fd: EBADF, exit)
- *   c1..c3  invoke the service object s1 opened (op 2: QTEE calls the
- *           listener back, op 3, no arguments by default), then exit. Before
- *           s1's setup the invoke fails: EBADF, -EINVAL, or QTEE's callback
- *           names a NULL id (-EINVAL)
+ *   s2      wait for "fd" (s1's open), serve 1 request and exit
+ *   c1..c3  wait for "fd" and "svc" (s1's open and open_service), invoke the
+ *           service object (op 2: QTEE calls the listener back, op 3, no
+ *           arguments by default), then exit. They do not wait for s1's
+ *           registration (op 1): before QTEE holds the listener, its callback
+ *           names a NULL id (-EINVAL, nothing queued)
  *   killer  the scenario's {"kill": "app", "when": "any"}: once, at any
  *           point while app is alive; every thread of app gets the signal
  *   worker  qcomtee_wq: the RELEASE of the service object after app exits
@@ -19,6 +20,12 @@
  * Every d_step is one teescope step (one explore transition) with the same
  * guard, so that the two state spaces have the same shape; what the twin
  * leaves out is in README.md ("What the twin abstracts").
+ *
+ * The scenario's {"do": "wait", "for": ...} is no step of its own: the thread
+ * is not runnable until the variables are set, and then takes its next step.
+ * So it is no statement here either, but a conjunct of the guard of the
+ * thread's first step (`fd` in s2's RECV, `fd && svc` in the clients'
+ * invoke). A SIGKILL ends the wait: "exit (killed)" needs no variable.
  *
  * Knobs (spin -DNAME=VALUE):
  *   NIB, NOB    IB / OB arguments of the callback (default 0, the
@@ -247,9 +254,9 @@ inline threadExit() {
     :: d_step { ph == X_PUT -> if :: svc -> wq = 1 :: else fi; xdone = 1; ph = P_DONE }
 
 /* ---- clients: qcomtee_user_object_dispatch (spec §3.3) ------------------- */
-#define C_INV    1      /* user: OBJECT_INVOKE svc op 2 */
+#define C_INV    1      /* user: wait for fd and svc, then OBJECT_INVOKE svc op 2 */
 #define C_CB     2      /* QTEE callback to the listener: enqueue (T1), sleep */
-#define C_CBBAD  3      /* QTEE callback to a NULL id: -EINVAL, nothing queued */
+#define C_CBBAD  3      /* QTEE callback to a NULL id (listener not held yet): -EINVAL, nothing queued */
 #define C_WAIT   4      /* killable wait on the request's completion */
 #define C_KILL   5      /* the wait was interrupted: under reqs_lock T7, T8 or T11 */
 #define C_RESP   6      /* callback response SMC; notify frees the request (T10) */
@@ -263,15 +270,15 @@ active [NC] proctype client()
     unsigned ph : 4 = C_INV;
 end:
     do
-    /* user-space steps: a pending SIGKILL is "exit (killed)" */
+    /* user-space steps: a pending SIGKILL is "exit (killed)", also while
+     * the client still waits for fd and svc */
     :: d_step { (ph == C_INV || ph == C_EXIT) && killed -> threadExit() }
     :: d_step { ph == C_EXIT && !killed -> threadExit() }
-    :: d_step { ph == C_INV && !killed ->
+    /* {"do": "wait", "for": ["fd", "svc"]}: runnable once s1 set both */
+    :: d_step { ph == C_INV && !killed && fd && svc ->
             if
-            :: !fd -> ph = C_EXIT                       /* EBADF */
-            :: fd && !svc -> ph = C_EXIT                /* no such objref: -EINVAL */
-            :: fd && svc && listener -> ph = C_CB
-            :: fd && svc && !listener -> ph = C_CBBAD   /* held:listener resolves to NULL */
+            :: listener -> ph = C_CB
+            :: else -> ph = C_CBBAD     /* before s1's op 1: held:listener resolves to NULL */
             fi }
     :: d_step { ph == C_CB && MUST_WAIT(me) -> lockWait(me) }
     :: d_step { ph == C_CB && CAN_LOCK(me) ->
@@ -337,7 +344,7 @@ end:
 #define S_OSVCR  3      /*     QTEE returns 0 */
 #define S_REG    4      /* s1, user: OBJECT_INVOKE svc op 1, user object 7: QTEE holds it */
 #define S_REGR   5      /*     QTEE returns 0 */
-#define S_RECV   6      /* user: SUPPL_RECV */
+#define S_RECV   6      /* user: SUPPL_RECV (s2 waits for fd first) */
 #define S_RWAIT  7      /* asleep on req_c (interruptible) */
 #define S_MARSH  8      /* RECV marshals argument k, holding reqs_lock */
 #define S_SEND   9      /* user: SUPPL_SEND */
@@ -364,8 +371,8 @@ end:
     :: d_step { ph == S_OSVCR -> svc = 1; ph = S_REG }
     :: d_step { ph == S_REG && !killed -> listener = 1; ph = S_REGR }
     :: d_step { ph == S_REGR -> ph = S_RECV }
-    /* SUPPL_RECV before s1 opened the fd: EBADF ends the serve loop */
-    :: d_step { ph == S_RECV && !killed && !fd -> ph = S_EXIT }
+    /* SUPPL_RECV: `fd` is s2's {"do": "wait", "for": "fd"} (s1 has it set
+     * by then); a SIGKILL ends the wait by the "exit (killed)" above */
     :: d_step { ((ph == S_RECV && !killed && fd) || (ph == S_RWAIT && reqc > 0) ||
                  (ph == S_SEND && !killed)) && MUST_WAIT(me) -> lockWait(me) }
     :: d_step { ((ph == S_RECV && (!killed || OWNS(me)) && fd) ||
