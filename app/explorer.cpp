@@ -3,11 +3,15 @@
 #include "core/text.h"
 #include "core/vocabulary.h"
 
+#include <QCheckBox>
+#include <QComboBox>
 #include <QDialogButtonBox>
+#include <QFormLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPointer>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QThread>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -36,7 +40,16 @@ Explorer::~Explorer()
     }
 }
 
-bool Explorer::start(std::shared_ptr<const tee::sim::Simulator> sim)
+tee::sim::ExploreOptions Explorer::defaultOptions()
+{
+    tee::sim::ExploreOptions o;
+    o.memoryBytes = tee::sim::defaultMemoryBound();
+    o.jobs = unsigned(std::max(1, QThread::idealThreadCount()));
+    return o;
+}
+
+bool Explorer::start(std::shared_ptr<const tee::sim::Simulator> sim,
+                     const tee::sim::ExploreOptions &options)
 {
     if (m_thread || !sim)
         return false;
@@ -47,11 +60,12 @@ bool Explorer::start(std::shared_ptr<const tee::sim::Simulator> sim)
     auto out = std::make_shared<tee::sim::ExploreResult>();
     const std::shared_ptr<const tee::sim::Simulator> simulator = m_sim;
     QPointer<Explorer> self(this);
-    m_thread = QThread::create([simulator, stop, out, self] {
-        tee::sim::ExploreOptions o;
+    tee::sim::ExploreOptions base = options;
+    base.interrupt = nullptr;
+    base.progress = nullptr;
+    m_thread = QThread::create([simulator, stop, out, self, base] {
+        tee::sim::ExploreOptions o = base;
         o.interrupt = stop.get();
-        o.memoryBytes = tee::sim::defaultMemoryBound();
-        o.jobs = unsigned(std::max(1, QThread::idealThreadCount()));
         o.progress = [self](uint64_t states, uint64_t depth, uint64_t rss) {
             // From the search's thread: handed to the window's thread.
             QMetaObject::invokeMethod(
@@ -79,6 +93,82 @@ void Explorer::cancel()
 {
     if (m_stop)
         m_stop->store(true);
+}
+
+ExploreOptionsDialog::ExploreOptionsDialog(const tee::sim::ExploreOptions &initial, QWidget *parent)
+    : QDialog(parent)
+{
+    setWindowTitle(tr("Explore With Options"));
+    auto *layout = new QVBoxLayout(this);
+    auto *intro = new QLabel(
+        tr("Search every interleaving of the scenario's threads and faults under the document's "
+           "design, as <tt>teescope-cli explore</tt> does (docs/cli.md). A search that hits a "
+           "bound is not a proof: its report says so."),
+        this);
+    intro->setWordWrap(true);
+    layout->addWidget(intro);
+    auto *form = new QFormLayout;
+    m_strategy = new QComboBox(this);
+    m_strategy->addItem(tr("breadth-first (shortest counterexamples)"));
+    m_strategy->addItem(tr("depth-first (one job)"));
+    m_strategy->setCurrentIndex(initial.strategy == tee::sim::ExploreOptions::Strategy::Dfs);
+    form->addRow(tr("&Strategy:"), m_strategy);
+    m_reduction = new QCheckBox(tr("symmetry and partial-order &reduction"), this);
+    m_reduction->setChecked(initial.reduction);
+    m_reduction->setToolTip(tr("Off: every interleaving is expanded (--no-reduction)"));
+    form->addRow(QString(), m_reduction);
+    m_exact = new QCheckBox(tr("keep every state (&exact; else hash compaction)"), this);
+    m_exact->setChecked(initial.exact);
+    form->addRow(QString(), m_exact);
+    m_maxStates = new QSpinBox(this);
+    m_maxStates->setRange(0, 1'000'000);
+    m_maxStates->setSuffix(tr(" thousand"));
+    m_maxStates->setSpecialValueText(tr("no bound"));
+    m_maxStates->setValue(int(std::min<uint64_t>(initial.maxStates / 1000, 1'000'000)));
+    form->addRow(tr("Max &states:"), m_maxStates);
+    m_maxDepth = new QSpinBox(this);
+    m_maxDepth->setRange(0, 1'000'000);
+    m_maxDepth->setSpecialValueText(tr("no bound"));
+    m_maxDepth->setValue(int(std::min<uint64_t>(initial.maxDepth, 1'000'000)));
+    form->addRow(tr("Max &depth (steps):"), m_maxDepth);
+    m_memory = new QSpinBox(this);
+    m_memory->setRange(0, 16 * 1024 * 1024);
+    m_memory->setSuffix(tr(" MiB"));
+    m_memory->setSpecialValueText(tr("no bound"));
+    m_memory->setValue(int(std::min<uint64_t>(initial.memoryBytes >> 20, 16 * 1024 * 1024)));
+    m_memory->setToolTip(tr("The search's resident memory bound (default: half of this "
+                            "machine's RAM, as the CLI's --memory)"));
+    form->addRow(tr("&Memory:"), m_memory);
+    m_jobs = new QSpinBox(this);
+    m_jobs->setRange(1, 256);
+    m_jobs->setValue(int(std::clamp<unsigned>(initial.jobs, 1, 256)));
+    form->addRow(tr("&Jobs:"), m_jobs);
+    const auto dfs = [this] {
+        const bool d = m_strategy->currentIndex() == 1;
+        m_jobs->setEnabled(!d); // depth-first search runs on one thread
+    };
+    connect(m_strategy, &QComboBox::currentIndexChanged, this, dfs);
+    dfs();
+    layout->addLayout(form);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("E&xplore"));
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    layout->addWidget(buttons);
+}
+
+tee::sim::ExploreOptions ExploreOptionsDialog::options() const
+{
+    tee::sim::ExploreOptions o;
+    o.strategy = m_strategy->currentIndex() == 1 ? tee::sim::ExploreOptions::Strategy::Dfs
+                                                 : tee::sim::ExploreOptions::Strategy::Bfs;
+    o.reduction = m_reduction->isChecked();
+    o.exact = m_exact->isChecked();
+    o.maxStates = uint64_t(m_maxStates->value()) * 1000;
+    o.maxDepth = uint64_t(m_maxDepth->value());
+    o.memoryBytes = uint64_t(m_memory->value()) << 20;
+    o.jobs = o.strategy == tee::sim::ExploreOptions::Strategy::Dfs ? 1u : unsigned(m_jobs->value());
+    return o;
 }
 
 ExploreDialog::ExploreDialog(const tee::sim::Simulator &sim, const tee::sim::ExploreResult &result,

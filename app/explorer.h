@@ -15,8 +15,11 @@
 #include <memory>
 #include <optional>
 
+class QCheckBox;
+class QComboBox;
 class QLabel;
 class QPushButton;
+class QSpinBox;
 class QThread;
 class QTreeWidget;
 
@@ -27,9 +30,14 @@ public:
     explicit Explorer(QObject *parent = nullptr);
     ~Explorer() override; // stops a search and waits for it
 
-    // Starts a breadth-first search (hash compaction, reduction on, one job
-    // per core, the default memory bound) on `sim`; false when one runs.
-    bool start(std::shared_ptr<const tee::sim::Simulator> sim);
+    // The options Explore Every Interleaving uses: teescope-cli explore's
+    // defaults (breadth-first, hash compaction, reduction on, no state or
+    // depth bound, the default memory bound) with one job per core.
+    static tee::sim::ExploreOptions defaultOptions();
+    // Starts a search on `sim` with `options` (its interrupt and progress
+    // are the Explorer's own); false when one runs.
+    bool start(std::shared_ptr<const tee::sim::Simulator> sim,
+               const tee::sim::ExploreOptions &options = defaultOptions());
     // Stops the search at its next step; finished() still comes, with the
     // report of what it found so far (bound "interrupted").
     void cancel();
@@ -47,6 +55,36 @@ private:
     std::shared_ptr<std::atomic<bool>> m_stop;
     std::shared_ptr<const tee::sim::Simulator> m_sim;
     std::optional<tee::sim::ExploreResult> m_result;
+};
+
+// Analyze › Explore With Options: the bounds and modes of teescope-cli
+// explore (docs/cli.md) for one search from the window, with the CLI's
+// defaults filled in.
+class ExploreOptionsDialog : public QDialog
+{
+    Q_OBJECT
+public:
+    explicit ExploreOptionsDialog(const tee::sim::ExploreOptions &initial,
+                                  QWidget *parent = nullptr);
+    // What the fields say (interrupt and progress left empty).
+    tee::sim::ExploreOptions options() const;
+
+    QCheckBox *reduction() const { return m_reduction; }
+    QCheckBox *exact() const { return m_exact; }
+    QComboBox *strategy() const { return m_strategy; }
+    QSpinBox *maxStates() const { return m_maxStates; } // thousands; 0: no bound
+    QSpinBox *maxDepth() const { return m_maxDepth; }   // 0: no bound
+    QSpinBox *memory() const { return m_memory; }       // MiB; 0: no bound
+    QSpinBox *jobs() const { return m_jobs; }
+
+private:
+    QCheckBox *m_reduction = nullptr;
+    QCheckBox *m_exact = nullptr;
+    QComboBox *m_strategy = nullptr;
+    QSpinBox *m_maxStates = nullptr;
+    QSpinBox *m_maxDepth = nullptr;
+    QSpinBox *m_memory = nullptr;
+    QSpinBox *m_jobs = nullptr;
 };
 
 // The report: the verdict, the search's figures, and one row per finding

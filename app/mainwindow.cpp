@@ -416,6 +416,16 @@ void MainWindow::buildMenus()
            "(teescope-cli explore), check every invariant, and list each finding with its "
            "shortest run"));
     m_exploreAction->setEnabled(false);
+    m_exploreOptionsAction = analyze->addAction(tr("Explore With &Options..."), this, [this] {
+        ExploreOptionsDialog dialog(Explorer::defaultOptions(), this);
+        if (dialog.exec() == QDialog::Accepted)
+            startExplore(dialog.options());
+    });
+    m_exploreOptionsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    m_exploreOptionsAction->setStatusTip(
+        tr("The same search with bounds (states, depth, memory), without reduction, keeping "
+           "every state, or depth-first"));
+    m_exploreOptionsAction->setEnabled(false);
 }
 
 ExploreDialog *MainWindow::exploreDialog() const
@@ -425,11 +435,17 @@ ExploreDialog *MainWindow::exploreDialog() const
 
 bool MainWindow::startExplore()
 {
+    return startExplore(Explorer::defaultOptions());
+}
+
+bool MainWindow::startExplore(const tee::sim::ExploreOptions &options)
+{
     if (m_doc->isEmpty() || m_loader || m_explorer->running())
         return false;
-    if (!m_explorer->start(m_doc->simulatorPtr()))
+    if (!m_explorer->start(m_doc->simulatorPtr(), options))
         return false;
     m_exploreAction->setEnabled(false);
+    m_exploreOptionsAction->setEnabled(false);
     m_progress->show();
     m_cancel->show();
     m_status->setText(tr("Exploring every interleaving of %1...").arg(m_doc->title()));
@@ -442,6 +458,7 @@ bool MainWindow::startExplore()
         m_progress->hide();
         m_cancel->hide();
         m_exploreAction->setEnabled(!m_doc->isEmpty());
+        m_exploreOptionsAction->setEnabled(!m_doc->isEmpty());
         updateStatus();
         const auto &result = m_explorer->result();
         if (!result || !m_explorer->simulator())
@@ -605,7 +622,9 @@ bool MainWindow::exportText(const QString &path, QString *error)
 void MainWindow::documentChanged()
 {
     if (m_exploreAction && m_explorer)
-        m_exploreAction->setEnabled(!m_doc->isEmpty() && !m_explorer->running());
+        for (QAction *a : {m_exploreAction, m_exploreOptionsAction})
+            if (a)
+                a->setEnabled(!m_doc->isEmpty() && !m_explorer->running());
     const tee::render::TimelineSource src = sourceOf(*m_doc);
     m_timeline->setSource(src);
     m_refcounts->setSource(src);

@@ -39,6 +39,7 @@ class TimelinePlot;
 } // namespace tee::render
 namespace tee::sim {
 struct ExploreFinding;
+struct ExploreOptions;
 } // namespace tee::sim
 
 class MainWindow : public QMainWindow
@@ -68,6 +69,9 @@ public:
     // dialog (exploreDialog) whose findings open at their step. False when
     // there is nothing to explore or a load or a search runs.
     bool startExplore();
+    // Analyze › Explore With Options: the same with the options the dialog
+    // (ExploreOptionsDialog) gives.
+    bool startExplore(const tee::sim::ExploreOptions &options);
     Explorer *explorer() const { return m_explorer; }
     ExploreDialog *exploreDialog() const;
     // Shows a finding of the last search as its counterexample capture
@@ -142,6 +146,7 @@ private:
     QPushButton *m_cancel = nullptr;
     QMenu *m_recentMenu = nullptr;
     QAction *m_exploreAction = nullptr;
+    QAction *m_exploreOptionsAction = nullptr;
     Explorer *m_explorer = nullptr;
     QPointer<ExploreDialog> m_exploreDialog;
     QThread *m_loader = nullptr;

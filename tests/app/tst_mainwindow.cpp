@@ -511,6 +511,60 @@ private Q_SLOTS:
         QCOMPARE(window.explorer()->result()->states, result->states);
     }
 
+    // Analyze › Explore With Options: the dialog starts from the CLI's
+    // defaults, and what it says is what the search runs with: here a
+    // states bound, no reduction and exact mode on the 3x2 built-in (7.7 M
+    // states), whose report says the bound was hit.
+    void exploreWithOptions()
+    {
+        const tee::sim::ExploreOptions defaults = Explorer::defaultOptions();
+        QVERIFY(defaults.reduction);
+        QVERIFY(!defaults.exact);
+        QCOMPARE(defaults.maxStates, uint64_t(0));
+        QCOMPARE(defaults.memoryBytes, tee::sim::defaultMemoryBound());
+        ExploreOptionsDialog dialog(defaults);
+        tee::sim::ExploreOptions o = dialog.options();
+        QCOMPARE(o.reduction, defaults.reduction);
+        QCOMPARE(o.exact, defaults.exact);
+        QCOMPARE(o.maxStates, defaults.maxStates);
+        QCOMPARE(o.maxDepth, defaults.maxDepth);
+        QCOMPARE(o.memoryBytes >> 20, defaults.memoryBytes >> 20);
+        QCOMPARE(o.jobs, defaults.jobs);
+        QCOMPARE(int(o.strategy), int(tee::sim::ExploreOptions::Strategy::Bfs));
+        // depth-first runs on one thread: the jobs field says so
+        dialog.strategy()->setCurrentIndex(1);
+        QVERIFY(!dialog.jobs()->isEnabled());
+        QCOMPARE(dialog.options().jobs, 1u);
+        dialog.strategy()->setCurrentIndex(0);
+        QVERIFY(dialog.jobs()->isEnabled());
+        dialog.reduction()->setChecked(false);
+        dialog.exact()->setChecked(true);
+        dialog.maxStates()->setValue(3); // thousand
+        dialog.jobs()->setValue(1);
+        o = dialog.options();
+        QVERIFY(!o.reduction);
+        QVERIFY(o.exact);
+        QCOMPARE(o.maxStates, uint64_t(3000));
+        QCOMPARE(o.jobs, 1u);
+
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openPath(QStringLiteral("three-clients-two-supplicants"), &error),
+                 qPrintable(error));
+        QVERIFY(window.startExplore(o));
+        QTRY_VERIFY_WITH_TIMEOUT(!window.explorer()->running(), 60000);
+        const auto &result = window.explorer()->result();
+        QVERIFY(result);
+        QVERIFY(!result->complete);
+        QCOMPARE(result->bound, tee::sim::ExploreBound::States);
+        QVERIFY(result->exact);
+        QVERIFY(!result->reduction);
+        QVERIFY(result->states >= 3000 && result->states < 10000);
+        QVERIFY(window.exploreDialog());
+        QVERIFY(window.exploreDialog()->findChildren<QLabel *>().constFirst()->text().contains(
+            QLatin1String("the states bound was hit")));
+    }
+
     // Cancel stops a search that would take minutes; its report says so.
     void exploreCancel()
     {
