@@ -813,10 +813,11 @@ void Engine::applyUntimed(State &s, const Action &a, EventList &findings) const
 // A program's wait step as events (model version 9): Blocked (reason
 // UserWait, count = the wait step's index) when a thread comes to a wait
 // whose variables are not all set, and (`initial`, before the first step's
-// own events) for the threads waiting from the start; Woken (peer = the thread whose step set the
-// last of them) when a step releases it. A thread that exits while it waits
-// (its process was killed) just exits. `released` gets the threads this step
-// released: they do not start their next step before it ends.
+// own events) for the threads waiting from the start; Woken (peer = the
+// thread whose step set the last of them) when a step releases it. A thread
+// that exits while it waits (its process was killed) just exits. `released`
+// gets the threads this step released: they do not start their next step
+// before it ends.
 void Engine::userWaitEvents(const State &s, ThreadId actor,
                             const std::vector<std::pair<ThreadId, int32_t>> &before, bool initial,
                             EventList &events, std::vector<ThreadId> &released) const
