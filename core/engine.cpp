@@ -866,7 +866,8 @@ void Engine::applyStep(State &s, const Action &a, EventList &events, bool timed)
     // the step ends.
     static thread_local std::vector<std::pair<ThreadId, int32_t>> waiting;
     waiting.clear();
-    if (timed)
+    const bool waits = timed && m_env.hasUserWaits();
+    if (waits)
         for (const Thread &t : s.threads)
             if (t.phase == Phase::User && !m_env.userWait(s, t).empty())
                 waiting.emplace_back(t.id, t.pc);
@@ -874,7 +875,7 @@ void Engine::applyStep(State &s, const Action &a, EventList &events, bool timed)
     const size_t first = events.size();
     static thread_local std::vector<ThreadId> released;
     released.clear();
-    if (timed && s.step == 1)
+    if (waits && s.step == 1)
         userWaitEvents(s, ThreadId(), waiting, true, events, released);
     Ctx cx{*this, s, events, m_variant, {}};
     cx.quiet = !timed;
@@ -889,7 +890,7 @@ void Engine::applyStep(State &s, const Action &a, EventList &events, bool timed)
     }
     cx.checkInvariants(wasQuiescent);
     const ThreadId actor = a.kind == Action::Kind::Thread ? ThreadId(a.index) : ThreadId();
-    if (timed)
+    if (waits)
         userWaitEvents(s, actor, waiting, false, events, released);
     for (size_t i = first; i < events.size(); ++i)
         events[i].actor = actor;

@@ -94,6 +94,9 @@ public:
         (void)t;
         return {};
     }
+    // False when no thread can ever wait in user space (userWait is then
+    // always empty): a timed step skips looking for waits.
+    virtual bool hasUserWaits() const { return true; }
     // The variables the wait step at `pc` of thread `t`'s program names
     // ("fd, svc"), for the text of its Blocked and Woken events.
     virtual std::string waitVariables(ThreadId t, int32_t pc) const

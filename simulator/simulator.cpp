@@ -135,6 +135,8 @@ Simulator::Simulator(std::shared_ptr<const Scenario> scenario, const Variant &va
         for (size_t t = 0; t < pd.threads.size(); ++t) {
             m_threadOwner.emplace_back(int32_t(p), int32_t(t));
             m_threadNames.push_back(pd.name + "/" + pd.threads[t].name);
+            for (const Op &op : pd.threads[t].program)
+                m_hasWaits = m_hasWaits || op.kind == Op::Kind::Wait;
         }
     }
     // QTEE scripts are addressed by a flat index kept in QteeCall::script:

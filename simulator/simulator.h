@@ -35,6 +35,7 @@ public:
     std::string threadName(ThreadId t) const override;
     std::string userWait(const State &s, const Thread &t) const override;
     std::string waitVariables(ThreadId t, int32_t pc) const override;
+    bool hasUserWaits() const override { return m_hasWaits; }
     // The thread's program is at a `wait` step (over or not).
     bool atWait(const Thread &t) const;
 
@@ -55,6 +56,7 @@ private:
     std::shared_ptr<const Scenario> m_scenario;
     std::vector<const std::vector<QteeStep> *> m_scripts;
     std::vector<std::pair<int32_t, int32_t>> m_threadOwner; // (process, thread in process)
+    bool m_hasWaits = false;                                // some program has a wait step
     std::vector<std::string> m_threadNames;
     Engine m_engine;
 };
