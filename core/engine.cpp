@@ -877,6 +877,7 @@ void Engine::applyStep(State &s, const Action &a, EventList &events, bool timed)
     released.clear();
     if (waits && s.step == 1)
         userWaitEvents(s, ThreadId(), waiting, true, events, released);
+    const size_t own = events.size(); // the step's own events start here
     Ctx cx{*this, s, events, m_variant, {}};
     cx.quiet = !timed;
     if (timed)
@@ -892,7 +893,8 @@ void Engine::applyStep(State &s, const Action &a, EventList &events, bool timed)
     const ThreadId actor = a.kind == Action::Kind::Thread ? ThreadId(a.index) : ThreadId();
     if (waits)
         userWaitEvents(s, actor, waiting, false, events, released);
-    for (size_t i = first; i < events.size(); ++i)
+    // (The waits from the start, reported first, are no thread's doing.)
+    for (size_t i = own; i < events.size(); ++i)
         events[i].actor = actor;
     if (timed)
         stampTime(s, a, addNs(cx.cost, cx.extraNs), cx.goneNs, events, first, released);

@@ -1648,11 +1648,13 @@ private Q_SLOTS:
         QCOMPARE(blocked[0]->step, uint64_t(1));
         QCOMPARE(blocked[0]->count, 0);
         QCOMPARE(&trace.events.front(), blocked[0]);
+        QVERIFY(!blocked[0]->actor.valid()); // no thread's doing
         QCOMPARE(QString::fromStdString(vocab::eventText(sim, *blocked[0])),
                  QStringLiteral("app/user waits in user space for variable fd (a wait step: "
                                 "another thread of its process sets it)"));
         QCOMPARE(woken[0]->thread, user);
         QCOMPARE(woken[0]->peer, opener); // its open set fd
+        QCOMPARE(woken[0]->actor, opener);
         QCOMPARE(trace.spans[size_t(woken[0]->step - 1)].actor, opener);
         QCOMPARE(QString::fromStdString(vocab::eventText(sim, *woken[0])),
                  QStringLiteral("app/user goes on: app/opener set variable fd (its wait step is "
@@ -1661,6 +1663,7 @@ private Q_SLOTS:
         QCOMPARE(blocked[1]->thread, opener);
         QCOMPARE(blocked[1]->step, woken[0]->step);
         QCOMPARE(blocked[1]->count, 1);
+        QCOMPARE(blocked[1]->actor, opener);
         QCOMPARE(woken[1]->thread, opener);
         QCOMPARE(woken[1]->peer, user);
         QCOMPARE(trace.spans[size_t(woken[1]->step - 1)].actor, user);
