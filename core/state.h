@@ -4,6 +4,7 @@
 // design serves stepping forward and back, exploration and replay.
 #pragma once
 
+#include "copyvector.h"
 #include "cowvector.h"
 #include "types.h"
 
@@ -37,14 +38,14 @@ struct KObject
 {
     ObjectId id;
     ObjectType type = ObjectType::TEE;
-    uint32_t qteeId = 0;         // TEE: the QTEE-hosted id
-    ContextId owner;             // User/Mem: the owner context (uo->ctx)
-    uint64_t userObjectId = 0;   // User: userspace id; Mem: shm id
-    bool notify = false;         // User: queue a RELEASE notification on last put
-    bool releaseQueued = false;  // TEE: last put happened, work queued
-    bool leakReported = false;   // a leak of this object was reported (once)
-    std::vector<Holder> holders; // refcount == holders.size()
-    TimeNs lastNs;               // end of the last step that touched it
+    uint32_t qteeId = 0;        // TEE: the QTEE-hosted id
+    ContextId owner;            // User/Mem: the owner context (uo->ctx)
+    uint64_t userObjectId = 0;  // User: userspace id; Mem: shm id
+    bool notify = false;        // User: queue a RELEASE notification on last put
+    bool releaseQueued = false; // TEE: last put happened, work queued
+    bool leakReported = false;  // a leak of this object was reported (once)
+    CopyVector<Holder> holders; // refcount == holders.size()
+    TimeNs lastNs;              // end of the last step that touched it
     int32_t refcount() const { return int32_t(holders.size()); }
     bool operator==(const KObject &) const = default;
 };
@@ -81,7 +82,7 @@ struct Request
     ThreadId deliveredTo;    // the supplicant thread RECV handed it to
     ThreadId client;         // the thread waiting in dispatch
     uint64_t enqueueSeq = 0; // order of T1, for the FIFO check (I9)
-    std::vector<Arg> args;   // copy of the caller's oic->u (empty for notifications)
+    CopyVector<Arg> args;    // copy of the caller's oic->u (empty for notifications)
     TimeNs lastNs;           // end of the last step that touched it
     bool operator==(const Request &) const = default;
 };
@@ -113,22 +114,22 @@ struct RetiredId
 struct Context
 {
     ContextId id;
-    ProcessId process;               // invalid for the driver's own context
-    std::vector<CtxHolder> refs;     // tee_context kref holders
-    std::vector<CtxHolder> dataRefs; // lifetime=kref: the RFC's ref_cnt holders
+    ProcessId process;              // invalid for the driver's own context
+    CopyVector<CtxHolder> refs;     // tee_context kref holders
+    CopyVector<CtxHolder> dataRefs; // lifetime=kref: the RFC's ref_cnt holders
     bool fileOpen = true;
-    bool closed = false;                  // close_context ran
-    bool released = false;                // qcomtee_context_data.released
-    bool ctxFreed = false;                // tee_context freed
-    bool dataFreed = false;               // qcomtee_context_data freed
-    std::vector<IdrEntry> qteeObjectsIdr; // sorted by id
-    std::vector<IdrEntry> reqsIdr;        // sorted by id
-    std::vector<int32_t> reqsList;        // RequestId values, FIFO
-    std::vector<RetiredId> retiredIds;    // for I11 (not driver state: the checker's memory), by id
-    int32_t reqC = 0;                     // req_c completion count
-    ThreadId reqsLockOwner;               // invalid when free
-    std::vector<int32_t> lockWaiters;     // threads asleep on reqs_lock, FIFO (mutex wait list)
-    bool lockWoken = false;               // mutex_unlock woke lockWaiters.front(): it retries next
+    bool closed = false;                 // close_context ran
+    bool released = false;               // qcomtee_context_data.released
+    bool ctxFreed = false;               // tee_context freed
+    bool dataFreed = false;              // qcomtee_context_data freed
+    CopyVector<IdrEntry> qteeObjectsIdr; // sorted by id
+    CopyVector<IdrEntry> reqsIdr;        // sorted by id
+    CopyVector<int32_t> reqsList;        // RequestId values, FIFO
+    CopyVector<RetiredId> retiredIds;    // for I11 (not driver state: the checker's memory), by id
+    int32_t reqC = 0;                    // req_c completion count
+    ThreadId reqsLockOwner;              // invalid when free
+    CopyVector<int32_t> lockWaiters;     // threads asleep on reqs_lock, FIFO (mutex wait list)
+    bool lockWoken = false;              // mutex_unlock woke lockWaiters.front(): it retries next
     TimeNs lastNs; // end of the last step that touched it: its lock, lists, idrs, req_c
     int32_t srcuReaders = 0;
     bool operator==(const Context &) const = default;
@@ -167,8 +168,8 @@ struct QteeCall
     uint32_t op = 0;
     int32_t script = -1; // simulator's script index
     int32_t pc = 0;
-    std::vector<uint32_t> received; // callback ids received as IO, in order
-    std::vector<uint32_t> cbOut;    // callback ids returned by the last callback response (OO)
+    CopyVector<uint32_t> received; // callback ids received as IO, in order
+    CopyVector<uint32_t> cbOut;    // callback ids returned by the last callback response (OO)
     bool operator==(const QteeCall &) const = default;
 };
 
@@ -178,14 +179,14 @@ struct QteeReply
 {
     enum class Kind : uint8_t { None, Final, Callback, SmcError } kind = Kind::None;
     int32_t result = 0;
-    std::vector<uint32_t> outIds; // Final: OO wire ids
-    std::vector<uint32_t> outOb;  // Final: the OB sizes QTEE reports (absent: as given)
-    uint32_t cbTarget = 0;        // Callback: callback object id
+    CopyVector<uint32_t> outIds; // Final: OO wire ids
+    CopyVector<uint32_t> outOb;  // Final: the OB sizes QTEE reports (absent: as given)
+    uint32_t cbTarget = 0;       // Callback: callback object id
     uint32_t cbOp = 0;
-    std::vector<uint32_t> cbIb, cbOb; // sizes
-    std::vector<uint32_t> cbIo;       // wire ids
+    CopyVector<uint32_t> cbIb, cbOb; // sizes
+    CopyVector<uint32_t> cbIo;       // wire ids
     uint32_t cbOo = 0;
-    std::vector<uint32_t> asyncRelease;
+    CopyVector<uint32_t> asyncRelease;
     bool operator==(const QteeReply &) const = default;
 };
 
@@ -199,11 +200,11 @@ struct OicFields
     ObjectId target; // direct invocation target (invalid = ROOT)
     uint32_t op = 0;
     uint64_t ibValue = 0;   // first IB's payload value (simulated, e.g. a service uid)
-    std::vector<Arg> args;  // the direct invocation's arguments
+    CopyVector<Arg> args;   // the direct invocation's arguments
     ObjectId object;        // oic->object during a callback
     bool objectRef = false; // a reference is held on oic->object
     uint32_t cbOp = 0;
-    std::vector<Arg> u; // callback arguments (oic->u)
+    CopyVector<Arg> u;  // callback arguments (oic->u)
     int32_t errno_ = 0; // callback result
     RequestId data;     // oic->data: request handed to notify
     QteeReply reply;
@@ -274,18 +275,18 @@ struct Syscall
     // Invoke
     uint64_t objectId = TEE_OBJREF_NULL; // idr id, or TEE_OBJREF_NULL for ROOT
     uint32_t op = 0;
-    std::vector<uint32_t> ib, ob;
+    CopyVector<uint32_t> ib, ob;
     uint64_t ibValue = 0; // payload of the first IB (simulated: e.g. a uid)
-    std::vector<ObjRefParam> io;
+    CopyVector<ObjRefParam> io;
     uint32_t oo = 0;
     // Recv: capacity and scratch buffer. Send: request id, errno and outputs.
     int32_t numParams = 0;
     uint32_t bufSize = 0;
     int32_t reqId = -1;
     int32_t ret = 0;
-    std::vector<uint32_t> obOut;    // SEND: OB sizes written
-    std::vector<ObjRefParam> ooOut; // SEND: OO objrefs
-    int32_t sendParams = -1;        // SEND: num_params - 1 the supplicant passes (-1 = matches)
+    CopyVector<uint32_t> obOut;    // SEND: OB sizes written
+    CopyVector<ObjRefParam> ooOut; // SEND: OO objrefs
+    int32_t sendParams = -1;       // SEND: num_params - 1 the supplicant passes (-1 = matches)
     // Kill
     int32_t process = -1;
     int64_t computeNs = 0;
@@ -295,21 +296,21 @@ struct Syscall
 // What the kernel gives back to user space.
 struct SyscallResult
 {
-    int32_t errno_ = 0;              // ioctl return (0 or negative errno)
-    int32_t ret = 0;                 // OBJECT_INVOKE: arg.ret (QTEE result)
-    int32_t fd = -1;                 // Open
-    int32_t shmId = -1;              // ShmAlloc
-    std::vector<int64_t> outObjects; // OBJECT_INVOKE: OO idr ids (-1 for NULL)
+    int32_t errno_ = 0;             // ioctl return (0 or negative errno)
+    int32_t ret = 0;                // OBJECT_INVOKE: arg.ret (QTEE result)
+    int32_t fd = -1;                // Open
+    int32_t shmId = -1;             // ShmAlloc
+    CopyVector<int64_t> outObjects; // OBJECT_INVOKE: OO idr ids (-1 for NULL)
     // SUPPL_RECV
     int32_t reqId = -1;
     uint64_t objectId = 0;
     uint32_t op = 0;
     int32_t numArgs = 0;
-    std::vector<ArgType> argTypes;
-    std::vector<int64_t> inObjects; // IO ids as handed to the supplicant
+    CopyVector<ArgType> argTypes;
+    CopyVector<int64_t> inObjects; // IO ids as handed to the supplicant
     // per IO: 1 when it is the supplicant's own user object (OBJREF_INPUT
     // flag USER), 0 for a TEE object (its id is in qtee_objects_idr)
-    std::vector<uint8_t> inUser;
+    CopyVector<uint8_t> inUser;
     bool operator==(const SyscallResult &) const = default;
 };
 
@@ -323,7 +324,7 @@ struct Thread
     BlockReason blocked = BlockReason::None;
     // user program position and thread-local registers, owned by the environment
     int32_t pc = 0;
-    std::vector<int64_t> regs;
+    CopyVector<int64_t> regs;
     // syscall in progress
     Syscall sc;
     SyscallResult res;
@@ -357,8 +358,8 @@ struct File
 struct Process
 {
     ProcessId id;
-    std::vector<int32_t> fds;  // fd number -> index in State::files (-1 = closed)
-    std::vector<int64_t> regs; // user program variables, owned by the environment
+    CopyVector<int32_t> fds;  // fd number -> index in State::files (-1 = closed)
+    CopyVector<int64_t> regs; // user program variables, owned by the environment
     bool killed = false;
     bool exited = false;
     int32_t liveThreads = 0;
