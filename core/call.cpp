@@ -391,7 +391,7 @@ void Engine::Ctx::invokeFailed(Thread &t, int32_t errno_)
 void Engine::Ctx::finalDirect(Thread &t)
 {
     Oic &o = t.oic;
-    const QteeReply r = o.reply;
+    QteeReply r = std::move(o.reply); // taken out: o.reply is reset below
     o.reply = QteeReply{};
     const ContextId ctx = o.ctx;
     int32_t result = r.result;

@@ -38,7 +38,7 @@ ObjectId Engine::Ctx::objectFromWire(Thread &t, uint32_t wire, Holder h, bool *o
 void Engine::Ctx::handleReply(Thread &t)
 {
     Oic &o = t.oic;
-    const QteeReply r = o.reply;
+    QteeReply r = std::move(o.reply); // taken out: o.reply is reset below
     o.reply = QteeReply{};
     if (r.kind == QteeReply::Kind::Callback) {
         if (o.busy) {
@@ -50,7 +50,7 @@ void Engine::Ctx::handleReply(Thread &t)
         x.qteeId = r.cbTarget;
         x.op = r.cbOp;
         processAsync(t, r.asyncRelease); // fetched just before servicing (spec §2.9)
-        o.reply = r;                     // cbObjectInvoke reads the request
+        o.reply = std::move(r);          // cbObjectInvoke reads the request
         cbObjectInvoke(t);
         return;
     }
@@ -64,7 +64,7 @@ void Engine::Ctx::handleReply(Thread &t)
         x.thread = t.id;
         x.value = r.result;
     }
-    o.reply = r;
+    o.reply = std::move(r);
     if (o.worker)
         finalWorker(t);
     else
@@ -75,7 +75,7 @@ void Engine::Ctx::handleReply(Thread &t)
 void Engine::Ctx::cbObjectInvoke(Thread &t)
 {
     Oic &o = t.oic;
-    const QteeReply r = o.reply;
+    QteeReply r = std::move(o.reply); // taken out: o.reply is reset below
     o.reply = QteeReply{};
     o.cbOp = r.cbOp & 0xFFFF;
     o.u.clear();

@@ -9,7 +9,7 @@ namespace tee {
 void Engine::Ctx::finalWorker(Thread &t)
 {
     Oic &o = t.oic;
-    const QteeReply r = o.reply;
+    QteeReply r = std::move(o.reply); // taken out: o.reply is reset below
     o.reply = QteeReply{};
     const ObjectId obj = o.target;
     // async messages are read only when the SMC succeeded (spec §2.9)
