@@ -63,6 +63,7 @@ bool Explorer::start(std::shared_ptr<const tee::sim::Simulator> sim,
     tee::sim::ExploreOptions base = options;
     base.interrupt = nullptr;
     base.progress = nullptr;
+    m_options = base;
     m_thread = QThread::create([simulator, stop, out, self, base] {
         tee::sim::ExploreOptions o = base;
         o.interrupt = stop.get();

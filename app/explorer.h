@@ -42,6 +42,9 @@ public:
     // report of what it found so far (bound "interrupted").
     void cancel();
     bool running() const { return m_thread != nullptr; }
+    // The options of the last search started (defaultOptions() before the
+    // first): Explore With Options starts from them.
+    const tee::sim::ExploreOptions &lastOptions() const { return m_options; }
     // The last search's report and the simulator it ran on.
     const std::optional<tee::sim::ExploreResult> &result() const { return m_result; }
     std::shared_ptr<const tee::sim::Simulator> simulator() const { return m_sim; }
@@ -55,6 +58,7 @@ private:
     std::shared_ptr<std::atomic<bool>> m_stop;
     std::shared_ptr<const tee::sim::Simulator> m_sim;
     std::optional<tee::sim::ExploreResult> m_result;
+    tee::sim::ExploreOptions m_options = defaultOptions();
 };
 
 // Analyze › Explore With Options: the bounds and modes of teescope-cli

@@ -417,7 +417,7 @@ void MainWindow::buildMenus()
            "shortest run"));
     m_exploreAction->setEnabled(false);
     m_exploreOptionsAction = analyze->addAction(tr("Explore With &Options..."), this, [this] {
-        ExploreOptionsDialog dialog(Explorer::defaultOptions(), this);
+        ExploreOptionsDialog dialog(m_explorer->lastOptions(), this);
         if (dialog.exec() == QDialog::Accepted)
             startExplore(dialog.options());
     });

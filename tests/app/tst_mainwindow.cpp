@@ -563,6 +563,11 @@ private Q_SLOTS:
         QVERIFY(window.exploreDialog());
         QVERIFY(window.exploreDialog()->findChildren<QLabel *>().constFirst()->text().contains(
             QLatin1String("the states bound was hit")));
+        // the next Explore With Options starts from the last search's options
+        const ExploreOptionsDialog again(window.explorer()->lastOptions());
+        QCOMPARE(again.maxStates()->value(), 3);
+        QVERIFY(!again.reduction()->isChecked());
+        QVERIFY(again.exact()->isChecked());
     }
 
     // Cancel stops a search that would take minutes; its report says so.
