@@ -378,7 +378,7 @@ bool Engine::stuck(const State &s, std::string *who) const
             (t.phase == Phase::Exited || t.phase == Phase::WorkerIdle ||
              t.phase == Phase::RecvWait ||
              (t.phase == Phase::User && !t.fatalPending &&
-              m_env.nextSyscall(s, t).kind == SyscallKind::None && m_env.userWait(s, t).empty()));
+              m_env.nextSyscall(s, t).kind == SyscallKind::None && !m_env.waitsInUserSpace(s, t)));
         if (idle)
             continue;
         any = true;
@@ -840,7 +840,7 @@ void Engine::userWaitEvents(const State &s, ThreadId actor,
             continue;
         const auto was = std::find_if(before.begin(), before.end(),
                                       [&](const auto &w) { return w.first == t.id; });
-        const bool waits = t.phase == Phase::User && !m_env.userWait(s, t).empty();
+        const bool waits = m_env.waitsInUserSpace(s, t);
         if (waits && was == before.end()) {
             blocked(t.id, t.pc);
         } else if (!waits && was != before.end() && t.phase != Phase::Exited) {
@@ -852,8 +852,6 @@ void Engine::userWaitEvents(const State &s, ThreadId actor,
             e.count = was->second;
             e.peer = actor;
             released.push_back(t.id);
-        } else if (!waits && was != before.end()) {
-            released.push_back(t.id); // (exited: its clock as before model version 9)
         }
     }
 }
@@ -869,7 +867,7 @@ void Engine::applyStep(State &s, const Action &a, EventList &events, bool timed)
     const bool waits = timed && m_env.hasUserWaits();
     if (waits)
         for (const Thread &t : s.threads)
-            if (t.phase == Phase::User && !m_env.userWait(s, t).empty())
+            if (m_env.waitsInUserSpace(s, t))
                 waiting.emplace_back(t.id, t.pc);
     s.step++;
     const size_t first = events.size();

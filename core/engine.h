@@ -85,9 +85,17 @@ public:
         (void)out;
     }
 
-    // What a thread in user space waits for there (a program's `wait` step
-    // on variables no thread set yet), empty when it does not: then it is
-    // blocked, not done (nextSyscall says None either way).
+    // True when a thread in user space waits there (a program's `wait` step
+    // on variables no thread set yet): then it is blocked, not done
+    // (nextSyscall says None either way). Asked per thread per timed step:
+    // it builds no text.
+    virtual bool waitsInUserSpace(const State &s, const Thread &t) const
+    {
+        (void)s;
+        (void)t;
+        return false;
+    }
+    // What it waits for ("variables fd, svc"), empty when it does not wait.
     virtual std::string userWait(const State &s, const Thread &t) const
     {
         (void)s;

@@ -492,12 +492,17 @@ bool parseVerb(std::string_view name, Verb &out)
 
 // -- waits ---------------------------------------------------------------------
 
+std::string variables(const std::string &names)
+{
+    if (names.empty())
+        return {};
+    return (names.find(',') == std::string::npos ? "variable " : "variables ") + names;
+}
+
 std::string userWaitWhat(const Environment &env, ThreadId t, int32_t pc)
 {
     const std::string names = env.waitVariables(t, pc);
-    if (names.empty())
-        return "its wait step";
-    return (names.find(',') == std::string::npos ? "variable " : "variables ") + names;
+    return names.empty() ? std::string("its wait step") : variables(names);
 }
 
 std::string waitText(const Environment &env, const WaitInfo &w)

@@ -161,6 +161,9 @@ struct WaitInfo
     std::string what; // UserWait
 };
 std::string waitText(const Environment &env, const WaitInfo &w);
+// ", "-separated variable names as a phrase: "variable fd", "variables fd,
+// svc" (empty: empty).
+std::string variables(const std::string &names);
 // What the wait step at `pc` of `t`'s program waits for: "variable fd",
 // "variables fd, svc" (Environment::waitVariables), else "its wait step".
 std::string userWaitWhat(const Environment &env, ThreadId t, int32_t pc);

@@ -3,6 +3,7 @@
 #include "simulator.h"
 
 #include "core/text.h"
+#include "core/vocabulary.h"
 
 #include <algorithm>
 #include <random>
@@ -195,21 +196,29 @@ bool Simulator::atWait(const Thread &t) const
     return op && op->kind == Op::Kind::Wait;
 }
 
-std::string Simulator::userWait(const State &s, const Thread &t) const
+bool Simulator::waitsInUserSpace(const State &s, const Thread &t) const
 {
     const Op *op = t.phase == Phase::User ? currentOp(t) : nullptr;
-    if (!op || op->kind != Op::Kind::Wait || waitOver(s, t, *op))
-        return {};
-    std::string names;
-    int count = 0;
+    return op && op->kind == Op::Kind::Wait && !waitOver(s, t, *op);
+}
+
+std::string Simulator::waitNames(size_t process, const Op &wait, const State *unsetIn,
+                                 const Thread *t) const
+{
     const auto &vars = m_scenario->variables;
-    const size_t p = size_t(t.process.v);
-    for (int32_t reg : op->waitRegs)
-        if (preg(s, t, reg) == kUnset && p < vars.size() && size_t(reg) < vars[p].size()) {
-            names += (names.empty() ? "" : ", ") + vars[p][size_t(reg)];
-            ++count;
-        }
-    return (count == 1 ? "variable " : "variables ") + names;
+    std::string names;
+    for (int32_t reg : wait.waitRegs)
+        if (process < vars.size() && reg >= 0 && size_t(reg) < vars[process].size() &&
+            (!unsetIn || preg(*unsetIn, *t, reg) == kUnset))
+            names += (names.empty() ? "" : ", ") + vars[process][size_t(reg)];
+    return names;
+}
+
+std::string Simulator::userWait(const State &s, const Thread &t) const
+{
+    if (!waitsInUserSpace(s, t))
+        return {};
+    return vocab::variables(waitNames(size_t(t.process.v), *currentOp(t), &s, &t));
 }
 
 std::string Simulator::waitVariables(ThreadId t, int32_t pc) const
@@ -220,12 +229,7 @@ std::string Simulator::waitVariables(ThreadId t, int32_t pc) const
     const auto &prog = m_scenario->processes[size_t(p)].threads[size_t(i)].program;
     if (pc < 0 || size_t(pc) >= prog.size() || prog[size_t(pc)].kind != Op::Kind::Wait)
         return {};
-    const auto &vars = m_scenario->variables;
-    std::string names;
-    for (int32_t reg : prog[size_t(pc)].waitRegs)
-        if (size_t(p) < vars.size() && reg >= 0 && size_t(reg) < vars[size_t(p)].size())
-            names += (names.empty() ? "" : ", ") + vars[size_t(p)][size_t(reg)];
-    return names;
+    return waitNames(size_t(p), prog[size_t(pc)]);
 }
 
 // Follows jumps, and waits whose variables are set, so that pc names an op

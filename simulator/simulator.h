@@ -33,6 +33,7 @@ public:
     void enabledFaults(const State &s, std::vector<Action> &out) const override;
     std::string processName(ProcessId p) const override;
     std::string threadName(ThreadId t) const override;
+    bool waitsInUserSpace(const State &s, const Thread &t) const override;
     std::string userWait(const State &s, const Thread &t) const override;
     std::string waitVariables(ThreadId t, int32_t pc) const override;
     bool hasUserWaits() const override { return m_hasWaits; }
@@ -43,6 +44,10 @@ private:
     const Op *currentOp(const Thread &t) const;
     void normalize(const State &s, Thread &t) const;
     bool waitOver(const State &s, const Thread &t, const Op &wait) const;
+    // The names of the wait step's variables, ", "-separated: every one, or
+    // (with `unsetIn`) those that hold nothing in that state.
+    std::string waitNames(size_t process, const Op &wait, const State *unsetIn = nullptr,
+                          const Thread *t = nullptr) const;
     // QTEE
     const std::vector<QteeStep> &script(int32_t index) const;
     int32_t scriptFor(int32_t service, uint32_t op, bool onRelease) const;

@@ -48,7 +48,7 @@ ThreadState engineThreadState(const tee::Environment &env, const tee::State &s,
 {
     if (t.phase == tee::Phase::Exited)
         return ThreadState::Exited;
-    if (t.phase == tee::Phase::User && !env.userWait(s, t).empty())
+    if (env.waitsInUserSpace(s, t))
         return ThreadState::Blocked; // at a wait step (model version 9)
     if (s.lockAsleep(t))
         return ThreadState::Blocked;
@@ -108,7 +108,7 @@ QStringList engineThreads(const tee::Environment &env, const tee::State &s,
     QStringList out;
     for (const tee::Thread &t : s.threads) {
         ThreadState st = engineThreadState(env, s, t);
-        const bool userWait = t.phase == tee::Phase::User && !env.userWait(s, t).empty();
+        const bool userWait = env.waitsInUserSpace(s, t);
         if (st == ThreadState::Blocked && !t.lockWait.valid() &&
             t.blocked == tee::BlockReason::ReqC && reqCWaitEndedByLockWait(ev, t.id, s.step))
             st = ThreadState::InKernel;
