@@ -769,8 +769,17 @@ void stampTime(State &s, const Action &a, int64_t duration, int64_t goneNs, Even
         touch(touched, requestClock(e.request));
         if (e.process.valid() && (e.kind == EventKind::Killed || e.kind == EventKind::ProcessExit))
             for (const Thread &t : s.threads)
-                if (t.process == e.process && t.id != actor)
+                if (t.process == e.process && t.id != actor) {
                     after.push_back(&s.thread(t.id).clockNs);
+                    // A kill(2) from a program comes after the steps its
+                    // victim took before it in step order: it does not start
+                    // before the last one of each live thread started (a
+                    // step under way, say a compute, may still be running)
+                    // nor before an exited thread's exit ended.
+                    if (e.kind == EventKind::Killed && !fault)
+                        start =
+                            std::max(start, t.phase == Phase::Exited ? t.clockNs.ns : t.startNs.ns);
+                }
         if (talksToQtee(e.kind))
             touched.push_back(&s.qteeNs);
         if (touchesWq(e.kind))
@@ -787,8 +796,10 @@ void stampTime(State &s, const Action &a, int64_t duration, int64_t goneNs, Even
         after.push_back(&s.thread(t).clockNs);
     for (TimeNs *p : after)
         p->ns = std::max(p->ns, end);
-    if (!fault)
+    if (!fault) {
+        s.thread(ThreadId(a.index)).startNs.ns = start;
         s.thread(ThreadId(a.index)).clockNs.ns = end;
+    }
     for (size_t i = first; i < events.size(); ++i) {
         events[i].startNs = start;
         events[i].tNs = end;

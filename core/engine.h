@@ -26,8 +26,9 @@ namespace tee {
 // marshalling failure leaves a placeholder in place (argument=srcu); 8: a
 // direct invocation's first SMC can fail (SHARED clear: the SCM error, QTEE's
 // copies dropped, their xa ids left: §9 item 3), I4 checked at the free;
-// 9: a program's wait step is reported (Blocked and Woken, reason user_wait).
-inline constexpr int kModelVersion = 9;
+// 9: a program's wait step is reported (Blocked and Woken, reason user_wait);
+// 10: a program's kill starts no earlier than its victim's earlier steps.
+inline constexpr int kModelVersion = 10;
 
 struct Action
 {

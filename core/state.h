@@ -345,6 +345,7 @@ struct Thread
     ContextId closing;
     bool exiting = false; // do_exit is dropping the process's files
     TimeNs clockNs;       // end of its last step: its own CPU is free from then
+    TimeNs startNs;       // start of its last step (a kill from elsewhere comes after it)
     bool operator==(const Thread &) const = default;
 };
 

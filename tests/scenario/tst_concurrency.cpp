@@ -89,6 +89,27 @@ const char *const kAtStep = R"({
   "faults": [{"kill": "victim", "at_step": 3}]
 })";
 
+// A killer whose kill(2) comes, in step order, after its victim's long
+// compute and its invoke (round-robin), and one whose victim exited first.
+const char *const kKilledLate = R"({
+  "name": "killed-late",
+  "qtee": {"services": [{"uid": 77, "ops": {"default": [{"do": "return", "result": 0}]}}]},
+  "processes": [
+    {"name": "app", "threads": [{"name": "c1", "program": [
+      {"do": "open", "as": "fd"},
+      {"do": "open_service", "fd": "fd", "uid": 77, "as": "s"},
+      {"do": "compute", "ns": 100000},
+      {"do": "invoke", "fd": "fd", "object": "s", "op": 1},
+      {"do": "exit"}]}]},
+    {"name": "gone", "threads": [{"name": "t", "program": [
+      {"do": "compute", "ns": 50000}, {"do": "exit"}]}]},
+    {"name": "killer", "threads": [{"name": "k", "program": [
+      {"do": "compute", "ns": 1000}, {"do": "compute", "ns": 1000},
+      {"do": "compute", "ns": 1000}, {"do": "compute", "ns": 1000},
+      {"do": "kill", "process": "gone"}, {"do": "kill", "process": "app"}]}]}
+  ]
+})";
+
 } // namespace
 
 class TestConcurrency : public QObject
@@ -99,6 +120,7 @@ private Q_SLOTS:
     void timeIsConsistent_data();
     void timeIsConsistent();
     void timedPolicyFollowsCosts();
+    void killComesAfterTheVictimsSteps();
     void atStepFiresAtThatStep();
 };
 
@@ -188,6 +210,8 @@ void TestConcurrency::timeIsConsistent()
     std::map<std::string, int64_t> entityFree; // entity -> end of the last step touching it
     std::map<int32_t, int64_t> lockReleased;   // ctx -> end of the last release step
     std::map<int32_t, uint64_t> wokenAt;       // thread -> step that woke it
+    std::map<int32_t, int64_t> threadStarted;  // thread -> start of its last step
+    std::set<int32_t> exited;                  // threads that exited
     std::map<uint64_t, std::vector<const Event *>> byStep;
     for (const Event &e : tr.events)
         byStep[e.step].push_back(&e);
@@ -214,7 +238,20 @@ void TestConcurrency::timeIsConsistent()
                          (where + ": two holders of one reqs_lock overlap").c_str());
             if (e->kind == EventKind::Woken && e->thread != s.actor)
                 wokenAt[e->thread.v] = k;
+            // a kill(2) from a program comes after its victim's earlier
+            // steps began (exited threads: ended)
+            if (e->kind == EventKind::Killed && s.actor.valid())
+                for (const Thread &t : tr.final.threads)
+                    if (t.process == e->process && t.id != s.actor)
+                        QVERIFY2(s.startNs >= (exited.count(t.id.v) ? threadFree[t.id.v]
+                                                                    : threadStarted[t.id.v]),
+                                 (where + ": a kill before its victim's earlier step").c_str());
         }
+        if (s.actor.valid())
+            threadStarted[s.actor.v] = s.startNs;
+        for (const Event *e : byStep[k])
+            if (e->kind == EventKind::ThreadExit)
+                exited.insert(e->thread.v);
         for (const Event *e : byStep[k]) {
             for (const std::string &id : entities(*e))
                 entityFree[id] = s.endNs;
@@ -260,6 +297,44 @@ void TestConcurrency::timedPolicyFollowsCosts()
     for (const Event &e : tr.events)
         killed |= e.kind == EventKind::Killed && sim.processName(e.process) == "slow";
     QVERIFY(killed);
+}
+
+// Round-robin takes the killer's kill(2) after its victim's 100 us compute
+// and its invoke in step order: the kill is drawn after that invoke began
+// (the victim did not invoke after SIGKILL), and after the exit of a victim
+// that was gone (it found the process exited), not at the killer's own
+// clock (4 us of compute). Model version 10.
+void TestConcurrency::killComesAfterTheVictimsSteps()
+{
+    const auto sc = load(kKilledLate);
+    const Simulator sim(sc);
+    RunOptions opts;
+    opts.policy = Policy::RoundRobin;
+    std::string error;
+    const Trace tr = run(sim, opts, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    auto stepOf = [&](const std::string &label) {
+        const auto it = std::find(tr.schedule.begin(), tr.schedule.end(), label);
+        return it == tr.schedule.end() ? size_t(0) : size_t(it - tr.schedule.begin()) + 1;
+    };
+    const size_t invoke = stepOf("app/c1: OBJECT_INVOKE objref 0 op 1");
+    const size_t killApp = stepOf("killer/k: kill app");
+    const size_t goneExit = stepOf("gone/t: exit");
+    const size_t killGone = stepOf("killer/k: kill gone");
+    QVERIFY2(invoke && killApp && goneExit && killGone, tr.schedule.back().c_str());
+    QVERIFY(invoke < killApp);
+    QVERIFY(goneExit < killGone);
+    // the victim's invoke began after its 100 us compute
+    QVERIFY(tr.spans[invoke - 1].startNs >= 100000);
+    QVERIFY(tr.spans[killApp - 1].startNs >= tr.spans[invoke - 1].startNs);
+    QVERIFY(tr.spans[killGone - 1].startNs >= tr.spans[goneExit - 1].endNs);
+    QVERIFY(tr.spans[goneExit - 1].endNs >= 50000);
+    // what it waited for is the victims, not its own work: its own four
+    // computes ended long before
+    const auto lastCompute =
+        std::find(tr.schedule.rbegin(), tr.schedule.rend(), "killer/k: compute 1000 ns");
+    QVERIFY(lastCompute != tr.schedule.rend());
+    QVERIFY(tr.spans[size_t(tr.schedule.rend() - lastCompute) - 1].endNs < 50000);
 }
 
 // at_step N is step N of the run (N - 1 steps before it), as documented.
