@@ -146,26 +146,25 @@ int cmdExplore(const QStringList &args)
                     "file)");
 
     sim::ExploreOptions opts;
-    const auto number = [&](const QCommandLineOption &opt, const char *name, uint64_t &out) {
+    constexpr uint64_t kMost = uint64_t(1) << 40, kMostJobs = 256;
+    const auto number = [&](const QCommandLineOption &opt, const char *name, uint64_t &out,
+                            uint64_t most) {
         if (!parser.isSet(opt))
             return std::string();
         const auto v = parseCount(parser.value(opt));
-        if (!v || *v == 0 || *v > (uint64_t(1) << 40))
+        if (!v || *v == 0 || *v > most)
             return std::string(name) + ": " + quotedText(str(parser.value(opt))) +
-                   " is not a whole number from 1 to " + std::to_string(uint64_t(1) << 40);
+                   " is not a whole number from 1 to " + std::to_string(most);
         out = *v;
         return std::string();
     };
     uint64_t memoryMb = 0, jobs = 1;
-    for (const std::string &why :
-         {number(maxStatesOpt, "--max-states", opts.maxStates),
-          number(maxDepthOpt, "--max-depth", opts.maxDepth),
-          number(memoryOpt, "--memory", memoryMb), number(jobsOpt, "--jobs", jobs)})
+    for (const std::string &why : {number(maxStatesOpt, "--max-states", opts.maxStates, kMost),
+                                   number(maxDepthOpt, "--max-depth", opts.maxDepth, kMost),
+                                   number(memoryOpt, "--memory", memoryMb, kMost),
+                                   number(jobsOpt, "--jobs", jobs, kMostJobs)})
         if (!why.empty())
             return fail(why);
-    if (jobs > 256)
-        return fail("--jobs: " + quotedText(str(parser.value(jobsOpt))) +
-                    " is more than 256 threads");
     opts.jobs = unsigned(jobs);
     opts.memoryBytes = memoryMb ? memoryMb * 1024 * 1024 : sim::defaultMemoryBound();
     if (parser.isSet(strategyOpt)) {

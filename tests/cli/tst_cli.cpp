@@ -656,6 +656,24 @@ void TestCli::badUsage_data()
         {QStringLiteral("--max-steps")});
     row("max-steps hex", {run, def, QStringLiteral("--max-steps"), QStringLiteral("0x10")},
         {QStringLiteral("--max-steps"), QStringLiteral("0x10")});
+    const QString explore = QStringLiteral("explore");
+    const QString small = QStringLiteral("srcu-vs-lock");
+    row("explore jobs zero", {explore, small, QStringLiteral("--jobs"), QStringLiteral("0")},
+        {QStringLiteral("--jobs: \"0\" is not a whole number from 1 to 256")});
+    row("explore jobs too many", {explore, small, QStringLiteral("--jobs"), QStringLiteral("1000")},
+        {QStringLiteral("--jobs: \"1000\" is not a whole number from 1 to 256")});
+    row("explore max-depth negative",
+        {explore, small, QStringLiteral("--max-depth"), QStringLiteral("-1")},
+        {QStringLiteral("--max-depth: \"-1\"")});
+    row("explore memory zero", {explore, small, QStringLiteral("--memory"), QStringLiteral("0")},
+        {QStringLiteral("--memory: \"0\"")});
+    row("explore max-states overflow",
+        {explore, small, QStringLiteral("--max-states"), QStringLiteral("99999999999999999999999")},
+        {QStringLiteral("--max-states")});
+    row("explore unknown strategy",
+        {explore, small, QStringLiteral("--strategy"), QStringLiteral("astar")},
+        {QStringLiteral("unknown strategy \"astar\" (allowed: bfs, dfs)")});
+    row("explore without scenario", {explore}, {QStringLiteral("SCENARIO")});
     row("replay without capture", {QStringLiteral("replay")}, {QStringLiteral("CAPTURE")});
     const QString missing = QDir::tempPath() + QStringLiteral("/teescope-no-such-capture.json");
     row("replay missing capture", {QStringLiteral("replay"), missing}, {missing});
