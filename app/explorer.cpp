@@ -17,6 +17,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <limits>
 
 namespace {
 
@@ -122,10 +123,14 @@ ExploreOptionsDialog::ExploreOptionsDialog(const tee::sim::ExploreOptions &initi
     m_exact->setChecked(initial.exact);
     form->addRow(QString(), m_exact);
     m_maxStates = new QSpinBox(this);
-    m_maxStates->setRange(0, 1'000'000);
-    m_maxStates->setSuffix(tr(" thousand"));
+    // In states, as the CLI's --max-states (an int's 2^31 - 1 states would
+    // take some 100 GB of visited set: more than any bound people set).
+    m_maxStates->setRange(0, std::numeric_limits<int>::max());
+    m_maxStates->setGroupSeparatorShown(true);
+    m_maxStates->setSingleStep(100'000);
     m_maxStates->setSpecialValueText(tr("no bound"));
-    m_maxStates->setValue(int(std::min<uint64_t>(initial.maxStates / 1000, 1'000'000)));
+    m_maxStates->setValue(
+        int(std::min<uint64_t>(initial.maxStates, uint64_t(std::numeric_limits<int>::max()))));
     form->addRow(tr("Max &states:"), m_maxStates);
     m_maxDepth = new QSpinBox(this);
     m_maxDepth->setRange(0, 1'000'000);
@@ -165,7 +170,7 @@ tee::sim::ExploreOptions ExploreOptionsDialog::options() const
                                                  : tee::sim::ExploreOptions::Strategy::Bfs;
     o.reduction = m_reduction->isChecked();
     o.exact = m_exact->isChecked();
-    o.maxStates = uint64_t(m_maxStates->value()) * 1000;
+    o.maxStates = uint64_t(m_maxStates->value());
     o.maxDepth = uint64_t(m_maxDepth->value());
     o.memoryBytes = uint64_t(m_memory->value()) << 20;
     o.jobs = o.strategy == tee::sim::ExploreOptions::Strategy::Dfs ? 1u : unsigned(m_jobs->value());

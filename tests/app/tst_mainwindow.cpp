@@ -539,7 +539,7 @@ private Q_SLOTS:
         QVERIFY(dialog.jobs()->isEnabled());
         dialog.reduction()->setChecked(false);
         dialog.exact()->setChecked(true);
-        dialog.maxStates()->setValue(3); // thousand
+        dialog.maxStates()->setValue(3000);
         dialog.jobs()->setValue(1);
         o = dialog.options();
         QVERIFY(!o.reduction);
@@ -565,7 +565,7 @@ private Q_SLOTS:
             QLatin1String("the states bound was hit")));
         // the next Explore With Options starts from the last search's options
         const ExploreOptionsDialog again(window.explorer()->lastOptions());
-        QCOMPARE(again.maxStates()->value(), 3);
+        QCOMPARE(again.maxStates()->value(), 3000);
         QVERIFY(!again.reduction()->isChecked());
         QVERIFY(again.exact()->isChecked());
     }
