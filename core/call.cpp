@@ -539,8 +539,10 @@ void Engine::Ctx::closeContext(Thread &t)
             dropRequest(r->id);
             continue;
         }
-        if (queued)
-            requestNeverDelivered(*r);
+        if (queued) {
+            requestNeverDelivered(RequestId(rid));
+            r = s.request(RequestId(rid)); // (a put may have queued a notification)
+        }
         setState(*r, ReqState::PROCESSED, err::kENODEV); // T6
         complete(*r, err::kENODEV);
     }

@@ -72,6 +72,25 @@ inline int32_t idrLowestFree(const std::vector<IdrEntry> &idr)
     return want;
 }
 
+// In builds with assertions (the dev and asan presets), every insertion
+// into and removal from the State's object, request and idr tables moves
+// the whole table to new memory. These tables do move (a push_back that
+// grows, an erase that shifts), so a pointer or reference kept across one is
+// a bug that mostly goes unseen; moving every time makes it a use after free
+// that AddressSanitizer reports wherever the suite goes (the bug of
+// 2026-12-05: a request held across the put that queued a RELEASE
+// notification, tst_cornercases "LastPut" tests).
+template <class V>
+inline void tableMoved(V &v)
+{
+#ifndef NDEBUG
+    V moved(v.begin(), v.end());
+    v.swap(moved);
+#else
+    (void)v;
+#endif
+}
+
 inline IdrEntry *idrFind(std::vector<IdrEntry> &idr, int32_t id)
 {
     auto it = std::lower_bound(idr.begin(), idr.end(), id,
@@ -84,6 +103,7 @@ inline void idrInsert(std::vector<IdrEntry> &idr, IdrEntry entry)
     auto it = std::lower_bound(idr.begin(), idr.end(), entry.id,
                                [](const IdrEntry &e, int32_t i) { return e.id < i; });
     idr.insert(it, entry);
+    tableMoved(idr);
 }
 
 inline bool idrErase(std::vector<IdrEntry> &idr, int32_t id)
@@ -93,6 +113,7 @@ inline bool idrErase(std::vector<IdrEntry> &idr, int32_t id)
     if (it == idr.end() || it->id != id)
         return false;
     idr.erase(it);
+    tableMoved(idr);
     return true;
 }
 
@@ -398,6 +419,7 @@ struct Engine::Ctx
         o.userObjectId = userId;
         o.notify = type == ObjectType::User;
         s.objects.push_back(std::move(o)); // ids increase: stays sorted
+        tableMoved(s.objects);
         Event &x = emit(EventKind::ObjectCreated);
         x.object = s.objects.back().id;
         x.objectType = type;
@@ -502,6 +524,7 @@ struct Engine::Ctx
         if (it != s.objects.end() && it->id == id) {
             goneNs = std::max(goneNs, it->lastNs.ns);
             s.objects.erase(it);
+            tableMoved(s.objects);
         }
         emit(EventKind::ObjectFreed).object = id;
         // I4: every id in xa_local_objects points at a live object. Ids only
@@ -644,6 +667,7 @@ struct Engine::Ctx
         r.op = op;
         r.notification = notification;
         s.requests.push_back(std::move(r));
+        tableMoved(s.requests);
         return s.requests.back();
     }
 
@@ -694,6 +718,7 @@ struct Engine::Ctx
         if (it != s.requests.end() && it->id == id) {
             goneNs = std::max(goneNs, it->lastNs.ns);
             s.requests.erase(it);
+            tableMoved(s.requests);
         }
     }
 
@@ -817,35 +842,51 @@ struct Engine::Ctx
     }
 
     // Gap 2 (spec §9 item 2): IO objects of a callback request that never
-    // reached a supplicant. Faithful: they leak. Fixed: put them.
-    void requestNeverDelivered(Request &r)
+    // reached a supplicant. Faithful: they leak. Fixed: put them. A last put
+    // of a user object queues a RELEASE notification, a new request that may
+    // move every request in memory: callers look theirs up again after it.
+    void requestNeverDelivered(RequestId id)
     {
-        if (std::none_of(r.args.begin(), r.args.end(),
-                         [](const Arg &a) { return a.type == ArgType::IO && a.object.valid(); }))
+        Request *r = s.request(id);
+        if (!r || std::none_of(r->args.begin(), r->args.end(), [](const Arg &a) {
+                return a.type == ArgType::IO && a.object.valid();
+            }))
             return;
         if (var.gaps == GapsVariant::Faithful) {
             // One finding per leaked IO object. A request that was never
             // queued has no id: the finding names its op.
-            for (const Arg &a : r.args) {
+            for (const Arg &a : r->args) {
                 if (a.type != ArgType::IO || !a.object.valid())
                     continue;
-                Event &g = gap(2, r.reqId >= 0 ? Finding::IoObjectLeakQueued
-                                               : Finding::IoObjectLeakUnqueued);
-                if (r.reqId >= 0) {
-                    g.request = r.id;
-                    g.reqId = r.reqId;
+                Event &g = gap(2, r->reqId >= 0 ? Finding::IoObjectLeakQueued
+                                                : Finding::IoObjectLeakUnqueued);
+                if (r->reqId >= 0) {
+                    g.request = r->id;
+                    g.reqId = r->reqId;
                 }
-                g.ctx = r.ctx;
-                g.op = r.op;
+                g.ctx = r->ctx;
+                g.op = r->op;
                 g.object = a.object;
             }
             return;
         }
+        putCallbackArgs(*r);
+    }
+    // Puts the IO objects a callback request still holds (its arguments'
+    // references, held for its client). Taken off the request first: a put
+    // may queue a RELEASE notification, after which `r` must be looked up
+    // again by id.
+    void putCallbackArgs(Request &r)
+    {
+        const Holder holder{HolderKind::CallbackArg, r.client.v};
+        std::vector<ObjectId> objects;
         for (Arg &a : r.args)
             if (a.type == ArgType::IO && a.object.valid()) {
-                put(a.object, {HolderKind::CallbackArg, r.client.v});
+                objects.push_back(a.object);
                 a.object = {};
             }
+        for (const ObjectId o : objects)
+            put(o, holder);
     }
 
     // qcomtee_objref_to_arg for a USER objref: a new user object in `ctx`

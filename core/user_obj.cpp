@@ -70,8 +70,7 @@ void Engine::Ctx::userDispatch(Thread &t, ObjectId obj)
     const RequestId rid = r.id;
     if (!enqueue(rid)) {
         // T1 failed: -ENODEV whatever the reason (spec §3.3 step 2)
-        Request *rr = s.request(rid);
-        requestNeverDelivered(*rr);
+        requestNeverDelivered(rid);
         dropRequest(rid);
         failEarly(err::kENODEV);
         return;
@@ -161,7 +160,8 @@ void Engine::Ctx::dispatchStep(Thread &t)
         // T7: the supplicant never saw it
         unlink(*r);
         setState(*r, ReqState::Removed);
-        requestNeverDelivered(*r);
+        requestNeverDelivered(t.dispatchReq);
+        r = s.request(t.dispatchReq); // (a put may have queued a notification)
         break;
     case ReqState::PROCESSED:
         // T11: the supplicant finished just in time
@@ -338,8 +338,12 @@ void Engine::Ctx::recvMarshal(Thread &t)
                 // own user object: handed over by id, and put
                 t.res.inObjects.push_back(int64_t(k->userObjectId));
                 t.res.inUser.push_back(1);
-                put(a.object, {HolderKind::CallbackArg, r->client.v});
+                const ObjectId own = a.object;
                 a.object = {};
+                // its last put queues a RELEASE notification (§2.3; under
+                // reqs_lock, §9 item 8): a new request, which may move `r`
+                put(own, {HolderKind::CallbackArg, r->client.v});
+                r = s.request(t.recvReq);
             } else {
                 ok = false;
             }
@@ -349,11 +353,8 @@ void Engine::Ctx::recvMarshal(Thread &t)
                 for (size_t m = 0; m < t.res.inObjects.size(); ++m)
                     if (!t.res.inUser[m])
                         delQteeObject(ctx, int32_t(t.res.inObjects[m]));
-                for (Arg &u : r->args)
-                    if (u.type == ArgType::IO && u.object.valid()) {
-                        put(u.object, {HolderKind::CallbackArg, r->client.v});
-                        u.object = {};
-                    }
+                putCallbackArgs(*r);
+                r = s.request(t.recvReq); // (a put may have queued a notification)
                 if (r->state == ReqState::Placeholder) {
                     // argument=srcu (the RFC): the client's kill path replaced
                     // it while RECV marshalled outside reqs_lock (T8), and

@@ -3,6 +3,7 @@
 // case describes and asserts what the spec says the driver does.
 #include "core/vocabulary.h"
 #include "scenariorunner.h"
+#include "simulator/simulator.h"
 #include "testscenarios.h"
 
 #include <QObject>
@@ -340,6 +341,112 @@ constexpr const char *kYieldWithInput = R"json({
       {"do": "exit"}]}]}]
 })json";
 
+// A put that is the last one of a user object queues a RELEASE notification
+// (spec §2.3): a new request, which may move every request in memory. Three
+// paths held a request across such a put and then read and wrote where it
+// had been (found by an audit, 2026-12-05: a crash, a random SEND id, a
+// T6 written nowhere). In each of these scenarios QTEE gives back its own
+// reference to A's user object L (async release) while a callback request
+// to another context carries L as an argument, so the argument's reference
+// is the last one.
+constexpr const char *kLastPutServices = R"json(
+  "qtee": {"services": [{"uid": 2033, "name": "svc", "ops": {
+     "1": [{"do": "hold", "target": "io:0", "as": "L"}, {"do": "return", "result": 0}],
+     "2": [{"do": "hold", "target": "io:0", "as": "M"}, {"do": "return", "result": 0}],
+     "3": [{"do": "callback", "target": "held:M", "op": 5, "io": ["held:L"]},
+           {"do": "return", "result": 0}],
+     "4": [{"do": "async_release", "targets": ["held:L"]}, {"do": "return", "result": 0}]
+  }}]},)json";
+// A exports L, B exports M (and serves it when `bServes`), C's c1 calls M
+// with L while c2 has QTEE give L back.
+std::string lastPutScenario(bool bServes)
+{
+    return std::string(R"json({"name": "last-put", "policy": "timed",)json") + kLastPutServices +
+           R"json(
+  "processes": [
+    {"name": "A", "threads": [{"name": "main", "program": [
+      {"do": "open", "as": "fd"},
+      {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+      {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 7}]},
+      {"do": "serve", "fd": "fd", "count": 1},
+      {"do": "exit"}]}]},
+    {"name": "B", "threads": [{"name": "main", "program": [
+      {"do": "open", "as": "fd"},
+      {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+      {"do": "invoke", "fd": "fd", "object": "svc", "op": 2, "io": [{"user": 9}]},
+      {"do": "compute", "ns": 100000},)json" +
+           (bServes ? R"json({"do": "serve", "fd": "fd", "count": 1},)json" : "") + R"json(
+      {"do": "exit"}]}]},
+    {"name": "C", "threads": [
+      {"name": "c1", "program": [
+        {"do": "open", "as": "fd"},
+        {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+        {"do": "compute", "ns": 20000},
+        {"do": "invoke", "fd": "fd", "object": "svc", "op": 3},
+        {"do": "exit"}]},
+      {"name": "c2", "program": [
+        {"do": "wait", "for": ["fd", "svc"]},
+        {"do": "compute", "ns": 50000},
+        {"do": "invoke", "fd": "fd", "object": "svc", "op": 4},
+        {"do": "exit"}]}]}
+  ]
+})json";
+}
+// The callback's argument is the serving process's own user object L: RECV
+// marshals it (own object: handed over by id, and put), the last put, under
+// reqs_lock (§9 item 8).
+constexpr const char *kOwnLastPut = R"json({
+  "name": "own-last-put", "policy": "scripted",
+  "qtee": {"services": [{"uid": 2033, "name": "svc", "ops": {
+     "1": [{"do": "hold", "target": "io:0", "as": "L"}, {"do": "hold", "target": "io:1", "as": "M"},
+           {"do": "return", "result": 0}],
+     "3": [{"do": "callback", "target": "held:M", "op": 5, "io": ["held:L"]},
+           {"do": "return", "result": 0}],
+     "4": [{"do": "async_release", "targets": ["held:L"]}, {"do": "return", "result": 0}]
+  }}]},
+  "processes": [{"name": "app", "threads": [
+    {"name": "a", "program": [
+      {"do": "open", "as": "fd"},
+      {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+      {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}, {"user": 2}]},
+      {"do": "invoke", "fd": "fd", "object": "svc", "op": 3},
+      {"do": "exit"}]},
+    {"name": "b", "program": [
+      {"do": "wait", "for": ["fd", "svc"]},
+      {"do": "invoke", "fd": "fd", "object": "svc", "op": 4},
+      {"do": "exit"}]},
+    {"name": "c", "program": [
+      {"do": "wait", "for": ["fd", "svc"]},
+      {"do": "serve", "fd": "fd", "count": 2},
+      {"do": "exit"}]}
+  ]}]
+})json";
+
+sim::Trace runWith(const std::string &json, const char *variant, std::string *error)
+{
+    auto sc = loadScenario(json.c_str(), error);
+    if (!sc)
+        return {};
+    if (variant)
+        *error = sc->variant.set(variant);
+    if (!error->empty())
+        return {};
+    const sim::Simulator sim(sc);
+    sim::RunOptions opts;
+    opts.policy = sc->policy;
+    return sim::run(sim, opts, error);
+}
+
+// The RequestState events of a trace that end in `to`.
+std::vector<const Event *> becomes(const sim::Trace &tr, ReqState to)
+{
+    std::vector<const Event *> out;
+    for (const Event &e : tr.events)
+        if (e.kind == EventKind::RequestState && e.to == to)
+            out.push_back(&e);
+    return out;
+}
+
 } // namespace
 
 class TstCornerCases : public QObject
@@ -383,6 +490,10 @@ private Q_SLOTS:
     void releaseDuringCloseTriggersCallbacks();
     void deviceRemovalWhileFilesOpen();
     void deviceRemovalUserKeepsWorking();
+    void recvFailureLastPutQueuesNotification();
+    void recvOwnObjectLastPut_data();
+    void recvOwnObjectLastPut();
+    void closeContextLastPutOfQueuedArgs();
 };
 
 // Case 1: dispatch removes the QUEUED request and returns -ENODEV, QTEE gets
@@ -1725,6 +1836,99 @@ void TstCornerCases::deviceRemovalUserKeepsWorking()
     QVERIFY(r.engine().stuck(r.state, &who));
     QVERIFY2(who.find("admin/unbind") != std::string::npos, who.c_str());
     QVERIFY2(who.find("tee_device_unregister") != std::string::npos, who.c_str());
+}
+
+// T3 (spec §3.4 step 5): B's RECV cannot marshal A's user object L (not its
+// own): it puts the IOs not processed, which is L's last reference, so a
+// RELEASE notification is queued on A's context (§2.3), and completes the
+// callback request with -EINVAL; A's supplicant then gets the notification
+// (T4). Before the fix the run crashed.
+void TstCornerCases::recvFailureLastPutQueuesNotification()
+{
+    std::string error;
+    const sim::Trace tr = runWith(lastPutScenario(true), nullptr, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    QCOMPARE(tr.stop, sim::StopReason::Finished);
+    QCOMPARE(tr.violations, uint64_t(0));
+    const auto processed = becomes(tr, ReqState::PROCESSED);
+    QCOMPARE(processed.size(), size_t(1));
+    QCOMPARE(processed[0]->errno_, err::kEINVAL);
+    QCOMPARE(processed[0]->op, 5u);
+    // the notification: queued in the T3 step, removed by A's RECV (T4)
+    const Event *queued = nullptr;
+    for (const Event *e : becomes(tr, ReqState::QUEUED))
+        if (e->op == QCOMTEE_MSG_OBJECT_OP_RELEASE)
+            queued = e;
+    QVERIFY(queued);
+    QCOMPARE(queued->step, processed[0]->step);
+    QVERIFY(queued->ctx != processed[0]->ctx);
+    const auto removed = becomes(tr, ReqState::Removed);
+    QCOMPARE(removed.size(), size_t(1));
+    QCOMPARE(removed[0]->request, queued->request);
+    QVERIFY(tr.final.requests.empty());
+}
+
+void TstCornerCases::recvOwnObjectLastPut_data()
+{
+    QTest::addColumn<QString>("variant");
+    QTest::newRow("lock") << QStringLiteral("argument=lock");
+    QTest::newRow("srcu") << QStringLiteral("argument=srcu");
+    QTest::newRow("none") << QStringLiteral("argument=none");
+}
+
+// RECV marshals the supplicant's own user object (handed over by id, and
+// put: §3.4 step 4), the last reference: the RELEASE notification is queued
+// (with argument=lock under the RECV's own reqs_lock, §9 item 8) and RECV
+// still returns the invocation request, which the supplicant answers by its
+// id (0); the notification comes next and RECV frees it (T4). Before the
+// fix RECV took the invocation for the notification, freed it, and SENT a
+// random id; the client waited for ever.
+void TstCornerCases::recvOwnObjectLastPut()
+{
+    QFETCH(QString, variant);
+    std::string error;
+    const sim::Trace tr = runWith(kOwnLastPut, qPrintable(variant), &error);
+    QVERIFY2(error.empty(), error.c_str());
+    QCOMPARE(tr.stop, sim::StopReason::Finished);
+    QCOMPARE(tr.violations, uint64_t(0));
+    QVERIFY(std::find(tr.schedule.begin(), tr.schedule.end(), "app/c: SUPPL_SEND id 0 ret 0") !=
+            tr.schedule.end());
+    const auto processed = becomes(tr, ReqState::PROCESSED);
+    QCOMPARE(processed.size(), size_t(1));
+    QCOMPARE(processed[0]->errno_, 0);
+    QCOMPARE(processed[0]->op, 5u);
+    const auto removed = becomes(tr, ReqState::Removed);
+    QCOMPARE(removed.size(), size_t(1));
+    QCOMPARE(removed[0]->op, QCOMTEE_MSG_OBJECT_OP_RELEASE);
+    int gaps8 = 0;
+    for (const Event &e : tr.events)
+        gaps8 += e.kind == EventKind::Gap && e.finding == Finding::NotifySelfDeadlock;
+    QCOMPARE(gaps8, variant == QLatin1String("argument=lock") ? 1 : 0);
+    QVERIFY(tr.final.requests.empty());
+}
+
+// B exits without serving: close_context (spec §3.7 step 2) finds C's
+// callback request QUEUED. With gaps=fixed it puts the request's IO objects
+// first (L: the last put, a RELEASE notification to A), then T6 makes it
+// PROCESSED with -ENODEV and C's dispatch returns. Before the fix T6 was
+// written to where the request had been: it stayed QUEUED on a released
+// context and C waited for ever.
+void TstCornerCases::closeContextLastPutOfQueuedArgs()
+{
+    std::string error;
+    const sim::Trace tr = runWith(lastPutScenario(false), "gaps=fixed", &error);
+    QVERIFY2(error.empty(), error.c_str());
+    QCOMPARE(tr.stop, sim::StopReason::Finished);
+    QCOMPARE(tr.violations, uint64_t(0));
+    const auto processed = becomes(tr, ReqState::PROCESSED);
+    QCOMPARE(processed.size(), size_t(1));
+    QCOMPARE(processed[0]->errno_, err::kENODEV);
+    QCOMPARE(processed[0]->from, ReqState::QUEUED);
+    bool notified = false;
+    for (const Event *e : becomes(tr, ReqState::QUEUED))
+        notified |= e->op == QCOMTEE_MSG_OBJECT_OP_RELEASE && e->step == processed[0]->step;
+    QVERIFY(notified);
+    QVERIFY(tr.final.requests.empty());
 }
 
 QTEST_GUILESS_MAIN(TstCornerCases)
