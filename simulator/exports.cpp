@@ -1694,21 +1694,29 @@ private:
         // The step and its time form the left column: "  12  8.45 | ...".
         const size_t stepWidth = stepDigits + 1 + timeWidth;
         const std::vector<Block> blocks = layout(stepWidth);
+        // Once for every block (a run of thousands of threads has hundreds
+        // of blocks): the lanes with something in the shown steps, where the
+        // full-width lines go, and which rows repeat the next one.
+        std::vector<char> laneUsed(m_lanes.size(), 0);
+        std::vector<char> wideHome(m_lanes.size() + 1, 0); // [lanes]: no home lane
+        std::vector<char> sameAsNext(m_rows.size(), 0);
+        for (uint64_t k = 1; k < m_rows.size(); ++k) {
+            if (!kept(k))
+                continue;
+            const Row &row = m_rows[k];
+            for (size_t l = 0; l < row.cells.size() && l < laneUsed.size(); ++l)
+                laneUsed[l] |= !row.cells[l].empty();
+            if (!row.wide.empty() && row.homeLane < int(m_lanes.size()))
+                wideHome[row.homeLane < 0 ? m_lanes.size() : size_t(row.homeLane)] = 1;
+            sameAsNext[k] = k + 1 < m_rows.size() && kept(k + 1) && alike(row, m_rows[k + 1]);
+        }
         for (size_t b = 0; b < blocks.size(); ++b) {
             const size_t first = blocks[b].first;
             const size_t last = blocks[b].last;
             // A block with nothing in the shown steps is left out.
-            bool any = false;
-            for (uint64_t k = 1; k < m_rows.size() && !any; ++k) {
-                if (!kept(k))
-                    continue;
-                const Row &row = m_rows[k];
-                for (size_t l = first; l < last && !any; ++l)
-                    any = !row.cells[l].empty();
-                any = any || (!row.wide.empty() &&
-                              ((row.homeLane >= int(first) && row.homeLane < int(last)) ||
-                               (row.homeLane < 0 && b == 0)));
-            }
+            bool any = b == 0 && wideHome[m_lanes.size()];
+            for (size_t l = first; l < last && !any; ++l)
+                any = laneUsed[l] || wideHome[l];
             if (!any)
                 continue;
             out += "\n";
@@ -1744,7 +1752,7 @@ private:
                     continue;
                 const Row &row = m_rows[k];
                 uint64_t same = k;
-                while (same + 1 < m_rows.size() && kept(same + 1) && alike(row, m_rows[same + 1]))
+                while (sameAsNext[same])
                     ++same;
                 std::vector<std::vector<std::string>> cells;
                 size_t height = 0;
