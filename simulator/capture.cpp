@@ -700,6 +700,11 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
     auto cap = std::make_unique<Capture>();
 
     std::string format;
+    if (!root.contains(QLatin1String("format")) && root.contains(QLatin1String("processes"))) {
+        r.fail("format", "missing: this is a scenario, not a capture (run it with 'teescope-cli "
+                         "run', or record a capture with run --capture)");
+        return nullptr;
+    }
     if (!r.string(root, "format", {}, true, format))
         return nullptr;
     if (format != kCaptureFormat) {

@@ -153,9 +153,13 @@ int64_t toInt(const QJsonValue &v, const std::string &where, int64_t min, int64_
     const qint64 b = v.toInteger(std::numeric_limits<qint64>::max());
     if (a != b) {
         const double d = v.toDouble();
-        if (std::isfinite(d) && d == std::trunc(d))
-            fail(where, numberText(d) + " is out of range (" + std::to_string(min) + ".." +
+        if (std::isfinite(d) && d == std::trunc(d)) {
+            // Beyond a signed 64-bit integer the number was read as a
+            // double: past 2^53 its last digits may not be the file's.
+            fail(where, std::string(std::fabs(d) > 9007199254740992.0 ? "about " : "") +
+                            numberText(d) + " is out of range (" + std::to_string(min) + ".." +
                             std::to_string(max) + ")");
+        }
         fail(where, "expected an integer, got " + numberText(d));
     }
     if (a < min || a > max)
@@ -412,6 +416,10 @@ std::string defaultScenarioName(const std::string &sourceName)
 
 void Loader::load(const QJsonObject &root, Scenario &sc)
 {
+    if (root.value(QLatin1String("format")).toString() == QLatin1String("teescope-capture"))
+        fail("format", "this is a teescope capture, not a scenario: replay it with "
+                       "'teescope-cli replay', export it with 'teescope-cli export', or open it "
+                       "in the app");
     checkKeys(root, {},
               {"name", "title", "description", "variant", "policy", "seed", "max_steps", "costs",
                "qtee", "processes", "faults", "schedule"});

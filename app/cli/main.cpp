@@ -147,7 +147,8 @@ struct ExportOpts
     QCommandLineOption lane{
         QStringLiteral("lane"),
         QStringLiteral(
-            "Only this lane in the text timeline: a thread (app/client), QTEE, "
+            "Only this lane in the text timeline and the Chrome trace: a thread (app/client), "
+            "QTEE, "
             "qcomtee_wq, or the steps touching ctxN, objN, req#N; repeatable (a union)."),
         QStringLiteral("NAME")};
     QCommandLineOption width{QStringLiteral("width"),
@@ -432,7 +433,12 @@ int cmdReplay(const QStringList &args)
                   << ", " << counted(trace.events.size(), "event") << ", "
                   << counted(violations, "violation")
                   << (otherModel ? " (recorded with model version " +
-                                       std::to_string(capture->modelVersion) + ")"
+                                       std::to_string(capture->modelVersion) +
+                                       (capture->modelVersion > kModelVersion
+                                            ? ", newer than this teescope's " +
+                                                  std::to_string(kModelVersion)
+                                            : std::string()) +
+                                       ")"
                                  : std::string())
                   << '\n';
         return kExitOk;
@@ -445,7 +451,7 @@ int cmdReplay(const QStringList &args)
             return std::string("(no event: the list ended)");
         const Event &e = events[diff->index];
         // Event texts come from the file: one line each, bounded.
-        const bool time = diff->field == "startNs" || diff->field == "tNs";
+        const bool time = diff->field == "start_ns" || diff->field == "t_ns";
         return "step " + std::to_string(e.step) + ": " +
                printable(sim::describeEvent(simulator, e), 240) +
                (time ? " (" + std::to_string(e.startNs) + ".." + std::to_string(e.tNs) + " ns)"
@@ -546,8 +552,9 @@ int cmdRender(const QStringList &args)
         "Draw the timeline (and the refcount plot) of a capture or a scenario as PNG, SVG or "
         "PDF, in the print palette, as the app's File > Export does.\nExit status: 0 written, 2 "
         "bad input."));
-    parser.addPositionalArgument(QStringLiteral("CAPTURE|SCENARIO"),
-                                 QStringLiteral("A capture, a scenario file or a built-in name."));
+    parser.addPositionalArgument(QStringLiteral("INPUT"),
+                                 QStringLiteral("A capture, a scenario file or a built-in name."),
+                                 QStringLiteral("CAPTURE|SCENARIO"));
     const QCommandLineOption pngOpt(QStringLiteral("png"), QStringLiteral("Write a PNG to FILE."),
                                     QStringLiteral("FILE"));
     const QCommandLineOption svgOpt(QStringLiteral("svg"), QStringLiteral("Write an SVG to FILE."),
@@ -641,8 +648,29 @@ int cmdRender(const QStringList &args)
 
 } // namespace
 
+// A run keeps every event of every step (about 300 bytes a step), and
+// outputs are written only once the run is over: running out of memory
+// leaves no file behind, and says so instead of aborting.
+namespace {
+int outOfMemory()
+{
+    return fail("out of memory (a run keeps every step's events, about 300 bytes a step: "
+                "lower --max-steps or the scenario's max_steps; explore: lower --memory)");
+}
+} // namespace
+
 int main(int argc, char **argv)
 {
+    // Arguments reach the commands as text: a file name that is not valid
+    // UTF-8 would come out changed (each invalid byte as U+FFFD) and name
+    // another file, or write one under another name.
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray raw(argv[i]);
+        if (QString::fromUtf8(raw).toUtf8() != raw)
+            return fail("argument " + std::to_string(i) + " " + quotedText(raw.toStdString()) +
+                        " is not valid UTF-8: teescope-cli reads its arguments, file names "
+                        "included, as UTF-8");
+    }
 #ifdef TEESCOPE_HAVE_RENDER
     // render draws through Qt Gui: it picks the offscreen platform itself,
     // so it needs no display; every other command stays Qt Core only and
@@ -658,7 +686,11 @@ int main(int argc, char **argv)
         QApplication app(argc, argv);
         QCoreApplication::setApplicationName(QString::fromLatin1(kAppName));
         QStringList args = QCoreApplication::arguments().mid(2);
-        return cmdRender(args);
+        try {
+            return cmdRender(args);
+        } catch (const std::bad_alloc &) {
+            return outOfMemory();
+        }
     }
 #endif
     QCoreApplication app(argc, argv);
@@ -680,7 +712,7 @@ int main(int argc, char **argv)
         "\n"
         "Run 'teescope-cli COMMAND --help' for the options of a command."));
     parser.addPositionalArgument(QStringLiteral("COMMAND"),
-                                 QStringLiteral("list, run, replay, export or explore."),
+                                 QStringLiteral("list, run, replay, export, render or explore."),
                                  QStringLiteral("COMMAND [ARGS...]"));
     // Everything after the command belongs to the command's own parser.
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
@@ -699,16 +731,20 @@ int main(int argc, char **argv)
         return kExitUsage;
     }
     const QString command = args.takeFirst();
-    if (command == QLatin1String("list"))
-        return cmdList(args);
-    if (command == QLatin1String("run"))
-        return cmdRun(args);
-    if (command == QLatin1String("replay"))
-        return cmdReplay(args);
-    if (command == QLatin1String("export"))
-        return cmdExport(args);
-    if (command == QLatin1String("explore"))
-        return cmdExplore(args);
+    try {
+        if (command == QLatin1String("list"))
+            return cmdList(args);
+        if (command == QLatin1String("run"))
+            return cmdRun(args);
+        if (command == QLatin1String("replay"))
+            return cmdReplay(args);
+        if (command == QLatin1String("export"))
+            return cmdExport(args);
+        if (command == QLatin1String("explore"))
+            return cmdExplore(args);
+    } catch (const std::bad_alloc &) {
+        return outOfMemory();
+    }
     return fail("unknown command " + quotedText(str(command)) +
                 didYouMean(str(command), {"list", "run", "replay", "export", "render", "explore"}) +
                 " (commands: list, run, replay, export, render, explore)");

@@ -135,7 +135,8 @@ RunSummary RunSummary::build(const sim::Simulator &sim, const sim::Trace &trace,
             s.gaps.push_back(
                 {e.step, e.gap, vocab::findingName(e.finding), vocab::findingText(sim, e), where});
         else
-            s.violations.push_back({e.step, e.invariant, vocab::findingText(sim, e), where});
+            s.violations.push_back({e.step, e.invariant, vocab::findingName(e.finding),
+                                    vocab::findingText(sim, e), where});
     }
     for (size_t k = 0; k < counts.size(); ++k)
         s.eventCounts.emplace_back(eventKindName(EventKind(k)), counts[k]);
@@ -361,6 +362,7 @@ std::string RunSummary::toJson() const
     for (const ViolationInfo &v : violations) {
         viols.append(QJsonObject{{QStringLiteral("step"), qint64(v.step)},
                                  {QStringLiteral("invariant"), v.invariant},
+                                 {QStringLiteral("finding"), qs(v.finding)},
                                  {QStringLiteral("detail"), qs(v.detail)}});
     }
 
@@ -398,23 +400,25 @@ std::string RunSummary::toJson() const
 
 bool eventsEqual(const Event &a, const Event &b, std::string *field)
 {
-    return same(a.step, b.step, "step", field) && same(a.tNs, b.tNs, "tNs", field) &&
-           same(a.startNs, b.startNs, "startNs", field) && same(a.kind, b.kind, "kind", field) &&
+    return same(a.step, b.step, "step", field) && same(a.tNs, b.tNs, "t_ns", field) &&
+           same(a.startNs, b.startNs, "start_ns", field) && same(a.kind, b.kind, "kind", field) &&
            same(a.from, b.from, "from", field) && same(a.to, b.to, "to", field) &&
-           same(a.objectType, b.objectType, "objectType", field) &&
+           same(a.objectType, b.objectType, "object_type", field) &&
            same(a.holder, b.holder, "holder", field) &&
-           same(a.ctxHolder, b.ctxHolder, "ctxHolder", field) &&
+           same(a.ctxHolder, b.ctxHolder, "ctx_holder", field) &&
            same(a.invariant, b.invariant, "invariant", field) && same(a.gap, b.gap, "gap", field) &&
            same(a.process, b.process, "process", field) &&
            same(a.thread, b.thread, "thread", field) && same(a.peer, b.peer, "peer", field) &&
-           same(a.ctx, b.ctx, "ctx", field) && same(a.object, b.object, "object", field) &&
-           same(a.request, b.request, "request", field) && same(a.reqId, b.reqId, "reqId", field) &&
+           same(a.ctx, b.ctx, "context", field) && same(a.object, b.object, "object", field) &&
+           same(a.request, b.request, "request", field) &&
+           same(a.reqId, b.reqId, "req_id", field) &&
            same(a.refcount, b.refcount, "refcount", field) &&
-           same(a.holderArg, b.holderArg, "holderArg", field) &&
+           same(a.holderArg, b.holderArg, "holder_arg", field) &&
            same(a.errno_, b.errno_, "errno", field) && same(a.value, b.value, "value", field) &&
-           same(a.qteeId, b.qteeId, "qteeId", field) && same(a.op, b.op, "op", field) &&
-           same(a.userObjectId, b.userObjectId, "userObjectId", field) &&
-           same(a.actor, b.actor, "actor", field) && same(a.other, b.other, "other", field) &&
+           same(a.qteeId, b.qteeId, "qtee_id", field) && same(a.op, b.op, "op", field) &&
+           same(a.userObjectId, b.userObjectId, "user_object_id", field) &&
+           same(a.actor, b.actor, "actor", field) &&
+           same(a.other, b.other, "other_request", field) &&
            same(a.finding, b.finding, "finding", field) && same(a.count, b.count, "count", field);
 }
 

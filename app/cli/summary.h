@@ -68,6 +68,7 @@ struct RunSummary
     {
         uint64_t step = 0;
         int32_t invariant = 0;
+        std::string finding; // vocab::findingName: "send_not_delivered"
         std::string detail;
         std::string
             driver; // what the step that found it models: "qcomtee_supp_send [call.c] (spec §3.5)"

@@ -285,9 +285,10 @@ void TestCli::runJson()
     QVERIFY(doc.isObject());
     const QJsonObject o = doc.object();
     for (const char *key :
-         {"scenario", "title", "variant", "policy", "seed", "maxSteps", "steps", "simulatedNs",
-          "simulatedTime", "stopReason", "stopDetail", "eventTotal", "eventCounts", "objects",
-          "contexts", "requests", "violations", "ok"})
+         {"scenario",   "title",      "variant",     "policy",        "seed",
+          "maxSteps",   "steps",      "simulatedNs", "simulatedTime", "stopReason",
+          "stopDetail", "eventTotal", "eventCounts", "objects",       "contexts",
+          "requests",   "waits",      "violations",  "gaps",          "ok"})
         QVERIFY2(o.contains(QLatin1String(key)), key);
     QCOMPARE(o.value(QLatin1String("scenario")).toString(), QStringLiteral("default"));
     QCOMPARE(o.value(QLatin1String("ok")).toBool(), true);
@@ -344,6 +345,7 @@ void TestCli::runViolationExitsOne()
     QCOMPARE(violations.size(), 1);
     const QJsonObject v = violations.at(0).toObject();
     QCOMPARE(v.value(QLatin1String("invariant")).toInt(), 11);
+    QCOMPARE(v.value(QLatin1String("finding")).toString(), QStringLiteral("send_notification"));
     QVERIFY(v.value(QLatin1String("step")).toInteger() > 0);
     QVERIFY(!v.value(QLatin1String("detail")).toString().isEmpty());
     QCOMPARE(
@@ -674,6 +676,17 @@ void TestCli::badUsage_data()
         {explore, small, QStringLiteral("--strategy"), QStringLiteral("astar")},
         {QStringLiteral("unknown strategy \"astar\" (allowed: bfs, dfs)")});
     row("explore without scenario", {explore}, {QStringLiteral("SCENARIO")});
+    // the other kind of file: said so, with the command that takes it
+    const QString capture = dataPath(QStringLiteral("captures/model1-default.json"));
+    const QString scenarioFile = dataPath(QStringLiteral("cli/send-twice.json"));
+    row("run given a capture", {run, capture},
+        {capture, QStringLiteral("format: this is a teescope capture, not a scenario"),
+         QStringLiteral("'teescope-cli replay'")});
+    row("explore given a capture", {explore, capture},
+        {QStringLiteral("this is a teescope capture, not a scenario")});
+    row("replay given a scenario", {QStringLiteral("replay"), scenarioFile},
+        {scenarioFile, QStringLiteral("format: missing: this is a scenario, not a capture"),
+         QStringLiteral("'teescope-cli run'")});
     row("replay without capture", {QStringLiteral("replay")}, {QStringLiteral("CAPTURE")});
     const QString missing = QDir::tempPath() + QStringLiteral("/teescope-no-such-capture.json");
     row("replay missing capture", {QStringLiteral("replay"), missing}, {missing});
