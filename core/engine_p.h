@@ -1079,6 +1079,15 @@ struct Engine::Ctx
         Process &p = s.processes[size_t(pid.v)];
         if (p.killed)
             return;
+        if (p.exited) {
+            // Nothing left to signal (kill(2) of a zombie returns 0): no
+            // SIGKILL is delivered, but the step saw the exit, so it comes
+            // after it in time.
+            for (const Thread &t : s.threads)
+                if (t.process == pid)
+                    goneNs = std::max(goneNs, t.clockNs.ns);
+            return;
+        }
         p.killed = true;
         emit(EventKind::Killed).process = pid;
         for (const Thread &t : s.threads)

@@ -328,6 +328,9 @@ void TestConcurrency::killComesAfterTheVictimsSteps()
     QVERIFY(tr.spans[invoke - 1].startNs >= 100000);
     QVERIFY(tr.spans[killApp - 1].startNs >= tr.spans[invoke - 1].startNs);
     QVERIFY(tr.spans[killGone - 1].startNs >= tr.spans[goneExit - 1].endNs);
+    // nothing was left to signal in gone: no SIGKILL is reported for it
+    for (const Event &e : tr.events)
+        QVERIFY(!(e.kind == EventKind::Killed && sim.processName(e.process) == "gone"));
     QVERIFY(tr.spans[goneExit - 1].endNs >= 50000);
     // what it waited for is the victims, not its own work: its own four
     // computes ended long before
