@@ -720,8 +720,12 @@ int main(int argc, char **argv)
     const QCommandLineOption version = parser.addVersionOption();
     if (!parser.parse(QCoreApplication::arguments()))
         return fail(printable(str(parser.errorText())));
-    if (parser.isSet(version))
+    if (parser.isSet(version)) {
+        if (!parser.positionalArguments().isEmpty())
+            return fail("--version takes no argument (got " +
+                        quotedText(str(parser.positionalArguments().first())) + ")");
         parser.showVersion();
+    }
     if (parser.isSet(help))
         parser.showHelp(kExitOk);
 

@@ -676,6 +676,8 @@ void TestCli::badUsage_data()
         {explore, small, QStringLiteral("--strategy"), QStringLiteral("astar")},
         {QStringLiteral("unknown strategy \"astar\" (allowed: bfs, dfs)")});
     row("explore without scenario", {explore}, {QStringLiteral("SCENARIO")});
+    row("version with an argument", {QStringLiteral("--version"), QStringLiteral("extra")},
+        {QStringLiteral("--version takes no argument (got \"extra\")")});
     // the other kind of file: said so, with the command that takes it
     const QString capture = dataPath(QStringLiteral("captures/model1-default.json"));
     const QString scenarioFile = dataPath(QStringLiteral("cli/send-twice.json"));
