@@ -774,7 +774,8 @@ struct Engine::Ctx
         Context &c = s.context(owner);
         if (probe && c.reqsLockOwner.valid() && c.reqsLockOwner != actor && !probeWait.valid())
             probeWait = owner;
-        if (c.reqsLockOwner.valid() && c.reqsLockOwner == actor) {
+        if (c.reqsLockOwner.valid() && c.reqsLockOwner == actor &&
+            var.gaps == GapsVariant::Faithful) {
             // §9 item 8: the last put ran in RECV marshalling under reqs_lock;
             // ureq_enqueue would take the same mutex again.
             Event &g = gap(8, Finding::NotifySelfDeadlock);

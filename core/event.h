@@ -109,6 +109,7 @@ enum class Finding : uint16_t {
     NotifySelfDeadlock,    // gap 8: thread, ctx, object
     ReleaseUnknownId,      // gap 11: thread, ctx, value = the objref id (-1: above INT_MAX)
     EarlyNotificationSend, // gap 12: thread, request, reqId
+    RelockRemovesOther,    // gap 12: thread, ctx, request (removed), reqId
     // Notes.
     ExitFilesDrop,       // thread, ctx, value = fd
     QteeBadCallbackId,   // thread, qteeId

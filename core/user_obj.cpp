@@ -422,14 +422,42 @@ void Engine::Ctx::recvRelock(Thread &t)
 {
     const ContextId ctx = fileCtx(t.file);
     lock(t, ctx);
-    if (Request *r = s.request(t.recvReq)) {
-        if (r->state == ReqState::PROCESSING) {
-            unlink(*r);
-            setState(*r, ReqState::Removed); // T4: freed, id free before RECV returns
+    // T4 is ureq_dequeue(id) and a kfree of the notification RECV holds.
+    // The id is normally the notification's own. But a buggy SEND may have
+    // answered the notification first (§9 item 12, gap 12), which dequeued
+    // it and freed its id, and another request may hold the id by now: the
+    // dequeue removes that one, from reqs_idr and reqs_list, and nobody
+    // will complete it (its client waits until killed).
+    Request *mine = s.request(t.recvReq);
+    Context &c = s.context(ctx);
+    if (IdrEntry *en = idrFind(c.reqsIdr, t.res.reqId)) {
+        Request *holder = en->ref == kPlaceholder ? nullptr : s.request(RequestId(en->ref));
+        if (!holder || holder != mine) {
+            Event &g = gap(12, Finding::RelockRemovesOther);
+            g.thread = t.id;
+            g.ctx = ctx;
+            g.reqId = t.res.reqId;
+            if (holder) {
+                g.request = holder->id;
+                unlink(*holder); // its state stays: ureq_dequeue does not change it
+            } else {
+                idrErase(c.reqsIdr, t.res.reqId); // a placeholder's id, freed (as T9)
+            }
         }
-        r->delivered = true;
-        retire(ctx, *r);
-        dropRequest(r->id);
+    }
+    if (mine) {
+        if (mine->state == ReqState::PROCESSING) {
+            // off reqs_list; its idr entry, if it is still its own
+            if (IdrEntry *en = idrFind(c.reqsIdr, mine->reqId); en && en->ref == mine->id.v)
+                unlink(*mine);
+            else if (auto it = std::find(c.reqsList.begin(), c.reqsList.end(), mine->id.v);
+                     it != c.reqsList.end())
+                c.reqsList.erase(it);
+            setState(*mine, ReqState::Removed); // T4: freed, id free before RECV returns
+        }
+        mine->delivered = true;
+        retire(ctx, *mine);
+        dropRequest(mine->id);
     }
     unlock(t, ctx);
     t.recvReq = {};

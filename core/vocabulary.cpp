@@ -579,6 +579,7 @@ constexpr std::array<const char *, size_t(Finding::Count_)> kFindingNames = {
     "notify_self_deadlock",
     "release_unknown_id",
     "early_notification_send",
+    "relock_removes_other",
     "exit_files_drop",
     "qtee_bad_callback_id",
     "spurious_wakeup",
@@ -733,6 +734,13 @@ std::string findingText(const Environment &env, const Event &e)
     case Finding::EarlyNotificationSend:
         return who + " answers RELEASE notification " + reqOf(e) +
                " before RECV's second locking: complete() on an uninitialised completion";
+    case Finding::RelockRemovesOther:
+        return who + "'s RECV takes reqs_lock of " + c +
+               " again to free its RELEASE notification, which a SEND already dequeued; "
+               "ureq_dequeue of its id " +
+               num(e.reqId) + " removes " +
+               (e.request.valid() ? reqOf(e) + ", which reused the id: nobody will complete it"
+                                  : std::string("the placeholder that holds it now"));
     case Finding::ExitFilesDrop:
         return "exit_files: fd " + num(e.value) + " dropped";
     case Finding::QteeBadCallbackId:

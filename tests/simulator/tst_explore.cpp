@@ -61,6 +61,13 @@ private Q_SLOTS:
             << QStringLiteral("I2,I12");
         QTest::newRow("request-id-reuse")
             << QByteArray("request-id-reuse") << QByteArray() << QStringLiteral("I11");
+        // §9 item 12 with id reuse: RECV's second locking removes the
+        // request that took the answered notification's id (stuck client).
+        QTest::newRow("relock-removes-other") << QByteArray("relock-removes-other.json")
+                                              << QByteArray() << QStringLiteral("I11,stuck");
+        QTest::newRow("relock-removes-other fixed")
+            << QByteArray("relock-removes-other.json") << QByteArray("gaps=fixed")
+            << QStringLiteral("I11");
         // fifo-delivery (millions of states without reduction; its request=idr
         // counterexample alone needs about 282 K, minutes under ASan):
         // tst_explore_reference's fifoDeliveryIdr and fifoDeliveryMerged.
@@ -94,6 +101,30 @@ private Q_SLOTS:
         }
         if (bfs.stuck)
             checkReplay(*sim, *bfs.stuck);
+    }
+
+    // The removal in relock-removes-other is reported as gap 12 (a note: the
+    // merged driver's behaviour under a buggy supplicant), and its run
+    // replays to a step that reports it; gaps=fixed never gets there.
+    void relockRemovesOtherIsGap12()
+    {
+        const auto sim = simulator("relock-removes-other.json", QByteArray());
+        QVERIFY(sim);
+        const ExploreResult r = search(*sim, ExploreOptions::Strategy::Bfs, false);
+        const auto it = r.gaps.find({12, Finding::RelockRemovesOther});
+        QVERIFY(it != r.gaps.end());
+        State s = sim->initialState();
+        EventList events;
+        for (const Action &a : it->second.path) {
+            events.clear();
+            sim->engine().apply(s, a, events);
+        }
+        QVERIFY(std::any_of(events.begin(), events.end(), [](const Event &e) {
+            return e.kind == EventKind::Gap && e.finding == Finding::RelockRemovesOther;
+        }));
+        const auto fixed = simulator("relock-removes-other.json", QByteArray("gaps=fixed"));
+        const ExploreResult f = search(*fixed, ExploreOptions::Strategy::Bfs, false);
+        QVERIFY(f.gaps.find({12, Finding::RelockRemovesOther}) == f.gaps.end());
     }
 
     // Every way an invariant breaks has its own shortest counterexample:
