@@ -479,6 +479,8 @@ bool MainWindow::startExplore(const tee::sim::ExploreOptions &options)
 
 bool MainWindow::openExploreFinding(const tee::sim::ExploreFinding &f, QString *error)
 {
+    if (!mayCloseRun())
+        return true; // the person kept the run on screen: nothing went wrong
     const std::shared_ptr<const tee::sim::Simulator> sim = m_explorer->simulator();
     if (!sim) {
         if (error)
@@ -517,6 +519,10 @@ void MainWindow::openPathInBackground(const QString &nameOrPath)
 {
     if (m_loader || m_explorer->running())
         return; // one load (or search) at a time
+    // Asked now, not when the load is done: the person who chose to open
+    // something else decides about the notes and branches before waiting.
+    if (!mayCloseRun())
+        return;
     struct Result
     {
         std::unique_ptr<RunDocument::Run> run;
@@ -884,24 +890,28 @@ void MainWindow::exportTextDialog()
         QMessageBox::critical(this, tr("Cannot export"), error);
 }
 
+bool MainWindow::mayCloseRun()
+{
+    if (!m_doc->isModified())
+        return true;
+    const auto answer = QMessageBox::question(
+        this, tr("Unsaved notes or branches"),
+        tr("This run has notes or branches that are not saved in a capture. Save it?"),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+    if (answer == QMessageBox::Cancel)
+        return false;
+    if (answer == QMessageBox::Save) {
+        saveDialog();
+        return !m_doc->isModified(); // the save dialog was cancelled, or failed
+    }
+    return true;
+}
+
 void MainWindow::closeEvent(QCloseEvent *event)
 {
-    if (m_doc->isModified()) {
-        const auto answer = QMessageBox::question(
-            this, tr("Unsaved notes or branches"),
-            tr("This run has notes or branches that are not saved in a capture. Save it?"),
-            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
-        if (answer == QMessageBox::Cancel) {
-            event->ignore();
-            return;
-        }
-        if (answer == QMessageBox::Save) {
-            saveDialog();
-            if (m_doc->isModified()) {
-                event->ignore();
-                return;
-            }
-        }
+    if (!mayCloseRun()) {
+        event->ignore();
+        return;
     }
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());

@@ -102,6 +102,10 @@ public:
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
     void closeEvent(QCloseEvent *event) override;
+    // Before the run on screen is closed or replaced: when it has notes or
+    // branches not saved in a capture, asks whether to save them. False
+    // when the person cancels (or the save did not happen).
+    bool mayCloseRun();
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
 

@@ -19,6 +19,8 @@
 #include "simulator/scenarioloader.h"
 #include "simulator/simulator.h"
 #include <QListWidget>
+#include <QMessageBox>
+#include <QTimer>
 
 #include <QFileInfo>
 #include <QImage>
@@ -641,6 +643,39 @@ private Q_SLOTS:
         const QRect cell = window.violationsView()->visualRect(violations->index(row, 0));
         QTest::mouseClick(window.violationsView()->viewport(), Qt::LeftButton, {}, cell.center());
         QCOMPARE(doc->cursor(), uint64_t(r.stuck->length()));
+    }
+
+    // Opening another run (a built-in, a file, a search's finding) asks
+    // first when the run on screen has unsaved notes or branches, as
+    // closing the window does (docs/guide.md); Cancel keeps it.
+    void openingAnotherRunAsks()
+    {
+        MainWindow window;
+        QString error;
+        QVERIFY(window.openPath(QStringLiteral("kill-while-processing"), &error));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        RunDocument *doc = window.document();
+        const QString before = doc->title();
+        doc->setModified(true); // as a note or a branch does
+        const auto answer = [](QMessageBox::StandardButton button) {
+            QTimer::singleShot(0, [button] {
+                auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+                QVERIFY(box);
+                QCOMPARE(box->windowTitle(), QStringLiteral("Unsaved notes or branches"));
+                box->button(button)->click();
+            });
+        };
+        answer(QMessageBox::Cancel);
+        window.openPathInBackground(QStringLiteral("srcu-vs-lock"));
+        QVERIFY(!window.loading());
+        QCOMPARE(doc->title(), before);
+        QVERIFY(doc->isModified());
+        answer(QMessageBox::Discard);
+        window.openPathInBackground(QStringLiteral("srcu-vs-lock"));
+        QTRY_VERIFY_WITH_TIMEOUT(!window.loading(), 10000);
+        QVERIFY(doc->title() != before);
+        QVERIFY(!doc->isModified());
     }
 
     // Issue 10 on kill-while-processing: back before the kill, the
