@@ -72,8 +72,8 @@ void configure(TimelinePlot &tp, const TimelineSource &src, const RenderOptions 
     if (o.axis != tp.axis())
         tp.setAxis(o.axis);
     tp.showSteps(o.from, o.to);
-    if (o.cursorStep)
-        tp.setCursorStep(o.cursorStep);
+    if (o.cursorStep) // drawn where it is: the picture shows the steps asked for
+        tp.setCursorStep(o.cursorStep, /*follow=*/false);
 }
 
 } // namespace

@@ -501,7 +501,7 @@ uint64_t TimelinePlot::cursorStep() const
     return m_cursor->cursorStep();
 }
 
-void TimelinePlot::setCursorStep(uint64_t step)
+void TimelinePlot::setCursorStep(uint64_t step, bool follow)
 {
     const TimelineSource &src = m_timeline->source();
     if (!src.valid())
@@ -513,7 +513,7 @@ void TimelinePlot::setCursorStep(uint64_t step)
     bool moved = false;
     double x = 0;
     int row = -1;
-    if (m_cursor->cursorGeometry(x, row)) {
+    if (follow && m_cursor->cursorGeometry(x, row)) {
         // follow the cursor: keep the zoom, centre the step if it is off screen
         const QRectF r = m_timeline->lanesRect();
         if (x < r.left() || x > r.right()) {

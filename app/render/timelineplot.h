@@ -123,7 +123,9 @@ public:
     int legendHeight(int width) const;
 
 public Q_SLOTS:
-    void setCursorStep(uint64_t step);
+    // `follow`: bring the step into view (pan, scroll to its lane) when it
+    // is off screen, as the window does; an export keeps its own range.
+    void setCursorStep(uint64_t step, bool follow = true);
 
 Q_SIGNALS:
     void stepClicked(uint64_t step);

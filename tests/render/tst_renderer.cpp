@@ -228,6 +228,28 @@ private Q_SLOTS:
         QCOMPARE(pt.map.upper, double(hi) + pad);
     }
 
+    // The window's cursor is drawn where it is, and does not move the
+    // picture: the app exported steps 3 to 18 when 5 to 10 were asked with
+    // the cursor elsewhere (the plot followed the cursor), unlike
+    // `teescope-cli render`.
+    void cursorDoesNotMoveTheRange()
+    {
+        const Renderer r(m_src);
+        for (const sim::Axis axis : {sim::Axis::Time, sim::Axis::Step}) {
+            RenderOptions o;
+            o.axis = axis;
+            o.from = 5;
+            o.to = 10;
+            const Renderer::Placement without = r.placement(o);
+            for (const uint64_t cursor : {uint64_t(1), uint64_t(7), m_src.timeline->stepCount()}) {
+                o.cursorStep = cursor;
+                const Renderer::Placement with = r.placement(o);
+                QCOMPARE(with.map.lower, without.map.lower);
+                QCOMPARE(with.map.upper, without.map.upper);
+            }
+        }
+    }
+
     // Every built-in draws (kept as PNGs when TEESCOPE_RENDER_OUT is set, to
     // look at them); stress at 2000 steps with its groups collapsed.
     void everyBuiltinRenders()
