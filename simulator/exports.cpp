@@ -509,11 +509,16 @@ private:
             for (const HolderRef &h : hs)
                 list += (list.empty() ? "" : ", ") + vocab::holder(m_sim, h.kind, h.arg());
             a.str("holders", list.empty() ? "none" : list);
+            // A creation names no holder (its first reference is the next
+            // interval's get).
             const char *change = ob.change == RefChange::Get     ? "get by "
                                  : ob.change == RefChange::Put   ? "put by "
                                  : ob.change == RefChange::Named ? "named "
-                                                                 : "created, ";
-            a.str("change", change + vocab::holder(m_sim, ob.changedKind, ob.changed().arg()));
+                                                                 : "created";
+            a.str("change",
+                  ob.change == RefChange::Created
+                      ? std::string(change)
+                      : change + vocab::holder(m_sim, ob.changedKind, ob.changed().arg()));
             break;
         }
         case LaneKind::Context: {

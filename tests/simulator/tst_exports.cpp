@@ -204,6 +204,21 @@ private Q_SLOTS:
                     .contains(QLatin1String("reqs_list")));
         QVERIFY(!other.value(QLatin1String("left_out")).toArray().isEmpty());
         QVERIFY(blocked);
+
+        // An object's slices say what changed: a creation names no holder
+        // (it named qtee_objects_idr of ctx0 for every object), then each
+        // get and put its holder.
+        QStringList changes;
+        for (const QJsonObject &o : withPhase(events, "b"))
+            if (o.value(QLatin1String("cat")).toString() == QLatin1String("object"))
+                changes << o.value(QLatin1String("args"))
+                               .toObject()
+                               .value(QLatin1String("change"))
+                               .toString();
+        QVERIFY(changes.contains(QStringLiteral("created")));
+        QVERIFY(changes.contains(QStringLiteral("get by oic->object (app/client)")));
+        for (const QString &c : changes)
+            QVERIFY2(!c.contains(QLatin1String("ctx0")), qPrintable(c));
     }
 
     // Hand-built events that do not pair up nicely: the exporter must still
