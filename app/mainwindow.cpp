@@ -499,6 +499,7 @@ bool MainWindow::openExploreFinding(const tee::sim::ExploreFinding &f, QString *
     run->notes = {found->note};
     run->focusStep = found->focus;
     run->initialCursor = std::min(found->focus, run->timeline.stepCount());
+    clearLogFilters(); // a filter of the last run would hide this one's rows
     m_doc->setRun(std::move(run));
     return true;
 }
@@ -508,6 +509,7 @@ bool MainWindow::openPath(const QString &nameOrPath, QString *error)
     std::unique_ptr<RunDocument::Run> run = loadAny(nameOrPath, error);
     if (!run)
         return false;
+    clearLogFilters(); // a filter of the last run would hide this one's rows
     m_doc->setRun(std::move(run));
     if (QFileInfo(nameOrPath).isFile())
         addRecent(QFileInfo(nameOrPath).absoluteFilePath());
@@ -562,6 +564,7 @@ void MainWindow::openPathInBackground(const QString &nameOrPath)
             QMessageBox::critical(this, tr("Cannot open"), result->error);
             return;
         }
+        clearLogFilters();
         m_doc->setRun(std::move(result->run));
         if (QFileInfo(nameOrPath).isFile())
             addRecent(QFileInfo(nameOrPath).absoluteFilePath());
@@ -703,6 +706,14 @@ void MainWindow::drawNotes()
     plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
+void MainWindow::clearLogFilters()
+{
+    m_logText->clear();
+    m_logKind->setCurrentIndex(0);
+    m_logFilter->setEntity(std::nullopt);
+    m_logEntity->hide();
+}
+
 QString MainWindow::selectedEntity() const
 {
     // The entity selected in the inspector on top: its name up to the
@@ -725,6 +736,8 @@ void MainWindow::cursorChanged(uint64_t step)
         m_logView->selectionModel()->setCurrentIndex(row, QItemSelectionModel::ClearAndSelect |
                                                               QItemSelectionModel::Rows);
         m_logView->scrollTo(row);
+    } else {
+        m_logView->selectionModel()->clear(); // step 0: before every event
     }
     m_syncing = false;
     for (int i = 0; i < m_inspectors->count(); ++i)

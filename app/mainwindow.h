@@ -106,6 +106,8 @@ protected:
     // branches not saved in a capture, asks whether to save them. False
     // when the person cancels (or the save did not happen).
     bool mayCloseRun();
+    // The event log's text, kind and lane filters off (a run was opened).
+    void clearLogFilters();
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
 

@@ -109,27 +109,26 @@ bool EventFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &source
 QModelIndex EventFilterModel::indexForStep(uint64_t step) const
 {
     const EventLogModel *log = eventLog();
-    if (!log)
+    if (!log || step == 0)
         return {};
-    // source rows are in step order; the first one shown from there on
-    QModelIndex first;
-    int r = log->firstRowAtOrAfterStep(step);
-    for (; r < log->rowCount(); ++r) {
-        first = mapFromSource(log->index(r, 0));
-        if (first.isValid())
-            break;
+    // The rows shown are in step order: the first one at or after `step`.
+    int lo = 0, hi = rowCount();
+    while (lo < hi) {
+        const int mid = lo + (hi - lo) / 2;
+        if (stepAt(mid).value_or(0) < step)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    if (!first.isValid())
-        return {};
+    if (lo >= rowCount() || stepAt(lo) != step)
+        return lo > 0 ? index(lo - 1, 0) : QModelIndex(); // the last shown before it
     // a violation shown in that step is what a reviewer stops there for
-    const uint64_t at = log->event(r).step;
-    for (; r < log->rowCount() && log->event(r).step == at; ++r)
-        if (log->event(r).kind == tee::EventKind::Violation) {
-            const QModelIndex p = mapFromSource(log->index(r, 0));
-            if (p.isValid())
-                return p;
-        }
-    return first;
+    for (int r = lo; r < rowCount() && stepAt(r) == step; ++r) {
+        const QModelIndex s = mapToSource(index(r, 0));
+        if (s.isValid() && log->event(s.row()).kind == tee::EventKind::Violation)
+            return index(r, 0);
+    }
+    return index(lo, 0);
 }
 
 std::optional<uint64_t> EventFilterModel::stepAt(int row) const

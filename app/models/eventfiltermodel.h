@@ -38,9 +38,10 @@ public:
     std::optional<tee::sim::LaneKey> entity() const { return m_entity; }
     bool isFiltered() const { return !m_text.isEmpty() || m_kindMask || m_entity; }
 
-    // The row of the first step at or after `step` that shows an event: its
-    // first violation shown, else its first row; invalid when none. The
-    // cursor moved: the log follows.
+    // The row the log selects at cursor `step`: the step's first violation
+    // shown, else its first row shown; when the filters hide all of the
+    // step's events, the last row shown before it; invalid at step 0 and
+    // when nothing before it is shown. The cursor moved: the log follows.
     QModelIndex indexForStep(uint64_t step) const;
     // The step of a row shown. A row was selected: the timeline follows.
     std::optional<uint64_t> stepAt(int row) const;

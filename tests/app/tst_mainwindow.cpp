@@ -18,6 +18,7 @@
 #include "simulator/explore.h"
 #include "simulator/scenarioloader.h"
 #include "simulator/simulator.h"
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
 #include <QTimer>
@@ -671,11 +672,21 @@ private Q_SLOTS:
         QVERIFY(!window.loading());
         QCOMPARE(doc->title(), before);
         QVERIFY(doc->isModified());
+        // a find text in the event log: the next run's rows must not be
+        // hidden by it
+        QLineEdit *find = nullptr;
+        for (QLineEdit *e : window.findChildren<QLineEdit *>())
+            if (e->placeholderText().startsWith(QLatin1String("Find in the event log")))
+                find = e;
+        QVERIFY(find);
+        find->setText(QStringLiteral("refcount"));
         answer(QMessageBox::Discard);
         window.openPathInBackground(QStringLiteral("srcu-vs-lock"));
         QTRY_VERIFY_WITH_TIMEOUT(!window.loading(), 10000);
         QVERIFY(doc->title() != before);
         QVERIFY(!doc->isModified());
+        QVERIFY(find->text().isEmpty());
+        QCOMPARE(window.eventLogView()->model()->rowCount(), int(doc->trace().events.size()));
     }
 
     // Issue 10 on kill-while-processing: back before the kill, the
