@@ -378,6 +378,17 @@ bool StepPanel::changeDesign(const tee::Variant &variant, const QString &policy,
     }
     const uint64_t cursor = std::min(m_doc->cursor(), uint64_t(t.trace.schedule.size()));
     const std::vector<tee::sim::Note> notes = m_doc->notes();
+    // The root is this design's re-run of the schedule, not a recording:
+    // named after what changed ("argument=none", "policy timed").
+    QStringList changed;
+    for (const char *name : tee::Variant::kNames)
+        if (variant.value(name) != source.engine().variant().value(name))
+            changed << qs(std::string(name) + "=" + variant.value(name));
+    if (!policy.isEmpty() && opts.policy != m_doc->runOptions().policy)
+        changed << tr("policy %1").arg(policy);
+    stepper->rename(stepper->rootId(),
+                    changed.isEmpty() ? tr("re-run")
+                                      : tr("re-run, %1").arg(changed.join(QLatin1String(", "))));
     m_stepper = std::move(stepper);
     m_branch = 0;
     auto run = RunDocument::makeRun(target, std::move(t.trace), opts);

@@ -780,6 +780,11 @@ private Q_SLOTS:
         QVERIFY2(departures.join(QLatin1Char('\n')).contains(QLatin1String("synchronize_srcu")),
                  qPrintable(departures.join(QLatin1Char('\n'))));
         QVERIFY(window.summary().contains(QLatin1String("argument=srcu")));
+        // the branch is the new design's re-run, named after the change
+        QVERIFY(window.stepPanel()->branchList()->count() >= 1);
+        QVERIFY2(window.stepPanel()->branchList()->item(0)->text().contains(
+                     QLatin1String("re-run, argument=srcu")),
+                 qPrintable(window.stepPanel()->branchList()->item(0)->text()));
     }
 
     void binaryExitCodes_data()
