@@ -2264,11 +2264,16 @@ std::string exploreVerdict(const ExploreResult &r)
                        ? std::string("the search was interrupted")
                        : "the " + std::string(exploreBoundName(r.bound)) + " bound was hit") +
                   (found ? ": other findings may be missed" : ": not a proof");
-    else
+    else if (r.exact)
         verdict = (found ? "found " + what + "; searched"
                          : std::string("no violation and no stuck state in")) +
-                  " all " + std::to_string(r.states) + " reachable states" +
-                  (r.exact ? "" : " (hash compaction: not exhaustive)");
+                  " all " + std::to_string(r.states) + " reachable states";
+    else // every state was reached, unless two shared a fingerprint
+        verdict = (found ? "found " + what + "; searched"
+                         : std::string("no violation and no stuck state in")) +
+                  " the " + std::to_string(r.states) +
+                  " states reached (hash compaction, not exhaustive: a state sharing another's "
+                  "fingerprint would be missed; --exact keeps every state)";
     if (!r.gaps.empty()) {
         std::string items;
         int last = 0;

@@ -156,8 +156,9 @@ const ExploreFinding *shortestFinding(const ExploreResult &r);
 const ExploreFinding *shortestGap(const ExploreResult &r);
 // The verdict in one line: what was found (each invariant and its shortest
 // length), how much was searched, whether it is a proof, and the gaps
-// reached. "no violation and no stuck state in all 118 reachable states
-// (hash compaction: not exhaustive)".
+// reached. "no violation and no stuck state in all 118 reachable states"
+// (exact), "... in the 118 states reached (hash compaction, not
+// exhaustive: ...)".
 std::string exploreVerdict(const ExploreResult &r);
 
 // Resident set size of this process in bytes (/proc/self/statm), 0 if unknown.
