@@ -110,6 +110,13 @@ const char *const kKilledLate = R"({
   ]
 })";
 
+// The step (from 1) whose label is `label`, 0 when none.
+size_t stepWith(const Trace &tr, const std::string &label)
+{
+    const auto it = std::find(tr.schedule.begin(), tr.schedule.end(), label);
+    return it == tr.schedule.end() ? size_t(0) : size_t(it - tr.schedule.begin()) + 1;
+}
+
 } // namespace
 
 class TestConcurrency : public QObject
@@ -273,10 +280,7 @@ void TestConcurrency::timedPolicyFollowsCosts()
     std::string error;
     const Trace tr = run(sim, opts, &error);
     QVERIFY2(error.empty(), error.c_str());
-    auto stepOf = [&](const std::string &label) {
-        const auto it = std::find(tr.schedule.begin(), tr.schedule.end(), label);
-        return it == tr.schedule.end() ? size_t(0) : size_t(it - tr.schedule.begin()) + 1;
-    };
+    const auto stepOf = [&tr](const std::string &label) { return stepWith(tr, label); };
     const size_t fastExit = stepOf("fast/t: exit");
     const size_t kill = stepOf("killer/t: kill slow");
     QVERIFY(fastExit && kill);
@@ -313,10 +317,7 @@ void TestConcurrency::killComesAfterTheVictimsSteps()
     std::string error;
     const Trace tr = run(sim, opts, &error);
     QVERIFY2(error.empty(), error.c_str());
-    auto stepOf = [&](const std::string &label) {
-        const auto it = std::find(tr.schedule.begin(), tr.schedule.end(), label);
-        return it == tr.schedule.end() ? size_t(0) : size_t(it - tr.schedule.begin()) + 1;
-    };
+    const auto stepOf = [&tr](const std::string &label) { return stepWith(tr, label); };
     const size_t invoke = stepOf("app/c1: OBJECT_INVOKE objref 0 op 1");
     const size_t killApp = stepOf("killer/k: kill app");
     const size_t goneExit = stepOf("gone/t: exit");
