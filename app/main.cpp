@@ -122,6 +122,17 @@ int main(int argc, char **argv)
     qInstallMessageHandler(g_previousHandler);
     QApplication::setApplicationName(QStringLiteral("teescope"));
     QApplication::setApplicationVersion(QStringLiteral(TEESCOPE_VERSION));
+    // Qt decodes the arguments as UTF-8: a file name that is not would name
+    // another file (each invalid byte as U+FFFD). Refused by name, as
+    // teescope-cli does.
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray raw(argv[i]);
+        if (QString::fromUtf8(raw).toUtf8() != raw)
+            return fail(QStringLiteral("argument %1 %2 is not valid UTF-8: teescope reads its "
+                                       "arguments, file names included, as UTF-8")
+                            .arg(i)
+                            .arg(QString::fromStdString(tee::quotedText(raw.toStdString()))));
+    }
 
     QCommandLineParser parser;
     parser.setApplicationDescription(

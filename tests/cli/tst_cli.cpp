@@ -163,6 +163,7 @@ private Q_SLOTS:
     void exploreStopsOnSignal_data();
     void exploreStopsOnSignal();
     void exploreReportsGaps();
+    void argumentNotUtf8();
     void exploreOutputsCheckedFirst_data();
     void exploreOutputsCheckedFirst();
     void runReportsGaps();
@@ -380,6 +381,28 @@ void TestCli::exploreStopsOnSignal()
     QCOMPARE(report.value(QStringLiteral("complete")).toBool(true), false);
     QCOMPARE(report.value(QStringLiteral("bound")).toString(), QStringLiteral("interrupted"));
     QVERIFY(report.value(QStringLiteral("states")).toDouble() > 0);
+}
+
+// A file name that is not valid UTF-8 is refused by name (\xHH), status 2,
+// and no file is written under another name: Qt decodes arguments as UTF-8
+// and made each invalid byte U+FFFD (found by a CLI audit). QProcess cannot
+// pass such bytes itself: a shell's printf makes them.
+void TestCli::argumentNotUtf8()
+{
+    QTemporaryDir dir;
+    QProcess process;
+    process.setWorkingDirectory(dir.path());
+    process.start(
+        QStringLiteral("/bin/sh"),
+        {QStringLiteral("-c"),
+         QStringLiteral("exec \"$0\" run default --capture \"$(printf 'cap\\377.json')\""),
+         QStringLiteral(TEESCOPE_CLI)});
+    QVERIFY(process.waitForFinished(60000));
+    QCOMPARE(process.exitCode(), 2);
+    const QString err = QString::fromUtf8(process.readAllStandardError());
+    QVERIFY2(err.contains(QLatin1String("argument 4 \"cap\\xff.json\" is not valid UTF-8")),
+             qPrintable(err));
+    QVERIFY(QDir(dir.path()).entryList(QDir::Files).isEmpty());
 }
 
 // Spec §9 asks a simulator to flag its gaps whenever they trigger: explore
