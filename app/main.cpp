@@ -126,12 +126,11 @@ int main(int argc, char **argv)
     // another file (each invalid byte as U+FFFD). Refused by name, as
     // teescope-cli does.
     for (int i = 1; i < argc; ++i) {
-        const QByteArray raw(argv[i]);
-        if (QString::fromUtf8(raw).toUtf8() != raw)
+        if (!tee::isUtf8(argv[i]))
             return fail(QStringLiteral("argument %1 %2 is not valid UTF-8: teescope reads its "
                                        "arguments, file names included, as UTF-8")
                             .arg(i)
-                            .arg(QString::fromStdString(tee::quotedText(raw.toStdString()))));
+                            .arg(QString::fromStdString(tee::quotedText(argv[i]))));
     }
 
     QCommandLineParser parser;

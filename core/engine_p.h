@@ -815,13 +815,19 @@ struct Engine::Ctx
     }
 
     // ureq_dequeue: take a request off reqs_idr and reqs_list.
-    void unlink(Request &r)
+    // list_del: off its context's reqs_list (if on it).
+    void listErase(const Request &r)
     {
         Context &c = s.context(r.ctx);
-        idrErase(c.reqsIdr, r.reqId);
         auto it = std::find(c.reqsList.begin(), c.reqsList.end(), r.id.v);
         if (it != c.reqsList.end())
             c.reqsList.erase(it);
+    }
+    // ureq_dequeue: its id off reqs_idr, and off reqs_list.
+    void unlink(Request &r)
+    {
+        idrErase(s.context(r.ctx).reqsIdr, r.reqId);
+        listErase(r);
     }
 
     void complete(Request &r, int32_t errno_)

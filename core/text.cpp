@@ -150,6 +150,18 @@ std::string quotedText(std::string_view text, size_t maxChars)
     return '"' + printable(text, maxChars) + '"';
 }
 
+bool isUtf8(std::string_view text)
+{
+    uint32_t cp = 0;
+    for (size_t i = 0; i < text.size();) {
+        const size_t len = decode(text, i, cp);
+        if (len == 0)
+            return false;
+        i += len;
+    }
+    return true;
+}
+
 bool isPrintable(std::string_view text)
 {
     return firstUnprintable(text) == std::string_view::npos;

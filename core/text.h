@@ -30,6 +30,10 @@ std::string printable(std::string_view text, size_t maxChars = kPrintableMax);
 // printable(text, 0) between double quotes: "value".
 std::string quotedText(std::string_view text, size_t maxChars = kPrintableMax);
 
+// True when `text` is valid UTF-8 (no overlong forms, surrogates or values
+// past U+10FFFF): what a command-line argument must be to name a file.
+bool isUtf8(std::string_view text);
+
 // True when `text` is valid UTF-8 and printable() would not change it.
 bool isPrintable(std::string_view text);
 

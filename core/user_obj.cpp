@@ -148,9 +148,7 @@ void Engine::Ctx::dispatchStep(Thread &t)
     case ReqState::PROCESSING: {
         // T8: off the list, empty_ureq keeps the id reserved
         Context &c = s.context(ctx);
-        auto it = std::find(c.reqsList.begin(), c.reqsList.end(), r->id.v);
-        if (it != c.reqsList.end())
-            c.reqsList.erase(it);
+        listErase(*r);
         if (IdrEntry *en = idrFind(c.reqsIdr, r->reqId))
             en->ref = kPlaceholder;
         setState(*r, ReqState::Placeholder);
@@ -450,9 +448,8 @@ void Engine::Ctx::recvRelock(Thread &t)
             // off reqs_list; its idr entry, if it is still its own
             if (IdrEntry *en = idrFind(c.reqsIdr, mine->reqId); en && en->ref == mine->id.v)
                 unlink(*mine);
-            else if (auto it = std::find(c.reqsList.begin(), c.reqsList.end(), mine->id.v);
-                     it != c.reqsList.end())
-                c.reqsList.erase(it);
+            else
+                listErase(*mine);
             setState(*mine, ReqState::Removed); // T4: freed, id free before RECV returns
         }
         mine->delivered = true;

@@ -648,13 +648,13 @@ int cmdRender(const QStringList &args)
 
 } // namespace
 
-// A run keeps every event of every step (about 300 bytes a step), and
+// A run keeps every event of every step (about 230 bytes a step), and
 // outputs are written only once the run is over: running out of memory
 // leaves no file behind, and says so instead of aborting.
 namespace {
 int outOfMemory()
 {
-    return fail("out of memory (a run keeps every step's events, about 300 bytes a step: "
+    return fail("out of memory (a run keeps every step's events, about 230 bytes a step: "
                 "lower --max-steps or the scenario's max_steps; explore: lower --memory)");
 }
 } // namespace
@@ -665,9 +665,8 @@ int main(int argc, char **argv)
     // UTF-8 would come out changed (each invalid byte as U+FFFD) and name
     // another file, or write one under another name.
     for (int i = 1; i < argc; ++i) {
-        const QByteArray raw(argv[i]);
-        if (QString::fromUtf8(raw).toUtf8() != raw)
-            return fail("argument " + std::to_string(i) + " " + quotedText(raw.toStdString()) +
+        if (!isUtf8(argv[i]))
+            return fail("argument " + std::to_string(i) + " " + quotedText(argv[i]) +
                         " is not valid UTF-8: teescope-cli reads its arguments, file names "
                         "included, as UTF-8");
     }

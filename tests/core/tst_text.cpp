@@ -66,6 +66,20 @@ private Q_SLOTS:
         QCOMPARE(isPrintable(input), input == expected);
     }
 
+    // UTF-8 validity alone (command-line arguments): controls and bidi
+    // marks are valid, bad bytes, overlong forms, surrogates are not.
+    void utf8()
+    {
+        QVERIFY(isUtf8(""));
+        QVERIFY(isUtf8("caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x94\x92"));
+        QVERIFY(isUtf8("a\nb\x1b[31m\xe2\x80\xae"));
+        QVERIFY(!isUtf8("cap\xff.json"));
+        QVERIFY(!isUtf8("a\xe2\x80"));
+        QVERIFY(!isUtf8("\xc0\xaf"));
+        QVERIFY(!isUtf8("\xed\xa0\x80"));
+        QVERIFY(!isUtf8("\xf4\x90\x80\x80"));
+    }
+
     void printableShortens_data()
     {
         QTest::addColumn<int>("length");
