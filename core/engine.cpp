@@ -48,9 +48,10 @@ void Engine::Ctx::threadStep(Thread &t)
         wakeLockWaiter(wokenOn, t.id);
 }
 
-// The dry run of stepAfterLock: the reqs_lock, held by another thread, that
-// a RELEASE notification queued in this step would sleep on.
-ContextId Engine::Ctx::notificationLock(const Thread &t)
+// The dry run of stepAfterLock: the reqs_lock, held by another thread (or,
+// §9 item 8, by this one), that a RELEASE notification queued in this step
+// would sleep on, and the user object whose last put queued it.
+ContextId Engine::Ctx::notificationLock(const Thread &t, ObjectId *object)
 {
     State copy = s;
     EventList none;
@@ -59,27 +60,43 @@ ContextId Engine::Ctx::notificationLock(const Thread &t)
     dry.probe = true;
     dry.inMutexLock = inMutexLock;
     dry.stepAfterLock(copy.thread(t.id));
+    *object = dry.probeObject;
     return dry.probeWait;
 }
 
 void Engine::Ctx::stepAfterLock(Thread &t)
 {
     // Only a reqs_lock held by another thread can make this step a wait
-    // (most steps: none is, and the lookup of the next step is skipped).
+    // (most steps: none is, and the lookup of the next step is skipped), or
+    // with gaps=faithful its own one (§9 item 8).
     ContextId sleepOn;
-    if (heldByOther(s, t.id)) {
+    ObjectId released;
+    const bool other = heldByOther(s, t.id);
+    if (other) {
         const ContextId lc = lockNeeded(s, t, e.m_env);
         if (lc.valid() && heldByOther(s.context(lc), t.id))
             sleepOn = lc;
-        // A put inside the step may be the last of a user object: its
-        // RELEASE notification's ureq_enqueue takes the owner's reqs_lock
-        // (spec §2.5 T1, §2.3). Whether it is the last put only shows by
-        // running the step, so a dry run on a copy tells (not nested).
-        if (!sleepOn.valid() && !probe && mayPut(s, t, e.m_env))
-            sleepOn = notificationLock(t);
     }
+    // A put inside the step may be the last of a user object: its RELEASE
+    // notification's ureq_enqueue takes the owner's reqs_lock (spec §2.5 T1,
+    // §2.3). Whether it is the last put only shows by running the step, so
+    // a dry run on a copy tells (not nested).
+    if (!sleepOn.valid() && !probe &&
+        ((other && mayPut(s, t, e.m_env)) || mayPutUnderOwnLock(s, t, var)))
+        sleepOn = notificationLock(t, &released);
     if (sleepOn.valid()) {
         cost = e.m_costs.lock; // trying the mutex and going to sleep
+        if (s.context(sleepOn).reqsLockOwner == t.id) {
+            // §9 item 8 (gaps=faithful): the last put of `released` ran in
+            // RECV marshalling under this thread's reqs_lock, and
+            // ureq_enqueue's mutex_lock sleeps on that same mutex: nothing
+            // will ever unlock it (a fatal signal does not end mutex_lock).
+            // The step stops there: the marshalling does not go on.
+            Event &g = gap(8, Finding::NotifySelfDeadlock);
+            g.thread = t.id;
+            g.ctx = sleepOn;
+            g.object = released;
+        }
         if (t.phase == Phase::RecvWait && !inMutexLock)
             reqCTaken(t); // the req_c wait returned before mutex_lock
         lockWait(t, sleepOn);
@@ -278,7 +295,7 @@ std::vector<Action> Engine::enabled(const State &s) const
 
 ContextId Engine::sleepsOnLock(const State &s, ThreadId id) const
 {
-    if (!heldByOther(s, id))
+    if (!heldByOther(s, id) && !mayPutUnderOwnLock(s, s.thread(id), m_variant))
         return {};
     State copy = s;
     EventList none;

@@ -135,6 +135,32 @@ inline bool heldByOther(const State &s, ThreadId t)
     return false;
 }
 
+// Spec §9 item 8 under gaps=faithful: RECV marshals under its own reqs_lock
+// (argument=lock), and a put there may be the last of a user object of the
+// same context, whose RELEASE notification's ureq_enqueue then takes that
+// mutex again and sleeps on it for ever. Whether the put is the last shows
+// only by running the step: stepAfterLock dry-runs these steps too.
+// Cheap first: only a request still carrying an IO user object of the
+// supplicant's own context with a notification to queue can get there.
+inline bool mayPutUnderOwnLock(const State &s, const Thread &t, const Variant &v)
+{
+    if (v.gaps != GapsVariant::Faithful || v.argument != ArgumentVariant::Lock ||
+        t.phase != Phase::RecvMarshal || t.file < 0)
+        return false;
+    const Request *r = s.request(t.recvReq);
+    if (!r || r->argsFreed)
+        return false;
+    const ContextId ctx = s.files[size_t(t.file)].ctx;
+    for (const Arg &a : r->args) {
+        if (a.type != ArgType::IO || !a.object.valid())
+            continue;
+        const KObject *k = s.object(a.object);
+        if (k && k->type == ObjectType::User && k->owner == ctx && k->notify)
+            return true;
+    }
+    return false;
+}
+
 // Whether the thread's next step can put a reference at all (and so queue
 // a RELEASE notification by a last put): not the release worker starting an
 // item (its SMC's answer is handled in the next step), nor user space
@@ -248,6 +274,7 @@ struct Engine::Ctx
     // when a put inside the step turns out to be the last (spec §2.5).
     bool probe = false;
     ContextId probeWait = {};
+    ObjectId probeObject = {}; // the user object whose last put queued the notification
 
     Event &emit(EventKind k)
     {
@@ -772,21 +799,26 @@ struct Engine::Ctx
     void enqueueNotification(ContextId owner, ObjectId obj, uint64_t userId)
     {
         Context &c = s.context(owner);
-        if (probe && c.reqsLockOwner.valid() && c.reqsLockOwner != actor && !probeWait.valid())
+        // Held by another thread: ureq_enqueue sleeps on the mutex; held by
+        // this one (§9 item 8, gaps=faithful), it sleeps on it for ever. A
+        // step that would get here does not run: stepAfterLock finds it in a
+        // dry run first and makes the step that sleep (mutex_lock), so the
+        // enqueue below always finds the lock free, or the actor's own with
+        // gaps=fixed (enqueued as if after the unlock).
+        const bool self = c.reqsLockOwner.valid() && c.reqsLockOwner == actor;
+        if (probe && c.reqsLockOwner.valid() && !probeWait.valid() &&
+            (!self || var.gaps == GapsVariant::Faithful)) {
             probeWait = owner;
-        if (c.reqsLockOwner.valid() && c.reqsLockOwner == actor &&
-            var.gaps == GapsVariant::Faithful) {
-            // §9 item 8: the last put ran in RECV marshalling under reqs_lock;
-            // ureq_enqueue would take the same mutex again.
+            probeObject = obj;
+        }
+        if (self && var.gaps == GapsVariant::Faithful) {
+            // (not reached: mayPutUnderOwnLock covers every step that puts
+            // under its own reqs_lock; reported, should one be missed)
             Event &g = gap(8, Finding::NotifySelfDeadlock);
             g.thread = actor;
             g.ctx = owner;
             g.object = obj;
         }
-        // Held by another thread: ureq_enqueue sleeps on the mutex. A step
-        // that would get here does not run: stepAfterLock finds it in a dry
-        // run first and makes the step that sleep (mutex_lock), so the
-        // enqueue below always finds the lock free or the actor's own.
         Request &r = newRequest(owner, obj, userId, QCOMTEE_MSG_OBJECT_OP_RELEASE, true);
         const RequestId rid = r.id;
         if (!enqueue(rid)) {
@@ -1138,7 +1170,7 @@ struct Engine::Ctx
     void userStep(Thread &t);
     void threadStep(Thread &t);
     void stepAfterLock(Thread &t);
-    ContextId notificationLock(const Thread &t);
+    ContextId notificationLock(const Thread &t, ObjectId *object);
     void checkInvariants(bool wasQuiescent);
 };
 

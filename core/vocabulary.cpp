@@ -724,8 +724,11 @@ std::string findingText(const Environment &env, const Event &e)
                " to it: it can never be released (a second RELEASE fails with -EINVAL), the "
                "reference leaks";
     case Finding::NotifySelfDeadlock:
-        return "RELEASE notification for user " + obj + " enqueued while " + who +
-               " already holds reqs_lock of " + c + " (self-deadlock in the kernel)";
+        return "the last put of user " + obj +
+               " in RECV marshalling queues its RELEASE "
+               "notification on " +
+               c + ", whose reqs_lock " + who +
+               " already holds: ureq_enqueue's mutex_lock sleeps on it for ever (self-deadlock)";
     case Finding::ReleaseUnknownId:
         return who + " releases objref " +
                (e.value < 0 ? std::string("above INT_MAX") : num(e.value)) +
