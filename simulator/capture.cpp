@@ -993,9 +993,13 @@ std::string checkRecordedStop(const Simulator &sim, const Capture &capture, cons
     std::string detail;
     StopReason derived = StopReason::MaxSteps;
     bool scheduleEndPossible = false;
-    if (replayed.schedule.size() < capture.maxSteps) {
-        std::vector<Action> en;
-        sim.engine().enabled(replayed.final, en);
+    std::vector<Action> en;
+    sim.engine().enabled(replayed.final, en);
+    if (replayed.schedule.size() >= capture.maxSteps) {
+        // run(): the bound cuts a run only when a step was left to take
+        if (en.empty())
+            derived = quiescentStop(sim, replayed.final, &detail);
+    } else {
         if (en.empty() || scriptedChoice(sim, replayed.final, en) >= en.size()) {
             // Nothing, or only faults a policy may decline ("when": "any").
             derived = quiescentStop(sim, replayed.final, &detail);

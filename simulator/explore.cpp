@@ -2202,7 +2202,8 @@ std::optional<FindingRun> findingRun(const Simulator &sim, const ExploreFinding 
         return std::nullopt;
     }
     r.options.policy = Policy::Scripted;
-    r.options.maxSteps = std::max<uint64_t>(sim.scenario().maxSteps, schedule.size());
+    // (a bound above the path: its last step is not where a max_steps cut it)
+    r.options.maxSteps = std::max<uint64_t>(sim.scenario().maxSteps, schedule.size() + 1);
     r.options.useSchedule = false;
     r.note.step = schedule.size();
     r.note.text = f.invariant ? "explore: the shortest path found to a violation of I" +

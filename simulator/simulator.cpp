@@ -1036,6 +1036,14 @@ size_t PolicyChooser::choose(const Simulator &sim, const State &s, const std::ve
     return pick;
 }
 
+vocab::DriverRef driverRefOf(const Trace &trace, size_t event)
+{
+    const Event &e = trace.events[event];
+    return e.step >= 1 && e.step <= trace.spans.size()
+               ? vocab::driverRef(e, trace.spans[e.step - 1].verb)
+               : vocab::driverRef(e);
+}
+
 Trace run(const Simulator &sim, const RunOptions &opts, std::string *error)
 {
     Trace tr;
@@ -1054,7 +1062,11 @@ Trace run(const Simulator &sim, const RunOptions &opts, std::string *error)
     PolicyChooser chooser(opts.policy, opts.seed);
     for (;;) {
         if (s.step >= opts.maxSteps) {
-            tr.stop = StopReason::MaxSteps;
+            // The bound cuts a run only when there was a step left to take:
+            // a run that ended (finished or stuck) on its last allowed step
+            // says so, whatever the bound.
+            sim.engine().enabled(s, en);
+            tr.stop = en.empty() ? quiescentStop(sim, s, &tr.stopDetail) : StopReason::MaxSteps;
             break;
         }
         if (opts.cancel && opts.cancel->load(std::memory_order_relaxed)) {

@@ -205,11 +205,12 @@ TransferResult transferSchedule(const Simulator &source, const std::vector<std::
     };
 
     for (;;) {
+        target.engine().enabled(s, en);
         if (tr.schedule.size() >= opts.maxSteps) {
-            tr.stop = StopReason::MaxSteps;
+            // (as run(): the bound cuts only a run with a step left)
+            tr.stop = en.empty() ? quiescentStop(target, s, &tr.stopDetail) : StopReason::MaxSteps;
             break;
         }
-        target.engine().enabled(s, en);
         while (due < rec.size() && used[due])
             ++due;
 

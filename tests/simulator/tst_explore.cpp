@@ -189,6 +189,37 @@ private Q_SLOTS:
         QVERIFY(atFocus);
     }
 
+    // A scenario whose max_steps is the counterexample's length (explore
+    // does not stop at max_steps): the capture is written with a bound above
+    // its schedule, so replay reads its end as the cut it is, not as a run
+    // that reached max_steps; the same with a stuck finding.
+    void counterexampleAtMaxSteps()
+    {
+        for (const char *name : {"srcu-vs-lock", "missed-wakeup"}) {
+            const bool stuck = std::string(name) == "missed-wakeup";
+            const auto base = simulator(name, stuck ? QByteArray() : QByteArray("argument=none"));
+            QVERIFY(base);
+            const ExploreResult first = search(*base, ExploreOptions::Strategy::Bfs);
+            QVERIFY(stuck ? first.stuck.has_value() : first.violations.count(12) == 1);
+            auto sc = std::make_shared<Scenario>(base->scenario());
+            sc->maxSteps = (stuck ? *first.stuck : first.violations.at(12)).length();
+            const Simulator sim(sc, base->engine().variant());
+            const ExploreResult r = search(sim, ExploreOptions::Strategy::Bfs);
+            const ExploreFinding &f = stuck ? *r.stuck : r.violations.at(12);
+            QCOMPARE(f.length(), sc->maxSteps);
+            std::string error;
+            const std::string json = tee::sim::counterexampleCapture(sim, f, &error);
+            QVERIFY2(!json.empty(), error.c_str());
+            const std::unique_ptr<Capture> cap = parseCapture(json, "cex.json", &error);
+            QVERIFY2(cap, error.c_str());
+            QVERIFY(cap->maxSteps > cap->schedule.size());
+            const Simulator replayed(cap->scenario, cap->variant);
+            const Trace t = replay(replayed, cap->schedule, &error);
+            QVERIFY2(error.empty(), error.c_str());
+            QCOMPARE(checkRecordedStop(replayed, *cap, t), std::string());
+        }
+    }
+
     // Spec §9 gaps are reported where they trigger, with a shortest run,
     // but are not findings. ob-size-grew (tests/data/explore) reaches gap 9
     // in 5 steps (c1's open, open_service and QTEE's return, the invocation

@@ -73,6 +73,7 @@ private Q_SLOTS:
     void transfer_data();
     void transfer();
     void policyTail();
+    void boundAtTheEnd();
     void boundAndErrors();
     void sameActionKeys();
 };
@@ -267,6 +268,33 @@ void TstTransfer::policyTail()
     QVERIFY(r.trace.schedule != recorded.schedule);
     QCOMPARE(q(r.trace.schedule[9]),
              QStringLiteral("app/suppl: RECV marshal arg 1 of req#0 (5 args)"));
+}
+
+// A step bound equal to a run's length does not cut it: the run says how
+// it ended (finished, or stuck: a finding), as it would with any larger
+// bound; one step less is a cut run (max-steps).
+void TstTransfer::boundAtTheEnd()
+{
+    for (const char *name : {"default", "missed-wakeup"}) {
+        const auto sc = builtin(name);
+        QVERIFY(sc);
+        const Simulator sim(sc);
+        RunOptions own; // the scenario's own policy, as `run` takes it
+        own.policy = sc->policy;
+        const Trace whole = run(sim, own);
+        QCOMPARE(whole.stop,
+                 std::string(name) == "default" ? StopReason::Finished : StopReason::Stuck);
+        RunOptions exact = own;
+        exact.maxSteps = whole.schedule.size();
+        const Trace bounded = run(sim, exact);
+        QCOMPARE(bounded.stop, whole.stop);
+        QCOMPARE(bounded.stopDetail, whole.stopDetail);
+        QCOMPARE(transferSchedule(sim, whole, sim, exact).trace.stop, whole.stop);
+        RunOptions less = own;
+        less.maxSteps = whole.schedule.size() - 1;
+        QCOMPARE(run(sim, less).stop, StopReason::MaxSteps);
+        QCOMPARE(transferSchedule(sim, whole, sim, less).trace.stop, StopReason::MaxSteps);
+    }
 }
 
 // The step bound holds; a recording that does not replay is an error.
