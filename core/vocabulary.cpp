@@ -977,7 +977,9 @@ DriverRef driverRef(const Event &e)
     switch (e.kind) {
     case EventKind::RequestState:
         switch (e.to) {
-        case ReqState::QUEUED:
+        case ReqState::QUEUED: // T1: ureq_enqueue from one of two callers
+            if (e.op == QCOMTEE_MSG_OBJECT_OP_RELEASE)
+                return {"qcomtee_user_object_release", "user_obj.c", "§2.5"};
             return {"qcomtee_user_object_dispatch", "user_obj.c", "§2.5"};
         case ReqState::PROCESSING:
             return {"qcomtee_user_object_select", "user_obj.c", "§2.5"};
@@ -1072,6 +1074,31 @@ DriverRef driverRef(const Event &e)
         return {"", "", ""};
     }
     return {};
+}
+
+DriverRef driverRef(const Event &e, Verb stepVerb)
+{
+    if (e.kind != EventKind::RequestState ||
+        (e.to != ReqState::PROCESSED && e.to != ReqState::Removed))
+        return driverRef(e);
+    switch (stepVerb) {
+    case Verb::CloseContext: // T6 (a notification: removed)
+    case Verb::CloseObjects:
+    case Verb::ExitFiles:
+    case Verb::RemoveDevice:
+        return {"qcomtee_requests_destroy", "user_obj.c", "§2.5"};
+    case Verb::SupplRecv: // T3 (marshalling failed), T4 (a notification freed)
+    case Verb::RecvSelect:
+    case Verb::RecvWoken:
+    case Verb::RecvMarshal:
+    case Verb::RecvRelock:
+        return {"qcomtee_user_object_select", "user_obj.c", "§2.5"};
+    case Verb::SupplSend: // T5, T9
+    case Verb::SendUnmarshal:
+        return {"qcomtee_user_object_submit", "user_obj.c", "§2.5"};
+    default: // T7, T10, T11: the client's dispatch
+        return {"qcomtee_user_object_dispatch", "user_obj.c", "§2.5"};
+    }
 }
 
 std::string driverRefText(const DriverRef &r)

@@ -190,6 +190,12 @@ struct DriverRef
 };
 DriverRef driverRef(Verb v);
 DriverRef driverRef(const Event &e);
+// The same, knowing the verb of the step the event happened in: a request's
+// transition then names the function of the spec §2.5 table that makes it
+// (T3 in qcomtee_user_object_select, T5 in ..._submit, T6 in
+// qcomtee_requests_destroy, a RELEASE notification's T1 from
+// qcomtee_user_object_release); other events as driverRef(e).
+DriverRef driverRef(const Event &e, Verb stepVerb);
 std::string driverRefText(const DriverRef &r); // "qcomtee_supp_recv [call.c] (spec §3.4)"
 
 // What the exports say they are (spec §0).

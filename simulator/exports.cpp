@@ -419,7 +419,7 @@ private:
                     args.boolean("killed", true);
                 vocab::DriverRef r;
                 if (iv.event != kNone)
-                    r = vocab::driverRef(m_trace.events[iv.event]);
+                    r = driverRefOf(m_trace, iv.event);
                 slices.push_back({tidOf(ThreadId(lane.key.id)), a, b, name,
                                   t.state == ThreadState::Blocked ? "blocked" : "syscall",
                                   argsWithDriver(args, r),
@@ -488,7 +488,7 @@ private:
         a.unum("first_step", iv.firstStep).unum("last_step", iv.lastStep);
         vocab::DriverRef r;
         if (iv.event != kNone)
-            r = vocab::driverRef(m_trace.events[iv.event]);
+            r = driverRefOf(m_trace, iv.event);
         std::string name;
         switch (iv.kind) {
         case LaneKind::Request: {

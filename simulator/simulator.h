@@ -119,6 +119,11 @@ struct Trace
     uint64_t violations = 0;
 };
 
+// The driver function an event of the trace models, knowing its step's verb
+// (vocab::driverRef(e, verb): a request's transition names the function of
+// the spec §2.5 table that makes it).
+vocab::DriverRef driverRefOf(const Trace &trace, size_t event);
+
 // Runs a scenario. A fixed schedule step whose label is not enabled gives an
 // error naming the step (returned in `error`, trace left partial); so does
 // RunOptions::cancel (kCancelled).

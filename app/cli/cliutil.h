@@ -4,6 +4,7 @@
 
 #include "core/text.h"
 
+#include <QCommandLineParser>
 #include <QString>
 
 #include <charconv>
@@ -46,6 +47,24 @@ inline std::optional<uint64_t> parseCount(const QString &text)
     if (s.empty() || ec != std::errc() || end != s.data() + s.size())
         return std::nullopt;
     return value;
+}
+
+// An option given twice where one value is taken (QCommandLineParser keeps
+// the last): "--capture a.json --capture b.json" would write b.json only and
+// say nothing of a.json. Only --variant and --lane add up. Returns the
+// message, empty when none is repeated.
+inline std::string repeatedOption(const QCommandLineParser &parser, const std::string &command)
+{
+    const QStringList names = parser.optionNames();
+    for (qsizetype i = 0; i < names.size(); ++i) {
+        const QString &n = names.at(i);
+        if (n == QLatin1String("variant") || n == QLatin1String("lane"))
+            continue;
+        if (names.indexOf(n, i + 1) > 0)
+            return command + ": --" + str(n) + " is given twice (each option takes one value; " +
+                   "only --variant and --lane repeat)";
+    }
+    return {};
 }
 
 } // namespace tee::cli

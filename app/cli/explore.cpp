@@ -136,6 +136,8 @@ int cmdExplore(const QStringList &args)
         std::cout << str(text);
         return kExitOk;
     }
+    if (const std::string twice = repeatedOption(parser, "explore"); !twice.empty())
+        return fail(twice);
     const QStringList rest = parser.positionalArguments();
     if (rest.isEmpty())
         return fail("explore: missing SCENARIO (see 'teescope-cli explore --help')");

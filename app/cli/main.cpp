@@ -92,6 +92,10 @@ bool parseCommand(QCommandLineParser &parser, const QString &command, const QStr
     }
     if (parser.isSet(help))
         showCommandHelp(parser, command);
+    if (const std::string twice = repeatedOption(parser, str(command)); !twice.empty()) {
+        fail(twice);
+        return false;
+    }
     const QStringList rest = parser.positionalArguments();
     if (rest.size() < positional) {
         fail(str(command) + ": missing " + positionalName + " (see '" + kAppName + ' ' +

@@ -116,8 +116,14 @@ QVariant EventLogModel::data(const QModelIndex &index, int role) const
             // Computed on demand: a long run has many events and a view only
             // asks for the visible rows.
             return QString::fromStdString(tee::vocab::eventText(*m_sim, e));
-        case Driver:
-            return QString::fromStdString(tee::vocab::driverRefText(tee::vocab::driverRef(e)));
+        case Driver: {
+            // the step's verb names a request transition's function (T3/T5/T6)
+            const tee::vocab::DriverRef r =
+                m_document && m_events == &m_document->trace().events
+                    ? tee::sim::driverRefOf(m_document->trace(), size_t(index.row()))
+                    : tee::vocab::driverRef(e);
+            return QString::fromStdString(tee::vocab::driverRefText(r));
+        }
         }
         break;
     case Qt::TextAlignmentRole:

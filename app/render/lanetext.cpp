@@ -294,7 +294,7 @@ std::string driverLine(const sim::Trace &trace, uint32_t event)
 {
     if (event == sim::kNone || event >= trace.events.size())
         return {};
-    const vocab::DriverRef r = vocab::driverRef(trace.events[event]);
+    const vocab::DriverRef r = sim::driverRefOf(trace, event);
     if (!*r.function)
         return {};
     return "\n" + vocab::driverRefText(r);

@@ -41,8 +41,10 @@ private:
         return r;
     }
 
+    // `trace`: the document's (its steps' verbs name a request transition's
+    // function); null for events set alone.
     static void checkRows(const EventLogModel &model, const tee::sim::Simulator &sim,
-                          const tee::EventList &events)
+                          const tee::EventList &events, const tee::sim::Trace *trace = nullptr)
     {
         QCOMPARE(model.rowCount(), int(events.size()));
         for (int row = 0; row < model.rowCount(); ++row) {
@@ -57,7 +59,9 @@ private:
             QCOMPARE(model.data(model.index(row, EventLogModel::Text)).toString(),
                      QString::fromStdString(tee::vocab::eventText(sim, e)));
             QCOMPARE(model.data(model.index(row, EventLogModel::Driver)).toString(),
-                     QString::fromStdString(tee::vocab::driverRefText(tee::vocab::driverRef(e))));
+                     QString::fromStdString(tee::vocab::driverRefText(
+                         trace ? tee::sim::driverRefOf(*trace, size_t(row))
+                               : tee::vocab::driverRef(e))));
             const QString actor = model.data(model.index(row, EventLogModel::Actor)).toString();
             if (e.actor.valid())
                 QCOMPARE(actor, QString::fromStdString(sim.threadName(e.actor)));
@@ -118,7 +122,23 @@ private Q_SLOTS:
         QString error;
         QVERIFY2(doc.openScenario(QStringLiteral("default"), &error), qPrintable(error));
         QCOMPARE(resets.count(), 1);
-        checkRows(model, *doc.simulator(), doc.trace().events);
+        checkRows(model, *doc.simulator(), doc.trace().events, &doc.trace());
+        // a RELEASE notification's T1 is qcomtee_user_object_release's, its
+        // T4 RECV's (qcomtee_user_object_select), not the client's dispatch
+        int notifications = 0;
+        for (int row = 0; row < model.rowCount(); ++row) {
+            const tee::Event &e = doc.trace().events[size_t(row)];
+            if (e.kind != tee::EventKind::RequestState ||
+                e.op != tee::QCOMTEE_MSG_OBJECT_OP_RELEASE)
+                continue;
+            ++notifications;
+            QVERIFY(model.data(model.index(row, EventLogModel::Driver))
+                        .toString()
+                        .startsWith(e.to == tee::ReqState::QUEUED
+                                        ? QLatin1String("qcomtee_user_object_release")
+                                        : QLatin1String("qcomtee_user_object_select")));
+        }
+        QCOMPARE(notifications, 3); // QUEUED, PROCESSING, removed (T4)
         // the first row of a step, or of the next step with events
         const tee::EventList &ev = doc.trace().events;
         QCOMPARE(model.firstRowAtOrAfterStep(0), 0);

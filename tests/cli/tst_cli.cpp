@@ -685,6 +685,18 @@ void TestCli::badUsage_data()
         {QStringLiteral("--max-steps"), QStringLiteral("0x10")});
     const QString explore = QStringLiteral("explore");
     const QString small = QStringLiteral("srcu-vs-lock");
+    // one value per option: the first output would be dropped in silence
+    row("run capture twice",
+        {run, def, QStringLiteral("--capture"), QStringLiteral("a.json"),
+         QStringLiteral("--capture"), QStringLiteral("b.json")},
+        {QStringLiteral("run: --capture is given twice")});
+    row("run seed twice",
+        {run, def, QStringLiteral("--seed"), QStringLiteral("1"), QStringLiteral("--seed=2")},
+        {QStringLiteral("--seed is given twice")});
+    row("explore jobs twice",
+        {explore, small, QStringLiteral("--jobs"), QStringLiteral("1"), QStringLiteral("--jobs"),
+         QStringLiteral("2")},
+        {QStringLiteral("explore: --jobs is given twice")});
     row("explore jobs zero", {explore, small, QStringLiteral("--jobs"), QStringLiteral("0")},
         {QStringLiteral("--jobs: \"0\" is not a whole number from 1 to 256")});
     row("explore jobs too many", {explore, small, QStringLiteral("--jobs"), QStringLiteral("1000")},
