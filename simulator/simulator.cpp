@@ -669,8 +669,14 @@ void Simulator::runQtee(State &s, Thread &t) const
                 reply.cbOp = st.op;
                 reply.cbIb = st.ib;
                 reply.cbOb = st.ob;
+                // A callback to the NULL id (a "held:NAME" given back or never
+                // kept) breaks QTEE's contract (spec §8); the kernel refuses
+                // it at §3.2 step 1, before it parses any IO, and makes no
+                // wrapper: QTEE hands out nothing with it, so that its count
+                // of kernel references (I5) stays true. (docs/scenario-format.md)
+                const bool handOut = reply.cbTarget != 0;
                 for (const QteeRef &r : st.io)
-                    reply.cbIo.push_back(resolve(s, t, r, true));
+                    reply.cbIo.push_back(resolve(s, t, r, handOut));
                 reply.cbOo = st.oo;
             }
             reply.asyncRelease = async;

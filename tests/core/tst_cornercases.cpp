@@ -422,6 +422,27 @@ constexpr const char *kOwnLastPut = R"json({
   ]}]
 })json";
 
+// QTEE calls back "held:L" before anything was kept as L: the NULL id,
+// which a real QTEE never does (spec §8); the callback carries a new QTEE
+// object as its IO.
+constexpr const char *kNullCallbackIo = R"json({
+  "name": "null-callback-io", "policy": "scripted",
+  "qtee": {"services": [
+    {"uid": 2033, "name": "svc", "ops": {
+       "1": [{"do": "callback", "target": "held:L", "op": 5, "io": ["service:2034"]},
+             {"do": "return", "result": 0}],
+       "2": [{"do": "hold", "target": "io:0", "as": "L"}, {"do": "return", "result": 0}]
+    }},
+    {"uid": 2034, "name": "other", "ops": {}}]},
+  "processes": [{"name": "app", "threads": [
+    {"name": "a", "program": [
+      {"do": "open", "as": "fd"},
+      {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+      {"do": "invoke", "fd": "fd", "object": "svc", "op": 1},
+      {"do": "exit"}]}
+  ]}]
+})json";
+
 sim::Trace runWith(const std::string &json, const char *variant, std::string *error)
 {
     auto sc = loadScenario(json.c_str(), error);
@@ -498,6 +519,7 @@ private Q_SLOTS:
     void recvOwnObjectLastPut_data();
     void recvOwnObjectLastPut();
     void recvOwnObjectSelfDeadlock();
+    void nullCallbackHandsOutNothing();
     void closeContextLastPutOfQueuedArgs();
 };
 
@@ -1908,6 +1930,26 @@ void TstCornerCases::recvOwnObjectLastPut()
     QCOMPARE(removed.size(), size_t(1));
     QCOMPARE(removed[0]->op, QCOMTEE_MSG_OBJECT_OP_RELEASE);
     QVERIFY(tr.final.requests.empty());
+}
+
+// The kernel refuses a callback to the NULL id before it parses any IO
+// (spec §3.2 step 1), so no wrapper is made for the IO; QTEE hands nothing
+// out with it either, and its count of kernel references stays true (I5).
+// Before, QTEE counted a reference for a new object the kernel never saw,
+// and I5 was reported against the merged driver.
+void TstCornerCases::nullCallbackHandsOutNothing()
+{
+    std::string error;
+    const sim::Trace tr = runWith(kNullCallbackIo, nullptr, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    QCOMPARE(tr.stop, sim::StopReason::Finished);
+    QCOMPARE(tr.violations, uint64_t(0));
+    bool refused = false;
+    for (const Event &e : tr.events)
+        refused |= e.kind == EventKind::QteeCallback && e.qteeId == 0;
+    QVERIFY(refused);
+    for (const QteeObject &q : tr.final.qtee.objects)
+        QCOMPARE(q.service, 0); // only svc itself, from open_service
 }
 
 // The same with the merged driver as it is (argument=lock, gaps=faithful):
