@@ -624,7 +624,8 @@ QteeStep Loader::parseQteeStep(const QJsonValue &v, const std::string &where)
         // primordial MAP_REGION of a received memory object (spec §3.2)
         checkKeys(o, where, {"do", "target"});
         step.kind = QteeStep::Kind::Map;
-        step.target = parseQteeRef(required(o, where, "target"), key(where, "target"), false);
+        // a callback object (the memory object's id), as for a callback
+        step.target = parseQteeTarget(required(o, where, "target"), key(where, "target"));
     } else if (kind == "async_release") {
         checkKeys(o, where, {"do", "targets"});
         step.kind = QteeStep::Kind::AsyncRelease;

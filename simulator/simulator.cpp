@@ -613,7 +613,9 @@ void Simulator::runQtee(State &s, Thread &t) const
     QteeCall &call = t.oic.qtee;
     const std::vector<QteeStep> &steps = script(call.script);
     const bool releasing = t.oic.worker;
-    for (int guard = 0; guard < 4096; ++guard) {
+    // (steps only go forward: one pass over the list at most; the loader
+    // allows up to kMaxQteeSteps of them)
+    for (size_t guard = 0; guard <= steps.size(); ++guard) {
         if (size_t(call.pc) >= steps.size()) {
             QteeStep ret; // default: return 0
             ret.kind = QteeStep::Kind::Return;
@@ -651,7 +653,9 @@ void Simulator::runQtee(State &s, Thread &t) const
         case QteeStep::Kind::Retain:
         case QteeStep::Kind::Map: {
             reply.kind = QteeReply::Kind::Callback;
-            reply.cbTarget = resolve(s, t, st.target, false);
+            // (a map's target is handed out as the IO: one of QTEE's own
+            // objects received, so handed out again, counts one more)
+            reply.cbTarget = resolve(s, t, st.target, st.kind == QteeStep::Kind::Map);
             if (st.kind == QteeStep::Kind::Map) {
                 // MAP_REGION on the primordial object: OB {paddr, len, perms},
                 // IO the memory object, OO the mapping (spec §3.2)
@@ -699,8 +703,16 @@ void Simulator::finishQtee(State &s, Thread &t, const QteeStep &ret, std::vector
     reply.kind = QteeReply::Kind::Final;
     reply.result = ret.result;
     if (!releasing) {
-        for (const QteeRef &r : ret.outputs)
-            reply.outIds.push_back(resolve(s, t, r, true));
+        // QTEE writes objects into the invocation's OO slots of a successful
+        // result only: the kernel reads no other (spec §3.1 step 7.3.6 parses
+        // the OO ids when the result is 0), so an output past them, or with an error,
+        // is not handed out and QTEE counts no reference for it (I5).
+        size_t slots = 0;
+        for (const Arg &a : t.oic.args)
+            slots += a.type == ArgType::OO;
+        if (ret.result == 0)
+            for (size_t i = 0; i < ret.outputs.size() && i < slots; ++i)
+                reply.outIds.push_back(resolve(s, t, ret.outputs[i], true));
         reply.outOb = ret.ob;
     }
     // Callback ids received in this invocation and not kept are given back

@@ -520,6 +520,8 @@ private Q_SLOTS:
     void recvOwnObjectLastPut();
     void recvOwnObjectSelfDeadlock();
     void nullCallbackHandsOutNothing();
+    void qteeHandsOutOnlyWhatTheKernelReads_data();
+    void qteeHandsOutOnlyWhatTheKernelReads();
     void closeContextLastPutOfQueuedArgs();
 };
 
@@ -1950,6 +1952,69 @@ void TstCornerCases::nullCallbackHandsOutNothing()
     QVERIFY(refused);
     for (const QteeObject &q : tr.final.qtee.objects)
         QCOMPARE(q.service, 0); // only svc itself, from open_service
+}
+
+// QTEE's final result names objects only for the invocation's OO slots,
+// and only with result 0 (the kernel parses OO ids then, spec §3.1 step
+// 7.3.6): a script's `outputs` beyond them are not handed out, so QTEE
+// counts no reference the kernel never took (before: a false I5). A QTEE
+// list longer than 4095 steps runs to its end (it returned 0 there).
+void TstCornerCases::qteeHandsOutOnlyWhatTheKernelReads_data()
+{
+    QTest::addColumn<QString>("ret");
+    QTest::addColumn<int>("oo");
+    QTest::addColumn<int>("steps");   // hold steps before the return
+    QTest::addColumn<int>("result");  // arg.ret the client sees
+    QTest::addColumn<int>("objects"); // TEE wrappers made (svc is one)
+    QTest::newRow("no OO slot") << QStringLiteral(R"("outputs": ["service:2034"])") << 0 << 0 << 0
+                                << 1;
+    QTest::newRow("two outputs, one slot")
+        << QStringLiteral(R"("outputs": ["service:2034", "service:2034"])") << 1 << 0 << 0 << 2;
+    QTest::newRow("error result") << QStringLiteral(R"("result": 7, "outputs": ["service:2034"])")
+                                  << 1 << 0 << 7 << 1;
+    QTest::newRow("4096 steps first") << QStringLiteral(R"("result": 5)") << 0 << 4096 << 5 << 1;
+}
+
+void TstCornerCases::qteeHandsOutOnlyWhatTheKernelReads()
+{
+    QFETCH(QString, ret);
+    QFETCH(int, oo);
+    QFETCH(int, steps);
+    QFETCH(int, result);
+    QFETCH(int, objects);
+    std::string ops;
+    for (int i = 0; i < steps; ++i)
+        ops += R"({"do": "async_release", "targets": ["io:0"]}, )"; // (nothing received: none)
+    ops += "{\"do\": \"return\", " + ret.toStdString() + "}";
+    std::string outs = "[";
+    for (int i = 0; i < oo; ++i)
+        outs += std::string(i ? ", " : "") + "null";
+    outs += "]";
+    const std::string json = R"({"name": "outputs", "policy": "scripted",
+      "qtee": {"services": [{"uid": 2033, "ops": {"1": [)" +
+                             ops + R"(]}}, {"uid": 2034}]},
+      "processes": [{"name": "app", "threads": [{"name": "a", "program": [
+        {"do": "open", "as": "fd"},
+        {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+        {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "oo": )" +
+                             outs + R"(},
+        {"do": "exit"}]}]}]})";
+    std::string error;
+    const sim::Trace tr = runWith(json, nullptr, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    QCOMPARE(tr.stop, sim::StopReason::Finished);
+    QCOMPARE(tr.violations, uint64_t(0));
+    // QTEE's results: open_service's, then op 1's
+    std::vector<int> results;
+    int wrappers = 0;
+    for (const Event &e : tr.events) {
+        if (e.kind == EventKind::QteeResult)
+            results.push_back(e.value);
+        wrappers += e.kind == EventKind::ObjectCreated && e.objectType == ObjectType::TEE;
+    }
+    QVERIFY(results.size() >= 2);
+    QCOMPARE(results[1], result);
+    QCOMPARE(wrappers, objects);
 }
 
 // The same with the merged driver as it is (argument=lock, gaps=faithful):

@@ -139,6 +139,7 @@ const BadRow kBadRows[] = {
     {"qtee-callback-to-service.json", "ops.1[0].target",
      "\"service:2034\" is a QTEE object, not a callback"},
     {"qtee-release-self.json", "ops.1[0].target", "\"self\" is a QTEE object, not a callback"},
+    {"qtee-map-self.json", "ops.1[0].target", "\"self\" is a QTEE object, not a callback"},
     {"qtee-bad-raw-id.json", "ops.1[0].target", "bad raw id \"id:0x1ffffffff\""},
     {"invoke-bad-raw-id.json", "program[1].object", "bad raw id \"id:12x\""},
 };
