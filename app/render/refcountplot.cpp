@@ -9,6 +9,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace tee::render {
@@ -294,6 +295,34 @@ void RefcountPlot::replotNow()
 
 void RefcountPlot::render(QPainter &painter, const QRect &target)
 {
+    // A step line is drawn to its points just outside the axis range, and
+    // the axis rect's clip keeps it in; QSvgGenerator writes no clip, so an
+    // SVG showed the lines running over the y labels and past the plot. The
+    // picture draws each series cut at the range instead (the count at the
+    // range's start, the changes inside it, the count at its end), and the
+    // window keeps its whole data.
+    const QCPRange range = m_plot->xAxis->range();
+    std::vector<QSharedPointer<QCPGraphDataContainer>> whole;
+    for (int gi = 0; gi < m_plot->graphCount() && size_t(gi) < m_series.size(); ++gi) {
+        QCPGraph *g = m_plot->graph(gi);
+        whole.push_back(g->data());
+        const Series &sr = m_series[size_t(gi)];
+        auto cut = QSharedPointer<QCPGraphDataContainer>::create();
+        const auto valueAt = [&sr](double x) { // the count holding at x (a step line)
+            double v = std::nan("");
+            for (size_t i = 0; i < sr.keys.size() && sr.keys[i] <= x; ++i)
+                v = sr.values[i];
+            return v;
+        };
+        if (!sr.keys.empty() && sr.keys.front() < range.lower)
+            cut->add(QCPGraphData(range.lower, valueAt(range.lower)));
+        for (size_t i = 0; i < sr.keys.size(); ++i)
+            if (sr.keys[i] >= range.lower && sr.keys[i] <= range.upper)
+                cut->add(QCPGraphData(sr.keys[i], sr.values[i]));
+        if (!sr.keys.empty() && sr.keys.back() > range.upper && sr.keys.front() < range.upper)
+            cut->add(QCPGraphData(range.upper, valueAt(range.upper)));
+        g->setData(cut);
+    }
     QPicture picture;
     {
         QCPPainter p(&picture);
@@ -301,6 +330,8 @@ void RefcountPlot::render(QPainter &painter, const QRect &target)
         p.setMode(QCPPainter::pmNoCaching);
         m_plot->toPainter(&p, target.width(), target.height());
     }
+    for (size_t gi = 0; gi < whole.size(); ++gi)
+        m_plot->graph(int(gi))->setData(whole[gi]);
     painter.save();
     painter.setClipRect(target);
     painter.drawPicture(target.topLeft(), picture);

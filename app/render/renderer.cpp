@@ -93,6 +93,21 @@ Renderer::Geometry Renderer::geometry(const RenderOptions &o) const
         legendH = Legend::height(Legend::entriesFor(layout), w, pixelFont(11));
     }
     int refH = o.refcounts ? std::clamp(h / 5, 130, 260) : 0; // legend row + plot
+    if (m_src.valid()) {
+        // The lanes first: a small picture drops the refcount plot, then the
+        // legend, before it cuts lanes off (at 400 x 300 only the thread
+        // lanes were drawn, under a legend and a plot).
+        LaneLayout layout(m_src.timeline->lanes());
+        for (const auto &[group, collapsed] : o.groups)
+            layout.setCollapsed(group, collapsed);
+        layout.setRowHeight(kMinRow);
+        layout.setHeaderHeight(kMinRow);
+        const int lanesMin = layout.contentHeight() + kAxisHeight + 4;
+        if (h - y - legendH - refH < lanesMin)
+            refH = 0;
+        if (h - y - legendH - refH < lanesMin)
+            legendH = 0;
+    }
     int timelineH = std::max(80, h - y - legendH - refH);
     // rows: as tall as they can be up to kMaxRow, at least kMinRow; a
     // timeline that needs less than its share gives the rest to the
@@ -145,15 +160,17 @@ void Renderer::paint(QPainter &painter, const QRect &target, const RenderOptions
 
     if (!g.title.isEmpty()) {
         const sim::Scenario &sc = m_src.sim->scenario();
-        const auto [from, to] =
-            stepsInRange(*m_src.timeline, tp.viewRange().lower, tp.viewRange().upper, tp.axis());
-        QString text = QString::fromStdString(sc.name);
+        // The steps asked for (on the time axis other threads' steps that
+        // overlap them in time show too, but the picture is of these).
+        const uint64_t count = m_src.timeline->stepCount();
+        const uint64_t to = std::min<uint64_t>(opt.to, count);
+        const uint64_t from = std::min<uint64_t>(std::max<uint64_t>(opt.from, 1), to);
+        // the steps before the scenario's title: a narrow picture elides
+        // the title, not the range
+        QString text = QString::fromStdString(sc.name) +
+                       QStringLiteral(" (steps %1 to %2 of %3)").arg(from).arg(to).arg(count);
         if (!sc.title.empty())
             text += QStringLiteral(": ") + QString::fromStdString(sc.title);
-        text += QStringLiteral("  (steps %1 to %2 of %3)")
-                    .arg(from)
-                    .arg(to)
-                    .arg(m_src.timeline->stepCount());
         painter.setFont(pixelFont(14, true));
         painter.setPen(pal.ui(Palette::Ui::Text));
         const QRect r = g.title.adjusted(8, 0, -8, 0);

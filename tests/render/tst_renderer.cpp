@@ -250,6 +250,37 @@ private Q_SLOTS:
         }
     }
 
+    // The title names the steps asked for, not every step that overlaps
+    // them in time (it said "steps 9 to 19" for 10 to 12); and an SVG, which
+    // keeps no clip, has no refcount line outside the picture (the lines
+    // ran from x = -258 to 4608 over the axis labels).
+    void partOfARunInSvg()
+    {
+        const Renderer r(m_src);
+        RenderOptions o;
+        o.from = 5;
+        o.to = 8;
+        QString error;
+        const QByteArray svg = r.encode(RenderFormat::Svg, o, &error);
+        QVERIFY2(!svg.isEmpty(), qPrintable(error));
+        QVERIFY(svg.contains(QStringLiteral("kill-while-processing (steps 5 to 8 of %1): ")
+                                 .arg(m_src.timeline->stepCount())
+                                 .toUtf8()));
+        const Renderer::Geometry g = r.geometry(o);
+        int lines = 0;
+        for (qsizetype at = svg.indexOf("points=\""); at >= 0;
+             at = svg.indexOf("points=\"", at + 1)) {
+            const qsizetype end = svg.indexOf('"', at + 8);
+            for (const QByteArray &pt : svg.mid(at + 8, end - at - 8).simplified().split(' ')) {
+                const double x = pt.split(',').value(0).toDouble();
+                QVERIFY2(x >= 0 && x <= o.width, pt.constData());
+            }
+            ++lines;
+        }
+        QVERIFY(lines > 0);
+        QVERIFY(!g.refcounts.isEmpty());
+    }
+
     // Every built-in draws (kept as PNGs when TEESCOPE_RENDER_OUT is set, to
     // look at them); stress at 2000 steps with its groups collapsed.
     void everyBuiltinRenders()
