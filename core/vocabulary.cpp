@@ -588,6 +588,76 @@ constexpr std::array<const char *, size_t(Finding::Count_)> kFindingNames = {
 };
 } // namespace
 
+std::pair<int, int> findingOwner(Finding f)
+{
+    switch (f) {
+    case Finding::ArgParseLeak:
+        return {0, 1};
+    case Finding::IoObjectLeakQueued:
+    case Finding::IoObjectLeakUnqueued:
+        return {0, 2};
+    case Finding::LocalObjectGetFailed:
+    case Finding::XaIdLeft:
+        return {0, 3};
+    case Finding::SendTooManyParams:
+        return {0, 4};
+    case Finding::ReleaseFailedShared:
+        return {0, 5};
+    case Finding::ReleaseWithRetain:
+        return {0, 6};
+    case Finding::NotifySelfDeadlock:
+        return {0, 8};
+    case Finding::ObSizeGrew:
+        return {0, 9};
+    case Finding::ReleaseUnknownId:
+        return {0, 11};
+    case Finding::EarlyNotificationSend:
+    case Finding::RelockRemovesOther:
+        return {0, 12};
+    case Finding::CtxPutNoRef:
+    case Finding::CtxGetFreed:
+    case Finding::ObjPutFreed:
+    case Finding::ObjPutNoRef:
+        return {1, 0};
+    case Finding::TeeRefLeak:
+        return {2, 0};
+    case Finding::CallbackRefLeak:
+        return {3, 0};
+    case Finding::XaFreedObject:
+        return {4, 0};
+    case Finding::WrapperCount:
+        return {5, 0};
+    case Finding::DataFreedUserAlive:
+    case Finding::DataFreedShmAlive:
+    case Finding::DispatchAfterFree:
+    case Finding::NotifyAfterFree:
+    case Finding::LockAfterFree:
+        return {6, 0};
+    case Finding::QueuedAfterClose:
+        return {7, 0};
+    case Finding::ReqsListBad:
+        return {8, 0};
+    case Finding::NotFifo:
+        return {9, 0};
+    case Finding::SendRetiredNotification:
+    case Finding::SendRetiredAnswered:
+    case Finding::SendNotification:
+    case Finding::SendAnswered:
+    case Finding::SendNotDelivered:
+    case Finding::SendNotGiven:
+        return {11, 0};
+    case Finding::ArgReadAfterFree:
+    case Finding::ArgWriteAfterFree:
+        return {12, 0};
+    case Finding::RequestEndedTwice:
+        return {13, 0};
+    case Finding::CallbackWhileBusy:
+        return {15, 0};
+    default:
+        return {0, 0};
+    }
+}
+
 const char *findingName(Finding f)
 {
     const size_t i = size_t(f);

@@ -171,6 +171,9 @@ std::string userWaitWhat(const Environment &env, ThreadId t, int32_t pc);
 // -- findings ------------------------------------------------------------------
 // Finding (core/event.h) names every violation, gap and note.
 const char *findingName(Finding f); // capture token: "not_fifo"
+// What a finding belongs to: {invariant (1..18), 0} for a violation,
+// {0, spec §9 item} for a gap, {0, 0} for a note.
+std::pair<int, int> findingOwner(Finding f);
 bool parseFinding(std::string_view name, Finding &out);
 // The finding's sentence, from the event alone (captures have no State).
 std::string findingText(const Environment &env, const Event &e);

@@ -351,7 +351,7 @@ public:
         const std::string where = joinPath(path, key);
         if (v.isDouble()) {
             int64_t i = 0;
-            if (!integer(v, where, 0, 99, i))
+            if (!integer(v, where, 1, 18, i))
                 return false;
             out = int16_t(i);
             return true;
@@ -367,6 +367,8 @@ public:
         }
         if (!ok)
             return fail(where, "expected an invariant name like \"I12\", found " + quotedText(s));
+        if (n < 1 || n > 18) // spec §8 has I1..I18
+            return fail(where, "no invariant " + quotedText(s) + " (spec §8 has I1 to I18)");
         out = int16_t(n);
         return true;
     }
@@ -463,6 +465,26 @@ public:
             return false;
         if (!findingToken.empty() && !vocab::parseFinding(findingToken, e.finding))
             return fail(joinPath(path, "finding"), "unknown finding " + quotedText(findingToken));
+        // A finding belongs to one invariant, gap or note: the event must be
+        // that one (an I2 event with not_fifo, an I9 finding, is refused).
+        if (!findingToken.empty() && (e.kind == EventKind::Violation || e.kind == EventKind::Gap ||
+                                      e.kind == EventKind::Note)) {
+            const auto [inv, gapItem] = vocab::findingOwner(e.finding);
+            const bool fits = e.kind == EventKind::Violation ? inv != 0 && inv == e.invariant
+                              : e.kind == EventKind::Gap     ? gapItem != 0 && gapItem == e.gap
+                                                             : inv == 0 && gapItem == 0;
+            if (!fits) {
+                const std::string owner = inv       ? invariantName(inv)
+                                          : gapItem ? "spec §9 gap " + std::to_string(gapItem)
+                                                    : std::string("a note");
+                return fail(
+                    joinPath(path, "finding"),
+                    quotedText(findingToken) + " is a finding of " + owner + ", not of this " +
+                        (e.kind == EventKind::Violation ? invariantName(e.invariant) + " violation"
+                         : e.kind == EventKind::Gap     ? "gap " + std::to_string(e.gap) + " event"
+                                                        : std::string("note")));
+            }
+        }
         if (present(o, "errno", path, carriesErrno(e))) {
             QJsonObject eo;
             const std::string where = joinPath(path, "errno");

@@ -62,6 +62,13 @@ EventList everyKindEvents()
         e.invariant = e.kind == EventKind::Violation ? 12 : 0;
         e.gap = e.kind == EventKind::Gap ? 4 : 0;
         e.finding = k % 4 == 0 ? Finding(1 + k % (int(Finding::Count_) - 1)) : Finding::None;
+        // a finding event's finding is one of its own (the reader checks)
+        if (e.kind == EventKind::Violation)
+            e.finding = Finding::ArgReadAfterFree; // I12
+        else if (e.kind == EventKind::Gap)
+            e.finding = Finding::SendTooManyParams; // gap 4
+        else if (e.kind == EventKind::Note)
+            e.finding = Finding::ShmFreed;
         e.count = k % 3 == 0 ? k : -1;
         e.actor = k % 2 ? ThreadId(k % 3) : ThreadId();
         e.other = k % 5 == 0 ? RequestId(k) : RequestId();
@@ -129,6 +136,10 @@ QList<QPair<const char *, const char *>> badCaptureCases()
         {"ref-missing-refcount.json", "events[6].refcount: missing"},
         {"violation-bad-invariant.json",
          "events[9].invariant: expected an invariant name like \"I12\""},
+        {"violation-unknown-invariant.json",
+         "events[9].invariant: no invariant \"I99\" (spec §8 has I1 to I18)"},
+        {"violation-finding-of-another.json",
+         "events[9].finding: \"not_fifo\" is a finding of I9, not of this I12 violation"},
         {"event-negative-time.json", "events[0].t_ns: value -1 out of range 0.."},
         {"event-thread-unknown.json",
          "events[3].thread: no thread 2147483647 in the embedded scenario (ids 0..2"},
