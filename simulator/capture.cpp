@@ -157,6 +157,12 @@ std::string scenarioJsonText(const Scenario &sc)
     size_t start = text.find_first_not_of(" \t\r\n");
     if (start == std::string::npos)
         return {};
+    // A scenario without "name" is named after its file ("tiny" of
+    // tiny.json): the capture keeps that name, or its exports would name the
+    // capture file instead.
+    if (!doc.object().contains(QLatin1String("name")) && text[start] == '{')
+        text.insert(start + 1,
+                    "\"name\": " + json::quote(sc.name) + (doc.object().isEmpty() ? "" : ", "));
     // Indent it under its key. Valid JSON has no raw newline inside a
     // string, so every newline here is layout.
     std::string out;
@@ -231,6 +237,12 @@ public:
             return fail(where, "expected an integer, found " + jsonTypeName(v));
         const double d = v.toDouble();
         const qint64 i = v.toInteger();
+        if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) >= 9223372036854775808.0)
+            // Qt reads an integer past 64 bits signed as a double: its last
+            // digits may not be the file's
+            return fail(where, "about " + numberText(d) +
+                                   " is out of range (a value above 2^63-1 is written as a "
+                                   "decimal string, \"18446744073709551615\")");
         if (!std::isfinite(d) || double(i) != d)
             return fail(where, "expected an integer, found " + numberText(d));
         if (i < min || i > max)
@@ -613,14 +625,17 @@ std::string captureToJson(const Simulator &sim, const Trace &trace, const RunOpt
     };
     list(
         "schedule", trace.schedule, [](const std::string &s) { return json::quote(s); }, false);
-    // When each step ran and who took it (steps without events included).
-    list(
-        "spans", trace.spans,
-        [](const StepSpan &sp) {
-            return "[" + std::to_string(sp.startNs) + ", " + std::to_string(sp.endNs) + ", " +
-                   std::to_string(sp.actor.v) + ", " + json::quote(vocab::verbName(sp.verb)) + "]";
-        },
-        false);
+    // When each step ran and who took it (steps without events included);
+    // one per step or none (readers then replay the schedule for them).
+    if (trace.spans.size() == trace.schedule.size())
+        list(
+            "spans", trace.spans,
+            [](const StepSpan &sp) {
+                return "[" + std::to_string(sp.startNs) + ", " + std::to_string(sp.endNs) + ", " +
+                       std::to_string(sp.actor.v) + ", " + json::quote(vocab::verbName(sp.verb)) +
+                       "]";
+            },
+            false);
     list(
         "events", trace.events, [&sim](const Event &e) { return eventToJson(sim, e); }, false);
     list(
@@ -821,7 +836,8 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
     QJsonArray spans;
     if (!r.array(root, "spans", {}, false, spans))
         return nullptr;
-    if (!spans.isEmpty() && spans.size() != qsizetype(cap->schedule.size())) {
+    const bool spansGiven = root.contains(QLatin1String("spans"));
+    if (spansGiven && spans.size() != qsizetype(cap->schedule.size())) {
         r.fail("spans", std::to_string(spans.size()) + " spans for " +
                             std::to_string(cap->schedule.size()) +
                             " schedule steps: there is one per step");
@@ -1007,6 +1023,16 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
                        " in the embedded scenario (ids 0.." + std::to_string(threads - 1) + ")");
             return nullptr;
         }
+    // A capture from before model version 3 has no spans: the exports need
+    // each step's actor and verb, so they come from replaying its schedule
+    // (when it replays; otherwise the steps stay without one).
+    if (!spansGiven && !cap->schedule.empty()) {
+        std::string why;
+        const Simulator sim(cap->scenario, cap->variant);
+        Trace t = replay(sim, cap->schedule, &why);
+        if (why.empty() && t.spans.size() == cap->schedule.size())
+            cap->spans = std::move(t.spans);
+    }
     return cap;
 }
 

@@ -10,6 +10,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <fstream>
+#include <iterator>
+
 using namespace tee;
 using namespace tee::sim;
 
@@ -136,6 +139,10 @@ QList<QPair<const char *, const char *>> badCaptureCases()
         {"ref-missing-refcount.json", "events[6].refcount: missing"},
         {"violation-bad-invariant.json",
          "events[9].invariant: expected an invariant name like \"I12\""},
+        {"seed-integer-past-2p63.json",
+         "seed: about 18446744073709551616 is out of range (a value above 2^63-1 is written as a "
+         "decimal string"},
+        {"spans-empty.json", "spans: 0 spans for 3 schedule steps: there is one per step"},
         {"violation-unknown-invariant.json",
          "events[9].invariant: no invariant \"I99\" (spec §8 has I1 to I18)"},
         {"violation-finding-of-another.json",
@@ -427,6 +434,34 @@ private Q_SLOTS:
         QCOMPARE(filesIn(dir.path()), QStringList{QStringLiteral("out.txt")});
     }
 
+    // A scenario file without "name" is named after the file; its capture
+    // keeps that name (its exports named the capture file instead).
+    void unnamedScenarioKeepsItsName()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath(QStringLiteral("tiny.json")).toStdString();
+        {
+            std::ifstream in(TEESCOPE_SOURCE_DIR "/resources/scenarios/default.json");
+            std::string text((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+            const size_t at = text.find("\"name\": \"default\",");
+            QVERIFY(at != std::string::npos);
+            text.erase(at, std::string("\"name\": \"default\",").size());
+            std::ofstream(path) << text;
+        }
+        std::string error;
+        const auto sc = loadScenario(path, &error);
+        QVERIFY2(sc, error.c_str());
+        QCOMPARE(sc->name, std::string("tiny"));
+        const Simulator sim(sc);
+        RunOptions opts;
+        opts.policy = sc->policy;
+        const Trace trace = run(sim, opts);
+        const auto cap = parseCapture(captureToJson(sim, trace, opts), "tiny.capture.json", &error);
+        QVERIFY2(cap, error.c_str());
+        QCOMPARE(cap->scenario->name, std::string("tiny"));
+    }
+
     void minimalCaptureParses()
     {
         const std::string path = TEESCOPE_TEST_DATA "/captures/minimal.json";
@@ -440,6 +475,12 @@ private Q_SLOTS:
         QCOMPARE(cap->events[9].invariant, int16_t(12));
         QCOMPARE(cap->notes.size(), size_t(1));
         QCOMPARE(cap->stop, StopReason::MaxSteps);
+        // no "spans" (before model version 3): taken from a replay of the
+        // schedule, so exports put each step in its thread's column
+        QCOMPARE(cap->spans.size(), cap->schedule.size());
+        for (const StepSpan &sp : cap->spans)
+            QCOMPARE(sp.actor, ThreadId(0)); // app/client took all three
+        QCOMPARE(cap->spans[0].verb, vocab::Verb::Open);
     }
 
     void badCaptures_data()
