@@ -211,6 +211,12 @@ MainWindow::MainWindow(QWidget *parent)
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     updateRecentMenu();
     documentChanged();
+    // The keyboard starts on the timeline: Left and Right step through the
+    // run (the guide's first step). The first focusable widget was the
+    // inspectors' filter, whose line edit took the arrow keys.
+    m_timeline->setFocusPolicy(Qt::StrongFocus);
+    setFocusProxy(m_timeline);
+    m_timeline->setFocus(Qt::OtherFocusReason);
 }
 
 MainWindow::~MainWindow()

@@ -2277,13 +2277,16 @@ std::string exploreVerdict(const ExploreResult &r)
                   "fingerprint would be missed; --exact keeps every state)";
     if (!r.gaps.empty()) {
         std::string items;
-        int last = 0;
+        int last = 0, count = 0;
         for (const auto &[kind, f] : r.gaps)
             if (kind.first != last) {
                 items += (items.empty() ? "" : ", ") + std::to_string(kind.first);
                 last = kind.first;
+                ++count;
             }
-        verdict += "; spec §9 gaps reached (notes, not findings): " + items;
+        // "gap 3", not "gaps ...: 3", which read as a count
+        verdict += std::string("; spec §9 ") + (count == 1 ? "gap " : "gaps ") + items +
+                   " reached (notes, not findings)";
     }
     return verdict;
 }

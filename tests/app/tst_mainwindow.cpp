@@ -167,6 +167,26 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&window));
     }
 
+    // The keys step at once (the guide's first step), as the app starts:
+    // the window shown, then the run loaded. The focus was in the
+    // inspectors' filter, whose line edit took Left and Right for itself.
+    void keysStepFromTheStart()
+    {
+        MainWindow window;
+        window.show();
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        QString error;
+        QVERIFY2(window.openPath(QStringLiteral("default"), &error), qPrintable(error));
+        QWidget *focus = QApplication::focusWidget();
+        QVERIFY(focus);
+        QVERIFY2(!qobject_cast<QLineEdit *>(focus), focus->metaObject()->className());
+        QTest::keyClick(focus, Qt::Key_Right);
+        QTest::keyClick(focus, Qt::Key_Right);
+        QVERIFY2(window.summary().startsWith(QStringLiteral("step 2 of 20")),
+                 qPrintable(window.summary()));
+    }
+
     // Cancel stops a long background run at its next step: the window can
     // load again at once, and closing it does not wait for the run's end.
     // Without it, this run (stress for 2 M steps) takes seconds in a
