@@ -171,7 +171,7 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_timeline, &tee::render::TimelinePlot::stepClicked, m_doc, &RunDocument::setCursor);
     connect(m_timeline, &tee::render::TimelinePlot::laneActivated, this,
             [this](tee::sim::LaneKey key) {
-                m_logFilter->setEntity(key);
+                filterLog([&] { m_logFilter->setEntity(key); });
                 m_logEntity->setText(tr("Only %1 ×").arg(m_doc->laneName(key)));
                 m_logEntity->setVisible(true);
             });
@@ -310,15 +310,18 @@ void MainWindow::buildDocks()
     ll->addWidget(m_logView, 1);
     logDock->setWidget(log);
     addDockWidget(Qt::BottomDockWidgetArea, logDock);
-    connect(m_logText, &QLineEdit::textChanged, m_logFilter, &EventFilterModel::setFilterText);
+    connect(m_logText, &QLineEdit::textChanged, this,
+            [this](const QString &text) { filterLog([&] { m_logFilter->setFilterText(text); }); });
     connect(m_logKind, &QComboBox::currentIndexChanged, this, [this](int i) {
-        if (i <= 0)
-            m_logFilter->setKinds({});
-        else
-            m_logFilter->setKinds({tee::EventKind(m_logKind->itemData(i).toInt())});
+        filterLog([&] {
+            if (i <= 0)
+                m_logFilter->setKinds({});
+            else
+                m_logFilter->setKinds({tee::EventKind(m_logKind->itemData(i).toInt())});
+        });
     });
     connect(m_logEntity, &QPushButton::clicked, this, [this] {
-        m_logFilter->setEntity(std::nullopt);
+        filterLog([&] { m_logFilter->setEntity(std::nullopt); });
         m_logEntity->hide();
     });
     connect(m_logView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
@@ -716,8 +719,37 @@ void MainWindow::clearLogFilters()
 {
     m_logText->clear();
     m_logKind->setCurrentIndex(0);
-    m_logFilter->setEntity(std::nullopt);
+    filterLog([&] { m_logFilter->setEntity(std::nullopt); });
     m_logEntity->hide();
+}
+
+// A filter of the event log changes which rows are there, not the cursor:
+// the selection the view moves meanwhile (its current row filtered out) is
+// not a reader's click, and the log then selects the cursor's rows again.
+// (Clicking a lane's name moved the cursor to the entity's next event, and
+// clearing the filter left the log at step 1 with nothing selected.)
+void MainWindow::filterLog(const std::function<void()> &change)
+{
+    const bool was = m_syncing;
+    m_syncing = true;
+    change();
+    m_syncing = was;
+    selectCursorInLog();
+}
+
+void MainWindow::selectCursorInLog()
+{
+    const bool was = m_syncing;
+    m_syncing = true;
+    const QModelIndex row = m_logFilter->indexForStep(m_doc->cursor());
+    if (row.isValid()) {
+        m_logView->selectionModel()->setCurrentIndex(row, QItemSelectionModel::ClearAndSelect |
+                                                              QItemSelectionModel::Rows);
+        m_logView->scrollTo(row);
+    } else {
+        m_logView->selectionModel()->clear(); // step 0: before every event
+    }
+    m_syncing = was;
 }
 
 QString MainWindow::selectedEntity() const
@@ -737,14 +769,7 @@ void MainWindow::cursorChanged(uint64_t step)
         return;
     m_syncing = true;
     m_timeline->setCursorStep(step);
-    const QModelIndex row = m_logFilter->indexForStep(step);
-    if (row.isValid()) {
-        m_logView->selectionModel()->setCurrentIndex(row, QItemSelectionModel::ClearAndSelect |
-                                                              QItemSelectionModel::Rows);
-        m_logView->scrollTo(row);
-    } else {
-        m_logView->selectionModel()->clear(); // step 0: before every event
-    }
+    selectCursorInLog();
     m_syncing = false;
     for (int i = 0; i < m_inspectors->count(); ++i)
         if (auto *view = qobject_cast<QTableView *>(m_inspectors->widget(i)))

@@ -12,6 +12,7 @@
 #include <QStringList>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 class EventFilterModel;
@@ -126,6 +127,8 @@ private:
     void exportTextDialog();
     void stepBy(int64_t delta);
     void logSelectionChanged();
+    void filterLog(const std::function<void()> &change);
+    void selectCursorInLog();
     // The reviewer's notes as markers on the timeline (a few items: fine
     // for QCustomPlot, unlike one item per lane segment).
     void drawNotes();

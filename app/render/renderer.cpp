@@ -167,8 +167,20 @@ void Renderer::paint(QPainter &painter, const QRect &target, const RenderOptions
         const uint64_t from = std::min<uint64_t>(std::max<uint64_t>(opt.from, 1), to);
         // the steps before the scenario's title: a narrow picture elides
         // the title, not the range
+        // ... and the design: a picture sent to a review says which one it
+        // shows (the dimensions that differ from the merged driver's)
+        std::string design;
+        const Variant &v = m_src.sim->engine().variant();
+        for (const char *name : Variant::kNames)
+            if (v.value(name) != Variant{}.value(name))
+                design += (design.empty() ? "" : ",") + std::string(name) + "=" + v.value(name);
         QString text = QString::fromStdString(sc.name) +
-                       QStringLiteral(" (steps %1 to %2 of %3)").arg(from).arg(to).arg(count);
+                       QStringLiteral(" (steps %1 to %2 of %3; %4)")
+                           .arg(from)
+                           .arg(to)
+                           .arg(count)
+                           .arg(design.empty() ? QStringLiteral("merged design")
+                                               : QString::fromStdString(design));
         if (!sc.title.empty())
             text += QStringLiteral(": ") + QString::fromStdString(sc.title);
         painter.setFont(pixelFont(14, true));

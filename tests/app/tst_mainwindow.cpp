@@ -307,6 +307,35 @@ private Q_SLOTS:
         exportsHold(window, {QStringLiteral("app/client"), QStringLiteral("PLACEHOLDER")});
     }
 
+    // Clicking a lane's name filters the event log and leaves the cursor
+    // where it is (it jumped to the entity's next event, step 10 -> 15);
+    // clearing the filter selects the cursor's rows again.
+    void laneFilterKeepsTheCursor()
+    {
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openPath(QStringLiteral("kill-while-processing"), &error),
+                 qPrintable(error));
+        RunDocument *doc = window.document();
+        doc->setCursor(10);
+        const auto logStep = [&window]() -> uint64_t {
+            const QModelIndex current = window.eventLogView()->currentIndex();
+            return current.isValid() ? *window.eventFilter()->stepAt(current.row()) : 0;
+        };
+        QCOMPARE(logStep(), uint64_t(10));
+        Q_EMIT window.timelinePlot()->laneActivated({tee::sim::LaneKind::Object, 0});
+        QCOMPARE(doc->cursor(), uint64_t(10));
+        QVERIFY(logStep() <= 10); // the entity's rows up to the cursor
+        QPushButton *only = nullptr;
+        for (QPushButton *b : window.findChildren<QPushButton *>())
+            if (b->text().startsWith(QLatin1String("Only ")))
+                only = b;
+        QVERIFY(only);
+        only->click();
+        QCOMPARE(doc->cursor(), uint64_t(10));
+        QCOMPARE(logStep(), uint64_t(10));
+    }
+
     // close-context-async-release: the context closes, the release worker
     // runs; the inspectors follow; clicking the timeline moves the cursor.
     void closeContextAsyncRelease()

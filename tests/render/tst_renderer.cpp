@@ -263,7 +263,8 @@ private Q_SLOTS:
         QString error;
         const QByteArray svg = r.encode(RenderFormat::Svg, o, &error);
         QVERIFY2(!svg.isEmpty(), qPrintable(error));
-        QVERIFY(svg.contains(QStringLiteral("kill-while-processing (steps 5 to 8 of %1): ")
+        QVERIFY(svg.contains(QStringLiteral("kill-while-processing (steps 5 to 8 of %1; merged "
+                                            "design): ")
                                  .arg(m_src.timeline->stepCount())
                                  .toUtf8()));
         const Renderer::Geometry g = r.geometry(o);
@@ -279,6 +280,24 @@ private Q_SLOTS:
         }
         QVERIFY(lines > 0);
         QVERIFY(!g.refcounts.isEmpty());
+    }
+
+    // The title says which design the picture shows: a picture attached
+    // to a review could not tell argument=none from the merged driver.
+    void titleNamesTheDesign()
+    {
+        std::string error;
+        const auto sc = tee::sim::loadBuiltin("srcu-vs-lock", &error);
+        QVERIFY2(sc, error.c_str());
+        Variant v;
+        QVERIFY(v.set("argument=none").empty());
+        auto sim = std::make_shared<const tee::sim::Simulator>(sc, v);
+        tee::sim::RunOptions opts;
+        opts.policy = sc->policy;
+        auto trace = std::make_shared<tee::sim::Trace>(tee::sim::run(*sim, opts, &error));
+        const Renderer r(TimelineSource::build(sim, trace));
+        const QByteArray svg = r.encode(RenderFormat::Svg, RenderOptions{});
+        QVERIFY(svg.contains("; argument=none): "));
     }
 
     // Every built-in draws (kept as PNGs when TEESCOPE_RENDER_OUT is set, to
