@@ -83,10 +83,13 @@ void drawMarkers(QPainter &p, Meaning m, const std::vector<QPointF> &centres, do
         break;
     case Meaning::ViolationMark:
     case Meaning::GapMark:
-    case Meaning::NoteMark:
     case Meaning::ReleaseSmcMark:
         p.setPen(QPen(outline, 1));
         p.setBrush(col);
+        break;
+    case Meaning::NoteMark: // a ring: never read as a QTEE callback's dot
+        p.setPen(QPen(col, std::max(1.5, size / 8)));
+        p.setBrush(Qt::NoBrush);
         break;
     default:
         p.setPen(Qt::NoPen);
@@ -112,7 +115,7 @@ void drawMarkers(QPainter &p, Meaning m, const std::vector<QPointF> &centres, do
             break;
         }
         case Meaning::NoteMark: // notes are common: smaller than a finding
-            p.drawEllipse(c, r * 0.55, r * 0.55);
+            p.drawEllipse(c, r * 0.6, r * 0.6);
             break;
         case Meaning::AsyncReleaseMark:
             p.drawEllipse(c, r * 0.75, r * 0.75);

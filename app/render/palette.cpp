@@ -48,7 +48,7 @@ constexpr std::array<QRgb, kMeaningCount> kLight = {
     0x5e35b1, // RefMark
     0xd50000, // ViolationMark
     0xef6c00, // GapMark
-    0x0277bd, // NoteMark
+    0x00897b, // NoteMark (teal: the blue dot is a QTEE callback)
     0x1565c0, // CallbackFlow
     0x2e7d32, // DeliveryFlow
     0x6a1b9a, // ReplyFlow

@@ -7,6 +7,7 @@
 #include <QAction>
 #include <QHBoxLayout>
 #include <QPicture>
+#include <QScrollArea>
 #include <QScrollBar>
 #include <QTimer>
 #include <QToolBar>
@@ -96,6 +97,16 @@ TimelinePlot::TimelinePlot(QWidget *parent)
     m_vscroll = new QScrollBar(Qt::Vertical, this);
     m_legend = new LegendStrip(this);
     m_legend->setFont(pixelFont(11));
+    // The legend scrolls when it would take more than a third of the
+    // widget: at 1024 x 700 it wrapped into so many rows that no lane was
+    // left on screen.
+    auto *legendArea = new QScrollArea(this);
+    legendArea->setWidget(m_legend);
+    legendArea->setWidgetResizable(true);
+    legendArea->setFrameShape(QFrame::NoFrame);
+    legendArea->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    legendArea->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    m_legendArea = legendArea;
     m_wheelCommit = new QTimer(this);
     m_wheelCommit->setSingleShot(true);
     m_wheelCommit->setInterval(400);
@@ -138,7 +149,7 @@ TimelinePlot::TimelinePlot(QWidget *parent)
     col->setSpacing(0);
     col->addWidget(m_toolBar);
     col->addLayout(row, 1);
-    col->addWidget(m_legend);
+    col->addWidget(m_legendArea);
 
     connect(m_plot, &QCustomPlot::mousePress, this, &TimelinePlot::onMousePress);
     connect(m_plot, &QCustomPlot::mouseMove, this, &TimelinePlot::onMouseMove);
@@ -169,6 +180,7 @@ void TimelinePlot::setSource(const TimelineSource &src)
     updateLabelWidth();
     static_cast<LegendStrip *>(m_legend)->set(Legend::entriesFor(m_timeline->layout()),
                                               m_timeline->palette());
+    fitLegendArea();
     const auto [lo, hi] = fullRange();
     const double pad = (hi - lo) * kEdgePad;
     applyRange(lo - pad, hi + pad, false);
@@ -442,6 +454,7 @@ void TimelinePlot::setColors(const Palette &palette)
     m_fixedColors = true;
     m_timeline->setPalette(palette);
     static_cast<LegendStrip *>(m_legend)->set(Legend::entriesFor(m_timeline->layout()), palette);
+    fitLegendArea();
     updateAxisLook();
     const QColor text = palette.ui(Palette::Ui::Text), muted = palette.ui(Palette::Ui::MutedText);
     m_plot->setBackground(palette.ui(Palette::Ui::Background));
@@ -472,14 +485,23 @@ void TimelinePlot::changeEvent(QEvent *event)
 
 void TimelinePlot::setLegendVisible(bool visible)
 {
-    m_legend->setVisible(visible);
+    m_legendArea->setVisible(visible);
     const QSignalBlocker block(m_legendAction);
     m_legendAction->setChecked(visible);
+    fitLegendArea();
 }
 
 bool TimelinePlot::legendVisible() const
 {
-    return !m_legend->isHidden();
+    return !m_legendArea->isHidden();
+}
+
+// The legend's whole height, or a third of the widget (at least two rows)
+// with a scroll bar.
+void TimelinePlot::fitLegendArea()
+{
+    const int want = static_cast<LegendStrip *>(m_legend)->heightAt(std::max(width(), 400));
+    m_legendArea->setFixedHeight(std::min(want, std::max(height() / 3, 40)));
 }
 
 void TimelinePlot::setToolBarVisible(bool visible)
@@ -630,6 +652,7 @@ void TimelinePlot::render(QPainter &painter, const QRect &target)
 void TimelinePlot::resizeEvent(QResizeEvent *event)
 {
     QWidget::resizeEvent(event);
+    fitLegendArea();
     queueReplot();
 }
 

@@ -136,6 +136,7 @@ Q_SIGNALS:
 
 protected:
     void resizeEvent(QResizeEvent *event) override;
+    void fitLegendArea();
     void changeEvent(QEvent *event) override;
 
 private:
@@ -159,6 +160,7 @@ private:
     QScrollBar *m_vscroll = nullptr;
     QToolBar *m_toolBar = nullptr;
     QWidget *m_legend = nullptr;
+    QWidget *m_legendArea = nullptr; // the legend in a scroll area (fitLegendArea)
     QTimer *m_wheelCommit = nullptr;
     QAction *m_axisAction = nullptr;
     QAction *m_fitAction = nullptr;

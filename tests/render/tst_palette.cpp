@@ -129,7 +129,10 @@ private Q_SLOTS:
              Meaning::Refcount4Plus},
             {Meaning::ContextOpen, Meaning::ContextClosed, Meaning::ContextFreed},
             {Meaning::WorkPending, Meaning::WorkRunning},
-            {Meaning::ViolationMark, Meaning::GapMark, Meaning::NoteMark}};
+            // every mark its own colour (a note and a QTEE callback were
+            // two blue dots)
+            {Meaning::KillMark, Meaning::AsyncReleaseMark, Meaning::ReleaseSmcMark,
+             Meaning::CallbackMark, Meaning::ViolationMark, Meaning::GapMark, Meaning::NoteMark}};
         for (const auto &f : families) {
             std::set<QRgb> colours;
             for (const Meaning m : f)
