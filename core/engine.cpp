@@ -796,6 +796,11 @@ void stampTime(State &s, const Action &a, int64_t duration, int64_t goneNs, Even
                     if (e.kind == EventKind::Killed && !fault)
                         start =
                             std::max(start, t.phase == Phase::Exited ? t.clockNs.ns : t.startNs.ns);
+                    // The process exits with its last thread: after every
+                    // other thread's exit (all exited, or it would not be
+                    // the last), not before one still under way in time.
+                    if (e.kind == EventKind::ProcessExit)
+                        start = std::max(start, t.clockNs.ns);
                 }
         if (talksToQtee(e.kind))
             touched.push_back(&s.qteeNs);

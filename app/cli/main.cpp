@@ -461,7 +461,10 @@ int cmdReplay(const QStringList &args)
                (time ? " (" + std::to_string(e.startNs) + ".." + std::to_string(e.tNs) + " ns)"
                      : std::string());
     };
-    const EventList &anchor = diff->index < trace.events.size() ? trace.events : capture->events;
+    // (the lists compared: an older model's capture is compared without the
+    // events it did not record, so an index of the raw lists names another
+    // event, as "step 19: app/suppl exits" against "step 17: ctx1 ...")
+    const EventList &anchor = diff->index < replayed.size() ? replayed : recorded;
     const std::string what = diff->field == "missing"
                                  ? "the capture has " + std::to_string(capture->events.size()) +
                                        " events, the replay " + std::to_string(trace.events.size())
@@ -470,8 +473,8 @@ int cmdReplay(const QStringList &args)
         std::cout << path << ": " << modelChange << '\n';
     std::cout << path << ": replay diverged at step " << anchor[diff->index].step << " (event "
               << diff->index << ": " << what << ")\n"
-              << "  capture: " << describe(capture->events) << '\n'
-              << "  replay:  " << describe(trace.events) << '\n';
+              << "  capture: " << describe(recorded) << '\n'
+              << "  replay:  " << describe(replayed) << '\n';
     return kExitFound;
 }
 

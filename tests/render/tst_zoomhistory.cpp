@@ -81,6 +81,23 @@ private Q_SLOTS:
         QCOMPARE(h.undo().axis, sim::Axis::Step);
     }
 
+    // A range read back from the axis differs in its last bits: it is the
+    // same view, not a new entry (a second Back committed it and went
+    // nowhere).
+    void roundingIsTheSameView()
+    {
+        ZoomHistory h;
+        h.reset({sim::Axis::Time, -204, 20604});
+        QVERIFY(h.commit({sim::Axis::Time, 2683.1099999999997, 17716.889999999999}));
+        QVERIFY(h.commit({sim::Axis::Time, 5717.17, 20750.95}));
+        QCOMPARE(h.undo().lower, 2683.1099999999997);
+        QVERIFY(!h.commit({sim::Axis::Time, 2683.1100000000006, 17716.889999999999}));
+        QVERIFY(h.canUndo());
+        QCOMPARE(h.undo().lower, -204.0);
+        QVERIFY(h.canRedo());
+        QVERIFY(h.commit({sim::Axis::Time, 2683.2, 17716.889999999999})); // a real change
+    }
+
     void bounded()
     {
         ZoomHistory h;

@@ -253,6 +253,13 @@ void TestConcurrency::timeIsConsistent()
                         QVERIFY2(s.startNs >= (exited.count(t.id.v) ? threadFree[t.id.v]
                                                                     : threadStarted[t.id.v]),
                                  (where + ": a kill before its victim's earlier step").c_str());
+            // a process exits with its last thread, after the others' exits
+            if (e->kind == EventKind::ProcessExit)
+                for (const Thread &t : tr.final.threads)
+                    if (t.process == e->process && t.id != s.actor)
+                        QVERIFY2(
+                            s.startNs >= threadFree[t.id.v],
+                            (where + ": the process exits before another thread's exit").c_str());
         }
         if (s.actor.valid())
             threadStarted[s.actor.v] = s.startNs;
