@@ -113,8 +113,11 @@ void checkKeys(const QJsonObject &o, const std::string &where,
 {
     for (auto it = o.begin(); it != o.end(); ++it) {
         const std::string k = it.key().toStdString();
-        if (k == "comment")
-            continue; // allowed everywhere: JSON has no comments
+        if (k == "comment") { // allowed everywhere: JSON has no comments
+            if (!it.value().isString())
+                wrongType(key(where, "comment"), it.value(), "a string");
+            continue;
+        }
         if (std::find(allowed.begin(), allowed.end(), k) != allowed.end())
             continue;
         std::string list;
@@ -173,7 +176,8 @@ std::string toStr(const QJsonValue &v, const std::string &where, int maxLength =
     if (!v.isString())
         wrongType(where, v, "a string");
     const QString s = v.toString();
-    if (s.size() > maxLength)
+    // characters (code points), not UTF-16 units: an emoji is one
+    if (s.size() > maxLength && s.toUcs4().size() > maxLength)
         fail(where, "text is longer than " + std::to_string(maxLength) + " characters");
     return s.toStdString();
 }
@@ -273,7 +277,8 @@ std::string toIdentifier(const QJsonValue &v, const std::string &where)
         const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                         (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
         if (!ok)
-            fail(where, "invalid name " + inQuotes(s) + ": use letters, digits, '_', '-' and '.'");
+            fail(where,
+                 "invalid name " + inQuotes(s) + ": use ASCII letters, digits, '_', '-' and '.'");
     }
     return s;
 }
@@ -552,8 +557,11 @@ void Loader::parseServices(const QJsonValue &v, const std::string &where, Scenar
             for (auto it = opsObj.begin(); it != opsObj.end(); ++it) {
                 const std::string name = it.key().toStdString();
                 const std::string wk = key(wo, name);
-                if (name == "comment")
+                if (name == "comment") {
+                    if (!it.value().isString())
+                        wrongType(wk, it.value(), "a string");
                     continue;
+                }
                 if (name == "default") {
                     s.defaultOp = parseQteeSteps(it.value(), wk);
                     continue;

@@ -140,6 +140,7 @@ const BadRow kBadRows[] = {
      "\"service:2034\" is a QTEE object, not a callback"},
     {"qtee-release-self.json", "ops.1[0].target", "\"self\" is a QTEE object, not a callback"},
     {"qtee-map-self.json", "ops.1[0].target", "\"self\" is a QTEE object, not a callback"},
+    {"comment-not-string.json", "comment", "expected a string, got a number"},
     {"qtee-bad-raw-id.json", "ops.1[0].target", "bad raw id \"id:0x1ffffffff\""},
     {"invoke-bad-raw-id.json", "program[1].object", "bad raw id \"id:12x\""},
 };
@@ -308,6 +309,20 @@ void TestScenarioLoader::oversizedString()
         R"({"processes": [{"name": ")" + longName + R"(", "threads": [{"program": []}]}]})";
     QVERIFY(!loadOk(json, &error));
     QVERIFY2(error.find("inline.json: processes[0].name: text is longer than 64") == 0,
+             error.c_str());
+
+    // A limit counts characters, not UTF-16 units: 200 emoji make a title
+    // (400 units), 201 do not.
+    std::string emoji;
+    for (int i = 0; i < 200; ++i)
+        emoji += "\xF0\x9F\x94\x92"; // U+1F512
+    const auto titled = [](const std::string &t) {
+        return R"({"title": ")" + t +
+               R"(", "processes": [{"name": "p", "threads": [{"name": "t", "program": []}]}]})";
+    };
+    QVERIFY2(loadOk(titled(emoji), &error), error.c_str());
+    QVERIFY(!loadOk(titled(emoji + "\xF0\x9F\x94\x92"), &error));
+    QVERIFY2(error.find("title: text is longer than 200 characters") != std::string::npos,
              error.c_str());
 
     // Invalid UTF-8 and NUL bytes are not crashes either way.
