@@ -2084,6 +2084,7 @@ void confirmShortest(const Simulator &sim, const ExploreOptions &opts, ExploreRe
     res.confirmStates = check.states;
     res.confirmSeconds = check.seconds;
     const bool complete = check.complete || check.bound == ExploreBound::Depth;
+    res.confirmComplete = complete;
     for (auto &[inv, f] : res.violations) {
         const auto it = check.violations.find(inv);
         if (it != check.violations.end() && it->second.length() <= f.length()) {

@@ -96,6 +96,9 @@ struct ExploreResult
     // lengths (0 states: none was needed).
     uint64_t confirmStates = 0;
     double confirmSeconds = 0;
+    // That search ran to the findings' depth (not stopped by another bound):
+    // every length it did not find shorter is the shortest.
+    bool confirmComplete = true;
     unsigned jobs = 1;
     bool complete = true; // false: a bound was hit (or interrupted) before the end
     ExploreBound bound = ExploreBound::None;

@@ -329,8 +329,9 @@ bool OutputFiles::commit(std::string *error)
         const mode_t mode = exists ? mode_t(st.st_mode & 07777) : defaultFileMode();
         std::string temp = dirName(f.path) + "/." + baseName(f.path) + ".tmp-XXXXXX";
         const int fd = ::mkstemp(temp.data());
-        if (fd < 0)
-            return failed(i, errnoText(errno));
+        if (fd < 0) // (the temporary file: /proc/version exists, but /proc takes no new file)
+            return failed(i, "cannot create a file in " + shown(dirName(f.path)) + ": " +
+                                 errnoText(errno));
         staged[i].temp = temp;
         const bool ok = writeAll(fd, f.contents) && ::fchmod(fd, mode) == 0 && ::fsync(fd) == 0;
         const int err = errno;

@@ -340,6 +340,7 @@ int cmdExplore(const QStringList &args)
             {QStringLiteral("symmetricThreadGroups"), qint64(r.symmetricThreads.size())},
             {QStringLiteral("reducedStates"), qint64(r.reducedStates)},
             {QStringLiteral("confirmStates"), qint64(r.confirmStates)},
+            {QStringLiteral("confirmComplete"), r.confirmComplete},
             {QStringLiteral("jobs"), int(r.jobs)},
             {QStringLiteral("complete"), r.complete},
             {QStringLiteral("bound"), QString::fromLatin1(sim::exploreBoundName(r.bound))},
@@ -390,9 +391,13 @@ int cmdExplore(const QStringList &args)
                                : "interchangeable threads " + groups)
             << "; " << r.reducedStates << " states expanded with one safe step\n";
     }
-    if (r.confirmStates)
+    if (r.confirmStates && r.confirmComplete)
         out << "shortest: confirmed by a search without reduction (" << r.confirmStates
             << " states, " << fixed(r.confirmSeconds, 2) << " s)\n";
+    else if (r.confirmStates) // a bound stopped it: some lengths stay unconfirmed
+        out << "shortest: a search without reduction stopped at a bound (" << r.confirmStates
+            << " states, " << fixed(r.confirmSeconds, 2)
+            << " s); lengths marked \"maybe not the shortest\" are not confirmed\n";
     out << "time: " << fixed(r.seconds, 2) << " s, " << fixed(r.statesPerSecond(), 0)
         << " states/s\n";
     out << "memory: " << fixed(r.bytesPerState(), 0) << " bytes per stored state, peak "

@@ -692,6 +692,10 @@ void TestCli::badUsage_data()
         {run, def, QStringLiteral("--capture"), QStringLiteral("a.json"),
          QStringLiteral("--capture"), QStringLiteral("b.json")},
         {QStringLiteral("run: --capture is given twice")});
+    // a file that exists in a directory that takes no new file (procfs)
+    row("capture into /proc",
+        {run, def, QStringLiteral("--capture"), QStringLiteral("/proc/version")},
+        {QStringLiteral("--capture: /proc/version: cannot write: cannot create a file in /proc")});
     row("run seed twice",
         {run, def, QStringLiteral("--seed"), QStringLiteral("1"), QStringLiteral("--seed=2")},
         {QStringLiteral("--seed is given twice")});

@@ -151,6 +151,26 @@ private Q_SLOTS:
     // QTEE hands out object ids from 0x100 up and never reuses them; the
     // key renumbers them, so the same state with every QTEE id moved up is
     // the same canonical state, while a real difference is not.
+    // With reduction, a finding's length is confirmed by a search without
+    // it; when the state bound stops that search first, the length is not
+    // confirmed and the result says so (the CLI printed "shortest:
+    // confirmed" above "maybe not the shortest"). symmetric-fifo (two
+    // identical clients, one supplicant) under request=idr: I9 in 17 steps.
+    void boundedConfirmationIsNotAConfirmation()
+    {
+        const auto sim = simulator("symmetric-fifo.json", "request=idr");
+        QVERIFY(sim);
+        const ExploreResult cut = exploreWith(*sim, false, true, 1, 500);
+        QVERIFY(cut.violations.count(9));
+        QVERIFY(cut.confirmStates > 0);
+        QVERIFY(!cut.confirmComplete);
+        QVERIFY(!cut.violations.at(9).shortestConfirmed);
+        const ExploreResult whole = exploreWith(*sim, false, true, 1, 0);
+        QVERIFY(whole.confirmComplete);
+        QVERIFY(whole.violations.at(9).shortestConfirmed);
+        QCOMPARE(whole.violations.at(9).length(), uint64_t(17));
+    }
+
     void qteeIdsRenumbered()
     {
         const auto sim = simulator(QStringLiteral("srcu-vs-lock"), {});
