@@ -67,6 +67,24 @@ private Q_SLOTS:
         }
     }
 
+    // A deep, narrow space (one thread, a 10,000-step loop): every level is
+    // one node, which one worker expands (no threads for a few chunks);
+    // the path cache rebuilds each node from its parent, not from the root
+    // (a 300,000-step loop took 112 s and 1.7-3.4 KB a state before).
+    void deepNarrowSpace()
+    {
+        const auto sim = simulator("deep-loop.json", {});
+        QVERIFY(sim);
+        for (const unsigned jobs : {1u, 2u}) {
+            const ExploreResult r = exploreWith(*sim, false, false, jobs);
+            QVERIFY(r.complete);
+            QCOMPARE(r.states, uint64_t(10003));
+            QCOMPARE(r.transitions, uint64_t(10002));
+            QCOMPARE(r.maxDepth, uint64_t(10002));
+            QVERIFY(!r.found());
+        }
+    }
+
     // Exact mode stores section numbers in 16 bits until one outgrows them,
     // then widens that shard to 32 bits: with the limit lowered to make every
     // shard widen early (or at once), the same states, transitions, depth
