@@ -581,7 +581,7 @@ void Engine::Ctx::closeObjects(Thread &t)
     deliver(t);
 }
 
-void Engine::Ctx::exitFiles(Thread &t)
+void Engine::Ctx::exitFiles(Thread &t, bool atExit)
 {
     Process &p = s.processes[size_t(t.process.v)];
     for (size_t i = 0; i < p.fds.size(); ++i) {
@@ -610,6 +610,8 @@ void Engine::Ctx::exitFiles(Thread &t)
     }
     t.exiting = false;
     t.phase = Phase::Exited;
+    if (!atExit) // do_exit is over: the thread is gone now
+        emit(EventKind::ThreadExit).thread = t.id;
 }
 
 } // namespace tee

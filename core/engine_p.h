@@ -1097,19 +1097,31 @@ struct Engine::Ctx
 
     void threadExit(Thread &t)
     {
-        emit(EventKind::ThreadExit).thread = t.id;
         Process &p = s.processes[size_t(t.process.v)];
         p.liveThreads--;
         t.phase = Phase::Exited;
         t.blocked = BlockReason::None;
-        if (p.liveThreads == 0) {
+        const bool last = p.liveThreads == 0;
+        const bool files =
+            last && std::any_of(p.fds.begin(), p.fds.end(), [](int32_t fd) { return fd >= 0; });
+        if (files) {
+            // do_exit goes on in later steps (exit_files, close_context, with
+            // reqs_lock): the thread is in the kernel, not gone, until the
+            // last of them (ThreadExit then, exitFiles)
+            Event &x = emit(EventKind::SyscallEnter);
+            x.thread = t.id;
+            x.op = uint32_t(SyscallKind::Exit);
+        } else {
+            emit(EventKind::ThreadExit).thread = t.id;
+        }
+        if (last) {
             // do_exit of the last thread: exit_files drops every fd (spec §3.7)
             p.exited = true;
             emit(EventKind::ProcessExit).process = p.id;
             t.exiting = true;
             t.phase = Phase::ExitFiles;
-            if (std::none_of(p.fds.begin(), p.fds.end(), [](int32_t fd) { return fd >= 0; }))
-                exitFiles(t); // no files left: do_exit finishes in this step
+            if (!files)
+                exitFiles(t, true); // no files left: do_exit finishes in this step
         }
     }
 
@@ -1163,7 +1175,9 @@ struct Engine::Ctx
     // -- close (spec §3.7) ------------------------------------------------------
     void closeContext(Thread &t);
     void closeObjects(Thread &t);
-    void exitFiles(Thread &t);
+    // `atExit`: called from threadExit in the exit step itself (its
+    // ThreadExit is out already)
+    void exitFiles(Thread &t, bool atExit = false);
     // -- worker (spec §2.8) -----------------------------------------------------
     void workerStart(Thread &t);
 

@@ -400,8 +400,10 @@ std::string RunSummary::toJson() const
 
 bool eventsEqual(const Event &a, const Event &b, std::string *field)
 {
-    return same(a.step, b.step, "step", field) && same(a.tNs, b.tNs, "t_ns", field) &&
-           same(a.startNs, b.startNs, "start_ns", field) && same(a.kind, b.kind, "kind", field) &&
+    // (what the event is before when it happened: two different events
+    // at different times are a kind difference, not a time difference)
+    return same(a.step, b.step, "step", field) && same(a.kind, b.kind, "kind", field) &&
+           same(a.tNs, b.tNs, "t_ns", field) && same(a.startNs, b.startNs, "start_ns", field) &&
            same(a.from, b.from, "from", field) && same(a.to, b.to, "to", field) &&
            same(a.objectType, b.objectType, "object_type", field) &&
            same(a.holder, b.holder, "holder", field) &&
