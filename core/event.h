@@ -119,6 +119,9 @@ enum class Finding : uint16_t {
     Count_
 };
 
+// Spec §8 numbers its invariants I1 to I18.
+inline constexpr int kInvariantCount = 18;
+
 struct Event
 {
     uint64_t step = 0;
@@ -130,7 +133,7 @@ struct Event
     ObjectType objectType = ObjectType::TEE;
     HolderKind holder = HolderKind::CtxIdr;
     CtxHolderKind ctxHolder = CtxHolderKind::File;
-    int16_t invariant = 0; // I1..I18 for Violation
+    int16_t invariant = 0; // I1..I18 for Violation (kInvariantCount)
     int16_t gap = 0;       // §9 item for Gap
     ProcessId process;
     ThreadId thread;

@@ -363,7 +363,7 @@ public:
         const std::string where = joinPath(path, key);
         if (v.isDouble()) {
             int64_t i = 0;
-            if (!integer(v, where, 1, 18, i))
+            if (!integer(v, where, 1, kInvariantCount, i))
                 return false;
             out = int16_t(i);
             return true;
@@ -379,7 +379,7 @@ public:
         }
         if (!ok)
             return fail(where, "expected an invariant name like \"I12\", found " + quotedText(s));
-        if (n < 1 || n > 18) // spec §8 has I1..I18
+        if (n < 1 || n > kInvariantCount)
             return fail(where, "no invariant " + quotedText(s) + " (spec §8 has I1 to I18)");
         out = int16_t(n);
         return true;
@@ -1044,9 +1044,7 @@ std::string checkRecordedStop(const Simulator &sim, const Capture &capture, cons
     std::vector<Action> en;
     sim.engine().enabled(replayed.final, en);
     if (replayed.schedule.size() >= capture.maxSteps) {
-        // run(): the bound cuts a run only when a step was left to take
-        if (en.empty())
-            derived = quiescentStop(sim, replayed.final, &detail);
+        derived = boundStop(sim, replayed.final, en, &detail); // as run() stops
     } else {
         if (en.empty() || scriptedChoice(sim, replayed.final, en) >= en.size()) {
             // Nothing, or only faults a policy may decline ("when": "any").

@@ -1054,6 +1054,12 @@ size_t PolicyChooser::choose(const Simulator &sim, const State &s, const std::ve
     return pick;
 }
 
+StopReason boundStop(const Simulator &sim, const State &s, const std::vector<Action> &enabled,
+                     std::string *detail)
+{
+    return enabled.empty() ? quiescentStop(sim, s, detail) : StopReason::MaxSteps;
+}
+
 vocab::DriverRef driverRefOf(const Trace &trace, size_t event)
 {
     const Event &e = trace.events[event];
@@ -1084,7 +1090,7 @@ Trace run(const Simulator &sim, const RunOptions &opts, std::string *error)
             // a run that ended (finished or stuck) on its last allowed step
             // says so, whatever the bound.
             sim.engine().enabled(s, en);
-            tr.stop = en.empty() ? quiescentStop(sim, s, &tr.stopDetail) : StopReason::MaxSteps;
+            tr.stop = boundStop(sim, s, en, &tr.stopDetail);
             break;
         }
         if (opts.cancel && opts.cancel->load(std::memory_order_relaxed)) {

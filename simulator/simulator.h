@@ -138,6 +138,12 @@ Trace replay(const Simulator &sim, const std::vector<std::string> &schedule,
 // Stuck when some thread is blocked (who waits on what in `detail`).
 StopReason quiescentStop(const Simulator &sim, const State &s, std::string *detail);
 
+// Why a run stops at its step bound: MaxSteps when a step was left to take
+// (`enabled` at `s`), else how it ended (quiescentStop). run, transfer and
+// the capture reader's check all call it.
+StopReason boundStop(const Simulator &sim, const State &s, const std::vector<Action> &enabled,
+                     std::string *detail);
+
 // One step into a trace: its label, its events, its span, its violations.
 void applyToTrace(const Simulator &sim, State &s, const Action &a, Trace &tr);
 

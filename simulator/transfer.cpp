@@ -208,7 +208,7 @@ TransferResult transferSchedule(const Simulator &source, const std::vector<std::
         target.engine().enabled(s, en);
         if (tr.schedule.size() >= opts.maxSteps) {
             // (as run(): the bound cuts only a run with a step left)
-            tr.stop = en.empty() ? quiescentStop(target, s, &tr.stopDetail) : StopReason::MaxSteps;
+            tr.stop = boundStop(target, s, en, &tr.stopDetail);
             break;
         }
         while (due < rec.size() && used[due])

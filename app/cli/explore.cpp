@@ -293,7 +293,7 @@ int cmdExplore(const QStringList &args)
             return labels;
         };
         QJsonObject inv;
-        for (int i = 1; i <= 18; ++i) {
+        for (int i = 1; i <= kInvariantCount; ++i) {
             const auto it = r.violations.find(i);
             QJsonObject o{{QStringLiteral("holds"), it == r.violations.end()},
                           {QStringLiteral("checked"), !byConstruction(i)}};
@@ -402,7 +402,7 @@ int cmdExplore(const QStringList &args)
         << " states/s\n";
     out << "memory: " << fixed(r.bytesPerState(), 0) << " bytes per stored state, peak "
         << mib(r.peakRss) << '\n';
-    for (int i = 1; i <= 18; ++i) {
+    for (int i = 1; i <= kInvariantCount; ++i) {
         const auto it = r.violations.find(i);
         out << "  I" << i << (i < 10 ? " " : "") << "  ";
         if (it == r.violations.end() && byConstruction(i))

@@ -11,11 +11,9 @@ void ZoomHistory::reset(const ViewRange &initial)
     m_index = 0;
 }
 
-// Alike up to rounding: a range set on the axis comes back through
-// QCustomPlot's arithmetic (2683.11 as 2683.1100000000006), and a second
-// Back committed that as a new view, cutting the history, so it went
-// nowhere.
-static bool sameView(const ViewRange &a, const ViewRange &b)
+// (a second Back committed a rounded range as a new view, cutting the
+// history, so it went nowhere)
+bool sameView(const ViewRange &a, const ViewRange &b)
 {
     const double tol = 1e-9 * std::max(1.0, std::abs(b.upper - b.lower));
     return a.axis == b.axis && std::abs(a.lower - b.lower) <= tol &&

@@ -19,6 +19,10 @@ struct ViewRange
     bool operator==(const ViewRange &) const = default;
 };
 
+// Alike up to rounding: a range set on the axis comes back through
+// QCustomPlot's arithmetic (2683.11 as 2683.1100000000006).
+bool sameView(const ViewRange &a, const ViewRange &b);
+
 class ZoomHistory
 {
 public:
