@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 
 namespace tee::sim {
@@ -216,6 +217,7 @@ public:
         asyncLanes();
         instants();
         flows();
+        nameUsedTracks();
         std::string out =
             "{\"displayTimeUnit\":\"ns\",\"otherData\":" + otherData() + ",\"traceEvents\":[\n";
         for (size_t i = 0; i < m_out.size(); ++i) {
@@ -269,6 +271,9 @@ private:
             left += (left.size() > 1 ? "," : "") + json::quote(l);
         o.raw("left_out", left + "]");
         o.unum("steps", m_tl.stepCount());
+        o.str("stop", stopReasonName(m_trace.stop));
+        if (!m_trace.stopDetail.empty())
+            o.str("stop_detail", m_trace.stopDetail);
         if (m_cut) {
             o.unum("from_step", m_from).unum("to_step", m_to);
             std::string lanes = "[";
@@ -294,6 +299,32 @@ private:
             a.str(key, value);
         o.raw("args", a.str());
         m_out.push_back(o.str());
+        if (pid == kPidThreads && tid >= 0 && std::string_view(what) == "thread_name")
+            m_namedTids.insert(tid);
+    }
+
+    // A track something was put on but that the selection (--lane ctx1,
+    // obj5, req#3) did not name: a note on a thread, a finding, QTEE's
+    // messages. It gets its name too, after the others.
+    void nameUsedTracks()
+    {
+        int sortIndex = 1000;
+        for (int tid : m_usedTids) {
+            if (m_namedTids.count(tid))
+                continue;
+            std::string name;
+            if (tid >= 1 && tid <= m_tl.threadCount())
+                name = m_sim.threadName(ThreadId(tid - 1));
+            else if (tid == qteeTid())
+                name = "QTEE";
+            else if (tid > qteeTid())
+                name = "reqs_lock " + vocab::ctx(ContextId(tid - m_tl.threadCount() - 2));
+            else
+                name = "run"; // findings of no thread
+            meta(kPidThreads, tid, "thread_name", "name", name, false);
+            meta(kPidThreads, tid, "thread_sort_index", "sort_index", std::to_string(++sortIndex),
+                 true);
+        }
     }
 
     void metadata()
@@ -467,6 +498,7 @@ private:
             if (!sl.args.empty())
                 o.raw("args", sl.args);
             m_out.push_back(o.str());
+            m_usedTids.insert(sl.tid);
             m_steps.push_back(sl);
         }
     }
@@ -672,6 +704,8 @@ private:
         if (!args.empty())
             o.raw("args", args);
         m_out.push_back(o.str());
+        if (pid == kPidThreads && tid >= 0)
+            m_usedTids.insert(tid);
     }
 
     void instants()
@@ -729,6 +763,20 @@ private:
         for (const Instant &in : m_tl.runInstants())
             if (in.step >= m_from && in.step <= m_to)
                 emit(in, true);
+        // How the run ended, when it did not finish: a stuck run's last
+        // state is the finding (who waits for ever on what).
+        if (m_trace.stop != StopReason::Finished && m_to >= m_tl.stepCount() &&
+            m_tl.stepCount() > 0) {
+            json::Object a;
+            a.str("stop", stopReasonName(m_trace.stop)).unum("step", m_tl.stepCount());
+            if (!m_trace.stopDetail.empty())
+                a.str("detail", m_trace.stopDetail);
+            instant(kPidThreads, 0, m_tTo,
+                    m_trace.stop == StopReason::Stuck
+                        ? "run ends stuck"
+                        : std::string("run stops: ") + stopReasonName(m_trace.stop),
+                    "stop", "g", a.str());
+        }
         // Reviewer notes: on their thread's track when they name a thread.
         if (m_notes)
             for (const Note &n : *m_notes) {
@@ -772,6 +820,8 @@ private:
         sl.str("ph", "s").str("cat", "callback").str("name", name).num("id", id);
         sl.num("pid", kPidThreads).num("tid", tidFrom).raw("ts", json::microseconds(tsFrom));
         m_out.push_back(sl.str());
+        m_usedTids.insert(tidFrom);
+        m_usedTids.insert(tidTo);
         json::Object f;
         f.str("ph", "f").str("bp", "e").str("cat", "callback").str("name", name).num("id", id);
         f.num("pid", kPidThreads).num("tid", tidTo).raw("ts", json::microseconds(tsTo));
@@ -825,6 +875,8 @@ private:
     int64_t m_tTo = 0;
     std::vector<std::string> m_out;
     std::vector<Slice> m_steps;
+    std::set<int> m_namedTids; // kPidThreads tracks with a thread_name
+    std::set<int> m_usedTids;  // kPidThreads tracks something was put on
 };
 
 } // namespace
@@ -1121,10 +1173,11 @@ private:
     }
 
     // A request's first mention names its context and reqs_idr id (and
-    // whether it is a RELEASE notification); later ones only its name.
+    // whether it is a RELEASE notification); later ones only its name. The
+    // first mention is the first one printed: --from and --lane cut steps.
     std::string reqFirstName(const Event &e)
     {
-        if (!e.request.valid() || !m_named.insert(e.request.v).second)
+        if (!e.request.valid() || !kept(e.step) || !m_named.insert(e.request.v).second)
             return vocab::request(e.request);
         std::string s = vocab::request(e.request, e.ctx, e.reqId);
         if (m_notif.count(e.request.v))
@@ -1135,6 +1188,20 @@ private:
     void collect()
     {
         indexRequests();
+        // --lane with entity names: the steps that touch them.
+        m_touches.assign(m_rows.size(), false);
+        if (!m_entities.empty())
+            for (const Event &e : m_trace.events) {
+                if (e.step >= m_touches.size())
+                    continue;
+                const bool lock =
+                    e.kind == EventKind::LockAcquire || e.kind == EventKind::LockRelease;
+                if ((lock && m_entities.count("reqs_lock " + vocab::ctx(e.ctx))) ||
+                    (e.ctx.valid() && m_entities.count(vocab::ctx(e.ctx))) ||
+                    (e.object.valid() && m_entities.count(vocab::object(e.object))) ||
+                    (e.request.valid() && m_entities.count(vocab::request(e.request))))
+                    m_touches[e.step] = true;
+            }
         m_rows.assign(m_ix.steps() + 1, Row{});
         for (Row &r : m_rows)
             r.cells.assign(m_lanes.size(), {});
@@ -1303,20 +1370,6 @@ private:
                 if (n.step >= 1 && n.step < m_rows.size())
                     m_rows[n.step].wide.push_back(line);
             }
-        // --lane with entity names: the steps that touch them.
-        m_touches.assign(m_rows.size(), false);
-        if (!m_entities.empty())
-            for (const Event &e : m_trace.events) {
-                if (e.step >= m_touches.size())
-                    continue;
-                const bool lock =
-                    e.kind == EventKind::LockAcquire || e.kind == EventKind::LockRelease;
-                if ((lock && m_entities.count("reqs_lock " + vocab::ctx(e.ctx))) ||
-                    (e.ctx.valid() && m_entities.count(vocab::ctx(e.ctx))) ||
-                    (e.object.valid() && m_entities.count(vocab::object(e.object))) ||
-                    (e.request.valid() && m_entities.count(vocab::request(e.request))))
-                    m_touches[e.step] = true;
-            }
         // --lane with column names: drop the other columns.
         if (std::all_of(m_shown.begin(), m_shown.end(), [](bool b) { return b; }))
             return;
@@ -1451,6 +1504,9 @@ private:
         m_qteeLane = -1;
         m_lanes = std::move(lanes);
         m_shown.assign(m_lanes.size(), true);
+        m_qteeCopy.assign(m_lanes.size(), 0);
+        for (size_t n = 0; n < source.size(); ++n)
+            m_qteeCopy[n] = source[n].second >= 0;
     }
 
     void header(std::string &out) const
@@ -1715,20 +1771,38 @@ private:
                 wideHome[row.homeLane < 0 ? m_lanes.size() : size_t(row.homeLane)] = 1;
             sameAsNext[k] = k + 1 < m_rows.size() && kept(k + 1) && alike(row, m_rows[k + 1]);
         }
+        // The blocks with something in the shown steps; the others are left
+        // out, and the "block i/n" count is of the shown ones.
+        std::vector<size_t> shownBlocks;
         for (size_t b = 0; b < blocks.size(); ++b) {
+            bool any = b == 0 && wideHome[m_lanes.size()];
+            for (size_t l = blocks[b].first; l < blocks[b].last && !any; ++l)
+                any = laneUsed[l] || wideHome[l];
+            if (any)
+                shownBlocks.push_back(b);
+        }
+        // Lanes are numbered without the QTEE column each block repeats:
+        // "lanes 4-6 of 11, with QTEE".
+        std::vector<size_t> ordinal(m_lanes.size() + 1,
+                                    0); // lanes before l that are not QTEE copies
+        for (size_t l = 0; l < m_lanes.size(); ++l)
+            ordinal[l + 1] = ordinal[l] + (l < m_qteeCopy.size() && m_qteeCopy[l] ? 0 : 1);
+        for (size_t shownIndex = 0; shownIndex < shownBlocks.size(); ++shownIndex) {
+            const size_t b = shownBlocks[shownIndex];
             const size_t first = blocks[b].first;
             const size_t last = blocks[b].last;
-            // A block with nothing in the shown steps is left out.
-            bool any = b == 0 && wideHome[m_lanes.size()];
-            for (size_t l = first; l < last && !any; ++l)
-                any = laneUsed[l] || wideHome[l];
-            if (!any)
-                continue;
             out += "\n";
-            if (blocks.size() > 1)
-                out += "lanes " + std::to_string(first + 1) + "-" + std::to_string(last) + " of " +
-                       std::to_string(m_lanes.size()) + " (block " + std::to_string(b + 1) + "/" +
-                       std::to_string(blocks.size()) + ")\n";
+            if (shownBlocks.size() > 1) {
+                bool withQtee = false;
+                for (size_t l = first; l < last; ++l)
+                    withQtee |= l < m_qteeCopy.size() && m_qteeCopy[l];
+                const size_t from = ordinal[first] + 1, to = ordinal[last];
+                out += (to > from ? "lanes " : "lane ") + std::to_string(from) +
+                       (to > from ? "-" + std::to_string(to) : std::string()) + " of " +
+                       std::to_string(ordinal[m_lanes.size()]) + (withQtee ? ", with QTEE" : "") +
+                       " (block " + std::to_string(shownIndex + 1) + "/" +
+                       std::to_string(shownBlocks.size()) + ")\n";
+            }
             // Lane names wrap after their '/' rather than being cut:
             // "first_process_with_a_long_name/" over "alpha".
             std::vector<std::vector<std::string>> names;
@@ -1890,6 +1964,7 @@ private:
     std::map<int32_t, int> m_laneOfThread;
     int m_qteeLane = 0;
     std::set<size_t> m_groupStart; // lanes that start a block (qteePerBlock)
+    std::vector<char> m_qteeCopy;  // per lane: a block's QTEE column (qteePerBlock)
     int m_workerLane = -1;
     std::vector<Row> m_rows;
     std::set<int32_t> m_notif; // RequestId of RELEASE notifications

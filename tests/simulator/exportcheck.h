@@ -106,6 +106,11 @@ inline QString checkChromeTrace(const QByteArray &json, ChromeStats *stats = nul
                                  QStringLiteral("b"), QStringLiteral("e"), QStringLiteral("n"),
                                  QStringLiteral("s"), QStringLiteral("f"), QStringLiteral("C")};
 
+    // Tracks of the threads process (pid 1) that slices, flows or thread
+    // instants are on, and the ones with a thread_name: every used one
+    // must be named (an unnamed track shows as a bare number).
+    QHash<long long, QString> trackUse;
+    QSet<long long> namedTracks;
     for (qsizetype i = 0; i < events.size(); ++i) {
         if (!events.at(i).isObject())
             return QStringLiteral("traceEvents[%1] is not an object").arg(i);
@@ -127,6 +132,8 @@ inline QString checkChromeTrace(const QByteArray &json, ChromeStats *stats = nul
             if (o.value(QLatin1String("name")).toString() == QLatin1String("thread_name")) {
                 if (!isInteger(o.value(QLatin1String("tid"))))
                     return at + QStringLiteral(": thread_name without tid");
+                if (pid == 1)
+                    namedTracks.insert(o.value(QLatin1String("tid")).toInteger());
                 st.threadNames.append(o.value(QLatin1String("args"))
                                           .toObject()
                                           .value(QLatin1String("name"))
@@ -145,6 +152,8 @@ inline QString checkChromeTrace(const QByteArray &json, ChromeStats *stats = nul
         if (needsTid && !isInteger(o.value(QLatin1String("tid"))))
             return at + QStringLiteral(": tid missing or not an integer");
         const long long tid = o.value(QLatin1String("tid")).toInteger();
+        if (needsTid && pid == 1 && !trackUse.contains(tid))
+            trackUse.insert(tid, at);
 
         if (ph == QLatin1String("X")) {
             const QJsonValue dur = o.value(QLatin1String("dur"));
@@ -211,6 +220,10 @@ inline QString checkChromeTrace(const QByteArray &json, ChromeStats *stats = nul
     for (auto it = openAsync.constBegin(); it != openAsync.constEnd(); ++it)
         if (it.value() != 0)
             return QStringLiteral("async slice %1 opened with b but never closed").arg(it.key());
+    for (auto it = trackUse.constBegin(); it != trackUse.constEnd(); ++it)
+        if (!namedTracks.contains(it.key()))
+            return it.value() +
+                   QStringLiteral(": on tid %1, which has no thread_name").arg(it.key());
 
     // Proper nesting per track.
     for (auto &[track, slices] : xs) {

@@ -324,6 +324,9 @@ private Q_SLOTS:
             << QStringList{QStringLiteral("qcomtee_wq"), QStringLiteral("QTEE")};
         QTest::newRow("fifo, one request")
             << QStringLiteral("fifo-delivery") << 1 << 1000 << QStringList{QStringLiteral("req#2")};
+        QTest::newRow("kill, one context (its steps' tracks get names)")
+            << QStringLiteral("kill-while-queued") << 1 << 1000
+            << QStringList{QStringLiteral("ctx1")};
     }
 
     void chromeRangeAndLanes()
@@ -350,9 +353,14 @@ private Q_SLOTS:
         const QString problem =
             exportcheck::checkChromeTrace(QByteArray::fromStdString(json), &stats);
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
-        // Only the named thread tracks (QTEE's track stays when named).
+        // Only the named thread tracks (QTEE's track stays when named);
+        // an entity (ctx1) selects steps, whose tracks are named.
+        const bool entities = std::any_of(lanes.begin(), lanes.end(), [](const QString &l) {
+            return l.startsWith(QLatin1String("ctx")) || l.startsWith(QLatin1String("obj")) ||
+                   l.startsWith(QLatin1String("req#"));
+        });
         for (const QString &name : stats.threadNames)
-            QVERIFY2(lanes.isEmpty() || lanes.contains(name) ||
+            QVERIFY2(lanes.isEmpty() || lanes.contains(name) || entities ||
                          (name.startsWith(QLatin1String("reqs_lock")) && lanes.isEmpty()),
                      qPrintable(name));
         // Nothing starts before --from's step nor after --to's.
@@ -385,6 +393,53 @@ private Q_SLOTS:
                 }
                 QVERIFY(found);
             }
+    }
+
+    // A run that did not finish says so in the trace: otherData's stop and
+    // a global instant at its end naming who waits for ever.
+    void chromeRecordsHowTheRunStopped()
+    {
+        auto sc = builtin("missed-wakeup");
+        QVERIFY(sc);
+        Simulator sim(sc);
+        std::string error;
+        RunOptions ro;
+        ro.policy = sc->policy;
+        ro.seed = sc->seed;
+        const Trace trace = run(sim, ro, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        QCOMPARE(trace.stop, StopReason::Stuck);
+        const std::string json = chromeTrace(sim, trace);
+        const QString problem = exportcheck::checkChromeTrace(QByteArray::fromStdString(json));
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        const QJsonObject other = QJsonDocument::fromJson(QByteArray::fromStdString(json))
+                                      .object()
+                                      .value(QLatin1String("otherData"))
+                                      .toObject();
+        QCOMPARE(other.value(QLatin1String("stop")).toString(), QStringLiteral("stuck"));
+        QCOMPARE(other.value(QLatin1String("stop_detail")).toString(), q(trace.stopDetail));
+        int stops = 0;
+        for (const QJsonValue v : traceEvents(json)) {
+            const QJsonObject e = v.toObject();
+            if (e.value(QLatin1String("cat")).toString() != QLatin1String("stop"))
+                continue;
+            ++stops;
+            QCOMPARE(e.value(QLatin1String("name")).toString(), QStringLiteral("run ends stuck"));
+            QCOMPARE(
+                e.value(QLatin1String("args")).toObject().value(QLatin1String("step")).toInteger(),
+                qint64(trace.schedule.size()));
+            QCOMPARE(e.value(QLatin1String("ts")).toDouble() * 1000.0,
+                     double(trace.spans.back().endNs));
+        }
+        QCOMPARE(stops, 1);
+        // A cut before the end does not show it; a finished run has none.
+        ExportOptions o;
+        o.to = 3;
+        QVERIFY(!q(chromeTrace(sim, trace, o)).contains(QLatin1String("run ends stuck")));
+        auto fine = builtin("default");
+        Simulator sim2(fine);
+        const Trace done = run(sim2, RunOptions{}, &error);
+        QVERIFY(!q(chromeTrace(sim2, done)).contains(QLatin1String("\"cat\":\"stop\"")));
     }
 
     void chromeCheckerRejectsBadTraces_data()
@@ -561,6 +616,59 @@ private Q_SLOTS:
             QVERIFY2(shown >= 1, qPrintable(QStringLiteral("step %1 missing").arg(step)));
         }
         QVERIFY(q(text).contains(QLatin1String("Eight lanes ?? (non-ASCII title)")));
+
+        // Block headers count the seven lanes, not the QTEE column each
+        // block repeats, and number the shown blocks 1..n without a gap.
+        QVERIFY2(blockHeadersCount(text, 7, int(blocks.size())), qPrintable(q(text)));
+        // The same where every block has its QTEE column: eight lanes (five
+        // threads of app, two of other, qcomtee_wq).
+        auto ms = builtin("multiple-supplicants");
+        QVERIFY(ms);
+        Simulator msSim(ms);
+        const Trace msTrace = run(msSim, RunOptions{}, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        const std::string msText = textTimeline(msSim, msTrace);
+        QVERIFY2(q(msText).contains(QLatin1String(", with QTEE (block 2/")), qPrintable(q(msText)));
+        QVERIFY2(blockHeadersCount(msText, 8, int(exportcheck::parseTimeline(msText).size())),
+                 qPrintable(q(msText)));
+    }
+
+    static bool blockHeadersCount(const std::string &text, int lanes, int blocks)
+    {
+        const QRegularExpression head(
+            QStringLiteral(
+                "^lanes? (\\d+)(?:-(\\d+))? of (\\d+)(, with QTEE)? \\(block (\\d+)/(\\d+)\\)$"),
+            QRegularExpression::MultilineOption);
+        int next = 1, block = 0;
+        for (auto m = head.globalMatch(q(text)); m.hasNext();) {
+            const auto h = m.next();
+            ++block;
+            if (h.captured(1).toInt() != next || h.captured(3).toInt() != lanes ||
+                h.captured(5).toInt() != block || h.captured(6).toInt() != blocks)
+                return false;
+            next = (h.captured(2).isEmpty() ? h.captured(1) : h.captured(2)).toInt() + 1;
+        }
+        return block == blocks && next == lanes + 1;
+    }
+
+    // A cut's first mention of a request names its context and id, even
+    // when the request was named before the cut.
+    void timelineCutNamesRequestsAtFirstShownMention()
+    {
+        auto sc = builtin("kill-while-queued");
+        QVERIFY(sc);
+        Simulator sim(sc);
+        std::string error;
+        const Trace trace = run(sim, RunOptions{}, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        ExportOptions o;
+        o.from = 7;
+        const QString cut = q(textTimeline(sim, trace, o));
+        QVERIFY2(cut.contains(QLatin1String("req#0 (ctx1 id 0)")), qPrintable(cut));
+        // and only once, as in the whole run
+        const QString table = cut.left(cut.indexOf(QLatin1String("\nvariant:\n")));
+        QCOMPARE(table.count(QLatin1String("req#0 (ctx1 id 0)")),
+                 q(textTimeline(sim, trace)).count(QLatin1String("req#0 (ctx1 id 0)")));
     }
 
     // Rows identical apart from step and time (a supplicant looping on an
