@@ -5,6 +5,8 @@
 // (qcomtee_object_qtee_init / qcomtee_local_object_get, spec §2.4).
 #include "engine_p.h"
 
+#include <algorithm>
+
 namespace tee {
 
 // Turns a wire id QTEE sent into a kernel object (qcomtee_object_qtee_init /
@@ -163,7 +165,18 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
     if (!parsed) {
         // §9 item 1: the cleanup loop walks the input buffers, not the objects
         if (var.gaps == GapsVariant::Faithful) {
-            gap(1, Finding::ArgParseLeak).thread = t.id;
+            // It walks the IBs and puts what overlaps their address: the
+            // IO objects resolved before the failing one keep their
+            // reference. With none resolved and no IB it does nothing.
+            const auto resolved = std::count_if(o.u.begin(), o.u.end(), [](const Arg &a) {
+                return a.type == ArgType::IO && a.object.valid();
+            });
+            if (resolved > 0 || !r.cbIb.empty()) {
+                Event &g = gap(1, Finding::ArgParseLeak);
+                g.thread = t.id;
+                g.value = int32_t(resolved);
+                g.count = int32_t(r.cbIb.size());
+            }
         } else {
             for (Arg &a : o.u)
                 if (a.type == ArgType::IO && a.object.valid())

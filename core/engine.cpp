@@ -766,6 +766,21 @@ void stampTime(State &s, const Action &a, int64_t duration, int64_t goneNs, Even
         // release in time too.
         if (e.kind == EventKind::Violation && e.finding == Finding::CtxGetFreed)
             touch(touched, contextClock(e.ctx));
+        // The process's fd table: open and close change it, exit_files
+        // empties it, and an ioctl looks its fd up there (fdget), so it
+        // comes after the last change (a RECV on a closed fd is -EBADF
+        // after the close, in time too). Lookups do not order each other.
+        if ((e.kind == EventKind::SyscallEnter ||
+             (e.kind == EventKind::Note && e.finding == Finding::ExitFilesDrop)) &&
+            e.thread.valid() && size_t(e.thread.v) < s.threads.size()) {
+            Process &p = s.processes[size_t(s.threads[size_t(e.thread.v)].process.v)];
+            const auto kind = SyscallKind(e.op);
+            if (e.kind == EventKind::Note || kind == SyscallKind::Open ||
+                kind == SyscallKind::Close)
+                touched.push_back(&p.fdsNs);
+            else
+                start = std::max(start, p.fdsNs.ns);
+        }
         if (e.kind == EventKind::Violation || e.kind == EventKind::Gap || e.kind == EventKind::Note)
             continue;
         // A user-space wait touches nothing; `released` pushes the clocks

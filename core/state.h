@@ -364,6 +364,7 @@ struct Process
     bool killed = false;
     bool exited = false;
     int32_t liveThreads = 0;
+    TimeNs fdsNs; // end of the last step that changed the fd table (open, close, exit_files)
     bool operator==(const Process &) const = default;
 };
 

@@ -761,9 +761,20 @@ std::string findingText(const Environment &env, const Event &e)
     case Finding::CallbackWhileBusy:
         return "QTEE sent a callback request to " + who +
                " while one is outstanding on its oic (BUSY)";
-    case Finding::ArgParseLeak:
-        return "callback argument parsing failed: cleanup walks the input buffers, the resolved "
-               "IO objects leak";
+    case Finding::ArgParseLeak: {
+        // value: IO objects resolved before the failure; count: the IBs
+        // (-1 in captures before model version 12: said as before)
+        if (e.count < 0)
+            return "callback argument parsing failed: cleanup walks the input buffers, the "
+                   "resolved IO objects leak";
+        std::string s = "callback argument parsing failed: cleanup walks the " + num(e.count) +
+                        " input buffer" + (e.count == 1 ? "" : "s") + " instead of the objects";
+        if (e.value > 0)
+            s += ": " + num(e.value) + " resolved IO object" + (e.value == 1 ? " leaks" : "s leak");
+        if (e.count > 0)
+            s += std::string(e.value > 0 ? "; " : ": ") + "bogus puts may be attempted";
+        return s;
+    }
     case Finding::IoObjectLeakQueued:
         return reqOf(e) + " never reached a supplicant: nothing puts its IO object " + obj +
                " (leak)";

@@ -386,6 +386,7 @@ void Simulator::syscallReturned(State &s, Thread &t, const SyscallResult &r) con
     const Op *op = currentOp(t);
     if (!op)
         return;
+    const int32_t pcBefore = t.pc;
     switch (op->kind) {
     case Op::Kind::Open:
         setPreg(s, t, op->outReg, r.errno_ == 0 ? r.fd : kUnset);
@@ -512,6 +513,13 @@ void Simulator::syscallReturned(State &s, Thread &t, const SyscallResult &r) con
     default:
         ++t.pc;
         break;
+    }
+    // A buffer grown on -EINVAL is that step's: a serve keeps it for its
+    // next requests, and the next recv or serve step starts from its own
+    // `buffer` and `num_params` (spec §3.4 step 2 checks what it declares).
+    if (t.pc != pcBefore && (op->kind == Op::Kind::Recv || op->kind == Op::Kind::Serve)) {
+        t.regs[R_BUF] = 0;
+        t.regs[R_PARAMS] = 0;
     }
     normalize(s, t);
 }

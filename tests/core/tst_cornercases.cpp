@@ -523,6 +523,8 @@ private Q_SLOTS:
     void qteeHandsOutOnlyWhatTheKernelReads_data();
     void qteeHandsOutOnlyWhatTheKernelReads();
     void closeContextLastPutOfQueuedArgs();
+    void argParseCleanup_data();
+    void argParseCleanup();
 };
 
 // Case 1: dispatch removes the QUEUED request and returns -ENODEV, QTEE gets
@@ -2081,4 +2083,64 @@ void TstCornerCases::closeContextLastPutOfQueuedArgs()
 }
 
 QTEST_GUILESS_MAIN(TstCornerCases)
+
+// §9 item 1: when a callback's IO does not parse, qcomtee_cb_object_invoke's
+// cleanup walks the input buffers instead of the objects. What it leaks is
+// the IO objects resolved before the failing one; with none resolved and no
+// IB it does nothing, and the gap is not reported (audit: it was, with
+// "the resolved IO objects leak" and nothing alive). gaps=fixed puts them.
+void TstCornerCases::argParseCleanup_data()
+{
+    QTest::addColumn<QString>("io");
+    QTest::addColumn<QString>("ib");
+    QTest::addColumn<int>("gaps");      // gap 1 events
+    QTest::addColumn<int>("resolved");  // value: objects left with a reference
+    QTest::addColumn<int>("leftAlive"); // TEE wrappers alive at the end besides svc
+    QTest::newRow("stale id alone")
+        << QStringLiteral(R"(["id:0x8000ffff"])") << QString() << 0 << 0 << 0;
+    QTest::newRow("stale id with an IB") << QStringLiteral(R"(["id:0x8000ffff"])")
+                                         << QStringLiteral(R"(, "ib": [8])") << 1 << 0 << 0;
+    QTest::newRow("a service resolved first")
+        << QStringLiteral(R"(["service:2034", "id:0x8000ffff"])") << QString() << 1 << 1 << 1;
+}
+
+void TstCornerCases::argParseCleanup()
+{
+    QFETCH(QString, io);
+    QFETCH(QString, ib);
+    QFETCH(int, gaps);
+    QFETCH(int, resolved);
+    QFETCH(int, leftAlive);
+    const std::string json = R"({
+      "name": "arg-parse-cleanup",
+      "qtee": {"services": [{"uid": 2033, "ops": {"1": [
+          {"do": "callback", "target": "io:0", "op": 7, "io": )" +
+                             io.toStdString() + ib.toStdString() + R"(},
+          {"do": "return", "result": 0}]}}, {"uid": 2034}]},
+      "processes": [{"name": "app", "threads": [{"name": "main", "program": [
+          {"do": "open", "as": "fd"},
+          {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+          {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}]},
+          {"do": "release", "fd": "fd", "object": "svc"},
+          {"do": "exit"}]}]}]
+    })";
+    for (const char *variant : {"gaps=faithful", "gaps=fixed"}) {
+        std::string error;
+        const sim::Trace tr = runWith(json, variant, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        const bool faithful = std::string(variant) == "gaps=faithful";
+        int found = 0;
+        for (const Event &e : tr.events)
+            if (e.kind == EventKind::Gap && e.gap == 1) {
+                ++found;
+                QCOMPARE(e.value, resolved);
+            }
+        QCOMPARE(found, faithful ? gaps : 0);
+        size_t tee = 0;
+        for (const KObject &k : tr.final.objects)
+            tee += k.type == ObjectType::TEE;
+        QCOMPARE(tee, size_t(faithful ? leftAlive : 0));
+    }
+}
+
 #include "tst_cornercases.moc"

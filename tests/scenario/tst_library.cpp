@@ -321,6 +321,7 @@ private Q_SLOTS:
     void stressHasBoundedState();
     void recvBufferOfAnySize_data();
     void recvBufferOfAnySize();
+    void grownBufferIsTheStepsOwn();
 };
 
 void TestLibrary::everyBuiltinHasAClaim()
@@ -1238,6 +1239,50 @@ void TestLibrary::recvBufferOfAnySize()
     QCOMPARE(r.pathsOfOp(7), QStringList{QStringLiteral("QUEUED>PROCESSING>PROCESSED(0)")});
     QCOMPARE(r.pathsOfOp(8), QStringList{QStringLiteral("QUEUED>PROCESSING>PROCESSED(0)")});
     QCOMPARE(r.trace.violations, uint64_t(0));
+}
+
+// A buffer grown on -EINVAL belongs to its step: the next recv step is
+// checked with its own `buffer` (spec §3.4 step 2). The second recv's 15
+// bytes cannot hold IBs of 8 and 8 (15-8=7 -> 0, 0-8 underflows): -EINVAL,
+// then grown to 32 it fits. Before, it inherited the first step's grown
+// buffer and never saw the -EINVAL.
+void TestLibrary::grownBufferIsTheStepsOwn()
+{
+    const char *json = R"json({
+      "name": "recv-grow-per-step",
+      "qtee": {"services": [{"uid": 2033, "ops": {"1": [
+        {"do": "callback", "target": "io:0", "op": 5, "ib": [8, 1]},
+        {"do": "callback", "target": "io:0", "op": 6, "ib": [8, 8]},
+        {"do": "return", "result": 0}]}}]},
+      "processes": [{"name": "app", "threads": [
+        {"name": "client", "program": [
+          {"do": "open", "as": "fd"},
+          {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+          {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}]},
+          {"do": "exit"}]},
+        {"name": "suppl", "program": [
+          {"do": "wait", "for": "fd"},
+          {"do": "recv", "fd": "fd", "buffer": 9, "num_params": 2, "on_einval": "grow",
+           "max_retries": 1},
+          {"do": "send", "fd": "fd"},
+          {"do": "recv", "fd": "fd", "buffer": 15, "num_params": 2, "on_einval": "grow",
+           "max_retries": 1},
+          {"do": "send", "fd": "fd"},
+          {"do": "exit"}]}]}]
+    })json";
+    Run r;
+    r.scenario = loadScenarioJson(json, "recv-grow-per-step.json", &r.error);
+    QVERIFY2(r.scenario, r.error.c_str());
+    r.variant = r.scenario->variant;
+    r.sim = std::make_unique<Simulator>(r.scenario, r.variant);
+    RunOptions opts;
+    opts.policy = r.scenario->policy;
+    r.trace = run(*r.sim, opts, &r.error);
+    QVERIFY2(r.error.empty(), r.error.c_str());
+    const QString e = QStringLiteral("EINVAL"), ok = QStringLiteral("0");
+    QCOMPARE(r.syscallErrnos(r.thread("app/suppl"), SyscallKind::SupplRecv),
+             (QStringList{e, ok, e, ok}));
+    QCOMPARE(r.trace.stop, StopReason::Finished);
 }
 
 QTEST_GUILESS_MAIN(TestLibrary)
