@@ -797,7 +797,8 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         r.fail("policy", "unknown policy " + quotedText(policy) + " (known: \"" +
                              policyName(Policy::Scripted) + "\", \"" +
                              policyName(Policy::RoundRobin) + "\", \"" +
-                             policyName(Policy::Random) + "\")");
+                             policyName(Policy::Random) + "\", \"" + policyName(Policy::Timed) +
+                             "\")");
         return nullptr;
     }
     cap->policy = *p;
@@ -889,6 +890,11 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         else if (e.holderArg < -1) {
             r.fail(where + ".holder_arg",
                    "value " + std::to_string(e.holderArg) + " out of range -1..4294967295");
+            return nullptr;
+        }
+        if (e.step > cap->schedule.size()) {
+            r.fail(where + ".step", "step " + std::to_string(e.step) + " is past the schedule's " +
+                                        std::to_string(cap->schedule.size()) + " steps");
             return nullptr;
         }
         if (!cap->events.empty() && e.step < cap->events.back().step) {
@@ -990,6 +996,20 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
     for (size_t i = 0; i < cap->events.size(); ++i) {
         const Event &e = cap->events[i];
         const std::string where = indexPath("events", qsizetype(i));
+        // Events of a thread's own doing name it (the app draws them on its
+        // lane; a replay divergence in `thread` alone printed two equal lines).
+        const bool ownsThread =
+            e.kind == EventKind::SyscallEnter || e.kind == EventKind::SyscallReturn ||
+            e.kind == EventKind::DispatchReturn || e.kind == EventKind::ThreadExit ||
+            e.kind == EventKind::LockAcquire || e.kind == EventKind::LockRelease ||
+            e.kind == EventKind::ArgAccess || e.kind == EventKind::Blocked ||
+            e.kind == EventKind::Woken;
+        if (ownsThread && !e.thread.valid()) {
+            r.fail(where + ".thread", std::string("a ") + eventKindName(e.kind) +
+                                          " event names its thread (ids 0.." +
+                                          std::to_string(threads - 1) + ")");
+            return nullptr;
+        }
         if (e.thread.v >= threads) {
             r.fail(where + ".thread", "no thread " + std::to_string(e.thread.v) +
                                           " in the embedded scenario (ids 0.." +

@@ -210,9 +210,31 @@ FileIdentity fileIdentity(const std::string &path)
     return id;
 }
 
+// `path` with its symbolic links followed (a dangling one too), so that an
+// output written through a link replaces the file it points at, as a shell
+// redirection would, and not the link itself. A loop, or more than 40
+// links, stops where it is (writing there then fails with ELOOP's cause).
+std::string followLinks(std::string path)
+{
+    for (int hops = 0; hops < 40; ++hops) {
+        struct stat st
+        {};
+        if (::lstat(path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode))
+            return path;
+        std::string to(size_t(st.st_size > 0 ? st.st_size : 4096) + 1, '\0');
+        const ssize_t n = ::readlink(path.c_str(), to.data(), to.size());
+        if (n <= 0 || size_t(n) >= to.size())
+            return path;
+        to.resize(size_t(n));
+        path = to.front() == '/' ? to : dirName(path) + "/" + to;
+    }
+    return path;
+}
+
 size_t OutputFiles::add(std::string option, std::string path)
 {
-    m_files.push_back({std::move(option), std::move(path), {}});
+    std::string target = path == "-" ? path : followLinks(path);
+    m_files.push_back({std::move(option), std::move(path), std::move(target), {}});
     return m_files.size() - 1;
 }
 
@@ -244,15 +266,17 @@ bool OutputFiles::check(const std::vector<std::string> &inputs, std::string *err
         }
         if (f.path.back() == '/')
             return failed("cannot write: names a directory");
+        if (struct stat ls{}; ::lstat(f.target.c_str(), &ls) == 0 && S_ISLNK(ls.st_mode))
+            return failed("cannot write: too many levels of symbolic links");
         struct stat st
         {};
-        if (::stat(f.path.c_str(), &st) == 0) {
+        if (::stat(f.target.c_str(), &st) == 0) {
             if (S_ISDIR(st.st_mode))
                 return failed("cannot write: is a directory");
             if (!S_ISREG(st.st_mode))
                 return failed("cannot write: not a regular file (" + fileKind(st.st_mode) + ")");
         }
-        const std::string dir = dirName(f.path);
+        const std::string dir = dirName(f.target);
         struct stat ds
         {};
         if (::stat(dir.c_str(), &ds) != 0)
@@ -261,7 +285,7 @@ bool OutputFiles::check(const std::vector<std::string> &inputs, std::string *err
             return failed("cannot write: " + shown(dir) + " is not a directory");
         if (::access(dir.c_str(), W_OK | X_OK) != 0)
             return failed("cannot write: directory " + shown(dir) + ": " + errnoText(errno));
-        const FileIdentity id = fileIdentity(f.path);
+        const FileIdentity id = fileIdentity(f.target);
         for (const std::string &input : inputs) {
             const FileIdentity in = fileIdentity(input);
             if (in.exists && id.exists && in.device == id.device && in.inode == id.inode)
@@ -298,9 +322,9 @@ bool OutputFiles::commit(std::string *error)
             Staged &s = staged[i];
             if (s.renamed) {
                 if (!s.backup.empty())
-                    ::rename(s.backup.c_str(), m_files[i].path.c_str());
+                    ::rename(s.backup.c_str(), m_files[i].target.c_str());
                 else
-                    ::unlink(m_files[i].path.c_str());
+                    ::unlink(m_files[i].target.c_str());
                 s.backup.clear();
             } else if (!s.temp.empty()) {
                 ::unlink(s.temp.c_str());
@@ -325,12 +349,12 @@ bool OutputFiles::commit(std::string *error)
             continue; // standard output: the caller prints it
         struct stat st
         {};
-        const bool exists = ::stat(f.path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+        const bool exists = ::stat(f.target.c_str(), &st) == 0 && S_ISREG(st.st_mode);
         const mode_t mode = exists ? mode_t(st.st_mode & 07777) : defaultFileMode();
-        std::string temp = dirName(f.path) + "/." + baseName(f.path) + ".tmp-XXXXXX";
+        std::string temp = dirName(f.target) + "/." + baseName(f.target) + ".tmp-XXXXXX";
         const int fd = ::mkstemp(temp.data());
         if (fd < 0) // (the temporary file: /proc/version exists, but /proc takes no new file)
-            return failed(i, "cannot create a file in " + shown(dirName(f.path)) + ": " +
+            return failed(i, "cannot create a file in " + shown(dirName(f.target)) + ": " +
                                  errnoText(errno));
         staged[i].temp = temp;
         const bool ok = writeAll(fd, f.contents) && ::fchmod(fd, mode) == 0 && ::fsync(fd) == 0;
@@ -346,17 +370,17 @@ bool OutputFiles::commit(std::string *error)
             continue;
         struct stat st
         {};
-        if (::lstat(m_files[i].path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+        if (::lstat(m_files[i].target.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
             continue;
-        std::string backup = tempName(m_files[i].path, ".bak-");
-        if (!backup.empty() && ::link(m_files[i].path.c_str(), backup.c_str()) == 0)
+        std::string backup = tempName(m_files[i].target, ".bak-");
+        if (!backup.empty() && ::link(m_files[i].target.c_str(), backup.c_str()) == 0)
             staged[i].backup = std::move(backup);
     }
     // 3. Rename into place.
     for (size_t i = 0; i < m_files.size(); ++i) {
         if (m_files[i].path == "-")
             continue;
-        if (::rename(staged[i].temp.c_str(), m_files[i].path.c_str()) != 0)
+        if (::rename(staged[i].temp.c_str(), m_files[i].target.c_str()) != 0)
             return failed(i, errnoText(errno));
         staged[i].renamed = true;
     }

@@ -77,7 +77,8 @@ private:
     struct File
     {
         std::string option;
-        std::string path;
+        std::string path;   // as given (messages name it)
+        std::string target; // where it is written: `path` with symbolic links followed
         std::string contents;
     };
     std::vector<File> m_files;

@@ -480,6 +480,11 @@ void Loader::load(const QJsonObject &root, Scenario &sc)
                 fail(at("schedule", i), "empty action label");
             sc.schedule.push_back(std::move(label));
         }
+        // The scenario's own bound would cut its own schedule (a command
+        // line's --max-steps may, on purpose).
+        if (sc.schedule.size() > sc.maxSteps)
+            fail("schedule", std::to_string(sc.schedule.size()) + " steps, more than max_steps " +
+                                 std::to_string(sc.maxSteps) + " lets run");
     }
 
     if (const auto i = m_held.undefined())
@@ -1142,7 +1147,7 @@ void Loader::parseFaults(const QJsonValue &v, const std::string &where, Scenario
             f.when = Fault::When::Any;
         } else if (!step.isUndefined()) {
             f.when = Fault::When::AtStep;
-            f.step = uint64_t(toInt(step, key(w, "at_step"), 0, kMaxMaxSteps));
+            f.step = uint64_t(toInt(step, key(w, "at_step"), 1, kMaxMaxSteps)); // steps from 1
         } else {
             f.when = Fault::When::OnState;
             const std::string s = QString::fromStdString(toStr(state, key(w, "when_request")))

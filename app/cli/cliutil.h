@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/text.h"
+#include "core/types.h"
 
 #include <QCommandLineParser>
 #include <QString>
@@ -10,6 +11,7 @@
 #include <charconv>
 #include <cstdint>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -61,8 +63,29 @@ inline std::string repeatedOption(const QCommandLineParser &parser, const std::s
         if (n == QLatin1String("variant") || n == QLatin1String("lane"))
             continue;
         if (names.indexOf(n, i + 1) > 0)
-            return command + ": --" + str(n) + " is given twice (each option takes one value; " +
-                   "only --variant and --lane repeat)";
+            return command + ": --" + str(n) + " is given twice (only --variant and --lane " +
+                   "repeat)";
+    }
+    return {};
+}
+
+// The --variant assignments, in order, onto `variant`; an error message, or
+// empty. One dimension given two different values ("request=fifo
+// --variant request=idr") is an error: the last one would win silently.
+inline std::string applyVariants(const QStringList &assignments, Variant &variant)
+{
+    std::map<std::string, std::string> given;
+    for (const QString &a : assignments) {
+        const std::string assignment = str(a);
+        const std::string message = variant.set(assignment);
+        if (!message.empty())
+            return "--variant: " + message; // the message quotes the assignment
+        const size_t eq = assignment.find('=');
+        const std::string name = assignment.substr(0, eq), value = assignment.substr(eq + 1);
+        const auto [it, fresh] = given.emplace(name, value);
+        if (!fresh && it->second != value)
+            return "--variant: " + name + " is given twice, as " + quotedText(it->second) +
+                   " and " + quotedText(value);
     }
     return {};
 }

@@ -104,7 +104,7 @@ int cmdExplore(const QStringList &args)
                        "112-bit fingerprint of each is kept (hash compaction)."));
     const QCommandLineOption cexOpt(
         QStringLiteral("counterexample"),
-        QStringLiteral("Write the first finding's counterexample as a capture to FILE."),
+        QStringLiteral("Write the shortest finding's counterexample as a capture to FILE."),
         QStringLiteral("FILE"));
     const QCommandLineOption gapRunOpt(
         QStringLiteral("gap-run"),
@@ -191,11 +191,9 @@ int cmdExplore(const QStringList &args)
     if (!scenario)
         return fail(error.empty() ? source + ": cannot load scenario" : error);
     Variant variant = scenario->variant;
-    for (const QString &assignment : parser.values(variantOpt)) {
-        const std::string message = variant.set(str(assignment));
-        if (!message.empty())
-            return fail("--variant: " + message);
-    }
+    if (const std::string message = applyVariants(parser.values(variantOpt), variant);
+        !message.empty())
+        return fail(message);
     for (const QCommandLineOption *o : {&cexOpt, &gapRunOpt})
         if (parser.isSet(*o) && !sim::canEmbedScenario(*scenario))
             return fail("--" + str(o->names().constFirst()) + ": scenario " +
@@ -240,6 +238,7 @@ int cmdExplore(const QStringList &args)
     const sim::ExploreFinding *gapRun = sim::shortestGap(r);
     sim::OutputFiles outputs;
     std::string cexNote, gapNote;
+    QJsonObject cexJson, gapJson; // --json: {"note", and when written "path", "steps"}
     struct CaptureOutput
     {
         const QCommandLineOption &opt;
@@ -248,19 +247,21 @@ int cmdExplore(const QStringList &args)
         std::string what; // "counterexample", "gap 9 run"
         const char *none; // the note when there is nothing to write
         std::string &note;
+        QJsonObject &json;
     };
     const CaptureOutput captures[] = {
         {cexOpt, "--counterexample", first, "counterexample",
-         "no counterexample to write: nothing was found", cexNote},
+         "no counterexample to write: nothing was found", cexNote, cexJson},
         {gapRunOpt, "--gap-run", gapRun,
          gapRun ? "gap " + std::to_string(gapRun->gap) + " run" : std::string(),
-         "no gap run to write: no spec §9 gap was reached", gapNote},
+         "no gap run to write: no spec §9 gap was reached", gapNote, gapJson},
     };
     for (const CaptureOutput &c : captures) {
         if (!parser.isSet(c.opt))
             continue;
         if (!c.finding) {
             c.note = c.none;
+            c.json.insert(QStringLiteral("note"), QString::fromStdString(c.note));
             continue;
         }
         const std::string path = str(parser.value(c.opt));
@@ -271,6 +272,9 @@ int cmdExplore(const QStringList &args)
         c.note = c.what + " written to " +
                  (path == "-" ? std::string("standard output") : quotedText(path)) + " (" +
                  tee::vocab::steps(c.finding->length()) + ")";
+        c.json.insert(QStringLiteral("path"), QString::fromStdString(path));
+        c.json.insert(QStringLiteral("steps"), qint64(c.finding->length()));
+        c.json.insert(QStringLiteral("note"), QString::fromStdString(c.note));
     }
     if (!outputs.commit(&error))
         return fail(error);
@@ -356,10 +360,10 @@ int cmdExplore(const QStringList &args)
             {QStringLiteral("gaps"), gaps},
             {QStringLiteral("verdict"), QString::fromStdString(verdict)},
         };
-        if (!cexNote.empty())
-            root.insert(QStringLiteral("counterexample"), QString::fromStdString(cexNote));
-        if (!gapNote.empty())
-            root.insert(QStringLiteral("gapRun"), QString::fromStdString(gapNote));
+        if (!cexJson.isEmpty())
+            root.insert(QStringLiteral("counterexample"), cexJson);
+        if (!gapJson.isEmpty())
+            root.insert(QStringLiteral("gapRun"), gapJson);
         out << QJsonDocument(root).toJson(QJsonDocument::Indented).toStdString();
         return status;
     }

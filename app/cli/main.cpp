@@ -25,6 +25,9 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonValue>
 #include <QStringList>
 
 #include <algorithm>
@@ -280,11 +283,9 @@ int cmdRun(const QStringList &args)
         return fail(error.empty() ? source + ": cannot load scenario" : error);
 
     Variant variant = scenario->variant;
-    for (const QString &assignment : parser.values(variantOpt)) {
-        const std::string message = variant.set(str(assignment));
-        if (!message.empty())
-            return fail("--variant: " + message); // the message quotes the assignment
-    }
+    if (const std::string message = applyVariants(parser.values(variantOpt), variant);
+        !message.empty())
+        return fail(message);
 
     // Every output is checked before the run and written after it, all or
     // none: a bad path costs nothing, and a failure leaves no file behind
@@ -297,6 +298,15 @@ int cmdRun(const QStringList &args)
     const std::optional<size_t> captureOut = addOutput(captureOpt, "--capture");
     const std::optional<size_t> chromeOut = addOutput(chromeOpt, "--chrome");
     const std::optional<size_t> textOut = addOutput(textOpt, "--text");
+    // --from, --to, --lane and --width shape the exports: without one they
+    // would be ignored (and their values never checked against the run).
+    if (!textOut && !chromeOut)
+        for (const QCommandLineOption *o :
+             {&exportOpts.from, &exportOpts.to, &exportOpts.lane, &exportOpts.width})
+            if (parser.isSet(*o))
+                return fail("--" + str(o->names().constFirst()) +
+                            " shapes the text timeline and the Chrome trace: give --text FILE "
+                            "or --chrome FILE with it");
     if (!outputs.check({source}, &error))
         return fail(error);
     if (captureOut && !sim::canEmbedScenario(*scenario))
@@ -471,10 +481,28 @@ int cmdReplay(const QStringList &args)
                                  : diff->field + " differs";
     if (otherModel)
         std::cout << path << ": " << modelChange << '\n';
+    std::string capLine = describe(recorded), repLine = describe(replayed);
+    // When the sentence does not show the field that differs (an event's
+    // thread, say), both lines would read the same: add the field's values.
+    if (capLine == repLine && diff->index < recorded.size() && diff->index < replayed.size()) {
+        const auto field = [&](const Event &e) {
+            const QJsonObject o =
+                QJsonDocument::fromJson(QByteArray::fromStdString(sim::eventToJson(simulator, e)))
+                    .object();
+            const QJsonValue v = o.value(QString::fromStdString(diff->field));
+            if (v.isUndefined())
+                return std::string("absent");
+            if (v.isString())
+                return printable(v.toString().toStdString(), 80);
+            return QString::number(v.toDouble(), 'g', 17).toStdString();
+        };
+        capLine += " [" + diff->field + " " + field(recorded[diff->index]) + "]";
+        repLine += " [" + diff->field + " " + field(replayed[diff->index]) + "]";
+    }
     std::cout << path << ": replay diverged at step " << anchor[diff->index].step << " (event "
               << diff->index << ": " << what << ")\n"
-              << "  capture: " << describe(recorded) << '\n'
-              << "  replay:  " << describe(replayed) << '\n';
+              << "  capture: " << capLine << '\n'
+              << "  replay:  " << repLine << '\n';
     return kExitFound;
 }
 
@@ -559,9 +587,10 @@ int cmdRender(const QStringList &args)
         "Draw the timeline (and the refcount plot) of a capture or a scenario as PNG, SVG or "
         "PDF, in the print palette, as the app's File > Export does.\nExit status: 0 written, 2 "
         "bad input."));
-    parser.addPositionalArgument(QStringLiteral("INPUT"),
-                                 QStringLiteral("A capture, a scenario file or a built-in name."),
-                                 QStringLiteral("CAPTURE|SCENARIO"));
+    parser.addPositionalArgument(
+        QStringLiteral("INPUT"),
+        QStringLiteral("A capture, a scenario file or a built-in scenario name."),
+        QStringLiteral("INPUT"));
     const QCommandLineOption pngOpt(QStringLiteral("png"), QStringLiteral("Write a PNG to FILE."),
                                     QStringLiteral("FILE"));
     const QCommandLineOption svgOpt(QStringLiteral("svg"), QStringLiteral("Write an SVG to FILE."),
@@ -618,8 +647,21 @@ int cmdRender(const QStringList &args)
          {std::tuple{&pngOpt, "--png", render::RenderFormat::Png},
           std::tuple{&svgOpt, "--svg", render::RenderFormat::Svg},
           std::tuple{&pdfOpt, "--pdf", render::RenderFormat::Pdf}})
-        if (parser.isSet(*opt))
-            wanted.emplace_back(outputs.add(name, str(parser.value(*opt))), format);
+        if (parser.isSet(*opt)) {
+            // A name that ends in another format's extension (--svg pic.png)
+            // would hold a file its name lies about; other names are taken.
+            const std::string file = str(parser.value(*opt));
+            const std::string own = std::string(name).substr(2);
+            for (const char *ext : {"png", "svg", "pdf"}) {
+                const QString suffix = QStringLiteral(".") + QLatin1String(ext);
+                if (ext != own &&
+                    QString::fromStdString(file).endsWith(suffix, Qt::CaseInsensitive))
+                    return fail(std::string(name) + ": " + quotedText(file) + " ends in ." + ext +
+                                " but " + name + " writes " + own + " (use --" + ext +
+                                " for that, or name the file ." + own + ")");
+            }
+            wanted.emplace_back(outputs.add(name, file), format);
+        }
     std::string error;
     if (!outputs.check({source}, &error))
         return fail(error);

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <limits>
 #include <map>
 
 namespace tee {
@@ -378,7 +379,10 @@ std::string RunSummary::toJson() const
         {QStringLiteral("title"), qs(title)},
         {QStringLiteral("variant"), qs(variant)},
         {QStringLiteral("policy"), qs(policy)},
-        {QStringLiteral("seed"), qint64(seed)},
+        // past 2^63-1 a string, as captures write it (a qint64 went negative)
+        {QStringLiteral("seed"), seed > uint64_t(std::numeric_limits<qint64>::max())
+                                     ? QJsonValue(QString::number(seed))
+                                     : QJsonValue(qint64(seed))},
         {QStringLiteral("maxSteps"), qint64(maxSteps)},
         {QStringLiteral("steps"), qint64(steps)},
         {QStringLiteral("simulatedNs"), qint64(simulatedNs)},

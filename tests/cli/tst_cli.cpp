@@ -328,6 +328,17 @@ void TestCli::runOverrides()
     const QString variant = o.value(QLatin1String("variant")).toString();
     QVERIFY2(variant.contains(QLatin1String("gaps=fixed")), qPrintable(variant));
     QVERIFY2(variant.contains(QLatin1String("request=idr")), qPrintable(variant));
+
+    // A seed past 2^63-1 is written as the capture writes it, a string of
+    // its digits (it came out as -1).
+    const CliResult big =
+        runCli({QStringLiteral("run"), QStringLiteral("default"), QStringLiteral("--policy"),
+                QStringLiteral("random"), QStringLiteral("--seed"),
+                QStringLiteral("18446744073709551615"), QStringLiteral("--json")});
+    QVERIFY2(big.exitCode == 0 || big.exitCode == 1, qPrintable(big.err));
+    QCOMPARE(
+        QJsonDocument::fromJson(big.out.toUtf8()).object().value(QLatin1String("seed")).toString(),
+        QStringLiteral("18446744073709551615"));
 }
 
 void TestCli::runViolationExitsOne()
@@ -703,6 +714,22 @@ void TestCli::badUsage_data()
         {explore, small, QStringLiteral("--jobs"), QStringLiteral("1"), QStringLiteral("--jobs"),
          QStringLiteral("2")},
         {QStringLiteral("explore: --jobs is given twice")});
+    // one dimension, two values: the last one would win in silence
+    row("run variant twice, two values",
+        {run, def, QStringLiteral("--variant"), QStringLiteral("request=fifo"),
+         QStringLiteral("--variant"), QStringLiteral("request=idr")},
+        {QStringLiteral("--variant: request is given twice, as \"fifo\" and \"idr\"")});
+    row("explore variant twice, two values",
+        {explore, small, QStringLiteral("--variant"), QStringLiteral("argument=lock"),
+         QStringLiteral("--variant"), QStringLiteral("argument=none")},
+        {QStringLiteral("--variant: argument is given twice")});
+    // export shaping without an export: it would be ignored, unchecked
+    row("run --from without an export", {run, def, QStringLiteral("--from"), QStringLiteral("50")},
+        {QStringLiteral("--from shapes the text timeline and the Chrome trace")});
+    row("run --lane without an export",
+        {run, def, QStringLiteral("--capture"), QStringLiteral("x.json"), QStringLiteral("--lane"),
+         QStringLiteral("obj9")},
+        {QStringLiteral("--lane shapes the text timeline")});
     row("explore jobs zero", {explore, small, QStringLiteral("--jobs"), QStringLiteral("0")},
         {QStringLiteral("--jobs: \"0\" is not a whole number from 1 to 256")});
     row("explore jobs too many", {explore, small, QStringLiteral("--jobs"), QStringLiteral("1000")},
@@ -879,6 +906,7 @@ void TestCli::tamperedCaptureDiverges_data()
     QTest::addColumn<QString>("field");
     QTest::newRow("kind") << QStringLiteral("kind");
     QTest::newRow("step") << QStringLiteral("step");
+    QTest::newRow("thread") << QStringLiteral("thread");
 }
 
 void TestCli::tamperedCaptureDiverges()
@@ -904,19 +932,50 @@ void TestCli::tamperedCaptureDiverges()
     QVERIFY(index < events.size());
     QJsonObject event = events.at(index).toObject();
     const qint64 step = event.value(QLatin1String("step")).toInteger();
+    if (field == QLatin1String("thread")) {
+        // an event whose sentence does not show its thread: a context
+        // reference (the two lines printed the same before)
+        index = 0;
+        while (index < events.size() &&
+               events.at(index).toObject().value(QLatin1String("kind")).toString() !=
+                   QLatin1String("context_get"))
+            ++index;
+        QVERIFY(index < events.size());
+        event = events.at(index).toObject();
+        const int thread = event.value(QLatin1String("thread")).toInt(-1);
+        event.insert(QStringLiteral("thread"), thread == 1 ? 0 : 1);
+        event.remove(QStringLiteral("thread_name"));
+        events.replace(index, event);
+        doc.insert(QStringLiteral("events"), events);
+        QVERIFY(writeJson(capture, doc));
+        const CliResult r = runCli({QStringLiteral("replay"), capture});
+        VERIFY_EXIT(r, 1);
+        QVERIFY2(r.out.contains(QLatin1String("thread differs")), qPrintable(r.out + r.err));
+        const QStringList lines = r.out.split(QLatin1Char('\n'));
+        QString cap, rep;
+        for (const QString &l : lines) {
+            if (l.startsWith(QLatin1String("  capture: ")))
+                cap = l.mid(11);
+            if (l.startsWith(QLatin1String("  replay:  ")))
+                rep = l.mid(11);
+        }
+        QVERIFY2(!cap.isEmpty() && cap != rep, qPrintable(r.out));
+        QVERIFY2(cap.contains(QLatin1String("[thread ")), qPrintable(r.out));
+        return;
+    }
     if (field == QLatin1String("kind")) {
         const QString kind = event.value(QLatin1String("kind")).toString();
         QVERIFY(!kind.isEmpty());
         event.insert(QStringLiteral("kind"), QStringLiteral("note"));
     } else {
-        // Move the event and every later one a step on: still ordered, but wrong.
-        for (qsizetype i = index; i < events.size(); ++i) {
-            QJsonObject later = events.at(i).toObject();
-            later.insert(QStringLiteral("step"),
-                         later.value(QLatin1String("step")).toInteger() + 1);
-            events.replace(i, later);
-        }
+        // Move the last event of a step one step on, before the next step's
+        // events: still ordered and inside the schedule, but wrong.
+        while (index + 1 < events.size() &&
+               events.at(index + 1).toObject().value(QLatin1String("step")).toInteger() == step)
+            ++index;
+        QVERIFY(index + 1 < events.size());
         event = events.at(index).toObject();
+        event.insert(QStringLiteral("step"), step + 1);
     }
     events.replace(index, event);
     doc.insert(QStringLiteral("events"), events);
@@ -1547,6 +1606,9 @@ void TestCli::renderPictures()
           QStringList{QStringLiteral("render"), QStringLiteral("default"), QStringLiteral("--png"),
                       out, QStringLiteral("--from"), QStringLiteral("99")},
           QStringList{QStringLiteral("render"), QStringLiteral("no-such"), QStringLiteral("--png"),
+                      out},
+          // an SVG under a .png name
+          QStringList{QStringLiteral("render"), QStringLiteral("default"), QStringLiteral("--svg"),
                       out}}) {
         const CliResult r = runCli(args);
         VERIFY_EXIT(r, 2);

@@ -153,6 +153,10 @@ QList<QPair<const char *, const char *>> badCaptureCases()
         {"event-process-unknown.json",
          "events[1].process: no process 1 in the embedded scenario (ids 0..0)"},
         {"steps-go-back.json", "events[4].step: step 1 goes back in time"},
+        {"event-step-past-schedule.json",
+         "events[88].step: step 999 is past the schedule's 20 steps"},
+        {"event-without-its-thread.json",
+         "events[1].thread: a syscall_enter event names its thread (ids 0..2)"},
         {"negative-seed.json", "seed: value -1 out of range"},
         {"bad-variant-value.json", "variant.request: "},
         {"missing-variant-dimension.json", "variant.gaps: missing"},
@@ -237,7 +241,10 @@ private Q_SLOTS:
         Simulator sim(sc);
         Trace trace;
         trace.events = everyKindEvents();
-        trace.schedule = {"app/client: open /dev/tee"};
+        uint64_t last = 1;
+        for (const Event &e : trace.events)
+            last = std::max(last, e.step);
+        trace.schedule.assign(last, "app/client: open /dev/tee"); // events name steps 1..last
         trace.stop = StopReason::Stuck;
         trace.stopDetail = "app/client waits on completion of req 0";
         RunOptions opts;

@@ -4,6 +4,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -206,6 +207,50 @@ private Q_SLOTS:
         {};
         QCOMPARE(::stat(QFile::encodeName(a).constData(), &st), 0);
         QCOMPARE(st.st_mode & 0777, mode_t(0600));
+    }
+
+    // An output named through a symbolic link writes the file it points at
+    // (created when the link dangles) and the link stays a link; a loop of
+    // links is refused. Before, the rename replaced the link itself.
+    void commitWritesThroughLinks()
+    {
+        QTemporaryDir tmp;
+        const QString real = tmp.filePath(QStringLiteral("real.txt"));
+        const QString link = tmp.filePath(QStringLiteral("link.txt"));
+        const QString dangling = tmp.filePath(QStringLiteral("dangling.txt"));
+        const QString target = tmp.filePath(QStringLiteral("sub/new.txt"));
+        QVERIFY(QDir(tmp.path()).mkdir(QStringLiteral("sub")));
+        QVERIFY(spit(real, "old"));
+        QVERIFY(QFile::link(QStringLiteral("real.txt"), link)); // relative, as ln -s makes them
+        QVERIFY(QFile::link(QStringLiteral("sub/new.txt"), dangling));
+        OutputFiles out;
+        out.set(out.add("--a", link.toStdString()), "through the link");
+        out.set(out.add("--b", dangling.toStdString()), "made through a dangling link");
+        std::string error;
+        QVERIFY2(out.check({}, &error), error.c_str());
+        QVERIFY2(out.commit(&error), error.c_str());
+        QCOMPARE(slurp(real), std::string("through the link"));
+        QCOMPARE(slurp(target), std::string("made through a dangling link"));
+        QVERIFY(QFileInfo(link).isSymLink());
+        QVERIFY(QFileInfo(dangling).isSymLink());
+        // Two outputs through two links to one file are one file.
+        const QString link2 = tmp.filePath(QStringLiteral("link2.txt"));
+        QVERIFY(QFile::link(QStringLiteral("real.txt"), link2));
+        OutputFiles twice;
+        twice.add("--a", link.toStdString());
+        twice.add("--b", link2.toStdString());
+        QVERIFY(!twice.check({}, &error));
+        QVERIFY2(QString::fromStdString(error).contains(QLatin1String("same file")), error.c_str());
+        // A loop of links.
+        const QString loop1 = tmp.filePath(QStringLiteral("loop1"));
+        const QString loop2 = tmp.filePath(QStringLiteral("loop2"));
+        QVERIFY(QFile::link(QStringLiteral("loop2"), loop1));
+        QVERIFY(QFile::link(QStringLiteral("loop1"), loop2));
+        OutputFiles looped;
+        looped.add("--text", loop1.toStdString());
+        QVERIFY(!looped.check({}, &error));
+        QVERIFY2(QString::fromStdString(error).contains(QLatin1String("symbolic links")),
+                 error.c_str());
     }
 
     // A rename that fails after others succeeded puts every target back:
