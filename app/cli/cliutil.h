@@ -69,6 +69,24 @@ inline std::string repeatedOption(const QCommandLineParser &parser, const std::s
     return {};
 }
 
+// QCommandLineParser's error in the messages' own style: "unknown option
+// --bogus" (it says "Unknown option 'bogus'."), its other errors without
+// the capital and the full stop ("missing value after '--seed'").
+inline std::string parserError(const QCommandLineParser &parser)
+{
+    const QStringList unknown = parser.unknownOptionNames();
+    if (!unknown.isEmpty()) {
+        const QString &n = unknown.constFirst();
+        return "unknown option " + quotedText((n.size() == 1 ? "-" : "--") + str(n));
+    }
+    std::string e = str(parser.errorText());
+    if (!e.empty() && e.back() == '.')
+        e.pop_back();
+    if (!e.empty() && e[0] >= 'A' && e[0] <= 'Z')
+        e[0] = char(e[0] - 'A' + 'a');
+    return e;
+}
+
 // The --variant assignments, in order, onto `variant`; an error message, or
 // empty. One dimension given two different values ("request=fifo
 // --variant request=idr") is an error: the last one would win silently.

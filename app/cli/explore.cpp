@@ -125,8 +125,16 @@ int cmdExplore(const QStringList &args)
     parser.addOptions({variantOpt, maxStatesOpt, maxDepthOpt, memoryOpt, jobsOpt, strategyOpt,
                        exactOpt, noReductionOpt, cexOpt, gapRunOpt, jsonOpt});
     const QCommandLineOption help = parser.addHelpOption();
-    if (!parser.parse(QStringList{QCoreApplication::arguments().constFirst()} + args))
-        return fail("explore: " + printable(str(parser.errorText())));
+    if (!parser.parse(QStringList{QCoreApplication::arguments().constFirst()} + args)) {
+        std::string hint;
+        for (const QString &name : parser.unknownOptionNames())
+            if (hint.empty())
+                hint = didYouMean("--" + str(name),
+                                  {"--variant", "--max-states", "--max-depth", "--memory", "--jobs",
+                                   "--strategy", "--no-reduction", "--exact", "--counterexample",
+                                   "--gap-run", "--json", "--help"});
+        return fail("explore: " + printable(parserError(parser)) + hint);
+    }
     if (parser.isSet(help)) {
         QString text = parser.helpText();
         const QString usage = QStringLiteral("Usage: ") +

@@ -72,6 +72,8 @@ bool parseCommand(QCommandLineParser &parser, const QString &command, const QStr
         // "Unknown option 'polcy'.": suggest one of the command's options.
         std::string hint;
         for (const QString &name : parser.unknownOptionNames()) {
+            if (name.size() < 2)
+                continue; // -x: too short to guess from
             // QCommandLineParser does not list its options: name them here.
             const std::vector<std::string> known =
                 command == QLatin1String("run")
@@ -90,7 +92,7 @@ bool parseCommand(QCommandLineParser &parser, const QString &command, const QStr
             if (!hint.empty())
                 break;
         }
-        fail(str(command) + ": " + printable(str(parser.errorText())) + hint);
+        fail(str(command) + ": " + printable(parserError(parser)) + hint);
         return false;
     }
     if (parser.isSet(help))
@@ -767,7 +769,7 @@ int main(int argc, char **argv)
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();
     if (!parser.parse(QCoreApplication::arguments()))
-        return fail(printable(str(parser.errorText())));
+        return fail(printable(parserError(parser)));
     if (parser.isSet(version)) {
         if (!parser.positionalArguments().isEmpty())
             return fail("--version takes no argument (got " +

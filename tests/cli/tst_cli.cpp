@@ -662,7 +662,11 @@ void TestCli::badUsage_data()
         {QStringLiteral("extra")});
     row("run without scenario", {run}, {QStringLiteral("SCENARIO")});
     row("run extra argument", {run, def, QStringLiteral("extra")}, {QStringLiteral("extra")});
-    row("run unknown option", {run, def, QStringLiteral("--frob")}, {QStringLiteral("frob")});
+    row("run unknown option", {run, def, QStringLiteral("--frob")},
+        {QStringLiteral("run: unknown option \"--frob\"")});
+    row("explore misspelt option", {QStringLiteral("explore"), def, QStringLiteral("--max-state")},
+        {QStringLiteral(
+            "explore: unknown option \"--max-state\" (did you mean \"--max-states\"?)")});
     row("run missing option value", {run, def, QStringLiteral("--seed")}, {QStringLiteral("seed")});
     row("unknown scenario", {run, QStringLiteral("no-such-scenario")},
         {QStringLiteral("no-such-scenario")});
