@@ -212,6 +212,12 @@ State Engine::initialState(const std::vector<int32_t> &processRegisters,
     w.worker = true;
     w.phase = Phase::WorkerIdle;
     w.oic.worker = true;
+    // Probe's version query (spec §3.8 step 6) put its two objects, and
+    // their RELEASE work items ran on this shared oic before user space
+    // could open the device: SHARED is set for good (§2.7, never cleared),
+    // so a later RELEASE SMC failure is -ENODEV and dropped (§9 item 5).
+    // gaps=fixed clears it per work item (release_worker.cpp).
+    w.oic.shared = true;
     s.threads.push_back(w);
     return s;
 }

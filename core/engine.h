@@ -30,7 +30,7 @@ namespace tee {
 // 10: a program's kill starts no earlier than its victim's earlier steps;
 // 11: gap 8 (gaps=faithful) is the self-deadlock it names: RECV sleeps on
 // its own reqs_lock for ever; a callback to the NULL id hands out nothing.
-inline constexpr int kModelVersion = 12;
+inline constexpr int kModelVersion = 13;
 
 struct Action
 {

@@ -1082,11 +1082,14 @@ struct Engine::Ctx
 
     void deliver(Thread &t)
     {
-        Event &x = emit(EventKind::SyscallReturn);
-        x.thread = t.id;
-        x.errno_ = t.res.errno_;
-        x.value = t.res.ret;
-        x.op = uint32_t(t.sc.kind);
+        // user-space work entered no kernel: nothing returns from one
+        if (t.sc.kind != SyscallKind::Compute) {
+            Event &x = emit(EventKind::SyscallReturn);
+            x.thread = t.id;
+            x.errno_ = t.res.errno_;
+            x.value = t.res.ret;
+            x.op = uint32_t(t.sc.kind);
+        }
         t.phase = Phase::User;
         t.blocked = BlockReason::None;
         const SyscallResult res = t.res;

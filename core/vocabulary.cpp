@@ -1106,7 +1106,21 @@ DriverRef driverRef(const Event &e)
         return {"qcomtee_fetch_async_reqs", "async.c", "§2.9"};
     case EventKind::SyscallEnter:
     case EventKind::SyscallReturn:
-        return {"tee_ioctl", "tee_core.c", "§4.3"};
+        // the entry point of that syscall: open and close are not ioctls
+        switch (SyscallKind(e.op)) {
+        case SyscallKind::Open:
+            return driverRef(Verb::Open);
+        case SyscallKind::Close:
+            return driverRef(Verb::Close);
+        case SyscallKind::Kill:
+            return {"kill(2)", "", "§7"};
+        case SyscallKind::Exit:
+            return driverRef(Verb::Exit);
+        case SyscallKind::RemoveDevice:
+            return driverRef(Verb::RemoveDevice);
+        default:
+            return {"tee_ioctl", "tee_core.c", "§4.3"};
+        }
     case EventKind::DispatchReturn:
         return {"qcomtee_user_object_dispatch", "user_obj.c", "§3.3"};
     case EventKind::Blocked:

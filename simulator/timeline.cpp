@@ -505,6 +505,20 @@ struct TimelineBuilder
             iv[i].set(s);
             lb[lane].open = i;
         }
+        // The driver's own context (ctx0) was opened at probe, before the
+        // first step: when the run moves its kref (a QTEE object made in it,
+        // device removal), its lane is there from step 0.
+        for (const Event &e : ev)
+            if ((e.kind == EventKind::ContextGet || e.kind == EventKind::ContextPut) &&
+                e.ctx == ContextId(0)) {
+                const uint32_t lane = laneIn(ctxLanes, LaneKind::Context, 0);
+                if (lb[lane].open == kNone && !lb[lane].ended) {
+                    const uint32_t i = open(lane, LaneKind::Context, 0, 0, kNone);
+                    iv[i].set(ContextSpan{});
+                    lb[lane].open = i;
+                }
+                break;
+            }
     }
 
     FlowEnd endAt(uint32_t lane, uint32_t step, int64_t t, uint32_t event) const
@@ -687,6 +701,12 @@ struct TimelineBuilder
         }
         case EventKind::ContextOpened:
             ctxTo(e.ctx, true, ContextState::Open, 0, step, t, ei);
+            break;
+        case EventKind::ContextGet:
+        case EventKind::ContextPut:
+            // A tee_context kref taken or dropped draws nothing (the lane
+            // would split at every ioctl); the inspector counts them. The
+            // driver's own context (ctx0) has its lane from step 0 then.
             break;
         case EventKind::ContextClosed:
             ctxTo(e.ctx, true, ContextState::Closed, 0, step, t, ei);

@@ -2,6 +2,8 @@
 
 #include "core/vocabulary.h"
 
+#include <algorithm>
+
 using tee::sim::ContextState;
 using tee::sim::LaneKind;
 
@@ -13,7 +15,7 @@ ContextsModel::ContextsModel(RunDocument *document, QObject *parent)
 
 QStringList ContextsModel::headers() const
 {
-    return {tr("Context"), tr("State"), tr("Pins"), tr("Pinned by")};
+    return {tr("Context"), tr("State"), tr("Refcount"), tr("Held by"), tr("Pins"), tr("Pinned by")};
 }
 
 int ContextsModel::rowCount(const QModelIndex &parent) const
@@ -46,6 +48,18 @@ void ContextsModel::refresh(bool reset)
     const RunDocument *doc = document();
     if (doc && !doc->isEmpty()) {
         m_step = doc->cursor();
+        const tee::sim::Trace &trace = doc->trace();
+        if (reset || m_indexed != &trace) {
+            m_refEvents.clear();
+            for (size_t i = 0; i < trace.events.size(); ++i) {
+                const tee::Event &e = trace.events[i];
+                if ((e.kind == tee::EventKind::ContextGet ||
+                     e.kind == tee::EventKind::ContextPut) &&
+                    e.ctx.valid())
+                    m_refEvents[e.ctx.v].push_back(i);
+            }
+            m_indexed = &trace;
+        }
         const tee::sim::Timeline &tl = doc->timeline();
         const tee::sim::StateAfter &st = doc->stateAtCursor();
         // entries are in lane order: contexts (by id) before objects
@@ -56,6 +70,29 @@ void ContextsModel::refresh(bool reset)
                 r.id = lane.key.id;
                 r.span = tl.intervals()[en.interval].context();
                 r.changed = doc->touchedAtCursor(lane.key);
+                // the holders: the gets and puts up to the cursor step
+                // (the driver context holds its own reference from probe:
+                // the engine's "file" of ctx0, opened before the first step)
+                std::vector<std::pair<tee::CtxHolderKind, int64_t>> holders;
+                if (r.id == 0)
+                    holders.emplace_back(tee::CtxHolderKind::File, -1);
+                if (const auto it = m_refEvents.find(r.id); it != m_refEvents.end())
+                    for (const size_t i : it->second) {
+                        const tee::Event &e = trace.events[i];
+                        if (e.step > m_step)
+                            break;
+                        const std::pair<tee::CtxHolderKind, int64_t> h{e.ctxHolder, e.holderArg};
+                        if (e.kind == tee::EventKind::ContextGet) {
+                            holders.push_back(h);
+                        } else if (const auto at = std::find(holders.begin(), holders.end(), h);
+                                   at != holders.end()) {
+                            holders.erase(at);
+                        }
+                    }
+                for (const auto &[kind, arg] : holders)
+                    r.heldBy << (r.id == 0 && kind == tee::CtxHolderKind::File
+                                     ? tr("the driver (qcomtee_probe)")
+                                     : qs(tee::vocab::ctxHolder(*doc->simulator(), kind, arg)));
                 next.push_back(std::move(r));
             } else if (lane.key.kind == LaneKind::Object &&
                        lane.attrs.objectType == tee::ObjectType::User) {
@@ -84,6 +121,10 @@ QVariant ContextsModel::data(const QModelIndex &index, int role) const
             return qs(tee::vocab::ctx(tee::ContextId(r.id)));
         case State:
             return stateText(r.span.state);
+        case Refcount:
+            return int(r.heldBy.size());
+        case HeldBy:
+            return r.heldBy.join(QStringLiteral(", "));
         case Pins:
             return r.span.pins;
         case PinnedBy: {
@@ -94,8 +135,15 @@ QVariant ContextsModel::data(const QModelIndex &index, int role) const
         }
         }
         break;
+    case Qt::ToolTipRole:
+        if (index.column() == Refcount || index.column() == HeldBy)
+            return tr("The tee_context reference count (kref) and who holds it: the open file, "
+                      "each user object made in the context, each QTEE object of the driver "
+                      "context, an ioctl in flight, a tee_shm (spec §2.2). The context is freed "
+                      "when it reaches 0.");
+        break;
     case Qt::TextAlignmentRole:
-        if (index.column() == Pins)
+        if (index.column() == Pins || index.column() == Refcount)
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
         break;
     case IdRole:
@@ -112,11 +160,17 @@ QVariant ContextsModel::data(const QModelIndex &index, int role) const
             return int(r.span.state);
         case Pins:
             return r.span.pins;
+        case Refcount:
+            return int(r.heldBy.size());
         default:
             return data(index, Qt::DisplayRole);
         }
     case PinsRole:
         return r.span.pins;
+    case RefcountRole:
+        return int(r.heldBy.size());
+    case HeldByRole:
+        return r.heldBy;
     case PinnedByRole: {
         QVariantList l;
         for (const int32_t o : r.pinnedBy)

@@ -1,15 +1,20 @@
 // Every tee_context alive at the cursor step (until its context data is
-// freed): open, closed (close_context ran) or tee_context freed, and the
-// live user objects that pin it.
+// freed), the driver's own ctx0 included once a reference to it moved:
+// open, closed (close_context ran) or tee_context freed, its kref and who
+// holds it (spec §2.2: the file, each user object, each QTEE object of the
+// driver context, an ioctl in flight, a tee_shm), and the live user
+// objects that pin it.
 #pragma once
 
 #include "inspectormodel.h"
+
+#include <map>
 
 class ContextsModel : public InspectorModel
 {
     Q_OBJECT
 public:
-    enum Columns { Context, State, Pins, PinnedBy, ColumnCount };
+    enum Columns { Context, State, Refcount, HeldBy, Pins, PinnedBy, ColumnCount };
     enum Roles {
         IdRole = ModelRoles::IdRole,           // int: ContextId.v
         StateRole = ModelRoles::StateRole,     // int: tee::sim::ContextState
@@ -17,6 +22,8 @@ public:
         SortRole = ModelRoles::SortRole,
         PinsRole = ModelRoles::FirstModelRole, // int: live user objects it owns
         PinnedByRole,                          // QVariantList of int: their ObjectId.v
+        RefcountRole,                          // int: the tee_context kref
+        HeldByRole,                            // QStringList: its holders, in get order
     };
 
     explicit ContextsModel(RunDocument *document, QObject *parent = nullptr);
@@ -39,6 +46,11 @@ private:
         tee::sim::ContextSpan span;
         bool changed = false;
         std::vector<int32_t> pinnedBy; // user objects owned by the context
+        QStringList heldBy;            // the kref's holders at the cursor
     };
     std::vector<Row> m_rows;
+    // Per context: the indexes in the trace of its ContextGet/ContextPut
+    // events (built once per run: a context has few of them).
+    std::map<int32_t, std::vector<size_t>> m_refEvents;
+    const void *m_indexed = nullptr; // the trace m_refEvents was built from
 };

@@ -52,7 +52,11 @@ PixelHit hitTestPixel(const sim::Timeline &tl, const LaneLayout &layout, const T
         r.step = uint64_t(std::clamp(std::ceil(mx), 1.0, double(n)));
     if (r.laneRow.header || r.laneRow.lane >= tl.lanes().size())
         return r;
-    const int64_t at = int64_t(std::llround(mx));
+    // Steps are whole units, and an interval [k, k+1] is drawn from step k
+    // to step k+1: a point inside it is step k (floor), where rounding sent
+    // its right half, and its middle, to the interval that starts at k+1.
+    const int64_t at =
+        map.axis == sim::Axis::Step ? int64_t(std::floor(mx)) : int64_t(std::llround(mx));
     r.hit = tl.hitTest(r.laneRow.lane, map.axis, at, map.unitsFor(tolerancePx));
     if (r.hit.what == sim::Hit::What::Instant) {
         r.step = tl.instants()[r.hit.index].step;

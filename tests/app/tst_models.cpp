@@ -180,7 +180,8 @@ QString contextLine(int id, const QString &state, int pins, QList<int> pinnedBy)
 
 // Contexts until their context data is freed. The driver's own context
 // (ctx0) has a lane only when an event names it.
-QStringList engineContexts(const tee::State &s, const tee::sim::Timeline &tl)
+QStringList engineContexts(const tee::State &s, const tee::sim::Timeline &tl,
+                           const tee::Environment &env)
 {
     QStringList out;
     for (const tee::Context &c : s.contexts) {
@@ -192,8 +193,17 @@ QStringList engineContexts(const tee::State &s, const tee::sim::Timeline &tl)
         for (const tee::KObject &o : s.objects)
             if (o.type == tee::ObjectType::User && o.owner == c.id)
                 pinnedBy << o.id.v;
+        // the tee_context kref and its holders, in the order they took it
+        QStringList heldBy;
+        for (const tee::CtxHolder &h : c.refs)
+            heldBy << (c.id.v == 0 && h.kind == tee::CtxHolderKind::File
+                           ? QStringLiteral("the driver (qcomtee_probe)")
+                           : QString::fromStdString(tee::vocab::ctxHolder(env, h.kind, h.a)));
         out << contextLine(c.id.v, ContextsModel::stateText(engineContextState(c)),
-                           int(pinnedBy.size()), pinnedBy);
+                           int(pinnedBy.size()), pinnedBy) +
+                   QStringLiteral(" refcount %1 held by %2")
+                       .arg(c.ctxFreed ? 0 : int(c.refs.size()))
+                       .arg(heldBy.join(QLatin1Char(',')));
     }
     return out;
 }
@@ -207,7 +217,13 @@ QStringList modelContexts(const ContextsModel &m)
             pinnedBy << v.toInt();
         out << contextLine(m.index(r, 0).data(ContextsModel::IdRole).toInt(),
                            m.index(r, ContextsModel::State).data().toString(),
-                           m.index(r, ContextsModel::Pins).data().toInt(), pinnedBy);
+                           m.index(r, ContextsModel::Pins).data().toInt(), pinnedBy) +
+                   QStringLiteral(" refcount %1 held by %2")
+                       .arg(m.index(r, 0).data(ContextsModel::RefcountRole).toInt())
+                       .arg(m.index(r, 0)
+                                .data(ContextsModel::HeldByRole)
+                                .toStringList()
+                                .join(QLatin1Char(',')));
     }
     return out;
 }
@@ -394,7 +410,8 @@ private:
         QCOMPARE(s.step, k);
         sameLines(modelThreads(m.threads), engineThreads(*doc.simulator(), s, doc.trace().events),
                   at);
-        sameLines(modelContexts(m.contexts), engineContexts(s, doc.timeline()), at);
+        sameLines(modelContexts(m.contexts), engineContexts(s, doc.timeline(), *doc.simulator()),
+                  at);
         sameLines(modelObjects(m.objects), engineObjects(*doc.simulator(), s), at);
         sameLines(modelRequests(m.requests), engineRequests(s), at);
         if (QTest::currentTestFailed())

@@ -38,7 +38,8 @@ constexpr const char *kSlow = R"json({
             "release": 1000000000000},
   "max_steps": 100000000,
   "processes": [{"name": "p", "threads": [{"name": "t", "program": [
-      {"do": "compute", "ns": 1000000000000}, {"do": "jump", "to": 0}]}]}]
+      {"do": "compute", "ns": 1000000000000}, {"do": "open", "as": "fd"},
+      {"do": "close", "fd": "fd"}, {"do": "jump", "to": 0}]}]}]
 })json";
 
 // `count` faults; fault `fire` kills "victim" from step 1 on, every other one

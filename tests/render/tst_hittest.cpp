@@ -75,6 +75,33 @@ private Q_SLOTS:
         QVERIFY(checked > 10);
     }
 
+    // On the step axis an interval [k, k+1] is drawn from step k to step
+    // k+1: every point inside it, its right half too, is on it, not on the
+    // lane's next interval that starts at k+1 (rounding sent x = k+0.5 and
+    // above there).
+    void oneStepIntervalsOnTheStepAxis()
+    {
+        const sim::Timeline &tl = *m_src.timeline;
+        const TimeMapping map = fullView(sim::Axis::Step);
+        int checked = 0;
+        for (uint32_t i = 0; i + 1 < tl.intervals().size(); ++i) {
+            const sim::Interval &iv = tl.intervals()[i];
+            const sim::Interval &after = tl.intervals()[i + 1];
+            if (iv.lastStep != iv.firstStep + 1 || after.lane != iv.lane ||
+                after.firstStep != iv.lastStep)
+                continue;
+            for (const double f : {0.25, 0.5, 0.75}) {
+                const double x = map.toPixel(double(iv.firstStep) + f);
+                const PixelHit h = hitTestPixel(tl, m_layout, map, x, laneY(iv.lane), 0);
+                if (h.hit.what != sim::Hit::What::Interval)
+                    continue; // an instant drawn over it
+                QCOMPARE(h.hit.index, i);
+                ++checked;
+            }
+        }
+        QVERIFY(checked > 0);
+    }
+
     // Instants win over the interval under them; a pixel or two off still hits.
     void instantsWithinTolerance_data()
     {

@@ -128,6 +128,14 @@ struct Reference
                 th.now.state = t == threadCount - 1 ? ThreadState::Idle : ThreadState::Running;
                 threads[t] = th;
             }
+        // The driver context (ctx0) exists from probe: shown from the
+        // start when the run moves its kref.
+        for (const Event &e : trace.events)
+            if ((e.kind == EventKind::ContextGet || e.kind == EventKind::ContextPut) &&
+                e.ctx == ContextId(0)) {
+                ctxs[0];
+                break;
+            }
         // A thread at a wait step from the start: the engine says so at the
         // first step (model version 9), about a thread that is not its actor.
         const ThreadId firstActor = trace.spans.empty() ? ThreadId() : trace.spans[0].actor;
@@ -216,6 +224,7 @@ struct Reference
         case EventKind::ContextOpened:
             ctxChange(e.ctx, true, ContextState::Open, 0);
             break;
+
         case EventKind::ContextClosed:
             ctxChange(e.ctx, true, ContextState::Closed, 0);
             break;
