@@ -46,6 +46,8 @@
 #include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
@@ -205,7 +207,12 @@ MainWindow::MainWindow(QWidget *parent)
     m_step->setEntityProvider([this] { return selectedEntity(); });
     connect(m_doc, &RunDocument::cursorChanged, this, &MainWindow::cursorChanged);
 
-    resize(1500, 950);
+    // Room for everything on a usual screen, and never more than the
+    // screen has (a 1024x700 one cut the inspectors and the status bar).
+    {
+        const QRect avail = screen() ? screen()->availableGeometry() : QRect(0, 0, 1600, 1000);
+        resize(std::min(1500, avail.width() * 95 / 100), std::min(950, avail.height() * 92 / 100));
+    }
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
@@ -330,7 +337,13 @@ void MainWindow::buildDocks()
     auto *stepDock = new QDockWidget(tr("Step, branch, design, notes"), this);
     stepDock->setObjectName(QStringLiteral("stepping"));
     m_step = new StepPanel(m_doc, stepDock);
-    stepDock->setWidget(m_step);
+    // It scrolls rather than drawing over the docks below it on a small
+    // screen (1024x700: its notes list ran over the violations).
+    auto *stepScroll = new QScrollArea(stepDock);
+    stepScroll->setWidgetResizable(true);
+    stepScroll->setFrameShape(QFrame::NoFrame);
+    stepScroll->setWidget(m_step);
+    stepDock->setWidget(stepScroll);
     // A tab beside the inspectors: the timeline keeps its width.
     addDockWidget(Qt::RightDockWidgetArea, stepDock);
     tabifyDockWidget(inspectDock, stepDock);
@@ -341,9 +354,12 @@ void MainWindow::buildDocks()
     // ignores the request. A saved layout, restored later, wins.)
     QTimer::singleShot(0, this, [this, inspectDock, violationsDock, logDock] {
         if (!QSettings().contains(QStringLiteral("window/state"))) {
-            resizeDocks({inspectDock, violationsDock}, {480, 480}, Qt::Horizontal);
+            // (a third of a small window: the timeline keeps the most)
+            const int side = std::min(480, width() / 3);
+            const int log = std::min(240, height() / 4);
+            resizeDocks({inspectDock, violationsDock}, {side, side}, Qt::Horizontal);
             resizeDocks({inspectDock, violationsDock}, {460, 140}, Qt::Vertical);
-            resizeDocks({logDock}, {240}, Qt::Vertical);
+            resizeDocks({logDock}, {log}, Qt::Vertical);
         }
     });
     auto *find = new QAction(tr("Find in the Event Log"), this);
@@ -741,7 +757,8 @@ void MainWindow::selectCursorInLog()
 {
     const bool was = m_syncing;
     m_syncing = true;
-    const QModelIndex row = m_logFilter->indexForStep(m_doc->cursor());
+    const QModelIndex row = m_logFilter->indexForStep(
+        m_doc->cursor(), m_doc->focusStep() == m_doc->cursor() ? m_doc->focusInvariant() : 0);
     if (row.isValid()) {
         m_logView->selectionModel()->setCurrentIndex(row, QItemSelectionModel::ClearAndSelect |
                                                               QItemSelectionModel::Rows);

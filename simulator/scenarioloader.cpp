@@ -49,6 +49,7 @@ constexpr qsizetype kMaxProgram = 10000;
 constexpr qsizetype kMaxArgList =
     tee::kMaxArgs; // per IB/OB/IO/OO list (the driver caps at 16: I18)
 constexpr int64_t kMaxBufferSize = 4 * 1024 * 1024;
+constexpr size_t kMaxPerType = 16; // arguments of a type in a QTEE message (I18)
 constexpr qsizetype kMaxServices = 256;
 constexpr qsizetype kMaxServiceOps = 1024;
 constexpr qsizetype kMaxQteeSteps = 10000;
@@ -628,6 +629,17 @@ QteeStep Loader::parseQteeStep(const QJsonValue &v, const std::string &where)
             step.io = parseQteeRefs(x, key(where, "io"), true);
         if (const QJsonValue x = optional(o, "oo"); !x.isUndefined())
             step.oo = uint32_t(toInt(x, key(where, "oo"), 0, kMaxArgList));
+        // What QTEE can send: at most 16 arguments of a type (spec §8 I18;
+        // the kernel's oic->u has room for 64 in all). User programs may ask
+        // for more: their ioctl refuses it (-EINVAL), which is the point.
+        for (const auto &[name, n] : {std::pair{"ib", step.ib.size()},
+                                      {"ob", step.ob.size()},
+                                      {"io", step.io.size()},
+                                      {"oo", size_t(step.oo)}})
+            if (n > kMaxPerType)
+                fail(key(where, name), std::to_string(n) + " arguments, more than the " +
+                                           std::to_string(kMaxPerType) +
+                                           " of a type QTEE can send (spec §8 I18)");
     } else if (kind == "release" || kind == "retain") {
         checkKeys(o, where, {"do", "target"});
         step.kind = kind == "release" ? QteeStep::Kind::Release : QteeStep::Kind::Retain;

@@ -106,7 +106,7 @@ bool EventFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &source
     return false;
 }
 
-QModelIndex EventFilterModel::indexForStep(uint64_t step) const
+QModelIndex EventFilterModel::indexForStep(uint64_t step, int preferredInvariant) const
 {
     const EventLogModel *log = eventLog();
     if (!log || step == 0)
@@ -122,13 +122,19 @@ QModelIndex EventFilterModel::indexForStep(uint64_t step) const
     }
     if (lo >= rowCount() || stepAt(lo) != step)
         return lo > 0 ? index(lo - 1, 0) : QModelIndex(); // the last shown before it
-    // a violation shown in that step is what a reviewer stops there for
+    // a violation shown in that step is what a reviewer stops there for:
+    // the preferred invariant's (a counterexample's own), else the first
+    int firstViolation = -1;
     for (int r = lo; r < rowCount() && stepAt(r) == step; ++r) {
         const QModelIndex s = mapToSource(index(r, 0));
-        if (s.isValid() && log->event(s.row()).kind == tee::EventKind::Violation)
+        if (!s.isValid() || log->event(s.row()).kind != tee::EventKind::Violation)
+            continue;
+        if (preferredInvariant == 0 || log->event(s.row()).invariant == preferredInvariant)
             return index(r, 0);
+        if (firstViolation < 0)
+            firstViolation = r;
     }
-    return index(lo, 0);
+    return index(firstViolation >= 0 ? firstViolation : lo, 0);
 }
 
 std::optional<uint64_t> EventFilterModel::stepAt(int row) const

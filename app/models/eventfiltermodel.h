@@ -42,7 +42,9 @@ public:
     // shown, else its first row shown; when the filters hide all of the
     // step's events, the last row shown before it; invalid at step 0 and
     // when nothing before it is shown. The cursor moved: the log follows.
-    QModelIndex indexForStep(uint64_t step) const;
+    // (a violation row of that step first: of `preferredInvariant` when it
+    // has one, else the first; 0 prefers none)
+    QModelIndex indexForStep(uint64_t step, int preferredInvariant = 0) const;
     // The step of a row shown. A row was selected: the timeline follows.
     std::optional<uint64_t> stepAt(int row) const;
 

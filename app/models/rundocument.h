@@ -111,6 +111,11 @@ public:
     bool isModified() const { return m_modified; }
     void setModified(bool modified) { m_modified = modified; }
     std::optional<uint64_t> focusStep() const;
+    // The invariant the run is about (1..18), 0 when none: an explore
+    // counterexample's, read from its note at the focus step ("... a
+    // violation of I2"), so the log selects that row where several
+    // invariants break in one step.
+    int focusInvariant() const;
     uint64_t stepCount() const { return m_run ? m_run->timeline.stepCount() : 0; }
 
     // For the title bar, the header and the status bar.

@@ -459,8 +459,18 @@ private Q_SLOTS:
     // without argument protection: the supplicant reads a freed argument)
     // opens at the violating step, with the violation listed there and the
     // note naming the invariant.
+    // (I2's counterexample ends in a step that also breaks I12: the log
+    // selects I2's row, the one the capture is about; it selected I12's)
+    void exploreCounterexampleOpensAtViolation_data()
+    {
+        QTest::addColumn<int>("invariant");
+        QTest::newRow("I12") << 12;
+        QTest::newRow("I2") << 2;
+    }
     void exploreCounterexampleOpensAtViolation()
     {
+        QFETCH(int, invariant);
+        const QString name = QStringLiteral("I%1").arg(invariant);
         QTemporaryDir dir;
         std::string err;
         const auto sc = tee::sim::loadBuiltin("srcu-vs-lock", &err);
@@ -470,8 +480,8 @@ private Q_SLOTS:
         const tee::sim::Simulator sim(sc, v);
         const tee::sim::ExploreResult r = tee::sim::explore(sim, {});
         QVERIFY(r.complete);
-        QVERIFY(r.violations.count(12));
-        const tee::sim::ExploreFinding &f = r.violations.at(12);
+        QVERIFY(r.violations.count(invariant));
+        const tee::sim::ExploreFinding &f = r.violations.at(invariant);
         const QString path = dir.filePath(QStringLiteral("cex.json"));
         QVERIFY2(tee::sim::writeCounterexample(path.toStdString(), sim, f, &err), err.c_str());
         MainWindow window;
@@ -479,30 +489,27 @@ private Q_SLOTS:
         QVERIFY2(window.openPath(path, &error), qPrintable(error));
         RunDocument *doc = window.document();
         QCOMPARE(doc->cursor(), uint64_t(f.length()));
-        QCOMPARE(*doc->firstViolationStep(), uint64_t(f.length()));
+        QVERIFY(*doc->firstViolationStep() <= uint64_t(f.length())); // (I12 may come first)
         const QAbstractItemModel *violations = window.violationsView()->model();
         bool listed = false;
         for (int row = 0; row < violations->rowCount(); ++row)
-            listed |= violations->index(row, ViolationsModel::Step)
-                              .data(ViolationsModel::StepRole)
-                              .toULongLong() == f.length() &&
-                      violations->index(row, ViolationsModel::Item)
-                          .data()
-                          .toString()
-                          .contains(QLatin1String("I12"));
+            listed |=
+                violations->index(row, ViolationsModel::Step)
+                        .data(ViolationsModel::StepRole)
+                        .toULongLong() == f.length() &&
+                violations->index(row, ViolationsModel::Item).data().toString().contains(name);
         QVERIFY(listed);
         // the event log has the violation selected, not the step's first event
         const QModelIndex current = window.eventLogView()->selectionModel()->currentIndex();
         QVERIFY(current.isValid());
         QCOMPARE(tee::EventKind(current.data(EventLogModel::KindRole).toInt()),
                  tee::EventKind::Violation);
-        QVERIFY(current.siblingAtColumn(EventLogModel::Text)
-                    .data()
-                    .toString()
-                    .contains(QLatin1String("I12")));
+        QVERIFY2(current.siblingAtColumn(EventLogModel::Text).data().toString().contains(name),
+                 qPrintable(current.siblingAtColumn(EventLogModel::Text).data().toString()));
         QCOMPARE(doc->notes().size(), size_t(1));
         QCOMPARE(doc->notes().front().step, uint64_t(f.length()));
-        QVERIFY(QString::fromStdString(doc->notes().front().text).contains(QLatin1String("I12")));
+        QVERIFY(QString::fromStdString(doc->notes().front().text).contains(name));
+        QCOMPARE(doc->focusInvariant(), invariant);
     }
 
     // Analyze › Explore Every Interleaving, as a reviewer uses it: the

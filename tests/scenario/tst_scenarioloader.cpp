@@ -105,6 +105,8 @@ const BadRow kBadRows[] = {
     {"bad-count.json", "program[1].count", "\"forever\""},
     {"io-both-kinds.json", "program[2].io[0]", "exactly one of \"user\", \"object\" and \"mem\""},
     {"fault-two-kinds.json", "faults[0]", "exactly one of"},
+    {"qtee-callback-17-ib.json", "qtee.services[0].ops.1[0].ib",
+     "17 arguments, more than the 16 of a type QTEE can send"},
     {"fault-at-step-zero.json", "faults[0].at_step", "0 is out of range (1..100000000)"},
     {"schedule-past-max-steps.json", "schedule", "2 steps, more than max_steps 1 lets run"},
     {"fault-bad-state.json", "faults[0].when_request", "unknown request state \"DONE\""},
