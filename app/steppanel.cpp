@@ -197,6 +197,7 @@ void StepPanel::documentChanged()
         // A run opened from outside: a fresh recorded branch.
         m_stepper.reset();
         m_branch = 0;
+        m_branchNotes.clear();
         m_departures->clear();
         if (!m_doc->isEmpty()) {
             std::string error;
@@ -280,13 +281,32 @@ void StepPanel::refreshNotes()
                 .arg(qs(n.text)));
 }
 
+std::vector<tee::sim::Note> StepPanel::notesFor(int id) const
+{
+    if (id == m_branch)
+        return m_doc->notes();
+    if (const auto it = m_branchNotes.find(id); it != m_branchNotes.end())
+        return it->second;
+    // a new branch: its parent's notes on the steps they share
+    const std::optional<Stepper::BranchInfo> b = m_stepper->info(id);
+    if (!b || b->parent < 0)
+        return {};
+    std::vector<tee::sim::Note> notes = notesFor(b->parent);
+    std::erase_if(notes, [&](const tee::sim::Note &n) { return n.step > b->forkStep; });
+    return notes;
+}
+
 void StepPanel::showBranch(int id, uint64_t cursor)
 {
+    std::vector<tee::sim::Note> notes = notesFor(id);
+    if (m_stepper->contains(m_branch))
+        m_branchNotes[m_branch] = m_doc->notes(); // the one shown keeps its own
+    m_branchNotes.erase(id);
     m_branch = id;
     auto run =
         RunDocument::makeRun(m_stepper->simulatorPtr(), m_stepper->trace(id), m_stepper->options());
     run->initialCursor = cursor;
-    run->notes = m_doc->notes();
+    run->notes = std::move(notes);
     run->source = RunDocument::Source::Trace;
     const bool modified = m_doc->isModified() || id != m_stepper->rootId();
     m_own = true;
@@ -340,6 +360,8 @@ bool StepPanel::discard(int id)
             break;
         }
     m_stepper->discard(id);
+    for (auto it = m_branchNotes.begin(); it != m_branchNotes.end();)
+        it = m_stepper->contains(it->first) ? std::next(it) : m_branchNotes.erase(it);
     if (shown != m_branch)
         showBranch(shown, std::min(m_doc->cursor(), m_stepper->stepCount(shown)));
     else
@@ -377,7 +399,23 @@ bool StepPanel::changeDesign(const tee::Variant &variant, const QString &policy,
         return false;
     }
     const uint64_t cursor = std::min(m_doc->cursor(), uint64_t(t.trace.schedule.size()));
-    const std::vector<tee::sim::Note> notes = m_doc->notes();
+    // The notes go with the schedule, as far as the re-run took it as
+    // recorded. An explore note describes a search of the old design: it
+    // goes. A note past the first step that departs from the recording
+    // says what it was written on.
+    const uint64_t firstDeparture = t.departures.empty() ? UINT64_MAX : t.departures.front().step;
+    std::vector<tee::sim::Note> notes;
+    for (tee::sim::Note n : m_doc->notes()) {
+        if (n.text.rfind("explore: ", 0) == 0 &&
+            (!(variant == source.engine().variant()) || n.step >= firstDeparture))
+            continue;
+        if (n.step >= firstDeparture && n.text.rfind("(written on ", 0) != 0)
+            n.text = "(written on " + source.engine().variant().toString() +
+                     ", before this re-run departed at step " + std::to_string(firstDeparture) +
+                     ") " + n.text;
+        notes.push_back(std::move(n));
+    }
+    m_branchNotes.clear();
     // The root is this design's re-run of the schedule, not a recording:
     // named after what changed ("argument=none", "policy timed").
     QStringList changed;

@@ -12,6 +12,7 @@
 #include <QWidget>
 
 #include <functional>
+#include <map>
 #include <memory>
 
 class QCheckBox;
@@ -73,6 +74,12 @@ private:
     std::unique_ptr<Stepper> m_stepper;
     int m_branch = 0;
     bool m_own = false; // the document shows a run this panel made
+    // Each branch's notes while another one is shown: a note belongs to the
+    // run it was written on. A new branch starts with its parent's notes up
+    // to the step it leaves it at (the steps they share), not the later
+    // ones, which name other actions there.
+    std::map<int, std::vector<tee::sim::Note>> m_branchNotes;
+    std::vector<tee::sim::Note> notesFor(int id) const;
 
     QSlider *m_scrubber = nullptr;
     QPushButton *m_play = nullptr;

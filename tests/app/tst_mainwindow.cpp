@@ -819,6 +819,75 @@ private Q_SLOTS:
         QVERIFY(t.readAll().contains("## note on req#0: the kill lands while PROCESSING"));
     }
 
+    // A note belongs to the run it was written on (GUI audit: a note at step
+    // 9 of the recorded run showed at step 9 of a branch that left it at
+    // step 6, on another action, and went out in the branch's capture). A new
+    // branch takes its parent's notes on the steps they share; each branch
+    // keeps its own; a re-run under another design drops explore's note
+    // and labels the user's notes past its first departure.
+    void notesBelongToTheirBranch()
+    {
+        MainWindow window;
+        QString error;
+        QVERIFY(window.openPath(QStringLiteral("kill-while-processing"), &error));
+        RunDocument *doc = window.document();
+        StepPanel *panel = window.stepPanel();
+        doc->setCursor(3);
+        panel->addNote(QStringLiteral("early"), QString());
+        doc->setCursor(9);
+        panel->addNote(QStringLiteral("late"), QString());
+        QCOMPARE(doc->notes().size(), size_t(2));
+        // branch at step 6 with an action the run does not take next
+        doc->setCursor(6);
+        QVERIFY(panel->actionsList()->count() >= 2);
+        for (int row = panel->actionsList()->count() - 1; row >= 0 && panel->branch() == 0; --row) {
+            doc->setCursor(6);
+            QVERIFY2(panel->choose(size_t(row), true, &error), qPrintable(error));
+        }
+        const int branch = panel->branch();
+        QVERIFY(branch != 0);
+        QCOMPARE(doc->notes().size(), size_t(1));
+        QCOMPARE(doc->notes()[0].text, std::string("early"));
+        doc->setCursor(std::min<uint64_t>(10, doc->stepCount()));
+        panel->addNote(QStringLiteral("branch only"), QString());
+        // back to the recorded run: its own two notes, not the branch's
+        QVERIFY(panel->switchTo(0));
+        QCOMPARE(doc->notes().size(), size_t(2));
+        QCOMPARE(doc->notes()[1].text, std::string("late"));
+        // and the branch kept its own
+        QVERIFY(panel->switchTo(branch));
+        QCOMPARE(doc->notes().size(), size_t(2));
+        QCOMPARE(doc->notes()[1].text, std::string("branch only"));
+    }
+
+    void rerunDropsExploreNotes()
+    {
+        std::string err;
+        const auto sc = tee::sim::loadBuiltin("srcu-vs-lock", &err);
+        QVERIFY2(sc, err.c_str());
+        tee::Variant none = sc->variant;
+        QVERIFY(none.set("argument=none").empty());
+        const tee::sim::Simulator sim(sc, none);
+        const tee::sim::ExploreResult r = tee::sim::explore(sim, {});
+        QVERIFY(r.violations.count(12));
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("cex.json"));
+        QVERIFY2(tee::sim::writeCounterexample(path.toStdString(), sim, r.violations.at(12), &err),
+                 err.c_str());
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openPath(path, &error), qPrintable(error));
+        RunDocument *doc = window.document();
+        QCOMPARE(doc->notes().size(), size_t(1)); // explore's, at the violation
+        doc->setCursor(1);
+        window.stepPanel()->addNote(QStringLiteral("mine"), QString());
+        tee::Variant lock = none;
+        QVERIFY(lock.set("argument=lock").empty());
+        QVERIFY2(window.stepPanel()->changeDesign(lock, QString(), &error), qPrintable(error));
+        QCOMPARE(doc->notes().size(), size_t(1));
+        QCOMPARE(doc->notes()[0].text, std::string("mine"));
+    }
+
     // Changing the argument variant of srcu-vs-lock re-runs its schedule and
     // shows where the transfer departed (the lock wait, synchronize_srcu).
     void changeDesignShowsDepartures()
