@@ -467,13 +467,22 @@ bool MainWindow::startExplore(const tee::sim::ExploreOptions &options)
 {
     if (m_doc->isEmpty() || m_loader || m_explorer->running())
         return false;
-    if (!m_explorer->start(m_doc->simulatorPtr(), options))
+    // The design chosen in the Design box, re-run or not: a reviewer who
+    // picked argument=none and asked for a search meant that design (it
+    // searched the one on screen and said "no violation"). The report and
+    // the status say which design was searched.
+    std::shared_ptr<const tee::sim::Simulator> sim = m_doc->simulatorPtr();
+    const tee::Variant chosen = m_step->selectedVariant();
+    if (!(chosen == sim->engine().variant()))
+        sim = std::make_shared<const tee::sim::Simulator>(sim->scenarioPtr(), chosen);
+    if (!m_explorer->start(sim, options))
         return false;
     m_exploreAction->setEnabled(false);
     m_exploreOptionsAction->setEnabled(false);
     m_progress->show();
     m_cancel->show();
-    m_status->setText(tr("Exploring every interleaving of %1...").arg(m_doc->title()));
+    m_status->setText(tr("Exploring every interleaving of %1 under %2...")
+                          .arg(m_doc->title(), QString::fromStdString(chosen.toString())));
     auto conn = std::make_shared<QMetaObject::Connection>();
     *conn = connect(m_cancel, &QPushButton::clicked, m_explorer, &Explorer::cancel);
     auto done = std::make_shared<QMetaObject::Connection>();

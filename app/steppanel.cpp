@@ -270,6 +270,16 @@ void StepPanel::refreshDesign()
     m_policy->setCurrentText(m_doc->policyName());
 }
 
+tee::Variant StepPanel::selectedVariant() const
+{
+    tee::Variant v = m_doc->isEmpty() ? tee::Variant{} : m_doc->simulator()->engine().variant();
+    for (int i = 0; i < 4; ++i)
+        if (m_variant[i] && m_variant[i]->currentIndex() >= 0)
+            (void)v.set(tee::Variant::kNames[i],
+                        m_variant[i]->currentData().toString().toStdString());
+    return v;
+}
+
 void StepPanel::refreshNotes()
 {
     m_notes->clear();

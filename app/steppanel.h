@@ -39,6 +39,8 @@ public:
     bool choose(size_t index, bool byPolicy, QString *error = nullptr);
     // Shows branch `id` (keeping the cursor's step where it exists).
     bool switchTo(int id);
+    // The design chosen in the Design box (re-run or not yet).
+    tee::Variant selectedVariant() const;
     bool discard(int id);
     // Re-runs the current schedule under another design ("request=idr" ...,
     // and a policy name or empty to keep it); the departures are listed.
@@ -53,6 +55,7 @@ public:
     bool isPlaying() const;
 
     QListWidget *actionsList() const { return m_actions; }
+    QComboBox *variantBox(int i) const { return i >= 0 && i < 4 ? m_variant[i] : nullptr; }
     QListWidget *branchList() const { return m_branches; }
     QListWidget *departureList() const { return m_departures; }
     QListWidget *noteList() const { return m_notes; }
