@@ -18,6 +18,7 @@ struct PaintStats
     size_t flows = 0;         // arrows drawn
     bool flowsHidden = false; // too many arrows in the window: none drawn
     size_t hatchLines = 0;
+    size_t seams = 0; // gaps drawn where two bars of one colour meet on a lane
 };
 
 } // namespace tee::render

@@ -246,6 +246,7 @@ void TimelinePlottable::beginFrame()
     for (auto &v : m_busyBands)
         v.clear();
     m_killedBands.clear();
+    m_seams.clear();
     m_labels.clear();
     m_markers.clear();
 }
@@ -407,6 +408,8 @@ void TimelinePlottable::collectRuns(int row, bool summary)
     const QFontMetricsF fm(m_barFont);
     const sim::Timeline &tl = *m_src.timeline;
     double textEnd = -1e300; // overlapping intervals (QTEE, qcomtee_wq): one text at a time
+    double prevEnd = -1e300;
+    int prevMeaning = -1;
     for (const DrawRun &run : m_runs) {
         // at least two pixels, so an instantaneous state (QTEE answering in
         // the same step) still shows
@@ -417,6 +420,12 @@ void TimelinePlottable::collectRuns(int row, bool summary)
         const Meaning m = Meaning(run.state & 0xff);
         const QRectF bar(x0, top, x1 - x0, h);
         m_bars[size_t(m)].push_back(bar);
+        if (!summary && int(m) == prevMeaning && x0 <= prevEnd + 0.5 && x0 > m_frameLeft) {
+            m_seams.emplace_back(x0, top, x0, top + h);
+            ++m_stats.seams;
+        }
+        prevEnd = x1;
+        prevMeaning = int(m);
         ++m_stats.runs;
         const size_t before = m_hatch[size_t(m)].size();
         appendHatch(m_hatch[size_t(m)], hatchOf(m), bar);
@@ -524,6 +533,11 @@ void TimelinePlottable::drawBars(QCPPainter *p)
     if (!m_killedBands.empty()) {
         p->setBrush(m_palette.fill(Meaning::Killed));
         p->drawRects(m_killedBands.data(), int(m_killedBands.size()));
+    }
+    if (!m_seams.empty()) {
+        p->setPen(QPen(m_palette.ui(Palette::Ui::Background), 1));
+        p->drawLines(m_seams.data(), int(m_seams.size()));
+        p->setPen(Qt::NoPen);
     }
     p->setFont(m_barFont);
     for (const BarLabel &l : m_labels) {

@@ -20,6 +20,7 @@
 #include "app/render/timelinesource.h"
 
 #include <QFont>
+#include <QLineF>
 #include <QPixmap>
 
 #include <array>
@@ -123,6 +124,9 @@ private:
     std::array<std::vector<QRectF>, kMeaningCount> m_bars;
     std::array<std::vector<QLineF>, kMeaningCount> m_hatch;
     std::vector<QRectF> m_killedBands;
+    // A thin gap where two bars of one colour meet on a lane (two holders
+    // of one reqs_lock back to back read as one hold)
+    std::vector<QLineF> m_seams;
     std::array<std::vector<QRectF>, kMeaningCount> m_busyBands;
     std::vector<BarLabel> m_labels;
     std::vector<Marker> m_markers;

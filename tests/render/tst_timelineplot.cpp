@@ -80,6 +80,18 @@ private Q_SLOTS:
         QVERIFY(m_src.valid());
     }
 
+    // Two holders of one reqs_lock back to back (srcu-vs-lock: the client's
+    // enqueue, then the supplicant's RECV) are two bars with a gap between
+    // them, not one (GUI audit: one bar, labelled with the second holder).
+    void backToBackBarsAreApart()
+    {
+        const TimelineSource src = renderfixture::builtin("srcu-vs-lock");
+        QVERIFY(src.valid());
+        auto p = shown(src);
+        QVERIFY(p);
+        QVERIFY(p->paintStats().seams > 0);
+    }
+
     void paintsTheRun()
     {
         auto p = shown(m_src);
