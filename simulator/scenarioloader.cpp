@@ -320,7 +320,8 @@ int32_t toErrno(const QJsonValue &v, const std::string &where)
     }
     if (!v.isDouble())
         wrongType(where, v, "an errno number or name");
-    return int32_t(toInt(v, where, kI32Min, kI32Max));
+    // a 32-bit value taken as is: -2^31..2^32-1 (SEND's ret is a u32)
+    return int32_t(uint32_t(toInt(v, where, kI32Min, kU32Max)));
 }
 
 // Names written or read by the steps of one process (variables) or by the
@@ -915,7 +916,11 @@ UserObjRef Loader::parseUserObjRef(const QJsonValue &v, const std::string &where
         fail(where, "give exactly one of \"user\", \"object\" and \"mem\"");
     if (!user.isUndefined()) {
         ref.kind = UserObjRef::Kind::User;
-        ref.userId = uint64_t(toInt(user, key(where, "user"), 0, kI64Max));
+        // any u64 but TEE_OBJREF_NULL (spec §2.4); past 2^63-1 as "id:N"
+        // or "id:0xHEX" (JSON numbers that large are not exact)
+        if (!(user.isString() && rawId(user.toString().toStdString(), key(where, "user"),
+                                       TEE_OBJREF_NULL - 1, ref.userId)))
+            ref.userId = uint64_t(toInt(user, key(where, "user"), 0, kI64Max));
     } else if (!object.isUndefined()) {
         ref.kind = UserObjRef::Kind::Tee;
         if (!(object.isString() && rawId(object.toString().toStdString(), key(where, "object"),

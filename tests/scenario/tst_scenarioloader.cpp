@@ -577,12 +577,31 @@ void TestScenarioLoader::errnoForms()
     const auto sc = loadOk(R"({"processes": [{"threads": [{"program": [
         {"do": "open", "as": "fd"},
         {"do": "serve", "fd": "fd", "replies": [
-            {"errno": 0}, {"errno": -22}, {"errno": "EINVAL"}, {"errno": "-ENOMEM"}, {"errno": 5}]}
+            {"errno": 0}, {"errno": -22}, {"errno": "EINVAL"}, {"errno": "-ENOMEM"}, {"errno": 5},
+            {"errno": 4294967295}, {"errno": -2147483648}]},
+        {"do": "invoke", "fd": "fd", "object": "root", "op": 1,
+         "io": [{"user": "id:0xFFFFFFFFFFFFFFFE"}, {"user": 9223372036854775807}]}
     ]}]}]})",
                            &error);
     QVERIFY2(sc, error.c_str());
     const auto &replies = sc->processes[0].threads[0].program[1].serve.replies;
-    QCOMPARE(replies.size(), size_t(5));
+    QCOMPARE(replies.size(), size_t(7));
+    // SEND's ret is a u32 taken as is (spec §4.2): 4294967295 is -1
+    QCOMPARE(replies[5].errno_, -1);
+    QCOMPARE(replies[6].errno_, std::numeric_limits<int32_t>::min());
+    // a user object id is any u64 but TEE_OBJREF_NULL (spec §2.4)
+    const auto &io = sc->processes[0].threads[0].program[2].io;
+    QCOMPARE(io[0].userId, uint64_t(0xFFFFFFFFFFFFFFFEull));
+    QCOMPARE(io[1].userId, uint64_t(9223372036854775807ull));
+    std::string why;
+    QVERIFY(!loadOk(R"({"processes": [{"threads": [{"program": [{"do": "open", "as": "fd"},
+        {"do": "invoke", "fd": "fd", "object": "root", "op": 1,
+         "io": [{"user": "id:0xFFFFFFFFFFFFFFFF"}]}]}]}]})",
+                    &why));
+    QVERIFY2(why.find("io[0].user") != std::string::npos, why.c_str());
+    QVERIFY(!loadOk(R"({"processes": [{"threads": [{"program": [{"do": "open", "as": "fd"},
+        {"do": "serve", "fd": "fd", "replies": [{"errno": 4294967296}]}]}]}]})",
+                    &why));
     QCOMPARE(replies[0].errno_, 0);
     QCOMPARE(replies[1].errno_, -22);
     QCOMPARE(replies[2].errno_, -22);
