@@ -105,16 +105,23 @@ int TimelinePlottable::preferredLabelWidth() const
             w = std::max(w, fmb.horizontalAdvance(
                                 qs("\u25be " + groupName(LaneGroup(g)) + " (" +
                                    std::to_string(m_layout.laneCount(LaneGroup(g))) + ")")));
-    // names (not details, which are elided): every lane of the small groups,
-    // the last (longest id) of the large ones
+    // names and their details ("qcomtee_wq release worker", "req#1
+    // RELEASE notification"): every lane of the small groups, the last
+    // (longest id) of the large ones; past 300 px the details are elided
     const auto lanes = m_src.timeline->lanes();
+    double withDetail = 0;
     for (int g = 0; g < kLaneGroupCount; ++g) {
         const auto [b, e] = m_layout.lanesOf(LaneGroup(g));
         const uint32_t from = e - b > 64 ? e - 1 : b;
-        for (uint32_t l = from; l < e; ++l)
-            w = std::max(w, fm.horizontalAdvance(qs(laneName(*m_src.sim, lanes[l].key))) + 14);
+        for (uint32_t l = from; l < e; ++l) {
+            const double name = fm.horizontalAdvance(qs(laneName(*m_src.sim, lanes[l].key))) + 14;
+            w = std::max(w, name);
+            const std::string detail = laneDetail(*m_src.sim, lanes[l]);
+            if (!detail.empty())
+                withDetail = std::max(withDetail, name + 8 + fm.horizontalAdvance(qs(detail)));
+        }
     }
-    return int(std::clamp(w + 70, 130.0, 240.0));
+    return int(std::clamp(std::max(w + 70, withDetail + 12), 130.0, 300.0));
 }
 
 QRectF TimelinePlottable::lanesRect() const
