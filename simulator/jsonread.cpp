@@ -104,11 +104,14 @@ std::string lineColumn(std::string_view text, size_t offset)
     offset = std::min(offset, text.size());
     size_t line = 1;
     size_t column = 1;
+    // as an editor counts: CR LF, LF and a lone CR (old Mac files) end a
+    // line; a column is a character, not a UTF-8 byte
     for (size_t i = 0; i < offset; ++i) {
-        if (text[i] == '\n') {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\n' || (c == '\r' && (i + 1 >= text.size() || text[i + 1] != '\n'))) {
             ++line;
             column = 1;
-        } else {
+        } else if (c != '\r' && (c & 0xC0) != 0x80) {
             ++column;
         }
     }

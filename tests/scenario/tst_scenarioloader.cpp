@@ -63,6 +63,9 @@ const BadRow kBadRows[] = {
     // Not JSON / not an object.
     {"empty.json", "empty file", "expected a JSON object"},
     {"truncated.json", "line 5, column 1", "invalid JSON"},
+    // lines as an editor counts them (CR-only line ends), columns in characters
+    {"cr-line-ends.json", "line 3, column 44", "invalid JSON"},
+    {"utf8-column.json", "line 1, column 27", "invalid JSON"},
     {"trailing-garbage.json", "line 1, column", "invalid JSON"},
     {"not-an-object.json", "(root)", "expected a JSON object, got an array"},
     {"deep-nesting.json", "line 1, column", "invalid JSON"},
