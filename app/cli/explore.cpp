@@ -307,7 +307,16 @@ int cmdExplore(const QStringList &args)
         QJsonObject inv;
         for (int i = 1; i <= kInvariantCount; ++i) {
             const auto it = r.violations.find(i);
-            QJsonObject o{{QStringLiteral("holds"), it == r.violations.end()},
+            // holds: true only when the search was complete (or the
+            // invariant holds by construction); null when a bound stopped it
+            // before anything was found: not a proof, as the text says
+            const bool violated = it != r.violations.end();
+            const QJsonValue holds = violated ? QJsonValue(false)
+                                     : r.complete || byConstruction(i)
+                                         ? QJsonValue(true)
+                                         : QJsonValue(QJsonValue::Null);
+            QJsonObject o{{QStringLiteral("holds"), holds},
+                          {QStringLiteral("violated"), violated},
                           {QStringLiteral("checked"), !byConstruction(i)}};
             if (it != r.violations.end()) {
                 o.insert(QStringLiteral("length"), qint64(it->second.length()));
@@ -438,7 +447,11 @@ int cmdExplore(const QStringList &args)
         out << "FOUND (" << tee::vocab::steps(r.stuck->length()) << ") "
             << printable(r.stuck->detail, 0) << '\n';
     else
-        out << (r.complete ? "none" : "none found") << '\n';
+        // (a state where nothing can happen; a thread left waiting while
+        // another loops for ever is a cycle, which is not searched for)
+        out << (r.complete ? "none (no state where nothing can happen; cycles not searched)"
+                           : "none found")
+            << '\n';
     // Spec §9 gaps: the merged driver's own behaviour under gaps=faithful,
     // flagged wherever they trigger (as in `run`), not findings.
     out << "gaps (spec §9, reported, not findings): "
