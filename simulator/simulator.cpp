@@ -182,6 +182,29 @@ const Op *Simulator::currentOp(const Thread &t) const
     return t.pc >= 0 && size_t(t.pc) < prog.size() ? &prog[size_t(t.pc)] : nullptr;
 }
 
+bool Simulator::nextStepUsesFds(const State &s, const Thread &t) const
+{
+    (void)s;
+    if (t.phase != Phase::User || t.fatalPending || t.lockWait.valid())
+        return false;
+    const Op *op = currentOp(t);
+    if (!op)
+        return false;
+    switch (op->kind) {
+    case Op::Kind::Open:
+    case Op::Kind::Close:
+    case Op::Kind::OpenService:
+    case Op::Kind::Invoke:
+    case Op::Kind::Release:
+    case Op::Kind::Recv:
+    case Op::Kind::Send:
+    case Op::Kind::ShmAlloc:
+        return true;
+    default:
+        return false; // a serve may be computing its delay; jumps and waits move on first
+    }
+}
+
 // A wait step is over once every variable it names holds a value (-1:
 // never set, or its step failed).
 bool Simulator::waitOver(const State &s, const Thread &t, const Op &wait) const
@@ -1002,7 +1025,16 @@ size_t timedChoice(const Simulator &sim, const State &s, const std::vector<Actio
     for (size_t i = 0; i < en.size(); ++i)
         if (en[i].kind == Action::Kind::Thread)
             order.push_back(i);
-    auto clock = [&](size_t i) { return s.thread(ThreadId(en[i].index)).clockNs.ns; };
+    // (and, for a step that looks its fd up, no earlier than the fd
+    // table's last change: 64 threads of one process opening at once kept
+    // every one of them a candidate at every step)
+    auto clock = [&](size_t i) {
+        const Thread &t = s.thread(ThreadId(en[i].index));
+        int64_t at = t.clockNs.ns;
+        if (sim.nextStepUsesFds(s, t) && t.process.valid())
+            at = std::max(at, s.processes[size_t(t.process.v)].fdsNs.ns);
+        return at;
+    };
     std::stable_sort(order.begin(), order.end(),
                      [&](size_t a, size_t b) { return clock(a) < clock(b); });
     size_t best = en.size();

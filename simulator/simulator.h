@@ -39,6 +39,10 @@ public:
     bool hasUserWaits() const override { return m_hasWaits; }
     // The thread's program is at a `wait` step (over or not).
     bool atWait(const Thread &t) const;
+    // Its next step certainly enters a syscall that looks its fd up (open,
+    // close, an ioctl): it starts no earlier than the process's fd table's
+    // last change (docs/model.md, "Time"). A bound for the timed policy.
+    bool nextStepUsesFds(const State &s, const Thread &t) const;
 
 private:
     const Op *currentOp(const Thread &t) const;

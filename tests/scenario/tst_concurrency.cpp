@@ -159,6 +159,7 @@ private Q_SLOTS:
     void timedPolicyFollowsCosts();
     void killComesAfterTheVictimsSteps();
     void atStepFiresAtThatStep();
+    void timedPicksTheEarliestStart();
 };
 
 // srcu-vs-lock, merged design: the killed client's kill path needs reqs_lock
@@ -408,6 +409,64 @@ void TestConcurrency::atStepFiresAtThatStep()
         QVERIFY(tr.schedule.size() >= 3);
         QCOMPARE(tr.schedule[2], std::string("kill victim"));
     }
+}
+
+// The timed policy takes the enabled step that can start earliest (ties:
+// the lowest thread). It tries candidates in order of a lower bound of
+// their start (their clock, and for a step that looks its fd up the fd
+// table's last change) and stops early; checked here against trying every
+// candidate, on six threads of one process opening and closing at once
+// (the fd table orders them) beside two other processes.
+void TestConcurrency::timedPicksTheEarliestStart()
+{
+    std::string json = R"({"name": "openers", "processes": [)";
+    for (int p = 0; p < 3; ++p) {
+        json +=
+            std::string(p ? "," : "") + R"({"name": "p)" + std::to_string(p) + R"(", "threads": [)";
+        for (int t = 0; t < (p == 0 ? 6 : 2); ++t)
+            json += std::string(t ? "," : "") + R"({"name": "t)" + std::to_string(t) +
+                    R"(", "program": [{"do": "open", "as": "fd)" + std::to_string(t) +
+                    R"("}, {"do": "compute", "ns": )" + std::to_string(100 * (t + 1)) +
+                    R"(}, {"do": "close", "fd": "fd)" + std::to_string(t) +
+                    R"("}, {"do": "exit"}]})";
+        json += "]}";
+    }
+    json += "]}";
+    const auto sc = load(json.c_str());
+    const Simulator sim(sc);
+    PolicyChooser chooser(Policy::Timed, 1);
+    State s = sim.initialState();
+    std::vector<Action> en;
+    EventList events;
+    int steps = 0;
+    for (;; ++steps) {
+        sim.engine().enabled(s, en);
+        if (en.empty())
+            break;
+        QVERIFY(steps < 1000);
+        const size_t pick = chooser.choose(sim, s, en);
+        QVERIFY(pick < en.size());
+        // every candidate, tried
+        size_t best = en.size();
+        int64_t bestStart = 0;
+        for (size_t i = 0; i < en.size(); ++i) {
+            if (en[i].kind != Action::Kind::Thread)
+                continue;
+            State trial = s;
+            events.clear();
+            sim.engine().apply(trial, en[i], events);
+            const int64_t start = trial.stepStartNs.ns;
+            if (best == en.size() || start < bestStart ||
+                (start == bestStart && en[i].index < en[best].index)) {
+                best = i;
+                bestStart = start;
+            }
+        }
+        QCOMPARE(pick, best);
+        events.clear();
+        sim.engine().apply(s, en[pick], events);
+    }
+    QVERIFY(steps > 20);
 }
 
 QTEST_GUILESS_MAIN(TestConcurrency)
