@@ -160,10 +160,19 @@ StepPanel::StepPanel(RunDocument *document, QWidget *parent)
     layout->addWidget(notes, 1);
     connect(add, &QPushButton::clicked, this, [this] {
         bool ok = false;
+        // what the note will be attached to, in the dialog itself (a title
+        // bar is not always shown)
+        const QString entity = m_entity ? m_entity() : QString();
+        const QString where =
+            entity.isEmpty()
+                ? tr("Note at step %1 (select a row in an inspector first to attach it to "
+                     "that entity too):")
+                      .arg(m_doc->cursor())
+                : tr("Note at step %1, on %2:").arg(m_doc->cursor()).arg(entity);
         const QString text = QInputDialog::getMultiLineText(
-            this, tr("Note at step %1").arg(m_doc->cursor()), tr("Note"), {}, &ok);
+            this, tr("Note at step %1").arg(m_doc->cursor()), where, {}, &ok);
         if (ok && !text.trimmed().isEmpty())
-            addNote(text.trimmed(), m_entity ? m_entity() : QString());
+            addNote(text.trimmed(), entity);
     });
     connect(del, &QPushButton::clicked, this, [this] {
         if (m_notes->currentRow() >= 0)
