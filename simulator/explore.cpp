@@ -2000,9 +2000,17 @@ void bfs(Search &S, const State &init, unsigned jobs)
 
 void dfs(Search &S, const State &init)
 {
+    // A frame keeps its State while it is among the last kWindow levels of
+    // the path or on every kStride-th level; the others are dropped as the
+    // path grows and rebuilt from the nearest kept one when the search
+    // comes back to them (with every level between, so each is rebuilt
+    // once per return). A deep, narrow path kept a State per level: 1.6 GB
+    // at 10,000 levels of a growing queue.
+    constexpr size_t kWindow = 64, kStride = 64;
     struct Frame
     {
         State state;
+        bool kept = true;
         std::vector<Action> actions;
         size_t next = 0;
         bool ample = false; // actions[0] is a safe step
@@ -2051,7 +2059,29 @@ void dfs(Search &S, const State &init)
         if (ample > 0)
             std::rotate(w.enabled.begin(), w.enabled.begin() + ample,
                         w.enabled.begin() + ample + 1);
-        stack.push_back({s, w.enabled, 0, ample >= 0});
+        stack.push_back({s, true, w.enabled, 0, ample >= 0});
+        if (stack.size() > kWindow) {
+            const size_t old = stack.size() - 1 - kWindow;
+            if (old % kStride != 0 && stack[old].kept) {
+                stack[old].state = State{};
+                stack[old].kept = false;
+            }
+        }
+    };
+    EventList scratch;
+    // The top frame's State, rebuilt if it was dropped.
+    const auto ensure = [&](size_t at) {
+        if (stack[at].kept)
+            return;
+        size_t from = at;
+        while (!stack[from].kept)
+            --from; // the root is always kept
+        for (size_t k = from; k < at; ++k) {
+            stack[k + 1].state = stack[k].state;
+            scratch.clear();
+            S.sim.engine().applyUntimed(stack[k + 1].state, path[k], scratch);
+            stack[k + 1].kept = true;
+        }
     };
     S.visited.insert(w.key, init, w.collapsed, 0);
     S.states = 1;
@@ -2066,6 +2096,7 @@ void dfs(Search &S, const State &init)
         }
         if (!w.keepGoing(S, path.size()))
             return;
+        ensure(stack.size() - 1);
         const Action a = top.actions[top.next++];
         const bool fresh = w.step(S, top.state, a, ++order, 0, 0) == kNew;
         record();

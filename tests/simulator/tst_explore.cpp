@@ -103,6 +103,28 @@ private Q_SLOTS:
             checkReplay(*sim, *bfs.stuck);
     }
 
+    // DFS keeps a State only for the last 64 levels of its path and every
+    // 64th above them, and rebuilds the others when it backtracks to them.
+    // A loop killed at any step: every level's kill leads to a state found
+    // nowhere else, so a frame rebuilt wrong loses one (checked: rebuilding
+    // one step short finds 304 states, not 306).
+    void deepDfsRebuildsDroppedStates()
+    {
+        const auto sim = simulator("deep-kill-anywhere.json", QByteArray());
+        QVERIFY(sim);
+        ExploreOptions o;
+        o.reduction = false;
+        o.exact = true;
+        o.strategy = ExploreOptions::Strategy::Bfs;
+        const ExploreResult bfs = explore(*sim, o);
+        o.strategy = ExploreOptions::Strategy::Dfs;
+        const ExploreResult dfs = explore(*sim, o);
+        QVERIFY(bfs.complete && dfs.complete);
+        QVERIFY2(dfs.maxDepth > 2 * 64, qPrintable(QString::number(dfs.maxDepth)));
+        QCOMPARE(dfs.states, bfs.states);
+        QCOMPARE(dfs.transitions, bfs.transitions);
+    }
+
     // The removal in relock-removes-other is reported as gap 12 (a note: the
     // merged driver's behaviour under a buggy supplicant), and its run
     // replays to a step that reports it; gaps=fixed never gets there.
