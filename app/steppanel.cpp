@@ -1,5 +1,7 @@
 #include "steppanel.h"
 
+#include "simulator/explore.h"
+
 #include "app/models/rundocument.h"
 
 #include "simulator/transfer.h"
@@ -425,7 +427,7 @@ bool StepPanel::changeDesign(const tee::Variant &variant, const QString &policy,
     const uint64_t firstDeparture = t.departures.empty() ? UINT64_MAX : t.departures.front().step;
     std::vector<tee::sim::Note> notes;
     for (tee::sim::Note n : m_doc->notes()) {
-        if (n.text.rfind("explore: ", 0) == 0 &&
+        if (tee::sim::isExploreNote(n.text) &&
             (!(variant == source.engine().variant()) || n.step >= firstDeparture))
             continue;
         if (n.step >= firstDeparture && n.text.rfind("(written on ", 0) != 0)

@@ -2276,6 +2276,14 @@ bool writeCounterexample(const std::string &path, const Simulator &sim, const Ex
     return writeFileAtomically(path, json, error);
 }
 
+namespace {
+// The note explore writes at a finding's last step (findingRun), read back
+// by isExploreNote and exploreNoteInvariant.
+constexpr const char *kExploreNote = "explore: ";
+const std::string kViolationNote =
+    std::string(kExploreNote) + "the shortest path found to a violation of I";
+} // namespace
+
 std::optional<FindingRun> findingRun(const Simulator &sim, const ExploreFinding &f,
                                      std::string *error)
 {
@@ -2293,13 +2301,29 @@ std::optional<FindingRun> findingRun(const Simulator &sim, const ExploreFinding 
     r.options.maxSteps = std::max<uint64_t>(sim.scenario().maxSteps, schedule.size() + 1);
     r.options.useSchedule = false;
     r.note.step = schedule.size();
-    r.note.text = f.invariant ? "explore: the shortest path found to a violation of I" +
-                                    std::to_string(f.invariant) + ": " + f.detail
-                  : f.gap ? "explore: the shortest path found to spec §9 gap " +
+    r.note.text = f.invariant ? kViolationNote + std::to_string(f.invariant) + ": " + f.detail
+                  : f.gap ? std::string(kExploreNote) + "the shortest path found to spec §9 gap " +
                                 std::to_string(f.gap) + ": " + f.detail
-                          : "explore: stuck: " + f.detail;
+                          : std::string(kExploreNote) + "stuck: " + f.detail;
     r.focus = schedule.size();
     return r;
+}
+
+bool isExploreNote(const std::string &text)
+{
+    return text.rfind(kExploreNote, 0) == 0;
+}
+
+int exploreNoteInvariant(const std::string &text)
+{
+    const std::string prefix = kViolationNote;
+    if (text.rfind(prefix, 0) != 0)
+        return 0;
+    int v = 0;
+    for (size_t i = prefix.size(); i < text.size() && text[i] >= '0' && text[i] <= '9' && v < 100;
+         ++i)
+        v = v * 10 + (text[i] - '0');
+    return v >= 1 && v <= kInvariantCount ? v : 0;
 }
 
 std::string counterexampleCapture(const Simulator &sim, const ExploreFinding &f, std::string *error)

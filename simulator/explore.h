@@ -150,6 +150,11 @@ struct FindingRun
 };
 std::optional<FindingRun> findingRun(const Simulator &sim, const ExploreFinding &f,
                                      std::string *error);
+// Reading that note back (a capture keeps only its text): whether a note is
+// the one explore wrote, and the invariant it names (0: a gap or a stuck
+// state, or not explore's).
+bool isExploreNote(const std::string &text);
+int exploreNoteInvariant(const std::string &text);
 
 // The finding a counterexample shows: the shortest violation, else the
 // stuck state; nullptr when there is none.

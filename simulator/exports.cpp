@@ -318,7 +318,7 @@ private:
             else if (tid == qteeTid())
                 name = "QTEE";
             else if (tid > qteeTid())
-                name = "reqs_lock " + vocab::ctx(ContextId(tid - m_tl.threadCount() - 2));
+                name = laneName(m_sim, {LaneKind::Lock, tid - m_tl.threadCount() - 2});
             else
                 name = "run"; // findings of no thread
             meta(kPidThreads, tid, "thread_name", "name", name, false);

@@ -182,9 +182,8 @@ const Op *Simulator::currentOp(const Thread &t) const
     return t.pc >= 0 && size_t(t.pc) < prog.size() ? &prog[size_t(t.pc)] : nullptr;
 }
 
-bool Simulator::nextStepUsesFds(const State &s, const Thread &t) const
+bool Simulator::nextStepUsesFds(const Thread &t) const
 {
-    (void)s;
     if (t.phase != Phase::User || t.fatalPending || t.lockWait.valid())
         return false;
     const Op *op = currentOp(t);
@@ -1031,7 +1030,7 @@ size_t timedChoice(const Simulator &sim, const State &s, const std::vector<Actio
     auto clock = [&](size_t i) {
         const Thread &t = s.thread(ThreadId(en[i].index));
         int64_t at = t.clockNs.ns;
-        if (sim.nextStepUsesFds(s, t) && t.process.valid())
+        if (sim.nextStepUsesFds(t) && t.process.valid())
             at = std::max(at, s.processes[size_t(t.process.v)].fdsNs.ns);
         return at;
     };

@@ -42,7 +42,7 @@ public:
     // Its next step certainly enters a syscall that looks its fd up (open,
     // close, an ioctl): it starts no earlier than the process's fd table's
     // last change (docs/model.md, "Time"). A bound for the timed policy.
-    bool nextStepUsesFds(const State &s, const Thread &t) const;
+    bool nextStepUsesFds(const Thread &t) const;
 
 private:
     const Op *currentOp(const Thread &t) const;

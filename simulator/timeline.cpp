@@ -507,7 +507,9 @@ struct TimelineBuilder
         }
         // The driver's own context (ctx0) was opened at probe, before the
         // first step: when the run moves its kref (a QTEE object made in it,
-        // device removal), its lane is there from step 0.
+        // device removal), its lane is there from step 0. (A kref taken or
+        // dropped draws nothing else: the lane would split at every ioctl;
+        // the Contexts inspector counts them.)
         for (const Event &e : ev)
             if ((e.kind == EventKind::ContextGet || e.kind == EventKind::ContextPut) &&
                 e.ctx == ContextId(0)) {
@@ -701,12 +703,6 @@ struct TimelineBuilder
         }
         case EventKind::ContextOpened:
             ctxTo(e.ctx, true, ContextState::Open, 0, step, t, ei);
-            break;
-        case EventKind::ContextGet:
-        case EventKind::ContextPut:
-            // A tee_context kref taken or dropped draws nothing (the lane
-            // would split at every ioctl); the inspector counts them. The
-            // driver's own context (ctx0) has its lane from step 0 then.
             break;
         case EventKind::ContextClosed:
             ctxTo(e.ctx, true, ContextState::Closed, 0, step, t, ei);

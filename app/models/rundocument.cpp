@@ -1,6 +1,6 @@
 #include "rundocument.h"
 
-#include <cctype>
+#include "simulator/explore.h"
 
 #include "core/text.h"
 #include "core/vocabulary.h"
@@ -283,15 +283,10 @@ int RunDocument::focusInvariant() const
 {
     if (!m_run || !m_run->focusStep)
         return 0;
-    // the note explore writes at the focus (simulator/explore.cpp)
-    static const std::string prefix = "explore: the shortest path found to a violation of I";
     for (const tee::sim::Note &n : m_run->notes)
-        if (n.step == *m_run->focusStep && n.text.rfind(prefix, 0) == 0) {
-            int v = 0;
-            for (size_t i = prefix.size(); i < n.text.size() && std::isdigit(uchar(n.text[i])); ++i)
-                v = v * 10 + (n.text[i] - '0');
-            return v >= 1 && v <= tee::kInvariantCount ? v : 0;
-        }
+        if (n.step == *m_run->focusStep)
+            if (const int v = tee::sim::exploreNoteInvariant(n.text))
+                return v;
     return 0;
 }
 
