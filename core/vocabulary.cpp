@@ -1219,7 +1219,8 @@ const char *specReference()
 std::vector<std::string> leftOut()
 {
     return {
-        "device probe (qcomtee_probe and its version query)",
+        "device probe (qcomtee_probe and its version query; only its effect is: the release "
+        "worker's SHARED flag is set from the start)",
         "real time: simulated costs per step (docs/model.md, Time)",
         "memory allocation failures other than the scenario's faults",
         "the unmerged July 2026 series (kernel_ctx, 32-bit object ids)",
