@@ -689,7 +689,40 @@ private:
                 }
             }
             async("e", pid, cat, id, title, last);
+            if (lane.key.kind == LaneKind::Context)
+                contextRefcount(lane.key.id, title, first, last);
             i = j;
+        }
+    }
+
+    // A context's tee_context kref as a counter (the timeline keeps its
+    // changes; the lane is not split at them): its value where the lane's
+    // shown part begins, then every change in the window, in time order.
+    void contextRefcount(int32_t ctx, const std::string &title, int64_t first, int64_t last)
+    {
+        std::vector<CtxHolderRef> before;
+        if (m_from > 0)
+            m_tl.contextHolders(ctx, m_from - 1, before);
+        else if (ctx == 0)
+            before.push_back(CtxHolderRef{CtxHolderKind::File, -1});
+        const std::string name = "refcount " + title.substr(0, title.find(' '));
+        auto counter = [&](int64_t ts, int32_t value) {
+            json::Object c;
+            c.num("refcount", value);
+            json::Object o;
+            o.str("ph", "C").str("name", name).num("pid", kPidContexts).num("tid", 0);
+            o.raw("ts", json::microseconds(ts)).raw("args", c.str());
+            m_out.push_back(o.str());
+        };
+        counter(first, int32_t(before.size()));
+        int64_t at = first;
+        for (const ContextRefChange &c : m_tl.contextRefChanges(ctx)) {
+            if (c.step < m_from)
+                continue;
+            if (c.step > m_to)
+                break;
+            at = std::clamp(c.tNs, at, std::max(at, last));
+            counter(at, c.refcount);
         }
     }
 

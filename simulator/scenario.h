@@ -177,7 +177,8 @@ struct Fault
 };
 
 // How a run picks the next step among the enabled ones (docs/cli.md,
-// "Policies"): Scripted, the lowest-numbered thread; RoundRobin, the next
+// "Policies"): Scripted, the lowest-numbered thread (a killed process's
+// threads first); RoundRobin, the next
 // thread after the last one that ran; Random, uniformly with a seed; Timed,
 // the step that can start earliest in simulated time (ties by thread order).
 // Every policy takes a due conditional fault (at_step, when_request) first,

@@ -936,8 +936,10 @@ std::string Simulator::threadName(ThreadId t) const
 size_t scriptedChoice(const Simulator &sim, const State &s, const std::vector<Action> &enabled)
 {
     // Conditional faults first (they model "kill at this point"), then the
-    // lowest-numbered thread: each actor runs as far as it can, in the order
-    // the scenario declares them.
+    // threads of a killed process (SIGKILL wakes them: a kill "while QUEUED"
+    // shows the kill path of spec §7 case 1 whatever the declaration order),
+    // then the lowest-numbered thread: each actor runs as far as it can, in
+    // the order the scenario declares them.
     const auto &faults = sim.scenario().faults;
     for (size_t i = 0; i < enabled.size(); ++i) {
         const Action &a = enabled[i];
@@ -945,11 +947,17 @@ size_t scriptedChoice(const Simulator &sim, const State &s, const std::vector<Ac
             faults[size_t(a.fault)].when != Fault::When::Any)
             return i;
     }
-    for (size_t i = 0; i < enabled.size(); ++i)
-        if (enabled[i].kind == Action::Kind::Thread)
+    size_t first = enabled.size();
+    for (size_t i = 0; i < enabled.size(); ++i) {
+        if (enabled[i].kind != Action::Kind::Thread)
+            continue;
+        const Thread &t = s.thread(ThreadId(enabled[i].index));
+        if (t.process.valid() && s.processes[size_t(t.process.v)].killed)
             return i;
-    (void)s;
-    return enabled.size(); // only "any" faults: the scripted order ends here
+        if (first == enabled.size())
+            first = i;
+    }
+    return first; // enabled.size(): only "any" faults, the scripted order ends here
 }
 
 StopReason quiescentStop(const Simulator &sim, const State &s, std::string *detail)

@@ -154,6 +154,8 @@ private:
 // change of a lane; otherwise rebuilt from the last copy and the changes.
 constexpr size_t kSmallHolders = 8;
 constexpr uint32_t kSnapshotEvery = 8;
+// Context kref holders: a copy before every 16th change.
+constexpr size_t kCtxSnapshotEvery = 16;
 
 template <class V>
 size_t bytesOf(const V &v)
@@ -538,6 +540,47 @@ struct TimelineBuilder
         m.m_flows.push_back(f);
     }
 
+    // -- context krefs ---------------------------------------------------------
+    std::vector<std::vector<CtxHolderRef>> ctxLive; // per context: its kref's holders so far
+
+    Timeline::ContextRefs &ctxRefsOf(size_t c)
+    {
+        if (m.m_contextRefs.size() <= c) {
+            m.m_contextRefs.resize(c + 1);
+            ctxLive.resize(c + 1);
+        }
+        return m.m_contextRefs[c];
+    }
+
+    void ctxRef(const Event &e, int64_t t, uint32_t ei)
+    {
+        // value 1: lifetime=kref's qcomtee_context_data ref_cnt, not the kref
+        if (!e.ctx.valid() || e.value != 0)
+            return;
+        const size_t c = size_t(e.ctx.v);
+        Timeline::ContextRefs &r = ctxRefsOf(c);
+        std::vector<CtxHolderRef> &live = ctxLive[c];
+        if (r.changes.size() % kCtxSnapshotEvery == 0) {
+            r.snapBegin.push_back(uint32_t(m.m_ctxHolderPool.size()));
+            r.snapCount.push_back(uint32_t(live.size()));
+            m.m_ctxHolderPool.insert(m.m_ctxHolderPool.end(), live.begin(), live.end());
+        }
+        ContextRefChange x;
+        x.step = e.step;
+        x.tNs = t;
+        x.event = ei;
+        x.get = e.kind == EventKind::ContextGet;
+        x.holder = CtxHolderRef{e.ctxHolder, e.holderArg};
+        if (x.get) {
+            live.push_back(x.holder);
+        } else if (const auto it = std::find(live.begin(), live.end(), x.holder);
+                   it != live.end()) {
+            live.erase(it);
+        }
+        x.refcount = e.refcount >= 0 ? e.refcount : int32_t(live.size());
+        r.changes.push_back(x);
+    }
+
     void stepHook(uint64_t k)
     {
         const ThreadId a = m.m_steps[size_t(k)].actor;
@@ -701,6 +744,10 @@ struct TimelineBuilder
             b.ordinal++;
             break;
         }
+        case EventKind::ContextGet:
+        case EventKind::ContextPut:
+            ctxRef(e, t, ei);
+            break;
         case EventKind::ContextOpened:
             ctxTo(e.ctx, true, ContextState::Open, 0, step, t, ei);
             break;
@@ -952,6 +999,10 @@ struct TimelineBuilder
     {
         buildSteps();
         prepass(threadCount);
+        // ctx0 holds the driver's own reference from qcomtee_probe (the
+        // engine's file -1) before the first step
+        ctxRefsOf(0);
+        ctxLive[0].push_back(CtxHolderRef{CtxHolderKind::File, -1});
         const EventList &ev = trace.events;
         for (uint32_t i = m.m_steps[0].eventBegin; i < m.m_steps[0].eventEnd; ++i)
             event(i);
@@ -1255,6 +1306,45 @@ void Timeline::holders(uint32_t interval, std::vector<HolderRef> &out) const
     }
 }
 
+std::span<const ContextRefChange> Timeline::contextRefChanges(int32_t ctx) const
+{
+    if (ctx < 0 || size_t(ctx) >= m_contextRefs.size())
+        return {};
+    return m_contextRefs[size_t(ctx)].changes;
+}
+
+void Timeline::contextHolders(int32_t ctx, uint64_t step, std::vector<CtxHolderRef> &out) const
+{
+    out.clear();
+    if (ctx < 0 || size_t(ctx) >= m_contextRefs.size()) {
+        if (ctx == 0) // never built: the probe's reference alone
+            out.push_back(CtxHolderRef{CtxHolderKind::File, -1});
+        return;
+    }
+    const ContextRefs &r = m_contextRefs[size_t(ctx)];
+    const auto end =
+        std::upper_bound(r.changes.begin(), r.changes.end(), step,
+                         [](uint64_t s, const ContextRefChange &c) { return s < c.step; });
+    const size_t n = size_t(end - r.changes.begin());
+    size_t from = 0;
+    if (!r.snapBegin.empty()) {
+        const size_t k = std::min(n / kCtxSnapshotEvery, r.snapBegin.size() - 1);
+        out.assign(m_ctxHolderPool.begin() + r.snapBegin[k],
+                   m_ctxHolderPool.begin() + r.snapBegin[k] + r.snapCount[k]);
+        from = k * kCtxSnapshotEvery;
+    } else if (ctx == 0) {
+        out.push_back(CtxHolderRef{CtxHolderKind::File, -1});
+    }
+    for (size_t i = from; i < n; ++i) {
+        const ContextRefChange &c = r.changes[i];
+        if (c.get) {
+            out.push_back(c.holder);
+        } else if (const auto it = std::find(out.begin(), out.end(), c.holder); it != out.end()) {
+            out.erase(it);
+        }
+    }
+}
+
 // -- query 1 ------------------------------------------------------------------
 
 uint32_t Timeline::intervalAfter(uint32_t lane, uint64_t step) const
@@ -1503,17 +1593,25 @@ Hit Timeline::hitTest(uint32_t lane, Axis axis, int64_t x, int64_t tolerance) co
     return hit;
 }
 
+size_t Timeline::contextRefBytes() const
+{
+    size_t n = 0;
+    for (const ContextRefs &r : m_contextRefs)
+        n += bytesOf(r.changes) + bytesOf(r.snapBegin) + bytesOf(r.snapCount);
+    return n;
+}
+
 size_t Timeline::memoryBytes() const
 {
     return bytesOf(m_steps) + bytesOf(m_lanes) + bytesOf(m_intervals) + bytesOf(m_holderPool) +
-           bytesOf(m_instants) + bytesOf(m_runInstants) + bytesOf(m_flows) +
-           bytesOf(m_laneStepMax) + bytesOf(m_laneStepRoot) + bytesOf(m_laneTimeOrder) +
-           bytesOf(m_laneTimeMax) + bytesOf(m_laneTimeRoot) + bytesOf(m_stepOrder) +
-           bytesOf(m_stepMax) + bytesOf(m_timeOrder) + bytesOf(m_timeMax) +
+           bytesOf(m_ctxHolderPool) + bytesOf(m_instants) + bytesOf(m_runInstants) +
+           bytesOf(m_flows) + bytesOf(m_laneStepMax) + bytesOf(m_laneStepRoot) +
+           bytesOf(m_laneTimeOrder) + bytesOf(m_laneTimeMax) + bytesOf(m_laneTimeRoot) +
+           bytesOf(m_stepOrder) + bytesOf(m_stepMax) + bytesOf(m_timeOrder) + bytesOf(m_timeMax) +
            bytesOf(m_laneInstantTime) + bytesOf(m_instantStepOrder) + bytesOf(m_instantTimeOrder) +
            bytesOf(m_lifeOrder) + bytesOf(m_lifeLast) + bytesOf(m_lifeMax) +
            bytesOf(m_flowStepOrder) + bytesOf(m_flowStepMax) + bytesOf(m_flowTimeOrder) +
-           bytesOf(m_flowTimeMax);
+           bytesOf(m_flowTimeMax) + bytesOf(m_contextRefs) + contextRefBytes();
 }
 
 } // namespace tee::sim

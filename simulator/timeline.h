@@ -152,6 +152,29 @@ struct ObjectSpan
     bool operator==(const ObjectSpan &) const = default;
 };
 
+// One tee_context kref holder as ContextGet/ContextPut carry it (spec §2.2):
+// the open file, a user object, a QTEE object of ctx0, an ioctl, a tee_shm.
+struct CtxHolderRef
+{
+    CtxHolderKind kind = CtxHolderKind::File;
+    int64_t arg = -1;
+    bool operator==(const CtxHolderRef &) const = default;
+};
+
+// A change of a tee_context's kref: a ContextGet or ContextPut of the kref
+// itself (lifetime=kref's qcomtee_context_data ref_cnt is not it). A context
+// lane is not split at these (an ioctl takes and drops one); the Contexts
+// inspector and the Chrome trace's context refcount counters read them.
+struct ContextRefChange
+{
+    uint64_t step = 0;
+    int64_t tNs = 0;
+    uint32_t event = kNone; // in trace.events
+    int32_t refcount = 0;   // after the change
+    bool get = false;
+    CtxHolderRef holder;
+};
+
 struct RequestSpan
 {
     ReqState state = ReqState::QUEUED; // QUEUED, PROCESSING, PROCESSED or Placeholder
@@ -377,6 +400,14 @@ public:
     // `out` (cleared). O(h + 8 deltas at most).
     void holders(uint32_t interval, std::vector<HolderRef> &out) const;
 
+    // A context's kref changes in step order (index = ContextId; none for
+    // an id the run never named).
+    std::span<const ContextRefChange> contextRefChanges(int32_t ctx) const;
+    // The kref's holders after step N (the multiset; ctx0 starts with the
+    // driver's own reference from qcomtee_probe, the engine's file -1).
+    // O(log n + h + 16) from the nearest stored copy.
+    void contextHolders(int32_t ctx, uint64_t step, std::vector<CtxHolderRef> &out) const;
+
     // -- query 1: the state after step N ----------------------------------------
     // The interval in effect on `lane` after step N: the last one with
     // firstStep <= N, unless it was closed by step N (the lane then has no
@@ -433,6 +464,15 @@ private:
     std::vector<Lane> m_lanes;
     std::vector<Interval> m_intervals;
     std::vector<HolderRef> m_holderPool;
+    // Per context id: its kref changes, and a copy of the holders before
+    // every 16th change (snapshot k = after the first 16k changes).
+    struct ContextRefs
+    {
+        std::vector<ContextRefChange> changes;
+        std::vector<uint32_t> snapBegin, snapCount; // in m_ctxHolderPool
+    };
+    std::vector<ContextRefs> m_contextRefs;
+    std::vector<CtxHolderRef> m_ctxHolderPool;
     std::vector<Instant> m_instants;
     std::vector<Instant> m_runInstants;
     std::vector<Flow> m_flows;
@@ -470,6 +510,7 @@ private:
     int8_t m_flowTimeRoot = -1;
 
     void buildIndexes();
+    size_t contextRefBytes() const;
     void laneQuery(uint32_t lane, Axis axis, int64_t from, int64_t to,
                    std::vector<uint32_t> &out) const;
 };

@@ -48,18 +48,6 @@ void ContextsModel::refresh(bool reset)
     const RunDocument *doc = document();
     if (doc && !doc->isEmpty()) {
         m_step = doc->cursor();
-        const tee::sim::Trace &trace = doc->trace();
-        if (reset || m_indexed != &trace) {
-            m_refEvents.clear();
-            for (size_t i = 0; i < trace.events.size(); ++i) {
-                const tee::Event &e = trace.events[i];
-                if ((e.kind == tee::EventKind::ContextGet ||
-                     e.kind == tee::EventKind::ContextPut) &&
-                    e.ctx.valid())
-                    m_refEvents[e.ctx.v].push_back(i);
-            }
-            m_indexed = &trace;
-        }
         const tee::sim::Timeline &tl = doc->timeline();
         const tee::sim::StateAfter &st = doc->stateAtCursor();
         // entries are in lane order: contexts (by id) before objects
@@ -70,29 +58,13 @@ void ContextsModel::refresh(bool reset)
                 r.id = lane.key.id;
                 r.span = tl.intervals()[en.interval].context();
                 r.changed = doc->touchedAtCursor(lane.key);
-                // the holders: the gets and puts up to the cursor step
-                // (the driver context holds its own reference from probe:
-                // the engine's "file" of ctx0, opened before the first step)
-                std::vector<std::pair<tee::CtxHolderKind, int64_t>> holders;
-                if (r.id == 0)
-                    holders.emplace_back(tee::CtxHolderKind::File, -1);
-                if (const auto it = m_refEvents.find(r.id); it != m_refEvents.end())
-                    for (const size_t i : it->second) {
-                        const tee::Event &e = trace.events[i];
-                        if (e.step > m_step)
-                            break;
-                        const std::pair<tee::CtxHolderKind, int64_t> h{e.ctxHolder, e.holderArg};
-                        if (e.kind == tee::EventKind::ContextGet) {
-                            holders.push_back(h);
-                        } else if (const auto at = std::find(holders.begin(), holders.end(), h);
-                                   at != holders.end()) {
-                            holders.erase(at);
-                        }
-                    }
-                for (const auto &[kind, arg] : holders)
-                    r.heldBy << (r.id == 0 && kind == tee::CtxHolderKind::File
+                // the kref's holders after the cursor step (the timeline
+                // keeps them: ctx0 starts with the driver's own reference)
+                tl.contextHolders(r.id, m_step, m_holders);
+                for (const tee::sim::CtxHolderRef &h : m_holders)
+                    r.heldBy << (r.id == 0 && h.kind == tee::CtxHolderKind::File
                                      ? tr("the driver (qcomtee_probe)")
-                                     : qs(tee::vocab::ctxHolder(*doc->simulator(), kind, arg)));
+                                     : qs(tee::vocab::ctxHolder(*doc->simulator(), h.kind, h.arg)));
                 next.push_back(std::move(r));
             } else if (lane.key.kind == LaneKind::Object &&
                        lane.attrs.objectType == tee::ObjectType::User) {

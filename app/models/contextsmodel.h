@@ -49,8 +49,5 @@ private:
         QStringList heldBy;            // the kref's holders at the cursor
     };
     std::vector<Row> m_rows;
-    // Per context: the indexes in the trace of its ContextGet/ContextPut
-    // events (built once per run: a context has few of them).
-    std::map<int32_t, std::vector<size_t>> m_refEvents;
-    const void *m_indexed = nullptr; // the trace m_refEvents was built from
+    std::vector<tee::sim::CtxHolderRef> m_holders; // scratch for Timeline::contextHolders
 };

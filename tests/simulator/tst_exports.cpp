@@ -442,6 +442,81 @@ private Q_SLOTS:
         QVERIFY(!q(chromeTrace(sim2, done)).contains(QLatin1String("\"cat\":\"stop\"")));
     }
 
+    // A context's tee_context kref as a counter: its value where the shown
+    // part begins, then one point per get or put of the kref (not of the
+    // RFC's ref_cnt under lifetime=kref), each the engine's count after it.
+    void chromeContextRefcounts_data()
+    {
+        QTest::addColumn<QString>("variant");
+        QTest::addColumn<int>("from");
+        QTest::newRow("merged") << QString() << 0;
+        QTest::newRow("merged from 9") << QString() << 9;
+        QTest::newRow("lifetime=kref") << QStringLiteral("lifetime=kref") << 0;
+        QTest::newRow("lifetime=kref from 12") << QStringLiteral("lifetime=kref") << 12;
+    }
+
+    void chromeContextRefcounts()
+    {
+        QFETCH(QString, variant);
+        QFETCH(int, from);
+        auto sc = builtin("close-context-async-release");
+        QVERIFY(sc);
+        Variant v = sc->variant;
+        if (!variant.isEmpty())
+            QVERIFY(v.set(variant.toStdString()).empty());
+        Simulator sim(sc, v);
+        std::string error;
+        const Trace trace = run(sim, RunOptions{}, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        ExportOptions o;
+        o.from = uint64_t(from);
+        const std::string json = chromeTrace(sim, trace, o);
+        const QString problem = exportcheck::checkChromeTrace(QByteArray::fromStdString(json));
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        QList<int> got;
+        for (const QJsonObject &c : withPhase(traceEvents(json), "C"))
+            if (c.value(QLatin1String("name")).toString() == QLatin1String("refcount ctx1")) {
+                QCOMPARE(c.value(QLatin1String("pid")).toInt(), 4);
+                got << c.value(QLatin1String("args"))
+                           .toObject()
+                           .value(QLatin1String("refcount"))
+                           .toInt();
+            }
+        // the engine's count before the first shown step, then after each
+        // step that got or put the kref, once per get or put
+        auto refsAfter = [&](uint64_t k) {
+            const std::vector<std::string> prefix(trace.schedule.begin(),
+                                                  trace.schedule.begin() + ptrdiff_t(k));
+            std::string err;
+            const State s = replay(sim, prefix, &err).final;
+            return s.contexts.size() > 1 && !s.contexts[1].ctxFreed ? int(s.contexts[1].refs.size())
+                                                                    : 0;
+        };
+        QList<int> want{refsAfter(from > 0 ? uint64_t(from - 1) : 0)};
+        int changes = 0;
+        for (const Event &e : trace.events)
+            if ((e.kind == EventKind::ContextGet || e.kind == EventKind::ContextPut) &&
+                e.ctx == ContextId(1) && e.value == 0 && e.step >= uint64_t(from)) {
+                ++changes;
+                want << e.refcount;
+            }
+        // (under lifetime=kref user objects hold the RFC's ref_cnt, not the
+        // kref: the file's get and put are the only changes)
+        QVERIFY(changes >= 1);
+        // each point's value is the engine's after its step's last change
+        for (uint64_t k = uint64_t(std::max(from, 1)); k <= trace.schedule.size(); ++k) {
+            int last = -1;
+            for (const Event &e : trace.events)
+                if (e.step == k &&
+                    (e.kind == EventKind::ContextGet || e.kind == EventKind::ContextPut) &&
+                    e.ctx == ContextId(1) && e.value == 0)
+                    last = e.refcount;
+            if (last >= 0)
+                QCOMPARE(last, refsAfter(k));
+        }
+        QCOMPARE(got, want);
+    }
+
     void chromeCheckerRejectsBadTraces_data()
     {
         QTest::addColumn<QByteArray>("json");
