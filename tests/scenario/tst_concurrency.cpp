@@ -140,6 +140,35 @@ const char *const kCloseWhileRecv = R"({
         {"do": "exit"}]}]}]
 })";
 
+// A supplicant declared before its client, and a kill of the client's
+// process when its request reaches a state (spec §7 cases 1 and 2). The
+// supplicant is in another process, so it lives on.
+std::string killedClient(const char *state)
+{
+    return std::string(R"({
+  "name": "suppl-first",
+  "qtee": {"services": [{"uid": 2033, "ops": {
+      "1": [{"do": "hold", "target": "io:0", "as": "cb"}, {"do": "return", "result": 0}],
+      "2": [{"do": "callback", "target": "held:cb", "op": 7}, {"do": "return", "result": 0}]}}]},
+  "processes": [
+    {"name": "srv", "threads": [
+      {"name": "main", "program": [
+        {"do": "open", "as": "fd"},
+        {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+        {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}]},
+        {"do": "serve", "fd": "fd", "count": 1},
+        {"do": "exit"}]}]},
+    {"name": "cli", "threads": [{"name": "c", "program": [
+        {"do": "compute", "ns": 50000},
+        {"do": "open", "as": "fd"},
+        {"do": "open_service", "fd": "fd", "uid": 2033, "as": "s"},
+        {"do": "invoke", "fd": "fd", "object": "s", "op": 2},
+        {"do": "exit"}]}]}],
+  "faults": [{"kill": "cli", "when_request": ")") +
+           state + R"("}]
+})";
+}
+
 // The step (from 1) whose label is `label`, 0 when none.
 size_t stepWith(const Trace &tr, const std::string &label)
 {
@@ -159,6 +188,8 @@ private Q_SLOTS:
     void timedPolicyFollowsCosts();
     void killComesAfterTheVictimsSteps();
     void atStepFiresAtThatStep();
+    void scriptedRunsTheKilledFirst_data();
+    void scriptedRunsTheKilledFirst();
     void timedPicksTheEarliestStart();
 };
 
@@ -409,6 +440,47 @@ void TestConcurrency::atStepFiresAtThatStep()
         QVERIFY(tr.schedule.size() >= 3);
         QCOMPARE(tr.schedule[2], std::string("kill victim"));
     }
+}
+
+// Under the scripted policy a killed process's threads act first: a
+// client killed when its request is QUEUED takes the kill path of spec §7
+// case 1 (QUEUED -> REMOVED) and one killed when it is PROCESSING that of
+// case 2 (PROCESSING -> PLACEHOLDER) although the supplicant is declared
+// first and could go on (it took the request, or answered it, before).
+void TestConcurrency::scriptedRunsTheKilledFirst_data()
+{
+    QTest::addColumn<QString>("state");
+    QTest::addColumn<int>("want");
+    QTest::newRow("QUEUED") << QStringLiteral("QUEUED") << int(ReqState::Removed);
+    QTest::newRow("PROCESSING") << QStringLiteral("PROCESSING") << int(ReqState::Placeholder);
+}
+
+void TestConcurrency::scriptedRunsTheKilledFirst()
+{
+    QFETCH(QString, state);
+    QFETCH(int, want);
+    const std::string json = killedClient(state.toLatin1().constData());
+    const Simulator sim(load(json.c_str()));
+    std::string error;
+    const Trace tr = run(sim, RunOptions{}, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    // the request's first change after the kill is the client's
+    const size_t kill = stepWith(tr, "kill cli");
+    QVERIFY(kill > 0);
+    const Event *next = nullptr;
+    for (const Event &e : tr.events)
+        if (e.step > kill && e.kind == EventKind::RequestState && e.request == RequestId(0)) {
+            next = &e;
+            break;
+        }
+    QVERIFY(next);
+    QCOMPARE(int(next->to), want);
+    QCOMPARE(sim.threadName(next->thread), std::string("cli/c"));
+    // and QTEE hears DEFUNCT: the dispatch returned -ENODEV
+    bool enodev = false;
+    for (const Event &e : tr.events)
+        enodev = enodev || (e.kind == EventKind::DispatchReturn && e.errno_ == -19);
+    QVERIFY(enodev);
 }
 
 // The timed policy takes the enabled step that can start earliest (ties:
