@@ -235,16 +235,18 @@ public:
     {
         if (!v.isDouble())
             return fail(where, "expected an integer, found " + jsonTypeName(v));
+        const std::optional<qint64> exact = exactInteger(v);
         const double d = v.toDouble();
-        const qint64 i = v.toInteger();
-        if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) >= 9223372036854775808.0)
+        if (!exact && std::isfinite(d) && d == std::trunc(d) &&
+            std::fabs(d) >= 9223372036854775808.0)
             // Qt reads an integer past 64 bits signed as a double: its last
             // digits may not be the file's
             return fail(where, "about " + numberText(d) +
                                    " is out of range (a value above 2^63-1 is written as a "
                                    "decimal string, \"18446744073709551615\")");
-        if (!std::isfinite(d) || double(i) != d)
+        if (!exact)
             return fail(where, "expected an integer, found " + numberText(d));
+        const qint64 i = *exact;
         if (i < min || i > max)
             return fail(where, "value " + std::to_string(i) + " out of range " +
                                    std::to_string(min) + ".." + std::to_string(max));
@@ -392,13 +394,6 @@ public:
             return true;
         const QJsonValue v = o.value(QLatin1String(key));
         const std::string where = joinPath(path, key);
-        if (v.isDouble()) {
-            int64_t i = 0;
-            if (!integer(v, where, 0, std::numeric_limits<uint32_t>::max(), i))
-                return false;
-            out = uint32_t(i);
-            return true;
-        }
         if (!v.isString())
             return fail(where, "expected a hex id like \"0x80000001\", found " + jsonTypeName(v));
         const std::string s = v.toString().toStdString();
@@ -425,14 +420,32 @@ public:
         return true;
     }
 
+    // The ids an event names (left out when it names none: -1 is refused,
+    // as the writer never writes it), shared by "events" and "violations".
+    bool entities(const QJsonObject &o, const std::string &path, Event &e)
+    {
+        return int32(o, "thread", path, false, e.thread.v, 0) &&
+               int32(o, "peer", path, false, e.peer.v, 0) &&
+               int32(o, "process", path, false, e.process.v, 0) &&
+               int32(o, "context", path, false, e.ctx.v, 0) &&
+               int32(o, "object", path, false, e.object.v, 0) &&
+               int32(o, "request", path, false, e.request.v, 0) &&
+               int32(o, "other_request", path, false, e.other.v, 0) &&
+               int32(o, "actor", path, false, e.actor.v, 0) &&
+               int32(o, "req_id", path, false, e.reqId);
+    }
+
     bool event(const QJsonValue &value, const std::string &path, Event &e)
     {
         QJsonObject o;
         if (!object(value, path, "an event object", o))
             return false;
-        constexpr int64_t idMin = -1;
         if (!uint64(o, "step", path, true, e.step))
             return false;
+        if (e.step == 0)
+            return fail(
+                joinPath(path, "step"),
+                "step 0: steps count from 1 (an event belongs to the step that emitted it)");
         int64_t t = 0;
         if (!integer(o, "t_ns", path, true, 0, std::numeric_limits<int64_t>::max(), t))
             return false;
@@ -442,16 +455,7 @@ public:
             return false;
         if (!name(o, "kind", path, true, eventKinds(), "event kind", e.kind))
             return false;
-        if (!int32(o, "thread", path, false, e.thread.v, idMin) ||
-            !int32(o, "peer", path, false, e.peer.v, idMin) ||
-            !int32(o, "process", path, false, e.process.v, idMin) ||
-            !int32(o, "context", path, false, e.ctx.v, idMin) ||
-            !int32(o, "object", path, false, e.object.v, idMin) ||
-            !int32(o, "request", path, false, e.request.v, idMin) ||
-            !int32(o, "other_request", path, false, e.other.v, idMin) ||
-            !int32(o, "actor", path, false, e.actor.v, idMin) ||
-            !int32(o, "count", path, false, e.count, idMin) ||
-            !int32(o, "req_id", path, false, e.reqId) ||
+        if (!entities(o, path, e) || !int32(o, "count", path, false, e.count, -1) ||
             !name(o, "from", path, e.kind == EventKind::RequestState, reqStates(), "request state",
                   e.from) ||
             !name(o, "to", path, e.kind == EventKind::RequestState, reqStates(), "request state",
@@ -710,6 +714,10 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
     const QJsonDocument doc =
         QJsonDocument::fromJson(QByteArray(text.data(), qsizetype(text.size())), &perr);
     if (perr.error != QJsonParseError::NoError) {
+        if (const std::string what = topLevelScalar(text); !what.empty()) {
+            r.fail("top level", "expected a JSON object, found " + what);
+            return nullptr;
+        }
         r.fail(lineColumn(text, size_t(std::max(0, perr.offset))),
                "invalid JSON: " + perr.errorString().toStdString() +
                    (perr.error == QJsonParseError::UnterminatedObject ||
@@ -911,29 +919,62 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
     QJsonArray violations;
     if (!r.array(root, "violations", {}, false, violations))
         return nullptr;
+    // Each entry is one violation event (its step, invariant and ids), each
+    // event at most once; a list that is there lists them all.
+    std::vector<size_t> unlisted;
+    for (size_t k = 0; k < cap->events.size(); ++k)
+        if (cap->events[k].kind == EventKind::Violation)
+            unlisted.push_back(k);
     for (qsizetype i = 0; i < violations.size(); ++i) {
         const std::string where = indexPath("violations", i);
         QJsonObject vo;
-        uint64_t step = 0;
-        int16_t inv = 0;
+        Event v;
         std::string textField;
         if (!r.object(violations.at(i), where, "a violation object", vo) ||
-            !r.uint64(vo, "step", where, true, step) ||
-            !r.invariant(vo, "invariant", where, true, inv) ||
-            !r.string(vo, "text", where, true, textField))
+            !r.uint64(vo, "step", where, true, v.step) ||
+            !r.invariant(vo, "invariant", where, true, v.invariant) ||
+            !r.string(vo, "text", where, true, textField) || !r.entities(vo, where, v))
             return nullptr;
-        bool matched = false;
-        for (const Event &e : cap->events) {
-            if (e.kind == EventKind::Violation && e.step == step && e.invariant == inv) {
-                matched = true;
-                break;
-            }
-        }
-        if (!matched) {
-            r.fail(where, "no violation event of " + invariantName(inv) + " at step " +
-                              std::to_string(step) + " in \"events\"");
+        const auto sameIds = [&v](const Event &e) {
+            return e.thread == v.thread && e.peer == v.peer && e.process == v.process &&
+                   e.ctx == v.ctx && e.object == v.object && e.request == v.request &&
+                   e.other == v.other && e.actor == v.actor && e.reqId == v.reqId;
+        };
+        auto it = std::find_if(unlisted.begin(), unlisted.end(), [&](size_t k) {
+            const Event &e = cap->events[k];
+            return e.step == v.step && e.invariant == v.invariant && sameIds(e);
+        });
+        if (it == unlisted.end()) {
+            const bool any =
+                std::any_of(cap->events.begin(), cap->events.end(), [&](const Event &e) {
+                    return e.kind == EventKind::Violation && e.step == v.step &&
+                           e.invariant == v.invariant;
+                });
+            const bool listed =
+                any && std::any_of(cap->events.begin(), cap->events.end(), [&](const Event &e) {
+                    return e.kind == EventKind::Violation && e.step == v.step &&
+                           e.invariant == v.invariant && sameIds(e);
+                });
+            r.fail(where, !any ? "no violation event of " + invariantName(v.invariant) +
+                                     " at step " + std::to_string(v.step) + " in \"events\""
+                          : listed ? "the violation event of " + invariantName(v.invariant) +
+                                         " at step " + std::to_string(v.step) + " is listed twice"
+                                   : "the violation event of " + invariantName(v.invariant) +
+                                         " at step " + std::to_string(v.step) +
+                                         " names other ids (thread, context, object, request...)");
             return nullptr;
         }
+        unlisted.erase(it);
+    }
+    if (r.present(root, "violations", {}, false) && !unlisted.empty()) {
+        const Event &e = cap->events[unlisted.front()];
+        const qsizetype total = violations.size() + qsizetype(unlisted.size());
+        r.fail("violations", "lists " + std::to_string(violations.size()) + " of " +
+                                 std::to_string(total) +
+                                 (total == 1 ? " violation event: " : " violation events: ") +
+                                 invariantName(e.invariant) + " at step " + std::to_string(e.step) +
+                                 " (events[" + std::to_string(unlisted.front()) + "]) is missing");
+        return nullptr;
     }
 
     if (r.present(root, "focus", {}, false)) {
@@ -1054,6 +1095,22 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
             cap->spans = std::move(t.spans);
     }
     return cap;
+}
+
+std::string checkRecordedSpans(const Simulator &sim, const Capture &capture, const Trace &replayed)
+{
+    const auto text = [&sim](const StepSpan &sp) {
+        return "[" + std::to_string(sp.startNs) + ", " + std::to_string(sp.endNs) + ", " +
+               (sp.actor.valid() ? sim.threadName(sp.actor) : std::string("no thread")) + ", " +
+               vocab::verbName(sp.verb) + "]";
+    };
+    for (size_t k = 0; k < capture.spans.size() && k < replayed.spans.size(); ++k)
+        if (!(capture.spans[k] == replayed.spans[k]))
+            return "spans[" + std::to_string(k) + "] (step " + std::to_string(k + 1) +
+                   "): the file says " + text(capture.spans[k]) + ", its schedule gives " +
+                   text(replayed.spans[k]) +
+                   " (start ns, end ns, thread, verb): the file was edited";
+    return {};
 }
 
 std::string checkRecordedStop(const Simulator &sim, const Capture &capture, const Trace &replayed)

@@ -64,6 +64,11 @@ std::string eventToJson(const Simulator &sim, const Event &e);
 // what it claims and what the schedule shows.
 std::string checkRecordedStop(const Simulator &sim, const Capture &capture, const Trace &replayed);
 
+// The capture's "spans" (each step's times, thread and verb, which the
+// exports draw) checked against the replay's, for a capture of this model
+// version: empty when they agree, else "spans[k] (step k+1): ...".
+std::string checkRecordedSpans(const Simulator &sim, const Capture &capture, const Trace &replayed);
+
 // Replay check: empty when `actual` equals `expected` (Event::operator==),
 // otherwise one sentence naming the first difference ("event 12 (step 5):
 // expected ..., got ..." or a count mismatch).

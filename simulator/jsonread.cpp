@@ -1,5 +1,9 @@
 #include "simulator/jsonread.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonParseError>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -202,6 +206,19 @@ std::optional<size_t> findRawControlInString(std::string_view json)
             return i;
     }
     return std::nullopt;
+}
+
+std::string topLevelScalar(std::string_view json)
+{
+    QByteArray wrapped("[");
+    wrapped.append(json.data(), qsizetype(json.size()));
+    wrapped.append("]");
+    QJsonParseError err;
+    const QJsonDocument doc = QJsonDocument::fromJson(wrapped, &err);
+    if (err.error != QJsonParseError::NoError || !doc.isArray() || doc.array().size() != 1)
+        return {};
+    const QJsonValue v = doc.array().at(0);
+    return v.isArray() || v.isObject() ? std::string() : jsonTypeName(v);
 }
 
 } // namespace tee::sim

@@ -4,6 +4,7 @@
 #include <QJsonValue>
 
 #include <cstddef>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,25 @@ inline std::string jsonTypeName(const QJsonValue &v)
     }
     return "nothing";
 }
+
+// The number as a 64-bit signed integer when the file wrote one exactly.
+// QJsonValue keeps integers exactly up to 64 bits; anything with a fraction
+// or beyond 64 bits comes back as the default, so two different defaults
+// tell integers from the rest without relying on internals (2^63-1 read
+// through toDouble() is 2^63).
+inline std::optional<qint64> exactInteger(const QJsonValue &v)
+{
+    const qint64 a = v.toInteger(std::numeric_limits<qint64>::min());
+    const qint64 b = v.toInteger(std::numeric_limits<qint64>::max());
+    if (!v.isDouble() || a != b)
+        return std::nullopt;
+    return a;
+}
+
+// A document that is a single string, number, boolean or null (Qt's
+// parser fails on it with "illegal value"): what it is, for "expected a
+// JSON object, found a string". Empty for anything else.
+std::string topLevelScalar(std::string_view json);
 
 // "line 3, column 17" of a byte offset, for messages about JSON text.
 std::string lineColumn(std::string_view text, size_t offset);

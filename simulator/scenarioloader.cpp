@@ -150,12 +150,8 @@ int64_t toInt(const QJsonValue &v, const std::string &where, int64_t min, int64_
 {
     if (!v.isDouble())
         wrongType(where, v, "an integer");
-    // QJsonValue keeps integers exactly up to 64 bits; anything with a
-    // fraction or beyond 64 bits comes back as the default, so two different
-    // defaults tell integers from the rest without relying on internals.
-    const qint64 a = v.toInteger(std::numeric_limits<qint64>::min());
-    const qint64 b = v.toInteger(std::numeric_limits<qint64>::max());
-    if (a != b) {
+    const std::optional<qint64> exact = exactInteger(v);
+    if (!exact) {
         const double d = v.toDouble();
         if (std::isfinite(d) && d == std::trunc(d)) {
             // Beyond a signed 64-bit integer the number was read as a
@@ -166,6 +162,7 @@ int64_t toInt(const QJsonValue &v, const std::string &where, int64_t min, int64_
         }
         fail(where, "expected an integer, got " + numberText(d));
     }
+    const qint64 a = *exact;
     if (a < min || a > max)
         fail(where, std::to_string(a) + " is out of range (" + std::to_string(min) + ".." +
                         std::to_string(max) + ")");
@@ -427,6 +424,11 @@ void Loader::load(const QJsonObject &root, Scenario &sc)
         fail("format", "this is a teescope capture, not a scenario: replay it with "
                        "'teescope-cli replay', export it with 'teescope-cli export', or open it "
                        "in the app");
+    // a capture whose "format" is wrong or missing: not a scenario key
+    if (root.contains(QLatin1String("format")) || root.contains(QLatin1String("events")))
+        fail(root.contains(QLatin1String("format")) ? "format" : "events",
+             "not a scenario key: a teescope capture? Its \"format\" is \"teescope-capture\" "
+             "(docs/capture-format.md)");
     checkKeys(root, {},
               {"name", "title", "description", "variant", "policy", "seed", "max_steps", "costs",
                "qtee", "processes", "faults", "schedule"});
@@ -1247,10 +1249,13 @@ std::shared_ptr<Scenario> loadScenarioJson(const std::string &json, const std::s
     QJsonParseError parseError;
     const QJsonDocument doc =
         QJsonDocument::fromJson(QByteArray(json.data(), qsizetype(json.size())), &parseError);
-    if (parseError.error != QJsonParseError::NoError)
+    if (parseError.error != QJsonParseError::NoError) {
+        if (const std::string what = topLevelScalar(json); !what.empty())
+            return setError(error, sourceName + ": (root): expected a JSON object, got " + what);
         return setError(error, sourceName + ": " +
                                    lineColumn(json, size_t(std::max(0, parseError.offset))) +
                                    ": invalid JSON: " + parseError.errorString().toStdString());
+    }
     if (!doc.isObject())
         return setError(error, sourceName + ": (root): expected a JSON object, got " +
                                    (doc.isArray() ? "an array" : "something else"));

@@ -446,6 +446,9 @@ int cmdReplay(const QStringList &args)
         if (const std::string why = sim::checkRecordedStop(simulator, *capture, trace);
             !why.empty())
             return fail(path + ": " + why);
+        if (const std::string why = sim::checkRecordedSpans(simulator, *capture, trace);
+            !why.empty())
+            return fail(path + ": " + why);
     }
     if (!diff) {
         uint64_t violations = 0;

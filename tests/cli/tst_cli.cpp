@@ -178,6 +178,7 @@ private Q_SLOTS:
     void captureReplays();
     void tamperedCaptureDiverges_data();
     void tamperedCaptureDiverges();
+    void editedSpansAreRefused();
     void hostileFiles_data();
     void hostileFiles();
     void hostileCommandLines_data();
@@ -999,6 +1000,31 @@ void TestCli::tamperedCaptureDiverges()
     QVERIFY2(r.out.contains(expected), qPrintable(r.out + r.err));
     QVERIFY2(r.out.contains(QLatin1String("capture:")) && r.out.contains(QLatin1String("replay:")),
              qPrintable(r.out));
+}
+
+// The spans (each step's times, thread and verb) are what the exports draw:
+// a capture whose events replay but whose spans were edited is refused
+// (exit 2, naming the span), as one whose "stop" was.
+void TestCli::editedSpansAreRefused()
+{
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString capture = tmp.filePath(QStringLiteral("capture.json"));
+    VERIFY_EXIT(runCli({QStringLiteral("run"), QStringLiteral("default"),
+                        QStringLiteral("--capture"), capture}),
+                0);
+    QJsonObject doc = readJsonObject(capture);
+    QJsonArray spans = doc.value(QLatin1String("spans")).toArray();
+    QVERIFY(spans.size() > 3);
+    QJsonArray third = spans.at(2).toArray();
+    third.replace(1, third.at(1).toInteger() + 1); // its end, 1 ns later
+    spans.replace(2, third);
+    doc.insert(QStringLiteral("spans"), spans);
+    QVERIFY(writeJson(capture, doc));
+    const CliResult r = runCli({QStringLiteral("replay"), capture});
+    VERIFY_EXIT(r, 2);
+    QVERIFY2(r.err.contains(QLatin1String("spans[2] (step 3): the file says")), qPrintable(r.err));
+    QVERIFY2(r.out.isEmpty(), qPrintable(r.out));
 }
 
 // tests/data/hostile (make-hostile.py): files written to hurt the readers.

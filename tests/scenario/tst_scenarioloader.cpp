@@ -68,6 +68,10 @@ const BadRow kBadRows[] = {
     {"utf8-column.json", "line 1, column 27", "invalid JSON"},
     {"trailing-garbage.json", "line 1, column", "invalid JSON"},
     {"not-an-object.json", "(root)", "expected a JSON object, got an array"},
+    {"top-level-string.json", "(root)", "expected a JSON object, got a string"},
+    // a capture whose format is wrong: not "unknown key events"
+    {"capture-with-wrong-format.json", "format",
+     "not a scenario key: a teescope capture? Its \"format\" is \"teescope-capture\""},
     {"deep-nesting.json", "line 1, column", "invalid JSON"},
     // RFC 8259: a control character inside a string must be escaped
     // (QJsonDocument would take it raw; a capture would then re-indent it).

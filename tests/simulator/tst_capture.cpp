@@ -164,7 +164,18 @@ QList<QPair<const char *, const char *>> badCaptureCases()
         {"bad-stop.json", "stop: unknown stop reason \"exploded\""},
         {"schedule-not-strings.json",
          "schedule[1]: expected an action label string, found a number"},
+        {"top-level-string.json", "top level: expected a JSON object, found a string"},
         {"orphan-violation.json", "violations[0]: no violation event of I6 at step 3"},
+        {"violations-one-missing.json",
+         "violations: lists 0 of 1 violation event: I11 at step 15 (events[76]) is missing"},
+        {"violation-listed-twice.json",
+         "violations[1]: the violation event of I11 at step 15 is listed twice"},
+        {"violation-other-ids.json",
+         "violations[0]: the violation event of I11 at step 15 names other ids"},
+        {"event-step-zero.json", "events[0].step: step 0: steps count from 1"},
+        {"event-thread-minus-one.json", "events[0].thread: value -1 out of range 0.."},
+        {"qtee-id-number.json",
+         "events[9].qtee_id: expected a hex id like \"0x80000001\", found a number"},
         {"note-missing-text.json", "notes[0].text: missing"},
         {"scenario-missing.json", "scenario: missing"},
         {"scenario-not-object.json",
@@ -258,6 +269,15 @@ private Q_SLOTS:
         QVERIFY2(diff.isEmpty(), qPrintable(diff));
         QCOMPARE(cap->seed, ~uint64_t(0));
         QCOMPARE(cap->policy, Policy::Random);
+        // 2^63-1 and the numbers just below it are integers in the file:
+        // read exactly (through a double they were 2^63, "out of range")
+        for (const uint64_t seed :
+             {uint64_t(INT64_MAX), uint64_t(INT64_MAX) - 1, (uint64_t(1) << 53) + 1}) {
+            opts.seed = seed;
+            const auto again = parseCapture(captureToJson(sim, trace, opts), "mem.json", &error);
+            QVERIFY2(again, error.c_str());
+            QCOMPARE(again->seed, seed);
+        }
         QCOMPARE(cap->stop, StopReason::Stuck);
         QCOMPARE(cap->stopDetail, trace.stopDetail);
 
