@@ -104,6 +104,10 @@ std::unique_ptr<RunDocument::Run> RunDocument::loadScenario(const QString &nameO
             *error = qs(err);
         return nullptr;
     }
+    // The flag belongs to this load (the window's loader owns it and drops
+    // it when the load is over): the run keeps options without it, or a
+    // later continuation by the policy read a freed flag ("cancelled").
+    opts.cancel = nullptr;
     std::unique_ptr<Run> run = makeRun(std::move(sim), std::move(trace), opts);
     run->source = Source::Scenario;
     run->path = nameOrPath;

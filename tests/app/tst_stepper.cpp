@@ -2,6 +2,7 @@
 // stateAt() against replays from scratch, branching by choosing another
 // enabled action (issue 10's kill-while-processing scenario), step-by-step
 // branches, branch management, and every branch's trace against sim::replay.
+#include "app/models/rundocument.h"
 #include "app/models/stepper.h"
 
 #include "simulator/scenarioloader.h"
@@ -274,6 +275,33 @@ private Q_SLOTS:
     }
 
     // -- choosing -----------------------------------------------------------------------
+
+    // The window's loader owns the cancel flag and frees it when the load
+    // is over: the run must not keep it. A branch continued by the policy
+    // ran with it and said "cancelled" (File > Open Built-in, then a branch
+    // with "then continue by the policy").
+    void loadedRunDropsTheCancelFlag()
+    {
+        auto flag = std::make_unique<std::atomic<bool>>(false);
+        QString error;
+        std::unique_ptr<RunDocument::Run> run =
+            RunDocument::load(QStringLiteral("kill-while-processing"), &error, flag.get());
+        QVERIFY2(run, qPrintable(error));
+        QVERIFY(run->options.cancel == nullptr);
+        flag->store(true); // what a freed flag may read as
+        std::string err;
+        const auto st = Stepper::create(run->simulator, run->trace, run->options, &err);
+        QVERIFY2(st, err.c_str());
+        const auto choices = st->enabledAt(st->rootId(), 3);
+        size_t pick = 0;
+        while (pick < choices.size() && choices[pick].next)
+            ++pick;
+        QVERIFY(pick < choices.size());
+        const auto r = st->choose(st->rootId(), 3, pick, Stepper::Continuation::Policy, &err);
+        QVERIFY2(r, err.c_str());
+        QVERIFY(r->created);
+        QVERIFY(st->stepCount(r->branch) > 4);
+    }
 
     void choosingTheNextActionMakesNoBranch()
     {
