@@ -201,9 +201,8 @@ MainWindow::MainWindow(QWidget *parent)
     statusBar()->addPermanentWidget(m_cancel);
 
     connect(m_doc, &RunDocument::documentChanged, this, &MainWindow::documentChanged);
-    connect(m_doc, &RunDocument::notesChanged, this, &MainWindow::drawNotes);
-    m_timeline->installEventFilter(this);
-    connect(m_timeline, &tee::render::TimelinePlot::viewRangeChanged, this, &MainWindow::drawNotes);
+    connect(m_doc, &RunDocument::notesChanged, this,
+            [this] { m_timeline->setNotes(m_doc->notes()); });
     m_step->setEntityProvider([this] { return selectedEntity(); });
     connect(m_doc, &RunDocument::cursorChanged, this, &MainWindow::cursorChanged);
 
@@ -625,8 +624,11 @@ bool MainWindow::exportPicture(const QString &path, const RenderOptions &o, QStr
             *error = tr("%1: choose a .png, .svg or .pdf file name").arg(path);
         return false;
     }
+    // the picture shows the notes the window shows
+    RenderOptions withNotes = o;
+    withNotes.notes = m_doc->notes();
     const tee::render::Renderer renderer(sourceOf(*m_doc));
-    return renderer.write(path, *format, o, error);
+    return renderer.write(path, *format, withNotes, error);
 }
 
 namespace {
@@ -685,59 +687,8 @@ void MainWindow::documentChanged()
     }
     for (QTableView *view : findChildren<QTableView *>())
         view->resizeColumnsToContents();
-    drawNotes();
-    // Again once the plot has its layout (the markers are placed in pixels).
-    QTimer::singleShot(0, this, &MainWindow::drawNotes);
+    m_timeline->setNotes(m_doc->isEmpty() ? std::vector<tee::sim::Note>() : m_doc->notes());
     cursorChanged(m_doc->cursor());
-}
-
-bool MainWindow::eventFilter(QObject *watched, QEvent *event)
-{
-    if (watched == m_timeline && event->type() == QEvent::Resize)
-        QTimer::singleShot(0, this, &MainWindow::drawNotes);
-    return QMainWindow::eventFilter(watched, event);
-}
-
-void MainWindow::drawNotes()
-{
-    QCustomPlot *plot = m_timeline->customPlot();
-    for (QObject *item : std::as_const(m_noteItems))
-        plot->removeItem(static_cast<QCPAbstractItem *>(item));
-    m_noteItems.clear();
-    if (!m_doc->isEmpty()) {
-        const QRectF lanes = m_timeline->lanesRect();
-        const tee::render::TimeMapping map = m_timeline->mapping();
-        for (const tee::sim::Note &n : m_doc->notes()) {
-            const double at = n.step == 0 ? map.toPixel(0)
-                                          : map.toPixel(double(tee::render::TimeMapping::stepEnd(
-                                                m_doc->timeline(), n.step, m_timeline->axis())));
-            if (at < lanes.left() || at > lanes.right())
-                continue;
-            auto *line = new QCPItemLine(plot);
-            line->start->setType(QCPItemPosition::ptAbsolute);
-            line->end->setType(QCPItemPosition::ptAbsolute);
-            line->start->setCoords(at, lanes.top());
-            line->end->setCoords(at, lanes.bottom());
-            line->setPen(QPen(QColor(0x6a, 0x1b, 0x9a), 1.5, Qt::DashDotLine));
-            auto *label = new QCPItemText(plot);
-            label->position->setType(QCPItemPosition::ptAbsolute);
-            QString text = QString::fromStdString(n.text).simplified();
-            if (text.size() > 48)
-                text = text.left(47) + QStringLiteral("…");
-            label->setText(QStringLiteral("✎ ") + text);
-            // Right of its line, or left of it where it would run past the
-            // lanes' right edge (a note at the last step).
-            const double width = QFontMetricsF(label->font()).horizontalAdvance(label->text()) + 8;
-            const bool left = at + 2 + width > lanes.right() && at - 2 - width >= lanes.left();
-            label->position->setCoords(left ? at - 2 : at + 2, lanes.bottom() - 2);
-            label->setPositionAlignment((left ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignBottom);
-            label->setColor(QColor(0x4a, 0x14, 0x8c));
-            label->setBrush(QColor(255, 255, 255, 220));
-            label->setPadding(QMargins(3, 1, 3, 1));
-            m_noteItems << line << label;
-        }
-    }
-    plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void MainWindow::clearLogFilters()

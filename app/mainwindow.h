@@ -101,7 +101,6 @@ public:
     QStringList recentFiles() const;
 
 protected:
-    bool eventFilter(QObject *watched, QEvent *event) override;
     void closeEvent(QCloseEvent *event) override;
     // Before the run on screen is closed or replaced: when it has notes or
     // branches not saved in a capture, asks whether to save them. False
@@ -131,7 +130,6 @@ private:
     void selectCursorInLog();
     // The reviewer's notes as markers on the timeline (a few items: fine
     // for QCustomPlot, unlike one item per lane segment).
-    void drawNotes();
     QString selectedEntity() const;
 
     RunDocument *m_doc = nullptr;
@@ -161,5 +159,4 @@ private:
     QThread *m_loader = nullptr;
     std::shared_ptr<std::atomic<bool>> m_loaderCancel; // stops m_loader's run
     bool m_syncing = false; // a cursor move the window itself is spreading
-    QList<QObject *> m_noteItems;
 };

@@ -685,6 +685,7 @@ int cmdRender(const QStringList &args)
     if (o.from > std::max<uint64_t>(1, run->timeline.stepCount()))
         return fail("--from: step " + std::to_string(o.from) + " is not in the run (steps 1.." +
                     std::to_string(run->timeline.stepCount()) + ")");
+    o.notes = run->notes; // a capture's reviewer notes, drawn as the app draws them
     const std::shared_ptr<RunDocument::Run> shared = std::move(run);
     render::TimelineSource src;
     src.sim = shared->simulator;

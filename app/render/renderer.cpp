@@ -74,6 +74,7 @@ void configure(TimelinePlot &tp, const TimelineSource &src, const RenderOptions 
     tp.showSteps(o.from, o.to);
     if (o.cursorStep) // drawn where it is: the picture shows the steps asked for
         tp.setCursorStep(o.cursorStep, /*follow=*/false);
+    tp.setNotes(o.notes);
 }
 
 } // namespace

@@ -38,8 +38,9 @@ struct RenderOptions
     bool refcounts = true;         // a refcount plot under the timeline
     std::vector<ObjectId> objects; // its objects; empty: the busiest few
     bool legend = true;
-    bool title = true;       // the scenario's name, title and the steps shown
-    uint64_t cursorStep = 0; // 0: no cursor
+    bool title = true;            // the scenario's name, title and the steps shown
+    uint64_t cursorStep = 0;      // 0: no cursor
+    std::vector<sim::Note> notes; // a reviewer's notes, drawn as the window draws them
     // Groups to collapse (true) or expand (false) over the default.
     std::vector<std::pair<LaneGroup, bool>> groups;
 };

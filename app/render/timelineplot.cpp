@@ -93,6 +93,10 @@ TimelinePlot::TimelinePlot(QWidget *parent)
     m_plot->layer(QStringLiteral("cursor"))->setMode(QCPLayer::lmBuffered);
     m_cursor = new CursorLayerable(m_plot, m_timeline);
     m_cursor->setLayer(QStringLiteral("cursor"));
+    m_plot->addLayer(QStringLiteral("notes"), m_plot->layer(QStringLiteral("main")),
+                     QCustomPlot::limAbove);
+    m_notes = new NotesLayerable(m_plot, m_timeline);
+    m_notes->setLayer(QStringLiteral("notes"));
 
     m_vscroll = new QScrollBar(Qt::Vertical, this);
     m_legend = new LegendStrip(this);
@@ -599,6 +603,19 @@ QString TimelinePlot::toolTipAt(const QPointF &plotPos) const
 const PaintStats &TimelinePlot::paintStats() const
 {
     return m_timeline->stats();
+}
+
+void TimelinePlot::setNotes(std::vector<sim::Note> notes)
+{
+    if (notes == m_notes->notes())
+        return;
+    m_notes->setNotes(std::move(notes));
+    queueReplot();
+}
+
+const std::vector<sim::Note> &TimelinePlot::notes() const
+{
+    return m_notes->notes();
 }
 
 void TimelinePlot::replotNow()

@@ -30,6 +30,7 @@ class QWheelEvent;
 namespace tee::render {
 
 class CursorLayerable;
+class NotesLayerable;
 class TimelinePlottable;
 
 class TimelinePlot : public QWidget
@@ -121,6 +122,10 @@ public:
     void render(QPainter &painter, const QRect &target);
     // The legend's height at `width` (0 if hidden).
     int legendHeight(int width) const;
+    // Reviewer notes drawn on the lanes (a line at each note's step and its
+    // text), in the window and in exported pictures alike.
+    void setNotes(std::vector<sim::Note> notes);
+    const std::vector<sim::Note> &notes() const;
 
 public Q_SLOTS:
     // `follow`: bring the step into view (pan, scroll to its lane) when it
@@ -157,6 +162,7 @@ private:
     QCustomPlot *m_plot = nullptr;
     TimelinePlottable *m_timeline = nullptr;
     CursorLayerable *m_cursor = nullptr;
+    NotesLayerable *m_notes = nullptr;
     QScrollBar *m_vscroll = nullptr;
     QToolBar *m_toolBar = nullptr;
     QWidget *m_legend = nullptr;

@@ -752,4 +752,61 @@ void CursorLayerable::draw(QCPPainter *painter)
     painter->drawText(box, Qt::AlignCenter, tag);
 }
 
+// -- notes ---------------------------------------------------------------------------
+
+NotesLayerable::NotesLayerable(QCustomPlot *plot, TimelinePlottable *timeline)
+    : QCPLayerable(plot)
+    , m_timeline(timeline)
+{}
+
+QRect NotesLayerable::clipRect() const
+{
+    return m_timeline->keyAxis() ? m_timeline->keyAxis()->axisRect()->rect() : QRect();
+}
+
+void NotesLayerable::applyDefaultAntialiasingHint(QCPPainter *painter) const
+{
+    painter->setAntialiasing(true);
+}
+
+QString NotesLayerable::label(const sim::Note &n)
+{
+    QString text = QString::fromStdString(n.text).simplified();
+    if (text.size() > 48)
+        text = text.left(47) + QStringLiteral("…");
+    return QStringLiteral("✎ ") + text;
+}
+
+void NotesLayerable::draw(QCPPainter *painter)
+{
+    const TimelineSource &src = m_timeline->source();
+    if (!src.valid() || m_notes.empty())
+        return;
+    const QRectF lanes = m_timeline->lanesRect();
+    const TimeMapping map = m_timeline->mapping();
+    const QColor line(0x6a, 0x1b, 0x9a), text(0x4a, 0x14, 0x8c);
+    painter->setFont(m_timeline->labelFont());
+    const QFontMetricsF fm(painter->font());
+    for (const sim::Note &n : m_notes) {
+        if (n.step > src.timeline->stepCount())
+            continue;
+        const double at = n.step == 0 ? map.toPixel(0)
+                                      : map.toPixel(double(TimeMapping::stepEnd(
+                                            *src.timeline, n.step, m_timeline->axis())));
+        if (at < lanes.left() || at > lanes.right())
+            continue;
+        painter->setPen(QPen(line, 1.5, Qt::DashDotLine));
+        painter->drawLine(QPointF(at, lanes.top()), QPointF(at, lanes.bottom()));
+        // right of its line, or left of it where it would run past the
+        // lanes' right edge (a note at the last step)
+        const QString tag = label(n);
+        const double w = fm.horizontalAdvance(tag) + 6, h = fm.height() + 2;
+        const bool left = at + 2 + w > lanes.right() && at - 2 - w >= lanes.left();
+        const QRectF box(left ? at - 2 - w : at + 2, lanes.bottom() - 2 - h, w, h);
+        painter->fillRect(box, QColor(255, 255, 255, 220));
+        painter->setPen(text);
+        painter->drawText(box, Qt::AlignCenter, tag);
+    }
+}
+
 } // namespace tee::render

@@ -170,4 +170,26 @@ private:
     double m_sel0 = 0, m_sel1 = 0;
 };
 
+// Reviewer notes: a dash-dotted line at the end of each note's step and the
+// note's text (elided) at the bottom of the lanes, on a layer of their own,
+// drawn with the current mapping (the window and the exported pictures).
+class NotesLayerable : public QCPLayerable
+{
+public:
+    NotesLayerable(QCustomPlot *plot, TimelinePlottable *timeline);
+    void setNotes(std::vector<sim::Note> notes) { m_notes = std::move(notes); }
+    const std::vector<sim::Note> &notes() const { return m_notes; }
+    // The text a note shows ("✎ " and at most 48 characters).
+    static QString label(const sim::Note &n);
+
+protected:
+    QRect clipRect() const override;
+    void applyDefaultAntialiasingHint(QCPPainter *painter) const override;
+    void draw(QCPPainter *painter) override;
+
+private:
+    TimelinePlottable *m_timeline;
+    std::vector<sim::Note> m_notes;
+};
+
 } // namespace tee::render

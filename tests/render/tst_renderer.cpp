@@ -178,6 +178,40 @@ private Q_SLOTS:
         QVERIFY(svg.contains("simulated time"));
     }
 
+    // A picture attached to a review shows the reviewer's notes as the
+    // window does: the line at the note's step and its text; a note outside
+    // the steps drawn is left out.
+    void notesAreDrawn()
+    {
+        const Renderer r(m_src);
+        RenderOptions o;
+        o.width = 1600;
+        o.from = 3;
+        o.to = 12;
+        const QByteArray plain = r.encode(RenderFormat::Svg, o);
+        o.notes = {{7, "the client is killed here", "app/client"},
+                   {20, "past the range", {}}};
+        QString error;
+        const QByteArray svg = r.encode(RenderFormat::Svg, o, &error);
+        QVERIFY2(!svg.isEmpty(), qPrintable(error));
+        QVERIFY(!plain.contains("the client is killed here"));
+        QVERIFY(svg.contains("the client is killed here"));
+        QVERIFY(!svg.contains("past the range"));
+        // the line: the note's colour at the x of step 7's end, down the lanes
+        o.axis = sim::Axis::Step;
+        const Renderer::Placement pl = r.placement(o);
+        QImage img;
+        QVERIFY(img.loadFromData(r.encode(RenderFormat::Png, o), "PNG"));
+        const int x = int(std::lround(pl.map.toPixel(7.0)));
+        int purple = 0;
+        for (int y = int(pl.lanes.top()); y < int(pl.lanes.bottom()); ++y)
+            for (int dx = -1; dx <= 1; ++dx) {
+                const QColor c = img.pixelColor(x + dx, y);
+                purple += c.red() > c.green() + 40 && c.blue() > c.green() + 40;
+            }
+        QVERIFY2(purple > 20, qPrintable(QString::number(purple)));
+    }
+
     void pdfIsAPdf()
     {
         const Renderer r(m_src);
