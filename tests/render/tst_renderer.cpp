@@ -189,8 +189,7 @@ private Q_SLOTS:
         o.from = 3;
         o.to = 12;
         const QByteArray plain = r.encode(RenderFormat::Svg, o);
-        o.notes = {{7, "the client is killed here", "app/client"},
-                   {20, "past the range", {}}};
+        o.notes = {{7, "the client is killed here", "app/client"}, {20, "past the range", {}}};
         QString error;
         const QByteArray svg = r.encode(RenderFormat::Svg, o, &error);
         QVERIFY2(!svg.isEmpty(), qPrintable(error));
