@@ -204,6 +204,8 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_doc, &RunDocument::notesChanged, this,
             [this] { m_timeline->setNotes(m_doc->notes()); });
     m_step->setEntityProvider([this] { return selectedEntity(); });
+    // a re-run under another design keeps one branch: the others go
+    m_step->setReplaceGuard([this] { return mayCloseRun(); });
     connect(m_doc, &RunDocument::cursorChanged, this, &MainWindow::cursorChanged);
 
     // Room for everything on a usual screen, and never more than the
@@ -313,6 +315,10 @@ void MainWindow::buildDocks()
     m_logView = makeTable(log);
     m_logView->setSortingEnabled(false);
     m_logView->setModel(m_logFilter);
+    // The cursor's row stays in sight when the view's viewport shrinks (the
+    // horizontal scroll bar appears once the columns fit their text, after
+    // the row was scrolled to): it sat under the scroll bar.
+    m_logView->viewport()->installEventFilter(this);
     ll->addWidget(m_logView, 1);
     logDock->setWidget(log);
     addDockWidget(Qt::BottomDockWidgetArea, logDock);
@@ -691,6 +697,17 @@ void MainWindow::documentChanged()
     cursorChanged(m_doc->cursor());
 }
 
+bool MainWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_logView->viewport() && event->type() == QEvent::Resize)
+        QTimer::singleShot(0, this, [this] {
+            const QModelIndex current = m_logView->currentIndex();
+            if (current.isValid())
+                m_logView->scrollTo(current);
+        });
+    return QMainWindow::eventFilter(watched, event);
+}
+
 void MainWindow::clearLogFilters()
 {
     m_logText->clear();
@@ -869,6 +886,11 @@ void MainWindow::exportPictureDialog()
     to->setValue(int(m_doc->stepCount()));
     form->addRow(tr("Width (px)"), width);
     form->addRow(tr("Height (px)"), height);
+    // the range cannot be turned inside out (From 4, To 1 drew step 4 alone)
+    to->setMinimum(from->value());
+    from->setMaximum(to->value());
+    connect(from, &QSpinBox::valueChanged, to, &QSpinBox::setMinimum);
+    connect(to, &QSpinBox::valueChanged, from, &QSpinBox::setMaximum);
     form->addRow(tr("From step"), from);
     form->addRow(tr("To step"), to);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);

@@ -102,6 +102,7 @@ public:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
     // Before the run on screen is closed or replaced: when it has notes or
     // branches not saved in a capture, asks whether to save them. False
     // when the person cancels (or the save did not happen).

@@ -6,8 +6,10 @@
 
 #include "simulator/transfer.h"
 
+#include <QAbstractScrollArea>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -29,6 +31,33 @@ QString qs(const std::string &s)
 }
 
 const char *const kPolicies[] = {"scripted", "round-robin", "random", "timed"};
+
+// The panel scrolls: a wheel turned over a combo box scrolls the panel
+// unless the box was clicked into (scrolling down the panel switched
+// request=fifo to idr unnoticed).
+class WheelOnlyWhenFocused : public QObject
+{
+public:
+    using QObject::QObject;
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (event->type() == QEvent::Wheel) {
+            auto *w = qobject_cast<QWidget *>(watched);
+            if (w && !w->hasFocus()) {
+                // to the scroll area the panel is in, if any
+                for (QWidget *p = w->parentWidget(); p; p = p->parentWidget())
+                    if (auto *area = qobject_cast<QAbstractScrollArea *>(p)) {
+                        QCoreApplication::sendEvent(area->viewport(), event);
+                        break;
+                    }
+                return true;
+            }
+        }
+        return QObject::eventFilter(watched, event);
+    }
+};
 
 } // namespace
 
@@ -124,6 +153,11 @@ StepPanel::StepPanel(RunDocument *document, QWidget *parent)
     for (const char *p : kPolicies)
         m_policy->addItem(QString::fromLatin1(p));
     form->addRow(tr("policy"), m_policy);
+    auto *wheelGuard = new WheelOnlyWhenFocused(this);
+    for (QComboBox *box : {m_variant[0], m_variant[1], m_variant[2], m_variant[3], m_policy}) {
+        box->setFocusPolicy(Qt::StrongFocus);
+        box->installEventFilter(wheelGuard);
+    }
     auto *apply = new QPushButton(tr("Re-run this schedule with the design"), design);
     m_departures = new QListWidget(design);
     dl->addLayout(form);
@@ -139,6 +173,8 @@ StepPanel::StepPanel(RunDocument *document, QWidget *parent)
             if (!why.empty())
                 return;
         }
+        if (m_stepper && m_stepper->branches().size() > 1 && m_replaceGuard && !m_replaceGuard())
+            return;
         QString error;
         if (!changeDesign(v, m_policy->currentText(), &error))
             QMessageBox::warning(this, tr("Cannot re-run"), error);

@@ -52,6 +52,9 @@ public:
     // Where "Add at Cursor" finds the entity a note is about (the window's
     // inspector selection).
     void setEntityProvider(std::function<QString()> provider) { m_entity = std::move(provider); }
+    // Asked before the Re-run button replaces a run that has other branches
+    // (they go): false keeps the run (the window asks to save it first).
+    void setReplaceGuard(std::function<bool()> guard) { m_replaceGuard = std::move(guard); }
     bool isPlaying() const;
 
     QListWidget *actionsList() const { return m_actions; }
@@ -75,6 +78,7 @@ private:
 
     RunDocument *m_doc;
     std::unique_ptr<Stepper> m_stepper;
+    std::function<bool()> m_replaceGuard;
     int m_branch = 0;
     bool m_own = false; // the document shows a run this panel made
     // Each branch's notes while another one is shown: a note belongs to the

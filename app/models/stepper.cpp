@@ -446,6 +446,7 @@ std::optional<Stepper::ChooseResult> Stepper::choose(int branch, uint64_t step, 
         if (!continueByPolicy(*target, *s, error)) {
             if (created) {
                 m_branches.pop_back();
+                --m_nextId; // the next branch takes its number
             } else {
                 truncate(*target, oldEnd);
                 target->stepByStep = oldStepByStep;

@@ -41,6 +41,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
+#include <QWheelEvent>
 
 #include <thread>
 
@@ -511,6 +512,12 @@ private Q_SLOTS:
         QCOMPARE(doc->notes().front().step, uint64_t(f.length()));
         QVERIFY(QString::fromStdString(doc->notes().front().text).contains(name));
         QCOMPARE(doc->focusInvariant(), invariant);
+        // ... and in sight once the window is laid out (it sat under the
+        // log's horizontal scroll bar)
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTRY_VERIFY(window.eventLogView()->viewport()->rect().contains(
+            window.eventLogView()->visualRect(current)));
     }
 
     // Analyze › Explore Every Interleaving, as a reviewer uses it: the
@@ -911,6 +918,73 @@ private Q_SLOTS:
         QVERIFY2(window.stepPanel()->changeDesign(lock, QString(), &error), qPrintable(error));
         QCOMPARE(doc->notes().size(), size_t(1));
         QCOMPARE(doc->notes()[0].text, std::string("mine"));
+    }
+
+    // The Re-run button keeps one branch: with others it asks first (as
+    // opening another run does); Cancel keeps them all.
+    void rerunAsksBeforeDroppingBranches()
+    {
+        MainWindow window;
+        QString error;
+        QVERIFY(window.openPath(QStringLiteral("default"), &error));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        StepPanel *panel = window.stepPanel();
+        window.document()->setCursor(2);
+        // another action than the recorded one: a new branch
+        QVERIFY2(panel->choose(1, false, &error), qPrintable(error));
+        QCOMPARE(panel->branchList()->count(), 2);
+        QPushButton *rerun = nullptr;
+        for (QPushButton *b : panel->findChildren<QPushButton *>())
+            if (b->text().startsWith(QLatin1String("Re-run")))
+                rerun = b;
+        QVERIFY(rerun);
+        bool asked = false;
+        const auto answer = [&asked](QMessageBox::StandardButton button) {
+            QTimer::singleShot(0, [button, &asked] {
+                auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+                QVERIFY(box);
+                asked = true;
+                box->button(button)->click();
+            });
+        };
+        answer(QMessageBox::Cancel);
+        rerun->click();
+        QVERIFY(asked);
+        QCOMPARE(panel->branchList()->count(), 2);
+        asked = false;
+        answer(QMessageBox::Discard);
+        rerun->click();
+        QVERIFY(asked);
+        QCOMPARE(panel->branchList()->count(), 1);
+    }
+
+    // A wheel turned over a design box while scrolling the panel does not
+    // change the design; once clicked into, the box takes the wheel.
+    void wheelDoesNotChangeTheDesignUnfocused()
+    {
+        MainWindow window;
+        QString error;
+        QVERIFY(window.openPath(QStringLiteral("default"), &error));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const QList<QComboBox *> boxes = window.stepPanel()->findChildren<QComboBox *>();
+        QVERIFY(!boxes.isEmpty());
+        QComboBox *box = boxes.front();
+        const int before = box->currentIndex();
+        auto wheel = [box] {
+            const QPointF at(box->width() / 2.0, box->height() / 2.0);
+            QWheelEvent e(at, box->mapToGlobal(at), QPoint(), QPoint(0, -120), Qt::NoButton,
+                          Qt::NoModifier, Qt::NoScrollPhase, false);
+            QApplication::sendEvent(box, &e);
+        };
+        window.eventLogView()->setFocus();
+        wheel();
+        QCOMPARE(box->currentIndex(), before);
+        box->setFocus();
+        QTRY_VERIFY(box->hasFocus());
+        wheel();
+        QVERIFY(box->currentIndex() != before);
     }
 
     // Changing the argument variant of srcu-vs-lock re-runs its schedule and
