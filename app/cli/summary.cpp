@@ -188,6 +188,7 @@ RunSummary RunSummary::build(const sim::Simulator &sim, const sim::Trace &trace,
         info.refcount = o.refcount();
         for (const Holder &h : o.holders)
             info.holders.push_back(holderInfo(sim, h));
+        info.releaseQueued = o.type == ObjectType::TEE && o.releaseQueued;
         s.objects.push_back(std::move(info));
     }
     // Context 0 is the driver's own: it lives as long as the driver, so
@@ -257,7 +258,9 @@ std::string RunSummary::toText() const
            (objects.empty() ? std::string("none") : std::to_string(objects.size())) + '\n';
     for (const ObjectInfo &o : objects) {
         out += "  " + pad(vocab::object(ObjectId(o.id)), 8) + pad(o.what, 22) + "refcount " +
-               std::to_string(o.refcount) + ": " + joinHolders(o.holders) + '\n';
+               std::to_string(o.refcount) + ": " + joinHolders(o.holders) +
+               (o.releaseQueued ? " (last put done: its RELEASE is queued on qcomtee_wq)" : "") +
+               '\n';
     }
 
     out += "contexts alive: " +
@@ -329,6 +332,7 @@ std::string RunSummary::toJson() const
                                 {QStringLiteral("userObjectId"), qint64(o.userObjectId)},
                                 {QStringLiteral("owner"), o.owner},
                                 {QStringLiteral("refcount"), o.refcount},
+                                {QStringLiteral("releaseQueued"), o.releaseQueued},
                                 {QStringLiteral("holders"), holdersToJson(o.holders)}});
     }
     QJsonArray ctxs;

@@ -33,6 +33,7 @@ struct RunSummary
         int32_t refcount = 0;
         std::string what; // vocab::objectWhat: "TEE 0x100", "USER objref 1 of ctx1"
         std::vector<HolderInfo> holders;
+        bool releaseQueued = false; // TEE: the last put queued its RELEASE (qcomtee_wq)
     };
     struct ContextInfo
     {

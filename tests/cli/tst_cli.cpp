@@ -617,6 +617,25 @@ void TestCli::runStuckListsWhatIsLeft()
     const QJsonArray contexts = o.value(QLatin1String("contexts")).toArray();
     QCOMPARE(contexts.size(), 1);
     QCOMPARE(contexts.at(0).toObject().value(QLatin1String("refs")).toArray().size(), 2);
+    for (const QJsonValue &value : objects)
+        QCOMPARE(value.toObject().value(QLatin1String("releaseQueued")).toBool(), false);
+
+    // A QTEE object alive at refcount 0 has had its last put: its RELEASE
+    // waits on qcomtee_wq (close_context put three; the worker has not run)
+    const QStringList cut = {QStringLiteral("run"), QStringLiteral("close-context-async-release"),
+                             QStringLiteral("--max-steps"), QStringLiteral("16")};
+    const CliResult queued = runCli(cut);
+    QCOMPARE(queued.out.count(QLatin1String(
+                 "refcount 0: none (last put done: its RELEASE is queued on qcomtee_wq)")),
+             3);
+    const CliResult queuedJson = runCli(cut + QStringList{QStringLiteral("--json")});
+    int flagged = 0;
+    for (const QJsonValue &value : QJsonDocument::fromJson(queuedJson.out.toUtf8())
+                                       .object()
+                                       .value(QLatin1String("objects"))
+                                       .toArray())
+        flagged += value.toObject().value(QLatin1String("releaseQueued")).toBool();
+    QCOMPARE(flagged, 3);
 }
 
 void TestCli::badUsage_data()
