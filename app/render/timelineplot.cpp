@@ -162,6 +162,7 @@ TimelinePlot::TimelinePlot(QWidget *parent)
     connect(m_plot, &QCustomPlot::mouseWheel, this, &TimelinePlot::onWheel);
     connect(m_plot, &QCustomPlot::afterLayout, this, &TimelinePlot::updateScrollBar);
     connect(m_vscroll, &QScrollBar::valueChanged, this, [this](int v) {
+        m_followLane = sim::kNone; // the reader scrolls
         if (v != int(m_timeline->scrollY())) {
             m_timeline->setScrollY(v);
             queueReplot();
@@ -180,6 +181,7 @@ void TimelinePlot::setSource(const TimelineSource &src)
 {
     m_timeline->setSource(src);
     m_cursor->setCursorStep(0);
+    m_followLane = sim::kNone;
     m_selLower = m_selUpper = 0;
     updateLabelWidth();
     static_cast<LegendStrip *>(m_legend)->set(Legend::entriesFor(m_timeline->layout()),
@@ -403,6 +405,7 @@ int TimelinePlot::scrollY() const
 
 void TimelinePlot::setScrollY(int y)
 {
+    m_followLane = sim::kNone; // scrollToLane sets it again when it follows the cursor
     const int maxY = m_timeline->layout().maxScroll(m_timeline->lanesViewportHeight());
     y = std::clamp(y, 0, maxY);
     m_timeline->setScrollY(y);
@@ -438,6 +441,19 @@ void TimelinePlot::updateScrollBar()
     m_vscroll->setEnabled(maxY > 0);
     if (m_timeline->scrollY() > maxY)
         m_timeline->setScrollY(maxY);
+    // The lanes' height changed after the cursor's lane was brought into
+    // view (the window laid out after `teescope NAME --step N` cut the top
+    // lanes off): scroll no further than that lane needs, from the top.
+    if (m_followLane != sim::kNone) {
+        const LaneLayout &l = m_timeline->layout();
+        const int row = l.rowOfLane(m_followLane);
+        if (row >= 0) {
+            const int top = l.rowTop(row), bottom = top + l.rowHeightOf(row);
+            const int need = std::min(top, std::max(0, int(bottom - h)));
+            if (need < int(m_timeline->scrollY()))
+                m_timeline->setScrollY(need);
+        }
+    }
     m_vscroll->setValue(int(m_timeline->scrollY()));
 }
 
@@ -551,8 +567,10 @@ void TimelinePlot::setCursorStep(uint64_t step, bool follow)
         if (row >= 0) {
             const int before = scrollY();
             const LaneRow lr = m_timeline->layout().row(row);
-            if (!lr.header)
+            if (!lr.header) {
                 scrollToLane(lr.lane);
+                m_followLane = lr.lane;
+            }
             moved = moved || scrollY() != before;
         }
     }

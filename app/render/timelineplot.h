@@ -163,6 +163,8 @@ private:
     TimelinePlottable *m_timeline = nullptr;
     CursorLayerable *m_cursor = nullptr;
     NotesLayerable *m_notes = nullptr;
+    // The lane the cursor last scrolled into view, until the reader scrolls.
+    uint32_t m_followLane = sim::kNone;
     QScrollBar *m_vscroll = nullptr;
     QToolBar *m_toolBar = nullptr;
     QWidget *m_legend = nullptr;

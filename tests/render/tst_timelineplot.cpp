@@ -329,6 +329,37 @@ private Q_SLOTS:
         QCOMPARE(p->cursorStep(), m_src.timeline->stepCount());
     }
 
+    // The cursor's lane was scrolled into view while the plot was short;
+    // once it grows the plot scrolls back as far as that lane allows (the
+    // window opened with --step cut its top lanes off). A reader's own
+    // scroll is kept.
+    void followedLaneKeepsTheTopInView()
+    {
+        auto p = shown(m_src, {1200, 90});
+        QVERIFY(p);
+        // the release worker's first step: its lane is the third
+        uint64_t step = 0;
+        const tee::ThreadId worker(m_src.timeline->threadCount() - 1);
+        for (uint64_t k = 1; k <= m_src.timeline->stepCount() && !step; ++k)
+            if (m_src.timeline->step(k).actor == worker)
+                step = k;
+        QVERIFY(step > 0);
+        p->setCursorStep(step);
+        p->replotNow();
+        QVERIFY(p->scrollY() > 0); // a short plot scrolls down to it
+        p->resize(1200, 700);
+        QTRY_COMPARE(p->scrollY(), 0);
+        // the reader scrolls: a resize keeps it
+        p->resize(1200, 160);
+        p->replotNow();
+        p->setScrollY(20);
+        QVERIFY(p->scrollY() > 0);
+        const int mine = p->scrollY();
+        p->resize(1200, 164); // (its maximum scroll stays above 20)
+        p->replotNow();
+        QCOMPARE(p->scrollY(), mine);
+    }
+
     // Tooltips name the entity and the driver function and spec section of
     // the event that opened the interval.
     void toolTips()
