@@ -553,7 +553,23 @@ bool MainWindow::openPath(const QString &nameOrPath, QString *error)
     if (QFileInfo(nameOrPath).isFile())
         addRecent(QFileInfo(nameOrPath).absoluteFilePath());
     QSettings().setValue(QStringLiteral("file/last"), nameOrPath);
+    QTimer::singleShot(0, this, &MainWindow::warnIfRecordingDiffers);
     return true;
+}
+
+void MainWindow::warnIfRecordingDiffers()
+{
+    const QString why = m_doc->recordingDiffers();
+    if (why.isEmpty())
+        return;
+    m_status->setText(tr("The recording differs from its replay: %1").arg(why));
+    QMessageBox::warning(
+        this, tr("The recording differs from its replay"),
+        tr("%1 was recorded with this model version, but its schedule does not give its "
+           "recording again on this teescope (the file was edited, or written by another "
+           "build):\n\n%2\n\n(expected: the recording; got: the replay.) The window shows the "
+           "recording; 'teescope-cli replay' compares the two.")
+            .arg(m_doc->path(), why));
 }
 
 void MainWindow::openPathInBackground(const QString &nameOrPath)
@@ -608,6 +624,7 @@ void MainWindow::openPathInBackground(const QString &nameOrPath)
         if (QFileInfo(nameOrPath).isFile())
             addRecent(QFileInfo(nameOrPath).absoluteFilePath());
         QSettings().setValue(QStringLiteral("file/last"), nameOrPath);
+        warnIfRecordingDiffers();
     });
     thread->start();
 }

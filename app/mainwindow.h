@@ -107,6 +107,9 @@ protected:
     // branches not saved in a capture, asks whether to save them. False
     // when the person cancels (or the save did not happen).
     bool mayCloseRun();
+    // A capture whose schedule does not give its recording again (this
+    // model version): says so (the window shows the recording).
+    void warnIfRecordingDiffers();
     // The event log's text, kind and lane filters off (a run was opened).
     void clearLogFilters();
     void dragEnterEvent(QDragEnterEvent *event) override;

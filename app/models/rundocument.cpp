@@ -175,6 +175,19 @@ std::unique_ptr<RunDocument::Run> RunDocument::loadCapture(const QString &path, 
         }
     if (run->focusStep)
         run->initialCursor = std::min(*run->focusStep, run->timeline.stepCount());
+    // The window shows the recording; a capture of this model version is
+    // also replayed, and one that does not give its own events and spans
+    // again says so (older versions recorded other events: replay
+    // translates them, the window shows them as they are).
+    if (capture->modelVersion == tee::kModelVersion) {
+        std::string why;
+        const tee::sim::Trace again = tee::sim::replay(*run->simulator, capture->schedule, &why);
+        if (why.empty())
+            why = tee::sim::compareEvents(*run->simulator, capture->events, again.events);
+        if (why.empty())
+            why = tee::sim::checkRecordedSpans(*run->simulator, *capture, again);
+        run->recordingDiffers = qs(why);
+    }
     return run;
 }
 

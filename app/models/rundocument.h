@@ -42,8 +42,12 @@ public:
         tee::sim::Trace trace;
         tee::sim::Timeline timeline;
         tee::sim::RunOptions options;
-        std::vector<tee::sim::Note> notes;     // a capture's reviewer notes
-        std::optional<uint64_t> focusStep;     // the step the run is about, if known
+        std::vector<tee::sim::Note> notes; // a capture's reviewer notes
+        std::optional<uint64_t> focusStep; // the step the run is about, if known
+        // A capture of this model version whose recording its schedule does
+        // not give again (edited, or made by another build): the first
+        // difference, as `teescope-cli replay` names it. Empty otherwise.
+        QString recordingDiffers;
         std::vector<tee::ProcessId> processOf; // each thread's process (worker: invalid)
         std::vector<uint64_t> lastStep;        // each thread's last step (0: none)
         int modelVersion = tee::kModelVersion; // of the model that recorded the events
@@ -111,6 +115,7 @@ public:
     bool isModified() const { return m_modified; }
     void setModified(bool modified) { m_modified = modified; }
     std::optional<uint64_t> focusStep() const;
+    QString recordingDiffers() const { return m_run ? m_run->recordingDiffers : QString(); }
     // The invariant the run is about (1..18), 0 when none: an explore
     // counterexample's, read from its note at the focus step ("... a
     // violation of I2"), so the log selects that row where several
