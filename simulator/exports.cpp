@@ -1128,8 +1128,8 @@ public:
             else
                 m_entities.insert(name);
         }
-        if (!m_entities.empty() &&
-            std::none_of(m_shown.begin(), m_shown.end(), [](bool b) { return b; }))
+        m_columnsNamed = std::any_of(m_shown.begin(), m_shown.end(), [](bool b) { return b; });
+        if (!m_entities.empty() && !m_columnsNamed)
             m_shown.assign(m_lanes.size(), true);
     }
 
@@ -1222,7 +1222,7 @@ private:
     {
         indexRequests();
         // --lane with entity names: the steps that touch them.
-        m_touches.assign(m_rows.size(), false);
+        m_touches.assign(m_ix.steps() + 1, false);
         if (!m_entities.empty())
             for (const Event &e : m_trace.events) {
                 if (e.step >= m_touches.size())
@@ -1403,6 +1403,22 @@ private:
                 if (n.step >= 1 && n.step < m_rows.size())
                     m_rows[n.step].wide.push_back(line);
             }
+        // --lane with column names and entity names, a union: the named
+        // columns' steps, and the steps that touch the entities in the
+        // columns of whoever took them.
+        if (m_columnsNamed && !m_entities.empty()) {
+            const std::vector<bool> named = m_shown;
+            for (uint64_t k = 1; k < m_rows.size(); ++k) {
+                Row &row = m_rows[k];
+                for (size_t l = 0; l < row.cells.size(); ++l) {
+                    if (k < m_touches.size() && m_touches[k] && k >= m_range.from &&
+                        k <= m_range.to)
+                        m_shown[l] = m_shown[l] || !row.cells[l].empty();
+                    else if (!named[l])
+                        row.cells[l].clear();
+                }
+            }
+        }
         // --lane with column names: drop the other columns.
         if (std::all_of(m_shown.begin(), m_shown.end(), [](bool b) { return b; }))
             return;
@@ -1771,7 +1787,9 @@ private:
     {
         if (k < m_range.from || k > m_range.to)
             return false;
-        return m_entities.empty() || (k < m_touches.size() && m_touches[k]);
+        // (with named columns too, a step that does not touch the entities
+        // shows what it did in those columns, and is left out when nothing)
+        return m_entities.empty() || m_columnsNamed || (k < m_touches.size() && m_touches[k]);
     }
 
     // Two rows that differ only in their step and time (a supplicant
@@ -1993,6 +2011,7 @@ private:
     std::vector<bool> m_shown;        // per lane: shown (--lane)
     std::set<std::string> m_entities; // --lane names of contexts, objects, requests
     std::vector<bool> m_touches;      // per step: touches one of m_entities
+    bool m_columnsNamed = false;      // --lane named a thread, QTEE or qcomtee_wq column
     std::vector<std::string> m_lanes;
     std::map<int32_t, int> m_laneOfThread;
     int m_qteeLane = 0;

@@ -10,9 +10,11 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QtTest>
 
 #include <limits>
+#include <set>
 
 using namespace tee;
 using namespace tee::sim;
@@ -744,6 +746,40 @@ private Q_SLOTS:
         const QString table = cut.left(cut.indexOf(QLatin1String("\nvariant:\n")));
         QCOMPARE(table.count(QLatin1String("req#0 (ctx1 id 0)")),
                  q(textTimeline(sim, trace)).count(QLatin1String("req#0 (ctx1 id 0)")));
+    }
+
+    // --lane with an entity keeps the steps that touch it (it kept none:
+    // every row was dropped), and with a thread column too it is a union.
+    void timelineEntityLanes()
+    {
+        auto sc = builtin("kill-after-processed");
+        Simulator sim(sc);
+        std::string error;
+        const Trace trace = run(sim, RunOptions{}, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        const auto stepsShown = [&](std::vector<std::string> lanes) {
+            ExportOptions o;
+            o.lanes = std::move(lanes);
+            o.width = 120;
+            std::set<uint64_t> out;
+            static const QRegularExpression row(QStringLiteral("^\\s*(\\d+)\\s+\\d+\\.\\d+ \\|"));
+            for (const QString &line : q(textTimeline(sim, trace, o)).split(QLatin1Char('\n')))
+                if (const auto m = row.match(line); m.hasMatch())
+                    out.insert(m.captured(1).toULongLong());
+            return out;
+        };
+        std::set<uint64_t> touching;
+        for (const Event &e : trace.events)
+            if (e.request == RequestId(0))
+                touching.insert(e.step);
+        const std::set<uint64_t> req = stepsShown({"req#0"});
+        QVERIFY(req.size() >= 5);
+        QVERIFY(std::includes(touching.begin(), touching.end(), req.begin(), req.end()));
+        const std::set<uint64_t> suppl = stepsShown({"app/suppl"});
+        const std::set<uint64_t> both = stepsShown({"req#0", "app/suppl"});
+        QVERIFY(std::includes(both.begin(), both.end(), req.begin(), req.end()));
+        QVERIFY(std::includes(both.begin(), both.end(), suppl.begin(), suppl.end()));
+        QVERIFY(both.size() > req.size() && both.size() > suppl.size());
     }
 
     // Rows identical apart from step and time (a supplicant looping on an
