@@ -206,6 +206,9 @@ RunSummary RunSummary::build(const sim::Simulator &sim, const sim::Trace &trace,
         info.dataFreed = c.dataFreed;
         for (const CtxHolder &h : c.refs)
             info.refs.push_back(ctxHolderInfo(sim, h));
+        info.dataRefCounted = sim.engine().variant().lifetime == LifetimeVariant::Kref;
+        for (const CtxHolder &h : c.dataRefs)
+            info.dataRefs.push_back(ctxHolderInfo(sim, h));
         s.contexts.push_back(std::move(info));
     }
     for (const Request &r : st.requests) {
@@ -274,7 +277,8 @@ std::string RunSummary::toText() const
         if (c.dataFreed)
             flags += ", data freed";
         out += "  " + pad(vocab::ctx(ContextId(c.id)), 8) + pad(c.process, 8) + flags +
-               "; refs: " + joinHolders(c.refs) + '\n';
+               "; refs: " + joinHolders(c.refs) +
+               (c.dataRefCounted ? "; data ref_cnt: " + joinHolders(c.dataRefs) : "") + '\n';
     }
 
     out += "requests left: " +
@@ -337,14 +341,17 @@ std::string RunSummary::toJson() const
     }
     QJsonArray ctxs;
     for (const ContextInfo &c : contexts) {
-        ctxs.append(QJsonObject{{QStringLiteral("id"), c.id},
-                                {QStringLiteral("process"), qs(c.process)},
-                                {QStringLiteral("fileOpen"), c.fileOpen},
-                                {QStringLiteral("closed"), c.closed},
-                                {QStringLiteral("released"), c.released},
-                                {QStringLiteral("ctxFreed"), c.ctxFreed},
-                                {QStringLiteral("dataFreed"), c.dataFreed},
-                                {QStringLiteral("refs"), holdersToJson(c.refs)}});
+        QJsonObject co{{QStringLiteral("id"), c.id},
+                       {QStringLiteral("process"), qs(c.process)},
+                       {QStringLiteral("fileOpen"), c.fileOpen},
+                       {QStringLiteral("closed"), c.closed},
+                       {QStringLiteral("released"), c.released},
+                       {QStringLiteral("ctxFreed"), c.ctxFreed},
+                       {QStringLiteral("dataFreed"), c.dataFreed},
+                       {QStringLiteral("refs"), holdersToJson(c.refs)}};
+        if (c.dataRefCounted) // lifetime=kref only
+            co.insert(QStringLiteral("dataRefs"), holdersToJson(c.dataRefs));
+        ctxs.append(co);
     }
     QJsonArray reqs;
     for (const RequestInfo &r : requests) {

@@ -45,6 +45,10 @@ struct RunSummary
         bool ctxFreed = false;
         bool dataFreed = false;
         std::vector<HolderInfo> refs;
+        // lifetime=kref: the RFC's qcomtee_context_data ref_cnt holders
+        // (the data outlives the tee_context while they hold it)
+        std::vector<HolderInfo> dataRefs;
+        bool dataRefCounted = false;
     };
     struct RequestInfo
     {

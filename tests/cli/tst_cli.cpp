@@ -636,6 +636,26 @@ void TestCli::runStuckListsWhatIsLeft()
                                        .toArray())
         flagged += value.toObject().value(QLatin1String("releaseQueued")).toBool();
     QCOMPARE(flagged, 3);
+
+    // lifetime=kref: what pins the context data after the tee_context went
+    // (the RFC's ref_cnt), in the text and the JSON; not under the merged
+    // design, which has no such count
+    const QStringList kref = {QStringLiteral("run"),         QStringLiteral("callback-after-close"),
+                              QStringLiteral("--max-steps"), QStringLiteral("16"),
+                              QStringLiteral("--variant"),   QStringLiteral("lifetime=kref")};
+    const CliResult k = runCli(kref);
+    QVERIFY2(
+        k.out.contains(QLatin1String("tee_context freed; refs: none; data ref_cnt: user obj1")),
+        qPrintable(k.out));
+    const QJsonArray kctx =
+        QJsonDocument::fromJson(runCli(kref + QStringList{QStringLiteral("--json")}).out.toUtf8())
+            .object()
+            .value(QLatin1String("contexts"))
+            .toArray();
+    QCOMPARE(kctx.size(), 1);
+    QCOMPARE(kctx.at(0).toObject().value(QLatin1String("dataRefs")).toArray().size(), 1);
+    const CliResult merged = runCli(QStringList(kref.begin(), kref.begin() + 4));
+    QVERIFY2(!merged.out.contains(QLatin1String("ref_cnt")), qPrintable(merged.out));
 }
 
 void TestCli::badUsage_data()
