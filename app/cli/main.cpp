@@ -123,12 +123,67 @@ bool parseCommand(QCommandLineParser &parser, const QString &command, const QStr
     return true;
 }
 
+// Words of `text` in lines of at most `width` characters (a longer word
+// gets a line of its own), each after `indent`.
+std::string wrapWords(const std::string &text, size_t width, const std::string &indent)
+{
+    std::string out, line;
+    size_t at = 0;
+    while (at < text.size()) {
+        const size_t space = text.find(' ', at);
+        const std::string word =
+            text.substr(at, space == std::string::npos ? std::string::npos : space - at);
+        at = space == std::string::npos ? text.size() : space + 1;
+        if (word.empty())
+            continue;
+        if (!line.empty() && line.size() + 1 + word.size() > width) {
+            out += indent + line + '\n';
+            line.clear();
+        }
+        line += (line.empty() ? "" : " ") + word;
+    }
+    if (!line.empty())
+        out += indent + line + '\n';
+    return out;
+}
+
 int cmdList(const QStringList &args)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("List the built-in scenarios."));
-    if (!parseCommand(parser, QStringLiteral("list"), args, 0, ""))
+    parser.setApplicationDescription(
+        QStringLiteral("List the built-in scenarios; with NAME, show that one's whole "
+                       "description, its processes and threads, and its faults."));
+    parser.addPositionalArgument(QStringLiteral("NAME"),
+                                 QStringLiteral("A built-in scenario (optional)."),
+                                 QStringLiteral("[NAME]"));
+    // one optional NAME: the rest are options
+    const bool named = !args.isEmpty() && !args.front().startsWith(QLatin1Char('-'));
+    if (!parseCommand(parser, QStringLiteral("list"), named ? args.mid(1) : args, 0, ""))
         return kExitUsage;
+    if (named) {
+        std::string error;
+        const auto sc = sim::loadBuiltin(str(args.front()), &error);
+        if (!sc)
+            return fail(error);
+        std::cout << sc->name << ": " << sc->title << "\n\n"
+                  << wrapWords(sc->description, 78, "") << '\n';
+        for (const auto &p : sc->processes) {
+            std::string threads;
+            for (const auto &t : p.threads)
+                threads += (threads.empty() ? "" : ", ") + t.name;
+            std::cout << "process " << p.name << ": " << threads << '\n';
+        }
+        std::cout << "policy " << sim::policyName(sc->policy) << ", seed " << sc->seed
+                  << ", max_steps " << sc->maxSteps
+                  << (sc->schedule.empty() ? "" : ", a fixed schedule of ")
+                  << (sc->schedule.empty() ? std::string()
+                                           : std::to_string(sc->schedule.size()) + " steps")
+                  << '\n';
+        if (!(sc->variant == Variant{}))
+            std::cout << "variant " << sc->variant.toString() << '\n';
+        std::cout << "faults: " << sc->faults.size() << '\n';
+        return kExitOk;
+    }
 
     const auto scenarios = sim::builtinScenarios();
     size_t width = 0;
