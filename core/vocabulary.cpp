@@ -984,6 +984,15 @@ std::string eventText(const Environment &env, const Event &e)
 
 // -- the driver ----------------------------------------------------------------
 
+DriverRef findingWhere(const Event &e, Verb stepVerb)
+{
+    if (e.kind == EventKind::Violation &&
+        (e.finding == Finding::TeeRefLeak || e.finding == Finding::CallbackRefLeak))
+        return {"the leak check once nothing is in flight", "",
+                e.finding == Finding::TeeRefLeak ? "§8 I2" : "§8 I3"};
+    return driverRef(stepVerb);
+}
+
 DriverRef driverRef(Verb v)
 {
     switch (v) {

@@ -193,6 +193,11 @@ struct DriverRef
 };
 DriverRef driverRef(Verb v);
 DriverRef driverRef(const Event &e);
+// Where a violation or gap was found, as the summary and the Violations
+// pane say under it: the driver code of the step (`stepVerb`), except a
+// leak (I2, I3), which the check finds once nothing is in flight, whatever
+// step that was (it named the function of the last step, not the leak's).
+DriverRef findingWhere(const Event &e, Verb stepVerb);
 // The same, knowing the verb of the step the event happened in: a request's
 // transition then names the function of the spec §2.5 table that makes it
 // (T3 in qcomtee_user_object_select, T5 in ..._submit, T6 in

@@ -131,7 +131,7 @@ RunSummary RunSummary::build(const sim::Simulator &sim, const sim::Trace &trace,
         // The driver code of the step that found it.
         std::string where;
         if (e.step >= 1 && e.step <= trace.spans.size())
-            where = vocab::driverRefText(vocab::driverRef(trace.spans[e.step - 1].verb));
+            where = vocab::driverRefText(vocab::findingWhere(e, trace.spans[e.step - 1].verb));
         if (e.kind == EventKind::Gap)
             s.gaps.push_back(
                 {e.step, e.gap, vocab::findingName(e.finding), vocab::findingText(sim, e), where});

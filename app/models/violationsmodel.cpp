@@ -132,7 +132,7 @@ QVariant ViolationsModel::data(const QModelIndex &index, int role) const
         case Lane:
             return r.hasLane ? m_document->laneName(r.lane) : QString();
         case Driver:
-            return driverAt(e.step);
+            return driverAt(e.step, &e);
         }
         break;
     case Qt::ToolTipRole:
@@ -178,12 +178,14 @@ QVariant ViolationsModel::data(const QModelIndex &index, int role) const
 
 // The driver code step `step` models, as the summary prints it under a
 // finding.
-QVariant ViolationsModel::driverAt(uint64_t step) const
+QVariant ViolationsModel::driverAt(uint64_t step, const tee::Event *finding) const
 {
     const auto &spans = m_document->trace().spans;
-    if (step >= 1 && step <= spans.size())
-        return qs(tee::vocab::driverRefText(tee::vocab::driverRef(spans[size_t(step - 1)].verb)));
-    return {};
+    if (step < 1 || step > spans.size())
+        return {};
+    const tee::vocab::Verb verb = spans[size_t(step - 1)].verb;
+    return qs(tee::vocab::driverRefText(finding ? tee::vocab::findingWhere(*finding, verb)
+                                                : tee::vocab::driverRef(verb)));
 }
 
 QVariant ViolationsModel::noteData(const Row &r, int column, int role) const

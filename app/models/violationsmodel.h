@@ -56,7 +56,8 @@ private:
     };
     void reload();
     QVariant noteData(const Row &r, int column, int role) const;
-    QVariant driverAt(uint64_t step) const;
+    // (a finding: where it was found, vocab::findingWhere)
+    QVariant driverAt(uint64_t step, const tee::Event *finding = nullptr) const;
 
     QPointer<RunDocument> m_document;
     std::vector<Row> m_rows;

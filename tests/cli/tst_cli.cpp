@@ -656,6 +656,14 @@ void TestCli::runStuckListsWhatIsLeft()
     QCOMPARE(kctx.at(0).toObject().value(QLatin1String("dataRefs")).toArray().size(), 1);
     const CliResult merged = runCli(QStringList(kref.begin(), kref.begin() + 4));
     QVERIFY2(!merged.out.contains(QLatin1String("ref_cnt")), qPrintable(merged.out));
+
+    // A leak (I2) is found once nothing is in flight: the summary says so,
+    // not the function of the step that happened to be the last
+    const CliResult leak = runCli({QStringLiteral("run"), QStringLiteral("kill-while-queued")});
+    QVERIFY2(leak.out.contains(QLatin1String("I2   QTEE object wrapper obj2")) &&
+                 leak.out.contains(
+                     QLatin1String("at the leak check once nothing is in flight (spec §8 I2)")),
+             qPrintable(leak.out));
 }
 
 void TestCli::badUsage_data()
