@@ -662,7 +662,7 @@ void TestCli::runStuckListsWhatIsLeft()
     const CliResult leak = runCli({QStringLiteral("run"), QStringLiteral("kill-while-queued")});
     QVERIFY2(leak.out.contains(QLatin1String("I2   QTEE object wrapper obj2")) &&
                  leak.out.contains(
-                     QLatin1String("at the leak check once nothing is in flight (spec §8 I2)")),
+                     QStringLiteral("at the leak check once nothing is in flight (spec §8 I2)")),
              qPrintable(leak.out));
 }
 
