@@ -422,7 +422,11 @@ int cmdExplore(const QStringList &args)
     out << "time: " << fixed(r.seconds, 2) << " s, " << fixed(r.statesPerSecond(), 0)
         << " states/s\n";
     out << "memory: " << fixed(r.bytesPerState(), 0) << " bytes per stored state, peak "
-        << mib(r.peakRss) << '\n';
+        << mib(r.peakRss)
+        << (r.states < 100000 ? " (a small search: the search's own fixed memory dominates the "
+                                "bytes per state)"
+                              : "")
+        << '\n';
     for (int i = 1; i <= kInvariantCount; ++i) {
         const auto it = r.violations.find(i);
         out << "  I" << i << (i < 10 ? " " : "") << "  ";
