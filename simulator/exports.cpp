@@ -1793,10 +1793,11 @@ private:
     }
 
     // Two rows that differ only in their step and time (a supplicant
-    // looping on an empty queue) are printed once with their count.
+    // looping on an empty queue, each pass with the same note) are printed
+    // once with their count.
     static bool alike(const Row &a, const Row &b)
     {
-        return a.wide.empty() && b.wide.empty() && a.cells == b.cells;
+        return a.cells == b.cells && a.wide == b.wide && a.homeLane == b.homeLane;
     }
 
     void body(std::string &out) const
