@@ -165,7 +165,7 @@ int cmdList(const QStringList &args)
         const auto sc = sim::loadBuiltin(str(args.front()), &error);
         if (!sc)
             return fail(error);
-        std::cout << sc->name << ": " << sc->title << "\n\n"
+        std::cout << wrapWords(sc->name + ": " + sc->title, 78, "") << '\n'
                   << wrapWords(sc->description, 78, "") << '\n';
         for (const auto &p : sc->processes) {
             std::string threads;

@@ -157,6 +157,7 @@ private Q_SLOTS:
     void informational();
     void noArgumentsPrintsHelpToStderr();
     void listIsAligned();
+    void listNameShowsTheWholeDescription();
     void runDefault();
     void runJson();
     void runOverrides();
@@ -235,6 +236,23 @@ void TestCli::noArgumentsPrintsHelpToStderr()
     QVERIFY(r.out.isEmpty());
     QVERIFY2(r.err.contains(QLatin1String("Usage:")), qPrintable(r.err));
     QVERIFY(r.err.contains(QLatin1String("replay")));
+}
+
+// list NAME: the whole description (list cuts it), the threads, the
+// policy and the faults.
+void TestCli::listNameShowsTheWholeDescription()
+{
+    const CliResult r = runCli({QStringLiteral("list"), QStringLiteral("srcu-vs-lock")});
+    VERIFY_EXIT(r, 0);
+    QVERIFY2(r.out.startsWith(QLatin1String("srcu-vs-lock: Kill during RECV marshalling")),
+             qPrintable(r.out));
+    // the description's last words (list and the headers end it with "...")
+    QVERIFY2(r.out.contains(QLatin1String("(five I12 violations with")), qPrintable(r.out));
+    QVERIFY2(r.out.contains(QLatin1String("\nprocess app: client, suppl\n")), qPrintable(r.out));
+    QVERIFY2(r.out.contains(QLatin1String("a fixed schedule of 8 steps")), qPrintable(r.out));
+    QVERIFY2(r.out.contains(QLatin1String("\nfaults: 1\n")), qPrintable(r.out));
+    for (const QString &line : r.out.split(QLatin1Char('\n')))
+        QVERIFY2(line.size() <= 78, qPrintable(line));
 }
 
 void TestCli::listIsAligned()
@@ -714,8 +732,11 @@ void TestCli::badUsage_data()
         {run, def, QStringLiteral("--variant"), QStringLiteral("argument=srcuu")},
         {QStringLiteral("(did you mean \"srcu\"?)")});
     row("unknown global option", {QStringLiteral("--frob")}, {QStringLiteral("frob")});
-    row("list extra argument", {QStringLiteral("list"), QStringLiteral("extra")},
-        {QStringLiteral("extra")});
+    row("list unknown name", {QStringLiteral("list"), QStringLiteral("extra")},
+        {QStringLiteral("extra: no built-in scenario of that name (available: ")});
+    row("list extra argument",
+        {QStringLiteral("list"), QStringLiteral("default"), QStringLiteral("extra")},
+        {QStringLiteral("list: unexpected argument \"extra\"")});
     row("run without scenario", {run}, {QStringLiteral("SCENARIO")});
     row("run extra argument", {run, def, QStringLiteral("extra")}, {QStringLiteral("extra")});
     row("run unknown option", {run, def, QStringLiteral("--frob")},
