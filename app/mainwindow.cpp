@@ -127,6 +127,9 @@ QTableView *makeTable(QWidget *parent)
     view->verticalHeader()->hide();
     view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 6);
     view->horizontalHeader()->setStretchLastSection(true);
+    // left, over the start of the cells: a wide column's centred title sat
+    // out of sight ("Held by" of a long holder list)
+    view->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     view->setSortingEnabled(true);
     return view;
 }
