@@ -96,12 +96,16 @@ void Engine::Ctx::userStep(Thread &t)
         }
         s.deviceRemoved = true;
         const ContextId driver(0);
+        // close_context sets released under reqs_lock, as for any context
+        // (spec §3.7 step 1; nothing else ever takes the driver context's)
+        lock(t, driver);
         Context &c = s.context(driver);
         c.released = true;
         c.closed = true;
         Event &x = emit(EventKind::ContextClosed);
         x.ctx = driver;
         x.thread = t.id;
+        unlock(t, driver);
         ctxPut(driver, {CtxHolderKind::File, -1});
         t.phase = Phase::DeviceRemove;
         if (!allContextsReleased(s))

@@ -29,8 +29,12 @@ namespace tee {
 // 9: a program's wait step is reported (Blocked and Woken, reason user_wait);
 // 10: a program's kill starts no earlier than its victim's earlier steps;
 // 11: gap 8 (gaps=faithful) is the self-deadlock it names: RECV sleeps on
-// its own reqs_lock for ever; a callback to the NULL id hands out nothing.
-inline constexpr int kModelVersion = 13;
+// its own reqs_lock for ever; a callback to the NULL id hands out nothing;
+// 12: the fd table orders steps in time; 13: the release worker's shared
+// oic starts with SHARED set, a compute step records no syscall_return;
+// 14: qcomtee_remove closes the driver context under its reqs_lock (spec
+// §3.7 step 1), and an I9 violation names the older request's reqs_idr id.
+inline constexpr int kModelVersion = 14;
 
 struct Action
 {

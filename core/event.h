@@ -70,22 +70,23 @@ const char *eventKindName(EventKind k);
 enum class Finding : uint16_t {
     None = 0,
     // Violations (spec §8).
-    CtxPutNoRef,             // I1: ctx, ctxHolder, holderArg
-    CtxGetFreed,             // I1: ctx, ctxHolder, holderArg (a reference on a released context)
-    ObjPutFreed,             // I1: object, holder, holderArg
-    ObjPutNoRef,             // I1: object, holder, holderArg
-    TeeRefLeak,              // I2: object, holder, holderArg
-    CallbackRefLeak,         // I3: object, holder, holderArg
-    XaFreedObject,           // I4: qteeId, object
-    WrapperCount,            // I5: qteeId, value = kernel wrappers, count = QTEE's count
-    DataFreedUserAlive,      // I6: ctx, object, refcount
-    DataFreedShmAlive,       // I6: ctx, value = the tee_shm id still allocated in it
-    DispatchAfterFree,       // I6: ctx, object (dispatch to a user object)
-    NotifyAfterFree,         // I6: ctx, object (RELEASE notification)
-    LockAfterFree,           // I6: thread, ctx (reqs_lock lives in the context data)
-    QueuedAfterClose,        // I7: ctx, request, reqId
-    ReqsListBad,             // I8: ctx, request
-    NotFifo,                 // I9: thread, ctx, request (picked), other (queued before it)
+    CtxPutNoRef,        // I1: ctx, ctxHolder, holderArg
+    CtxGetFreed,        // I1: ctx, ctxHolder, holderArg (a reference on a released context)
+    ObjPutFreed,        // I1: object, holder, holderArg
+    ObjPutNoRef,        // I1: object, holder, holderArg
+    TeeRefLeak,         // I2: object, holder, holderArg
+    CallbackRefLeak,    // I3: object, holder, holderArg
+    XaFreedObject,      // I4: qteeId, object
+    WrapperCount,       // I5: qteeId, value = kernel wrappers, count = QTEE's count
+    DataFreedUserAlive, // I6: ctx, object, refcount
+    DataFreedShmAlive,  // I6: ctx, value = the tee_shm id still allocated in it
+    DispatchAfterFree,  // I6: ctx, object (dispatch to a user object)
+    NotifyAfterFree,    // I6: ctx, object (RELEASE notification)
+    LockAfterFree,      // I6: thread, ctx (reqs_lock lives in the context data)
+    QueuedAfterClose,   // I7: ctx, request, reqId
+    ReqsListBad,        // I8: ctx, request
+    NotFifo, // I9: thread, ctx, request (picked), other (queued before it), count (its reqs_idr id,
+             // model version 14)
     SendRetiredNotification, // I11: thread, ctx, request, reqId
     SendRetiredAnswered,     // I11: thread, ctx, request, reqId
     SendNotification,        // I11: thread, ctx, request, reqId

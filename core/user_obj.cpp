@@ -243,6 +243,7 @@ void Engine::Ctx::recvSelect(Thread &t)
             x.request = pick->id;
             x.reqId = pick->reqId;
             x.other = r->id;
+            x.count = r->reqId; // its reqs_idr id (model version 14)
             x.thread = t.id;
             break;
         }

@@ -728,6 +728,7 @@ std::string findingText(const Environment &env, const Event &e)
                ", which is not QUEUED/PROCESSING or not in reqs_idr";
     case Finding::NotFifo:
         return "RECV by " + who + " picked " + reqOf(e) + " although " + request(e.other) +
+               (e.count >= 0 ? " (id " + num(e.count) + ")" : std::string()) +
                " was queued before it (not FIFO)";
     case Finding::SendRetiredNotification:
         return who + " SENDs for id " + num(e.reqId) + " of " + c + ": " + request(e.request) +

@@ -494,6 +494,18 @@ int cmdReplay(const QStringList &args)
         std::erase_if(recorded, [](const Event &e) {
             return e.kind == EventKind::SyscallReturn && SyscallKind(e.op) == SyscallKind::Compute;
         });
+    // Before model version 14 qcomtee_remove closed the driver context
+    // without its reqs_lock, and an I9 violation did not name the older
+    // request's reqs_idr id: drop both from the replay.
+    if (capture->modelVersion < 14) {
+        std::erase_if(replayed, [](const Event &e) {
+            return (e.kind == EventKind::LockAcquire || e.kind == EventKind::LockRelease) &&
+                   e.ctx == ContextId(0);
+        });
+        for (Event &e : replayed)
+            if (e.kind == EventKind::Violation && e.finding == Finding::NotFifo)
+                e.count = -1;
+    }
     const auto diff = tee::firstDifference(recorded, replayed);
     // Same events, but a header that claims another ending: the file was
     // edited (the events and the schedule are the facts; "stop" is derived).

@@ -1588,6 +1588,12 @@ void TestCli::model2CapturesReplay_data()
         QTest::newRow(n) << QStringLiteral("captures/model2-%1.json").arg(QLatin1String(n)) << 2;
     QTest::newRow("model 4, req_c waits")
         << QStringLiteral("captures/model4-missed-wakeup.json") << 4;
+    // version 14 locks ctx0 to close it at removal, and names the I9 older
+    // request's id: replay drops both
+    QTest::newRow("model 13, device removal")
+        << QStringLiteral("captures/model13-device-removal.json") << 13;
+    QTest::newRow("model 13, an I9 counterexample")
+        << QStringLiteral("captures/model13-fifo-idr-counterexample.json") << 13;
 }
 
 // The version 2 captures of runs whose process exits with a thread that a

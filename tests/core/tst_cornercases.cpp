@@ -1777,9 +1777,20 @@ void TstCornerCases::deviceRemovalWhileFilesOpen()
     // the driver context is closed and its probe-time reference dropped; it
     // lives on: the service's wrapper holds it
     const EventList removal = r.lastEvents();
-    QVERIFY(indexOf(removal, [](const Event &e) {
-                return e.kind == EventKind::ContextClosed && e.ctx == ContextId(0);
-            }) >= 0);
+    const int closed = indexOf(removal, [](const Event &e) {
+        return e.kind == EventKind::ContextClosed && e.ctx == ContextId(0);
+    });
+    QVERIFY(closed >= 0);
+    // under the driver context's reqs_lock, as close_context sets released
+    // for any context (spec §3.7 step 1; model version 14)
+    const int locked = indexOf(removal, [](const Event &e) {
+        return e.kind == EventKind::LockAcquire && e.ctx == ContextId(0);
+    });
+    const int unlocked = indexOf(removal, [](const Event &e) {
+        return e.kind == EventKind::LockRelease && e.ctx == ContextId(0);
+    });
+    QVERIFY(locked >= 0 && locked < closed && closed < unlocked);
+    QVERIFY(!r.state.context(ContextId(0)).reqsLockOwner.valid());
     QVERIFY(indexOf(removal, [](const Event &e) {
                 return e.kind == EventKind::Blocked && e.value == int32_t(BlockReason::NoUsers);
             }) >= 0);

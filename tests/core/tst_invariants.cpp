@@ -454,6 +454,12 @@ void TstInvariants::i9Fifo()
     QCOMPARE(r.state.request(RequestId(1))->reqId, 1);
     QVERIFY2(r.step("app/suppl: SUPPL_RECV", &error), error.c_str());
     QCOMPARE(violations(r.events, 9), expected);
+    // the finding names the older request and its reqs_idr id (model
+    // version 14): c2's req 1, id 1, above the id 0 the idr scan took
+    for (const Event &e : ofKind(r.lastEvents(), EventKind::Violation)) {
+        QCOMPARE(e.other, RequestId(1));
+        QCOMPARE(e.count, 1);
+    }
     const auto moved = ofKind(r.lastEvents(), EventKind::RequestState);
     QCOMPARE(moved.size(), size_t(1));
     QCOMPARE(moved.front().to, ReqState::PROCESSING);
