@@ -684,12 +684,12 @@ void TimelinePlottable::drawLabels(QCPPainter *p, int first, int last)
 
 // -- the cursor ------------------------------------------------------------------
 
-CursorLayerable::CursorLayerable(QCustomPlot *plot, TimelinePlottable *timeline)
+LanesOverlay::LanesOverlay(QCustomPlot *plot, TimelinePlottable *timeline)
     : QCPLayerable(plot)
     , m_timeline(timeline)
 {}
 
-QRect CursorLayerable::clipRect() const
+QRect LanesOverlay::clipRect() const
 {
     return m_timeline->keyAxis() ? m_timeline->keyAxis()->axisRect()->rect() : QRect();
 }
@@ -753,16 +753,6 @@ void CursorLayerable::draw(QCPPainter *painter)
 }
 
 // -- notes ---------------------------------------------------------------------------
-
-NotesLayerable::NotesLayerable(QCustomPlot *plot, TimelinePlottable *timeline)
-    : QCPLayerable(plot)
-    , m_timeline(timeline)
-{}
-
-QRect NotesLayerable::clipRect() const
-{
-    return m_timeline->keyAxis() ? m_timeline->keyAxis()->axisRect()->rect() : QRect();
-}
 
 void NotesLayerable::applyDefaultAntialiasingHint(QCPPainter *painter) const
 {

@@ -143,13 +143,25 @@ private:
     double m_frameLeft = 0, m_frameRight = 0;
 };
 
+// Something drawn over the lanes on a layer of its own, clipped to the
+// timeline's axis rect, with the timeline's current mapping.
+class LanesOverlay : public QCPLayerable
+{
+public:
+    LanesOverlay(QCustomPlot *plot, TimelinePlottable *timeline);
+
+protected:
+    QRect clipRect() const override;
+    TimelinePlottable *m_timeline;
+};
+
 // The cursor (a step, drawn at its end on its actor's lane) and a range
 // being selected, on a buffered layer of their own: moving the cursor
 // repaints this layer only.
-class CursorLayerable : public QCPLayerable
+class CursorLayerable : public LanesOverlay
 {
 public:
-    CursorLayerable(QCustomPlot *plot, TimelinePlottable *timeline);
+    using LanesOverlay::LanesOverlay;
     void setCursorStep(uint64_t step) { m_step = step; }
     uint64_t cursorStep() const { return m_step; }
     // A selected x range in widget pixels (empty: none).
@@ -160,12 +172,10 @@ public:
     bool cursorGeometry(double &x, int &row) const;
 
 protected:
-    QRect clipRect() const override;
     void applyDefaultAntialiasingHint(QCPPainter *painter) const override;
     void draw(QCPPainter *painter) override;
 
 private:
-    TimelinePlottable *m_timeline;
     uint64_t m_step = 0;
     double m_sel0 = 0, m_sel1 = 0;
 };
@@ -173,22 +183,20 @@ private:
 // Reviewer notes: a dash-dotted line at the end of each note's step and the
 // note's text (elided) at the bottom of the lanes, on a layer of their own,
 // drawn with the current mapping (the window and the exported pictures).
-class NotesLayerable : public QCPLayerable
+class NotesLayerable : public LanesOverlay
 {
 public:
-    NotesLayerable(QCustomPlot *plot, TimelinePlottable *timeline);
+    using LanesOverlay::LanesOverlay;
     void setNotes(std::vector<sim::Note> notes) { m_notes = std::move(notes); }
     const std::vector<sim::Note> &notes() const { return m_notes; }
     // The text a note shows ("✎ " and at most 48 characters).
     static QString label(const sim::Note &n);
 
 protected:
-    QRect clipRect() const override;
     void applyDefaultAntialiasingHint(QCPPainter *painter) const override;
     void draw(QCPPainter *painter) override;
 
 private:
-    TimelinePlottable *m_timeline;
     std::vector<sim::Note> m_notes;
 };
 
