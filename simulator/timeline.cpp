@@ -541,25 +541,15 @@ struct TimelineBuilder
     }
 
     // -- context krefs ---------------------------------------------------------
-    std::vector<std::vector<CtxHolderRef>> ctxLive; // per context: its kref's holders so far
-
-    Timeline::ContextRefs &ctxRefsOf(size_t c)
-    {
-        if (m.m_contextRefs.size() <= c) {
-            m.m_contextRefs.resize(c + 1);
-            ctxLive.resize(c + 1);
-        }
-        return m.m_contextRefs[c];
-    }
+    std::map<int32_t, std::vector<CtxHolderRef>> ctxLive; // per context: its kref's holders so far
 
     void ctxRef(const Event &e, int64_t t, uint32_t ei)
     {
         // value 1: lifetime=kref's qcomtee_context_data ref_cnt, not the kref
         if (!e.ctx.valid() || e.value != 0)
             return;
-        const size_t c = size_t(e.ctx.v);
-        Timeline::ContextRefs &r = ctxRefsOf(c);
-        std::vector<CtxHolderRef> &live = ctxLive[c];
+        Timeline::ContextRefs &r = m.m_contextRefs[e.ctx.v];
+        std::vector<CtxHolderRef> &live = ctxLive[e.ctx.v];
         if (r.changes.size() % kCtxSnapshotEvery == 0) {
             r.snapBegin.push_back(uint32_t(m.m_ctxHolderPool.size()));
             r.snapCount.push_back(uint32_t(live.size()));
@@ -1001,7 +991,7 @@ struct TimelineBuilder
         prepass(threadCount);
         // ctx0 holds the driver's own reference from qcomtee_probe (the
         // engine's file -1) before the first step
-        ctxRefsOf(0);
+        m.m_contextRefs[0];
         ctxLive[0].push_back(CtxHolderRef{CtxHolderKind::File, -1});
         const EventList &ev = trace.events;
         for (uint32_t i = m.m_steps[0].eventBegin; i < m.m_steps[0].eventEnd; ++i)
@@ -1308,20 +1298,22 @@ void Timeline::holders(uint32_t interval, std::vector<HolderRef> &out) const
 
 std::span<const ContextRefChange> Timeline::contextRefChanges(int32_t ctx) const
 {
-    if (ctx < 0 || size_t(ctx) >= m_contextRefs.size())
+    const auto it = m_contextRefs.find(ctx);
+    if (it == m_contextRefs.end())
         return {};
-    return m_contextRefs[size_t(ctx)].changes;
+    return it->second.changes;
 }
 
 void Timeline::contextHolders(int32_t ctx, uint64_t step, std::vector<CtxHolderRef> &out) const
 {
     out.clear();
-    if (ctx < 0 || size_t(ctx) >= m_contextRefs.size()) {
+    const auto it = m_contextRefs.find(ctx);
+    if (it == m_contextRefs.end()) {
         if (ctx == 0) // never built: the probe's reference alone
             out.push_back(CtxHolderRef{CtxHolderKind::File, -1});
         return;
     }
-    const ContextRefs &r = m_contextRefs[size_t(ctx)];
+    const ContextRefs &r = it->second;
     const auto end =
         std::upper_bound(r.changes.begin(), r.changes.end(), step,
                          [](uint64_t s, const ContextRefChange &c) { return s < c.step; });
@@ -1596,8 +1588,9 @@ Hit Timeline::hitTest(uint32_t lane, Axis axis, int64_t x, int64_t tolerance) co
 size_t Timeline::contextRefBytes() const
 {
     size_t n = 0;
-    for (const ContextRefs &r : m_contextRefs)
-        n += bytesOf(r.changes) + bytesOf(r.snapBegin) + bytesOf(r.snapCount);
+    for (const auto &[id, r] : m_contextRefs)
+        n += sizeof(id) + sizeof(r) + 32 /* the map's node */ + bytesOf(r.changes) +
+             bytesOf(r.snapBegin) + bytesOf(r.snapCount);
     return n;
 }
 
@@ -1611,7 +1604,7 @@ size_t Timeline::memoryBytes() const
            bytesOf(m_laneInstantTime) + bytesOf(m_instantStepOrder) + bytesOf(m_instantTimeOrder) +
            bytesOf(m_lifeOrder) + bytesOf(m_lifeLast) + bytesOf(m_lifeMax) +
            bytesOf(m_flowStepOrder) + bytesOf(m_flowStepMax) + bytesOf(m_flowTimeOrder) +
-           bytesOf(m_flowTimeMax) + bytesOf(m_contextRefs) + contextRefBytes();
+           bytesOf(m_flowTimeMax) + contextRefBytes();
 }
 
 } // namespace tee::sim

@@ -56,6 +56,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <span>
 #include <type_traits>
 #include <utility>
@@ -471,7 +472,7 @@ private:
         std::vector<ContextRefChange> changes;
         std::vector<uint32_t> snapBegin, snapCount; // in m_ctxHolderPool
     };
-    std::vector<ContextRefs> m_contextRefs;
+    std::map<int32_t, ContextRefs> m_contextRefs; // (a map: a capture may name any id)
     std::vector<CtxHolderRef> m_ctxHolderPool;
     std::vector<Instant> m_instants;
     std::vector<Instant> m_runInstants;

@@ -1596,6 +1596,50 @@ private Q_SLOTS:
         QCOMPARE(def.stepCount(), uint64_t(0));
     }
 
+    // A context's kref holders after each step, from its gets and puts (a
+    // copy every 16th change); a capture may name any context id, which
+    // costs what its changes cost, not what its number is.
+    void contextKrefHolders()
+    {
+        TraceBuilder b;
+        const int32_t huge = 2000000000;
+        b.step(0, 0, 10);
+        for (int i = 0; i < 40; ++i) { // 40 ioctls: get, then put
+            b.step(0, 10 * (i + 1), 10 * (i + 2));
+            Event &g = b.ev(EventKind::ContextGet, 0);
+            g.ctx = ContextId(huge);
+            g.ctxHolder = CtxHolderKind::Ioctl;
+            g.holderArg = i % 3;
+            g.refcount = 1;
+            if (i % 2) {
+                Event &p = b.ev(EventKind::ContextPut, 0);
+                p.ctx = ContextId(huge);
+                p.ctxHolder = CtxHolderKind::Ioctl;
+                p.holderArg = i % 3;
+                p.refcount = 0;
+            }
+        }
+        const Timeline tl(b.trace, 1, 0);
+        QVERIFY(tl.memoryBytes() < 1000000);
+        QCOMPARE(tl.contextRefChanges(huge).size(), size_t(60));
+        QVERIFY(tl.contextRefChanges(5).empty());
+        std::vector<CtxHolderRef> hs;
+        tl.contextHolders(huge, 0, hs);
+        QVERIFY(hs.empty());
+        // after step k (2..41): the gets of even i survive, one per two steps
+        for (uint64_t k = 2; k <= 41; ++k) {
+            tl.contextHolders(huge, k, hs);
+            size_t want = 0;
+            for (uint64_t i = 0; i + 2 <= k; ++i)
+                want += i % 2 == 0;
+            QCOMPARE(hs.size(), want);
+        }
+        // ctx0 starts with the driver's own reference
+        tl.contextHolders(0, 3, hs);
+        QCOMPARE(hs.size(), size_t(1));
+        QCOMPARE(hs[0].kind, CtxHolderKind::File);
+    }
+
     // The checks themselves catch a wrong model: a corrupted copy fails.
     void checksCanFail()
     {
