@@ -112,10 +112,26 @@ int fail(const QString &message)
     return kExitBadInput;
 }
 
+// --help and --version print and exit: they need no display, and start Qt
+// offscreen when there is none.
+bool onlyPrints(int argc, char **argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--") == 0)
+            break;
+        for (const char *opt : {"-h", "--help", "--help-all", "-v", "--version"})
+            if (std::strcmp(argv[i], opt) == 0)
+                return true;
+    }
+    return false;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
+    if (onlyPrints(argc, argv) && !envSet("DISPLAY") && !envSet("WAYLAND_DISPLAY"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
     checkDisplay(argc, argv);
     g_previousHandler = qInstallMessageHandler(startupMessageHandler);
     QApplication app(argc, argv);

@@ -419,8 +419,12 @@ void MainWindow::buildMenus()
         go->addAction(tr("Last Step"), this, [this] { m_doc->setCursor(m_doc->stepCount()); });
     last->setShortcut(Qt::Key_End);
     QAction *violation = go->addAction(tr("Next Violation"), this, [this] {
-        const int row = m_violations->rowAtOrAfter(m_doc->cursor() + 1);
-        if (row >= 0)
+        // a violation, not a gap or a note (the pane lists all three)
+        int row = m_violations->rowAtOrAfter(m_doc->cursor() + 1);
+        while (row >= 0 && row < m_violations->rowCount() &&
+               m_violations->index(row, 0).data(ViolationsModel::InvariantRole).toInt() == 0)
+            ++row;
+        if (row >= 0 && row < m_violations->rowCount())
             m_doc->setCursor(
                 m_violations->index(row, 0).data(ViolationsModel::StepRole).toULongLong());
     });

@@ -556,11 +556,13 @@ void TimelinePlot::setCursorStep(uint64_t step, bool follow)
     double x = 0;
     int row = -1;
     if (follow && m_cursor->cursorGeometry(x, row)) {
-        // follow the cursor: keep the zoom, centre the step if it is off screen
-        const QRectF r = m_timeline->lanesRect();
-        if (x < r.left() || x > r.right()) {
-            const QCPRange range = m_plot->xAxis->range();
-            const double c = double(TimeMapping::stepEnd(*src.timeline, step, axis()));
+        // follow the cursor: keep the zoom, centre the step if it is off
+        // screen (in axis coordinates: before the window's first layout the
+        // pixels are not yet the plot's, and a step in view was recentred,
+        // cutting the run's end off)
+        const QCPRange range = m_plot->xAxis->range();
+        const double c = double(TimeMapping::stepEnd(*src.timeline, step, axis()));
+        if (c < range.lower || c > range.upper) {
             applyRange(c - range.size() / 2, c + range.size() / 2);
             moved = true;
         }

@@ -1101,6 +1101,50 @@ private Q_SLOTS:
         QVERIFY2(err.contains(QLatin1String("xvfb-run")), qPrintable(err));
     }
 
+    // Go › Next Violation (Ctrl+Right) goes to violations only: it stopped
+    // at a note too (first-smc-fails: the I4 at step 6, then a note at 22).
+    void nextViolationSkipsNotes()
+    {
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openPath(QStringLiteral("first-smc-fails"), &error), qPrintable(error));
+        QAction *next = nullptr;
+        for (QAction *a : window.findChildren<QAction *>())
+            if (a->text() == QLatin1String("Next Violation"))
+                next = a;
+        QVERIFY(next);
+        RunDocument *doc = window.document();
+        doc->setCursor(0);
+        next->trigger();
+        QCOMPARE(doc->cursor(), *doc->firstViolationStep());
+        const uint64_t first = doc->cursor();
+        bool noteLater = false;
+        for (const tee::Event &e : doc->trace().events)
+            noteLater |= e.kind == tee::EventKind::Note && e.step > first;
+        QVERIFY(noteLater); // (the case: a note after the only violation)
+        next->trigger();
+        QCOMPARE(doc->cursor(), first);
+    }
+
+    // --help and --version print and exit without a display.
+    void helpWithoutDisplay()
+    {
+        for (const QString &opt : {QStringLiteral("--help"), QStringLiteral("--version")}) {
+            QProcess process;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            for (const char *name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+                env.remove(QLatin1String(name));
+            process.setProcessEnvironment(env);
+            process.start(QStringLiteral(TEESCOPE_GUI), {opt});
+            QVERIFY2(process.waitForFinished(60000), "teescope --help hung");
+            QCOMPARE(process.exitCode(), 0);
+            const QString out = QString::fromUtf8(process.readAllStandardOutput());
+            QVERIFY2(out.contains(opt == QLatin1String("--help") ? QLatin1String("Usage:")
+                                                                 : QLatin1String("teescope")),
+                     qPrintable(out + QString::fromUtf8(process.readAllStandardError())));
+        }
+    }
+
     void badJsonFileIsNamed()
     {
         QTemporaryDir dir;

@@ -329,6 +329,22 @@ private Q_SLOTS:
         QCOMPARE(p->cursorStep(), m_src.timeline->stepCount());
     }
 
+    // A step already in view is not recentred, even before the plot's
+    // first layout (the window opened with --step showed negative time and
+    // cut the run's end off).
+    void cursorInViewKeepsTheRange()
+    {
+        TimelinePlot p;
+        p.resize(1200, 700);
+        p.setSource(m_src);
+        const auto before = p.viewRange();
+        QVERIFY(before.lower < double(m_src.timeline->step(9).endNs) &&
+                double(m_src.timeline->step(9).endNs) < before.upper);
+        p.setCursorStep(9);
+        QCOMPARE(p.viewRange().lower, before.lower);
+        QCOMPARE(p.viewRange().upper, before.upper);
+    }
+
     // The cursor's lane was scrolled into view while the plot was short;
     // once it grows the plot scrolls back as far as that lane allows (the
     // window opened with --step cut its top lanes off). A reader's own
