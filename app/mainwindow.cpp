@@ -833,14 +833,24 @@ QString MainWindow::summary() const
                     .arg(m_doc->variantText(), m_doc->policyName());
     // A run that ends with threads waiting for ever (the stuck rule, as
     // explore's stuck findings): the last step's note says who waits on what.
-    if (m_doc->trace().stop == tee::sim::StopReason::Stuck)
+    // At the last step, who waits on what (the stop line of the CLI).
+    if (m_doc->trace().stop == tee::sim::StopReason::Stuck) {
         s += tr(" · ends stuck");
+        if (step == m_doc->stepCount() && !m_doc->trace().stopDetail.empty())
+            s += QStringLiteral(": ") + QString::fromStdString(m_doc->trace().stopDetail);
+    }
     return s;
 }
 
 void MainWindow::updateStatus()
 {
     m_status->setText(summary());
+    m_status->setToolTip(
+        m_doc->isEmpty() || m_doc->trace().stopDetail.empty()
+            ? QString()
+            : tr("The run stops %1: %2")
+                  .arg(QString::fromLatin1(tee::sim::stopReasonName(m_doc->trace().stop)))
+                  .arg(QString::fromStdString(m_doc->trace().stopDetail)));
 }
 
 QStringList MainWindow::recentFiles() const

@@ -243,6 +243,14 @@ private Q_SLOTS:
         QVERIFY2(summary.startsWith(QStringLiteral("step 0 of 13")), qPrintable(summary));
         QVERIFY2(summary.contains(QLatin1String("0 violations")), qPrintable(summary));
         QVERIFY2(summary.endsWith(QStringLiteral(" · ends stuck")), qPrintable(summary));
+        // at the last step, who waits on what (as the CLI's stop line)
+        RunDocument *doc = window.document();
+        doc->setCursor(doc->stepCount());
+        const QString last = window.summary();
+        QVERIFY(!doc->trace().stopDetail.empty());
+        QVERIFY2(last.endsWith(QStringLiteral(" · ends stuck: ") +
+                               QString::fromStdString(doc->trace().stopDetail)),
+                 qPrintable(last));
     }
 
     void badScenarioLeavesWindowAlone()
