@@ -82,8 +82,8 @@ bool parseCommand(QCommandLineParser &parser, const QString &command, const QStr
                                                "--from",    "--to",     "--lane", "--width",
                                                "--help"}
                 : command == QLatin1String("render")
-                    ? std::vector<std::string>{"--png",    "--svg",  "--pdf", "--width",
-                                               "--height", "--from", "--to",  "--help"}
+                    ? std::vector<std::string>{"--png",  "--svg", "--pdf",    "--width", "--height",
+                                               "--from", "--to",  "--cursor", "--help"}
                 : command == QLatin1String("export")
                     ? std::vector<std::string>{"--chrome", "--text",  "--from", "--to",
                                                "--lane",   "--width", "--help"}
@@ -687,7 +687,12 @@ int cmdRender(const QStringList &args)
     const QCommandLineOption toOpt(QStringLiteral("to"),
                                    QStringLiteral("Last step shown (default: the last)."),
                                    QStringLiteral("STEP"));
-    parser.addOptions({pngOpt, svgOpt, pdfOpt, widthOpt, heightOpt, fromOpt, toOpt});
+    const QCommandLineOption cursorOpt(
+        QStringLiteral("cursor"),
+        QStringLiteral("Mark this step as the app's cursor does (the app's picture marks its "
+                       "cursor step)."),
+        QStringLiteral("STEP"));
+    parser.addOptions({pngOpt, svgOpt, pdfOpt, widthOpt, heightOpt, fromOpt, toOpt, cursorOpt});
     if (!parseCommand(parser, QStringLiteral("render"), args, 1, "CAPTURE|SCENARIO"))
         return kExitUsage;
     if (!parser.isSet(pngOpt) && !parser.isSet(svgOpt) && !parser.isSet(pdfOpt))
@@ -709,7 +714,8 @@ int cmdRender(const QStringList &args)
     for (const std::string &why :
          {number(widthOpt, "--width", 400, 8000, w), number(heightOpt, "--height", 300, 8000, h),
           number(fromOpt, "--from", 1, UINT64_MAX, o.from),
-          number(toOpt, "--to", 1, UINT64_MAX, o.to)})
+          number(toOpt, "--to", 1, UINT64_MAX, o.to),
+          number(cursorOpt, "--cursor", 1, UINT64_MAX, o.cursorStep)})
         if (!why.empty())
             return fail(why);
     o.width = int(w);
@@ -752,6 +758,10 @@ int cmdRender(const QStringList &args)
     if (o.from > std::max<uint64_t>(1, run->timeline.stepCount()))
         return fail("--from: step " + std::to_string(o.from) + " is not in the run (steps 1.." +
                     std::to_string(run->timeline.stepCount()) + ")");
+    if (o.cursorStep > run->timeline.stepCount())
+        return fail("--cursor: step " + std::to_string(o.cursorStep) +
+                    " is not in the run (steps 1.." + std::to_string(run->timeline.stepCount()) +
+                    ")");
     o.notes = run->notes; // a capture's reviewer notes, drawn as the app draws them
     const std::shared_ptr<RunDocument::Run> shared = std::move(run);
     render::TimelineSource src;

@@ -1109,6 +1109,39 @@ private Q_SLOTS:
         QVERIFY2(err.contains(QLatin1String("xvfb-run")), qPrintable(err));
     }
 
+    // File › Export › Picture and `teescope-cli render` give the same PNG
+    // for the same size, range and cursor (docs/cli.md, render).
+    void pictureMatchesRender()
+    {
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openPath(QStringLiteral("kill-while-processing"), &error),
+                 qPrintable(error));
+        window.document()->setCursor(9);
+        QTemporaryDir dir;
+        tee::render::RenderOptions o;
+        o.width = 1200;
+        o.height = 800;
+        o.from = 3;
+        o.to = 15;
+        o.cursorStep = 9;
+        const QString app = dir.filePath(QStringLiteral("app.png"));
+        QVERIFY2(window.exportPicture(app, o, &error), qPrintable(error));
+        const QString cli = dir.filePath(QStringLiteral("cli.png"));
+        QProcess p;
+        p.start(QStringLiteral(TEESCOPE_CLI),
+                {QStringLiteral("render"), QStringLiteral("kill-while-processing"),
+                 QStringLiteral("--png"), cli, QStringLiteral("--width"), QStringLiteral("1200"),
+                 QStringLiteral("--height"), QStringLiteral("800"), QStringLiteral("--from"),
+                 QStringLiteral("3"), QStringLiteral("--to"), QStringLiteral("15"),
+                 QStringLiteral("--cursor"), QStringLiteral("9")});
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 0);
+        QFile a(app), c(cli);
+        QVERIFY(a.open(QIODevice::ReadOnly) && c.open(QIODevice::ReadOnly));
+        QVERIFY(a.readAll() == c.readAll());
+    }
+
     // Go › Next Violation (Ctrl+Right) goes to violations only: it stopped
     // at a note too (first-smc-fails: the I4 at step 6, then a note at 22).
     void nextViolationSkipsNotes()
