@@ -1419,6 +1419,30 @@ private:
                 }
             }
         }
+        // A thread column with nothing in the shown steps is left out (its
+        // state is said above the table, "idle in these steps" names it):
+        // an idle qcomtee_wq took a column of a narrow cut. QTEE stays.
+        {
+            std::vector<bool> used(m_lanes.size(), false);
+            bool any = false;
+            for (uint64_t k = 1; k < m_rows.size(); ++k) {
+                if (!kept(k))
+                    continue;
+                const Row &row = m_rows[k];
+                for (size_t l = 0; l < row.cells.size(); ++l)
+                    used[l] = used[l] || !row.cells[l].empty();
+                if (row.homeLane >= 0 && size_t(row.homeLane) < used.size() && !row.wide.empty())
+                    used[size_t(row.homeLane)] = true;
+            }
+            for (size_t l = 0; l < used.size(); ++l)
+                any = any || (used[l] && int(l) != m_qteeLane);
+            if (any)
+                for (const auto &[t, l] : m_laneOfThread)
+                    if (l >= 0 && m_shown[size_t(l)] && !used[size_t(l)]) {
+                        m_shown[size_t(l)] = false;
+                        m_idle.push_back(t);
+                    }
+        }
         // --lane with column names: drop the other columns.
         if (std::all_of(m_shown.begin(), m_shown.end(), [](bool b) { return b; }))
             return;
@@ -1595,11 +1619,19 @@ private:
                 shown += (i == 0 ? "; lanes " : ", ") + m_range.lanes[i];
             para(shown, "");
         }
+        if (!m_idle.empty()) {
+            std::string idle = cut ? "took no step in the shown steps (no column): "
+                                   : "took no step (no column): ";
+            for (size_t i = 0; i < m_idle.size(); ++i)
+                idle += (i ? ", " : "") + m_ix.name(ThreadId(m_idle[i]));
+            para(idle, "");
+        }
         // Every shown thread's state when the range starts, from the model.
         if (m_range.from > 1) {
             const Timeline &tl = m_ix.timeline();
             for (const auto &[t, l] : m_laneOfThread) {
-                if (l < 0 || !m_shown[size_t(l)])
+                const bool idle = std::find(m_idle.begin(), m_idle.end(), t) != m_idle.end();
+                if (!idle && (l < 0 || !m_shown[size_t(l)]))
                     continue;
                 const uint32_t lane = tl.laneOf({LaneKind::Thread, t});
                 const uint32_t iv =
@@ -2015,6 +2047,7 @@ private:
     bool m_columnsNamed = false;      // --lane named a thread, QTEE or qcomtee_wq column
     std::vector<std::string> m_lanes;
     std::map<int32_t, int> m_laneOfThread;
+    std::vector<int32_t> m_idle; // threads whose column was left out: nothing in the shown steps
     int m_qteeLane = 0;
     std::set<size_t> m_groupStart; // lanes that start a block (qteePerBlock)
     std::vector<char> m_qteeCopy;  // per lane: a block's QTEE column (qteePerBlock)

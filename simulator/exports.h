@@ -17,8 +17,9 @@ namespace tee::sim {
 std::string chromeTrace(const Simulator &sim, const Trace &trace);
 
 // ASCII-only text timeline, at most 80 columns, one column per thread or actor
-// (QTEE and qcomtee_wq included), lanes split into blocks when they do not
-// fit, one line per step, and a one-line verdict at the end.
+// that takes a step in what is shown (QTEE, qcomtee_wq included), lanes
+// split into blocks when they do not fit, one line per step, and a one-line
+// verdict at the end.
 std::string textTimeline(const Simulator &sim, const Trace &trace);
 // Added: the same with the run's policy and seed in the header (the
 // two-argument form shows the scenario's defaults).
