@@ -1943,7 +1943,7 @@ private:
                         for (const std::string &l : wrap({w}, kMaxWidth - indent.size()))
                             out += indent + l + "\n";
                 }
-                if (same > k && height > 0) {
+                if (same > k && (height > 0 || wideHere)) {
                     out += std::string(stepWidth + 1, ' ') + "x" + std::to_string(same - k + 1) +
                            ", steps " + std::to_string(k) + "-" + std::to_string(same) + "\n";
                 }

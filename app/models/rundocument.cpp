@@ -186,6 +186,8 @@ std::unique_ptr<RunDocument::Run> RunDocument::loadCapture(const QString &path, 
             why = tee::sim::compareEvents(*run->simulator, capture->events, again.events);
         if (why.empty())
             why = tee::sim::checkRecordedSpans(*run->simulator, *capture, again);
+        if (why.empty()) // an edited stop or stop_detail (the status bar shows it)
+            why = tee::sim::checkRecordedStop(*run->simulator, *capture, again);
         run->recordingDiffers = qs(why);
     }
     return run;

@@ -775,6 +775,8 @@ private Q_SLOTS:
             << QStringLiteral("events") << QStringLiteral("expected 0 events, got 89");
         QTest::newRow("a refcount") << QStringLiteral("refcount") << QStringLiteral("refcount");
         QTest::newRow("a span") << QStringLiteral("span") << QStringLiteral("spans[1] (step 2)");
+        QTest::newRow("the stop") << QStringLiteral("stop")
+                                  << QStringLiteral("stop: the capture says \"stuck\"");
     }
     void editedCaptureSaysItDiffers()
     {
@@ -805,6 +807,10 @@ private Q_SLOTS:
                 }
             }
             o.insert(QStringLiteral("events"), events);
+        } else if (edit == QLatin1String("stop")) {
+            o.insert(QStringLiteral("stop"), QStringLiteral("stuck"));
+            o.insert(QStringLiteral("stop_detail"),
+                     QStringLiteral("app/suppl waits for a forged thing"));
         } else {
             QJsonArray spans = o.value(QLatin1String("spans")).toArray();
             QJsonArray second = spans.at(1).toArray();
