@@ -16,7 +16,9 @@
 #include <QJsonParseError>
 #include <QJsonValue>
 
+#include <array>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <map>
 
@@ -920,11 +922,23 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
     if (!r.array(root, "violations", {}, false, violations))
         return nullptr;
     // Each entry is one violation event (its step, invariant and ids), each
-    // event at most once; a list that is there lists them all.
-    std::vector<size_t> unlisted;
+    // event at most once; a list that is there lists them all. Matched
+    // through maps: a capture may hold any number of both (linear, where a
+    // search per entry was quadratic).
+    using Key = std::array<int64_t, 11>;
+    const auto keyOf = [](const Event &e) {
+        return Key{int64_t(e.step), e.invariant, e.thread.v, e.peer.v,  e.process.v, e.ctx.v,
+                   e.object.v,      e.request.v, e.other.v,  e.actor.v, e.reqId};
+    };
+    std::map<Key, std::deque<size_t>> unlisted;            // events not listed yet, in order
+    std::map<std::pair<uint64_t, int16_t>, size_t> byStep; // violation events per step, invariant
+    size_t violationEvents = 0;
     for (size_t k = 0; k < cap->events.size(); ++k)
-        if (cap->events[k].kind == EventKind::Violation)
-            unlisted.push_back(k);
+        if (const Event &e = cap->events[k]; e.kind == EventKind::Violation) {
+            unlisted[keyOf(e)].push_back(k);
+            ++byStep[{e.step, e.invariant}];
+            ++violationEvents;
+        }
     for (qsizetype i = 0; i < violations.size(); ++i) {
         const std::string where = indexPath("violations", i);
         QJsonObject vo;
@@ -935,45 +949,32 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
             !r.invariant(vo, "invariant", where, true, v.invariant) ||
             !r.string(vo, "text", where, true, textField) || !r.entities(vo, where, v))
             return nullptr;
-        const auto sameIds = [&v](const Event &e) {
-            return e.thread == v.thread && e.peer == v.peer && e.process == v.process &&
-                   e.ctx == v.ctx && e.object == v.object && e.request == v.request &&
-                   e.other == v.other && e.actor == v.actor && e.reqId == v.reqId;
-        };
-        auto it = std::find_if(unlisted.begin(), unlisted.end(), [&](size_t k) {
-            const Event &e = cap->events[k];
-            return e.step == v.step && e.invariant == v.invariant && sameIds(e);
-        });
-        if (it == unlisted.end()) {
-            const bool any =
-                std::any_of(cap->events.begin(), cap->events.end(), [&](const Event &e) {
-                    return e.kind == EventKind::Violation && e.step == v.step &&
-                           e.invariant == v.invariant;
-                });
-            const bool listed =
-                any && std::any_of(cap->events.begin(), cap->events.end(), [&](const Event &e) {
-                    return e.kind == EventKind::Violation && e.step == v.step &&
-                           e.invariant == v.invariant && sameIds(e);
-                });
-            r.fail(where, !any ? "no violation event of " + invariantName(v.invariant) +
-                                     " at step " + std::to_string(v.step) + " in \"events\""
-                          : listed ? "the violation event of " + invariantName(v.invariant) +
-                                         " at step " + std::to_string(v.step) + " is listed twice"
-                                   : "the violation event of " + invariantName(v.invariant) +
-                                         " at step " + std::to_string(v.step) +
-                                         " names other ids (thread, context, object, request...)");
+        const auto it = unlisted.find(keyOf(v));
+        if (it == unlisted.end() || it->second.empty()) {
+            const std::string what =
+                invariantName(v.invariant) + " at step " + std::to_string(v.step);
+            r.fail(where, !byStep.count({v.step, v.invariant})
+                              ? "no violation event of " + what + " in \"events\""
+                          : it != unlisted.end()
+                              ? "the violation event of " + what + " is listed twice"
+                              : "the violation event of " + what +
+                                    " names other ids (thread, context, object, request...)");
             return nullptr;
         }
-        unlisted.erase(it);
+        it->second.pop_front();
     }
-    if (r.present(root, "violations", {}, false) && !unlisted.empty()) {
-        const Event &e = cap->events[unlisted.front()];
-        const qsizetype total = violations.size() + qsizetype(unlisted.size());
+    if (r.present(root, "violations", {}, false) && size_t(violations.size()) < violationEvents) {
+        size_t first = SIZE_MAX;
+        for (const auto &[key, left] : unlisted)
+            if (!left.empty())
+                first = std::min(first, left.front());
+        const Event &e = cap->events[first];
+        const size_t total = violationEvents;
         r.fail("violations", "lists " + std::to_string(violations.size()) + " of " +
                                  std::to_string(total) +
                                  (total == 1 ? " violation event: " : " violation events: ") +
                                  invariantName(e.invariant) + " at step " + std::to_string(e.step) +
-                                 " (events[" + std::to_string(unlisted.front()) + "]) is missing");
+                                 " (events[" + std::to_string(first) + "]) is missing");
         return nullptr;
     }
 
