@@ -4,6 +4,7 @@
 #include "simulator/timeline.h"
 
 #include <algorithm>
+#include <deque>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -154,7 +155,8 @@ private:
 // change of a lane; otherwise rebuilt from the last copy and the changes.
 constexpr size_t kSmallHolders = 8;
 constexpr uint32_t kSnapshotEvery = 8;
-// Context kref holders: a copy before every 16th change.
+// Context kref holders: a copy before a change at least every 16th change
+// (more rarely for a long list, see ctxRef).
 constexpr size_t kCtxSnapshotEvery = 16;
 
 template <class V>
@@ -162,6 +164,85 @@ size_t bytesOf(const V &v)
 {
     return v.capacity() * sizeof(typename V::value_type);
 }
+
+// The live holders of one lane (an object's references, a context's kref)
+// while the builder replays gets and puts: in get order, a put removing the
+// first equal one. Each change is O(log n): positions are found by value,
+// and a removed entry stays as a hole until holes are half the list (a
+// capture may hold any number of holders: a search per put was quadratic).
+template <class H>
+class LiveHolders
+{
+public:
+    size_t size() const { return m_list.size() - m_holes; }
+    void clear() { *this = LiveHolders(); }
+    void get(const H &h)
+    {
+        m_at[key(h)].push_back(m_list.size());
+        m_list.push_back(h);
+        m_gone.push_back(0);
+    }
+    // False when no such holder is live.
+    bool put(const H &h)
+    {
+        const bool found = take(h) != SIZE_MAX;
+        if (m_holes * 2 > m_list.size() && m_list.size() > 64)
+            compact();
+        return found;
+    }
+    // The first live `from` becomes `to` in its place (an id named later).
+    bool rename(const H &from, const H &to)
+    {
+        const size_t i = take(from);
+        if (i == SIZE_MAX)
+            return false;
+        m_list[i] = to;
+        m_gone[i] = 0;
+        --m_holes;
+        std::deque<size_t> &q = m_at[key(to)];
+        q.insert(std::lower_bound(q.begin(), q.end(), i), i);
+        return true;
+    }
+    // The live holders in order, appended (at most `max`).
+    void appendTo(std::vector<H> &out, size_t max) const
+    {
+        for (size_t i = 0; i < m_list.size() && max > 0; ++i)
+            if (!m_gone[i]) {
+                out.push_back(m_list[i]);
+                --max;
+            }
+    }
+
+private:
+    static std::pair<int, int64_t> key(const HolderRef &h) { return {int(h.kind), h.arg()}; }
+    static std::pair<int, int64_t> key(const CtxHolderRef &h) { return {int(h.kind), h.arg}; }
+    size_t take(const H &h)
+    {
+        const auto it = m_at.find(key(h));
+        if (it == m_at.end() || it->second.empty())
+            return SIZE_MAX;
+        const size_t i = it->second.front();
+        it->second.pop_front();
+        if (it->second.empty())
+            m_at.erase(it);
+        m_gone[i] = 1;
+        ++m_holes;
+        return i;
+    }
+    void compact()
+    {
+        std::vector<H> list;
+        list.reserve(size());
+        appendTo(list, SIZE_MAX);
+        *this = LiveHolders();
+        for (const H &h : list)
+            get(h);
+    }
+    std::vector<H> m_list;
+    std::vector<char> m_gone;
+    size_t m_holes = 0;
+    std::map<std::pair<int, int64_t>, std::deque<size_t>> m_at;
+};
 
 } // namespace
 
@@ -177,10 +258,10 @@ struct TimelineBuilder
     {
         uint32_t open = kNone; // the sequential lane's current interval
         bool ended = false;
-        bool attrs = false;   // LaneAttrs set (an instant may have made the lane first)
-        int32_t pins = 0;     // contexts
-        uint32_t ordinal = 0; // objects: intervals so far
-        std::vector<HolderRef> holders;
+        bool attrs = false; // LaneAttrs set (an instant may have made the lane first)
+        int32_t pins = 0;   // contexts
+        LiveHolders<HolderRef> holders;
+        uint32_t sinceSnapshot = 0; // objects: changes since the last copy in the pool
     };
     struct ThreadBuild
     {
@@ -457,13 +538,25 @@ struct TimelineBuilder
 
     // -- objects --------------------------------------------------------------
     // A copy of the holders in the pool (capped at 65534: never in a run).
-    void storeHolders(ObjectSpan &o, const LaneBuild &b)
+    void storeHolders(ObjectSpan &o, LaneBuild &b)
     {
         const size_t n = std::min<size_t>(b.holders.size(), ObjectSpan::kNoSnapshot - 1);
         o.holderBegin = uint32_t(m.m_holderPool.size());
         o.holderCount = uint16_t(n);
-        m.m_holderPool.insert(m.m_holderPool.end(), b.holders.begin(),
-                              b.holders.begin() + ptrdiff_t(n));
+        b.holders.appendTo(m.m_holderPool, n);
+        b.sinceSnapshot = 0;
+    }
+    // A copy when the list is small, else once its changes since the last
+    // copy are as many as its holders (each copy paid for by the changes
+    // before it: a copy every 8th change was quadratic in a long list;
+    // Timeline::holders replays at most that many changes).
+    void storeOrNot(ObjectSpan &o, LaneBuild &b)
+    {
+        if (b.holders.size() <= kSmallHolders ||
+            ++b.sinceSnapshot >= std::max<size_t>(kSnapshotEvery, b.holders.size()))
+            storeHolders(o, b);
+        else
+            o.holderCount = ObjectSpan::kNoSnapshot;
     }
 
     // -- the pass -------------------------------------------------------------
@@ -541,7 +634,7 @@ struct TimelineBuilder
     }
 
     // -- context krefs ---------------------------------------------------------
-    std::map<int32_t, std::vector<CtxHolderRef>> ctxLive; // per context: its kref's holders so far
+    std::map<int32_t, LiveHolders<CtxHolderRef>> ctxLive; // per context: its kref's holders so far
 
     void ctxRef(const Event &e, int64_t t, uint32_t ei)
     {
@@ -549,11 +642,16 @@ struct TimelineBuilder
         if (!e.ctx.valid() || e.value != 0)
             return;
         Timeline::ContextRefs &r = m.m_contextRefs[e.ctx.v];
-        std::vector<CtxHolderRef> &live = ctxLive[e.ctx.v];
-        if (r.changes.size() % kCtxSnapshotEvery == 0) {
+        LiveHolders<CtxHolderRef> &live = ctxLive[e.ctx.v];
+        // a copy of the holders before this change, once the changes since
+        // the last copy are as many as the holders (16 at least): each copy
+        // is paid for by the changes before it
+        const size_t since = r.changes.size() - (r.snapAt.empty() ? 0 : r.snapAt.back());
+        if (r.snapAt.empty() || since >= std::max(kCtxSnapshotEvery, live.size())) {
+            r.snapAt.push_back(uint32_t(r.changes.size()));
             r.snapBegin.push_back(uint32_t(m.m_ctxHolderPool.size()));
             r.snapCount.push_back(uint32_t(live.size()));
-            m.m_ctxHolderPool.insert(m.m_ctxHolderPool.end(), live.begin(), live.end());
+            live.appendTo(m.m_ctxHolderPool, SIZE_MAX);
         }
         ContextRefChange x;
         x.step = e.step;
@@ -561,12 +659,10 @@ struct TimelineBuilder
         x.event = ei;
         x.get = e.kind == EventKind::ContextGet;
         x.holder = CtxHolderRef{e.ctxHolder, e.holderArg};
-        if (x.get) {
-            live.push_back(x.holder);
-        } else if (const auto it = std::find(live.begin(), live.end(), x.holder);
-                   it != live.end()) {
-            live.erase(it);
-        }
+        if (x.get)
+            live.get(x.holder);
+        else
+            live.put(x.holder);
         x.refcount = e.refcount >= 0 ? e.refcount : int32_t(live.size());
         r.changes.push_back(x);
     }
@@ -663,7 +759,6 @@ struct TimelineBuilder
             ObjectSpan o;
             o.holderBegin = uint32_t(m.m_holderPool.size());
             next(lane, LaneKind::Object, step, t, ei).set(o);
-            b.ordinal = 1;
             if (e.objectType == ObjectType::User)
                 ctxTo(e.ctx, false, ContextState::Open, +1, step, t, ei);
             break;
@@ -674,7 +769,7 @@ struct TimelineBuilder
                 break;
             endLane(lane, step, t);
             LaneBuild &b = lb[lane];
-            std::vector<HolderRef>().swap(b.holders);
+            b.holders.clear();
             const LaneAttrs &a = lanes[lane].attrs;
             if (a.objectType == ObjectType::User)
                 ctxTo(a.ctx, false, ContextState::Open, -1, step, t, ei);
@@ -692,24 +787,17 @@ struct TimelineBuilder
             }
             const HolderRef h = HolderRef::make(e.holder, e.holderArg);
             const bool get = e.kind == EventKind::RefGet;
-            if (get) {
-                b.holders.push_back(h);
-            } else {
-                auto it = std::find(b.holders.begin(), b.holders.end(), h);
-                if (it != b.holders.end())
-                    b.holders.erase(it);
-            }
+            if (get)
+                b.holders.get(h);
+            else
+                b.holders.put(h);
             ObjectSpan o;
             o.refcount = e.refcount >= 0 ? e.refcount : int32_t(b.holders.size());
             o.change = get ? RefChange::Get : RefChange::Put;
             o.changedKind = h.kind;
             o.changedBits = h.bits;
-            if (b.holders.size() <= kSmallHolders || b.ordinal % kSnapshotEvery == 0)
-                storeHolders(o, b);
-            else
-                o.holderCount = ObjectSpan::kNoSnapshot;
+            storeOrNot(o, b);
             next(lane, LaneKind::Object, step, t, ei).set(o);
-            b.ordinal++;
             instant(lane, step, t, ei, get ? InstantKind::RefGet : InstantKind::RefPut);
             break;
         }
@@ -720,18 +808,15 @@ struct TimelineBuilder
             if (lane == kNone || lb[lane].open == kNone)
                 break;
             LaneBuild &b = lb[lane];
-            auto it =
-                std::find(b.holders.begin(), b.holders.end(), HolderRef{HolderKind::QteeId, 0});
-            if (it == b.holders.end())
+            if (!b.holders.rename(HolderRef{HolderKind::QteeId, 0},
+                                  HolderRef{HolderKind::QteeId, e.qteeId}))
                 break;
-            it->bits = e.qteeId;
             ObjectSpan o = iv[b.open].object();
             o.change = RefChange::Named;
             o.changedKind = HolderKind::QteeId;
             o.changedBits = e.qteeId;
-            storeHolders(o, b);
+            storeOrNot(o, b);
             next(lane, LaneKind::Object, step, t, ei).set(o);
-            b.ordinal++;
             break;
         }
         case EventKind::ContextGet:
@@ -992,7 +1077,7 @@ struct TimelineBuilder
         // ctx0 holds the driver's own reference from qcomtee_probe (the
         // engine's file -1) before the first step
         m.m_contextRefs[0];
-        ctxLive[0].push_back(CtxHolderRef{CtxHolderKind::File, -1});
+        ctxLive[0].get(CtxHolderRef{CtxHolderKind::File, -1});
         const EventList &ev = trace.events;
         for (uint32_t i = m.m_steps[0].eventBegin; i < m.m_steps[0].eventEnd; ++i)
             event(i);
@@ -1292,6 +1377,10 @@ void Timeline::holders(uint32_t interval, std::vector<HolderRef> &out) const
             auto it = std::find(out.begin(), out.end(), o.changed());
             if (it != out.end())
                 out.erase(it);
+        } else if (o.change == RefChange::Named) { // the QTEE copy's id, allocated
+            auto it = std::find(out.begin(), out.end(), HolderRef{HolderKind::QteeId, 0});
+            if (it != out.end())
+                *it = o.changed();
         }
     }
 }
@@ -1319,11 +1408,14 @@ void Timeline::contextHolders(int32_t ctx, uint64_t step, std::vector<CtxHolderR
                          [](uint64_t s, const ContextRefChange &c) { return s < c.step; });
     const size_t n = size_t(end - r.changes.begin());
     size_t from = 0;
-    if (!r.snapBegin.empty()) {
-        const size_t k = std::min(n / kCtxSnapshotEvery, r.snapBegin.size() - 1);
+    if (!r.snapAt.empty()) {
+        // the last copy taken before change n
+        const size_t k = size_t(std::upper_bound(r.snapAt.begin(), r.snapAt.end(), uint32_t(n)) -
+                                r.snapAt.begin()) -
+                         1;
         out.assign(m_ctxHolderPool.begin() + r.snapBegin[k],
                    m_ctxHolderPool.begin() + r.snapBegin[k] + r.snapCount[k]);
-        from = k * kCtxSnapshotEvery;
+        from = r.snapAt[k];
     } else if (ctx == 0) {
         out.push_back(CtxHolderRef{CtxHolderKind::File, -1});
     }
@@ -1590,7 +1682,7 @@ size_t Timeline::contextRefBytes() const
     size_t n = 0;
     for (const auto &[id, r] : m_contextRefs)
         n += sizeof(id) + sizeof(r) + 32 /* the map's node */ + bytesOf(r.changes) +
-             bytesOf(r.snapBegin) + bytesOf(r.snapCount);
+             bytesOf(r.snapAt) + bytesOf(r.snapBegin) + bytesOf(r.snapCount);
     return n;
 }
 

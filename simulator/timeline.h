@@ -406,7 +406,8 @@ public:
     std::span<const ContextRefChange> contextRefChanges(int32_t ctx) const;
     // The kref's holders after step N (the multiset; ctx0 starts with the
     // driver's own reference from qcomtee_probe, the engine's file -1).
-    // O(log n + h + 16) from the nearest stored copy.
+    // O(log n + h) from the nearest stored copy (at most max(16, h) changes
+    // before).
     void contextHolders(int32_t ctx, uint64_t step, std::vector<CtxHolderRef> &out) const;
 
     // -- query 1: the state after step N ----------------------------------------
@@ -465,12 +466,13 @@ private:
     std::vector<Lane> m_lanes;
     std::vector<Interval> m_intervals;
     std::vector<HolderRef> m_holderPool;
-    // Per context id: its kref changes, and a copy of the holders before
-    // every 16th change (snapshot k = after the first 16k changes).
+    // Per context id: its kref changes, and copies of the holders before
+    // some changes (snapAt[k]: the holders after the first snapAt[k]
+    // changes, the first copy at 0; at least every 16th change).
     struct ContextRefs
     {
         std::vector<ContextRefChange> changes;
-        std::vector<uint32_t> snapBegin, snapCount; // in m_ctxHolderPool
+        std::vector<uint32_t> snapAt, snapBegin, snapCount; // in m_ctxHolderPool
     };
     std::map<int32_t, ContextRefs> m_contextRefs; // (a map: a capture may name any id)
     std::vector<CtxHolderRef> m_ctxHolderPool;
