@@ -1183,6 +1183,14 @@ DriverRef driverRef(const Event &e)
 
 DriverRef driverRef(const Event &e, Verb stepVerb)
 {
+    // a finding: where it was found (the step's code, or the leak check),
+    // under its spec section (§8 for invariants, §9 for gaps)
+    if (e.kind == EventKind::Violation || e.kind == EventKind::Gap) {
+        DriverRef r = findingWhere(e, stepVerb);
+        if (*r.file || std::string_view(r.section).rfind("§8 I", 0) != 0)
+            r.section = e.kind == EventKind::Violation ? "§8" : "§9";
+        return r;
+    }
     if (e.kind != EventKind::RequestState ||
         (e.to != ReqState::PROCESSED && e.to != ReqState::Removed))
         return driverRef(e);

@@ -771,9 +771,10 @@ private:
                 const char *cat = e.kind == EventKind::Violation ? "violation"
                                   : e.kind == EventKind::Gap     ? "gap"
                                                                  : "note";
+                // where it was found, as the summary and the Violations pane say
                 instant(kPidThreads, tid >= 0 ? tid : 0, in.tNs, name, cat,
                         e.kind == EventKind::Note ? (tid >= 0 ? "t" : "p") : "g",
-                        argsWithDriver(a, vocab::driverRef(e)));
+                        argsWithDriver(a, driverRefOf(m_trace, in.event)));
                 break;
             }
             case InstantKind::Kill:

@@ -1158,18 +1158,27 @@ Trace run(const Simulator &sim, const RunOptions &opts, std::string *error)
     return tr;
 }
 
-Trace replay(const Simulator &sim, const std::vector<std::string> &schedule, std::string *error)
+Trace replay(const Simulator &sim, const std::vector<std::string> &schedule, std::string *error,
+             const std::atomic<bool> *cancel)
 {
     Trace tr;
     State s = sim.initialState();
     std::vector<Action> en;
-    for (size_t i = 0; i < schedule.size(); ++i)
+    for (size_t i = 0; i < schedule.size(); ++i) {
+        if (cancel && cancel->load(std::memory_order_relaxed)) {
+            if (error)
+                *error = kCancelled;
+            tr.final = std::move(s);
+            tr.stop = StopReason::ScheduleEnd;
+            return tr;
+        }
         if (!applyLabel(sim, s, schedule[i], tr, en, error,
                         "schedule[" + std::to_string(i) + "]")) {
             tr.final = std::move(s);
             tr.stop = StopReason::ScheduleEnd;
             return tr;
         }
+    }
     sim.engine().enabled(s, en);
     tr.stop = en.empty() ? quiescentStop(sim, s, &tr.stopDetail) : StopReason::ScheduleEnd;
     tr.final = std::move(s);

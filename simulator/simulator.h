@@ -134,9 +134,10 @@ vocab::DriverRef driverRefOf(const Trace &trace, size_t event);
 Trace run(const Simulator &sim, const RunOptions &opts, std::string *error = nullptr);
 inline constexpr const char *kCancelled = "cancelled";
 
-// Replays an explicit list of labels (a capture's schedule).
+// Replays an explicit list of labels (a capture's schedule). `cancel` (set
+// from another thread) stops it at its next step with the error kCancelled.
 Trace replay(const Simulator &sim, const std::vector<std::string> &schedule,
-             std::string *error = nullptr);
+             std::string *error = nullptr, const std::atomic<bool> *cancel = nullptr);
 
 // Why a run stops when its policy takes nothing more at `s`: Finished, or
 // Stuck when some thread is blocked (who waits on what in `detail`).

@@ -130,11 +130,12 @@ bool RunDocument::isCapture(const QString &path)
 std::unique_ptr<RunDocument::Run> RunDocument::load(const QString &nameOrPath, QString *error,
                                                     const std::atomic<bool> *cancel)
 {
-    return isCapture(nameOrPath) ? loadCapture(nameOrPath, error)
+    return isCapture(nameOrPath) ? loadCapture(nameOrPath, error, cancel)
                                  : loadScenario(nameOrPath, error, cancel);
 }
 
-std::unique_ptr<RunDocument::Run> RunDocument::loadCapture(const QString &path, QString *error)
+std::unique_ptr<RunDocument::Run> RunDocument::loadCapture(const QString &path, QString *error,
+                                                           const std::atomic<bool> *cancel)
 {
     std::string err;
     const std::unique_ptr<tee::sim::Capture> capture =
@@ -181,7 +182,13 @@ std::unique_ptr<RunDocument::Run> RunDocument::loadCapture(const QString &path, 
     // translates them, the window shows them as they are).
     if (capture->modelVersion == tee::kModelVersion) {
         std::string why;
-        const tee::sim::Trace again = tee::sim::replay(*run->simulator, capture->schedule, &why);
+        const tee::sim::Trace again =
+            tee::sim::replay(*run->simulator, capture->schedule, &why, cancel);
+        if (why == tee::sim::kCancelled) {
+            if (error)
+                *error = qs(why);
+            return nullptr;
+        }
         if (why.empty())
             why = tee::sim::compareEvents(*run->simulator, capture->events, again.events);
         if (why.empty())

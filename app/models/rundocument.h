@@ -80,7 +80,10 @@ public:
     // loadCapture or loadScenario, by isCapture.
     static std::unique_ptr<Run> load(const QString &nameOrPath, QString *error,
                                      const std::atomic<bool> *cancel = nullptr);
-    static std::unique_ptr<Run> loadCapture(const QString &path, QString *error);
+    // `cancel` stops the replay that checks the recording (nullptr and
+    // "cancelled", as loadScenario).
+    static std::unique_ptr<Run> loadCapture(const QString &path, QString *error,
+                                            const std::atomic<bool> *cancel = nullptr);
     // A run made elsewhere (tests; later, the stepping UI). Builds the timeline.
     static std::unique_ptr<Run> makeRun(std::shared_ptr<const tee::sim::Simulator> sim,
                                         tee::sim::Trace trace, const tee::sim::RunOptions &opts);

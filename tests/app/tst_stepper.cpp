@@ -8,6 +8,7 @@
 #include "simulator/scenarioloader.h"
 #include "simulator/simulator.h"
 
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <algorithm>
@@ -301,6 +302,23 @@ private Q_SLOTS:
         QVERIFY2(r, err.c_str());
         QVERIFY(r->created);
         QVERIFY(st->stepCount(r->branch) > 4);
+    }
+
+    // Opening a capture replays it (the recording is checked): the loader's
+    // Cancel stops that replay too.
+    void captureLoadCanBeCancelled()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("c.json"));
+        RunDocument ran;
+        QString error;
+        QVERIFY2(ran.openScenario(QStringLiteral("default"), &error), qPrintable(error));
+        QVERIFY2(ran.saveCapture(path, &error), qPrintable(error));
+        std::atomic<bool> cancel{true};
+        QVERIFY(!RunDocument::load(path, &error, &cancel));
+        QCOMPARE(error, QStringLiteral("cancelled"));
+        cancel = false;
+        QVERIFY2(RunDocument::load(path, &error, &cancel), qPrintable(error));
     }
 
     void choosingTheNextActionMakesNoBranch()
