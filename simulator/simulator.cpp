@@ -896,13 +896,26 @@ void Simulator::enabledFaults(const State &s, std::vector<Action> &out) const
             on = s.step + 1 >= f.step;
             break;
         case Fault::When::OnState:
-            for (const Request &r : s.requests)
-                if (!r.notification && r.client.valid() && r.state == f.state &&
-                    s.thread(r.client).process.v == f.process &&
-                    s.thread(r.client).phase == Phase::DispatchWait) {
+            // A request in that state whose client still waits in dispatch,
+            // and that the process is in: its client is one of the
+            // process's threads, or the process serves it (QUEUED on its
+            // context; PROCESSING or PROCESSED: delivered to one of its
+            // threads), so "kill the supplicant's process while PROCESSING"
+            // is a fault of its own.
+            for (const Request &r : s.requests) {
+                if (r.notification || !r.client.valid() || r.state != f.state ||
+                    s.thread(r.client).phase != Phase::DispatchWait)
+                    continue;
+                const bool client = s.thread(r.client).process.v == f.process;
+                const bool serves =
+                    r.state == ReqState::QUEUED
+                        ? r.ctx.valid() && s.context(r.ctx).process.v == f.process
+                        : r.deliveredTo.valid() && s.thread(r.deliveredTo).process.v == f.process;
+                if (client || serves) {
                     on = true;
                     break;
                 }
+            }
             break;
         }
         if (!on)

@@ -169,6 +169,28 @@ std::string killedClient(const char *state)
 })";
 }
 
+// The supplicant's process is killed while it holds another process's
+// request (spec §7 cases 7 and 8): the fault names the serving process.
+const char *const kServerDies = R"({
+  "name": "server-dies",
+  "qtee": {"services": [{"uid": 2033, "ops": {
+      "1": [{"do": "hold", "target": "io:0", "as": "listener"}, {"do": "return", "result": 0}],
+      "2": [{"do": "callback", "target": "held:listener", "op": 3, "ib": [16]},
+            {"do": "return", "result": 0}]}}]},
+  "processes": [
+    {"name": "server", "threads": [{"name": "main", "program": [
+      {"do": "open", "as": "fd"},
+      {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+      {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 7}]},
+      {"do": "recv", "fd": "fd"}, {"do": "compute", "ns": 100000},
+      {"do": "send", "fd": "fd"}, {"do": "exit"}]}]},
+    {"name": "client", "threads": [{"name": "main", "program": [
+      {"do": "compute", "ns": 20000}, {"do": "open", "as": "fd"},
+      {"do": "open_service", "fd": "fd", "uid": 2033, "as": "s"},
+      {"do": "invoke", "fd": "fd", "object": "s", "op": 2}, {"do": "exit"}]}]}],
+  "faults": [{"kill": "server", "when_request": "PROCESSING"}]
+})";
+
 // The step (from 1) whose label is `label`, 0 when none.
 size_t stepWith(const Trace &tr, const std::string &label)
 {
@@ -190,6 +212,7 @@ private Q_SLOTS:
     void atStepFiresAtThatStep();
     void scriptedRunsTheKilledFirst_data();
     void scriptedRunsTheKilledFirst();
+    void whenRequestNamesTheServingProcess();
     void timedPicksTheEarliestStart();
 };
 
@@ -481,6 +504,31 @@ void TestConcurrency::scriptedRunsTheKilledFirst()
     for (const Event &e : tr.events)
         enodev = enodev || (e.kind == EventKind::DispatchReturn && e.errno_ == -19);
     QVERIFY(enodev);
+}
+
+// A when_request kill of the process that serves the request (its
+// supplicant took it: PROCESSING) fires, and close_context completes the
+// request with -ENODEV (T6): the client's dispatch returns -ENODEV and QTEE
+// hears DEFUNCT. It never fired when only the clients' requests counted.
+void TestConcurrency::whenRequestNamesTheServingProcess()
+{
+    const Simulator sim(load(kServerDies));
+    std::string error;
+    const Trace tr = run(sim, RunOptions{}, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    const size_t kill = stepWith(tr, "kill server");
+    QVERIFY2(kill > 0, tr.schedule.back().c_str());
+    bool t6 = false, enodev = false;
+    for (const Event &e : tr.events) {
+        if (e.step < kill)
+            continue;
+        t6 = t6 || (e.kind == EventKind::RequestState && e.from == ReqState::PROCESSING &&
+                    e.to == ReqState::PROCESSED && e.errno_ == -19);
+        enodev = enodev || (e.kind == EventKind::DispatchReturn && e.errno_ == -19);
+    }
+    QVERIFY(t6);
+    QVERIFY(enodev);
+    QCOMPARE(tr.violations, uint64_t(0));
 }
 
 // The timed policy takes the enabled step that can start earliest (ties:
