@@ -264,7 +264,7 @@ void Engine::enabled(const State &s, std::vector<Action> &out) const
         }
         case Phase::DispatchSrcu: {
             const Request *r = s.request(t.dispatchReq);
-            can = !r || s.context(r->ctx).srcuReaders == 0;
+            can = !r || t.srcuWaitFor.empty();
             break;
         }
         case Phase::RecvWait:

@@ -945,21 +945,39 @@ struct Engine::Ctx
 
     // srcu_read_unlock by `t`; a killed client waiting in synchronize_srcu
     // goes on once no reader is left (argument=srcu).
+    // srcu_read_lock(&ctxdata->req_srcu) (argument=srcu, the RFC's design).
+    void srcuReadLock(Thread &t, ContextId ctx)
+    {
+        s.context(ctx).srcuReaders++;
+        t.srcuRead = ctx;
+        Event &x = emit(EventKind::SrcuReadLock);
+        x.thread = t.id;
+        x.ctx = ctx;
+    }
+    // srcu_read_unlock: a synchronize_srcu that waited for this reader (it
+    // was in its section when the wait began) waits for one fewer, and
+    // returns once none is left.
     void srcuReadUnlock(Thread &t, ContextId ctx)
     {
         s.context(ctx).srcuReaders--;
+        t.srcuRead = {};
         Event &x = emit(EventKind::SrcuReadUnlock);
         x.thread = t.id;
         x.ctx = ctx;
-        for (const Thread &r : s.threads)
-            if (r.phase == Phase::DispatchSrcu && r.blocked == BlockReason::Srcu &&
-                s.context(ctx).srcuReaders == 0) {
-                Thread &w = s.thread(r.id);
+        for (const Thread &r : s.threads) {
+            if (r.phase != Phase::DispatchSrcu ||
+                std::find(r.srcuWaitFor.begin(), r.srcuWaitFor.end(), t.id.v) ==
+                    r.srcuWaitFor.end())
+                continue;
+            Thread &w = s.thread(r.id);
+            std::erase(w.srcuWaitFor, t.id.v);
+            if (w.srcuWaitFor.empty() && w.blocked == BlockReason::Srcu) {
                 w.blocked = BlockReason::None;
                 Event &wk = emit(EventKind::Woken);
                 wk.thread = w.id;
                 wk.value = int32_t(BlockReason::Srcu);
             }
+        }
     }
 
     // -- locks ----------------------------------------------------------------

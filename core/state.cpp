@@ -68,6 +68,8 @@ uint64_t State::hash() const
         h.add(uint64_t(uint32_t(t.recvReq.v)) | uint64_t(uint32_t(t.recvArg)) << 32);
         h.add(uint64_t(uint32_t(t.sendReq.v)) | uint64_t(uint32_t(t.sendArg)) << 32);
         h.add(uint64_t(uint32_t(t.closing.v)) | uint64_t(uint32_t(t.lockWait.v)) << 32);
+        h.add(uint64_t(uint32_t(t.srcuRead.v)));
+        h.addIds(t.srcuWaitFor);
         h.add(uint64_t(uint32_t(t.res.errno_)) | uint64_t(uint32_t(t.res.ret)) << 32);
         const Oic &o = t.oic;
         if (o.active || o.shared) {

@@ -341,6 +341,13 @@ struct Thread
     // takes the lock (uninterruptible: only the holder's unlock wakes it, and
     // a fatal signal does not make it leave)
     ContextId lockWait;
+    // argument=srcu (the RFC): the context whose req_srcu read section this
+    // thread is in (RECV marshalling, SEND unmarshalling), invalid outside one
+    ContextId srcuRead;
+    // in synchronize_srcu: the readers that were in a read section of its
+    // context when it was called, still there (later readers are not waited
+    // for: SRCU's grace period covers only the sections that began before)
+    CopyVector<int32_t> srcuWaitFor;
     // file release work
     ContextId closing;
     bool exiting = false; // do_exit is dropping the process's files

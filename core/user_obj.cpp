@@ -109,6 +109,7 @@ void Engine::Ctx::dispatchStep(Thread &t)
 {
     Request *r = s.request(t.dispatchReq);
     if (!r) {
+        t.srcuWaitFor.clear();
         dispatchReturn(t, err::kENODEV);
         return;
     }
@@ -118,7 +119,12 @@ void Engine::Ctx::dispatchStep(Thread &t)
         x.thread = t.id;
         x.ctx = r ? r->ctx : ContextId();
         t.blocked = BlockReason::None;
-        dispatchReturn(t, t.oic.errno_);
+        t.srcuWaitFor.clear();
+        // A request the supplicant had answered (T11) ends with its
+        // answer as the SEND left it: the SEND's conversion, in its read
+        // section, may have failed after the kill path looked (-EINVAL,
+        // spec §3.5 step 4); the wait is what makes reading it safe.
+        dispatchReturn(t, r->state == ReqState::PROCESSED ? r->errno_ : t.oic.errno_);
         return;
     }
     if (!t.killPath && r->completed) {
@@ -173,7 +179,11 @@ void Engine::Ctx::dispatchStep(Thread &t)
     if (var.argument == ArgumentVariant::Srcu) {
         // RFC: synchronize_srcu before the args go away
         t.phase = Phase::DispatchSrcu;
-        if (s.context(ctx).srcuReaders > 0)
+        t.srcuWaitFor.clear();
+        for (const Thread &reader : s.threads)
+            if (reader.srcuRead == ctx)
+                t.srcuWaitFor.push_back(reader.id.v);
+        if (!t.srcuWaitFor.empty())
             block(t, BlockReason::Srcu, r->id);
         return;
     }
@@ -234,20 +244,6 @@ void Engine::Ctx::recvSelect(Thread &t)
             block(t, BlockReason::ReqC).ctx = ctx; // whose req_c (model version 5)
         return;
     }
-    // I9: the oldest QUEUED request is delivered first
-    for (int32_t rid : c.reqsList) {
-        const Request *r = s.request(RequestId(rid));
-        if (r && r->state == ReqState::QUEUED && r->enqueueSeq < pick->enqueueSeq) {
-            Event &x = violation(9, Finding::NotFifo);
-            x.ctx = ctx;
-            x.request = pick->id;
-            x.reqId = pick->reqId;
-            x.other = r->id;
-            x.count = r->reqId; // its reqs_idr id (model version 14)
-            x.thread = t.id;
-            break;
-        }
-    }
     // Size checks on the head request: it stays QUEUED on failure
     int32_t nargs = int32_t(pick->args.size());
     bool fits = t.sc.numParams >= nargs;
@@ -265,6 +261,21 @@ void Engine::Ctx::recvSelect(Thread &t)
         finishSyscall(t, err::kEINVAL);
         return;
     }
+    // I9: the oldest QUEUED request is delivered first (checked on delivery:
+    // a RECV that refused the request it picked delivered nothing)
+    for (int32_t rid : c.reqsList) {
+        const Request *r = s.request(RequestId(rid));
+        if (r && r->state == ReqState::QUEUED && r->enqueueSeq < pick->enqueueSeq) {
+            Event &x = violation(9, Finding::NotFifo);
+            x.ctx = ctx;
+            x.request = pick->id;
+            x.reqId = pick->reqId;
+            x.other = r->id;
+            x.count = r->reqId; // its reqs_idr id (model version 14)
+            x.thread = t.id;
+            break;
+        }
+    }
     // T2
     setState(*pick, ReqState::PROCESSING);
     pick->deliveredTo = t.id;
@@ -272,12 +283,8 @@ void Engine::Ctx::recvSelect(Thread &t)
     t.recvArg = 0;
     if (var.argument != ArgumentVariant::Lock)
         unlock(t, ctx);
-    if (var.argument == ArgumentVariant::Srcu) {
-        c.srcuReaders++;
-        Event &x = emit(EventKind::SrcuReadLock);
-        x.thread = t.id;
-        x.ctx = ctx;
-    }
+    if (var.argument == ArgumentVariant::Srcu)
+        srcuReadLock(t, ctx);
     t.phase = Phase::RecvMarshal;
     if (pick->args.empty())
         recvDone(t, *pick);
@@ -371,12 +378,8 @@ void Engine::Ctx::recvMarshal(Thread &t)
                 t.res.inObjects.clear();
                 t.res.inUser.clear();
                 t.recvReq = {};
-                if (var.argument == ArgumentVariant::Srcu) {
-                    s.context(ctx).srcuReaders--;
-                    Event &su = emit(EventKind::SrcuReadUnlock);
-                    su.thread = t.id;
-                    su.ctx = ctx;
-                }
+                if (var.argument == ArgumentVariant::Srcu)
+                    srcuReadUnlock(t, ctx);
                 // The loop's next pass takes reqs_lock again: the driver's
                 // scoped_guard ends with the pass (spec §3.4 step 5, "continue
                 // the loop"), so a kill, a SEND or an enqueue waiting for the
@@ -600,12 +603,8 @@ void Engine::Ctx::sysSend(Thread &t)
     t.sendArg = 0;
     if (var.argument != ArgumentVariant::Lock)
         unlock(t, ctx);
-    if (var.argument == ArgumentVariant::Srcu) {
-        c.srcuReaders++;
-        Event &x = emit(EventKind::SrcuReadLock);
-        x.thread = t.id;
-        x.ctx = ctx;
-    }
+    if (var.argument == ArgumentVariant::Srcu)
+        srcuReadLock(t, ctx);
     if (outs == 0) {
         sendFinish(t, *r, 0);
         return;

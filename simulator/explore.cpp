@@ -513,6 +513,10 @@ void walkThread(const Thread &t, size_t ti, Walker &k,
     k.req(t.sendReq);
     k.w2(uint32_t(t.recvArg), uint32_t(t.sendArg));
     k.w2(uint32_t(t.lockWait.v), uint32_t(t.closing.v));
+    k.w(uint64_t(int64_t(t.srcuRead.v)));
+    k.w(t.srcuWaitFor.size());
+    for (int32_t r : t.srcuWaitFor)
+        k.thr(r);
     const Oic &o = t.oic;
     k.w(uint64_t(o.active) | uint64_t(o.busy) << 1 | uint64_t(o.notifyFlag) << 2 |
         uint64_t(o.shared) << 3 | uint64_t(o.worker) << 4 | uint64_t(o.objectRef) << 5);

@@ -158,7 +158,8 @@ RunSummary RunSummary::build(const sim::Simulator &sim, const sim::Trace &trace,
                          ? "reqs_lock of " + vocab::ctx(e.ctx) +
                                (e.peer.valid() ? " held by " + sim.threadName(e.peer) : "")
                      : why == BlockReason::Srcu
-                         ? std::string("synchronize_srcu (a supplicant still reads arguments)")
+                         ? std::string("synchronize_srcu (a supplicant still reads or writes the "
+                                       "arguments under req_srcu)")
                          : std::string("tee_device_unregister (every context released)");
             open[e.thread.v] = s.waits.size();
             s.waits.push_back(std::move(w));

@@ -55,8 +55,9 @@ bool waitSatisfied(const State &s, const Thread &t)
         return (r && r->completed) || t.fatalPending;
     }
     case Phase::DispatchSrcu: {
+        // synchronize_srcu: every reader it waited for left its section
         const Request *r = s.request(t.dispatchReq);
-        return !r || s.context(r->ctx).srcuReaders == 0;
+        return !r || t.srcuWaitFor.empty();
     }
     case Phase::RecvWait:
         return s.context(s.files[size_t(t.file)].ctx).reqC > 0 || t.fatalPending;

@@ -4,6 +4,7 @@
 // its thread is free and every entity it touches was last touched. Checked
 // here as properties of every built-in under every policy, and with small
 // scenarios whose timing follows from their costs.
+#include "simulator/exports.h"
 #include "simulator/scenarioloader.h"
 #include "simulator/simulator.h"
 
@@ -198,6 +199,14 @@ size_t stepWith(const Trace &tr, const std::string &label)
     return it == tr.schedule.end() ? size_t(0) : size_t(it - tr.schedule.begin()) + 1;
 }
 
+ThreadId threadNamed(const Simulator &sim, const std::string &name)
+{
+    for (const Thread &t : sim.initialState().threads)
+        if (sim.threadName(t.id) == name)
+            return t.id;
+    qFatal("no thread %s", name.c_str());
+}
+
 } // namespace
 
 class TestConcurrency : public QObject
@@ -214,6 +223,10 @@ private Q_SLOTS:
     void scriptedRunsTheKilledFirst();
     void whenRequestNamesTheServingProcess();
     void timedPicksTheEarliestStart();
+    void srcuKillKeepsTheFailedConversion_data();
+    void srcuKillKeepsTheFailedConversion();
+    void synchronizeSrcuWaitsOnlyForEarlierReaders();
+    void failedRecvDeliversNothing();
 };
 
 // srcu-vs-lock, merged design: the killed client's kill path needs reqs_lock
@@ -529,6 +542,181 @@ void TestConcurrency::whenRequestNamesTheServingProcess()
     QVERIFY(t6);
     QVERIFY(enodev);
     QCOMPARE(tr.violations, uint64_t(0));
+}
+
+// argument=srcu: the client is killed after SEND marked its request
+// PROCESSED, while SEND converts the answer under req_srcu; the conversion
+// fails (the OO names no object of the supplicant's). The kill path keeps
+// the supplicant's result (T11), which is then -EINVAL (spec §3.5 step 4):
+// read after synchronize_srcu, when the SEND is done with it, not before.
+const char *const kSrcuSendFails = R"({
+  "name": "srcu-send-fails", "title": "Kill while SEND converts an answer that fails",
+  "qtee": {"services": [{"uid": 2033, "name": "keystore", "ops": {"1": [
+      {"do": "callback", "target": "io:0", "op": 3, "ib": [8], "ob": [16], "oo": 1},
+      {"do": "return", "result": 0}]}}]},
+  "processes": [{"name": "app", "threads": [
+    {"name": "client", "program": [
+      {"do": "open", "as": "fd"},
+      {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+      {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}]},
+      {"do": "exit"}]},
+    {"name": "suppl", "program": [
+      {"do": "wait", "for": "fd"},
+      {"do": "serve", "fd": "fd", "replies": [{"match_op": 3, "ob": [12], "oo": [{"object": "id:9"}]}]},
+      {"do": "jump", "to": 1}]}
+  ]}],
+  "faults": [{"kill": "app", "when_request": "PROCESSED"}]
+})";
+
+void TestConcurrency::srcuKillKeepsTheFailedConversion_data()
+{
+    QTest::addColumn<QString>("argument");
+    QTest::newRow("srcu") << QStringLiteral("srcu");
+    QTest::newRow("lock (merged)") << QStringLiteral("lock");
+}
+
+void TestConcurrency::srcuKillKeepsTheFailedConversion()
+{
+    QFETCH(QString, argument);
+    Variant v;
+    QVERIFY(v.set("argument", argument.toStdString()).empty());
+    const Simulator sim(load(kSrcuSendFails), v);
+    std::string error;
+    const Trace tr = run(sim, RunOptions{}, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    QVERIFY(stepWith(tr, "kill app") > 0);
+    const Event *ret = nullptr;
+    for (const Event &e : tr.events)
+        if (e.kind == EventKind::DispatchReturn)
+            ret = &e;
+    QVERIFY(ret);
+    QCOMPARE(ret->errno_, err::kEINVAL);
+    QCOMPARE(tr.violations, uint64_t(0));
+}
+
+// argument=srcu: synchronize_srcu waits for the readers in a read section
+// when it is called, not for one that enters later. cA is killed while
+// s1 marshals cB's request; s2 then starts marshalling cC's. Once s1 is
+// done, cA's synchronize_srcu returns though s2 still reads.
+const char *const kSrcuNewReader =
+    R"({"name":"srcu-new-reader","title":"synchronize_srcu and a reader that starts after it",)"
+    R"("qtee":{"services":[{"uid":2033,"name":"listener","ops":{"1":[{"do":"hold","target":"io:0","as":"listener"},{"do":"return","result":0}],)"
+    R"("2":[{"do":"callback","target":"held:listener","op":3,"ib":[8,8,8]},{"do":"return","result":0}]}}]},)"
+    R"("processes":[{"name":"server","threads":[)"
+    R"({"name":"main","program":[{"do":"open","as":"fd"},{"do":"open_service","fd":"fd","uid":2033,"as":"svc"},{"do":"invoke","fd":"fd","object":"svc","op":1,"io":[{"user":7}]},{"do":"exit"}]},)"
+    R"({"name":"s1","program":[{"do":"wait","for":"fd"},{"do":"serve","fd":"fd","count":1},{"do":"exit"}]},)"
+    R"({"name":"s2","program":[{"do":"wait","for":"fd"},{"do":"serve","fd":"fd","count":1},{"do":"exit"}]}]},)"
+    R"({"name":"cB","threads":[{"name":"main","program":[{"do":"open","as":"fd"},{"do":"open_service","fd":"fd","uid":2033,"as":"svc"},{"do":"invoke","fd":"fd","object":"svc","op":2},{"do":"exit"}]}]},)"
+    R"({"name":"cA","threads":[{"name":"main","program":[{"do":"open","as":"fd"},{"do":"open_service","fd":"fd","uid":2033,"as":"svc"},{"do":"invoke","fd":"fd","object":"svc","op":2},{"do":"exit"}]}]},)"
+    R"({"name":"cC","threads":[{"name":"main","program":[{"do":"open","as":"fd"},{"do":"open_service","fd":"fd","uid":2033,"as":"svc"},{"do":"invoke","fd":"fd","object":"svc","op":2},{"do":"exit"}]}]}],)"
+    R"("faults":[{"kill":"cA","when":"any"}]})";
+
+void TestConcurrency::synchronizeSrcuWaitsOnlyForEarlierReaders()
+{
+    Variant v;
+    QVERIFY(v.set("argument", "srcu").empty());
+    const Simulator sim(load(kSrcuNewReader), v);
+    const std::vector<std::string> schedule = {
+        "server/main: open /dev/tee",
+        "server/main: OBJECT_INVOKE ROOT op 32",
+        "server/main: QTEE returns 0",
+        "server/main: OBJECT_INVOKE objref 0 op 1",
+        "server/main: QTEE returns 0",
+        "server/main: exit",
+        "server/s1: SUPPL_RECV",
+        "server/s2: SUPPL_RECV",
+        "cB/main: open /dev/tee",
+        "cB/main: OBJECT_INVOKE ROOT op 32",
+        "cB/main: QTEE returns 0",
+        "cB/main: OBJECT_INVOKE objref 0 op 2",
+        "cB/main: QTEE callback 0x80000001 op 3",
+        "server/s1: SUPPL_RECV woken by req_c",
+        "server/s1: RECV marshal arg 0 of req#0 (3 args)",
+        "cA/main: open /dev/tee",
+        "cA/main: OBJECT_INVOKE ROOT op 32",
+        "cA/main: QTEE returns 0",
+        "cA/main: OBJECT_INVOKE objref 0 op 2",
+        "cA/main: QTEE callback 0x80000001 op 3",
+        "kill cA",
+        "cA/main: dispatch interrupted by SIGKILL (req#1)",
+        "cA/main: dispatch killed (req#1 QUEUED)", // synchronize_srcu: s1 reads
+        "cC/main: open /dev/tee",
+        "cC/main: OBJECT_INVOKE ROOT op 32",
+        "cC/main: QTEE returns 0",
+        "cC/main: OBJECT_INVOKE objref 0 op 2",
+        "cC/main: QTEE callback 0x80000001 op 3",
+        "server/s2: SUPPL_RECV woken by req_c",
+        "server/s2: RECV marshal arg 0 of req#2 (3 args)", // a later reader
+        "server/s1: RECV marshal arg 1 of req#0 (3 args)",
+        "server/s1: RECV marshal arg 2 of req#0 (3 args)", // s1's srcu_read_unlock
+        "cA/main: synchronize_srcu",                       // s2 still reads
+    };
+    std::string error;
+    const Trace tr = replay(sim, schedule, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    const ThreadId cA = threadNamed(sim, "cA/main"), s2 = threadNamed(sim, "server/s2");
+    bool blocked = false, returned = false;
+    int s2Readers = 0;
+    for (const Event &e : tr.events) {
+        blocked = blocked || (e.kind == EventKind::Blocked && e.thread == cA &&
+                              e.value == int32_t(BlockReason::Srcu));
+        if (e.thread == s2 && e.kind == EventKind::SrcuReadLock)
+            ++s2Readers;
+        if (e.thread == s2 && e.kind == EventKind::SrcuReadUnlock)
+            --s2Readers;
+        if (e.kind == EventKind::SynchronizeSrcu && e.thread == cA) {
+            returned = true;
+            QCOMPARE(s2Readers, 1); // s2's section began after the wait did
+        }
+    }
+    QVERIFY(blocked);
+    QVERIFY(returned);
+}
+
+// request=idr: RECV's idr scan picks c1's newer request (lowest id), whose
+// 512-byte input does not fit the supplicant's 64-byte buffer: -EINVAL, and
+// nothing is delivered, so no request went out of order (I9 is about
+// delivery). The older request is never served: the run ends stuck.
+const char *const kIdrRecvRefused = R"({
+  "name": "idr-recv-refused", "title": "The idr scan picks a request too big for the buffer",
+  "qtee": {"services": [{"uid": 2033, "name": "echo", "ops": {
+      "1": [{"do": "hold", "target": "io:0", "as": "cb"}, {"do": "callback", "target": "io:0", "op": 7, "ib": [8]}, {"do": "return", "result": 0}],
+      "2": [{"do": "hold", "target": "io:0", "as": "cb"}, {"do": "callback", "target": "io:0", "op": 8, "ib": [512]}, {"do": "return", "result": 0}]}}]},
+  "processes": [{"name": "app", "threads": [
+    {"name": "c1", "program": [
+      {"do": "open", "as": "fd"},
+      {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+      {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}]},
+      {"do": "invoke", "fd": "fd", "object": "svc", "op": 2, "io": [{"user": 3}]},
+      {"do": "exit"}]},
+    {"name": "c2", "program": [
+      {"do": "wait", "for": "fd"},
+      {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc2"},
+      {"do": "invoke", "fd": "fd", "object": "svc2", "op": 1, "io": [{"user": 2}]},
+      {"do": "exit"}]},
+    {"name": "s", "program": [
+      {"do": "wait", "for": "fd"},
+      {"do": "serve", "fd": "fd", "count": 3, "buffer": 64, "on_einval": "stop"},
+      {"do": "exit"}]}
+  ]}]
+})";
+
+void TestConcurrency::failedRecvDeliversNothing()
+{
+    Variant v;
+    QVERIFY(v.set("request", "idr").empty());
+    const Simulator sim(load(kIdrRecvRefused), v);
+    std::string error;
+    const Trace tr = run(sim, RunOptions{}, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    bool refused = false;
+    for (const Event &e : tr.events) {
+        refused = refused || (e.kind == EventKind::SyscallReturn && e.errno_ == err::kEINVAL &&
+                              e.thread == threadNamed(sim, "app/s"));
+        QVERIFY2(e.kind != EventKind::Violation, describeEvent(sim, e).c_str());
+    }
+    QVERIFY(refused);
+    QCOMPARE(tr.stop, StopReason::Stuck);
 }
 
 // The timed policy takes the enabled step that can start earliest (ties:
