@@ -8,6 +8,7 @@
 #include <QCommandLineParser>
 #include <QString>
 
+#include <cerrno>
 #include <charconv>
 #include <cstdint>
 #include <iostream>
@@ -37,6 +38,22 @@ inline int fail(const std::string &message)
 {
     std::cerr << kAppName << ": " << printable(message, 0) << '\n';
     return kExitUsage;
+}
+
+// The errno of the first write to standard output that failed (0: none).
+inline int &stdoutErrno()
+{
+    static int e = 0;
+    return e;
+}
+
+// Writes a whole output to standard output now; a failure is kept (with
+// its reason) for main, which fails the command (checkedStdout).
+inline void writeStdout(const std::string &text)
+{
+    std::cout << text << std::flush;
+    if (!std::cout && stdoutErrno() == 0)
+        stdoutErrno() = errno;
 }
 
 // Whole decimal numbers only: "12abc", "-1", "+3", " 4" and overflow are

@@ -289,7 +289,7 @@ int cmdExplore(const QStringList &args)
     // A capture to "-" owns standard output: the report goes to stderr.
     std::ostream &out = outputs.hasStdout() ? std::cerr : std::cout;
     if (outputs.hasStdout())
-        std::cout << outputs.stdoutContents() << std::flush;
+        writeStdout(outputs.stdoutContents());
 
     const bool found = r.found();
     const int status = found ? kExitFound : r.complete ? kExitOk : kExitIncomplete;

@@ -31,7 +31,9 @@
 #include <QStringList>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -400,7 +402,7 @@ int cmdRun(const QStringList &args)
     // An output to "-" owns standard output: the summary goes to stderr.
     const std::string summaryText = parser.isSet(jsonOpt) ? summary.toJson() : summary.toText();
     if (outputs.hasStdout()) {
-        std::cout << outputs.stdoutContents() << std::flush;
+        writeStdout(outputs.stdoutContents());
         std::cerr << summaryText;
     } else {
         std::cout << summaryText;
@@ -650,7 +652,7 @@ int cmdExport(const QStringList &args)
     if (!outputs.commit(&error))
         return fail(error);
     if (outputs.hasStdout())
-        std::cout << outputs.stdoutContents() << std::flush;
+        writeStdout(outputs.stdoutContents());
     return kExitOk;
 }
 
@@ -779,7 +781,7 @@ int cmdRender(const QStringList &args)
     if (!outputs.commit(&error))
         return fail(error);
     if (outputs.hasStdout())
-        std::cout << outputs.stdoutContents() << std::flush;
+        writeStdout(outputs.stdoutContents());
     return kExitOk;
 }
 #endif
@@ -795,9 +797,24 @@ int outOfMemory()
     return fail("out of memory (a run keeps every step's events, about 230 bytes a step: "
                 "lower --max-steps or the scenario's max_steps; explore: lower --memory)");
 }
-} // namespace
+// Standard output is written last (an output to "-", a summary, a
+// report): a write that fails there (a full disk, a file size limit, a
+// closed pipe with SIGPIPE ignored) fails the command, where it used to end
+// with status 0 and a cut file. What reached it cannot be taken back.
+int checkedStdout(int status)
+{
+    errno = 0;
+    std::cout.flush();
+    const bool failed = !std::cout || std::fflush(stdout) != 0 || std::ferror(stdout);
+    if (!failed)
+        return status;
+    const int e = stdoutErrno() ? stdoutErrno() : errno;
+    return fail(std::string("standard output: cannot write") +
+                (e ? std::string(": ") + std::strerror(e) : std::string()) +
+                " (what was written before the failure stays)");
+}
 
-int main(int argc, char **argv)
+int runCli(int argc, char **argv)
 {
     // Arguments reach the commands as text: a file name that is not valid
     // UTF-8 would come out changed (each invalid byte as U+FFFD) and name
@@ -889,4 +906,10 @@ int main(int argc, char **argv)
     return fail("unknown command " + quotedText(str(command)) +
                 didYouMean(str(command), {"list", "run", "replay", "export", "render", "explore"}) +
                 " (commands: list, run, replay, export, render, explore)");
+}
+} // namespace
+
+int main(int argc, char **argv)
+{
+    return checkedStdout(runCli(argc, argv));
 }

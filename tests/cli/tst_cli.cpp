@@ -153,6 +153,8 @@ class TestCli : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void stdoutWriteFailureFails_data();
+    void stdoutWriteFailureFails();
     void informational_data();
     void informational();
     void noArgumentsPrintsHelpToStderr();
@@ -393,6 +395,38 @@ void TestCli::exploreStopsOnSignal_data()
     QTest::addColumn<int>("signal");
     QTest::newRow("SIGINT (Ctrl+C)") << SIGINT;
     QTest::newRow("SIGTERM (timeout)") << SIGTERM;
+}
+
+// An output on standard output that cannot be written (/dev/full: ENOSPC)
+// fails the command with status 2 and one line saying so; it ended with
+// status 0 and a cut file (found by an exports audit).
+void TestCli::stdoutWriteFailureFails_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::newRow("run --chrome -")
+        << QString(QStringLiteral("run|default|--chrome|-")).split(QLatin1Char('|'));
+    QTest::newRow("run --text -")
+        << QString(QStringLiteral("run|default|--text|-")).split(QLatin1Char('|'));
+    QTest::newRow("run summary") << QString(QStringLiteral("run|default")).split(QLatin1Char('|'));
+    QTest::newRow("list") << QString(QStringLiteral("list")).split(QLatin1Char('|'));
+    QTest::newRow("explore --json")
+        << QString(QStringLiteral("explore|default|--json")).split(QLatin1Char('|'));
+}
+
+void TestCli::stdoutWriteFailureFails()
+{
+    if (!QFileInfo::exists(QStringLiteral("/dev/full")))
+        QSKIP("no /dev/full");
+    QFETCH(QStringList, args);
+    QProcess process;
+    process.setStandardOutputFile(QStringLiteral("/dev/full"));
+    process.start(QStringLiteral(TEESCOPE_CLI), args);
+    QVERIFY(process.waitForFinished(60000));
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(process.exitCode(), 2);
+    const QString err = QString::fromUtf8(process.readAllStandardError());
+    QVERIFY2(err.contains(QLatin1String("teescope-cli: standard output: cannot write")),
+             qPrintable(err));
 }
 
 // Issue 11: a search stopped by Ctrl+C, or by SIGTERM from timeout(1) or a
