@@ -1455,6 +1455,12 @@ private:
                 lanes.push_back(m_lanes[l]);
             }
         for (Row &row : m_rows) {
+            // The engine's notes on a step of a column left out go with it
+            // (a supplicant's spurious wake-up under --lane qcomtee_wq);
+            // violations, gaps, kills and reviewer notes stay.
+            if (row.homeLane >= 0 && !m_shown[size_t(row.homeLane)])
+                std::erase_if(row.wide,
+                              [](const std::string &w) { return w.rfind("-- note: ", 0) == 0; });
             std::vector<std::vector<std::string>> cells;
             for (size_t l = 0; l < row.cells.size(); ++l)
                 if (m_shown[l])
@@ -1521,6 +1527,8 @@ private:
             groups.back().push_back(l);
             used += w;
         }
+        if (groups.empty()) // --lane QTEE alone: one block of QTEE's column
+            groups.emplace_back();
         std::map<int32_t, size_t> groupOfThread;
         for (size_t g = 0; g < groups.size(); ++g)
             for (size_t l : groups[g])
@@ -1958,7 +1966,11 @@ private:
     {
         std::vector<vocab::Verb> seen;
         for (uint64_t k = 1; k <= m_trace.spans.size() && k < m_rows.size(); ++k) {
-            if (!kept(k))
+            // the steps printed: kept, with something in a shown column
+            const Row &row = m_rows[k];
+            if (!kept(k) ||
+                (row.wide.empty() && std::all_of(row.cells.begin(), row.cells.end(),
+                                                 [](const auto &c) { return c.empty(); })))
                 continue;
             const vocab::Verb v = m_trace.spans[k - 1].verb;
             if (*vocab::driverRef(v).function &&

@@ -786,9 +786,11 @@ private Q_SLOTS:
         QVERIFY(both.size() > req.size() && both.size() > suppl.size());
     }
 
-    // Rows alike but for a note, collapsed under --lane where the shown
-    // column is empty, still say which steps they stand for (steps 37 and
-    // 38 were dropped without a word).
+    // Under --lane THREAD, a note on a step of another thread goes with
+    // that thread's column (a supplicant's spurious wake-ups filled
+    // app/c1's table with empty rows; an exports audit), and in the
+    // thread's own column the repeated rows still say which steps they
+    // stand for (steps 37 and 38 were once dropped without a word).
     void timelineCollapsedNotesKeepTheirSteps()
     {
         auto sc = builtin("out-of-order-completion");
@@ -798,7 +800,11 @@ private Q_SLOTS:
         QVERIFY2(error.empty(), error.c_str());
         ExportOptions o;
         o.lanes = {"app/c1"};
+        const QString other = q(textTimeline(sim, trace, o));
+        QVERIFY2(!other.contains(QLatin1String("-- note: spurious wake-up")), qPrintable(other));
+        o.lanes = {"app/slow"};
         const QString text = q(textTimeline(sim, trace, o));
+        QVERIFY2(text.contains(QLatin1String("-- note: spurious wake-up")), qPrintable(text));
         static const QRegularExpression range(QStringLiteral("x(\\d+), steps (\\d+)-(\\d+)"));
         bool covered = false;
         for (auto m = range.globalMatch(text); m.hasNext();) {
@@ -806,6 +812,29 @@ private Q_SLOTS:
             covered = covered || (h.captured(2).toInt() <= 37 && h.captured(3).toInt() >= 38);
         }
         QVERIFY2(covered, qPrintable(text));
+    }
+
+    // --lane QTEE alone is QTEE's column (it printed no table), and the
+    // legend names only the kinds of step a shown row took (it listed
+    // all of them under --lane qcomtee_wq).
+    void timelineQteeAloneAndItsLegend()
+    {
+        auto sc = builtin("default");
+        Simulator sim(sc);
+        std::string error;
+        const Trace trace = run(sim, RunOptions{}, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        ExportOptions o;
+        o.lanes = {"QTEE"};
+        const QString qtee = q(textTimeline(sim, trace, o));
+        QVERIFY2(qtee.contains(QLatin1String("| QTEE")), qPrintable(qtee));
+        QVERIFY2(qtee.contains(QLatin1String("<- open service (op 32)")), qPrintable(qtee));
+        o.lanes = {"qcomtee_wq"};
+        const QString wq = q(textTimeline(sim, trace, o));
+        const QString legend = wq.mid(wq.indexOf(QLatin1String("\nlegend:")));
+        QVERIFY2(legend.contains(QLatin1String("worker release")), qPrintable(wq));
+        QVERIFY2(!legend.contains(QLatin1String("suppl recv")), qPrintable(wq));
+        QVERIFY2(!legend.contains(QLatin1String("  open ")), qPrintable(wq));
     }
 
     // Rows identical apart from step and time (a supplicant looping on an
