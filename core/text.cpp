@@ -271,6 +271,24 @@ std::string firstSentence(std::string_view text, size_t maxChars)
     return printable(out, maxChars + 8);
 }
 
+std::string lookFor(std::string_view text)
+{
+    constexpr std::string_view kLook = "What to look for:";
+    const size_t at = text.find(kLook);
+    if (at == std::string_view::npos)
+        return leadSentence(text, size_t(1) << 20);
+    std::string_view rest = text.substr(at + kLook.size());
+    const size_t b = rest.find_first_not_of(" \n\t");
+    if (b == std::string_view::npos)
+        return leadSentence(text, size_t(1) << 20);
+    rest = rest.substr(b);
+    while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.back())))
+        rest.remove_suffix(1);
+    std::string out(rest);
+    out[0] = char(std::toupper(static_cast<unsigned char>(out[0])));
+    return out;
+}
+
 std::string leadSentence(std::string_view text, size_t maxChars)
 {
     constexpr std::string_view kLook = "What to look for:";

@@ -63,5 +63,8 @@ std::string firstSentence(std::string_view text, size_t maxChars = 160);
 // sentence when it has one, else its first sentence that is not a spec
 // citation ("Spec §7 case 2, ..."), else its first sentence.
 std::string leadSentence(std::string_view text, size_t maxChars = 160);
+// A scenario description's "What to look for:" paragraph, whole (without
+// the words themselves); the lead sentence, whole, when it has none.
+std::string lookFor(std::string_view text);
 
 } // namespace tee

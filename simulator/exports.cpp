@@ -257,7 +257,7 @@ private:
         o.str("scenario", sc.name);
         if (!sc.title.empty())
             o.str("title", sc.title);
-        if (const std::string d = leadSentence(sc.description); !d.empty())
+        if (const std::string d = lookFor(sc.description); !d.empty())
             o.str("look_for", d);
         o.str("variant", m_sim.engine().variant().toString());
         json::Object meaning;
@@ -729,6 +729,10 @@ private:
     void instant(int pid, int tid, int64_t ts, const std::string &name, const char *cat,
                  const char *scope, const std::string &args = {})
     {
+        // Every event names its thread (the format's common fields): a
+        // process- or global-scoped instant goes on the "run" track.
+        if (tid < 0)
+            tid = 0;
         json::Object o;
         o.str("ph", "i").str("cat", cat).str("name", name).num("pid", pid);
         if (tid >= 0)

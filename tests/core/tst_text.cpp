@@ -15,6 +15,20 @@ class TestText : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // The Chrome trace's otherData.look_for: the whole "What to look for"
+    // paragraph (it was cut to about 155 characters), or the whole lead
+    // sentence of a description without one.
+    void lookForIsWhole()
+    {
+        const std::string para(400, 'x');
+        const std::string d =
+            "Spec \u00a77 case 2. Setup text. What to look for: the " + para + " ends. And more.\n";
+        QCOMPARE(lookFor(d), "The " + para + " ends. And more.");
+        QCOMPARE(lookFor("The smallest complete exchange."),
+                 std::string("The smallest complete exchange."));
+        const std::string longLead = "A " + std::string(300, 'y') + " lead. Second.";
+        QCOMPARE(lookFor(longLead), "A " + std::string(300, 'y') + " lead.");
+    }
     void printableEscapes_data()
     {
         QTest::addColumn<std::string>("input");

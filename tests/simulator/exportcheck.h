@@ -68,7 +68,7 @@ inline long long ns(double us)
 // - s/f: numeric integer id, pid, tid; one s and one f per (cat, id), f has
 //   "bp":"e", f not before s, and both sit inside an X slice of their thread
 //   (so the arrow binds to a slice);
-// - C has an args object of numbers; i has scope g, p or t;
+// - C has an args object of numbers; i has scope g, p or t, and a tid;
 // - per (pid, tid), X slices are properly nested (never partially overlap).
 inline QString checkChromeTrace(const QByteArray &json, ChromeStats *stats = nullptr)
 {
@@ -145,10 +145,10 @@ inline QString checkChromeTrace(const QByteArray &json, ChromeStats *stats = nul
         if (!tsv.isDouble() || !std::isfinite(tsv.toDouble()) || tsv.toDouble() < 0)
             return at + QStringLiteral(": ts missing, not a number or negative");
         const long long ts = ns(tsv.toDouble());
+        // (every instant too, whatever its scope: the format lists tid
+        // among every event's fields; teescope's were without one)
         const bool needsTid = ph == QLatin1String("X") || ph == QLatin1String("s") ||
-                              ph == QLatin1String("f") ||
-                              (ph == QLatin1String("i") &&
-                               o.value(QLatin1String("s")).toString() == QLatin1String("t"));
+                              ph == QLatin1String("f") || ph == QLatin1String("i");
         if (needsTid && !isInteger(o.value(QLatin1String("tid"))))
             return at + QStringLiteral(": tid missing or not an integer");
         const long long tid = o.value(QLatin1String("tid")).toInteger();
