@@ -1024,6 +1024,9 @@ private:
 // seen earlier, which only costs reduction).
 constexpr uint32_t kNew = 0x10000;
 constexpr uint32_t kLevelMax = 0xFFFF;
+// A state seen before at a deeper level, whose level was lowered to this one
+// (depth-first under a depth bound: it is searched again from here).
+constexpr uint32_t kLowered = 0x20000;
 
 // Open addressing over fingerprints (hash compaction): 16 bytes a slot, of
 // which 112 bits of hash and 16 bits of BFS level; linear probing, a zero
@@ -1033,7 +1036,7 @@ class FingerprintSet
 public:
     // Inserts `h` (its low 16 bits of b are replaced by `level`). Returns
     // kNew, or the level the fingerprint was stored with.
-    uint32_t insert(Hash128 h, uint16_t level)
+    uint32_t insert(Hash128 h, uint16_t level, bool lower = false)
     {
         if (h.a == 0)
             h.a = 1;
@@ -1048,8 +1051,13 @@ public:
                 ++m_size;
                 return kNew;
             }
-            if (s.a == h.a && (s.b | 0xFFFF) == (h.b | 0xFFFF))
+            if (s.a == h.a && (s.b | 0xFFFF) == (h.b | 0xFFFF)) {
+                if (lower && level < (s.b & 0xFFFF)) {
+                    s.b = (s.b & ~uint64_t(0xFFFF)) | level;
+                    return kLowered;
+                }
                 return uint32_t(s.b & 0xFFFF);
+            }
         }
     }
     size_t size() const { return m_size; }
@@ -1157,7 +1165,7 @@ public:
         , m_scratch(width)
     {}
     // kNew, or the level the vector was stored with.
-    uint32_t insert(const uint32_t *v, uint64_t h, uint16_t level)
+    uint32_t insert(const uint32_t *v, uint64_t h, uint16_t level, bool lower = false)
     {
         if (!m_wide && std::any_of(v, v + m_width, [&](uint32_t x) { return x > m_narrowLimit; }))
             widen();
@@ -1178,8 +1186,13 @@ public:
             }
             const size_t at = size_t(e - 1) * m_width;
             if (m_wide ? std::equal(v, v + m_width, m_arena.begin() + ptrdiff_t(at))
-                       : std::equal(v, v + m_width, m_narrow.begin() + ptrdiff_t(at)))
+                       : std::equal(v, v + m_width, m_narrow.begin() + ptrdiff_t(at))) {
+                if (lower && level < m_levels[e - 1]) {
+                    m_levels[e - 1] = level;
+                    return kLowered;
+                }
                 return m_levels[e - 1];
+            }
         }
     }
     size_t size() const { return m_count; }
@@ -1264,10 +1277,13 @@ public:
     // Inserts the key of `state` (made by `maker`): kNew when it was new,
     // else the (saturated) level it was first stored with. `level` is the
     // BFS level of the state (its depth; saturated at kLevelMax).
-    uint32_t insert(KeyMaker &maker, const State &state, Scratch &scratch, uint64_t level)
+    // With `lower`, a state stored at a deeper level gets this one and the
+    // answer kLowered.
+    uint32_t insert(KeyMaker &maker, const State &state, Scratch &scratch, uint64_t level,
+                    bool lower = false)
     {
         if (!m_exact)
-            return insertFingerprint(fingerprintOf(maker, state), level);
+            return insertFingerprint(fingerprintOf(maker, state), level, lower);
         const auto lv = uint16_t(std::min<uint64_t>(level, kLevelMax));
         const std::span<const Word> key = maker(state);
         const std::vector<uint32_t> &marks = maker.marks();
@@ -1300,7 +1316,7 @@ public:
         const uint64_t h = VectorSet::hashVector(scratch.ids.data(), m_width);
         Shard &s = m_shards[mum(h, 0xD6E8FEB86659FD93ull) >> (64 - kShardBits)];
         const std::lock_guard<std::mutex> lock(s.mutex);
-        return s.vectors->insert(scratch.ids.data(), h, lv);
+        return s.vectors->insert(scratch.ids.data(), h, lv, lower);
     }
 
     // Hash compaction in two halves, so that a worker can make the next
@@ -1340,12 +1356,12 @@ public:
             }
         }
     }
-    uint32_t insertFingerprint(Hash128 h, uint64_t level)
+    uint32_t insertFingerprint(Hash128 h, uint64_t level, bool lower = false)
     {
         const auto lv = uint16_t(std::min<uint64_t>(level, kLevelMax));
         Shard &s = m_shards[h.b >> (64 - kShardBits)];
         const std::lock_guard<std::mutex> lock(s.mutex);
-        return s.fingerprints.insert(h, lv);
+        return s.fingerprints.insert(h, lv, lower);
     }
 
 private:
@@ -1512,7 +1528,7 @@ struct Search
         : sim(s)
         , opts(o)
         , visited(o.exact, sections, o.narrowSectionLimit)
-        , safe(s, o.reduction)
+        , safe(s, o.reduction && !o.maxDepth)
     {
         res.exact = o.exact;
     }
@@ -1635,17 +1651,17 @@ struct alignas(64) Worker // (no cache line shared with another worker)
     // `level`: the BFS level of the successor. Returns kNew, or the level
     // the successor was first seen at.
     uint32_t step(Search &S, const State &here, const Action &a, uint64_t from, uint32_t order,
-                  uint64_t level)
+                  uint64_t level, bool lower = false)
     {
         next = here;
-        return stepInPlace(S, next, a, from, order, level);
+        return stepInPlace(S, next, a, from, order, level, lower);
     }
     // The same, applying `a` to `st` itself.
     uint32_t stepInPlace(Search &S, State &st, const Action &a, uint64_t from, uint32_t order,
-                         uint64_t level)
+                         uint64_t level, bool lower = false)
     {
         apply(S, st, a, from, order);
-        const uint32_t seen = S.visited.insert(key, st, collapsed, level);
+        const uint32_t seen = S.visited.insert(key, st, collapsed, level, lower);
         if (seen == kNew)
             counted(S);
         return seen;
@@ -2087,6 +2103,7 @@ void dfs(Search &S, const State &init)
             stack[k + 1].kept = true;
         }
     };
+    const bool depthBound = S.opts.maxDepth != 0;
     S.visited.insert(w.key, init, w.collapsed, 0);
     S.states = 1;
     push(init);
@@ -2102,7 +2119,13 @@ void dfs(Search &S, const State &init)
             return;
         ensure(stack.size() - 1);
         const Action a = top.actions[top.next++];
-        const bool fresh = w.step(S, top.state, a, ++order, 0, 0) == kNew;
+        // Under a depth bound a state is searched again when met at a
+        // shallower depth than before: the first time, deep, the bound may
+        // have cut successors that are within it from here (SPIN's depth
+        // limit has the same trap). Depths are kept to kLevelMax.
+        const uint32_t seen =
+            w.step(S, top.state, a, ++order, 0, depthBound ? path.size() + 1 : 0, depthBound);
+        const bool fresh = seen == kNew || seen == kLowered;
         record();
         if (top.ample && top.next == 1) {
             if (fresh) {
@@ -2163,6 +2186,8 @@ void confirmShortest(const Simulator &sim, const ExploreOptions &opts, ExploreRe
 {
     uint64_t longest = 0;
     for (const auto &[inv, f] : res.violations)
+        longest = std::max(longest, f.length());
+    for (const auto &[kind, f] : res.byFinding) // (the "also" findings)
         longest = std::max(longest, f.length());
     if (res.stuck)
         longest = std::max(longest, res.stuck->length());
@@ -2226,6 +2251,7 @@ ExploreResult explore(const Simulator &sim, const ExploreOptions &opts)
     probe(init);
     Search S(sim, opts, probe.marks().size());
     S.res.reduction = opts.reduction;
+    S.res.porOffForDepth = opts.reduction && opts.maxDepth;
     S.res.symmetricThreads = probe.groups();
     S.res.rssBefore = rssBefore;
     S.res.peakRss = rssBefore;
@@ -2247,9 +2273,18 @@ ExploreResult explore(const Simulator &sim, const ExploreOptions &opts)
     S.res.seconds = clock.seconds();
     S.res.peakRss = std::max(S.res.peakRss, residentBytes());
     S.res.wideShards = unsigned(S.visited.wideShards());
-    if (bfsSearch && S.res.reducedStates > 0 && S.res.found())
+    if (bfsSearch && S.res.reducedStates > 0 && S.res.found()) {
         confirmShortest(sim, opts, S.res);
-    else if (S.res.reducedStates > 0)
+    } else if (!bfsSearch) { // depth-first lengths are where the search met them
+        for (auto &[inv, f] : S.res.violations)
+            f.shortestConfirmed = false;
+        for (auto &[kind, f] : S.res.byFinding)
+            f.shortestConfirmed = false;
+        for (auto &[kind, f] : S.res.gaps)
+            f.shortestConfirmed = false;
+        if (S.res.stuck)
+            S.res.stuck->shortestConfirmed = false;
+    } else if (S.res.reducedStates > 0)
         for (auto &[kind, f] : S.res.gaps)
             f.shortestConfirmed = false; // a safe step taken alone may have lengthened it
     return std::move(S.res);

@@ -87,6 +87,10 @@ struct ExploreResult
     // numbers outgrew 16 bits (ExploreOptions::narrowSectionLimit).
     unsigned wideShards = 0;
     bool reduction = false; // reduction was on
+    // A depth bound turned the partial-order reduction off (symmetry stays):
+    // a safe step taken alone can make a state's path longer than its
+    // shortest, and the bound would cut states within it.
+    bool porOffForDepth = false;
     // Symmetry reduction: the groups of interchangeable threads (indices in
     // State::threads), empty when no two threads are alike.
     std::vector<std::vector<int32_t>> symmetricThreads;

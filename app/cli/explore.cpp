@@ -240,7 +240,8 @@ int cmdExplore(const QStringList &args)
     if (tty)
         std::cerr << "\r" << std::string(79, ' ') << "\r" << std::flush;
 
-    // The counterexample (the shortest violation, else a stuck state) and
+    // The counterexample (the shortest violation, else a stuck state: an
+    // invariant broken is the question explore answers first) and
     // the gap run (the shortest run to a gap, the lowest item among equals).
     const sim::ExploreFinding *first = sim::shortestFinding(r);
     const sim::ExploreFinding *gapRun = sim::shortestGap(r);
@@ -286,8 +287,13 @@ int cmdExplore(const QStringList &args)
     }
     if (!outputs.commit(&error))
         return fail(error);
-    // A capture to "-" owns standard output: the report goes to stderr.
-    std::ostream &out = outputs.hasStdout() ? std::cerr : std::cout;
+    // A capture to "-" owns standard output: the report goes to stderr,
+    // also when there was nothing to write (stdout then stays empty).
+    bool stdoutAsked = false;
+    for (const CaptureOutput &c : captures)
+        stdoutAsked =
+            stdoutAsked || (parser.isSet(c.opt) && parser.value(c.opt) == QLatin1String("-"));
+    std::ostream &out = stdoutAsked ? std::cerr : std::cout;
     if (outputs.hasStdout())
         writeStdout(outputs.stdoutContents());
 
@@ -358,6 +364,7 @@ int cmdExplore(const QStringList &args)
             {QStringLiteral("exact"), r.exact},
             {QStringLiteral("omissionProbability"), r.omissionProbability()},
             {QStringLiteral("reduction"), r.reduction},
+            {QStringLiteral("porOffForDepth"), r.porOffForDepth},
             {QStringLiteral("symmetricThreadGroups"), qint64(r.symmetricThreads.size())},
             {QStringLiteral("reducedStates"), qint64(r.reducedStates)},
             {QStringLiteral("confirmStates"), qint64(r.confirmStates)},
@@ -387,7 +394,10 @@ int cmdExplore(const QStringList &args)
 
     out << "scenario: " << printable(scenario->name) << " (" << variant.toString() << ")\n";
     out << "search: " << strategy << ", "
-        << (r.reduction ? "symmetry and partial-order reduction, " : "no reduction, ")
+        << (!r.reduction       ? "no reduction, "
+            : r.porOffForDepth ? "symmetry reduction (no partial-order reduction under "
+                                 "--max-depth: it lengthens paths), "
+                               : "symmetry and partial-order reduction, ")
         << (r.jobs > 1 ? std::to_string(r.jobs) + " jobs, " : std::string())
         << (r.exact ? std::string("exact (every key kept)")
                     : "hash compaction (112-bit; probability of a missed state <= " +

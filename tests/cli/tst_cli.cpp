@@ -155,6 +155,7 @@ class TestCli : public QObject
 private Q_SLOTS:
     void stdoutWriteFailureFails_data();
     void stdoutWriteFailureFails();
+    void exploreCounterexampleToStdoutWithNothingFound();
     void informational_data();
     void informational();
     void noArgumentsPrintsHelpToStderr();
@@ -427,6 +428,18 @@ void TestCli::stdoutWriteFailureFails()
     const QString err = QString::fromUtf8(process.readAllStandardError());
     QVERIFY2(err.contains(QLatin1String("teescope-cli: standard output: cannot write")),
              qPrintable(err));
+}
+
+// explore --counterexample - owns standard output even when there is no
+// counterexample to write: the report goes to stderr, stdout stays empty
+// (it held the text report; an explore audit).
+void TestCli::exploreCounterexampleToStdoutWithNothingFound()
+{
+    const CliResult r = runCli({QStringLiteral("explore"), QStringLiteral("default"),
+                                QStringLiteral("--counterexample"), QStringLiteral("-")});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.isEmpty(), qPrintable(r.out));
+    QVERIFY2(r.err.contains(QLatin1String("no counterexample to write")), qPrintable(r.err));
 }
 
 // Issue 11: a search stopped by Ctrl+C, or by SIGTERM from timeout(1) or a
