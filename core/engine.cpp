@@ -262,11 +262,9 @@ void Engine::enabled(const State &s, std::vector<Action> &out) const
             can = (r && r->completed) || t.fatalPending;
             break;
         }
-        case Phase::DispatchSrcu: {
-            const Request *r = s.request(t.dispatchReq);
-            can = !r || t.srcuWaitFor.empty();
+        case Phase::DispatchSrcu:
+            can = t.srcuWaitFor.empty(); // every reader it waited for left
             break;
-        }
         case Phase::RecvWait:
             can = s.context(s.files[size_t(t.file)].ctx).reqC > 0 || t.fatalPending;
             break;

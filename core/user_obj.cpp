@@ -108,11 +108,6 @@ void Engine::Ctx::dispatchReturn(Thread &t, int32_t errno_)
 void Engine::Ctx::dispatchStep(Thread &t)
 {
     Request *r = s.request(t.dispatchReq);
-    if (!r) {
-        t.srcuWaitFor.clear();
-        dispatchReturn(t, err::kENODEV);
-        return;
-    }
     if (t.phase == Phase::DispatchSrcu) {
         // synchronize_srcu returned: no supplicant reads the args any more
         Event &x = emit(EventKind::SynchronizeSrcu);
@@ -124,7 +119,11 @@ void Engine::Ctx::dispatchStep(Thread &t)
         // answer as the SEND left it: the SEND's conversion, in its read
         // section, may have failed after the kill path looked (-EINVAL,
         // spec §3.5 step 4); the wait is what makes reading it safe.
-        dispatchReturn(t, r->state == ReqState::PROCESSED ? r->errno_ : t.oic.errno_);
+        dispatchReturn(t, r && r->state == ReqState::PROCESSED ? r->errno_ : t.oic.errno_);
+        return;
+    }
+    if (!r) {
+        dispatchReturn(t, err::kENODEV);
         return;
     }
     if (!t.killPath && r->completed) {
@@ -295,6 +294,8 @@ void Engine::Ctx::recvMarshal(Thread &t)
     const ContextId ctx = fileCtx(t.file);
     Request *r = s.request(t.recvReq);
     if (!r) {
+        if (t.srcuRead.valid())
+            srcuReadUnlock(t, t.srcuRead);
         unlock(t, ctx);
         t.recvReq = {};
         finishSyscall(t, err::kEINVAL);
@@ -533,7 +534,15 @@ void Engine::Ctx::sysSend(Thread &t)
                 const ThreadId victim = checkSend(t, r);
                 retire(ctx, r, victim);
                 setState(r, ReqState::Removed);
-                dropRequest(r.id);
+                // The record goes unless a supplicant still reads or writes
+                // the request under SRCU (argument=srcu/none: its client is
+                // killed, and in synchronize_srcu with srcu); the last of
+                // them drops it (freeRequest, recvDone, sendFinish).
+                bool held = false;
+                for (const Thread &o : s.threads)
+                    held = held || o.recvReq == r.id || o.sendReq == r.id;
+                if (!held)
+                    dropRequest(r.id);
                 break;
             }
         unlock(t, ctx);
@@ -617,6 +626,8 @@ void Engine::Ctx::sendUnmarshal(Thread &t)
     const ContextId ctx = fileCtx(t.file);
     Request *r = s.request(t.sendReq);
     if (!r) {
+        if (t.srcuRead.valid())
+            srcuReadUnlock(t, t.srcuRead);
         unlock(t, ctx);
         t.sendReq = {};
         finishSyscall(t, err::kEINVAL);

@@ -56,8 +56,7 @@ bool waitSatisfied(const State &s, const Thread &t)
     }
     case Phase::DispatchSrcu: {
         // synchronize_srcu: every reader it waited for left its section
-        const Request *r = s.request(t.dispatchReq);
-        return !r || t.srcuWaitFor.empty();
+        return t.srcuWaitFor.empty();
     }
     case Phase::RecvWait:
         return s.context(s.files[size_t(t.file)].ctx).reqC > 0 || t.fatalPending;

@@ -227,6 +227,7 @@ private Q_SLOTS:
     void srcuKillKeepsTheFailedConversion();
     void synchronizeSrcuWaitsOnlyForEarlierReaders();
     void failedRecvDeliversNothing();
+    void staleSendKeepsTheReadRequest();
 };
 
 // srcu-vs-lock, merged design: the killed client's kill path needs reqs_lock
@@ -717,6 +718,41 @@ void TestConcurrency::failedRecvDeliversNothing()
     }
     QVERIFY(refused);
     QCOMPARE(tr.stop, StopReason::Stuck);
+}
+
+// argument=srcu, a buggy supplicant: its stale SEND removes the placeholder
+// (T9) of a request another supplicant still marshals under req_srcu. The
+// record stays while that reader holds it; every read section ends; the
+// kill path's synchronize_srcu waits for the reader; the run finishes (the
+// record was dropped, the reader's RECV failed without srcu_read_unlock,
+// and a later synchronize_srcu waited for ever: a false stuck verdict).
+void TestConcurrency::staleSendKeepsTheReadRequest()
+{
+    std::string error;
+    const auto sc =
+        loadScenario(TEESCOPE_TEST_DATA "/runs/srcu-stale-send-placeholder.json", &error);
+    QVERIFY2(sc, error.c_str());
+    const Simulator sim(sc);
+    RunOptions opts;
+    opts.maxSteps = sc->maxSteps;
+    const Trace tr = run(sim, opts, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    QCOMPARE(tr.stop, StopReason::Finished);
+    int readers = 0;
+    bool waited = false;
+    const ThreadId r = threadNamed(sim, "server/r");
+    for (const Event &e : tr.events) {
+        readers += e.kind == EventKind::SrcuReadLock;
+        readers -= e.kind == EventKind::SrcuReadUnlock;
+        if (e.kind == EventKind::Woken && e.value == int32_t(BlockReason::Srcu)) {
+            waited = true;
+            QCOMPARE(tr.spans[e.step - 1].actor, r); // r's last unlock woke it
+        }
+        if (e.kind == EventKind::Violation)
+            QCOMPARE(e.invariant, int16_t(11));
+    }
+    QCOMPARE(readers, 0);
+    QVERIFY(waited);
 }
 
 // The timed policy takes the enabled step that can start earliest (ties:
