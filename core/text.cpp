@@ -282,6 +282,8 @@ std::string lookFor(std::string_view text)
     if (b == std::string_view::npos)
         return leadSentence(text, size_t(1) << 20);
     rest = rest.substr(b);
+    if (const size_t blank = rest.find("\n\n"); blank != std::string_view::npos)
+        rest = rest.substr(0, blank); // the paragraph ends at a blank line
     while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.back())))
         rest.remove_suffix(1);
     std::string out(rest);

@@ -1460,9 +1460,14 @@ private:
             }
         for (Row &row : m_rows) {
             // The engine's notes on a step of a column left out go with it
-            // (a supplicant's spurious wake-up under --lane qcomtee_wq);
-            // violations, gaps, kills and reviewer notes stay.
-            if (row.homeLane >= 0 && !m_shown[size_t(row.homeLane)])
+            // when nothing of the step is shown (a supplicant's spurious
+            // wake-up under --lane qcomtee_wq; a note on QTEE's callback
+            // stays with --lane QTEE); violations, gaps, kills and
+            // reviewer notes stay.
+            bool printed = false; // something of the step in a shown column
+            for (size_t l = 0; l < row.cells.size() && !printed; ++l)
+                printed = m_shown[l] && !row.cells[l].empty();
+            if (row.homeLane >= 0 && !m_shown[size_t(row.homeLane)] && !printed)
                 std::erase_if(row.wide,
                               [](const std::string &w) { return w.rfind("-- note: ", 0) == 0; });
             std::vector<std::vector<std::string>> cells;

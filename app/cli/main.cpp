@@ -53,6 +53,7 @@ std::string counted(uint64_t n, const char *noun)
 
 // Help of a subcommand: QCommandLineParser does not know about subcommands,
 // so put the command name into its usage line.
+int checkedStdout(int status);
 [[noreturn]] void showCommandHelp(const QCommandLineParser &parser, const QString &command)
 {
     QString text = parser.helpText();
@@ -61,7 +62,7 @@ std::string counted(uint64_t n, const char *noun)
     if (text.startsWith(usage))
         text.insert(usage.size(), command + QLatin1Char(' '));
     std::cout << str(text);
-    std::exit(kExitOk);
+    std::exit(checkedStdout(kExitOk));
 }
 
 // Parses the arguments after the command name. Returns false (message
@@ -878,10 +879,16 @@ int runCli(int argc, char **argv)
         if (!parser.positionalArguments().isEmpty())
             return fail("--version takes no argument (got " +
                         quotedText(str(parser.positionalArguments().first())) + ")");
-        parser.showVersion();
+        // (as QCommandLineParser::showVersion, which exits past the check
+        // of standard output)
+        std::cout << str(QCoreApplication::applicationName()) << ' '
+                  << str(QCoreApplication::applicationVersion()) << '\n';
+        return kExitOk;
     }
-    if (parser.isSet(help))
-        parser.showHelp(kExitOk);
+    if (parser.isSet(help)) {
+        std::cout << str(parser.helpText());
+        return kExitOk;
+    }
 
     QStringList args = parser.positionalArguments();
     if (args.isEmpty()) {

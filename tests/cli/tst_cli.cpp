@@ -410,6 +410,9 @@ void TestCli::stdoutWriteFailureFails_data()
         << QString(QStringLiteral("run|default|--text|-")).split(QLatin1Char('|'));
     QTest::newRow("run summary") << QString(QStringLiteral("run|default")).split(QLatin1Char('|'));
     QTest::newRow("list") << QString(QStringLiteral("list")).split(QLatin1Char('|'));
+    QTest::newRow("--help") << QString(QStringLiteral("--help")).split(QLatin1Char('|'));
+    QTest::newRow("--version") << QString(QStringLiteral("--version")).split(QLatin1Char('|'));
+    QTest::newRow("run --help") << QString(QStringLiteral("run|--help")).split(QLatin1Char('|'));
     QTest::newRow("explore --json")
         << QString(QStringLiteral("explore|default|--json")).split(QLatin1Char('|'));
 }

@@ -24,6 +24,8 @@ private Q_SLOTS:
         const std::string d =
             "Spec \u00a77 case 2. Setup text. What to look for: the " + para + " ends. And more.\n";
         QCOMPARE(lookFor(d), "The " + para + " ends. And more.");
+        QCOMPARE(lookFor("Setup. What to look for: this.\n\nAnother paragraph."),
+                 std::string("This."));
         QCOMPARE(lookFor("The smallest complete exchange."),
                  std::string("The smallest complete exchange."));
         const std::string longLead = "A " + std::string(300, 'y') + " lead. Second.";

@@ -837,6 +837,30 @@ private Q_SLOTS:
         QVERIFY2(!legend.contains(QLatin1String("  open ")), qPrintable(wq));
     }
 
+    // A note on a step whose QTEE message --lane QTEE shows stays with it
+    // (QTEE calls back the NULL object: io:3 of an invocation with one IO).
+    void timelineQteeKeepsItsNotes()
+    {
+        QFile f(QStringLiteral(TEESCOPE_SOURCE_DIR "/resources/scenarios/default.json"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        std::string json = f.readAll().toStdString();
+        const size_t at = json.find("\"target\": \"io:0\"");
+        QVERIFY(at != std::string::npos);
+        json.replace(at, 16, "\"target\": \"io:3\"");
+        auto sc = fromJson(json);
+        QVERIFY(sc);
+        Simulator sim(sc);
+        std::string error;
+        const Trace trace = run(sim, RunOptions{}, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        const QString all = q(textTimeline(sim, trace));
+        QVERIFY2(all.contains(QLatin1String("-- note: QTEE invokes 0x0")), qPrintable(all));
+        ExportOptions o;
+        o.lanes = {"QTEE"};
+        const QString qtee = q(textTimeline(sim, trace, o));
+        QVERIFY2(qtee.contains(QLatin1String("-- note: QTEE invokes 0x0")), qPrintable(qtee));
+    }
+
     // Rows identical apart from step and time (a supplicant looping on an
     // empty queue) print once, with their count and steps.
     void timelineCollapsesRepeats()
