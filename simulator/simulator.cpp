@@ -168,6 +168,7 @@ State Simulator::initialState() const
         Thread &t = s.thread(ThreadId(int32_t(i)));
         t.regs[R_DOUBLE] = -1;
         t.regs[R_REPLY] = -1;
+        t.regs[R_REQID] = kUnset; // a send before any recv sends id -1
         normalize(s, t);
     }
     return s;
@@ -461,6 +462,7 @@ void Simulator::syscallReturned(State &s, Thread &t, const SyscallResult &r) con
         break;
     }
     case Op::Kind::Send:
+        t.regs[R_REQID] = kUnset; // the request recv kept is answered once
         ++t.pc;
         break;
     case Op::Kind::Serve: {
