@@ -733,8 +733,8 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         r.fail("top level", "expected a JSON object, found an array");
         return nullptr;
     }
-    if (const auto at = findRawControlInString(text)) {
-        r.fail(lineColumn(text, *at), rawControlMessage(text[*at]));
+    if (const auto bad = findNonRfcJson(text)) {
+        r.fail(lineColumn(text, bad->offset), bad->message);
         return nullptr;
     }
     if (const auto dup = findDuplicateKey(text)) {

@@ -176,6 +176,7 @@ std::optional<DuplicateKey> findDuplicateKey(std::string_view json)
     return std::nullopt;
 }
 
+namespace {
 std::string rawControlMessage(char c)
 {
     const auto u = static_cast<unsigned char>(c);
@@ -189,21 +190,97 @@ std::string rawControlMessage(char c)
            ") inside a string: JSON requires it escaped, as " + escaped;
 }
 
-std::optional<size_t> findRawControlInString(std::string_view json)
+bool isHex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+bool isDigit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+// RFC 8259 section 6: -? (0 | [1-9][0-9]*) (\.[0-9]+)? ([eE][+-]?[0-9]+)?
+bool rfcNumber(std::string_view t)
+{
+    size_t i = 0;
+    if (i < t.size() && t[i] == '-')
+        ++i;
+    if (i >= t.size() || !isDigit(t[i]))
+        return false;
+    if (t[i] == '0')
+        ++i;
+    else
+        while (i < t.size() && isDigit(t[i]))
+            ++i;
+    if (i < t.size() && t[i] == '.') {
+        ++i;
+        if (i >= t.size() || !isDigit(t[i]))
+            return false;
+        while (i < t.size() && isDigit(t[i]))
+            ++i;
+    }
+    if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+        ++i;
+        if (i < t.size() && (t[i] == '+' || t[i] == '-'))
+            ++i;
+        if (i >= t.size() || !isDigit(t[i]))
+            return false;
+        while (i < t.size() && isDigit(t[i]))
+            ++i;
+    }
+    return i == t.size();
+}
+} // namespace
+
+std::optional<JsonSyntaxError> findNonRfcJson(std::string_view json)
 {
     bool inString = false;
     for (size_t i = 0; i < json.size(); ++i) {
-        const auto c = static_cast<unsigned char>(json[i]);
-        if (!inString) {
-            inString = c == '"';
+        const char c = json[i];
+        if (inString) {
+            if (c == '"') {
+                inString = false;
+            } else if (c == '\\') {
+                const char e = i + 1 < json.size() ? json[i + 1] : '\0';
+                if (e == 'u') {
+                    for (size_t k = 2; k < 6; ++k)
+                        if (i + k >= json.size() || !isHex(json[i + k]))
+                            return JsonSyntaxError{i, "\\u must be followed by four hex digits"};
+                } else if (std::string_view("\"\\/bfnrt").find(e) == std::string_view::npos) {
+                    const std::string shown = static_cast<unsigned char>(e) >= 0x20 &&
+                                                      static_cast<unsigned char>(e) < 0x7f
+                                                  ? std::string(1, e)
+                                                  : std::string("?");
+                    return JsonSyntaxError{
+                        i, "invalid escape \\" + shown +
+                               " in a string (JSON allows \\\" \\\\ \\/ \\b \\f \\n \\r \\t "
+                               "and \\uXXXX; write a backslash as \\\\)"};
+                }
+                ++i; // the escaped character
+            } else if (static_cast<unsigned char>(c) < 0x20) {
+                return JsonSyntaxError{i, rawControlMessage(c)};
+            }
             continue;
         }
-        if (c == '\\')
-            ++i; // the escaped character, whatever it is
-        else if (c == '"')
-            inString = false;
-        else if (c < 0x20)
-            return i;
+        if (c == '"') {
+            inString = true;
+            continue;
+        }
+        if (isDigit(c) || c == '-' || c == '+' || c == '.') {
+            size_t end = i;
+            while (end < json.size() &&
+                   (isDigit(json[end]) ||
+                    std::string_view("+-.eE").find(json[end]) != std::string_view::npos))
+                ++end;
+            const std::string_view token = json.substr(i, end - i);
+            if (!rfcNumber(token))
+                return JsonSyntaxError{i, "the number " + std::string(token.substr(0, 40)) +
+                                              " is not written as JSON allows (RFC 8259: no "
+                                              "leading zero, +, or lone ., digits on both "
+                                              "sides of the point)"};
+            i = end - 1;
+        }
     }
     return std::nullopt;
 }

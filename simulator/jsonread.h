@@ -69,16 +69,21 @@ struct DuplicateKey
 // comparing, so "a" and "\u0061" are the same key.
 std::optional<DuplicateKey> findDuplicateKey(std::string_view json);
 
-// The byte offset of the first control character (below U+0020) written
-// raw inside a string of `json`, which must already be valid JSON to
-// QJsonDocument. RFC 8259 requires them escaped ("\n", "\u0001"), and
-// QJsonDocument accepts them raw: a scenario with a raw line break in its
-// description would load, be embedded in a capture re-indented (which
-// changes the string) and make a capture other JSON tools refuse. The
-// readers refuse it instead.
-std::optional<size_t> findRawControlInString(std::string_view json);
-// The message for such a character: "a raw control character (U+000A) inside
-// a string: JSON requires it escaped, as \n".
-std::string rawControlMessage(char c);
+// What QJsonDocument takes but RFC 8259 does not allow, in `json` (which
+// must already be valid JSON to QJsonDocument): the byte offset of the
+// first such place and what is wrong there. A control character (below
+// U+0020) written raw inside a string (RFC 8259 requires it escaped, "\n",
+// "\u0001"; a scenario with a raw line break in its description would load,
+// be embedded in a capture re-indented, which changes the string, and make
+// a capture other JSON tools refuse); an escape that is not one of \" \\ \/
+// \b \f \n \r \t \uXXXX (Qt drops the backslash: "x\q" read as "xq"); a
+// number outside RFC 8259's grammar ("1.", ".5e1", "01", "+1": Qt reads
+// them as 1, 5, 1, 1). The readers refuse them instead.
+struct JsonSyntaxError
+{
+    size_t offset = 0;
+    std::string message;
+};
+std::optional<JsonSyntaxError> findNonRfcJson(std::string_view json);
 
 } // namespace tee::sim

@@ -1259,9 +1259,9 @@ std::shared_ptr<Scenario> loadScenarioJson(const std::string &json, const std::s
     if (!doc.isObject())
         return setError(error, sourceName + ": (root): expected a JSON object, got " +
                                    (doc.isArray() ? "an array" : "something else"));
-    if (const auto at = findRawControlInString(json))
-        return setError(error, sourceName + ": " + lineColumn(json, *at) + ": " +
-                                   rawControlMessage(json[*at]));
+    if (const auto bad = findNonRfcJson(json))
+        return setError(error,
+                        sourceName + ": " + lineColumn(json, bad->offset) + ": " + bad->message);
     if (const auto dup = findDuplicateKey(json))
         return setError(error, sourceName + ": " + lineColumn(json, dup->second) +
                                    ": duplicate key " + quotedText(dup->key) + " (first given at " +

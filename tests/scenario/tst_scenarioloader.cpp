@@ -77,6 +77,13 @@ const BadRow kBadRows[] = {
     // (QJsonDocument would take it raw; a capture would then re-indent it).
     {"raw-control-in-string.json", "line 3, column 25",
      "a raw control character (U+000A) inside a string: JSON requires it escaped, as \\n"},
+    // and what else it does not allow but Qt's parser takes (a scenario-
+    // format audit: "x\q" loaded as "xq", 1. and .5e1 as 1 and 5)
+    {"invalid-escape.json", "line 3, column 14", "invalid escape \\q in a string"},
+    {"number-trailing-point.json", "line 3, column 11",
+     "the number 1. is not written as JSON allows"},
+    {"number-leading-point.json", "line 3, column 11",
+     "the number .5e1 is not written as JSON allows"},
     // Unknown keys and kinds.
     {"unknown-root-key.json", "proceses", "unknown key \"proceses\""},
     {"unknown-step-key.json", "processes[0].threads[0].program[2].ouputs", "unknown key"},

@@ -115,6 +115,7 @@ QList<QPair<const char *, const char *>> badCaptureCases()
         {"raw-control-in-string.json",
          "line 107, column 16: a raw control character (U+0009) inside a string: JSON requires "
          "it escaped, as \\t"},
+        {"invalid-escape.json", "line 8, column 27: invalid escape \\x in a string (JSON allows"},
         {"top-level-array.json", "top level: expected a JSON object"},
         {"wrong-format.json", "format: expected \"teescope-capture\", found \"teescope-scenario\""},
         {"missing-format.json", "format: missing"},
