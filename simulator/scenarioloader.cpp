@@ -661,6 +661,17 @@ QteeStep Loader::parseQteeStep(const QJsonValue &v, const std::string &where)
         step.refs = parseQteeRefs(required(o, where, "targets"), w, false);
         if (step.refs.empty())
             fail(w, "at least one target is needed");
+        // an async release gives back callback ids QTEE holds (spec §2.9):
+        // a QTEE object of its own is not one (it did nothing, silently)
+        const QJsonArray targets = required(o, where, "targets").toArray();
+        for (qsizetype i = 0; i < targets.size() && i < qsizetype(step.refs.size()); ++i)
+            if (step.refs[size_t(i)].kind == QteeRef::Kind::Service ||
+                step.refs[size_t(i)].kind == QteeRef::Kind::Self)
+                fail(w + "[" + std::to_string(i) + "]",
+                     inQuotes(targets[i].toString().toStdString()) +
+                         " is a QTEE object, not a callback id: an async release gives back "
+                         "callback ids QTEE received (\"io:N\", \"held:NAME\"; \"id:0xHEX\" for "
+                         "a raw id)");
     } else if (kind == "hold") {
         checkKeys(o, where, {"do", "target", "as"});
         step.kind = QteeStep::Kind::Hold;

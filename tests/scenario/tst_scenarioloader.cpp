@@ -80,6 +80,10 @@ const BadRow kBadRows[] = {
     // and what else it does not allow but Qt's parser takes (a scenario-
     // format audit: "x\q" loaded as "xq", 1. and .5e1 as 1 and 5)
     {"invalid-escape.json", "line 3, column 14", "invalid escape \\q in a string"},
+    // an async release gives back callback ids, not QTEE's own objects
+    // (it was accepted and did nothing)
+    {"async-release-qtee-object.json", "qtee.services[0].ops.1[0].targets[0]",
+     "\"self\" is a QTEE object, not a callback id"},
     {"number-trailing-point.json", "line 3, column 11",
      "the number 1. is not written as JSON allows"},
     {"number-leading-point.json", "line 3, column 11",
