@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <initializer_list>
@@ -310,6 +311,17 @@ int32_t toErrno(const QJsonValue &v, const std::string &where)
 {
     if (v.isString()) {
         const std::string s = v.toString().toStdString();
+        // a numeric string is that number, in the numbers' range
+        const std::string_view digits =
+            s.size() > 1 && s[0] == '-' ? std::string_view(s).substr(1) : std::string_view(s);
+        if (!digits.empty() && std::all_of(digits.begin(), digits.end(),
+                                           [](char c) { return c >= '0' && c <= '9'; })) {
+            int64_t n = 0;
+            const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+            if (ec != std::errc() || p != s.data() + s.size() || n < kI32Min || n > kU32Max)
+                fail(where, "errno " + inQuotes(s) + " out of range (-2147483648..4294967295)");
+            return int32_t(uint32_t(n));
+        }
         int32_t e = 0;
         if (!tee::parseErrno(s, e))
             fail(where, "unknown errno " + inQuotes(s));

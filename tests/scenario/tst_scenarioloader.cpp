@@ -596,14 +596,20 @@ void TestScenarioLoader::errnoForms()
         {"do": "open", "as": "fd"},
         {"do": "serve", "fd": "fd", "replies": [
             {"errno": 0}, {"errno": -22}, {"errno": "EINVAL"}, {"errno": "-ENOMEM"}, {"errno": 5},
-            {"errno": 4294967295}, {"errno": -2147483648}]},
+            {"errno": 4294967295}, {"errno": -2147483648}, {"errno": "5000"},
+            {"errno": "-5000"}, {"errno": "4294967295"}]},
         {"do": "invoke", "fd": "fd", "object": "root", "op": 1,
          "io": [{"user": "id:0xFFFFFFFFFFFFFFFE"}, {"user": 9223372036854775807}]}
     ]}]}]})",
                            &error);
     QVERIFY2(sc, error.c_str());
     const auto &replies = sc->processes[0].threads[0].program[1].serve.replies;
-    QCOMPARE(replies.size(), size_t(7));
+    QCOMPARE(replies.size(), size_t(10));
+    // a numeric string is that number, over the numbers' whole range (it
+    // was an "unknown errno" past 4096; a scenario-format audit)
+    QCOMPARE(replies[7].errno_, 5000);
+    QCOMPARE(replies[8].errno_, -5000);
+    QCOMPARE(replies[9].errno_, -1);
     // SEND's ret is a u32 taken as is (spec §4.2): 4294967295 is -1
     QCOMPARE(replies[5].errno_, -1);
     QCOMPARE(replies[6].errno_, std::numeric_limits<int32_t>::min());
@@ -620,6 +626,10 @@ void TestScenarioLoader::errnoForms()
     QVERIFY(!loadOk(R"({"processes": [{"threads": [{"program": [{"do": "open", "as": "fd"},
         {"do": "serve", "fd": "fd", "replies": [{"errno": 4294967296}]}]}]}]})",
                     &why));
+    QVERIFY(!loadOk(R"({"processes": [{"threads": [{"program": [{"do": "open", "as": "fd"},
+        {"do": "serve", "fd": "fd", "replies": [{"errno": "4294967296"}]}]}]}]})",
+                    &why));
+    QVERIFY2(why.find("out of range") != std::string::npos, why.c_str());
     QCOMPARE(replies[0].errno_, 0);
     QCOMPARE(replies[1].errno_, -22);
     QCOMPARE(replies[2].errno_, -22);
