@@ -176,17 +176,26 @@ int main(int argc, char **argv)
         return fail(QStringLiteral("--step: \"%1\" is not a step number")
                         .arg(parser.value(stepOpt).left(60)));
 
+    // The window first, the run on a worker thread with a progress bar and
+    // Cancel (a long scenario showed nothing for as long as it ran); a run
+    // that cannot be opened is still exit status 2, after its message.
     MainWindow window;
-    QString error;
-    if (!window.openPath(scenario, &error))
-        return fail(error);
-    if (parser.isSet(stepOpt)) {
-        if (step > window.document()->stepCount())
-            return fail(QStringLiteral("--step: %1 is past the run's last step, %2")
-                            .arg(step)
-                            .arg(window.document()->stepCount()));
-        window.document()->setCursor(step);
-    }
     window.show();
+    const bool stepSet = parser.isSet(stepOpt);
+    window.openPathInBackground(scenario, [&window, stepSet, step](const QString &error) {
+        if (!error.isEmpty()) {
+            QCoreApplication::exit(fail(error));
+            return;
+        }
+        if (!stepSet)
+            return;
+        if (step > window.document()->stepCount()) {
+            QCoreApplication::exit(fail(QStringLiteral("--step: %1 is past the run's last step, %2")
+                                            .arg(step)
+                                            .arg(window.document()->stepCount())));
+            return;
+        }
+        window.document()->setCursor(step);
+    });
     return app.exec();
 }

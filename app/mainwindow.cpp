@@ -19,6 +19,7 @@
 
 #include "core/text.h"
 #include "simulator/capture.h"
+#include "simulator/explore.h"
 #include "simulator/exports.h"
 #include "simulator/fileio.h"
 
@@ -71,10 +72,24 @@ namespace {
 
 constexpr int kMaxRecent = 8;
 
+QString outOfMemoryText(const QString &nameOrPath)
+{
+    return QObject::tr("%1: out of memory (a run keeps every step's events: lower the "
+                       "scenario's max_steps)")
+        .arg(nameOrPath);
+}
+
 std::unique_ptr<RunDocument::Run> loadAny(const QString &nameOrPath, QString *error,
                                           const std::atomic<bool> *cancel = nullptr)
 {
-    return RunDocument::load(nameOrPath, error, cancel);
+    try {
+        return RunDocument::load(nameOrPath, error, cancel);
+    } catch (const std::bad_alloc &) {
+        // (the CLI says the same and exits 2; the window stays)
+        if (error)
+            *error = outOfMemoryText(nameOrPath);
+        return nullptr;
+    }
 }
 
 // The run as the drawing reads it. The document owns the run; the views
@@ -579,7 +594,8 @@ void MainWindow::warnIfRecordingDiffers()
             .arg(m_doc->path(), why));
 }
 
-void MainWindow::openPathInBackground(const QString &nameOrPath)
+void MainWindow::openPathInBackground(const QString &nameOrPath,
+                                      std::function<void(const QString &)> done)
 {
     if (m_loader || m_explorer->running())
         return; // one load (or search) at a time
@@ -601,6 +617,21 @@ void MainWindow::openPathInBackground(const QString &nameOrPath)
     m_progress->show();
     m_cancel->show();
     m_status->setText(tr("Loading %1...").arg(nameOrPath));
+    // A run of 100 M steps of the stress scenario would take tens of GB:
+    // stopped at a quarter of the RAM, with a message, as explore stops at
+    // --memory (a quarter: the run's event list grows by doubling, so its
+    // peak is up to twice what it holds when the bound is seen).
+    const uint64_t bound = tee::sim::defaultMemoryBound() / 2;
+    auto overMemory = std::make_shared<std::atomic<bool>>(false);
+    auto *watchdog = new QTimer(this);
+    watchdog->setInterval(200);
+    connect(watchdog, &QTimer::timeout, this, [cancelled, overMemory, bound] {
+        if (!cancelled->load() && tee::sim::residentBytes() > bound) {
+            overMemory->store(true);
+            cancelled->store(true);
+        }
+    });
+    watchdog->start();
     // Cancel gives the window back at once; the run stops at its next step
     // (reading a capture or laying out the timeline runs to its end) and
     // its result is dropped.
@@ -612,27 +643,43 @@ void MainWindow::openPathInBackground(const QString &nameOrPath)
         updateStatus();
     });
     QThread *thread = m_loader;
-    connect(thread, &QThread::finished, this, [this, thread, result, cancelled, conn, nameOrPath] {
-        disconnect(*conn);
-        thread->deleteLater();
-        m_loader = nullptr;
-        m_loaderCancel.reset();
-        m_progress->hide();
-        m_cancel->hide();
-        if (cancelled->load())
-            return;
-        if (!result->run) {
-            updateStatus();
-            QMessageBox::critical(this, tr("Cannot open"), result->error);
-            return;
-        }
-        clearLogFilters();
-        m_doc->setRun(std::move(result->run));
-        if (QFileInfo(nameOrPath).isFile())
-            addRecent(QFileInfo(nameOrPath).absoluteFilePath());
-        QSettings().setValue(QStringLiteral("file/last"), nameOrPath);
-        warnIfRecordingDiffers();
-    });
+    connect(thread, &QThread::finished, this,
+            [this, thread, result, cancelled, conn, nameOrPath, watchdog, overMemory, done, bound] {
+                disconnect(*conn);
+                watchdog->stop();
+                watchdog->deleteLater();
+                thread->deleteLater();
+                m_loader = nullptr;
+                m_loaderCancel.reset();
+                m_progress->hide();
+                m_cancel->hide();
+                if (overMemory->load()) {
+                    result->run.reset(); // (its memory goes before the message)
+                    result->error =
+                        tr("%1: the run took more than %2 MiB, a quarter of this machine's "
+                           "memory: lower the scenario's max_steps")
+                            .arg(nameOrPath)
+                            .arg(bound >> 20);
+                } else if (cancelled->load()) {
+                    return;
+                }
+                if (!result->run) {
+                    updateStatus();
+                    if (done)
+                        done(result->error);
+                    else
+                        QMessageBox::critical(this, tr("Cannot open"), result->error);
+                    return;
+                }
+                clearLogFilters();
+                m_doc->setRun(std::move(result->run));
+                if (QFileInfo(nameOrPath).isFile())
+                    addRecent(QFileInfo(nameOrPath).absoluteFilePath());
+                QSettings().setValue(QStringLiteral("file/last"), nameOrPath);
+                if (done)
+                    done(QString());
+                warnIfRecordingDiffers();
+            });
     thread->start();
 }
 

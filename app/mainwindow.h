@@ -59,8 +59,12 @@ public:
         return openPath(nameOrPath, error);
     }
     // The same on a worker thread: the window stays responsive, a progress
-    // bar with Cancel shows in the status bar; errors come as a message box.
-    void openPathInBackground(const QString &nameOrPath);
+    // bar with Cancel shows in the status bar; errors come as a message box,
+    // or to `done` when given (an empty error: the run is open; not called
+    // when the person cancels). A load that takes more than a quarter of
+    // the RAM stops with an error instead of taking the machine down.
+    void openPathInBackground(const QString &nameOrPath,
+                              std::function<void(const QString &error)> done = {});
     // A background load is running (Cancel stops its run at the next step).
     bool loading() const { return m_loader != nullptr; }
 
