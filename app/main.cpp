@@ -163,7 +163,15 @@ int main(int argc, char **argv)
                                      QStringLiteral("Put the cursor at step N (0 to the last)."),
                                      QStringLiteral("N"));
     parser.addOption(stepOpt);
-    parser.process(app);
+    // (parse, not process: Qt's process() ends a usage error such as
+    // "--step" without its N, or an unknown option, with status 1 and no
+    // dialog; every other bad input is status 2 with one)
+    if (!parser.parse(QCoreApplication::arguments()))
+        return fail(parser.errorText());
+    if (parser.isSet(QStringLiteral("version")))
+        parser.showVersion();
+    if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("help-all")))
+        parser.showHelp(0);
 
     const QStringList args = parser.positionalArguments();
     if (args.size() > 1)

@@ -967,16 +967,22 @@ void MainWindow::exportPictureDialog()
     to->setValue(int(m_doc->stepCount()));
     form->addRow(tr("Width (px)"), width);
     form->addRow(tr("Height (px)"), height);
-    // the range cannot be turned inside out (From 4, To 1 drew step 4 alone)
-    to->setMinimum(from->value());
-    from->setMaximum(to->value());
-    connect(from, &QSpinBox::valueChanged, to, &QSpinBox::setMinimum);
-    connect(to, &QSpinBox::valueChanged, from, &QSpinBox::setMaximum);
     form->addRow(tr("From step"), from);
     form->addRow(tr("To step"), to);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
     form->addRow(buttons);
-    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    // An inside-out range is said, as teescope-cli render says it, and the
+    // dialog stays (spin boxes that pushed each other's limits turned a
+    // typed From 20, To 5 into steps 20-24 without a word; an app audit).
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, [&dialog, from, to] {
+        if (from->value() > to->value()) {
+            QMessageBox::warning(
+                &dialog, tr("Export Picture"),
+                tr("To step %1 comes before From step %2.").arg(to->value()).arg(from->value()));
+            return;
+        }
+        dialog.accept();
+    });
     connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
     if (dialog.exec() != QDialog::Accepted)
         return;
@@ -988,7 +994,7 @@ void MainWindow::exportPictureDialog()
     o.width = width->value();
     o.height = height->value();
     o.from = uint64_t(from->value());
-    o.to = uint64_t(std::max(from->value(), to->value()));
+    o.to = uint64_t(to->value());
     o.cursorStep = m_doc->cursor();
     o.axis = m_timeline->axis();
     QString error;

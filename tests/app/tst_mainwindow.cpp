@@ -1045,6 +1045,15 @@ private Q_SLOTS:
         QTest::newRow("two scenarios")
             << QStringList{QStringLiteral("default"), QStringLiteral("default")} << 2
             << QStringLiteral("at most one scenario");
+        // usage errors too (Qt's process() ended them with status 1)
+        QTest::newRow("--step without N")
+            << QStringList{QStringLiteral("--step")} << 2 << QStringLiteral("--step");
+        QTest::newRow("unknown option")
+            << QStringList{QStringLiteral("--bogus")} << 2 << QStringLiteral("bogus");
+        QTest::newRow("--step past the end")
+            << QStringList{QStringLiteral("default"), QStringLiteral("--step"),
+                           QStringLiteral("99999")}
+            << 2 << QStringLiteral("past the run's last step");
     }
 
     void binaryExitCodes()
