@@ -617,6 +617,10 @@ PixelHit TimelinePlot::hitAt(const QPointF &plotPos) const
 
 QString TimelinePlot::toolTipAt(const QPointF &plotPos) const
 {
+    // a note's label is drawn over the lanes: its whole text first (the
+    // label is cut at 48 characters)
+    if (const QString note = m_notes->toolTipAt(plotPos); !note.isEmpty())
+        return note;
     return m_timeline->toolTipAt(plotPos);
 }
 

@@ -762,21 +762,31 @@ void NotesLayerable::applyDefaultAntialiasingHint(QCPPainter *painter) const
 QString NotesLayerable::label(const sim::Note &n)
 {
     QString text = QString::fromStdString(n.text).simplified();
+    // explore's notes begin with a long fixed phrase ("explore: the shortest
+    // path found to a violation of I12: ..."), which the 48 characters cut
+    // before the invariant: the label says what was found first.
+    static const QString kViolation =
+        QStringLiteral("explore: the shortest path found to a violation of ");
+    static const QString kGap = QStringLiteral("explore: the shortest path found to ");
+    if (text.startsWith(kViolation))
+        text = QStringLiteral("explore: ") + text.mid(kViolation.size());
+    else if (text.startsWith(kGap))
+        text = QStringLiteral("explore: ") + text.mid(kGap.size());
     if (text.size() > 48)
         text = text.left(47) + QStringLiteral("…");
     return QStringLiteral("✎ ") + text;
 }
 
-void NotesLayerable::draw(QCPPainter *painter)
+std::vector<std::pair<QRectF, const sim::Note *>>
+NotesLayerable::labelBoxes(const QFont &font) const
 {
+    std::vector<std::pair<QRectF, const sim::Note *>> out;
     const TimelineSource &src = m_timeline->source();
     if (!src.valid() || m_notes.empty())
-        return;
+        return out;
     const QRectF lanes = m_timeline->lanesRect();
     const TimeMapping map = m_timeline->mapping();
-    const QColor line(0x6a, 0x1b, 0x9a), text(0x4a, 0x14, 0x8c);
-    painter->setFont(m_timeline->labelFont());
-    const QFontMetricsF fm(painter->font());
+    const QFontMetricsF fm(font);
     for (const sim::Note &n : m_notes) {
         if (n.step > src.timeline->stepCount())
             continue;
@@ -785,17 +795,43 @@ void NotesLayerable::draw(QCPPainter *painter)
                                             *src.timeline, n.step, m_timeline->axis())));
         if (at < lanes.left() || at > lanes.right())
             continue;
-        painter->setPen(QPen(line, 1.5, Qt::DashDotLine));
-        painter->drawLine(QPointF(at, lanes.top()), QPointF(at, lanes.bottom()));
         // right of its line, or left of it where it would run past the
         // lanes' right edge (a note at the last step)
-        const QString tag = label(n);
-        const double w = fm.horizontalAdvance(tag) + 6, h = fm.height() + 2;
+        const double w = fm.horizontalAdvance(label(n)) + 6, h = fm.height() + 2;
         const bool left = at + 2 + w > lanes.right() && at - 2 - w >= lanes.left();
-        const QRectF box(left ? at - 2 - w : at + 2, lanes.bottom() - 2 - h, w, h);
+        out.emplace_back(QRectF(left ? at - 2 - w : at + 2, lanes.bottom() - 2 - h, w, h), &n);
+    }
+    return out;
+}
+
+QString NotesLayerable::toolTipAt(const QPointF &pos) const
+{
+    for (const auto &[box, note] : labelBoxes(m_timeline->labelFont()))
+        if (box.contains(pos))
+            return QStringLiteral("note at step %1: %2")
+                .arg(note->step)
+                .arg(QString::fromStdString(note->text));
+    return {};
+}
+
+void NotesLayerable::draw(QCPPainter *painter)
+{
+    const TimelineSource &src = m_timeline->source();
+    if (!src.valid() || m_notes.empty())
+        return;
+    const QRectF lanes = m_timeline->lanesRect();
+    const QColor line(0x6a, 0x1b, 0x9a), text(0x4a, 0x14, 0x8c);
+    painter->setFont(m_timeline->labelFont());
+    const TimeMapping map = m_timeline->mapping();
+    for (const auto &[box, note] : labelBoxes(painter->font())) {
+        const double at = note->step == 0 ? map.toPixel(0)
+                                          : map.toPixel(double(TimeMapping::stepEnd(
+                                                *src.timeline, note->step, m_timeline->axis())));
+        painter->setPen(QPen(line, 1.5, Qt::DashDotLine));
+        painter->drawLine(QPointF(at, lanes.top()), QPointF(at, lanes.bottom()));
         painter->fillRect(box, QColor(255, 255, 255, 220));
         painter->setPen(text);
-        painter->drawText(box, Qt::AlignCenter, tag);
+        painter->drawText(box, Qt::AlignCenter, label(*note));
     }
 }
 

@@ -189,14 +189,20 @@ public:
     using LanesOverlay::LanesOverlay;
     void setNotes(std::vector<sim::Note> notes) { m_notes = std::move(notes); }
     const std::vector<sim::Note> &notes() const { return m_notes; }
-    // The text a note shows ("✎ " and at most 48 characters).
+    // The text a note shows ("✎ " and at most 48 characters; explore's own
+    // notes say their invariant, gap or stuck state first).
     static QString label(const sim::Note &n);
+    // The whole text of the note whose label is under `pos` (plot pixels),
+    // empty when none is.
+    QString toolTipAt(const QPointF &pos) const;
 
 protected:
     void applyDefaultAntialiasingHint(QCPPainter *painter) const override;
     void draw(QCPPainter *painter) override;
 
 private:
+    // Where each shown note's label is drawn (plot pixels), with its note.
+    std::vector<std::pair<QRectF, const sim::Note *>> labelBoxes(const QFont &font) const;
     std::vector<sim::Note> m_notes;
 };
 

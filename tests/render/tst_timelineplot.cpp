@@ -8,6 +8,7 @@
 #include "app/render/meaning.h"
 #include "app/render/refcountplot.h"
 #include "app/render/timelineplot.h"
+#include "app/render/timelineplottable.h"
 #include "core/vocabulary.h"
 #include "renderfixture.h"
 
@@ -402,6 +403,30 @@ private Q_SLOTS:
         const QString otip = p->toolTipAt(middleOf(*p, intervalOf(obj1, Meaning::Refcount3)));
         QVERIFY2(otip.contains(QStringLiteral("holders:")), qPrintable(otip));
         QVERIFY(otip.contains(QStringLiteral("oic->object")));
+    }
+
+    // A note's label is cut at 48 characters: hovering it gives its whole
+    // text; explore's notes say what was found first (the label read
+    // "explore: the shortest path found to a violation…"; an app audit).
+    void noteLabelsAndTheirToolTips()
+    {
+        auto p = shown(m_src);
+        QVERIFY(p);
+        const std::string text = "explore: the shortest path found to a violation of I12: "
+                                 "app/suppl reads arg 4 of req#0 after the client's dispatch "
+                                 "returned: use after free";
+        p->setNotes({sim::Note{5, text, ""}});
+        p->fitToView();
+        p->replotNow();
+        const QString label = NotesLayerable::label(p->notes().front());
+        QVERIFY2(label.startsWith(QStringLiteral("✎ explore: I12: app/suppl")), qPrintable(label));
+        // the label sits at the lanes' bottom, right of the step's line
+        const QRectF lanes = p->lanesRect();
+        QString tip;
+        for (double x = lanes.left(); x < lanes.right() && tip.isEmpty(); x += 4)
+            tip = p->toolTipAt(QPointF(x, lanes.bottom() - 6));
+        QVERIFY2(tip.contains(QString::fromStdString(text)), qPrintable(tip));
+        QVERIFY(tip.contains(QStringLiteral("step 5")));
     }
 
     // The refcount plot and the timeline share their x range, both ways,
