@@ -179,9 +179,15 @@ StepPanel::StepPanel(RunDocument *document, QWidget *parent)
         if (!changeDesign(v, m_policy->currentText(), &error))
             QMessageBox::warning(this, tr("Cannot re-run"), error);
     });
-    connect(m_departures, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
-        m_doc->setCursor(item->data(Qt::UserRole).toULongLong());
-    });
+    // A click goes there, as in the violations list (a double click was
+    // needed; an app audit); the keyboard's Return too.
+    const auto goToDeparture = [this](QListWidgetItem *item) {
+        if (item->data(Qt::UserRole).isValid())
+            m_doc->setCursor(
+                std::min<uint64_t>(item->data(Qt::UserRole).toULongLong(), m_doc->stepCount()));
+    };
+    connect(m_departures, &QListWidget::itemClicked, this, goToDeparture);
+    connect(m_departures, &QListWidget::itemActivated, this, goToDeparture);
 
     // Notes.
     auto *notes = new QGroupBox(tr("Notes"), this);

@@ -111,7 +111,12 @@ const char *departureName(Departure::Why why)
 
 std::string departureText(const Departure &d)
 {
-    std::string out = "step " + std::to_string(d.step) + ": " + departureName(d.why) + ":";
+    // (an unreached step is past the new run's end: it is named by the end,
+    // "step 24" of a 23-step run read as a step of it)
+    std::string out = d.why == Departure::Why::Unreached
+                          ? "after step " + std::to_string(d.step - 1) +
+                                " (the new run's end): " + departureName(d.why) + ":"
+                          : "step " + std::to_string(d.step) + ": " + departureName(d.why) + ":";
     const std::string rec = d.recordedStep ? "recorded step " + std::to_string(d.recordedStep) +
                                                  " " + quotedText(d.recorded)
                                            : std::string();

@@ -1029,6 +1029,22 @@ private Q_SLOTS:
         QVERIFY2(window.stepPanel()->branchList()->item(0)->text().contains(
                      QLatin1String("re-run, argument=srcu")),
                  qPrintable(window.stepPanel()->branchList()->item(0)->text()));
+        // one click on a departure moves the cursor there (it took two)
+        QListWidget *list = window.stepPanel()->departureList();
+        QListWidgetItem *item = list->item(0);
+        const uint64_t at = std::min<uint64_t>(item->data(Qt::UserRole).toULongLong(),
+                                               window.document()->stepCount());
+        window.document()->setCursor(at == 0 ? 1 : 0);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        for (QWidget *w = window.stepPanel(); w; w = w->parentWidget())
+            if (auto *dock = qobject_cast<QDockWidget *>(w))
+                dock->raise(); // (its tab shown: the list is clickable)
+        QTRY_VERIFY(list->isVisible());
+        list->scrollToItem(item);
+        QTest::mouseClick(list->viewport(), Qt::LeftButton, {},
+                          list->visualItemRect(item).center());
+        QTRY_COMPARE(window.document()->cursor(), at);
     }
 
     void binaryExitCodes_data()
