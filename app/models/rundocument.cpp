@@ -255,8 +255,12 @@ bool RunDocument::saveCapture(const QString &path, QString *error) const
     if (!tee::sim::canEmbedScenario(m_run->simulator->scenario()))
         return fail(QStringLiteral("the scenario has no JSON text to embed in a capture"));
     std::string err;
+    // The step the reviewer was looking at is the capture's focus: it opens
+    // there again (it opened at the first violation or step 0; an app
+    // audit). A cursor still at step 0 sets none: the first violation then.
+    const std::optional<uint64_t> focus = m_cursor > 0 ? std::optional(m_cursor) : std::nullopt;
     if (!tee::sim::writeCapture(path.toStdString(), *m_run->simulator, m_run->trace, m_run->options,
-                                &err, m_run->notes))
+                                &err, m_run->notes, focus))
         return fail(qs(err));
     m_modified = false;
     return true;

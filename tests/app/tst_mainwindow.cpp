@@ -443,6 +443,13 @@ private Q_SLOTS:
         QTest::mouseClick(violations->viewport(), Qt::LeftButton, {}, cell.center());
         QCOMPARE(other.document()->cursor(), violation);
         QVERIFY(other.recentFiles().contains(QFileInfo(path).absoluteFilePath()));
+        // saved with the cursor at a step, it opens there again
+        other.document()->setCursor(3);
+        const QString at3 = dir.filePath(QStringLiteral("at3.json"));
+        QVERIFY2(other.saveCapture(at3, &error), qPrintable(error));
+        MainWindow third;
+        QVERIFY2(third.openPath(at3, &error), qPrintable(error));
+        QCOMPARE(third.document()->cursor(), uint64_t(3));
 
         // A capture that names its focus step opens there; one past the
         // schedule is refused, naming the key, and the window stays as it was.
