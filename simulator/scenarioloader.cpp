@@ -1339,11 +1339,14 @@ std::shared_ptr<Scenario> loadBuiltin(const std::string &name, std::string *erro
     initResources();
     const std::string source = "builtin:" + name;
     if (!isBuiltinName(name) || !QFileInfo::exists(builtinPath(name))) {
-        std::string names;
+        // (named as given, with a suggestion, as loadScenario names it:
+        // "list kill-while-queud" said "builtin:kill-while-queud" and listed
+        // all 25)
+        std::vector<std::string> names;
         for (const BuiltinInfo &b : builtinScenarios())
-            names += (names.empty() ? "" : ", ") + b.name;
-        return setError(error,
-                        source + ": no built-in scenario of that name (available: " + names + ")");
+            names.push_back(b.name);
+        return setError(error, printable(name, 160) + ": no built-in scenario of that name" +
+                                   didYouMean(name, names) + " (see 'teescope-cli list')");
     }
     std::string text;
     if (!readBounded(builtinPath(name), source, text, error))

@@ -783,7 +783,10 @@ void TestCli::badUsage_data()
         {QStringLiteral("(did you mean \"srcu\"?)")});
     row("unknown global option", {QStringLiteral("--frob")}, {QStringLiteral("frob")});
     row("list unknown name", {QStringLiteral("list"), QStringLiteral("extra")},
-        {QStringLiteral("extra: no built-in scenario of that name (available: ")});
+        {QStringLiteral("extra: no built-in scenario of that name (see 'teescope-cli list')")});
+    row("list misspelt name", {QStringLiteral("list"), QStringLiteral("kill-while-queud")},
+        {QStringLiteral("kill-while-queud: no built-in scenario of that name (did you mean "
+                        "\"kill-while-queued\"?)")});
     row("list extra argument",
         {QStringLiteral("list"), QStringLiteral("default"), QStringLiteral("extra")},
         {QStringLiteral("list: unexpected argument \"extra\"")});

@@ -741,8 +741,11 @@ void TestScenarioLoader::builtinDefault()
     QCOMPARE(op1.back().result, 0);
 
     QVERIFY(!loadBuiltin("no-such-scenario", &error));
-    QVERIFY2(error.rfind("builtin:no-such-scenario: ", 0) == 0, error.c_str());
-    QVERIFY2(error.find("default") != std::string::npos, error.c_str()); // lists what exists
+    QVERIFY2(error.rfind("no-such-scenario: no built-in scenario of that name", 0) == 0,
+             error.c_str());
+    QVERIFY2(error.find("teescope-cli list") != std::string::npos, error.c_str()); // where to look
+    QVERIFY(!loadBuiltin("defualt", &error));
+    QVERIFY2(error.find("(did you mean \"default\"?)") != std::string::npos, error.c_str());
     QVERIFY(!loadBuiltin("../scenarios/default", &error));
 }
 
