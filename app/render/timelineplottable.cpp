@@ -787,6 +787,23 @@ NotesLayerable::labelBoxes(const QFont &font) const
     const QRectF lanes = m_timeline->lanesRect();
     const TimeMapping map = m_timeline->mapping();
     const QFontMetricsF fm(font);
+    const double h = fm.height() + 2;
+    // The labels go in the lowest expanded group header in view (an empty
+    // row: a collapsed group's header shows its summary), not over the
+    // bars of the last lane, which they hid (an app audit); at the lanes'
+    // bottom when no such header is in view.
+    double top = lanes.bottom() - 2 - h;
+    const LaneLayout &layout = m_timeline->layout();
+    for (int r = layout.rowCount() - 1; r >= 0; --r) {
+        const LaneRow row = layout.row(r);
+        if (!row.header || layout.collapsed(row.group))
+            continue;
+        const double y = m_timeline->rowTopY(r), rh = layout.rowHeightOf(r);
+        if (y >= lanes.top() && y + rh <= lanes.bottom()) {
+            top = y + (rh - h) / 2;
+            break;
+        }
+    }
     for (const sim::Note &n : m_notes) {
         if (n.step > src.timeline->stepCount())
             continue;
@@ -797,9 +814,9 @@ NotesLayerable::labelBoxes(const QFont &font) const
             continue;
         // right of its line, or left of it where it would run past the
         // lanes' right edge (a note at the last step)
-        const double w = fm.horizontalAdvance(label(n)) + 6, h = fm.height() + 2;
+        const double w = fm.horizontalAdvance(label(n)) + 6;
         const bool left = at + 2 + w > lanes.right() && at - 2 - w >= lanes.left();
-        out.emplace_back(QRectF(left ? at - 2 - w : at + 2, lanes.bottom() - 2 - h, w, h), &n);
+        out.emplace_back(QRectF(left ? at - 2 - w : at + 2, top, w, h), &n);
     }
     return out;
 }

@@ -181,7 +181,8 @@ private:
 };
 
 // Reviewer notes: a dash-dotted line at the end of each note's step and the
-// note's text (elided) at the bottom of the lanes, on a layer of their own,
+// note's text (elided) in the lowest expanded group header in view (else at
+// the bottom of the lanes), on a layer of their own,
 // drawn with the current mapping (the window and the exported pictures).
 class NotesLayerable : public LanesOverlay
 {

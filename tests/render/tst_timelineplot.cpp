@@ -420,11 +420,14 @@ private Q_SLOTS:
         p->replotNow();
         const QString label = NotesLayerable::label(p->notes().front());
         QVERIFY2(label.startsWith(QStringLiteral("✎ explore: I12: app/suppl")), qPrintable(label));
-        // the label sits at the lanes' bottom, right of the step's line
+        // somewhere over the lanes, right of the step's line
         const QRectF lanes = p->lanesRect();
         QString tip;
-        for (double x = lanes.left(); x < lanes.right() && tip.isEmpty(); x += 4)
-            tip = p->toolTipAt(QPointF(x, lanes.bottom() - 6));
+        for (double y = lanes.top() + 2; y < lanes.bottom() && tip.isEmpty(); y += 3)
+            for (double x = lanes.left(); x < lanes.right() && tip.isEmpty(); x += 4)
+                if (const QString t = p->toolTipAt(QPointF(x, y));
+                    t.startsWith(QLatin1String("note")))
+                    tip = t;
         QVERIFY2(tip.contains(QString::fromStdString(text)), qPrintable(tip));
         QVERIFY(tip.contains(QStringLiteral("step 5")));
     }
