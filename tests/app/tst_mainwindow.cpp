@@ -18,9 +18,11 @@
 #include "simulator/explore.h"
 #include "simulator/scenarioloader.h"
 #include "simulator/simulator.h"
+#include <QDialogButtonBox>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
+#include <QSpinBox>
 #include <QTimer>
 
 #include <QFileInfo>
@@ -748,6 +750,56 @@ private Q_SLOTS:
         const QRect cell = window.violationsView()->visualRect(violations->index(row, 0));
         QTest::mouseClick(window.violationsView()->viewport(), Qt::LeftButton, {}, cell.center());
         QCOMPARE(doc->cursor(), uint64_t(r.stuck->length()));
+    }
+
+    // File > Export > Picture with From after To says so and keeps the
+    // dialog open (spin boxes that limited each other turned From 20, To 5
+    // into steps 20-24 without a word; an app audit).
+    void exportPictureRefusesAnInsideOutRange()
+    {
+        MainWindow window;
+        QString error;
+        QVERIFY(window.openPath(QStringLiteral("kill-while-processing"), &error));
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QAction *picture = nullptr;
+        for (QAction *a : window.findChildren<QAction *>())
+            if (a->text().startsWith(QLatin1String("Picture (PNG, SVG, PDF)")))
+                picture = a;
+        QVERIFY(picture);
+        bool warned = false, stillOpen = false;
+        int spins = 0;
+        QTimer::singleShot(0, [&] {
+            auto *dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget());
+            if (!dialog)
+                return;
+            const QList<QSpinBox *> boxes = dialog->findChildren<QSpinBox *>();
+            spins = int(boxes.size());
+            if (boxes.size() != 4) { // width, height, from, to
+                dialog->reject();
+                return;
+            }
+            boxes[2]->setValue(20);
+            boxes[3]->setValue(5);
+            QTimer::singleShot(0, [&, dialog] {
+                QWidget *modal = QApplication::activeModalWidget();
+                auto *box = qobject_cast<QMessageBox *>(modal);
+                warned = box && box->text().contains(QLatin1String("comes before"));
+                if (box)
+                    box->accept();
+                else if (auto *other = qobject_cast<QDialog *>(modal); other && other != dialog)
+                    other->reject(); // (no warning: the file dialog came instead)
+                QTimer::singleShot(0, [&, dialog] {
+                    stillOpen = QApplication::activeModalWidget() == dialog;
+                    dialog->reject();
+                });
+            });
+            dialog->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok)->click();
+        });
+        picture->trigger();
+        QCOMPARE(spins, 4);
+        QVERIFY(warned);
+        QVERIFY(stillOpen);
     }
 
     // Opening another run (a built-in, a file, a search's finding) asks
