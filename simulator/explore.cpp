@@ -2353,6 +2353,16 @@ bool isExploreNote(const std::string &text)
     return text.rfind(kExploreNote, 0) == 0;
 }
 
+std::string exploreNoteShort(const std::string &text)
+{
+    const std::string found = std::string(kExploreNote) + "the shortest path found to ";
+    if (text.rfind(kViolationNote, 0) == 0)
+        return kExploreNote + text.substr(kViolationNote.size() - 1); // keeps the "I"
+    if (text.rfind(found, 0) == 0)
+        return kExploreNote + text.substr(found.size());
+    return text;
+}
+
 int exploreNoteInvariant(const std::string &text)
 {
     const std::string prefix = kViolationNote;

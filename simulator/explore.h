@@ -159,6 +159,10 @@ std::optional<FindingRun> findingRun(const Simulator &sim, const ExploreFinding 
 // state, or not explore's).
 bool isExploreNote(const std::string &text);
 int exploreNoteInvariant(const std::string &text);
+// An explore note without its fixed phrase, for a short label: "explore:
+// I12: ..." for "explore: the shortest path found to a violation of I12:
+// ...", "explore: spec §9 gap 9: ..." for a gap; other text as it is.
+std::string exploreNoteShort(const std::string &text);
 
 // The finding a counterexample shows: the shortest violation, else the
 // stuck state; nullptr when there is none.

@@ -2,6 +2,7 @@
 
 #include "app/render/lanepainting.h"
 #include "app/render/lanetext.h"
+#include "simulator/explore.h"
 
 #include <QFontMetricsF>
 
@@ -761,26 +762,17 @@ void NotesLayerable::applyDefaultAntialiasingHint(QCPPainter *painter) const
 
 QString NotesLayerable::label(const sim::Note &n)
 {
-    QString text = QString::fromStdString(n.text).simplified();
-    // explore's notes begin with a long fixed phrase ("explore: the shortest
-    // path found to a violation of I12: ..."), which the 48 characters cut
-    // before the invariant: the label says what was found first.
-    static const QString kViolation =
-        QStringLiteral("explore: the shortest path found to a violation of ");
-    static const QString kGap = QStringLiteral("explore: the shortest path found to ");
-    if (text.startsWith(kViolation))
-        text = QStringLiteral("explore: ") + text.mid(kViolation.size());
-    else if (text.startsWith(kGap))
-        text = QStringLiteral("explore: ") + text.mid(kGap.size());
+    // explore's notes begin with a long fixed phrase, which the 48
+    // characters cut before the invariant: the label says what was found
+    QString text = QString::fromStdString(sim::exploreNoteShort(n.text)).simplified();
     if (text.size() > 48)
         text = text.left(47) + QStringLiteral("…");
     return QStringLiteral("✎ ") + text;
 }
 
-std::vector<std::pair<QRectF, const sim::Note *>>
-NotesLayerable::labelBoxes(const QFont &font) const
+std::vector<NotesLayerable::Placed> NotesLayerable::placed(const QFont &font) const
 {
-    std::vector<std::pair<QRectF, const sim::Note *>> out;
+    std::vector<Placed> out;
     const TimelineSource &src = m_timeline->source();
     if (!src.valid() || m_notes.empty())
         return out;
@@ -816,14 +808,14 @@ NotesLayerable::labelBoxes(const QFont &font) const
         // lanes' right edge (a note at the last step)
         const double w = fm.horizontalAdvance(label(n)) + 6;
         const bool left = at + 2 + w > lanes.right() && at - 2 - w >= lanes.left();
-        out.emplace_back(QRectF(left ? at - 2 - w : at + 2, top, w, h), &n);
+        out.push_back({QRectF(left ? at - 2 - w : at + 2, top, w, h), at, &n});
     }
     return out;
 }
 
 QString NotesLayerable::toolTipAt(const QPointF &pos) const
 {
-    for (const auto &[box, note] : labelBoxes(m_timeline->labelFont()))
+    for (const auto &[box, at, note] : placed(m_timeline->labelFont()))
         if (box.contains(pos))
             return QStringLiteral("note at step %1: %2")
                 .arg(note->step)
@@ -833,17 +825,10 @@ QString NotesLayerable::toolTipAt(const QPointF &pos) const
 
 void NotesLayerable::draw(QCPPainter *painter)
 {
-    const TimelineSource &src = m_timeline->source();
-    if (!src.valid() || m_notes.empty())
-        return;
     const QRectF lanes = m_timeline->lanesRect();
     const QColor line(0x6a, 0x1b, 0x9a), text(0x4a, 0x14, 0x8c);
     painter->setFont(m_timeline->labelFont());
-    const TimeMapping map = m_timeline->mapping();
-    for (const auto &[box, note] : labelBoxes(painter->font())) {
-        const double at = note->step == 0 ? map.toPixel(0)
-                                          : map.toPixel(double(TimeMapping::stepEnd(
-                                                *src.timeline, note->step, m_timeline->axis())));
+    for (const auto &[box, at, note] : placed(painter->font())) {
         painter->setPen(QPen(line, 1.5, Qt::DashDotLine));
         painter->drawLine(QPointF(at, lanes.top()), QPointF(at, lanes.bottom()));
         painter->fillRect(box, QColor(255, 255, 255, 220));

@@ -202,8 +202,14 @@ protected:
     void draw(QCPPainter *painter) override;
 
 private:
-    // Where each shown note's label is drawn (plot pixels), with its note.
-    std::vector<std::pair<QRectF, const sim::Note *>> labelBoxes(const QFont &font) const;
+    // Each shown note: its label's box and its line's x (plot pixels).
+    struct Placed
+    {
+        QRectF box;
+        double at = 0;
+        const sim::Note *note = nullptr;
+    };
+    std::vector<Placed> placed(const QFont &font) const;
     std::vector<sim::Note> m_notes;
 };
 
