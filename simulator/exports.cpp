@@ -172,6 +172,12 @@ constexpr int kPidObjects = 3;
 constexpr int kPidContexts = 4;
 constexpr int kPidQtee = 5;
 constexpr int kPidWork = 6;
+constexpr std::pair<int, const char *> kPids[] = {{kPidThreads, "threads, QTEE and reqs_locks"},
+                                                  {kPidRequests, "requests"},
+                                                  {kPidObjects, "objects"},
+                                                  {kPidContexts, "contexts"},
+                                                  {kPidQtee, "QTEE at work"},
+                                                  {kPidWork, "qcomtee_wq work items"}};
 // Async ids per category stay apart whatever an importer keys them by.
 constexpr int64_t kObjectIdBase = 1000000;
 constexpr int64_t kContextIdBase = 2000000;
@@ -308,6 +314,12 @@ private:
     // messages. It gets its name too, after the others.
     void nameUsedTracks()
     {
+        // The async and counter events of pids 2-6 are on tid 0 (catapult
+        // files async slices under their thread): named after their pid,
+        // not "tid 0", where anything was put.
+        for (const auto &[pid, name] : kPids)
+            if (pid != kPidThreads && m_usedPids.count(pid))
+                meta(pid, 0, "thread_name", "name", name, false);
         int sortIndex = 1000;
         for (int tid : m_usedTids) {
             if (m_namedTids.count(tid))
@@ -329,13 +341,7 @@ private:
 
     void metadata()
     {
-        const std::pair<int, const char *> pids[] = {{kPidThreads, "threads, QTEE and reqs_locks"},
-                                                     {kPidRequests, "requests"},
-                                                     {kPidObjects, "objects"},
-                                                     {kPidContexts, "contexts"},
-                                                     {kPidQtee, "QTEE at work"},
-                                                     {kPidWork, "qcomtee_wq work items"}};
-        for (const auto &[pid, name] : pids) {
+        for (const auto &[pid, name] : kPids) {
             meta(pid, -1, "process_name", "name", name, false);
             meta(pid, -1, "process_sort_index", "sort_index", std::to_string(pid), true);
         }
@@ -512,6 +518,7 @@ private:
         if (!args.empty())
             o.raw("args", args);
         m_out.push_back(o.str());
+        m_usedPids.insert(pid); // (and its counters, on the same pid)
     }
 
     std::string intervalName(const Interval &iv, const Lane &lane, std::string &args) const
@@ -914,6 +921,7 @@ private:
     std::vector<std::string> m_out;
     std::vector<Slice> m_steps;
     std::set<int> m_namedTids; // kPidThreads tracks with a thread_name
+    std::set<int> m_usedPids;  // the other pids' tid 0, which async events were put on
     std::set<int> m_usedTids;  // kPidThreads tracks something was put on
 };
 

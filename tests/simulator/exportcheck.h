@@ -106,11 +106,12 @@ inline QString checkChromeTrace(const QByteArray &json, ChromeStats *stats = nul
                                  QStringLiteral("b"), QStringLiteral("e"), QStringLiteral("n"),
                                  QStringLiteral("s"), QStringLiteral("f"), QStringLiteral("C")};
 
-    // Tracks of the threads process (pid 1) that slices, flows or thread
-    // instants are on, and the ones with a thread_name: every used one
-    // must be named (an unnamed track shows as a bare number).
-    QHash<long long, QString> trackUse;
-    QSet<long long> namedTracks;
+    // The (pid, tid) tracks events are on (slices, flows, instants, and the
+    // async and counter events that carry a tid: catapult files async
+    // slices under their thread), and the ones with a thread_name: every
+    // used one must be named (an unnamed track shows as a bare number).
+    QHash<std::pair<long long, long long>, QString> trackUse;
+    QSet<std::pair<long long, long long>> namedTracks;
     for (qsizetype i = 0; i < events.size(); ++i) {
         if (!events.at(i).isObject())
             return QStringLiteral("traceEvents[%1] is not an object").arg(i);
@@ -132,12 +133,12 @@ inline QString checkChromeTrace(const QByteArray &json, ChromeStats *stats = nul
             if (o.value(QLatin1String("name")).toString() == QLatin1String("thread_name")) {
                 if (!isInteger(o.value(QLatin1String("tid"))))
                     return at + QStringLiteral(": thread_name without tid");
-                if (pid == 1)
-                    namedTracks.insert(o.value(QLatin1String("tid")).toInteger());
-                st.threadNames.append(o.value(QLatin1String("args"))
-                                          .toObject()
-                                          .value(QLatin1String("name"))
-                                          .toString());
+                namedTracks.insert({pid, o.value(QLatin1String("tid")).toInteger()});
+                if (pid == 1) // (the thread tracks)
+                    st.threadNames.append(o.value(QLatin1String("args"))
+                                              .toObject()
+                                              .value(QLatin1String("name"))
+                                              .toString());
             }
             continue;
         }
@@ -152,8 +153,8 @@ inline QString checkChromeTrace(const QByteArray &json, ChromeStats *stats = nul
         if (needsTid && !isInteger(o.value(QLatin1String("tid"))))
             return at + QStringLiteral(": tid missing or not an integer");
         const long long tid = o.value(QLatin1String("tid")).toInteger();
-        if (needsTid && pid == 1 && !trackUse.contains(tid))
-            trackUse.insert(tid, at);
+        if (isInteger(o.value(QLatin1String("tid"))) && !trackUse.contains({pid, tid}))
+            trackUse.insert({pid, tid}, at);
 
         if (ph == QLatin1String("X")) {
             const QJsonValue dur = o.value(QLatin1String("dur"));
@@ -222,8 +223,9 @@ inline QString checkChromeTrace(const QByteArray &json, ChromeStats *stats = nul
             return QStringLiteral("async slice %1 opened with b but never closed").arg(it.key());
     for (auto it = trackUse.constBegin(); it != trackUse.constEnd(); ++it)
         if (!namedTracks.contains(it.key()))
-            return it.value() +
-                   QStringLiteral(": on tid %1, which has no thread_name").arg(it.key());
+            return it.value() + QStringLiteral(": on pid %1 tid %2, which has no thread_name")
+                                    .arg(it.key().first)
+                                    .arg(it.key().second);
 
     // Proper nesting per track.
     for (auto &[track, slices] : xs) {

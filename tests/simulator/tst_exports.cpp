@@ -562,6 +562,10 @@ private Q_SLOTS:
             << QStringLiteral("outside any slice");
         QTest::newRow("counter without args")
             << wrap(R"({"ph":"C","name":"rc","pid":3,"ts":0})") << QStringLiteral("counter");
+        QTest::newRow("unnamed async track")
+            << wrap(R"({"ph":"b","cat":"r","name":"a","pid":2,"tid":0,"id":1,"ts":0},)"
+                    R"({"ph":"e","cat":"r","name":"a","pid":2,"tid":0,"id":1,"ts":1})")
+            << QStringLiteral("pid 2 tid 0, which has no thread_name");
         QTest::newRow("bad instant scope")
             << wrap(R"({"ph":"i","name":"v","pid":1,"tid":1,"ts":0,"s":"x"})")
             << QStringLiteral("scope");
