@@ -17,6 +17,7 @@
 #include <QByteArray>
 #include <QString>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -130,6 +131,9 @@ bool onlyPrints(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    // A write past a file size limit fails with EFBIG (the save reports it)
+    // instead of SIGXFSZ killing the app (teescope-cli does the same).
+    std::signal(SIGXFSZ, SIG_IGN);
     if (onlyPrints(argc, argv) && !envSet("DISPLAY") && !envSet("WAYLAND_DISPLAY"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
     checkDisplay(argc, argv);

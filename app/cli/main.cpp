@@ -32,6 +32,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -40,6 +41,8 @@
 #include <optional>
 #include <string>
 #include <tuple>
+
+#include <unistd.h>
 
 using namespace tee;
 using namespace tee::cli;
@@ -804,6 +807,8 @@ int outOfMemory()
 // with status 0 and a cut file. What reached it cannot be taken back.
 int checkedStdout(int status)
 {
+    // (checked before the flush below: a stream already failed does not
+    // try again, so errno would say nothing)
     errno = 0;
     std::cout.flush();
     const bool failed = !std::cout || std::fflush(stdout) != 0 || std::ferror(stdout);
@@ -916,7 +921,57 @@ int runCli(int argc, char **argv)
 }
 } // namespace
 
+// std::cout's buffer: the same 64 KiB buffering, but a write(2) that fails
+// keeps its errno for checkedStdout (with the libstdc++ buffer the reason of
+// a failed `list` or help text was lost: "cannot write" with none).
+class StdoutBuffer : public std::streambuf
+{
+public:
+    StdoutBuffer() { setp(m_buf, m_buf + sizeof m_buf); }
+
+protected:
+    int_type overflow(int_type c) override
+    {
+        if (sync() != 0)
+            return traits_type::eof();
+        if (!traits_type::eq_int_type(c, traits_type::eof())) {
+            *pptr() = traits_type::to_char_type(c);
+            pbump(1);
+        }
+        return traits_type::not_eof(c);
+    }
+    int sync() override
+    {
+        const char *p = pbase();
+        while (p < pptr()) {
+            const ssize_t n = ::write(STDOUT_FILENO, p, size_t(pptr() - p));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                if (stdoutErrno() == 0)
+                    stdoutErrno() = n < 0 ? errno : EIO;
+                setp(m_buf, m_buf + sizeof m_buf); // (dropped: the command fails)
+                return -1;
+            }
+            p += n;
+        }
+        setp(m_buf, m_buf + sizeof m_buf);
+        return 0;
+    }
+
+private:
+    char m_buf[65536];
+};
+
 int main(int argc, char **argv)
 {
+    // (never destroyed: std::cout is flushed at exit, after locals go)
+    static StdoutBuffer *const stdoutBuffer = new StdoutBuffer;
+    std::cout.rdbuf(stdoutBuffer);
+    // A file size limit (ulimit -f) makes a write past it fail with EFBIG,
+    // which every output reports as any failed write (status 2, the target
+    // kept, no temporary file), instead of SIGXFSZ killing the process
+    // half-way through a file.
+    std::signal(SIGXFSZ, SIG_IGN);
     return checkedStdout(runCli(argc, argv));
 }

@@ -19,6 +19,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -155,6 +156,8 @@ class TestCli : public QObject
 private Q_SLOTS:
     void stdoutWriteFailureFails_data();
     void stdoutWriteFailureFails();
+    void fileSizeLimitFails_data();
+    void fileSizeLimitFails();
     void exploreCounterexampleToStdoutWithNothingFound();
     void informational_data();
     void informational();
@@ -431,6 +434,52 @@ void TestCli::stdoutWriteFailureFails()
     const QString err = QString::fromUtf8(process.readAllStandardError());
     QVERIFY2(err.contains(QLatin1String("teescope-cli: standard output: cannot write")),
              qPrintable(err));
+    // with its reason, whichever way the command wrote (list's was lost)
+    QVERIFY2(err.contains(QLatin1String("No space left on device")), qPrintable(err));
+}
+
+// A file size limit (ulimit -f) is a failed write like any other: status
+// 2 with one message, no output file, no temporary file left. SIGXFSZ
+// killed the process (status 153 from a shell) with the temporary file
+// behind (a captures audit).
+void TestCli::fileSizeLimitFails_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<bool>("toStdout");
+    QTest::newRow("run --capture FILE")
+        << QString(QStringLiteral("run|default|--capture|OUT")).split(QLatin1Char('|')) << false;
+    QTest::newRow("run --chrome FILE")
+        << QString(QStringLiteral("run|default|--chrome|OUT")).split(QLatin1Char('|')) << false;
+    QTest::newRow("run --chrome -")
+        << QString(QStringLiteral("run|default|--chrome|-")).split(QLatin1Char('|')) << true;
+}
+
+void TestCli::fileSizeLimitFails()
+{
+    QFETCH(QStringList, args);
+    QFETCH(bool, toStdout);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString out = dir.filePath(QStringLiteral("out.json"));
+    args.replaceInStrings(QStringLiteral("OUT"), out);
+    QProcess process;
+    process.setChildProcessModifier([] {
+        const rlimit limit{4096, 4096}; // bytes: every output here is longer
+        ::setrlimit(RLIMIT_FSIZE, &limit);
+    });
+    if (toStdout)
+        process.setStandardOutputFile(out);
+    process.start(QStringLiteral(TEESCOPE_CLI), args);
+    QVERIFY(process.waitForFinished(60000));
+    const QString err = QString::fromUtf8(process.readAllStandardError());
+    QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(process.exitCode(), 2);
+    // one message (--chrome - moves the summary to stderr, before it)
+    const QStringList errLines = err.trimmed().split(QLatin1Char('\n'));
+    QVERIFY2(errLines.last().contains(QLatin1String("File too large")), qPrintable(err));
+    QCOMPARE(err.count(QLatin1String("teescope-cli:")), 1);
+    const QStringList left = QDir(dir.path()).entryList(QDir::Files | QDir::Hidden);
+    QCOMPARE(left, toStdout ? QStringList{QStringLiteral("out.json")} : QStringList{});
 }
 
 // explore --counterexample - owns standard output even when there is no
