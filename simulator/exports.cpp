@@ -2129,12 +2129,18 @@ std::vector<std::string> laneNames(const Simulator &sim, const Trace &trace)
     return out;
 }
 
+std::string checkFromStep(uint64_t from, uint64_t steps)
+{
+    if (from >= 1 && from <= std::max<uint64_t>(steps, 1))
+        return {};
+    return "--from: step " + std::to_string(from) + " is not in the run (" +
+           (steps ? "steps 1.." + std::to_string(steps) : std::string("it has no steps")) + ")";
+}
+
 std::string checkExportOptions(const Simulator &sim, const Trace &trace, const ExportOptions &o)
 {
-    const uint64_t steps = trace.schedule.size();
-    if (o.from < 1 || (steps > 0 && o.from > steps))
-        return "--from: step " + std::to_string(o.from) + " is not in the run (steps 1.." +
-               std::to_string(steps) + ")";
+    if (std::string e = checkFromStep(o.from, trace.schedule.size()); !e.empty())
+        return e;
     if (o.to < o.from)
         return "--to: step " + std::to_string(o.to) + " comes before --from " +
                std::to_string(o.from);

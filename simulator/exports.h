@@ -45,6 +45,9 @@ std::vector<std::string> laneNames(const Simulator &sim, const Trace &trace);
 // Empty when the options fit the run; else one sentence naming the option
 // ("--lane: no lane \"app/clinet\" in this run; did you mean ...").
 std::string checkExportOptions(const Simulator &sim, const Trace &trace, const ExportOptions &o);
+// --from's own check (export, run and render): a step of the run, or 1 for a
+// run of no steps. The message, empty when it is one.
+std::string checkFromStep(uint64_t from, uint64_t steps);
 std::string textTimeline(const Simulator &sim, const Trace &trace, const ExportOptions &o);
 // The Chrome trace of the steps and lanes the options name: intervals are
 // clipped to the range, every lane shows its state at --from.

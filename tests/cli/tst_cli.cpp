@@ -201,6 +201,7 @@ private Q_SLOTS:
     void model2CapturesReplay();
     void model2CapturesDifferAtTheExit_data();
     void model2CapturesDifferAtTheExit();
+    void olderCaptureWithAnotherStopIsAModelChange();
     void exportMatchesRun();
     void renderPictures();
     void exportCarriesNotes();
@@ -814,6 +815,11 @@ void TestCli::badUsage_data()
     row("--from past the run",
         {run, def, text, dash, QStringLiteral("--from"), QStringLiteral("999")},
         {QStringLiteral("--from: step 999 is not in the run (steps 1..20)")});
+    // (a run of no steps: every --from but 1 was taken, an empty table)
+    row("--from past a run of no steps",
+        {run, dataPath(QStringLiteral("cli/no-steps.json")), text, dash, QStringLiteral("--from"),
+         QStringLiteral("2")},
+        {QStringLiteral("--from: step 2 is not in the run (it has no steps)")});
     row("--width too narrow",
         {run, def, text, dash, QStringLiteral("--width"), QStringLiteral("59")},
         {QStringLiteral("--width: \"59\" is not a whole number from 60 to 400")});
@@ -1725,6 +1731,32 @@ void TestCli::model2CapturesDifferAtTheExit()
         return r.out.section(QLatin1String(label), 1).section(QLatin1Char(':'), 0, 0);
     };
     QVERIFY2(!step("  capture: ").isEmpty() && step("  capture: ") == step("  replay:  "),
+             qPrintable(r.out));
+}
+
+// An older model's capture whose header claims another ending than its
+// schedule gives: a model change (status 1), never "replay identical" with
+// status 0, which it was (only the current version's headers were checked;
+// a captures audit).
+void TestCli::olderCaptureWithAnotherStopIsAModelChange()
+{
+    QFile in(dataPath(QStringLiteral("captures/model13-device-removal.json")));
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    QByteArray json = in.readAll();
+    QCOMPARE(json.count("\"stop\": \"finished\""), 1);
+    json.replace("\"stop\": \"finished\"", "\"stop\": \"stuck\"");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("forged.json"));
+    QFile out(path);
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write(json);
+    out.close();
+    const CliResult r = runCli({QStringLiteral("replay"), path});
+    VERIFY_EXIT(r, 1);
+    QVERIFY2(r.out.contains(QLatin1String("model changed")) &&
+                 r.out.contains(QLatin1String("the capture says \"stuck\"")) &&
+                 !r.out.contains(QLatin1String("replay identical")),
              qPrintable(r.out));
 }
 
