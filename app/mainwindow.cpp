@@ -379,10 +379,10 @@ void MainWindow::buildDocks()
         if (!QSettings().contains(QStringLiteral("window/state"))) {
             // (a third of a small window: the timeline keeps the most)
             const int side = std::min(480, width() / 3);
-            const int log = std::min(240, height() / 4);
+            const int logRows = std::min(240, height() / 4);
             resizeDocks({inspectDock, violationsDock}, {side, side}, Qt::Horizontal);
             resizeDocks({inspectDock, violationsDock}, {460, 140}, Qt::Vertical);
-            resizeDocks({logDock}, {log}, Qt::Vertical);
+            resizeDocks({logDock}, {logRows}, Qt::Vertical);
         }
     });
     auto *find = new QAction(tr("Find in the Event Log"), this);

@@ -720,13 +720,9 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
             r.fail("top level", "expected a JSON object, found " + what);
             return nullptr;
         }
-        r.fail(lineColumn(text, size_t(std::max(0, perr.offset))),
-               "invalid JSON: " + perr.errorString().toStdString() +
-                   (perr.error == QJsonParseError::UnterminatedObject ||
-                            perr.error == QJsonParseError::UnterminatedArray ||
-                            perr.error == QJsonParseError::UnterminatedString
-                        ? " (truncated file?)"
-                        : ""));
+        const JsonSyntaxError e =
+            describeJsonError(text, perr.error, size_t(std::max(0, perr.offset)));
+        r.fail(lineColumn(text, e.offset), e.message);
         return nullptr;
     }
     if (!doc.isObject()) {
@@ -1089,10 +1085,10 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
     // each step's actor and verb, so they come from replaying its schedule
     // (when it replays; otherwise the steps stay without one).
     if (!spansGiven && !cap->schedule.empty()) {
-        std::string why;
+        std::string replayError;
         const Simulator sim(cap->scenario, cap->variant);
-        Trace t = replay(sim, cap->schedule, &why);
-        if (why.empty() && t.spans.size() == cap->schedule.size())
+        Trace t = replay(sim, cap->schedule, &replayError);
+        if (replayError.empty() && t.spans.size() == cap->schedule.size())
             cap->spans = std::move(t.spans);
     }
     return cap;

@@ -285,6 +285,30 @@ std::optional<JsonSyntaxError> findNonRfcJson(std::string_view json)
     return std::nullopt;
 }
 
+JsonSyntaxError describeJsonError(std::string_view json, int error, size_t offset)
+{
+    offset = std::min(offset, json.size());
+    if (const auto bad = findNonRfcJson(json.substr(0, offset + 1)); bad && bad->offset <= offset)
+        return *bad;
+    const QJsonParseError::ParseError e = QJsonParseError::ParseError(error);
+    QJsonParseError named;
+    named.error = e;
+    std::string text = "invalid JSON: " + named.errorString().toStdString();
+    const bool unterminated = e == QJsonParseError::UnterminatedObject ||
+                              e == QJsonParseError::UnterminatedArray ||
+                              e == QJsonParseError::UnterminatedString;
+    // (Qt's offset is where it gave up: at or just after the token it could
+    // not take; whether anything but white space follows tells a cut file)
+    const size_t rest = json.find_first_not_of(" \t\r\n", offset > 0 ? offset - 1 : 0);
+    if (unterminated && (rest == std::string_view::npos || rest + 1 >= json.size()))
+        text += " (truncated file?)";
+    else if (e == QJsonParseError::UnterminatedObject)
+        text += " (a missing comma or closing brace?)";
+    else if (e == QJsonParseError::UnterminatedArray)
+        text += " (a missing comma or closing bracket?)";
+    return JsonSyntaxError{offset, text};
+}
+
 std::string topLevelScalar(std::string_view json)
 {
     QByteArray wrapped("[");

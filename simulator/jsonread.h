@@ -86,4 +86,11 @@ struct JsonSyntaxError
 };
 std::optional<JsonSyntaxError> findNonRfcJson(std::string_view json);
 
+// What QJsonDocument's parse error `error` at `offset` means, in words a
+// person fixes the file by: a number outside RFC 8259 met before it (Qt
+// reads "01" as 0 and then stops: "unterminated object"), a missing comma
+// (Qt says "unterminated object" there too) told from a file that ends
+// early ("truncated file?"). The message after "invalid JSON: " and where.
+JsonSyntaxError describeJsonError(std::string_view json, int error, size_t offset);
+
 } // namespace tee::sim

@@ -1275,9 +1275,9 @@ std::shared_ptr<Scenario> loadScenarioJson(const std::string &json, const std::s
     if (parseError.error != QJsonParseError::NoError) {
         if (const std::string what = topLevelScalar(json); !what.empty())
             return setError(error, sourceName + ": (root): expected a JSON object, got " + what);
-        return setError(error, sourceName + ": " +
-                                   lineColumn(json, size_t(std::max(0, parseError.offset))) +
-                                   ": invalid JSON: " + parseError.errorString().toStdString());
+        const JsonSyntaxError e =
+            describeJsonError(json, parseError.error, size_t(std::max(0, parseError.offset)));
+        return setError(error, sourceName + ": " + lineColumn(json, e.offset) + ": " + e.message);
     }
     if (!doc.isObject())
         return setError(error, sourceName + ": (root): expected a JSON object, got " +

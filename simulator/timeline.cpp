@@ -1423,8 +1423,9 @@ void Timeline::contextHolders(int32_t ctx, uint64_t step, std::vector<CtxHolderR
         const ContextRefChange &c = r.changes[i];
         if (c.get) {
             out.push_back(c.holder);
-        } else if (const auto it = std::find(out.begin(), out.end(), c.holder); it != out.end()) {
-            out.erase(it);
+        } else if (const auto held = std::find(out.begin(), out.end(), c.holder);
+                   held != out.end()) {
+            out.erase(held);
         }
     }
 }

@@ -62,7 +62,12 @@ struct BadRow
 const BadRow kBadRows[] = {
     // Not JSON / not an object.
     {"empty.json", "empty file", "expected a JSON object"},
-    {"truncated.json", "line 5, column 1", "invalid JSON"},
+    {"truncated.json", "line 5, column 1", "invalid JSON: unterminated array (truncated file?)"},
+    // Qt says "unterminated object" for both: the words tell which
+    {"missing-comma.json", "line 3, column",
+     "invalid JSON: unterminated object (a missing comma or closing brace?)"},
+    {"number-leading-zero.json", "line 3, column 11",
+     "the number 01 is not written as JSON allows"},
     // lines as an editor counts them (CR-only line ends), columns in characters
     {"cr-line-ends.json", "line 3, column 44", "invalid JSON"},
     {"utf8-column.json", "line 1, column 27", "invalid JSON"},
