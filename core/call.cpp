@@ -467,6 +467,20 @@ void Engine::Ctx::finalDirect(Thread &t)
                 put(a.object, {HolderKind::DriverCopy, t.id.v});
             if (a.type != ArgType::OO)
                 continue;
+            // The primordial object (a static CB object, spec §2.3) is
+            // neither a user nor a memory object: "ROOT or an unknown CB
+            // type gives -EINVAL" (step 8), the conversion fails. It has no
+            // record; its wire id tells it from NULL.
+            const bool primordial = !a.object.valid() && a.wireId == QCOMTEE_OBJECT_PRIMORDIAL;
+            if (primordial && !failed) {
+                t.res.outObjects.push_back(-1);
+                result = qres::UNAVAIL;
+                failed = true;
+                for (const int32_t id : inserted)
+                    delQteeObject(ctx, id);
+                inserted.clear();
+                continue;
+            }
             if (!a.object.valid()) {
                 t.res.outObjects.push_back(-1);
                 continue;

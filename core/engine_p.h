@@ -368,8 +368,8 @@ struct Engine::Ctx
         if (c.dataFreed)
             return;
         c.dataFreed = true;
-        emit(EventKind::ContextDataFreed).ctx = id;
-        // idr_destroy(reqs_idr): placeholders go with it (spec §2.5 T9)
+        // qcomtee_release: idr_destroy(reqs_idr) first, placeholders go with
+        // it (spec §2.5 T9), then the data is freed (spec §2.2 step 4)
         std::vector<RequestId> gone;
         for (const Request &r : s.requests)
             if (r.ctx == id && r.state == ReqState::Placeholder)
@@ -384,6 +384,7 @@ struct Engine::Ctx
                 dropRequest(rid);
         }
         c.reqsIdr.clear();
+        emit(EventKind::ContextDataFreed).ctx = id;
         // I6: context data is freed only after every user object created in
         // it has been released.
         for (const KObject &o : s.objects)

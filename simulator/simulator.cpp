@@ -30,6 +30,11 @@ enum Reg : int32_t {
 };
 
 constexpr int64_t kUnset = -1;
+// An output objref QTEE returned as NULL: the ioctl hands back
+// TEE_OBJREF_NULL (spec §3.1 step 8), which the variable holds (set, so a
+// `wait` for it ends); used again it is that id: ROOT as a target, the NULL
+// object as an input (spec §3.1 step 4).
+constexpr int64_t kNullRef = -2;
 constexpr uint64_t kBadId = 0x7FFFFFFF; // an idr id no context ever has
 
 int64_t preg(const State &s, const Thread &t, int32_t reg)
@@ -51,7 +56,13 @@ void setPreg(State &s, const Thread &t, int32_t reg, int64_t v)
 
 uint64_t objectArg(int64_t v)
 {
-    return v < 0 ? kBadId : uint64_t(v);
+    return v == kNullRef ? TEE_OBJREF_NULL : v < 0 ? kBadId : uint64_t(v);
+}
+
+// An output objref as the variable keeps it: -1 (NULL) is TEE_OBJREF_NULL.
+int64_t outputRef(int64_t id)
+{
+    return id < 0 ? kNullRef : id;
 }
 
 ObjRefParam toParam(const State &s, const Thread &t, const UserObjRef &r)
@@ -73,6 +84,8 @@ ObjRefParam toParam(const State &s, const Thread &t, const UserObjRef &r)
         p.id = objectArg(preg(s, t, r.reg));
         break;
     }
+    if (r.reg >= 0 && preg(s, t, r.reg) == kNullRef)
+        p = ObjRefParam{}; // a NULL output passed on: the NULL object
     return p;
 }
 
@@ -427,7 +440,7 @@ void Simulator::syscallReturned(State &s, Thread &t, const SyscallResult &r) con
         setPreg(s, t, op->outReg,
                 r.errno_ != 0           ? kUnset
                 : r.ret != 0            ? 0
-                : !r.outObjects.empty() ? r.outObjects[0]
+                : !r.outObjects.empty() ? outputRef(r.outObjects[0])
                                         : kUnset);
         ++t.pc;
         break;
@@ -436,7 +449,7 @@ void Simulator::syscallReturned(State &s, Thread &t, const SyscallResult &r) con
             setPreg(s, t, op->outRegs[i],
                     r.errno_ != 0             ? kUnset
                     : r.ret != 0              ? 0
-                    : i < r.outObjects.size() ? r.outObjects[i]
+                    : i < r.outObjects.size() ? outputRef(r.outObjects[i])
                                               : kUnset);
         ++t.pc;
         break;

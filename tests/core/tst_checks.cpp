@@ -99,6 +99,9 @@ private Q_SLOTS:
     void i11AfterTheIdIsGone();
     void retainReleaseImbalance_data();
     void retainReleaseImbalance();
+    void primordialOutputIsUnavail();
+    void nullOutputIsObjrefNull();
+    void contextDataFreedAfterItsIdrs();
     void processedCarriesTheClientsErrno_data();
     void processedCarriesTheClientsErrno();
     void everyDispatchReturns();
@@ -649,6 +652,83 @@ void TestChecks::stuckRule()
     const Trace tr = runScenario(json.toStdString());
     QCOMPARE(tr.stop == StopReason::Stuck, stuck);
     QVERIFY2(QString::fromStdString(tr.stopDetail).contains(who), tr.stopDetail.c_str());
+}
+
+// QTEE returning the primordial object (a static CB object, spec §2.3) as
+// an output: neither a user nor a memory object, "ROOT or an unknown CB
+// type gives -EINVAL" (spec §3.1 step 8): the conversion fails, the idr
+// insertion of the TEE output before it is undone, and arg.ret is UNAVAIL.
+// It was taken as NULL and the invocation succeeded (two audits).
+void TestChecks::primordialOutputIsUnavail()
+{
+    const Trace tr = runScenario(R"({"name": "primordial-out",
+      "qtee": {"services": [{"uid": 2033, "name": "svc", "ops": {"1": [
+        {"do": "return", "result": 0, "outputs": ["service:2033", "id:0x80000000"]}]}}]},
+      "processes": [{"name": "app", "threads": [{"name": "client", "program": [
+        {"do": "open", "as": "fd"},
+        {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+        {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "oo": ["a", "b"]},
+        {"do": "exit"}]}]}]})");
+    const auto returns = returnsOf(tr, ThreadId(0));
+    QCOMPARE(returns.size(), size_t(3));
+    QCOMPARE(returns[2]->errno_, int32_t(0));
+    QCOMPARE(returns[2]->value, int32_t(qres::UNAVAIL));
+    // the TEE output got an idr id and lost it again
+    const auto added = ofKind(tr, EventKind::IdrAdd);
+    const auto removed = ofKind(tr, EventKind::IdrRemove);
+    QCOMPARE(added.size(), size_t(2)); // svc, then output a
+    QVERIFY(!removed.empty());
+    QCOMPARE(removed.front()->step, added.back()->step);
+    QVERIFY(ofKind(tr, EventKind::Violation).empty());
+}
+
+// A NULL output objref is TEE_OBJREF_NULL in user space (spec §3.1 step 8):
+// a program that invokes it reaches ROOT (step 4: that id means ROOT), as a
+// real one would. The variable held nothing, which passed an invalid id
+// (-EINVAL) instead.
+void TestChecks::nullOutputIsObjrefNull()
+{
+    const Trace tr = runScenario(R"({"name": "null-out",
+      "qtee": {"services": [{"uid": 2033, "name": "svc", "ops": {"1": [
+        {"do": "return", "result": 0, "outputs": [null]}]}}]},
+      "processes": [{"name": "app", "threads": [{"name": "client", "program": [
+        {"do": "open", "as": "fd"},
+        {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+        {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "oo": ["n"]},
+        {"do": "invoke", "fd": "fd", "object": "n", "op": 32, "ib": [4], "ib_value": 2033,
+         "oo": ["again"]},
+        {"do": "exit"}]}]}]})");
+    const auto returns = returnsOf(tr, ThreadId(0));
+    QCOMPARE(returns.size(), size_t(4));
+    QCOMPARE(returns[2]->errno_, int32_t(0));
+    QCOMPARE(returns[2]->value, int32_t(0));
+    // ROOT op 0x20 opened the service again
+    QCOMPARE(returns[3]->errno_, int32_t(0));
+    QCOMPARE(returns[3]->value, int32_t(0));
+    QCOMPARE(ofKind(tr, EventKind::IdrAdd).size(), size_t(2));
+}
+
+// qcomtee_release destroys both idrs, then frees the context data (spec
+// §2.2 step 4): a placeholder leaves reqs_idr before context_data_freed.
+void TestChecks::contextDataFreedAfterItsIdrs()
+{
+    std::string error;
+    auto sc = loadBuiltin("kill-while-processing", &error);
+    QVERIFY2(sc, error.c_str());
+    const Simulator simulator(sc);
+    const Trace tr = run(simulator, RunOptions{}, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    int64_t removedAt = -1, freedAt = -1;
+    for (size_t i = 0; i < tr.events.size(); ++i) {
+        const Event &e = tr.events[i];
+        if (e.kind == EventKind::RequestState && e.from == ReqState::Placeholder &&
+            e.to == ReqState::Removed)
+            removedAt = int64_t(i);
+        if (e.kind == EventKind::ContextDataFreed && e.ctx == ContextId(1))
+            freedAt = int64_t(i);
+    }
+    QVERIFY(removedAt >= 0);
+    QVERIFY(freedAt > removedAt);
 }
 
 QTEST_GUILESS_MAIN(TestChecks)
