@@ -1194,6 +1194,7 @@ struct Engine::Ctx
     ThreadId checkSend(const Thread &t, const Request &r);
     void sendUnmarshal(Thread &t);
     void sendFinish(Thread &t, Request &r, int32_t ret);
+    void rollBackOutputs(Request &r);
     // -- close (spec §3.7) ------------------------------------------------------
     void closeContext(Thread &t);
     void closeObjects(Thread &t);

@@ -103,7 +103,7 @@ enum class Finding : uint16_t {
     IoObjectLeakUnqueued,  // gap 2: ctx, op, object = the leaked IO object
     LocalObjectGetFailed,  // gap 3: qteeId, object
     XaIdLeft,              // gap 3: thread, qteeId, object (the id stays after a failed first SMC)
-    SendTooManyParams,     // gap 4: thread, request, reqId, value = params, count = arguments
+    SendTooFewParams,      // gap 4: thread, request, reqId, value = params, count = arguments
     ReleaseFailedShared,   // gap 5: object
     ReleaseWithRetain,     // gap 6: object, qteeId, value = RETAIN references
     ObSizeGrew,            // gap 9: thread, value = the OB size QTEE reports, count = the buffer's

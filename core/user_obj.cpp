@@ -14,6 +14,16 @@ namespace {
 // a TEE id not in its qtee_objects_idr (or whose object is going away), a
 // shm that is not its own. One rule for SEND's errno (known when the
 // request is marked PROCESSED) and for the conversion steps.
+// A SEND shorter than the request's arguments (spec §9 item 4): position
+// `i` of the arguments is params[i + 1], past the array the supplicant
+// passed. The driver never compares the counts and reads past it; what it
+// reads there is not the matching attribute, so the conversion fails there
+// ("A simulator should treat it as -EINVAL", §9 item 4; §3.5 step 4).
+bool pastShortSend(const Syscall &sc, size_t i)
+{
+    return sc.sendParams >= 0 && i >= size_t(sc.sendParams);
+}
+
 bool outputRejected(const State &s, ContextId ctx, const Arg &a, size_t k, const Syscall &sc)
 {
     if (a.type == ArgType::OB)
@@ -567,7 +577,10 @@ void Engine::Ctx::sysSend(Thread &t)
     r->answered = true;
     retire(ctx, *r, victim);
     // §9 item 4: num_params is never compared with the request's arguments
-    // (gaps=fixed: a short response is -EINVAL, for the client too).
+    // (gaps=fixed: a short response is refused here, -EINVAL for the client
+    // too; faithful: the conversion reads past the array and fails at the
+    // first missing position, pastShortSend, after converting the outputs
+    // before it).
     const bool shortSend = t.sc.ret == 0 && !r->notification && t.sc.sendParams >= 0 &&
                            t.sc.sendParams < int32_t(r->args.size());
     const bool refuse = shortSend && var.gaps == GapsVariant::Fixed;
@@ -585,7 +598,7 @@ void Engine::Ctx::sysSend(Thread &t)
                 convertFails |= outputRejected(s, ctx, a, oo++, t.sc);
         }
     }
-    setState(*r, ReqState::PROCESSED, refuse || convertFails ? err::kEINVAL : t.sc.ret);
+    setState(*r, ReqState::PROCESSED, shortSend || convertFails ? err::kEINVAL : t.sc.ret);
     if (t.sc.ret != 0 || r->notification) {
         sendFinish(t, *r, 0);
         return;
@@ -600,7 +613,7 @@ void Engine::Ctx::sysSend(Thread &t)
             sendFinish(t, *r, err::kEINVAL);
             return;
         }
-        Event &g = gap(4, Finding::SendTooManyParams);
+        Event &g = gap(4, Finding::SendTooFewParams);
         g.thread = t.id;
         g.request = r->id;
         g.reqId = r->reqId;
@@ -615,6 +628,11 @@ void Engine::Ctx::sysSend(Thread &t)
     if (var.argument == ArgumentVariant::Srcu)
         srcuReadLock(t, ctx);
     if (outs == 0) {
+        if (shortSend) { // no output to convert: an input position is missing
+            r->errno_ = err::kEINVAL;
+            sendFinish(t, *r, err::kEINVAL);
+            return;
+        }
         sendFinish(t, *r, 0);
         return;
     }
@@ -657,7 +675,7 @@ void Engine::Ctx::sendUnmarshal(Thread &t)
         for (size_t j = 0; j < i; ++j)
             if (r->args[j].type == a.type)
                 ++k;
-        if (outputRejected(s, ctx, a, k, t.sc)) {
+        if (pastShortSend(t.sc, i) || outputRejected(s, ctx, a, k, t.sc)) {
             failure = err::kEINVAL;
         } else if (a.type == ArgType::OO && k < t.sc.ooOut.size()) {
             // qcomtee_objref_to_arg in the supplicant's context; a CB
@@ -683,19 +701,7 @@ void Engine::Ctx::sendUnmarshal(Thread &t)
     }
     t.sendArg = int32_t(i) + 1;
     if (failure) {
-        // roll back the OOs: clear notify, put twice for CB objects (QTEE's
-        // copy and the driver's), once for a TEE object
-        for (Arg &a : r->args)
-            if (a.type == ArgType::OO && a.object.valid()) {
-                KObject *k = s.object(a.object);
-                const bool cb = !k || k->type != ObjectType::TEE;
-                if (k)
-                    k->notify = false;
-                if (cb)
-                    put(a.object, {HolderKind::QteeId, 0});
-                put(a.object, {HolderKind::DriverCopy, r->client.v});
-                a.object = {};
-            }
+        rollBackOutputs(*r);
         r->errno_ = err::kEINVAL;
         sendFinish(t, *r, err::kEINVAL);
         return;
@@ -704,8 +710,34 @@ void Engine::Ctx::sendUnmarshal(Thread &t)
     while (next < r->args.size() && r->args[next].type != ArgType::OB &&
            r->args[next].type != ArgType::OO)
         ++next;
+    // the last output converted: an input position after it missing from a
+    // short SEND fails the conversion all the same (rolled back)
+    if (next >= r->args.size() && !r->argsFreed && pastShortSend(t.sc, r->args.size() - 1)) {
+        rollBackOutputs(*r);
+        r->errno_ = err::kEINVAL;
+        sendFinish(t, *r, err::kEINVAL);
+        return;
+    }
     if (next >= r->args.size())
         sendFinish(t, *r, 0);
+}
+
+// A failed conversion rolls back the OOs converted so far: clear notify,
+// put twice for CB objects (QTEE's copy and the driver's), once for a TEE
+// object (spec §3.5 step 4).
+void Engine::Ctx::rollBackOutputs(Request &r)
+{
+    for (Arg &a : r.args)
+        if (a.type == ArgType::OO && a.object.valid()) {
+            KObject *k = s.object(a.object);
+            const bool cb = !k || k->type != ObjectType::TEE;
+            if (k)
+                k->notify = false;
+            if (cb)
+                put(a.object, {HolderKind::QteeId, 0});
+            put(a.object, {HolderKind::DriverCopy, r.client.v});
+            a.object = {};
+        }
 }
 
 void Engine::Ctx::sendFinish(Thread &t, Request &r, int32_t ret)

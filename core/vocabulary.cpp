@@ -572,7 +572,7 @@ constexpr std::array<const char *, size_t(Finding::Count_)> kFindingNames = {
     "io_object_leak_unqueued",
     "local_object_get_failed",
     "xa_id_left",
-    "send_too_many_params",
+    "send_too_few_params",
     "release_failed_shared",
     "release_with_retain",
     "ob_size_grew",
@@ -599,7 +599,7 @@ std::pair<int, int> findingOwner(Finding f)
     case Finding::LocalObjectGetFailed:
     case Finding::XaIdLeft:
         return {0, 3};
-    case Finding::SendTooManyParams:
+    case Finding::SendTooFewParams:
         return {0, 4};
     case Finding::ReleaseFailedShared:
         return {0, 5};
@@ -666,6 +666,11 @@ const char *findingName(Finding f)
 
 bool parseFinding(std::string_view name, Finding &out)
 {
+    // (its name before model version 16, which said the opposite)
+    if (name == "send_too_many_params") {
+        out = Finding::SendTooFewParams;
+        return true;
+    }
     for (size_t i = 0; i < kFindingNames.size(); ++i)
         if (name == kFindingNames[i]) {
             out = Finding(i);
@@ -788,10 +793,11 @@ std::string findingText(const Environment &env, const Event &e)
     case Finding::XaIdLeft:
         return "the first SMC failed: QTEE's copy of " + obj + " is dropped but its callback id " +
                hex(e.qteeId) + " stays in xa_local_objects";
-    case Finding::SendTooManyParams:
+    case Finding::SendTooFewParams:
         return who + " SENDs " + plural(e.value, "param", "params") + " for " + reqOf(e) +
                " with " + plural(e.count, "argument", "arguments") +
-               ": the driver reads past the parameter array";
+               ": the driver reads past the parameter array, and the conversion fails there "
+               "(-EINVAL)";
     case Finding::ReleaseFailedShared:
         return "RELEASE of " + obj +
                " failed after SHARED was set: -ENODEV, not retried, "

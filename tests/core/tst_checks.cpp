@@ -2,6 +2,7 @@
 // the id left reqs_idr, spec §9 item 6 (RETAIN/RELEASE imbalance), the errno
 // a PROCESSED request carries, a dispatch_return for every dispatch, gaps
 // that name what exists, and QTEE callback ids as unsigned holder ids.
+#include "core/vocabulary.h"
 #include "simulator/scenarioloader.h"
 #include "simulator/simulator.h"
 
@@ -102,6 +103,7 @@ private Q_SLOTS:
     void primordialOutputIsUnavail();
     void nullOutputIsObjrefNull();
     void contextDataFreedAfterItsIdrs();
+    void shortSendFindingKeepsItsOldName();
     void processedCarriesTheClientsErrno_data();
     void processedCarriesTheClientsErrno();
     void everyDispatchReturns();
@@ -729,6 +731,19 @@ void TestChecks::contextDataFreedAfterItsIdrs()
     }
     QVERIFY(removedAt >= 0);
     QVERIFY(freedAt > removedAt);
+}
+
+// Gap 4's finding was named send_too_many_params before model version 16
+// (the SEND has too few): captures that say so still read.
+void TestChecks::shortSendFindingKeepsItsOldName()
+{
+    Finding f = Finding::None;
+    QVERIFY(vocab::parseFinding("send_too_few_params", f));
+    QCOMPARE(f, Finding::SendTooFewParams);
+    f = Finding::None;
+    QVERIFY(vocab::parseFinding("send_too_many_params", f));
+    QCOMPARE(f, Finding::SendTooFewParams);
+    QCOMPARE(std::string(vocab::findingName(f)), std::string("send_too_few_params"));
 }
 
 QTEST_GUILESS_MAIN(TestChecks)

@@ -69,7 +69,7 @@ EventList everyKindEvents()
         if (e.kind == EventKind::Violation)
             e.finding = Finding::ArgReadAfterFree; // I12
         else if (e.kind == EventKind::Gap)
-            e.finding = Finding::SendTooManyParams; // gap 4
+            e.finding = Finding::SendTooFewParams; // gap 4
         else if (e.kind == EventKind::Note)
             e.finding = Finding::ShmFreed;
         e.count = k % 3 == 0 ? k : -1;
