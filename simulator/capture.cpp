@@ -280,8 +280,10 @@ public:
 
     // Unsigned 64-bit: an integer, or a decimal string for values past
     // INT64_MAX (how the writer stores them).
+    // An unsigned 64-bit value, as a number or a decimal string, within
+    // [lo, hi] (the message names that range, whichever form it came in).
     bool uint64(const QJsonObject &o, const char *key, const std::string &path, bool required,
-                uint64_t &out)
+                uint64_t &out, uint64_t lo = 0, uint64_t hi = std::numeric_limits<uint64_t>::max())
     {
         if (!present(o, key, path, required))
             return !required;
@@ -300,11 +302,15 @@ public:
                     return fail(where, "value " + quotedText(s) + " does not fit in 64 bits");
                 r = r * 10 + d;
             }
+            if (r < lo || r > hi)
+                return fail(where, "value " + quotedText(s) + " out of range " +
+                                       std::to_string(lo) + ".." + std::to_string(hi));
             out = r;
             return true;
         }
         int64_t i = 0;
-        if (!integer(v, where, 0, std::numeric_limits<int64_t>::max(), i))
+        if (!integer(v, where, int64_t(std::min<uint64_t>(lo, INT64_MAX)),
+                     int64_t(std::min<uint64_t>(hi, INT64_MAX)), i))
             return false;
         out = uint64_t(i);
         return true;
@@ -756,7 +762,8 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         return nullptr;
     }
     int64_t version = 0;
-    if (!r.integer(root, "version", {}, true, 0, std::numeric_limits<int32_t>::max(), version))
+    if (!r.integer(root, "version", {}, true, std::numeric_limits<int32_t>::min(),
+                   std::numeric_limits<int32_t>::max(), version))
         return nullptr;
     if (version != kCaptureVersion) {
         r.fail("version", "unsupported capture version " + std::to_string(version) +
@@ -809,7 +816,7 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
     }
     cap->policy = *p;
     if (!r.uint64(root, "seed", {}, true, cap->seed) ||
-        !r.uint64(root, "max_steps", {}, true, cap->maxSteps) ||
+        !r.uint64(root, "max_steps", {}, true, cap->maxSteps, 1, kMaxStepsLimit) ||
         !r.name(root, "stop", {}, true, stopReasons(), "stop reason", cap->stop) ||
         !r.string(root, "stop_detail", {}, false, cap->stopDetail))
         return nullptr;
@@ -826,11 +833,6 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
             return nullptr;
         }
         cap->schedule.push_back(v.toString().toStdString());
-    }
-    if (cap->maxSteps < 1 || cap->maxSteps > kMaxStepsLimit) {
-        r.fail("max_steps", "value " + std::to_string(cap->maxSteps) + " out of range 1.." +
-                                std::to_string(kMaxStepsLimit));
-        return nullptr;
     }
     if (cap->schedule.size() > cap->maxSteps) {
         r.fail("schedule", std::to_string(cap->schedule.size()) +

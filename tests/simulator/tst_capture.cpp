@@ -121,6 +121,10 @@ QList<QPair<const char *, const char *>> badCaptureCases()
         {"missing-format.json", "format: missing"},
         {"future-version.json", "version: unsupported capture version 2"},
         {"version-string.json", "version: expected an integer, found a string"},
+        // (the documented ranges, whichever form: it said "0..2147483647")
+        {"negative-version.json", "version: unsupported capture version -1"},
+        {"negative-max-steps.json", "max_steps: value -1 out of range 1..100000000"},
+        {"max-steps-string-zero.json", "max_steps: value \"0\" out of range 1..100000000"},
         {"missing-events.json", "events: missing"},
         {"events-not-array.json", "events: expected an array, found an object"},
         {"event-not-object.json", "events[0]: expected an event object, found a number"},
