@@ -256,6 +256,15 @@ struct ExportOpts
         }
         return e;
     }
+    // --width shapes the text timeline only: with --chrome alone it would be
+    // ignored. The message, or empty.
+    std::string widthNeedsText(const QCommandLineParser &p, bool text) const
+    {
+        if (text || !p.isSet(width))
+            return {};
+        return "--width sets the text timeline's width: give --text FILE with it (the Chrome "
+               "trace has no width)";
+    }
 };
 
 int cmdRun(const QStringList &args)
@@ -370,6 +379,8 @@ int cmdRun(const QStringList &args)
                 return fail("--" + str(o->names().constFirst()) +
                             " shapes the text timeline and the Chrome trace: give --text FILE "
                             "or --chrome FILE with it");
+    if (const std::string why = exportOpts.widthNeedsText(parser, bool(textOut)); !why.empty())
+        return fail(why);
     if (!outputs.check({source}, &error))
         return fail(error);
     if (captureOut && !sim::canEmbedScenario(*scenario))
@@ -623,6 +634,9 @@ int cmdExport(const QStringList &args)
     if (!parser.isSet(chromeOpt) && !parser.isSet(textOpt))
         return fail("export: nothing to write (give --text FILE and/or --chrome FILE; - is "
                     "standard output)");
+    if (const std::string why = exportOpts.widthNeedsText(parser, parser.isSet(textOpt));
+        !why.empty())
+        return fail(why);
 
     const std::string rawPath = str(parser.positionalArguments().constFirst());
     sim::OutputFiles outputs;

@@ -823,6 +823,15 @@ void TestCli::badUsage_data()
     row("--width too narrow",
         {run, def, text, dash, QStringLiteral("--width"), QStringLiteral("59")},
         {QStringLiteral("--width: \"59\" is not a whole number from 60 to 400")});
+    // (ignored by the Chrome trace, it was taken silently)
+    row("--width with --chrome only",
+        {run, def, QStringLiteral("--chrome"), dash, QStringLiteral("--width"),
+         QStringLiteral("100")},
+        {QStringLiteral("--width sets the text timeline's width: give --text FILE with it")});
+    row("export --width with --chrome only",
+        {QStringLiteral("export"), dataPath(QStringLiteral("captures/model2-default.json")),
+         QStringLiteral("--chrome"), dash, QStringLiteral("--width"), QStringLiteral("100")},
+        {QStringLiteral("--width sets the text timeline's width")});
     row("export without an output", {QStringLiteral("export"), QStringLiteral("x.json")},
         {QStringLiteral("export: nothing to write")});
     row("misspelt export option",
