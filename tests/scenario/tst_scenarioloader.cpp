@@ -66,6 +66,9 @@ const BadRow kBadRows[] = {
     // Qt says "unterminated object" for both: the words tell which
     {"missing-comma.json", "line 3, column",
      "invalid JSON: unterminated object (a missing comma or closing brace?)"},
+    // a binary byte, named at its own column (Qt's offset is one past it)
+    {"nul-byte.json", "line 3, column 3",
+     "invalid JSON: a control character (U+0000) outside a string"},
     {"number-leading-zero.json", "line 3, column 11",
      "the number 01 is not written as JSON allows"},
     // lines as an editor counts them (CR-only line ends), columns in characters
