@@ -295,6 +295,11 @@ void MainWindow::buildDocks()
     m_violationsView = makeTable(violationsDock);
     m_violationsView->setModel(m_violations);
     m_violationsView->setSortingEnabled(false);
+    // a row added later (a reviewer note, a branch's findings) gets its
+    // columns' room too, not the widths of the rows the run opened with
+    const auto fitViolations = [view = m_violationsView] { view->resizeColumnsToContents(); };
+    connect(m_violations, &QAbstractItemModel::rowsInserted, m_violationsView, fitViolations);
+    connect(m_violations, &QAbstractItemModel::modelReset, m_violationsView, fitViolations);
     violationsDock->setWidget(m_violationsView);
     addDockWidget(Qt::RightDockWidgetArea, violationsDock);
     connect(m_violationsView, &QTableView::clicked, this, [this](const QModelIndex &index) {

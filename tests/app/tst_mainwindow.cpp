@@ -902,6 +902,15 @@ private Q_SLOTS:
         doc->setCursor(kill);
         panel->addNote(QStringLiteral("the kill lands while PROCESSING"), QStringLiteral("req#0"));
         QCOMPARE(panel->noteList()->count(), 1);
+        // its row in the Violations pane reads whole: "reviewer note" was
+        // cut to the width "note" had when the run was opened (GUI audit)
+        {
+            QTableView *v = window.violationsView();
+            const int kindWidth =
+                v->fontMetrics().horizontalAdvance(QStringLiteral("reviewer note"));
+            QVERIFY2(v->columnWidth(0) >= kindWidth,
+                     qPrintable(QStringLiteral("%1 < %2").arg(v->columnWidth(0)).arg(kindWidth)));
+        }
         // ... and marked on the timeline (a line and its text), as an
         // exported picture marks it
         QCOMPARE(window.timelinePlot()->notes(), doc->notes());
