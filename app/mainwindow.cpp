@@ -34,6 +34,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -132,6 +133,15 @@ protected:
     }
 };
 
+// QFileDialog::getSaveFileName, with the chosen filter's extension added
+// to a name typed without one.
+QString saveFileName(QWidget *parent, const QString &caption, const QString &filters)
+{
+    QString selected;
+    const QString path = QFileDialog::getSaveFileName(parent, caption, {}, filters, &selected);
+    return path.isEmpty() ? path : withFilterSuffix(path, selected);
+}
+
 QTableView *makeTable(QWidget *parent)
 {
     auto *view = new QTableView(parent);
@@ -150,6 +160,15 @@ QTableView *makeTable(QWidget *parent)
 }
 
 } // namespace
+
+QString withFilterSuffix(const QString &path, const QString &selectedFilter)
+{
+    if (!QFileInfo(path).suffix().isEmpty())
+        return path;
+    static const QRegularExpression pattern(QStringLiteral("\\*(\\.[A-Za-z0-9]+)"));
+    const QRegularExpressionMatch m = pattern.match(selectedFilter);
+    return m.hasMatch() ? path + m.captured(1) : path;
+}
 
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent)
@@ -943,7 +962,7 @@ void MainWindow::openDialog()
 void MainWindow::saveDialog()
 {
     const QString path =
-        QFileDialog::getSaveFileName(this, tr("Save Capture"), {}, tr("Captures (*.json)"));
+        saveFileName(this, tr("Save Capture"), tr("Captures (*.json)"));
     if (path.isEmpty())
         return;
     QString error;
@@ -991,8 +1010,8 @@ void MainWindow::exportPictureDialog()
     connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
     if (dialog.exec() != QDialog::Accepted)
         return;
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export Picture"), {},
-                                                      tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
+    const QString path =
+        saveFileName(this, tr("Export Picture"), tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
     if (path.isEmpty())
         return;
     RenderOptions o;
@@ -1010,7 +1029,7 @@ void MainWindow::exportPictureDialog()
 void MainWindow::exportChromeDialog()
 {
     const QString path =
-        QFileDialog::getSaveFileName(this, tr("Export Chrome Trace"), {}, tr("JSON (*.json)"));
+        saveFileName(this, tr("Export Chrome Trace"), tr("JSON (*.json)"));
     QString error;
     if (!path.isEmpty() && !exportChrome(path, &error))
         QMessageBox::critical(this, tr("Cannot export"), error);
@@ -1019,7 +1038,7 @@ void MainWindow::exportChromeDialog()
 void MainWindow::exportTextDialog()
 {
     const QString path =
-        QFileDialog::getSaveFileName(this, tr("Export Text Timeline"), {}, tr("Text (*.txt)"));
+        saveFileName(this, tr("Export Text Timeline"), tr("Text (*.txt)"));
     QString error;
     if (!path.isEmpty() && !exportText(path, &error))
         QMessageBox::critical(this, tr("Cannot export"), error);

@@ -43,6 +43,11 @@ struct ExploreFinding;
 struct ExploreOptions;
 } // namespace tee::sim
 
+// A file name typed without an extension in a save dialog gets the one of
+// the filter chosen ("shot" with "SVG (*.svg)" is shot.svg), as file
+// dialogs with a default suffix do; a name with one is kept.
+QString withFilterSuffix(const QString &path, const QString &selectedFilter);
+
 class MainWindow : public QMainWindow
 {
     Q_OBJECT

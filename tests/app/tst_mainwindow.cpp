@@ -934,6 +934,34 @@ private Q_SLOTS:
     // branch takes its parent's notes on the steps they share; each branch
     // keeps its own; a re-run under another design drops explore's note
     // and labels the user's notes past its first departure.
+    // A name typed without an extension in a save dialog gets the chosen
+    // filter's ("shot" was refused by Export Picture: "choose a .png, .svg
+    // or .pdf file name"; an app audit).
+    void saveDialogsAddTheFiltersExtension()
+    {
+        QCOMPARE(withFilterSuffix(QStringLiteral("/tmp/shot"), QStringLiteral("SVG (*.svg)")),
+                 QStringLiteral("/tmp/shot.svg"));
+        QCOMPARE(withFilterSuffix(QStringLiteral("/tmp/shot"), QStringLiteral("PDF (*.pdf)")),
+                 QStringLiteral("/tmp/shot.pdf"));
+        QCOMPARE(withFilterSuffix(QStringLiteral("/tmp/run"), QStringLiteral("Captures (*.json)")),
+                 QStringLiteral("/tmp/run.json"));
+        // a name with its own extension is the user's choice
+        QCOMPARE(withFilterSuffix(QStringLiteral("/tmp/a.png"), QStringLiteral("SVG (*.svg)")),
+                 QStringLiteral("/tmp/a.png"));
+        QCOMPARE(withFilterSuffix(QStringLiteral("/tmp/x.d/shot"), QStringLiteral("PNG (*.png)")),
+                 QStringLiteral("/tmp/x.d/shot.png"));
+        // and the picture it names is written
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openPath(QStringLiteral("default"), &error), qPrintable(error));
+        QTemporaryDir dir;
+        const QString path =
+            withFilterSuffix(dir.filePath(QStringLiteral("shot")), QStringLiteral("SVG (*.svg)"));
+        tee::render::RenderOptions o;
+        QVERIFY2(window.exportPicture(path, o, &error), qPrintable(error));
+        QVERIFY(QFileInfo(path).size() > 0);
+    }
+
     void notesBelongToTheirBranch()
     {
         MainWindow window;
