@@ -271,13 +271,45 @@ std::string firstSentence(std::string_view text, size_t maxChars)
     return printable(out, maxChars + 8);
 }
 
-std::string lookFor(std::string_view text)
+namespace {
+// Where the "What to look for:" paragraph's text starts (after its colon;
+// "What to look for (merged design):" too), or npos.
+size_t lookForStart(std::string_view text)
 {
-    constexpr std::string_view kLook = "What to look for:";
+    constexpr std::string_view kLook = "What to look for";
     const size_t at = text.find(kLook);
     if (at == std::string_view::npos)
+        return std::string_view::npos;
+    const size_t colon = text.find(':', at + kLook.size());
+    if (colon == std::string_view::npos || colon > at + kLook.size() + 80 ||
+        text.substr(at, colon - at).find('.') != std::string_view::npos)
+        return std::string_view::npos;
+    return colon + 1;
+}
+
+// A sentence's first letter made upper case, unless its first word is an
+// identifier (close_context, c2's, req#0), which keeps its spelling.
+void capitalise(std::string &s)
+{
+    if (s.empty())
+        return;
+    const size_t end = s.find(' ');
+    std::string_view word = std::string_view(s).substr(0, end);
+    while (!word.empty() && std::string_view(".,:;!?").find(word.back()) != std::string_view::npos)
+        word.remove_suffix(1);
+    for (const char c : word)
+        if (!std::isalpha(static_cast<unsigned char>(c)) && c != '\'')
+            return;
+    s[0] = char(std::toupper(static_cast<unsigned char>(s[0])));
+}
+} // namespace
+
+std::string lookFor(std::string_view text)
+{
+    const size_t at = lookForStart(text);
+    if (at == std::string_view::npos)
         return leadSentence(text, size_t(1) << 20);
-    std::string_view rest = text.substr(at + kLook.size());
+    std::string_view rest = text.substr(at);
     const size_t b = rest.find_first_not_of(" \n\t");
     if (b == std::string_view::npos)
         return leadSentence(text, size_t(1) << 20);
@@ -287,17 +319,16 @@ std::string lookFor(std::string_view text)
     while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.back())))
         rest.remove_suffix(1);
     std::string out(rest);
-    out[0] = char(std::toupper(static_cast<unsigned char>(out[0])));
+    capitalise(out);
     return out;
 }
 
 std::string leadSentence(std::string_view text, size_t maxChars)
 {
-    constexpr std::string_view kLook = "What to look for:";
-    if (const size_t at = text.find(kLook); at != std::string_view::npos) {
-        std::string rest = firstSentence(text.substr(at + kLook.size()), maxChars);
+    if (const size_t at = lookForStart(text); at != std::string_view::npos) {
+        std::string rest = firstSentence(text.substr(at), maxChars);
         if (!rest.empty()) {
-            rest[0] = char(std::toupper(static_cast<unsigned char>(rest[0])));
+            capitalise(rest);
             return rest;
         }
     }

@@ -248,6 +248,13 @@ void Engine::Ctx::recvSelect(Thread &t)
             Event &x = note(Finding::SpuriousWakeup);
             x.ctx = ctx;
         }
+        // wait_for_completion_interruptible with a fatal signal pending and
+        // no count to take returns -ERESTARTSYS at once: it does not sleep
+        // (a killed supplicant woken by a left-over count goes no further)
+        if (c.reqC == 0 && t.fatalPending) {
+            finishSyscall(t, err::kERESTARTSYS);
+            return;
+        }
         t.phase = Phase::RecvWait;
         if (c.reqC == 0)
             block(t, BlockReason::ReqC).ctx = ctx; // whose req_c (model version 5)

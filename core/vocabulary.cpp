@@ -1245,6 +1245,8 @@ std::vector<std::string> leftOut()
     return {
         "device probe (qcomtee_probe and its version query; only its effect is: the release "
         "worker's SHARED flag is set from the start)",
+        "open_service is one ROOT op 0x20 carrying the uid, where a client makes two "
+        "invocations (REG_WITH_CREDENTIALS, then CLIENT_ENV_OPEN on the env object)",
         "real time: simulated costs per step (docs/model.md, Time)",
         "memory allocation failures other than the scenario's faults",
         "the unmerged July 2026 series (kernel_ctx, 32-bit object ids)",
@@ -1261,7 +1263,8 @@ std::string variantMeaning(std::string_view dimension, std::string_view value)
         if (value == "lock")
             return "RECV/SEND hold reqs_lock while they touch the arguments (merged)";
         if (value == "srcu")
-            return "an SRCU read section, synchronize_srcu on the kill path (RFC)";
+            return "an SRCU read section, synchronize_srcu on the kill path (RFC; a "
+                   "PROCESSED request keeps its result, as merged)";
         return "nothing protects the arguments (unsafe)";
     }
     if (dimension == "lifetime") {

@@ -30,6 +30,21 @@ private Q_SLOTS:
                  std::string("The smallest complete exchange."));
         const std::string longLead = "A " + std::string(300, 'y') + " lead. Second.";
         QCOMPARE(lookFor(longLead), "A " + std::string(300, 'y') + " lead.");
+        // a qualified heading is one too (kill-after-processed's was missed,
+        // and its lead was the set-up sentence)
+        QCOMPARE(lookFor("Setup. What to look for (merged design): it waits. More."),
+                 std::string("It waits. More."));
+        QCOMPARE(leadSentence("Setup. What to look for (merged design): it waits. More.", 200),
+                 std::string("It waits."));
+        // a first word that is an identifier keeps its spelling
+        // ("Close_context puts ...", "C2's request")
+        QCOMPARE(leadSentence("What to look for: close_context puts it. More.", 200),
+                 std::string("close_context puts it."));
+        QCOMPARE(lookFor("What to look for: c2's request waits."),
+                 std::string("c2's request waits."));
+        // a sentence that merely mentions the words is not the heading
+        QCOMPARE(leadSentence("Look. What to look for is told later. Done: yes.", 200),
+                 std::string("Look."));
     }
     void printableEscapes_data()
     {

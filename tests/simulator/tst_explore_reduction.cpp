@@ -35,7 +35,9 @@ private Q_SLOTS:
         const ExploreResult r = exploreWith(*sim, true, true, 1, kStateBound);
         QVERIFY(r.complete);
         QCOMPARE(findings(r), QString());
-        QCOMPARE(r.states, uint64_t(76785));
+        // (76,785 before model version 16: a killed supplicant woken by a
+        // left-over req_c count slept again before -ERESTARTSYS)
+        QCOMPARE(r.states, uint64_t(75592));
         QCOMPARE(r.symmetricThreads, (std::vector<std::vector<int32_t>>{{2, 3}}));
     }
 
@@ -57,9 +59,11 @@ private Q_SLOTS:
         const ExploreResult r = explore(*sim, o);
         QVERIFY(r.complete);
         QCOMPARE(findings(r), QString());
-        QCOMPARE(r.states, uint64_t(7'734'181));
-        QCOMPARE(r.transitions, uint64_t(30'283'018));
-        QCOMPARE(r.maxDepth, uint64_t(42));
+        // (7,734,181 / 30,283,018 / 42 before model version 16: a killed
+        // supplicant woken by a left-over req_c count slept again)
+        QCOMPARE(r.states, uint64_t(7'533'235));
+        QCOMPARE(r.transitions, uint64_t(29'435'804));
+        QCOMPARE(r.maxDepth, uint64_t(41));
     }
 
     // Two identical clients and two identical supplicants: the symmetric
