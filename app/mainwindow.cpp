@@ -34,7 +34,6 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QRegularExpression>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -48,6 +47,7 @@
 #include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
@@ -961,8 +961,7 @@ void MainWindow::openDialog()
 
 void MainWindow::saveDialog()
 {
-    const QString path =
-        saveFileName(this, tr("Save Capture"), tr("Captures (*.json)"));
+    const QString path = saveFileName(this, tr("Save Capture"), tr("Captures (*.json)"));
     if (path.isEmpty())
         return;
     QString error;
@@ -1028,8 +1027,7 @@ void MainWindow::exportPictureDialog()
 
 void MainWindow::exportChromeDialog()
 {
-    const QString path =
-        saveFileName(this, tr("Export Chrome Trace"), tr("JSON (*.json)"));
+    const QString path = saveFileName(this, tr("Export Chrome Trace"), tr("JSON (*.json)"));
     QString error;
     if (!path.isEmpty() && !exportChrome(path, &error))
         QMessageBox::critical(this, tr("Cannot export"), error);
@@ -1037,8 +1035,7 @@ void MainWindow::exportChromeDialog()
 
 void MainWindow::exportTextDialog()
 {
-    const QString path =
-        saveFileName(this, tr("Export Text Timeline"), tr("Text (*.txt)"));
+    const QString path = saveFileName(this, tr("Export Text Timeline"), tr("Text (*.txt)"));
     QString error;
     if (!path.isEmpty() && !exportText(path, &error))
         QMessageBox::critical(this, tr("Cannot export"), error);
