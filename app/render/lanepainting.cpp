@@ -50,6 +50,20 @@ void appendHatch(std::vector<QLineF> &out, Hatch hatch, const QRectF &bar, doubl
     }
 }
 
+const std::vector<Meaning> &markerPaintOrder()
+{
+    static const std::vector<Meaning> order = [] {
+        std::vector<Meaning> o;
+        for (int m = 0; m < kMeaningCount; ++m)
+            if (Meaning(m) != Meaning::ViolationMark && Meaning(m) != Meaning::GapMark)
+                o.push_back(Meaning(m));
+        o.push_back(Meaning::GapMark);
+        o.push_back(Meaning::ViolationMark);
+        return o;
+    }();
+    return order;
+}
+
 void drawMarker(QPainter &p, Meaning m, const QPointF &c, double size, const Palette &palette)
 {
     drawMarkers(p, m, {c}, size, palette);

@@ -24,6 +24,10 @@ void appendHatch(std::vector<QLineF> &out, Hatch hatch, const QRectF &bar, doubl
 // pixels tall: a cross for a kill, a triangle for a violation, a diamond for
 // a gap, a circle for a note, and so on: the shape tells them apart.
 void drawMarker(QPainter &p, Meaning m, const QPointF &c, double size, const Palette &palette);
+// The order marks are painted in, each kind over the ones before: a
+// violation last, so that a gap, a note or a callback at the same step
+// never hides it (a gap's diamond covered I4's triangle; an app audit).
+const std::vector<Meaning> &markerPaintOrder();
 // The same for many markers of one meaning: the painter is set up once.
 void drawMarkers(QPainter &p, Meaning m, const std::vector<QPointF> &centres, double size,
                  const Palette &palette);

@@ -561,8 +561,8 @@ void TimelinePlottable::drawBars(QCPPainter *p)
     m_stats.markers += m_markers.size();
     if (p->modes() & QCPPainter::pmVectorized) {
         // exports: real shapes, so SVG and PDF stay sharp
-        for (int m = 0; m < kMeaningCount; ++m)
-            drawMarkers(*p, Meaning(m), m_markerAt[size_t(m)], size, m_palette);
+        for (const Meaning m : markerPaintOrder())
+            drawMarkers(*p, m, m_markerAt[size_t(m)], size, m_palette);
         return;
     }
     // the screen: stamp a pixmap per kind (thousands of markers zoomed out)
@@ -583,7 +583,7 @@ void TimelinePlottable::drawBars(QCPPainter *p)
         m_stampRatio = ratio;
     }
     const double half = (std::ceil(size) + 4) / 2.0;
-    for (int m = 0; m < kMeaningCount; ++m)
+    for (const Meaning m : markerPaintOrder())
         for (const QPointF &c : m_markerAt[size_t(m)])
             p->drawPixmap(QPointF(std::round(c.x() - half), std::round(c.y() - half)),
                           m_markerStamp[size_t(m)]);

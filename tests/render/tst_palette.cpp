@@ -2,11 +2,14 @@
 // a lane kind the states differ in colour, and the blocked states and the
 // placeholder also by hatch; light, dark and print variants; every meaning
 // has a legend name from the vocabulary.
+#include "app/render/lanepainting.h"
 #include "app/render/lanetext.h"
 #include "app/render/meaning.h"
 #include "app/render/palette.h"
 #include "core/vocabulary.h"
 
+#include <QImage>
+#include <QPainter>
 #include <QPalette>
 #include <QTest>
 
@@ -59,6 +62,26 @@ class TestPalette : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // A violation and a gap at the same step (first-smc-fails: I4 and gap 3
+    // on obj1 at step 6): the violation's triangle is painted over the
+    // gap's diamond, not under it (it was hidden; an app audit).
+    void violationMarkIsPaintedLast()
+    {
+        const std::vector<Meaning> &order = markerPaintOrder();
+        QCOMPARE(order.size(), size_t(kMeaningCount)); // each kind once
+        QCOMPARE(order.back(), Meaning::ViolationMark);
+        const Palette pal = Palette::light();
+        QImage img(40, 40, QImage::Format_ARGB32);
+        img.fill(Qt::white);
+        QPainter p(&img);
+        for (const Meaning m : order)
+            if (m == Meaning::GapMark || m == Meaning::ViolationMark)
+                drawMarker(p, m, QPointF(20, 20), 12, pal);
+        p.end();
+        // just above the centre: inside both shapes
+        QCOMPARE(img.pixelColor(20, 17).rgb(), pal.fill(Meaning::ViolationMark).rgb());
+    }
+
     void meanings_data()
     {
         QTest::addColumn<sim::Interval>("iv");
