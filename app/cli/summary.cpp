@@ -29,6 +29,17 @@ std::string pad(std::string s, size_t width)
     return s;
 }
 
+// A column's width: `least`, or the widest cell and a space ("req#1883"
+// ran into its state in a long run's table).
+template <class Rows, class Cell>
+size_t widthOf(const Rows &rows, Cell cell, size_t least)
+{
+    size_t w = least;
+    for (const auto &r : rows)
+        w = std::max(w, std::string(cell(r)).size() + 1);
+    return w;
+}
+
 RunSummary::HolderInfo holderInfo(const sim::Simulator &sim, const Holder &h)
 {
     return {holderKindName(h.kind), h.arg(), h.b, sim::describeHolder(sim, h)};
@@ -260,8 +271,12 @@ std::string RunSummary::toText() const
 
     out += "\nobjects alive: " +
            (objects.empty() ? std::string("none") : std::to_string(objects.size())) + '\n';
+    const auto objName = [](const ObjectInfo &o) { return vocab::object(ObjectId(o.id)); };
+    const size_t objW = widthOf(objects, objName, 8);
+    const size_t whatW = widthOf(
+        objects, [](const ObjectInfo &o) { return o.what; }, 22);
     for (const ObjectInfo &o : objects) {
-        out += "  " + pad(vocab::object(ObjectId(o.id)), 8) + pad(o.what, 22) + "refcount " +
+        out += "  " + pad(objName(o), objW) + pad(o.what, whatW) + "refcount " +
                std::to_string(o.refcount) + ": " + joinHolders(o.holders) +
                (o.releaseQueued ? " (last put done: its RELEASE is queued on qcomtee_wq)" : "") +
                '\n';
@@ -269,6 +284,10 @@ std::string RunSummary::toText() const
 
     out += "contexts alive: " +
            (contexts.empty() ? std::string("none") : std::to_string(contexts.size())) + '\n';
+    const size_t ctxW = widthOf(
+        contexts, [](const ContextInfo &c) { return vocab::ctx(ContextId(c.id)); }, 8);
+    const size_t procW = widthOf(
+        contexts, [](const ContextInfo &c) { return c.process; }, 8);
     for (const ContextInfo &c : contexts) {
         std::string flags = c.fileOpen ? "file open" : "file closed";
         if (c.closed || c.released)
@@ -277,16 +296,22 @@ std::string RunSummary::toText() const
             flags += ", tee_context freed";
         if (c.dataFreed)
             flags += ", data freed";
-        out += "  " + pad(vocab::ctx(ContextId(c.id)), 8) + pad(c.process, 8) + flags +
+        out += "  " + pad(vocab::ctx(ContextId(c.id)), ctxW) + pad(c.process, procW) + flags +
                "; refs: " + joinHolders(c.refs) +
                (c.dataRefCounted ? "; data ref_cnt: " + joinHolders(c.dataRefs) : "") + '\n';
     }
 
     out += "requests left: " +
            (requests.empty() ? std::string("none") : std::to_string(requests.size())) + '\n';
+    const size_t reqW = widthOf(
+        requests, [](const RequestInfo &r) { return vocab::request(RequestId(r.id)); }, 8);
+    const size_t stateW = widthOf(
+        requests, [](const RequestInfo &r) { return r.state; }, 12);
+    const size_t reqCtxW = widthOf(
+        requests, [](const RequestInfo &r) { return vocab::ctx(ContextId(r.ctx)); }, 6);
     for (const RequestInfo &r : requests) {
-        out += "  " + pad(vocab::request(RequestId(r.id)), 8) + pad(r.state, 12) +
-               pad(vocab::ctx(ContextId(r.ctx)), 6) +
+        out += "  " + pad(vocab::request(RequestId(r.id)), reqW) + pad(r.state, stateW) +
+               pad(vocab::ctx(ContextId(r.ctx)), reqCtxW) +
                (r.reqId >= 0 ? "id " + std::to_string(r.reqId) : std::string("no id")) +
                (r.notification ? " (RELEASE notification)" : "") + '\n';
     }
@@ -294,7 +319,8 @@ std::string RunSummary::toText() const
     if (!waits.empty()) {
         out += "waits: " + std::to_string(waits.size()) + '\n';
         for (const WaitInfo &w : waits) {
-            out += "  step " + pad(std::to_string(w.step), 6) + w.thread + " waits for " + w.text +
+            out += "  step " + pad(std::to_string(w.step) + ' ', 6) + w.thread + " waits for " +
+                   w.text +
                    (w.wokenStep ? ", woken at step " + std::to_string(w.wokenStep) + " (" +
                                       formatDuration(w.ns) + ")"
                                 : std::string(", still waiting")) +
@@ -304,7 +330,7 @@ std::string RunSummary::toText() const
     out += "violations: " +
            (violations.empty() ? std::string("none") : std::to_string(violations.size())) + '\n';
     for (const ViolationInfo &v : violations) {
-        out += "  step " + pad(std::to_string(v.step), 6) +
+        out += "  step " + pad(std::to_string(v.step) + ' ', 6) +
                pad('I' + std::to_string(v.invariant), 5) + v.detail + '\n';
         if (!v.driver.empty())
             out += "  " + pad("", 11) + "at " + v.driver + '\n';
@@ -315,7 +341,7 @@ std::string RunSummary::toText() const
                          : std::to_string(gaps.size()) + " (spec §9; notes, not findings)") +
            '\n';
     for (const GapInfo &g : gaps) {
-        out += "  step " + pad(std::to_string(g.step), 6) +
+        out += "  step " + pad(std::to_string(g.step) + ' ', 6) +
                pad("gap " + std::to_string(g.item), 7) + g.detail + '\n';
         if (!g.driver.empty())
             out += "  " + pad("", 11) + "at " + g.driver + '\n';

@@ -202,6 +202,7 @@ private Q_SLOTS:
     void model2CapturesDifferAtTheExit_data();
     void model2CapturesDifferAtTheExit();
     void olderCaptureWithAnotherStopIsAModelChange();
+    void summaryColumnsStayApart();
     void exportMatchesRun();
     void renderPictures();
     void exportCarriesNotes();
@@ -1767,6 +1768,19 @@ void TestCli::olderCaptureWithAnotherStopIsAModelChange()
                  r.out.contains(QLatin1String("the capture says \"stuck\"")) &&
                  !r.out.contains(QLatin1String("replay identical")),
              qPrintable(r.out));
+}
+
+// The summary's tables widen to their longest cell: a long run's
+// "req#1883PROCESSING" and "USER objref 10 of ctx2refcount 3" ran together
+// (a reviewer's reading of the outputs).
+void TestCli::summaryColumnsStayApart()
+{
+    const CliResult r = runCli({QStringLiteral("run"), QStringLiteral("stress")});
+    QVERIFY2(r.out.contains(QLatin1String("requests left: ")), qPrintable(r.out));
+    static const QRegularExpression together(
+        QStringLiteral("req#[0-9]+(QUEUED|PROCESSING|PLACEHOLDER)|ctx[0-9]+refcount|"
+                       "obj[0-9]+(TEE|USER|MEM)|step [0-9]+(I[0-9]|gap|app|other)"));
+    QVERIFY2(!together.match(r.out).hasMatch(), qPrintable(together.match(r.out).captured(0)));
 }
 
 void TestCli::model2CapturesReplay()
