@@ -1168,6 +1168,20 @@ private:
         std::vector<std::string> wide;               // full-width lines (violations...)
         int homeLane = -1;                           // lane of the acting thread
         std::vector<int32_t> qteeOwner; // per phrase of the QTEE lane: the thread it talks to
+        // A full-width line (a note, a finding) that comes in the middle of
+        // the step's events: where it came, so that the cell says so when
+        // more follows it ("(note below)"); printed under the row, it would
+        // read as coming after everything in the row (a note "tee_shm 1
+        // freed" under "ctx1 context data freed" read as an I6 breach).
+        struct Midway
+        {
+            int lane;
+            size_t at;     // the lane's phrases before it
+            size_t before; // the row's phrases before it
+            const char *what;
+        };
+        std::vector<Midway> midway;
+        size_t phrases = 0; // phrases added to the row's cells so far
     };
 
     int laneOf(ThreadId t) const
@@ -1201,6 +1215,7 @@ private:
             return;
         cell.push_back(std::move(phrase));
         row.qteeOwner.push_back(t.v);
+        ++row.phrases;
     }
 
     void add(Row &row, int lane, std::string phrase)
@@ -1211,6 +1226,29 @@ private:
         if (!cell.empty() && cell.back() == phrase)
             return; // "exit" label and ThreadExit say the same thing
         cell.push_back(std::move(phrase));
+        ++row.phrases;
+    }
+
+    // A full-width line of the step's events, noting where it came (Midway).
+    void wideLine(Row &row, int lane, std::string line, const char *what)
+    {
+        const int at = row.homeLane >= 0 ? row.homeLane : lane;
+        if (at >= 0 && at != m_qteeLane)
+            row.midway.push_back({at, row.cells[size_t(at)].size(), row.phrases, what});
+        row.wide.push_back(std::move(line));
+    }
+
+    // After a row's events: "(note below)" where a full-width line came
+    // before more of the row, at its place in the acting thread's cell.
+    static void markMidway(Row &row)
+    {
+        for (auto it = row.midway.rbegin(); it != row.midway.rend(); ++it)
+            if (it->before < row.phrases) {
+                auto &cell = row.cells[size_t(it->lane)];
+                cell.insert(cell.begin() + ptrdiff_t(std::min(it->at, cell.size())),
+                            std::string("(") + it->what + " below)");
+            }
+        row.midway.clear();
     }
 
     // Which requests are RELEASE notifications: their first mention says so.
@@ -1397,20 +1435,26 @@ private:
                 add(row, m_workerLane, "requeued " + obj);
                 break;
             case EventKind::Violation:
-                row.wide.push_back("!! VIOLATION I" + std::to_string(e.invariant) + ": " +
-                                   vocab::findingText(m_sim, e));
+                wideLine(row, lane,
+                         "!! VIOLATION I" + std::to_string(e.invariant) + ": " +
+                             vocab::findingText(m_sim, e),
+                         "violation");
                 break;
             case EventKind::Gap:
-                row.wide.push_back("~~ gap (spec §9 item " + std::to_string(e.gap) +
-                                   "): " + vocab::findingText(m_sim, e));
+                wideLine(row, lane,
+                         "~~ gap (spec §9 item " + std::to_string(e.gap) +
+                             "): " + vocab::findingText(m_sim, e),
+                         "gap");
                 break;
             case EventKind::Note:
-                row.wide.push_back("-- note: " + vocab::findingText(m_sim, e));
+                wideLine(row, lane, "-- note: " + vocab::findingText(m_sim, e), "note");
                 break;
             default:
                 break;
             }
         }
+        for (Row &row : m_rows)
+            markMidway(row);
         // Reviewer notes go under their step, like the engine's notes.
         if (m_range.notes)
             for (const Note &n : *m_range.notes) {

@@ -582,6 +582,35 @@ private Q_SLOTS:
 
     // -- text timeline -----------------------------------------------------
 
+    // A note that came in the middle of a step leaves "(note below)" at its
+    // place: memory-object-map's "tee_shm 1 freed" comes before ctx1's
+    // tee_context and data are freed, and read, printed under the row, as
+    // coming after them (an I6 breach to a reviewer). One at the end of its
+    // step leaves nothing.
+    void timelineMarksMidwayNotes()
+    {
+        auto sc = builtin("memory-object-map");
+        Simulator sim(sc);
+        RunOptions opts;
+        std::string error;
+        const Trace trace = run(sim, opts, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        ExportOptions wide;
+        wide.width = 300;
+        const QString text = q(textTimeline(sim, trace, wide));
+        const qsizetype mark = text.indexOf(QLatin1String("(note below); ctx1 tee_context freed"));
+        QVERIFY2(mark >= 0, qPrintable(text));
+        QVERIFY(text.indexOf(QLatin1String("-- note: tee_shm 1 freed"), mark) > mark);
+        auto def = builtin("default");
+        Simulator defSim(def);
+        const Trace defTrace = run(defSim, opts, &error);
+        const QString defText = q(textTimeline(defSim, defTrace, wide));
+        // (step 17's spurious wake-up ends its step; step 18's is followed
+        // by the wait)
+        QCOMPARE(defText.count(QLatin1String("-- note: ")), 2);
+        QCOMPARE(defText.count(QLatin1String("(note below)")), 1);
+    }
+
     void timelineDefaultRun()
     {
         auto sc = builtin("default");
