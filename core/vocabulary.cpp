@@ -997,6 +997,20 @@ DriverRef findingWhere(const Event &e, Verb stepVerb)
         (e.finding == Finding::TeeRefLeak || e.finding == Finding::CallbackRefLeak))
         return {"the leak check once nothing is in flight", "",
                 e.finding == Finding::TeeRefLeak ? "§8 I2" : "§8 I3"};
+    // I6 findings whose access is made by one function whatever the step
+    // that led to it (a last put from a RELEASE, a worker, close_context):
+    // that function, not the step's ("RELEASE notification ... at
+    // qcomtee_object_do_invoke_internal" said where the put came from).
+    if (e.kind == EventKind::Violation) {
+        switch (e.finding) {
+        case Finding::NotifyAfterFree:
+            return {"qcomtee_user_object_release", "user_obj.c", "§2.3"};
+        case Finding::DispatchAfterFree:
+            return {"qcomtee_user_object_dispatch", "user_obj.c", "§3.3"};
+        default:
+            break;
+        }
+    }
     return driverRef(stepVerb);
 }
 

@@ -104,6 +104,7 @@ private Q_SLOTS:
     void nullOutputIsObjrefNull();
     void contextDataFreedAfterItsIdrs();
     void shortSendFindingKeepsItsOldName();
+    void notificationAfterFreeIsPlacedInTheRelease();
     void processedCarriesTheClientsErrno_data();
     void processedCarriesTheClientsErrno();
     void everyDispatchReturns();
@@ -744,6 +745,24 @@ void TestChecks::shortSendFindingKeepsItsOldName()
     QVERIFY(vocab::parseFinding("send_too_many_params", f));
     QCOMPARE(f, Finding::SendTooFewParams);
     QCOMPARE(std::string(vocab::findingName(f)), std::string("send_too_few_params"));
+}
+
+// An I6 RELEASE notification attempt is made by qcomtee_user_object_release
+// whichever step's put was the last (QTEE's answer, close_context...): the
+// summary said "at qcomtee_object_do_invoke_internal [core.c] (spec §3.2)"
+// for one and "(spec §3.1)" for the next (a reviewer's reading).
+void TestChecks::notificationAfterFreeIsPlacedInTheRelease()
+{
+    Event e;
+    e.kind = EventKind::Violation;
+    e.invariant = 6;
+    e.finding = Finding::NotifyAfterFree;
+    for (const vocab::Verb v :
+         {vocab::Verb::QteeReturns, vocab::Verb::QteeCallback, vocab::Verb::CloseObjects}) {
+        const std::string where = vocab::driverRefText(vocab::findingWhere(e, v));
+        QVERIFY2(where.find("qcomtee_user_object_release [user_obj.c]") != std::string::npos,
+                 where.c_str());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestChecks)
