@@ -775,6 +775,8 @@ void MainWindow::documentChanged()
     m_timeline->setSource(src);
     m_refcounts->setSource(src);
     m_refcounts->setMargins(m_timeline->labelColumnWidth(), m_timeline->rightInset());
+    // nothing to plot without a run (an empty plot's ticks ran together)
+    m_refcounts->setHidden(m_doc->isEmpty());
     if (m_doc->isEmpty()) {
         setWindowTitle(QStringLiteral("teescope"));
         m_header->setText(tr("Open a scenario or a capture (File › Open)."));

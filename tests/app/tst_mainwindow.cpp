@@ -12,6 +12,7 @@
 #include "app/models/threadsmodel.h"
 #include "app/models/violationsmodel.h"
 #include "app/render/qcustomplot_p.h"
+#include "app/render/refcountplot.h"
 #include "app/render/timelineplot.h"
 #include "app/steppanel.h"
 #include "core/vocabulary.h"
@@ -153,8 +154,12 @@ private Q_SLOTS:
     void opensDefault()
     {
         MainWindow window;
+        // no run: no refcount plot (an empty one drew its ticks on top of
+        // each other, "0.0000.0040.008"; a guide audit)
+        QVERIFY(window.refcountPlot()->isHidden());
         QString error;
         QVERIFY2(window.openPath(QStringLiteral("default"), &error), qPrintable(error));
+        QVERIFY(!window.refcountPlot()->isHidden());
         QVERIFY(window.windowTitle().startsWith(QStringLiteral("teescope — ")));
         QVERIFY(window.eventLogModel()->rowCount() > 0);
         QCOMPARE(window.eventLogView()->model(), window.eventFilter());
@@ -221,6 +226,7 @@ private Q_SLOTS:
         QVERIFY(cancel->isHidden());
         QTRY_VERIFY_WITH_TIMEOUT(!window.loading(), 5000);
         QVERIFY(window.document()->isEmpty()); // the cancelled run is dropped
+        QVERIFY(window.refcountPlot()->isHidden());
 
         // The loader itself, stopped mid-run: no run comes back, whatever
         // the machine's speed (a finished run would).
