@@ -897,22 +897,22 @@ QString MainWindow::summary() const
     const uint64_t step = m_doc->cursor();
     const double us = step > 0 ? double(m_doc->timeline().step(step).endNs) / 1000.0 : 0.0;
     const uint64_t violations = m_doc->violationCount();
-    QString s = tr("step %1 of %2 · %3 us · %4 %5 · %6 · %7")
+    QString s = tr("step %1 of %2 · %3 us · %4 %5")
                     .arg(step)
                     .arg(m_doc->stepCount())
                     .arg(us, 0, 'f', 2)
                     .arg(violations)
-                    .arg(violations == 1 ? tr("violation") : tr("violations"))
-                    .arg(m_doc->variantText(), m_doc->policyName());
+                    .arg(violations == 1 ? tr("violation") : tr("violations"));
     // A run that ends with threads waiting for ever (the stuck rule, as
-    // explore's stuck findings): the last step's note says who waits on what.
-    // At the last step, who waits on what (the stop line of the CLI).
+    // explore's stuck findings); at the last step, who waits on what (the
+    // stop line of the CLI). Before the design and the policy, which the
+    // Step panel also shows: a long detail was cut in a 1600-pixel window.
     if (m_doc->trace().stop == tee::sim::StopReason::Stuck) {
         s += tr(" · ends stuck");
         if (step == m_doc->stepCount() && !m_doc->trace().stopDetail.empty())
             s += QStringLiteral(": ") + QString::fromStdString(m_doc->trace().stopDetail);
     }
-    return s;
+    return s + tr(" · %1 · %2").arg(m_doc->variantText(), m_doc->policyName());
 }
 
 void MainWindow::updateStatus()

@@ -250,14 +250,18 @@ private Q_SLOTS:
         const QString summary = window.summary();
         QVERIFY2(summary.startsWith(QStringLiteral("step 0 of 13")), qPrintable(summary));
         QVERIFY2(summary.contains(QLatin1String("0 violations")), qPrintable(summary));
-        QVERIFY2(summary.endsWith(QStringLiteral(" · ends stuck")), qPrintable(summary));
+        QVERIFY2(summary.contains(QStringLiteral("0 violations · ends stuck · request=")),
+                 qPrintable(summary));
         // at the last step, who waits on what (as the CLI's stop line)
         RunDocument *doc = window.document();
         doc->setCursor(doc->stepCount());
         const QString last = window.summary();
         QVERIFY(!doc->trace().stopDetail.empty());
-        QVERIFY2(last.endsWith(QStringLiteral(" · ends stuck: ") +
-                               QString::fromStdString(doc->trace().stopDetail)),
+        // before the design and the policy, which a long detail pushed out
+        // of a 1600-pixel window (a guide audit)
+        QVERIFY2(last.contains(QStringLiteral(" violations · ends stuck: ") +
+                               QString::fromStdString(doc->trace().stopDetail) +
+                               QStringLiteral(" · request=")),
                  qPrintable(last));
     }
 
