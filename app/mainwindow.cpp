@@ -48,6 +48,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QResizeEvent>
 #include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
@@ -64,8 +65,11 @@
 
 #include "simulator/scenarioloader.h"
 
+#include <algorithm>
+#include <climits>
 #include <memory>
 #include <string>
+#include <vector>
 
 using tee::render::RenderOptions;
 
@@ -140,6 +144,46 @@ QString saveFileName(QWidget *parent, const QString &caption, const QString &fil
     QString selected;
     const QString path = QFileDialog::getSaveFileName(parent, caption, {}, filters, &selected);
     return path.isEmpty() ? path : withFilterSuffix(path, selected);
+}
+
+// An inspector's columns fit their contents, but the widest ones give way
+// so that the last column starts in view: a long state ("blocked: every
+// context released (tee_device_unregister, uninterruptible)") pushed "Waits
+// on" and "Holds" out of sight. A cut cell is elided; its row's tooltip
+// says it.
+void fitInspectorColumns(QTableView *view)
+{
+    view->resizeColumnsToContents();
+    const int columns = view->model() ? view->model()->columnCount() : 0;
+    if (columns < 2)
+        return;
+    std::vector<int> w;
+    for (int c = 0; c + 1 < columns; ++c)
+        w.push_back(view->columnWidth(c));
+    const auto total = [&w](int cap) {
+        int sum = 0;
+        for (const int x : w)
+            sum += std::min(x, cap);
+        return sum;
+    };
+    constexpr int kLeast = 48; // a column never narrower (its title's start)
+    // the last column's start: room for its title or its cells, at most 80
+    const int last = std::min(80, view->columnWidth(columns - 1));
+    const int room = std::max(0, view->viewport()->width() - last);
+    if (total(INT_MAX) <= room)
+        return;
+    // the largest cap (one width for every column wider) that fits
+    int lo = kLeast, hi = *std::max_element(w.begin(), w.end());
+    while (lo < hi) {
+        const int mid = (lo + hi + 1) / 2;
+        if (total(mid) <= room)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    for (int c = 0; c + 1 < columns; ++c)
+        if (w[size_t(c)] > lo)
+            view->setColumnWidth(c, lo);
 }
 
 QTableView *makeTable(QWidget *parent)
@@ -300,6 +344,7 @@ void MainWindow::buildDocks()
         view->setObjectName(name.toLower());
         view->setModel(proxy);
         view->setItemDelegate(new ChangedRowDelegate(view));
+        view->viewport()->installEventFilter(this); // refit when its width changes
         m_inspectors->addTab(view, name);
         connect(m_inspectorFilter, &QLineEdit::textChanged, proxy,
                 &InspectorFilterModel::setFilterText);
@@ -796,12 +841,20 @@ void MainWindow::documentChanged()
 
 bool MainWindow::eventFilter(QObject *watched, QEvent *event)
 {
-    if (watched == m_logView->viewport() && event->type() == QEvent::Resize)
+    // (the inspectors' views are watched from before the log exists)
+    if (m_logView && watched == m_logView->viewport() && event->type() == QEvent::Resize)
         QTimer::singleShot(0, this, [this] {
             const QModelIndex current = m_logView->currentIndex();
             if (current.isValid())
                 m_logView->scrollTo(current);
         });
+    if (m_inspectors && event->type() == QEvent::Resize)
+        for (int i = 0; i < m_inspectors->count(); ++i)
+            if (auto *view = qobject_cast<QTableView *>(m_inspectors->widget(i));
+                view && watched == view->viewport() &&
+                static_cast<QResizeEvent *>(event)->size().width() !=
+                    static_cast<QResizeEvent *>(event)->oldSize().width())
+                QTimer::singleShot(0, view, [view] { fitInspectorColumns(view); });
     return QMainWindow::eventFilter(watched, event);
 }
 
@@ -864,7 +917,7 @@ void MainWindow::cursorChanged(uint64_t step)
     m_syncing = false;
     for (int i = 0; i < m_inspectors->count(); ++i)
         if (auto *view = qobject_cast<QTableView *>(m_inspectors->widget(i)))
-            view->resizeColumnsToContents();
+            fitInspectorColumns(view);
     updateStatus();
 }
 

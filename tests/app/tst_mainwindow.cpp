@@ -265,6 +265,29 @@ private Q_SLOTS:
                  qPrintable(last));
     }
 
+    // Every column of an inspector starts in view: device-removal's long
+    // state ("blocked: every context released (tee_device_unregister,
+    // uninterruptible)") pushed "Waits on" and "Holds" out of it (a guide
+    // audit).
+    void inspectorColumnsStayInView()
+    {
+        MainWindow window;
+        window.resize(1500, 920);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QString error;
+        QVERIFY2(window.openPath(QStringLiteral("device-removal"), &error), qPrintable(error));
+        window.document()->setCursor(12);
+        auto *threads = qobject_cast<QTableView *>(window.inspectors()->widget(0));
+        QVERIFY(threads);
+        const int last = threads->model()->columnCount() - 1;
+        QVERIFY(last >= 3);
+        QVERIFY2(threads->columnViewportPosition(last) < threads->viewport()->width(),
+                 qPrintable(QStringLiteral("%1 >= %2")
+                                .arg(threads->columnViewportPosition(last))
+                                .arg(threads->viewport()->width())));
+    }
+
     void badScenarioLeavesWindowAlone()
     {
         MainWindow window;
