@@ -462,6 +462,15 @@ void Engine::Ctx::finalDirect(Thread &t)
         // and the result is UNAVAIL.
         std::vector<int32_t> inserted; // idr ids given to TEE outputs so far
         bool failed = false;
+        // -EINVAL: result UNAVAIL, the idr insertions so far undone
+        const auto fail = [&] {
+            t.res.outObjects.push_back(-1);
+            result = qres::UNAVAIL;
+            failed = true;
+            for (const int32_t id : inserted)
+                delQteeObject(ctx, id);
+            inserted.clear();
+        };
         for (Arg &a : o.args) {
             if (a.type == ArgType::IO && a.object.valid())
                 put(a.object, {HolderKind::DriverCopy, t.id.v});
@@ -473,12 +482,7 @@ void Engine::Ctx::finalDirect(Thread &t)
             // record; its wire id tells it from NULL.
             const bool primordial = !a.object.valid() && a.wireId == QCOMTEE_OBJECT_PRIMORDIAL;
             if (primordial && !failed) {
-                t.res.outObjects.push_back(-1);
-                result = qres::UNAVAIL;
-                failed = true;
-                for (const int32_t id : inserted)
-                    delQteeObject(ctx, id);
-                inserted.clear();
+                fail();
                 continue;
             }
             if (!a.object.valid()) {
@@ -509,12 +513,7 @@ void Engine::Ctx::finalDirect(Thread &t)
             } else {
                 // another context's object: -EINVAL -> UNAVAIL
                 put(a.object, {HolderKind::Caller, t.id.v});
-                t.res.outObjects.push_back(-1);
-                result = qres::UNAVAIL;
-                failed = true;
-                for (const int32_t id : inserted)
-                    delQteeObject(ctx, id);
-                inserted.clear();
+                fail();
             }
         }
     } else {
