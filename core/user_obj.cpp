@@ -8,12 +8,6 @@
 namespace tee {
 
 namespace {
-// qcomtee_cb_params_to_args refuses the supplicant's k-th output of `a`'s
-// type (spec §3.5 step 4): an OB that grew, or an OO that
-// qcomtee_objref_to_arg cannot convert in the supplicant's context `ctx`:
-// a TEE id not in its qtee_objects_idr (or whose object is going away), a
-// shm that is not its own. One rule for SEND's errno (known when the
-// request is marked PROCESSED) and for the conversion steps.
 // A SEND shorter than the request's arguments (spec §9 item 4): position
 // `i` of the arguments is params[i + 1], past the array the supplicant
 // passed. The driver never compares the counts and reads past it; what it
@@ -24,6 +18,12 @@ bool pastShortSend(const Syscall &sc, size_t i)
     return sc.sendParams >= 0 && i >= size_t(sc.sendParams);
 }
 
+// qcomtee_cb_params_to_args refuses the supplicant's k-th output of `a`'s
+// type (spec §3.5 step 4): an OB that grew, or an OO that
+// qcomtee_objref_to_arg cannot convert in the supplicant's context `ctx`:
+// a TEE id not in its qtee_objects_idr (or whose object is going away), a
+// shm that is not its own. One rule for SEND's errno (known when the
+// request is marked PROCESSED) and for the conversion steps.
 bool outputRejected(const State &s, ContextId ctx, const Arg &a, size_t k, const Syscall &sc)
 {
     if (a.type == ArgType::OB)
