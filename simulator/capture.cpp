@@ -279,9 +279,8 @@ public:
     }
 
     // Unsigned 64-bit: an integer, or a decimal string for values past
-    // INT64_MAX (how the writer stores them).
-    // An unsigned 64-bit value, as a number or a decimal string, within
-    // [lo, hi] (the message names that range, whichever form it came in).
+    // INT64_MAX (how the writer stores them), within [lo, hi] (the message
+    // names that range, whichever form the value came in).
     bool uint64(const QJsonObject &o, const char *key, const std::string &path, bool required,
                 uint64_t &out, uint64_t lo = 0, uint64_t hi = std::numeric_limits<uint64_t>::max())
     {

@@ -267,6 +267,13 @@ std::optional<JsonSyntaxError> findNonRfcJson(std::string_view json)
             inString = true;
             continue;
         }
+        // (Qt refuses these too, one column late: a NUL of a binary file)
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\r' && c != '\n') {
+            char code[8];
+            std::snprintf(code, sizeof code, "%04X", unsigned(static_cast<unsigned char>(c)));
+            return JsonSyntaxError{i, std::string("invalid JSON: a control character (U+") + code +
+                                          ") outside a string (not a text file?)"};
+        }
         if (isDigit(c) || c == '-' || c == '+' || c == '.') {
             size_t end = i;
             while (end < json.size() &&
@@ -290,27 +297,6 @@ JsonSyntaxError describeJsonError(std::string_view json, int error, size_t offse
     offset = std::min(offset, json.size());
     if (const auto bad = findNonRfcJson(json.substr(0, offset + 1)); bad && bad->offset <= offset)
         return *bad;
-    // A control character outside a string (a NUL of a binary file): named
-    // at its own place (Qt's offset is the character after it).
-    {
-        bool inString = false;
-        for (size_t i = 0; i < offset && i < json.size(); ++i) {
-            const unsigned char c = static_cast<unsigned char>(json[i]);
-            if (inString) {
-                if (c == '\\')
-                    ++i;
-                else if (c == '"')
-                    inString = false;
-            } else if (c == '"') {
-                inString = true;
-            } else if (c < 0x20 && c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-                char code[8];
-                std::snprintf(code, sizeof code, "%04X", c);
-                return JsonSyntaxError{i, std::string("invalid JSON: a control character (U+") +
-                                              code + ") outside a string (not a text file?)"};
-            }
-        }
-    }
     const QJsonParseError::ParseError e = QJsonParseError::ParseError(error);
     QJsonParseError named;
     named.error = e;

@@ -51,9 +51,7 @@ inline int &stdoutErrno()
 // its reason) for main, which fails the command (checkedStdout).
 inline void writeStdout(const std::string &text)
 {
-    std::cout << text << std::flush;
-    if (!std::cout && stdoutErrno() == 0)
-        stdoutErrno() = errno;
+    std::cout << text << std::flush; // (a failure's errno: kept by main's StdoutBuffer)
 }
 
 // Whole decimal numbers only: "12abc", "-1", "+3", " 4" and overflow are

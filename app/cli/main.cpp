@@ -826,8 +826,8 @@ int outOfMemory()
 // with status 0 and a cut file. What reached it cannot be taken back.
 int checkedStdout(int status)
 {
-    // (checked before the flush below: a stream already failed does not
-    // try again, so errno would say nothing)
+    // (the reason is the errno StdoutBuffer kept from the first failed
+    // write: a stream already failed does not write again here)
     errno = 0;
     std::cout.flush();
     const bool failed = !std::cout || std::fflush(stdout) != 0 || std::ferror(stdout);
