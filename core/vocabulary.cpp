@@ -208,6 +208,11 @@ std::string process(const Environment &env, ProcessId p)
     return p.valid() ? env.processName(p) : std::string("?");
 }
 
+const char *objectRefChange(bool get, int64_t after)
+{
+    return !get ? "put by " : after == 1 ? "kref_init by " : "get by ";
+}
+
 std::string holder(const Environment &env, HolderKind k, int64_t a, int32_t idrId)
 {
     const auto by = [&](const char *what) {
@@ -874,7 +879,7 @@ std::string eventText(const Environment &env, const Event &e)
         const bool get = e.kind == EventKind::RefGet;
         const int64_t before = int64_t(e.refcount) + (get ? -1 : 1); // no overflow at INT32_MAX
         return obj + " refcount " + num(before) + " -> " + num(e.refcount) + " (" +
-               (get ? "get by " : "put by ") + holder(env, e.holder, e.holderArg) + ")";
+               objectRefChange(get, e.refcount) + holder(env, e.holder, e.holderArg) + ")";
     }
     case EventKind::ObjectCreated:
         return obj + " created: " + objectWhat(e.objectType, e.qteeId, e.userObjectId) +

@@ -550,10 +550,11 @@ private:
             a.str("holders", list.empty() ? "none" : list);
             // A creation names no holder (its first reference is the next
             // interval's get).
-            const char *change = ob.change == RefChange::Get     ? "get by "
-                                 : ob.change == RefChange::Put   ? "put by "
-                                 : ob.change == RefChange::Named ? "named "
-                                                                 : "created";
+            const char *change =
+                ob.change == RefChange::Get || ob.change == RefChange::Put
+                    ? vocab::objectRefChange(ob.change == RefChange::Get, ob.refcount)
+                : ob.change == RefChange::Named ? "named "
+                                                : "created";
             a.str("change",
                   ob.change == RefChange::Created
                       ? std::string(change)
@@ -1327,7 +1328,7 @@ private:
                 const int64_t before = int64_t(e.refcount) + (get ? -1 : 1);
                 add(row, row.homeLane >= 0 ? row.homeLane : lane,
                     obj + " refcount " + std::to_string(before) + ">" + std::to_string(e.refcount) +
-                        (get ? " get by " : " put by ") +
+                        " " + vocab::objectRefChange(get, e.refcount) +
                         ownHolder(vocab::holder(m_sim, e.holder, e.holderArg), e.step));
                 break;
             }

@@ -322,10 +322,11 @@ std::string intervalTooltip(const Environment &env, const sim::Trace &trace,
         s += " (closed earlier in simulated time: drawn with no length)";
     if (iv.kind == sim::LaneKind::Object) {
         const sim::ObjectSpan o = iv.object();
-        const char *change = o.change == sim::RefChange::Get     ? "get by "
-                             : o.change == sim::RefChange::Put   ? "put by "
-                             : o.change == sim::RefChange::Named ? "named "
-                                                                 : "created, ";
+        const char *change =
+            o.change == sim::RefChange::Get || o.change == sim::RefChange::Put
+                ? vocab::objectRefChange(o.change == sim::RefChange::Get, o.refcount)
+            : o.change == sim::RefChange::Named ? "named "
+                                                : "created, ";
         s += "\n" + std::string(change) + vocab::holder(env, o.changedKind, o.changed().arg());
         std::vector<sim::HolderRef> hs;
         tl.holders(index, hs);

@@ -219,6 +219,9 @@ private Q_SLOTS:
                                .toString();
         QVERIFY(changes.contains(QStringLiteral("created")));
         QVERIFY(changes.contains(QStringLiteral("get by oic->object (app/client)")));
+        // The first reference is kref_init, not a get from 0 (which I1 forbids).
+        QVERIFY(changes.contains(QStringLiteral("kref_init by caller (app/client)")));
+        QVERIFY(!changes.contains(QStringLiteral("get by caller (app/client)")));
         for (const QString &c : changes)
             QVERIFY2(!c.contains(QLatin1String("ctx0")), qPrintable(c));
     }
@@ -678,6 +681,12 @@ private Q_SLOTS:
                 holder || exportcheck::timelineCell(text, QStringLiteral("app/client"), step)
                               .contains(QLatin1String("obj1 refcount 2>3 get by oic->object;"));
         QVERIFY2(holder, qPrintable(q(text)));
+        // An object's first reference is kref_init: "0>1 get" read as a get
+        // from zero, which I1 forbids.
+        QVERIFY2(exportcheck::timelineCell(text, QStringLiteral("app/client"), 3)
+                     .contains(QLatin1String("obj0 refcount 0>1 kref_init by caller;")),
+                 qPrintable(q(text)));
+        QVERIFY2(!q(text).contains(QLatin1String(">1 get by")), qPrintable(q(text)));
         // Steps are numbered 1..N with their time, each at most once per block.
         QVERIFY(q(text).contains(
             QRegularExpression(QStringLiteral("\\n   1  0\\.50 \\| open /dev/tee"))));
