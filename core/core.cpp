@@ -94,12 +94,14 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
         x.thread = t.id;
         x.qteeId = id;
         o.errno_ = err::kEINVAL;
+        e.m_env.qteeCallbackRefused(s, t, r);
         return;
     }
     const bool primordial = id == QCOMTEE_OBJECT_PRIMORDIAL;
     const ObjectId obj = primordial ? ObjectId() : xaLoad(id);
     if (!primordial && !obj.valid()) {
         o.errno_ = err::kEINVAL; // unknown or stale CB id: UNAVAIL
+        e.m_env.qteeCallbackRefused(s, t, r);
         return;
     }
     if (!primordial && !get(obj, {HolderKind::OicObject, t.id.v})) {
@@ -107,6 +109,7 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
         g.qteeId = id;
         g.object = obj;
         o.errno_ = err::kEINVAL;
+        e.m_env.qteeCallbackRefused(s, t, r);
         return;
     }
     o.object = obj;

@@ -34,7 +34,7 @@ namespace tee {
 // oic starts with SHARED set, a compute step records no syscall_return;
 // 14: qcomtee_remove closes the driver context under its reqs_lock (spec
 // §3.7 step 1), and an I9 violation names the older request's reqs_idr id.
-inline constexpr int kModelVersion = 16;
+inline constexpr int kModelVersion = 17;
 
 struct Action
 {
@@ -84,6 +84,14 @@ public:
     virtual void qteeInvoke(State &s, Thread &t) const = 0;
     // QTEE receives a callback response (result, OO wire ids in t.oic.qtee.cbOut).
     virtual void qteeCallbackResponse(State &s, Thread &t, int32_t result) const = 0;
+    // The kernel refused QTEE's callback `r` before it read any argument
+    // (spec §3.2 steps 1-2: a NULL, raw, unknown or stale callback id, or a
+    // failed get): it made no wrapper for the IO objects, so QTEE takes back
+    // the references it counted for them (I5). Its response follows.
+    virtual void qteeCallbackRefused(State &s, Thread &t, const QteeReply &r) const
+    {
+        (void)s, (void)t, (void)r;
+    }
 
     // Scenario faults that may fire now (Action::Kind::Kill).
     virtual void enabledFaults(const State &s, std::vector<Action> &out) const

@@ -888,6 +888,36 @@ void Simulator::qteeCallbackResponse(State &s, Thread &t, int32_t result) const
     runQtee(s, t);
 }
 
+void Simulator::qteeCallbackRefused(State &s, Thread &t, const QteeReply &r) const
+{
+    // QTEE decided the callback when its SMC returned; the kernel reads it
+    // later, and the id can be gone by then (an async release of another
+    // thread erased it, or a raw id was never one). Its own objects in the
+    // IOs got no wrapper: the counts runQtee's resolve() added for them
+    // ("service:UID", "self", "io:N" of a QTEE object) are taken back, and
+    // an object the kernel no longer holds at all (a "service:UID" made
+    // for this callback) is gone. A NULL target handed nothing out.
+    const QteeCall &call = t.oic.qtee;
+    const std::vector<QteeStep> &steps = script(call.script);
+    if (r.cbTarget == QCOMTEE_MSG_OBJECT_NULL || call.pc <= 0 || size_t(call.pc) > steps.size())
+        return;
+    const QteeStep &st = steps[size_t(call.pc) - 1]; // the callback (runQtee moved past it)
+    if (st.kind != QteeStep::Kind::Callback)
+        return;
+    for (size_t i = 0; i < st.io.size() && i < r.cbIo.size(); ++i) {
+        const QteeRef::Kind k = st.io[i].kind;
+        const uint32_t id = r.cbIo[i];
+        if (k != QteeRef::Kind::Service && k != QteeRef::Kind::Self && k != QteeRef::Kind::Received)
+            continue;
+        QteeObject *q = qteeObject(s, id);
+        if (!q || --q->kernelRefs > 0)
+            continue;
+        s.qtee.objects.erase(std::remove_if(s.qtee.objects.begin(), s.qtee.objects.end(),
+                                            [&](const QteeObject &o) { return o.qteeId == id; }),
+                             s.qtee.objects.end());
+    }
+}
+
 void Simulator::enabledFaults(const State &s, std::vector<Action> &out) const
 {
     const auto &faults = m_scenario->faults;

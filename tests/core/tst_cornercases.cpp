@@ -520,6 +520,8 @@ private Q_SLOTS:
     void recvOwnObjectLastPut();
     void recvOwnObjectSelfDeadlock();
     void nullCallbackHandsOutNothing();
+    void refusedCallbackTakesBackItsIo_data();
+    void refusedCallbackTakesBackItsIo();
     void qteeHandsOutOnlyWhatTheKernelReads_data();
     void qteeHandsOutOnlyWhatTheKernelReads();
     void closeContextLastPutOfQueuedArgs();
@@ -1966,6 +1968,53 @@ void TstCornerCases::nullCallbackHandsOutNothing()
     QVERIFY(refused);
     for (const QteeObject &q : tr.final.qtee.objects)
         QCOMPARE(q.service, 0); // only svc itself, from open_service
+}
+
+// A callback the kernel refuses before it reads any argument (spec §3.2
+// steps 1-2: an unknown callback id, or a QTEE object's id, which is no
+// callback id) makes no wrapper for its IOs: QTEE takes back the references
+// it counted for them, so I5 holds (it broke: QTEE counted one for an
+// object the kernel never saw). The client's invocation still returns 0;
+// QTEE's return does not depend on the callback's result.
+void TstCornerCases::refusedCallbackTakesBackItsIo_data()
+{
+    QTest::addColumn<QString>("target");
+    QTest::addColumn<QString>("io");
+    QTest::newRow("unknown id, a new object") << "id:0x8000ffff"
+                                              << "service:2034";
+    QTest::newRow("unknown id, itself") << "id:0x8000ffff"
+                                        << "self";
+    QTest::newRow("a QTEE object's id, a new object") << "id:0x100"
+                                                      << "service:2034";
+}
+
+void TstCornerCases::refusedCallbackTakesBackItsIo()
+{
+    QFETCH(QString, target);
+    QFETCH(QString, io);
+    const std::string json = R"({"name": "refused", "policy": "scripted",
+      "qtee": {"services": [{"uid": 2033, "ops": {"2": [
+        {"do": "callback", "target": ")" +
+                             target.toStdString() + R"(", "op": 3, "io": [")" + io.toStdString() +
+                             R"("]},
+        {"do": "return", "result": 0}]}}, {"uid": 2034}]},
+      "processes": [{"name": "client", "threads": [{"name": "m", "program": [
+        {"do": "open", "as": "fd"},
+        {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+        {"do": "invoke", "fd": "fd", "object": "svc", "op": 2},
+        {"do": "compute", "ns": 100}]}]}]})";
+    std::string error;
+    const sim::Trace tr = runWith(json, nullptr, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    QCOMPARE(tr.stop, sim::StopReason::Finished);
+    QCOMPARE(tr.violations, uint64_t(0));
+    bool refused = false;
+    for (const Event &e : tr.events)
+        refused |= e.kind == EventKind::SmcCallbackResponse && e.errno_ == err::kEINVAL;
+    QVERIFY(refused);
+    // The process exited: its svc wrapper was released, and QTEE holds no
+    // object the kernel would still owe a RELEASE for.
+    QCOMPARE(int(tr.final.qtee.objects.size()), 0);
 }
 
 // QTEE's final result names objects only for the invocation's OO slots,

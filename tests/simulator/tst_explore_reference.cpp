@@ -582,6 +582,21 @@ private Q_SLOTS:
         // every invariant holds on every interleaving.
         QTest::newRow("srcu-vs-lock merged")
             << QByteArray("srcu-vs-lock") << QByteArray() << QString() << 0 << QStringList();
+        // I5 (§8: live wrappers per QTEE id = QTEE's count of kernel
+        // references) holds when the kernel refuses a callback before it
+        // reads its IOs (§3.2 steps 1-2, an id another thread's release gave
+        // back): no wrapper is made, and QTEE counts none (it counted one
+        // for the new 2034 object, and I5 broke in every variant). The
+        // merged design's I2 is §9 item 2 (the callback reaches the
+        // listener after the server's context closed, and nothing puts the
+        // IO object of the request that cannot be queued; the reference
+        // search gives 17 steps); gaps=fixed has none.
+        QTest::newRow("stale-callback-io merged")
+            << QByteArray("stale-callback-io.json") << QByteArray() << QStringLiteral("I2:17") << 0
+            << QStringList();
+        QTest::newRow("stale-callback-io gaps=fixed")
+            << QByteArray("stale-callback-io.json") << QByteArray("gaps=fixed") << QString() << 0
+            << QStringList();
         QTest::newRow("srcu-vs-lock argument=srcu")
             << QByteArray("srcu-vs-lock") << QByteArray("argument=srcu") << QString() << 0
             << QStringList();
