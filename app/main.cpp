@@ -141,6 +141,9 @@ int main(int argc, char **argv)
     QApplication app(argc, argv);
     qInstallMessageHandler(g_previousHandler);
     QApplication::setApplicationName(QStringLiteral("teescope"));
+    // Settings in ~/.config/teescope/teescope.conf (without an organisation
+    // Qt names the folder "Unknown Organization").
+    QApplication::setOrganizationName(QStringLiteral("teescope"));
     QApplication::setApplicationVersion(QStringLiteral(TEESCOPE_VERSION));
     // Qt decodes the arguments as UTF-8: a file name that is not would name
     // another file (each invalid byte as U+FFFD). Refused by name, as

@@ -289,11 +289,12 @@ MainWindow::MainWindow(QWidget *parent)
     m_step->setReplaceGuard([this] { return mayCloseRun(); });
     connect(m_doc, &RunDocument::cursorChanged, this, &MainWindow::cursorChanged);
 
-    // Room for everything on a usual screen, and never more than the
-    // screen has (a 1024x700 one cut the inspectors and the status bar).
+    // Most of the screen, never more than it has (a 1024x700 one cut the
+    // inspectors and the status bar): the lanes are what a reviewer reads,
+    // and a 1920x1080 screen left them 1500x950 (an app audit).
     {
         const QRect avail = screen() ? screen()->availableGeometry() : QRect(0, 0, 1600, 1000);
-        resize(std::min(1500, avail.width() * 95 / 100), std::min(950, avail.height() * 92 / 100));
+        resize(avail.width() * 95 / 100, avail.height() * 92 / 100);
     }
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
@@ -491,6 +492,12 @@ void MainWindow::buildMenus()
     view->addAction(m_timeline->redoZoomAction());
     view->addAction(m_timeline->axisAction());
     view->addAction(m_timeline->legendAction());
+    // A panel closed with its title bar's button comes back from here (the
+    // layout is saved, so it stayed closed after a restart; an app audit).
+    view->addSeparator();
+    QMenu *panels = view->addMenu(tr("&Panels"));
+    for (QDockWidget *dock : findChildren<QDockWidget *>(Qt::FindDirectChildrenOnly))
+        panels->addAction(dock->toggleViewAction());
 
     QMenu *go = menuBar()->addMenu(tr("&Go"));
     QAction *next = go->addAction(tr("Next Step"), this, [this] { stepBy(1); });
@@ -956,6 +963,13 @@ QString MainWindow::summary() const
                     .arg(us, 0, 'f', 2)
                     .arg(violations)
                     .arg(violations == 1 ? tr("violation") : tr("violations"));
+    // A capture of another model version shows its recording, which this
+    // teescope would not make again (teescope-cli replay says so too).
+    if (m_doc->modelVersion() != tee::kModelVersion)
+        s += tr(" · recorded with model version %1, this teescope has %2 (teescope-cli "
+                "replay shows the difference)")
+                 .arg(m_doc->modelVersion())
+                 .arg(tee::kModelVersion);
     // A run that ends with threads waiting for ever (the stuck rule, as
     // explore's stuck findings); at the last step, who waits on what (the
     // stop line of the CLI). Before the design and the policy, which the

@@ -101,6 +101,9 @@ public:
     bool isEmpty() const { return !m_run; }
     Source source() const { return m_run ? m_run->source : Source::None; }
     QString path() const { return m_run ? m_run->path : QString(); }
+    // The model version that recorded the run's events (a capture's; this
+    // teescope's for a scenario).
+    int modelVersion() const { return m_run ? m_run->modelVersion : tee::kModelVersion; }
     const tee::sim::Simulator *simulator() const
     {
         return m_run ? m_run->simulator.get() : nullptr;

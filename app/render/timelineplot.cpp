@@ -68,6 +68,24 @@ private:
     Palette m_palette;
 };
 
+// The lane of a violation at `step` (the first one's), or kNone: opening
+// a capture or a counterexample at its violation should show the mark, on
+// the request's or the object's lane, not only the acting thread's.
+uint32_t violationLaneAt(const sim::Timeline &tl, uint64_t step)
+{
+    std::vector<uint32_t> found;
+    tl.instantsIn(sim::Axis::Step, int64_t(step), int64_t(step), found);
+    uint32_t lane = sim::kNone, first = UINT32_MAX;
+    for (uint32_t i : found) {
+        const sim::Instant &in = tl.instants()[i];
+        if (in.kind == sim::InstantKind::Violation && in.lane != sim::kNone && in.event < first) {
+            first = in.event;
+            lane = in.lane;
+        }
+    }
+    return lane;
+}
+
 } // namespace
 
 TimelinePlot::TimelinePlot(QWidget *parent)
@@ -443,7 +461,9 @@ void TimelinePlot::updateScrollBar()
         m_timeline->setScrollY(maxY);
     // The lanes' height changed after the cursor's lane was brought into
     // view (the window laid out after `teescope NAME --step N` cut the top
-    // lanes off): scroll no further than that lane needs, from the top.
+    // lanes off): scroll no further than that lane needs, from the top; and
+    // far enough that it is still in view when the height shrank (a
+    // counterexample's violation on a request lane, opened on a laptop).
     if (m_followLane != sim::kNone) {
         const LaneLayout &l = m_timeline->layout();
         const int row = l.rowOfLane(m_followLane);
@@ -452,6 +472,8 @@ void TimelinePlot::updateScrollBar()
             const int need = std::min(top, std::max(0, int(bottom - h)));
             if (need < int(m_timeline->scrollY()))
                 m_timeline->setScrollY(need);
+            else if (bottom > int(m_timeline->scrollY() + h))
+                m_timeline->setScrollY(std::min(maxY, std::min(top, int(bottom - h))));
         }
     }
     m_vscroll->setValue(int(m_timeline->scrollY()));
@@ -573,6 +595,14 @@ void TimelinePlot::setCursorStep(uint64_t step, bool follow)
                 scrollToLane(lr.lane);
                 m_followLane = lr.lane;
             }
+            moved = moved || scrollY() != before;
+        }
+        // A violation at the step: its mark comes into view (it was below the
+        // thread lanes on a laptop's screen, or even at 1600x1000).
+        if (const uint32_t mark = violationLaneAt(*src.timeline, step); mark != sim::kNone) {
+            const int before = scrollY();
+            scrollToLane(mark);
+            m_followLane = mark;
             moved = moved || scrollY() != before;
         }
     }

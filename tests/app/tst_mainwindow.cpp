@@ -20,8 +20,11 @@
 #include "simulator/scenarioloader.h"
 #include "simulator/simulator.h"
 #include <QDialogButtonBox>
+#include <QDockWidget>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QSpinBox>
 #include <QTimer>
@@ -265,6 +268,46 @@ private Q_SLOTS:
                  qPrintable(last));
     }
 
+    // Every panel can be shown again from View > Panels after its close
+    // button hid it (only the docks' context menu did; an app audit).
+    void panelsComeBackFromTheViewMenu()
+    {
+        MainWindow window;
+        QMenu *panels = nullptr;
+        for (QMenu *m : window.menuBar()->findChildren<QMenu *>())
+            if (m->title() == QLatin1String("&Panels"))
+                panels = m;
+        QVERIFY(panels);
+        const auto docks = window.findChildren<QDockWidget *>();
+        QCOMPARE(panels->actions().size(), docks.size());
+        for (QDockWidget *dock : docks) {
+            dock->close();
+            QVERIFY(!dock->toggleViewAction()->isChecked());
+            QVERIFY(panels->actions().contains(dock->toggleViewAction()));
+            dock->toggleViewAction()->trigger();
+            QVERIFY(!dock->isHidden());
+        }
+    }
+
+    // A capture of another model version says so in the status bar (it
+    // opened as if it were this model's; the CLI's replay said it).
+    void statusNamesAnotherModelVersion()
+    {
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openPath(QStringLiteral(TEESCOPE_TEST_DATA "/captures/model1-default.json"),
+                                 &error),
+                 qPrintable(error));
+        const QString old = window.summary();
+        QVERIFY2(
+            old.contains(QStringLiteral(" · recorded with model version 1, this teescope has %1")
+                             .arg(tee::kModelVersion)),
+            qPrintable(old));
+        QVERIFY2(window.openPath(QStringLiteral("default"), &error), qPrintable(error));
+        QVERIFY2(!window.summary().contains(QLatin1String("recorded with model version")),
+                 qPrintable(window.summary()));
+    }
+
     // Every column of an inspector starts in view: device-removal's long
     // state ("blocked: every context released (tee_device_unregister,
     // uninterruptible)") pushed "Waits on" and "Holds" out of it (a guide
@@ -450,6 +493,45 @@ private Q_SLOTS:
                      waits.contains(QLatin1String("app/suppl")),
                  qPrintable(waits));
         checkAgainstEngine(window);
+    }
+
+    // The cursor at a violation brings its mark's lane (a request's, an
+    // object's) into view, not only the acting thread's: on a laptop's
+    // screen the mark was below the thread lanes (an app audit).
+    void violationLaneComesIntoView()
+    {
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openPath(QStringLiteral("request-id-reuse"), &error), qPrintable(error));
+        window.resize(1000, 560);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        RunDocument *doc = window.document();
+        const tee::sim::Timeline &tl = doc->timeline();
+        uint32_t lane = tee::sim::kNone;
+        uint64_t step = 0;
+        for (const tee::sim::Instant &in : tl.instants())
+            if (in.kind == tee::sim::InstantKind::Violation && in.lane != tee::sim::kNone &&
+                tl.lanes()[in.lane].key.kind != tee::sim::LaneKind::Thread &&
+                (!step || in.step < step)) {
+                step = in.step;
+                lane = in.lane;
+            }
+        QVERIFY(step > 0);
+        tee::render::TimelinePlot *plot = window.timelinePlot();
+        const auto inView = [&] {
+            const tee::render::LaneLayout &l = plot->laneLayout();
+            const int row = l.rowOfLane(lane);
+            const int top = l.rowTop(row), bottom = top + l.rowHeightOf(row);
+            return row >= 0 && top >= plot->scrollY() &&
+                   bottom <= plot->scrollY() + int(plot->lanesRect().height()) + 1;
+        };
+        plot->setScrollY(0);
+        QCoreApplication::processEvents();
+        QVERIFY2(!inView(), "the lane is in view anyway: the test shows nothing");
+        doc->setCursor(step);
+        QCoreApplication::processEvents();
+        QVERIFY(inView());
     }
 
     // A capture opens at its first violation; the violations panel jumps.
