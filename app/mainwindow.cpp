@@ -777,9 +777,11 @@ bool MainWindow::exportPicture(const QString &path, const RenderOptions &o, QStr
             *error = tr("%1: choose a .png, .svg or .pdf file name").arg(path);
         return false;
     }
-    // the picture shows the notes the window shows
+    // the picture shows the notes the window shows, and says which branch
     RenderOptions withNotes = o;
     withNotes.notes = m_doc->notes();
+    if (withNotes.context.empty())
+        withNotes.context = m_step->branchSummary().toStdString();
     const tee::render::Renderer renderer(sourceOf(*m_doc));
     return renderer.write(path, *format, withNotes, error);
 }

@@ -289,6 +289,15 @@ void StepPanel::refreshActions()
     }
 }
 
+QString StepPanel::branchSummary() const
+{
+    const auto b = m_stepper ? m_stepper->info(m_branch) : std::nullopt;
+    const auto parent = b && b->parent >= 0 ? m_stepper->info(b->parent) : std::nullopt;
+    if (!parent)
+        return {};
+    return tr("%1, leaves %2 after step %3").arg(b->name, parent->name).arg(b->forkStep);
+}
+
 void StepPanel::refreshBranches()
 {
     m_branches->clear();

@@ -34,6 +34,9 @@ public:
     // -- what the window and the tests drive --------------------------------------
     Stepper *stepper() const { return m_stepper.get(); }
     int branch() const { return m_branch; }
+    // The branch shown, for an exported picture's title: "branch NAME, leaves
+    // PARENT after step N"; empty for the recording itself.
+    QString branchSummary() const;
     // Takes enabled action `index` at the cursor (continuing by the policy,
     // or one step only); false and `error` when it cannot.
     bool choose(size_t index, bool byPolicy, QString *error = nullptr);

@@ -4,6 +4,7 @@
 #include "app/render/palette.h"
 #include "app/render/refcountplot.h"
 #include "app/render/timelineplot.h"
+#include "core/vocabulary.h"
 #include "simulator/fileio.h"
 
 #include <QBuffer>
@@ -21,6 +22,7 @@ namespace tee::render {
 namespace {
 
 constexpr int kTitleHeight = 26;
+constexpr int kCaptionHeight = 18; // the violation line under the title
 constexpr int kMinRow = 12, kMaxRow = 24;
 // What the timeline needs besides its rows: the x axis and its labels.
 constexpr int kAxisHeight = 44;
@@ -38,6 +40,37 @@ struct Parts
     Renderer::Geometry g;
     std::vector<Legend::Entry> legend;
 };
+
+// The caption under the title: the first violation in the steps shown, in
+// the log's words (a picture has no tooltip; the explore note's label was
+// cut short), and how many more; empty without one.
+QString violationCaption(const TimelineSource &src, const RenderOptions &o)
+{
+    if (!src.valid())
+        return {};
+    const uint64_t count = src.timeline->stepCount();
+    const uint64_t to = std::min<uint64_t>(o.to, count);
+    const uint64_t from = std::min<uint64_t>(std::max<uint64_t>(o.from, 1), to);
+    const Event *first = nullptr;
+    uint64_t more = 0;
+    for (const Event &e : src.trace->events) {
+        if (e.kind != EventKind::Violation || e.step < from || e.step > to)
+            continue;
+        if (first)
+            ++more;
+        else
+            first = &e;
+    }
+    if (!first)
+        return {};
+    QString text = QStringLiteral("\u25BC I%1 at step %2: %3")
+                       .arg(first->invariant)
+                       .arg(first->step)
+                       .arg(QString::fromStdString(vocab::findingText(*src.sim, *first)));
+    if (more)
+        text += QStringLiteral(" (and %1 more in these steps)").arg(more);
+    return text;
+}
 
 } // namespace
 
@@ -85,8 +118,10 @@ Renderer::Geometry Renderer::geometry(const RenderOptions &o) const
     const int w = std::max(o.width, 200), h = std::max(o.height, 150);
     int y = 0;
     if (o.title) {
-        g.title = QRect(0, 0, w, kTitleHeight);
-        y = kTitleHeight;
+        const int titleH =
+            kTitleHeight + (violationCaption(m_src, o).isEmpty() ? 0 : kCaptionHeight);
+        g.title = QRect(0, 0, w, titleH);
+        y = titleH;
     }
     int legendH = 0;
     if (o.legend && m_src.valid()) {
@@ -182,13 +217,26 @@ void Renderer::paint(QPainter &painter, const QRect &target, const RenderOptions
                            .arg(count)
                            .arg(design.empty() ? QStringLiteral("merged design")
                                                : QString::fromStdString(design));
+        if (!opt.context.empty()) // (inside the parentheses)
+            text.insert(text.size() - 1,
+                        QStringLiteral("; ") + QString::fromStdString(opt.context));
         if (!sc.title.empty())
             text += QStringLiteral(": ") + QString::fromStdString(sc.title);
         painter.setFont(pixelFont(14, true));
         painter.setPen(pal.ui(Palette::Ui::Text));
-        const QRect r = g.title.adjusted(8, 0, -8, 0);
+        const QRect r = QRect(g.title.left(), g.title.top(), g.title.width(), kTitleHeight)
+                            .adjusted(8, 0, -8, 0);
         painter.drawText(r, Qt::AlignLeft | Qt::AlignVCenter,
                          QFontMetricsF(painter.font()).elidedText(text, Qt::ElideRight, r.width()));
+        const QString caption = violationCaption(m_src, opt);
+        if (!caption.isEmpty()) {
+            painter.setFont(pixelFont(12));
+            painter.setPen(pal.fill(Meaning::ViolationMark));
+            const QRect c(r.left(), r.bottom() + 1, r.width(), kCaptionHeight);
+            painter.drawText(
+                c, Qt::AlignLeft | Qt::AlignTop,
+                QFontMetricsF(painter.font()).elidedText(caption, Qt::ElideRight, c.width()));
+        }
     }
     tp.render(painter, g.timeline);
 

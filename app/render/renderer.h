@@ -41,6 +41,9 @@ struct RenderOptions
     bool title = true;            // the scenario's name, title and the steps shown
     uint64_t cursorStep = 0;      // 0: no cursor
     std::vector<sim::Note> notes; // a reviewer's notes, drawn as the window draws them
+    // What run this is beyond the scenario and the design, in the title:
+    // "branch 2, leaves main after step 27" (the window's branches).
+    std::string context;
     // Groups to collapse (true) or expand (false) over the default.
     std::vector<std::pair<LaneGroup, bool>> groups;
 };

@@ -1009,6 +1009,20 @@ private Q_SLOTS:
             if (e.kind == tee::EventKind::DispatchReturn && e.errno_ == 0)
                 t11 = true;
         QVERIFY2(t11, "the client's dispatch did not return the supplicant's result");
+        // A picture of the branch says it is one (its title named the
+        // scenario and the design only: an app audit).
+        {
+            QTemporaryDir dir;
+            const QString svg = dir.filePath(QStringLiteral("branch.svg"));
+            QVERIFY2(window.exportPicture(svg, tee::render::RenderOptions{}, &error),
+                     qPrintable(error));
+            QFile f(svg);
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const QString summary = panel->branchSummary();
+            QVERIFY2(summary.startsWith(QLatin1String("branch 1, leaves recorded after step ")),
+                     qPrintable(summary));
+            QVERIFY(f.readAll().contains(summary.toUtf8()));
+        }
         // Ctrl+Z: back to the recorded run, where the kill still wins.
         QTest::keySequence(&window, QKeySequence::Undo);
         QCOMPARE(panel->branch(), 0);

@@ -333,6 +333,17 @@ private Q_SLOTS:
         const Renderer r(TimelineSource::build(sim, trace));
         const QByteArray svg = r.encode(RenderFormat::Svg, RenderOptions{});
         QVERIFY(svg.contains("; argument=none): "));
+        // ... and the first violation in the steps shown, in words (a
+        // picture has no tooltip; the explore note's label is cut short),
+        // and which branch, when the window shows one
+        QVERIFY(svg.contains("I12 at step 14: app/suppl reads arg 1 of req#0"));
+        QVERIFY(svg.contains("(and 4 more in these steps)"));
+        RenderOptions o;
+        o.to = 13; // before it: no caption
+        o.context = "branch 2, leaves main after step 4";
+        const QByteArray before = r.encode(RenderFormat::Svg, o);
+        QVERIFY(!before.contains("I12 at step"));
+        QVERIFY(before.contains("; argument=none; branch 2, leaves main after step 4): "));
     }
 
     // Every built-in draws (kept as PNGs when TEESCOPE_RENDER_OUT is set, to
