@@ -2200,6 +2200,7 @@ void confirmShortest(const Simulator &sim, const ExploreOptions &opts, ExploreRe
     res.confirmSeconds = check.seconds;
     const bool complete = check.complete || check.bound == ExploreBound::Depth;
     res.confirmComplete = complete;
+    res.confirmBound = check.bound;
     for (auto &[inv, f] : res.violations) {
         const auto it = check.violations.find(inv);
         if (it != check.violations.end() && it->second.length() <= f.length()) {

@@ -103,6 +103,9 @@ struct ExploreResult
     // That search ran to the findings' depth (not stopped by another bound):
     // every length it did not find shorter is the shortest.
     bool confirmComplete = true;
+    // What stopped that search short (Interrupted: the search was, before
+    // it or during it; no lengths were confirmed then).
+    ExploreBound confirmBound = ExploreBound::None;
     unsigned jobs = 1;
     bool complete = true; // false: a bound was hit (or interrupted) before the end
     ExploreBound bound = ExploreBound::None;

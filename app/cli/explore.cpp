@@ -425,6 +425,10 @@ int cmdExplore(const QStringList &args)
     if (r.confirmStates && r.confirmComplete)
         out << "shortest: confirmed by a search without reduction (" << r.confirmStates
             << " states, " << fixed(r.confirmSeconds, 2) << " s)\n";
+    else if (r.confirmBound ==
+             tee::sim::ExploreBound::Interrupted) // (often before its first level)
+        out << "shortest: not confirmed: interrupted before a search without reduction could "
+               "check the lengths found (those marked \"maybe not the shortest\")\n";
     else if (r.confirmStates) // a bound stopped it: some lengths stay unconfirmed
         out << "shortest: a search without reduction stopped at a bound (" << r.confirmStates
             << " states, " << fixed(r.confirmSeconds, 2)

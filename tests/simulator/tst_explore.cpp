@@ -399,6 +399,30 @@ private Q_SLOTS:
         QCOMPARE(r.bound, ExploreBound::Interrupted);
     }
 
+    // Interrupted after a violation was found with reduction on: its length
+    // is reported unconfirmed, and why (the confirming search, which checks
+    // the same flag, stopped at once; the CLI said "a search without
+    // reduction stopped at a bound (1 states)"; an app audit).
+    void interruptedLengthsAreUnconfirmed()
+    {
+        const auto sim = simulator("fifo-delivery", "request=idr");
+        QVERIFY(sim);
+        std::atomic<bool> stop{false};
+        ExploreOptions o;
+        o.interrupt = &stop;
+        // (I9 is 19 steps deep: recorded once level 19 is made)
+        o.progress = [&stop](uint64_t, uint64_t depth, uint64_t) {
+            if (depth >= 20)
+                stop = true;
+        };
+        const ExploreResult r = explore(*sim, o);
+        QCOMPARE(r.bound, ExploreBound::Interrupted);
+        QVERIFY(r.violations.count(9));
+        QCOMPARE(r.confirmBound, ExploreBound::Interrupted);
+        QVERIFY(!r.confirmComplete);
+        QVERIFY(!r.violations.at(9).shortestConfirmed);
+    }
+
     // Bookkeeping does not make a new state: the step counter, the clocks,
     // a forever jump's counter, the next ids; ids renumbered by rank.
     void canonicalBookkeeping()
