@@ -139,10 +139,12 @@ protected:
 
 // QFileDialog::getSaveFileName, with the chosen filter's extension added
 // to a name typed without one.
-QString saveFileName(QWidget *parent, const QString &caption, const QString &filters)
+QString saveFileName(QWidget *parent, const QString &caption, const QString &filters,
+                     const QString &suggested)
 {
     QString selected;
-    const QString path = QFileDialog::getSaveFileName(parent, caption, {}, filters, &selected);
+    const QString path =
+        QFileDialog::getSaveFileName(parent, caption, suggested, filters, &selected);
     return path.isEmpty() ? path : withFilterSuffix(path, selected);
 }
 
@@ -204,6 +206,20 @@ QTableView *makeTable(QWidget *parent)
 }
 
 } // namespace
+
+QString suggestedFileName(const QString &scenario, int branch, const QString &what)
+{
+    QString base = scenario.isEmpty() ? QStringLiteral("teescope") : scenario;
+    for (QChar &c : base)
+        if (!(c.isLetterOrNumber() || c == QLatin1Char('-') || c == QLatin1Char('_') ||
+              c == QLatin1Char('.')))
+            c = QLatin1Char('-');
+    if (base.startsWith(QLatin1Char('.')))
+        base.prepend(QStringLiteral("teescope"));
+    if (branch > 0)
+        base += QStringLiteral("-branch%1").arg(branch);
+    return base + what;
+}
 
 QString withFilterSuffix(const QString &path, const QString &selectedFilter)
 {
@@ -1030,9 +1046,17 @@ void MainWindow::openDialog()
         openPathInBackground(path);
 }
 
+QString MainWindow::suggestion(const QString &what) const
+{
+    const tee::sim::Simulator *sim = m_doc->simulator();
+    return suggestedFileName(sim ? QString::fromStdString(sim->scenario().name) : QString(),
+                             m_step->branch(), what);
+}
+
 void MainWindow::saveDialog()
 {
-    const QString path = saveFileName(this, tr("Save Capture"), tr("Captures (*.json)"));
+    const QString path = saveFileName(this, tr("Save Capture"), tr("Captures (*.json)"),
+                                      suggestion(QStringLiteral(".capture.json")));
     if (path.isEmpty())
         return;
     QString error;
@@ -1081,7 +1105,10 @@ void MainWindow::exportPictureDialog()
     if (dialog.exec() != QDialog::Accepted)
         return;
     const QString path =
-        saveFileName(this, tr("Export Picture"), tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
+        saveFileName(this, tr("Export Picture"), tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"),
+                     // (no extension: the filter chosen adds its own)
+                     suggestion(m_doc->cursor() > 0 ? QStringLiteral("-step%1").arg(m_doc->cursor())
+                                                    : QString()));
     if (path.isEmpty())
         return;
     RenderOptions o;
@@ -1098,7 +1125,8 @@ void MainWindow::exportPictureDialog()
 
 void MainWindow::exportChromeDialog()
 {
-    const QString path = saveFileName(this, tr("Export Chrome Trace"), tr("JSON (*.json)"));
+    const QString path = saveFileName(this, tr("Export Chrome Trace"), tr("JSON (*.json)"),
+                                      suggestion(QStringLiteral(".trace.json")));
     QString error;
     if (!path.isEmpty() && !exportChrome(path, &error))
         QMessageBox::critical(this, tr("Cannot export"), error);
@@ -1106,7 +1134,8 @@ void MainWindow::exportChromeDialog()
 
 void MainWindow::exportTextDialog()
 {
-    const QString path = saveFileName(this, tr("Export Text Timeline"), tr("Text (*.txt)"));
+    const QString path = saveFileName(this, tr("Export Text Timeline"), tr("Text (*.txt)"),
+                                      suggestion(QStringLiteral(".txt")));
     QString error;
     if (!path.isEmpty() && !exportText(path, &error))
         QMessageBox::critical(this, tr("Cannot export"), error);

@@ -47,12 +47,18 @@ struct ExploreOptions;
 // the filter chosen ("shot" with "SVG (*.svg)" is shot.svg), as file
 // dialogs with a default suffix do; a name with one is kept.
 QString withFilterSuffix(const QString &path, const QString &selectedFilter);
+// The name a save dialog suggests: the scenario's name, the branch when it
+// is not the recording, then `what` ("-step27.png", ".capture.json"), with
+// characters a file name should not have replaced by '-'.
+QString suggestedFileName(const QString &scenario, int branch, const QString &what);
 
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget *parent = nullptr);
+    // A save dialog's suggested file name for this run (suggestedFileName).
+    QString suggestion(const QString &what) const;
     ~MainWindow() override;
 
     // A built-in name, a scenario file or a capture (told apart by content).

@@ -1079,6 +1079,15 @@ private Q_SLOTS:
                  QStringLiteral("/tmp/a.png"));
         QCOMPARE(withFilterSuffix(QStringLiteral("/tmp/x.d/shot"), QStringLiteral("PNG (*.png)")),
                  QStringLiteral("/tmp/x.d/shot.png"));
+        // The dialogs suggest a name: the scenario's, the branch, what it is
+        // (they suggested none; an app audit).
+        QCOMPARE(suggestedFileName(QStringLiteral("kill-while-processing"), 0,
+                                   QStringLiteral("-step27")),
+                 QStringLiteral("kill-while-processing-step27"));
+        QCOMPARE(suggestedFileName(QStringLiteral("my race/v2"), 2, QStringLiteral(".txt")),
+                 QStringLiteral("my-race-v2-branch2.txt"));
+        QCOMPARE(suggestedFileName(QString(), 0, QStringLiteral(".capture.json")),
+                 QStringLiteral("teescope.capture.json"));
         // and the picture it names is written
         MainWindow window;
         QString error;
