@@ -88,8 +88,9 @@ bool parseCommand(QCommandLineParser &parser, const QString &command, const QStr
                                                "--from",    "--to",     "--lane", "--width",
                                                "--help"}
                 : command == QLatin1String("render")
-                    ? std::vector<std::string>{"--png",  "--svg", "--pdf",    "--width", "--height",
-                                               "--from", "--to",  "--cursor", "--help"}
+                    ? std::vector<std::string>{"--png",       "--svg",  "--pdf", "--width",
+                                               "--height",    "--from", "--to",  "--cursor",
+                                               "--step-axis", "--help"}
                 : command == QLatin1String("export")
                     ? std::vector<std::string>{"--chrome", "--text",  "--from", "--to",
                                                "--lane",   "--width", "--help"}
@@ -718,7 +719,12 @@ int cmdRender(const QStringList &args)
         QStringLiteral("Mark this step as the app's cursor does (the app's picture marks its "
                        "cursor step)."),
         QStringLiteral("STEP"));
-    parser.addOptions({pngOpt, svgOpt, pdfOpt, widthOpt, heightOpt, fromOpt, toOpt, cursorOpt});
+    const QCommandLineOption stepAxisOpt(
+        QStringLiteral("step-axis"),
+        QStringLiteral("Draw steps at equal widths, as the app's View > Step axis (default: "
+                       "simulated time)."));
+    parser.addOptions(
+        {pngOpt, svgOpt, pdfOpt, widthOpt, heightOpt, fromOpt, toOpt, cursorOpt, stepAxisOpt});
     if (!parseCommand(parser, QStringLiteral("render"), args, 1, "CAPTURE|SCENARIO"))
         return kExitUsage;
     if (!parser.isSet(pngOpt) && !parser.isSet(svgOpt) && !parser.isSet(pdfOpt))
@@ -746,6 +752,8 @@ int cmdRender(const QStringList &args)
             return fail(why);
     o.width = int(w);
     o.height = int(h);
+    if (parser.isSet(stepAxisOpt))
+        o.axis = sim::Axis::Step;
     if (o.to < o.from)
         return fail("--to: step " + std::to_string(o.to) + " comes before --from " +
                     std::to_string(o.from));

@@ -1370,8 +1370,16 @@ private Q_SLOTS:
 
     // File › Export › Picture and `teescope-cli render` give the same PNG
     // for the same size, range and cursor (docs/cli.md, render).
+    void pictureMatchesRender_data()
+    {
+        QTest::addColumn<bool>("stepAxis");
+        QTest::newRow("time axis") << false;
+        // (render had no step axis: an app audit)
+        QTest::newRow("step axis, --step-axis") << true;
+    }
     void pictureMatchesRender()
     {
+        QFETCH(bool, stepAxis);
         MainWindow window;
         QString error;
         QVERIFY2(window.openPath(QStringLiteral("kill-while-processing"), &error),
@@ -1384,21 +1392,36 @@ private Q_SLOTS:
         o.from = 3;
         o.to = 15;
         o.cursorStep = 9;
+        if (stepAxis)
+            o.axis = tee::sim::Axis::Step;
         const QString app = dir.filePath(QStringLiteral("app.png"));
         QVERIFY2(window.exportPicture(app, o, &error), qPrintable(error));
         const QString cli = dir.filePath(QStringLiteral("cli.png"));
         QProcess p;
-        p.start(QStringLiteral(TEESCOPE_CLI),
-                {QStringLiteral("render"), QStringLiteral("kill-while-processing"),
-                 QStringLiteral("--png"), cli, QStringLiteral("--width"), QStringLiteral("1200"),
-                 QStringLiteral("--height"), QStringLiteral("800"), QStringLiteral("--from"),
-                 QStringLiteral("3"), QStringLiteral("--to"), QStringLiteral("15"),
-                 QStringLiteral("--cursor"), QStringLiteral("9")});
+        QStringList args{QStringLiteral("render"),   QStringLiteral("kill-while-processing"),
+                         QStringLiteral("--png"),    cli,
+                         QStringLiteral("--width"),  QStringLiteral("1200"),
+                         QStringLiteral("--height"), QStringLiteral("800"),
+                         QStringLiteral("--from"),   QStringLiteral("3"),
+                         QStringLiteral("--to"),     QStringLiteral("15"),
+                         QStringLiteral("--cursor"), QStringLiteral("9")};
+        if (stepAxis)
+            args << QStringLiteral("--step-axis");
+        p.start(QStringLiteral(TEESCOPE_CLI), args);
         QVERIFY(p.waitForFinished(60000));
         QCOMPARE(p.exitCode(), 0);
         QFile a(app), c(cli);
         QVERIFY(a.open(QIODevice::ReadOnly) && c.open(QIODevice::ReadOnly));
-        QVERIFY(a.readAll() == c.readAll());
+        const QByteArray appBytes = a.readAll();
+        QVERIFY(appBytes == c.readAll());
+        if (stepAxis) { // (and the two axes do draw differently)
+            o.axis = tee::sim::Axis::Time;
+            const QString time = dir.filePath(QStringLiteral("time.png"));
+            QVERIFY2(window.exportPicture(time, o, &error), qPrintable(error));
+            QFile t(time);
+            QVERIFY(t.open(QIODevice::ReadOnly));
+            QVERIFY(t.readAll() != appBytes);
+        }
     }
 
     // Go › Next Violation (Ctrl+Right) goes to violations only: it stopped
