@@ -209,13 +209,21 @@ QTableView *makeTable(QWidget *parent)
 
 QString suggestedFileName(const QString &scenario, int branch, const QString &what)
 {
-    QString base = scenario.isEmpty() ? QStringLiteral("teescope") : scenario;
-    for (QChar &c : base)
-        if (!(c.isLetterOrNumber() || c == QLatin1Char('-') || c == QLatin1Char('_') ||
-              c == QLatin1Char('.')))
-            c = QLatin1Char('-');
-    if (base.startsWith(QLatin1Char('.')))
-        base.prepend(QStringLiteral("teescope"));
+    // Letters and digits of any script stay; a dot goes too (the picture's
+    // suggestion has no extension, and "fix.v2-step5" read as having one);
+    // at most 100 bytes of UTF-8, far below NAME_MAX with what follows.
+    QString base;
+    for (const char32_t c : scenario.toUcs4()) {
+        const QString one = QString::fromUcs4(&c, 1);
+        const QString next =
+            base +
+            (QChar::isLetterOrNumber(c) || c == U'-' || c == U'_' ? one : QStringLiteral("-"));
+        if (next.toUtf8().size() > 100)
+            break;
+        base = next;
+    }
+    if (base.isEmpty())
+        base = QStringLiteral("teescope");
     if (branch > 0)
         base += QStringLiteral("-branch%1").arg(branch);
     return base + what;

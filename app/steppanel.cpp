@@ -295,7 +295,9 @@ QString StepPanel::branchSummary() const
     const auto parent = b && b->parent >= 0 ? m_stepper->info(b->parent) : std::nullopt;
     if (!parent)
         return {};
-    return tr("%1, leaves %2 after step %3").arg(b->name, parent->name).arg(b->forkStep);
+    // (one arg() call: a branch renamed "try %1" would take the step's place)
+    return tr("%1, leaves %2 after step %3")
+        .arg(b->name, parent->name, QString::number(b->forkStep));
 }
 
 void StepPanel::refreshBranches()

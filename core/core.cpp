@@ -94,14 +94,14 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
         x.thread = t.id;
         x.qteeId = id;
         o.errno_ = err::kEINVAL;
-        e.m_env.qteeCallbackRefused(s, t, r);
+        e.m_env.qteeCallbackUnread(s, t, r, 0);
         return;
     }
     const bool primordial = id == QCOMTEE_OBJECT_PRIMORDIAL;
     const ObjectId obj = primordial ? ObjectId() : xaLoad(id);
     if (!primordial && !obj.valid()) {
         o.errno_ = err::kEINVAL; // unknown or stale CB id: UNAVAIL
-        e.m_env.qteeCallbackRefused(s, t, r);
+        e.m_env.qteeCallbackUnread(s, t, r, 0);
         return;
     }
     if (!primordial && !get(obj, {HolderKind::OicObject, t.id.v})) {
@@ -109,13 +109,14 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
         g.qteeId = id;
         g.object = obj;
         o.errno_ = err::kEINVAL;
-        e.m_env.qteeCallbackRefused(s, t, r);
+        e.m_env.qteeCallbackUnread(s, t, r, 0);
         return;
     }
     o.object = obj;
     o.objectRef = !primordial; // the primordial object is never counted
     if (primordial && o.cbOp >= QCOMTEE_MSG_OBJECT_OP_RETAIN) {
-        o.errno_ = 0; // get/put do nothing on it
+        e.m_env.qteeCallbackUnread(s, t, r, 0); // (reads no argument either)
+        o.errno_ = 0;                           // get/put do nothing on it
         return;
     }
     if (o.cbOp == QCOMTEE_MSG_OBJECT_OP_RELEASE) {
@@ -127,6 +128,7 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
             k ? std::count_if(k->holders.begin(), k->holders.end(),
                               [](const Holder &h) { return h.kind == HolderKind::Retain; })
               : 0;
+        e.m_env.qteeCallbackUnread(s, t, r, 0); // (a RELEASE reads no argument)
         if (retained > 0 && var.gaps == GapsVariant::Fixed) {
             put(obj, {HolderKind::Retain, -1}); // balance: the id stays
             o.errno_ = 0;
@@ -144,6 +146,7 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
         return;
     }
     if (o.cbOp == QCOMTEE_MSG_OBJECT_OP_RETAIN) {
+        e.m_env.qteeCallbackUnread(s, t, r, 0); // (nor does a RETAIN)
         get(obj, {HolderKind::Retain, -1});
         o.errno_ = 0;
         return;
@@ -154,11 +157,13 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
     for (uint32_t size : r.cbOb)
         o.u.push_back(Arg{ArgType::OB, size, {}, 0});
     bool parsed = true;
-    for (uint32_t wire : r.cbIo) {
+    for (size_t i = 0; i < r.cbIo.size(); ++i) {
+        const uint32_t wire = r.cbIo[i];
         bool ok = true;
         const ObjectId io = objectFromWire(t, wire, {HolderKind::CallbackArg, t.id.v}, &ok);
         if (!ok) {
             parsed = false;
+            e.m_env.qteeCallbackUnread(s, t, r, i); // (this one and the rest: no wrapper)
             break;
         }
         o.u.push_back(Arg{ArgType::IO, 0, io, wire});

@@ -84,13 +84,15 @@ public:
     virtual void qteeInvoke(State &s, Thread &t) const = 0;
     // QTEE receives a callback response (result, OO wire ids in t.oic.qtee.cbOut).
     virtual void qteeCallbackResponse(State &s, Thread &t, int32_t result) const = 0;
-    // The kernel refused QTEE's callback `r` before it read any argument
-    // (spec §3.2 steps 1-2: a NULL, raw, unknown or stale callback id, or a
-    // failed get): it made no wrapper for the IO objects, so QTEE takes back
-    // the references it counted for them (I5). Its response follows.
-    virtual void qteeCallbackRefused(State &s, Thread &t, const QteeReply &r) const
+    // The kernel made no wrapper for the IO objects of QTEE's callback `r`
+    // from index `first` on: it refused the callback before it read any
+    // argument (spec §3.2 steps 1-2: a NULL, raw, unknown or stale callback
+    // id, or a failed get), it was a RELEASE or RETAIN (which read none), or
+    // the parse failed at IO `first`. QTEE takes back the references it
+    // counted for them (I5). Its response follows.
+    virtual void qteeCallbackUnread(State &s, Thread &t, const QteeReply &r, size_t first) const
     {
-        (void)s, (void)t, (void)r;
+        (void)s, (void)t, (void)r, (void)first;
     }
 
     // Scenario faults that may fire now (Action::Kind::Kill).

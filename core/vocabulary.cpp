@@ -210,7 +210,7 @@ std::string process(const Environment &env, ProcessId p)
 
 const char *objectRefChange(bool get, int64_t after)
 {
-    return !get ? "put by " : after == 1 ? "kref_init by " : "get by ";
+    return !get ? "put by " : after == 1 ? "kref_init, held by " : "get by ";
 }
 
 std::string holder(const Environment &env, HolderKind k, int64_t a, int32_t idrId)

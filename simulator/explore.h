@@ -104,7 +104,7 @@ struct ExploreResult
     // every length it did not find shorter is the shortest.
     bool confirmComplete = true;
     // What stopped that search short (Interrupted: the search was, before
-    // it or during it; no lengths were confirmed then).
+    // it or during it; lengths it had not reached stay unconfirmed).
     ExploreBound confirmBound = ExploreBound::None;
     unsigned jobs = 1;
     bool complete = true; // false: a bound was hit (or interrupted) before the end

@@ -888,15 +888,18 @@ void Simulator::qteeCallbackResponse(State &s, Thread &t, int32_t result) const
     runQtee(s, t);
 }
 
-void Simulator::qteeCallbackRefused(State &s, Thread &t, const QteeReply &r) const
+void Simulator::qteeCallbackUnread(State &s, Thread &t, const QteeReply &r, size_t first) const
 {
     // QTEE decided the callback when its SMC returned; the kernel reads it
     // later, and the id can be gone by then (an async release of another
     // thread erased it, or a raw id was never one). Its own objects in the
-    // IOs got no wrapper: the counts runQtee's resolve() added for them
-    // ("service:UID", "self", "io:N" of a QTEE object) are taken back, and
-    // an object the kernel no longer holds at all (a "service:UID" made
-    // for this callback) is gone. A NULL target handed nothing out.
+    // IOs the kernel did not read got no wrapper: the counts runQtee's
+    // resolve() added for them ("service:UID", "self", "io:N" of a QTEE
+    // object) are taken back, and an object made for this callback
+    // ("service:UID") that the kernel never saw is gone again. An object
+    // that was already there stays: at 0 (its RELEASE's on_release may be
+    // what runs the callback) it is the release path's to remove, with
+    // what it holds. A NULL target handed nothing out.
     const QteeCall &call = t.oic.qtee;
     const std::vector<QteeStep> &steps = script(call.script);
     if (r.cbTarget == QCOMTEE_MSG_OBJECT_NULL || call.pc <= 0 || size_t(call.pc) > steps.size())
@@ -904,17 +907,20 @@ void Simulator::qteeCallbackRefused(State &s, Thread &t, const QteeReply &r) con
     const QteeStep &st = steps[size_t(call.pc) - 1]; // the callback (runQtee moved past it)
     if (st.kind != QteeStep::Kind::Callback)
         return;
-    for (size_t i = 0; i < st.io.size() && i < r.cbIo.size(); ++i) {
+    for (size_t i = first; i < st.io.size() && i < r.cbIo.size(); ++i) {
         const QteeRef::Kind k = st.io[i].kind;
         const uint32_t id = r.cbIo[i];
         if (k != QteeRef::Kind::Service && k != QteeRef::Kind::Self && k != QteeRef::Kind::Received)
             continue;
         QteeObject *q = qteeObject(s, id);
-        if (!q || --q->kernelRefs > 0)
+        if (!q)
             continue;
-        s.qtee.objects.erase(std::remove_if(s.qtee.objects.begin(), s.qtee.objects.end(),
-                                            [&](const QteeObject &o) { return o.qteeId == id; }),
-                             s.qtee.objects.end());
+        --q->kernelRefs;
+        if (k == QteeRef::Kind::Service && q->kernelRefs <= 0)
+            s.qtee.objects.erase(
+                std::remove_if(s.qtee.objects.begin(), s.qtee.objects.end(),
+                               [&](const QteeObject &o) { return o.qteeId == id; }),
+                s.qtee.objects.end());
     }
 }
 

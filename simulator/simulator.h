@@ -30,7 +30,7 @@ public:
     void syscallReturned(State &s, Thread &t, const SyscallResult &r) const override;
     void qteeInvoke(State &s, Thread &t) const override;
     void qteeCallbackResponse(State &s, Thread &t, int32_t result) const override;
-    void qteeCallbackRefused(State &s, Thread &t, const QteeReply &r) const override;
+    void qteeCallbackUnread(State &s, Thread &t, const QteeReply &r, size_t first) const override;
     void enabledFaults(const State &s, std::vector<Action> &out) const override;
     std::string processName(ProcessId p) const override;
     std::string threadName(ThreadId t) const override;

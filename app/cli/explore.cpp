@@ -369,6 +369,8 @@ int cmdExplore(const QStringList &args)
             {QStringLiteral("reducedStates"), qint64(r.reducedStates)},
             {QStringLiteral("confirmStates"), qint64(r.confirmStates)},
             {QStringLiteral("confirmComplete"), r.confirmComplete},
+            {QStringLiteral("confirmBound"),
+             QString::fromLatin1(sim::exploreBoundName(r.confirmBound))},
             {QStringLiteral("jobs"), int(r.jobs)},
             {QStringLiteral("complete"), r.complete},
             {QStringLiteral("bound"), QString::fromLatin1(sim::exploreBoundName(r.bound))},
@@ -425,10 +427,12 @@ int cmdExplore(const QStringList &args)
     if (r.confirmStates && r.confirmComplete)
         out << "shortest: confirmed by a search without reduction (" << r.confirmStates
             << " states, " << fixed(r.confirmSeconds, 2) << " s)\n";
-    else if (r.confirmBound ==
-             tee::sim::ExploreBound::Interrupted) // (often before its first level)
+    else if (r.confirmBound == tee::sim::ExploreBound::Interrupted && r.confirmStates <= 1)
         out << "shortest: not confirmed: interrupted before a search without reduction could "
                "check the lengths found (those marked \"maybe not the shortest\")\n";
+    else if (r.confirmBound == tee::sim::ExploreBound::Interrupted)
+        out << "shortest: a search without reduction was interrupted after " << r.confirmStates
+            << " states; lengths marked \"maybe not the shortest\" are not confirmed\n";
     else if (r.confirmStates) // a bound stopped it: some lengths stay unconfirmed
         out << "shortest: a search without reduction stopped at a bound (" << r.confirmStates
             << " states, " << fixed(r.confirmSeconds, 2)

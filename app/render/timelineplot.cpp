@@ -578,6 +578,9 @@ void TimelinePlot::setCursorStep(uint64_t step, bool follow)
     double x = 0;
     int row = -1;
     if (follow && m_cursor->cursorGeometry(x, row)) {
+        // (a lane followed for an earlier step is not this step's: a later
+        // layout would scroll back to it)
+        m_followLane = sim::kNone;
         // follow the cursor: keep the zoom, centre the step if it is off
         // screen (in axis coordinates: before the window's first layout the
         // pixels are not yet the plot's, and a step in view was recentred,

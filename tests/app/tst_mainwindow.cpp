@@ -1088,6 +1088,13 @@ private Q_SLOTS:
                  QStringLiteral("my-race-v2-branch2.txt"));
         QCOMPARE(suggestedFileName(QString(), 0, QStringLiteral(".capture.json")),
                  QStringLiteral("teescope.capture.json"));
+        // a dot would pass for the picture's extension (a code review)
+        QCOMPARE(suggestedFileName(QStringLiteral("fix.v2"), 0, QStringLiteral("-step5")),
+                 QStringLiteral("fix-v2-step5"));
+        // any script's letters stay; at most 100 bytes of UTF-8 (NAME_MAX)
+        QCOMPARE(suggestedFileName(QStringLiteral("競合"), 0, QString()), QStringLiteral("競合"));
+        QVERIFY(suggestedFileName(QString(200, QChar(0x7AF6)), 0, QString()).toUtf8().size() <=
+                100);
         // and the picture it names is written
         MainWindow window;
         QString error;

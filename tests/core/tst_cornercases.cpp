@@ -522,6 +522,7 @@ private Q_SLOTS:
     void nullCallbackHandsOutNothing();
     void refusedCallbackTakesBackItsIo_data();
     void refusedCallbackTakesBackItsIo();
+    void refusedCallbackInOnReleaseKeepsTheObject();
     void qteeHandsOutOnlyWhatTheKernelReads_data();
     void qteeHandsOutOnlyWhatTheKernelReads();
     void closeContextLastPutOfQueuedArgs();
@@ -1979,42 +1980,91 @@ void TstCornerCases::nullCallbackHandsOutNothing()
 void TstCornerCases::refusedCallbackTakesBackItsIo_data()
 {
     QTest::addColumn<QString>("target");
-    QTest::addColumn<QString>("io");
-    QTest::newRow("unknown id, a new object") << "id:0x8000ffff"
-                                              << "service:2034";
-    QTest::newRow("unknown id, itself") << "id:0x8000ffff"
-                                        << "self";
-    QTest::newRow("a QTEE object's id, a new object") << "id:0x100"
-                                                      << "service:2034";
+    QTest::addColumn<int>("op");
+    QTest::addColumn<QString>("io");      // the callback's io list
+    QTest::addColumn<QString>("variant"); // empty: the merged design
+    QTest::addColumn<int>("result");      // the callback response's errno
+    QTest::newRow("unknown id, a new object")
+        << "id:0x8000ffff" << 3 << R"("service:2034")" << QString() << err::kEINVAL;
+    QTest::newRow("unknown id, itself")
+        << "id:0x8000ffff" << 3 << R"("self")" << QString() << err::kEINVAL;
+    QTest::newRow("a QTEE object's id, a new object")
+        << "id:0x100" << 3 << R"("service:2034")" << QString() << err::kEINVAL;
+    // A RELEASE or RETAIN reads no argument (spec §3.2), the primordial
+    // object's neither (a code review found these three)
+    QTest::newRow("RELEASE of a held id")
+        << "held:L" << 0xFFFF << R"("service:2034")" << QString() << 0;
+    QTest::newRow("RETAIN of the primordial object")
+        << "id:0x80000000" << 0xFFFE << R"("service:2034")" << QString() << 0;
+    // The parse stops at the unknown id: the object after it is not read
+    // (gaps=fixed puts those before it; faithful keeps them, §9 item 1)
+    QTest::newRow("parse fails before it") << "held:L" << 3 << R"("id:0x8000ffff", "service:2034")"
+                                           << QStringLiteral("gaps=fixed") << err::kEINVAL;
 }
 
 void TstCornerCases::refusedCallbackTakesBackItsIo()
 {
     QFETCH(QString, target);
+    QFETCH(int, op);
     QFETCH(QString, io);
+    QFETCH(QString, variant);
+    QFETCH(int, result);
     const std::string json = R"({"name": "refused", "policy": "scripted",
-      "qtee": {"services": [{"uid": 2033, "ops": {"2": [
-        {"do": "callback", "target": ")" +
-                             target.toStdString() + R"(", "op": 3, "io": [")" + io.toStdString() +
-                             R"("]},
+      "qtee": {"services": [{"uid": 2033, "ops": {
+        "1": [{"do": "hold", "target": "io:0", "as": "L"}, {"do": "return", "result": 0}],
+        "2": [{"do": "callback", "target": ")" +
+                             target.toStdString() + R"(", "op": )" + std::to_string(op) +
+                             R"(, "io": [)" + io.toStdString() + R"(]},
         {"do": "return", "result": 0}]}}, {"uid": 2034}]},
       "processes": [{"name": "client", "threads": [{"name": "m", "program": [
         {"do": "open", "as": "fd"},
         {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+        {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 7}]},
         {"do": "invoke", "fd": "fd", "object": "svc", "op": 2},
         {"do": "compute", "ns": 100}]}]}]})";
+    std::string error;
+    const std::string v = variant.toStdString();
+    const sim::Trace tr = runWith(json, v.empty() ? nullptr : v.c_str(), &error);
+    QVERIFY2(error.empty(), error.c_str());
+    QCOMPARE(tr.stop, sim::StopReason::Finished);
+    QCOMPARE(tr.violations, uint64_t(0));
+    bool answered = false;
+    for (const Event &e : tr.events)
+        answered |= e.kind == EventKind::SmcCallbackResponse && e.errno_ == result;
+    QVERIFY(answered);
+    // The process exited: its svc wrapper was released, and QTEE holds no
+    // object the kernel would still owe a RELEASE for.
+    QCOMPARE(int(tr.final.qtee.objects.size()), 0);
+}
+
+// The same in the RELEASE of the object itself: its on_release runs with
+// its count already at 0, and a refused callback naming it ("self") gives
+// back the reference it counted without removing it; the release path
+// does, and gives back the callback ids it held (the hook removed it, and
+// user object 7 and ctx1 stayed alive for ever; a code review).
+void TstCornerCases::refusedCallbackInOnReleaseKeepsTheObject()
+{
+    const char *json = R"({"name": "onrel", "policy": "scripted",
+      "qtee": {"services": [{"uid": 2033,
+        "ops": {"1": [{"do": "hold", "target": "io:0", "as": "l"}, {"do": "return", "result": 0}]},
+        "on_release": [{"do": "callback", "target": "id:0x8000ffff", "op": 3, "io": ["self"]},
+                       {"do": "return"}]}]},
+      "processes": [{"name": "client", "threads": [{"name": "m", "program": [
+        {"do": "open", "as": "fd"},
+        {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+        {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 7}]},
+        {"do": "release", "fd": "fd", "object": "svc"},
+        {"do": "compute", "ns": 100},
+        {"do": "close", "fd": "fd"},
+        {"do": "exit"}]}]}]})";
     std::string error;
     const sim::Trace tr = runWith(json, nullptr, &error);
     QVERIFY2(error.empty(), error.c_str());
     QCOMPARE(tr.stop, sim::StopReason::Finished);
     QCOMPARE(tr.violations, uint64_t(0));
-    bool refused = false;
-    for (const Event &e : tr.events)
-        refused |= e.kind == EventKind::SmcCallbackResponse && e.errno_ == err::kEINVAL;
-    QVERIFY(refused);
-    // The process exited: its svc wrapper was released, and QTEE holds no
-    // object the kernel would still owe a RELEASE for.
-    QCOMPARE(int(tr.final.qtee.objects.size()), 0);
+    QVERIFY(tr.final.objects.empty());
+    QVERIFY(tr.final.qtee.objects.empty());
+    QVERIFY(tr.final.qtee.held.empty());
 }
 
 // QTEE's final result names objects only for the invocation's OO slots,
