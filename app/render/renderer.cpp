@@ -118,8 +118,8 @@ Renderer::Geometry Renderer::geometry(const RenderOptions &o) const
     const int w = std::max(o.width, 200), h = std::max(o.height, 150);
     int y = 0;
     if (o.title) {
-        const int titleH =
-            kTitleHeight + (violationCaption(m_src, o).isEmpty() ? 0 : kCaptionHeight);
+        g.caption = violationCaption(m_src, o);
+        const int titleH = kTitleHeight + (g.caption.isEmpty() ? 0 : kCaptionHeight);
         g.title = QRect(0, 0, w, titleH);
         y = titleH;
     }
@@ -228,7 +228,7 @@ void Renderer::paint(QPainter &painter, const QRect &target, const RenderOptions
                             .adjusted(8, 0, -8, 0);
         painter.drawText(r, Qt::AlignLeft | Qt::AlignVCenter,
                          QFontMetricsF(painter.font()).elidedText(text, Qt::ElideRight, r.width()));
-        const QString caption = violationCaption(m_src, opt);
+        const QString &caption = g.caption;
         if (!caption.isEmpty()) {
             painter.setFont(pixelFont(12));
             painter.setPen(pal.fill(Meaning::ViolationMark));

@@ -70,6 +70,7 @@ public:
     {
         QRect title, timeline, refcounts, legend;
         int rowHeight = 0;
+        QString caption; // the violation line under the title (empty: none)
     };
     Geometry geometry(const RenderOptions &o) const;
     // The timeline's x mapping and the bar area of a lane's row in picture
