@@ -79,6 +79,23 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
     Oic &o = t.oic;
     QteeReply r = std::move(o.reply); // taken out: o.reply is reset below
     o.reply = QteeReply{};
+    // The IOs read into objects (step 3). Whatever way this returns, QTEE
+    // takes back what it counted for the others (I5): none is read when the
+    // callback is refused before its arguments (steps 1-2), for a RELEASE or
+    // a RETAIN, and none after the one a parse fails at.
+    struct Unread
+    {
+        const Environment &env;
+        State &s;
+        Thread &t;
+        const QteeReply &r;
+        size_t read = 0;
+        ~Unread()
+        {
+            if (read < r.cbIo.size())
+                env.qteeCallbackUnread(s, t, r, read);
+        }
+    } unread{e.m_env, s, t, r};
     o.cbOp = r.cbOp & 0xFFFF;
     o.u.clear();
     o.errno_ = 0;
@@ -94,14 +111,12 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
         x.thread = t.id;
         x.qteeId = id;
         o.errno_ = err::kEINVAL;
-        e.m_env.qteeCallbackUnread(s, t, r, 0);
         return;
     }
     const bool primordial = id == QCOMTEE_OBJECT_PRIMORDIAL;
     const ObjectId obj = primordial ? ObjectId() : xaLoad(id);
     if (!primordial && !obj.valid()) {
         o.errno_ = err::kEINVAL; // unknown or stale CB id: UNAVAIL
-        e.m_env.qteeCallbackUnread(s, t, r, 0);
         return;
     }
     if (!primordial && !get(obj, {HolderKind::OicObject, t.id.v})) {
@@ -109,14 +124,12 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
         g.qteeId = id;
         g.object = obj;
         o.errno_ = err::kEINVAL;
-        e.m_env.qteeCallbackUnread(s, t, r, 0);
         return;
     }
     o.object = obj;
     o.objectRef = !primordial; // the primordial object is never counted
     if (primordial && o.cbOp >= QCOMTEE_MSG_OBJECT_OP_RETAIN) {
-        e.m_env.qteeCallbackUnread(s, t, r, 0); // (reads no argument either)
-        o.errno_ = 0;                           // get/put do nothing on it
+        o.errno_ = 0; // get/put do nothing on it
         return;
     }
     if (o.cbOp == QCOMTEE_MSG_OBJECT_OP_RELEASE) {
@@ -128,7 +141,6 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
             k ? std::count_if(k->holders.begin(), k->holders.end(),
                               [](const Holder &h) { return h.kind == HolderKind::Retain; })
               : 0;
-        e.m_env.qteeCallbackUnread(s, t, r, 0); // (a RELEASE reads no argument)
         if (retained > 0 && var.gaps == GapsVariant::Fixed) {
             put(obj, {HolderKind::Retain, -1}); // balance: the id stays
             o.errno_ = 0;
@@ -146,7 +158,6 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
         return;
     }
     if (o.cbOp == QCOMTEE_MSG_OBJECT_OP_RETAIN) {
-        e.m_env.qteeCallbackUnread(s, t, r, 0); // (nor does a RETAIN)
         get(obj, {HolderKind::Retain, -1});
         o.errno_ = 0;
         return;
@@ -163,10 +174,10 @@ void Engine::Ctx::cbObjectInvoke(Thread &t)
         const ObjectId io = objectFromWire(t, wire, {HolderKind::CallbackArg, t.id.v}, &ok);
         if (!ok) {
             parsed = false;
-            e.m_env.qteeCallbackUnread(s, t, r, i); // (this one and the rest: no wrapper)
             break;
         }
         o.u.push_back(Arg{ArgType::IO, 0, io, wire});
+        unread.read = i + 1;
     }
     for (uint32_t i = 0; i < r.cbOo; ++i)
         o.u.push_back(Arg{ArgType::OO, 0, {}, 0});
