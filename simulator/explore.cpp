@@ -1566,7 +1566,7 @@ struct Search
                 const std::lock_guard<std::mutex> lock(progressMutex);
                 res.peakRss = std::max(res.peakRss, rss);
                 const uint64_t n = states.load(std::memory_order_relaxed);
-                if (opts.progress && n - m_lastProgress >= 65536) {
+                if (opts.progress && n - m_lastProgress >= opts.progressEvery) {
                     m_lastProgress = n;
                     opts.progress(n, depth, rss);
                 }

@@ -55,8 +55,11 @@ struct ExploreOptions
     // it. Only tests change it (to make the widening happen early).
     uint32_t narrowSectionLimit = 0xFFFF;
     const std::atomic<bool> *interrupt = nullptr; // set (e.g. by SIGINT): stop with a report
-    // Called about every 64 K states (states, depth, rss bytes).
+    // Called about every `progressEvery` states (states, depth, rss bytes);
+    // the search looks at its clock and memory every 1024 transitions, so
+    // smaller values are that coarse.
     std::function<void(uint64_t, uint64_t, uint64_t)> progress;
+    uint64_t progressEvery = 65536;
 };
 
 enum class ExploreBound : uint8_t { None, States, Depth, Memory, Interrupted };

@@ -1012,7 +1012,6 @@ private Q_SLOTS:
         // A picture of the branch says it is one (its title named the
         // scenario and the design only: an app audit).
         {
-            QTemporaryDir dir;
             const QString svg = dir.filePath(QStringLiteral("branch.svg"));
             QVERIFY2(window.exportPicture(svg, tee::render::RenderOptions{}, &error),
                      qPrintable(error));

@@ -405,22 +405,36 @@ private Q_SLOTS:
     // reduction stopped at a bound (1 states)"; an app audit).
     void interruptedLengthsAreUnconfirmed()
     {
-        const auto sim = simulator("fifo-delivery", "request=idr");
+        // A small search (623 states, reduction takes 56 steps alone):
+        // under ASan at -O0 every state costs about half a millisecond.
+        const auto sim = simulator("device-removal", "");
         QVERIFY(sim);
         std::atomic<bool> stop{false};
         ExploreOptions o;
         o.interrupt = &stop;
-        // (I9 is 19 steps deep: recorded once level 19 is made)
-        o.progress = [&stop](uint64_t, uint64_t depth, uint64_t) {
-            if (depth >= 20)
+        o.progressEvery = 1; // (called at the first check, 1024 transitions in)
+        uint64_t statesAtStop = 0;
+        // (I1 is 5 steps deep: recorded once level 5 is made)
+        o.progress = [&](uint64_t states, uint64_t depth, uint64_t) {
+            if (depth > 5 && !stop) {
                 stop = true;
+                statesAtStop = states;
+            }
         };
         const ExploreResult r = explore(*sim, o);
         QCOMPARE(r.bound, ExploreBound::Interrupted);
-        QVERIFY(r.violations.count(9));
+        QVERIFY(r.reducedStates > 0);
+        QVERIFY(statesAtStop > 0 && statesAtStop < 623);
+        QVERIFY(r.violations.count(1));
         QCOMPARE(r.confirmBound, ExploreBound::Interrupted);
         QVERIFY(!r.confirmComplete);
-        QVERIFY(!r.violations.at(9).shortestConfirmed);
+        QVERIFY(!r.violations.at(1).shortestConfirmed);
+
+        // Not interrupted, the same search confirms it.
+        const ExploreResult all = explore(*sim, ExploreOptions{});
+        QVERIFY(all.complete);
+        QVERIFY(all.confirmComplete);
+        QVERIFY(all.violations.at(1).shortestConfirmed);
     }
 
     // Bookkeeping does not make a new state: the step counter, the clocks,
