@@ -944,7 +944,7 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         if (!r.object(violations.at(i), where, "a violation object", vo) ||
             !r.uint64(vo, "step", where, true, v.step) ||
             !r.invariant(vo, "invariant", where, true, v.invariant) ||
-            !r.string(vo, "text", where, true, textField) || !r.entities(vo, where, v))
+            !r.string(vo, "text", where, false, textField) || !r.entities(vo, where, v))
             return nullptr;
         const auto it = unlisted.find(keyOf(v));
         if (it == unlisted.end() || it->second.empty()) {

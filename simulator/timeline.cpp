@@ -334,14 +334,20 @@ struct TimelineBuilder
                 const Event &first = ev[s.eventBegin];
                 s.startNs = first.startNs;
                 s.endNs = first.tNs;
+                // The step's thread is its events' actor (model version
+                // 3); before that, the first event's thread. (The first
+                // event is not always the actor's: a step that opens with
+                // another thread's `user_wait` block drew in its column.)
                 bool kill = false;
-                ThreadId actor;
+                ThreadId actor, firstThread;
                 for (uint32_t j = s.eventBegin; j < s.eventEnd; ++j) {
                     kill = kill || ev[j].kind == EventKind::Killed;
-                    if (!actor.valid() && ev[j].thread.valid())
-                        actor = ev[j].thread;
+                    if (!actor.valid() && ev[j].actor.valid())
+                        actor = ev[j].actor;
+                    if (!firstThread.valid() && ev[j].thread.valid())
+                        firstThread = ev[j].thread;
                 }
-                s.actor = kill ? ThreadId() : actor;
+                s.actor = kill ? ThreadId() : actor.valid() ? actor : firstThread;
             } else {
                 s.startNs = s.endNs = prevEnd;
             }

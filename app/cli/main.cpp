@@ -858,6 +858,14 @@ int runCli(int argc, char **argv)
                         " is not valid UTF-8: teescope-cli reads its arguments, file names "
                         "included, as UTF-8");
     }
+    // Qt takes its own options out of argv (-platform, -style, -reverse,
+    // --qmljsdebugger=...): a typo would be accepted silently, and
+    // `render -platform xcb` aborted in QApplication without a display.
+    // Qt gets the program name only; the arguments are ours to parse.
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments.append(QString::fromUtf8(argv[i]));
+    static int qtArgc = 1;
 #ifdef TEESCOPE_HAVE_RENDER
     // render draws through Qt Gui: it picks the offscreen platform itself,
     // so it needs no display; every other command stays Qt Core only and
@@ -870,9 +878,9 @@ int runCli(int argc, char **argv)
             if (type == QtFatalMsg || type == QtCriticalMsg)
                 std::cerr << kAppName << ": " << printable(m.toStdString(), 0) << '\n';
         });
-        QApplication app(argc, argv);
+        QApplication app(qtArgc, argv);
         QCoreApplication::setApplicationName(QString::fromLatin1(kAppName));
-        QStringList args = QCoreApplication::arguments().mid(2);
+        QStringList args = arguments.mid(2);
         try {
             return cmdRender(args);
         } catch (const std::bad_alloc &) {
@@ -880,7 +888,7 @@ int runCli(int argc, char **argv)
         }
     }
 #endif
-    QCoreApplication app(argc, argv);
+    QCoreApplication app(qtArgc, argv);
     QCoreApplication::setApplicationName(QString::fromLatin1(kAppName));
     QCoreApplication::setApplicationVersion(QStringLiteral(TEESCOPE_VERSION));
 
@@ -905,7 +913,7 @@ int runCli(int argc, char **argv)
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();
-    if (!parser.parse(QCoreApplication::arguments()))
+    if (!parser.parse(arguments))
         return fail(printable(parserError(parser)));
     if (parser.isSet(version)) {
         if (!parser.positionalArguments().isEmpty())

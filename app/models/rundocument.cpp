@@ -100,8 +100,12 @@ std::unique_ptr<RunDocument::Run> RunDocument::loadScenario(const QString &nameO
     // A fixed schedule naming a step that is not enabled is bad input, like
     // a parse error: report it instead of showing a silently partial run.
     if (!err.empty()) {
+        // (named as teescope-cli run names it: the file, then the place; a
+        // cancelled load says just "cancelled": no file is at fault)
+        const bool cancelled = cancel && cancel->load();
         if (error)
-            *error = qs(err);
+            *error = cancelled ? qs(err)
+                               : qs(tee::printable(nameOrPath.toStdString(), 160) + ": " + err);
         return nullptr;
     }
     // The flag belongs to this load (the window's loader owns it and drops

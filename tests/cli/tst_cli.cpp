@@ -798,6 +798,9 @@ void TestCli::badUsage_data()
     row("misspelt command", {QStringLiteral("lsit")}, {QStringLiteral("(did you mean \"list\"?)")});
     row("misspelt option", {run, def, QStringLiteral("--polcy"), QStringLiteral("timed")},
         {QStringLiteral("(did you mean \"--policy\"?)")});
+    // Qt's own options (QCoreApplication took --qmljsdebugger=... silently)
+    row("a Qt option", {run, def, QStringLiteral("--qmljsdebugger=port:1")},
+        {QStringLiteral("unknown option")});
     row("misspelt policy", {run, def, QStringLiteral("--policy"), QStringLiteral("timd")},
         {QStringLiteral("(did you mean \"timed\"?)")});
     const QString text = QStringLiteral("--text");
@@ -1867,22 +1870,35 @@ void TestCli::renderPictures()
     QFile d(pdf);
     QVERIFY(d.open(QIODevice::ReadOnly));
     QCOMPARE(d.read(5), QByteArray("%PDF-"));
-    // Bad input: nothing written, one line, exit 2.
+    // Bad input: nothing written, one line naming the culprit, exit 2.
     const QString out = tmp.filePath(QStringLiteral("x.png"));
-    for (const QStringList &args :
-         {QStringList{QStringLiteral("render"), QStringLiteral("default")},
-          QStringList{QStringLiteral("render"), QStringLiteral("default"), QStringLiteral("--png"),
-                      out, QStringLiteral("--width"), QStringLiteral("10")},
-          QStringList{QStringLiteral("render"), QStringLiteral("default"), QStringLiteral("--png"),
-                      out, QStringLiteral("--from"), QStringLiteral("99")},
-          QStringList{QStringLiteral("render"), QStringLiteral("no-such"), QStringLiteral("--png"),
-                      out},
-          // an SVG under a .png name
-          QStringList{QStringLiteral("render"), QStringLiteral("default"), QStringLiteral("--svg"),
-                      out}}) {
+    const QString render = QStringLiteral("render");
+    const QString def = QStringLiteral("default");
+    const QString pngOpt = QStringLiteral("--png");
+    const QString badSchedule = dataPath(QStringLiteral("cli/schedule-not-enabled.json"));
+    const std::vector<std::pair<QStringList, QString>> bad = {
+        {{render, def}, QStringLiteral("nothing to write")},
+        {{render, def, pngOpt, out, QStringLiteral("--width"), QStringLiteral("10")},
+         QStringLiteral("--width")},
+        {{render, def, pngOpt, out, QStringLiteral("--from"), QStringLiteral("99")},
+         QStringLiteral("--from: step 99")},
+        {{render, QStringLiteral("no-such"), pngOpt, out}, QStringLiteral("no-such")},
+        // an SVG under a .png name
+        {{render, def, QStringLiteral("--svg"), out}, QStringLiteral("ends in .png")},
+        // (the file was not named: "schedule[0]: ..." alone)
+        {{render, badSchedule, pngOpt, out},
+         QStringLiteral("schedule-not-enabled.json: schedule[0]: ")},
+        // Qt's own options are not taken: -platform xcb aborted in
+        // QApplication (no display), -reverse was accepted silently.
+        {{render, def, pngOpt, out, QStringLiteral("-platform"), QStringLiteral("xcb")},
+         QStringLiteral("unknown option")},
+        {{render, def, pngOpt, out, QStringLiteral("-reverse")}, QStringLiteral("unknown option")},
+    };
+    for (const auto &[args, culprit] : bad) {
         const CliResult r = runCli(args);
         VERIFY_EXIT(r, 2);
         QCOMPARE(r.err.count(QLatin1Char('\n')), 1);
+        QVERIFY2(r.err.contains(culprit), qPrintable(r.err));
         QVERIFY(!QFile::exists(out));
     }
 #endif

@@ -1642,6 +1642,27 @@ private Q_SLOTS:
         QVERIFY(!blind.intervalsOf(blind.laneOf({LaneKind::Thread, 0})).back().thread().killed);
     }
 
+    // Without spans, a step belongs to its events' actor: a step that opens
+    // with another thread's `user_wait` block (no actor) was drawn in that
+    // thread's column. Before model version 3 events have no actor: the
+    // first event's thread.
+    void noSpansStepBelongsToItsActor()
+    {
+        TraceBuilder b;
+        b.step(0, 0, 500);
+        Event &blocked = b.ev(EventKind::Blocked, 1);
+        blocked.value = int64_t(BlockReason::UserWait);
+        b.ev(EventKind::SyscallEnter, 0).actor = ThreadId(0);
+        b.ev(EventKind::ContextOpened, 0).actor = ThreadId(0);
+        b.step(1, 500, 900);
+        b.ev(EventKind::SyscallEnter, 1); // an old capture: no actor
+        b.trace.spans.clear();
+        const Timeline tl(b.trace, 2, 1);
+        QCOMPARE(tl.stepCount(), uint64_t(2));
+        QCOMPARE(tl.step(1).actor, ThreadId(0));
+        QCOMPARE(tl.step(2).actor, ThreadId(1));
+    }
+
     void emptyTrace()
     {
         const Timeline tl(Trace{}, 1, 0);
