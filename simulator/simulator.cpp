@@ -673,15 +673,43 @@ void Simulator::runQtee(State &s, Thread &t) const
             const uint32_t id = resolve(s, t, st.target, false);
             if (!id)
                 break;
-            // a name is one slot per object: keeping again replaces it (the
-            // old id stays with QTEE until it is released)
+            // A name is one slot per object: keeping again replaces it. The
+            // id it held is then one QTEE does not keep, given back as every
+            // such id is (docs/scenario-format.md, `hold`): by the invocation
+            // that received it when it returns, if it is still running (this
+            // one, or one on another thread waiting for a callback's
+            // answer); otherwise now, in this message's async area (spec
+            // §2.9). (It stayed counted for ever: an invocation that returned
+            // never looks at its ids again.)
             auto &held = s.qtee.held;
+            std::vector<uint32_t> replaced;
+            for (const QteeHeld &h : held)
+                if (h.slot == st.holdSlot && h.owner == call.target && h.cbId != id)
+                    replaced.push_back(h.cbId);
             held.erase(std::remove_if(held.begin(), held.end(),
                                       [&](const QteeHeld &h) {
                                           return h.slot == st.holdSlot && h.owner == call.target;
                                       }),
                        held.end());
             held.push_back(QteeHeld{st.holdSlot, id, call.target});
+            const auto receivedByRunningCall = [&](uint32_t old) {
+                for (const Thread &u : s.threads) {
+                    const bool running =
+                        &u == &t || (u.oic.active && u.oic.reply.kind == QteeReply::Kind::Callback);
+                    if (running && std::find(u.oic.qtee.received.begin(), u.oic.qtee.received.end(),
+                                             old) != u.oic.qtee.received.end())
+                        return true;
+                }
+                return false;
+            };
+            for (const uint32_t old : replaced) {
+                const bool keptElsewhere = std::any_of(
+                    held.begin(), held.end(), [&](const QteeHeld &h) { return h.cbId == old; });
+                if (qteeHoldsCb(s, old) && !keptElsewhere && !receivedByRunningCall(old)) {
+                    async.push_back(old);
+                    forget(s, t, old);
+                }
+            }
             break;
         }
         case QteeStep::Kind::AsyncRelease:

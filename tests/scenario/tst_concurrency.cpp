@@ -227,6 +227,7 @@ private Q_SLOTS:
     void srcuKillKeepsTheFailedConversion();
     void synchronizeSrcuWaitsOnlyForEarlierReaders();
     void failedRecvDeliversNothing();
+    void holdAgainGivesTheOldIdBack();
     void staleSendKeepsTheReadRequest();
     void sendAnswersTheRecvOnce();
 };
@@ -678,12 +679,14 @@ void TestConcurrency::synchronizeSrcuWaitsOnlyForEarlierReaders()
 // request=idr: RECV's idr scan picks c1's newer request (lowest id), whose
 // 512-byte input does not fit the supplicant's 64-byte buffer: -EINVAL, and
 // nothing is delivered, so no request went out of order (I9 is about
-// delivery). The older request is never served: the run ends stuck.
+// delivery). The older request is never served: the run ends stuck. (Op 2
+// keeps its callback under its own name: under op 1's it would give op 1's
+// back, and the RELEASE notification would be one more request.)
 const char *const kIdrRecvRefused = R"({
   "name": "idr-recv-refused", "title": "The idr scan picks a request too big for the buffer",
   "qtee": {"services": [{"uid": 2033, "name": "echo", "ops": {
       "1": [{"do": "hold", "target": "io:0", "as": "cb"}, {"do": "callback", "target": "io:0", "op": 7, "ib": [8]}, {"do": "return", "result": 0}],
-      "2": [{"do": "hold", "target": "io:0", "as": "cb"}, {"do": "callback", "target": "io:0", "op": 8, "ib": [512]}, {"do": "return", "result": 0}]}}]},
+      "2": [{"do": "hold", "target": "io:0", "as": "cb2"}, {"do": "callback", "target": "io:0", "op": 8, "ib": [512]}, {"do": "return", "result": 0}]}}]},
   "processes": [{"name": "app", "threads": [
     {"name": "c1", "program": [
       {"do": "open", "as": "fd"},
@@ -702,6 +705,46 @@ const char *const kIdrRecvRefused = R"({
       {"do": "exit"}]}
   ]}]
 })";
+
+// QTEE holds a client's callback as "cb", returns, and holds another under
+// the same name in a later invocation of the same object: the first id is
+// one QTEE no longer keeps, given back in the second's async area (spec
+// §2.9; docs/scenario-format.md, `hold`). An outside audit: it stayed
+// counted for ever, so neither user object, nor the context, was freed.
+const char *const kHoldAgainLater = R"({
+  "name": "hold-again-later",
+  "qtee": {"services": [{"uid": 2033, "ops": {
+      "1": [{"do": "hold", "target": "io:0", "as": "cb"}, {"do": "return"}]}}]},
+  "processes": [{"name": "app", "threads": [{"name": "main", "program": [
+      {"do": "open", "as": "fd"},
+      {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+      {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 5}]},
+      {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 6}]},
+      {"do": "release", "fd": "fd", "object": "svc"},
+      {"do": "compute", "ns": 10000},
+      {"do": "close", "fd": "fd"},
+      {"do": "exit"}]}]}]
+})";
+
+void TestConcurrency::holdAgainGivesTheOldIdBack()
+{
+    const Simulator sim(load(kHoldAgainLater));
+    std::string error;
+    const Trace tr = run(sim, RunOptions{}, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    QCOMPARE(tr.stop, StopReason::Finished);
+    std::vector<uint32_t> given; // async releases, in order
+    for (const Event &e : tr.events) {
+        QVERIFY2(e.kind != EventKind::Violation, describeEvent(sim, e).c_str());
+        if (e.kind == EventKind::AsyncRelease)
+            given.push_back(e.qteeId);
+    }
+    // the first callback when the second invocation returns, the second
+    // when the service object is released
+    QCOMPARE(given, (std::vector<uint32_t>{0x80000001u, 0x80000002u}));
+    QVERIFY(tr.final.objects.empty());
+    QVERIFY(tr.final.xaLocalObjects.empty());
+}
 
 void TestConcurrency::failedRecvDeliversNothing()
 {
