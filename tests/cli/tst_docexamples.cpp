@@ -1,4 +1,5 @@
-// Runs every `$ teescope-cli ...` example of docs/cli.md (TEESCOPE_DOCS_CLI)
+// Runs every `$ teescope-cli ...` example of docs/cli.md and the other
+// documents of kDocs (under TEESCOPE_DOCS_DIR)
 // with the built teescope-cli (TEESCOPE_CLI) and compares what it prints and
 // its exit status with what the document shows, so the examples cannot drift
 // from the program. The rules are stated in docs/cli.md, "How the examples
@@ -42,7 +43,12 @@
 
 namespace {
 
-const QString kDocName = QStringLiteral("docs/cli.md");
+// The documents whose examples are run, and how many each has at least (a
+// parser that finds fewer would make the checks vacuous).
+const std::vector<std::pair<QString, int>> kDocs = {
+    {QStringLiteral("cli.md"), 5},
+    {QStringLiteral("capture-format.md"), 1},
+};
 const QString kProgram = QStringLiteral("teescope-cli");
 
 bool regenerating()
@@ -50,9 +56,9 @@ bool regenerating()
     return qEnvironmentVariable("TEESCOPE_REGENERATE_GOLDEN") == QLatin1String("1");
 }
 
-QString where(int line)
+QString where(const QString &doc, int line)
 {
-    return kDocName + QLatin1Char(':') + QString::number(line);
+    return QStringLiteral("docs/") + doc + QLatin1Char(':') + QString::number(line);
 }
 
 // ---------------------------------------------------------------------------
@@ -60,6 +66,7 @@ QString where(int line)
 
 struct Command
 {
+    QString doc;          // the document's file name under docs/
     int line = 0;         // 1-based line of the `$ ` line
     QString text;         // the command as documented, without its comment
     QStringList args;     // after "teescope-cli"
@@ -71,6 +78,7 @@ struct Command
 
 struct Example
 {
+    int doc = 0;  // index in kDocs
     int line = 0; // the first command's line (or the offending line)
     QList<Command> commands;
     QString error; // set when the harness cannot run the example
@@ -362,7 +370,7 @@ QString firstDifference(const Command &cmd, const QStringList &documented,
             continue;
         const int line = cmd.outputFirst + 1 + int(std::min(i, documented.size()));
         return QStringLiteral("%1: expected %2, actual %3")
-            .arg(where(line),
+            .arg(where(cmd.doc, line),
                  haveD ? QLatin1Char('"') + documented.at(i) + QLatin1Char('"')
                        : QStringLiteral("end of output"),
                  haveW ? QLatin1Char('"') + wanted.at(i) + QLatin1Char('"')
@@ -534,14 +542,19 @@ class TestDocExamples : public QObject
 {
     Q_OBJECT
 
-    QStringList m_doc; // docs/cli.md, one entry per line
-    bool m_docEndsWithNewline = true;
+    struct Doc
+    {
+        QStringList lines; // one entry per line
+        bool endsWithNewline = true;
+    };
+    std::vector<Doc> m_docs; // as kDocs
     QList<Example> m_examples;
     QTemporaryDir m_fixtures;
     QStringList m_fixtureNames;
     // Regeneration: document line range [first, first + count) -> new lines.
     struct Replacement
     {
+        int doc;
         int first;
         int count;
         QStringList lines;
@@ -551,18 +564,28 @@ class TestDocExamples : public QObject
 private Q_SLOTS:
     void initTestCase()
     {
-        QFile f(QStringLiteral(TEESCOPE_DOCS_CLI));
-        QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(f.fileName() + f.errorString()));
-        const QString text = QString::fromUtf8(f.readAll());
-        m_docEndsWithNewline = text.endsWith(QLatin1Char('\n'));
-        m_doc = text.split(QLatin1Char('\n'));
-        if (m_docEndsWithNewline)
-            m_doc.removeLast();
-        m_examples = parseDoc(m_doc);
-        // A parser that finds nothing would make every check vacuous.
-        QVERIFY2(
-            m_examples.size() >= 5,
-            qPrintable(QStringLiteral("only %1 examples in ").arg(m_examples.size()) + kDocName));
+        for (size_t d = 0; d < kDocs.size(); ++d) {
+            const auto &[name, least] = kDocs[d];
+            QFile f(QStringLiteral(TEESCOPE_DOCS_DIR "/") + name);
+            QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(f.fileName() + f.errorString()));
+            const QString text = QString::fromUtf8(f.readAll());
+            Doc doc;
+            doc.endsWithNewline = text.endsWith(QLatin1Char('\n'));
+            doc.lines = text.split(QLatin1Char('\n'));
+            if (doc.endsWithNewline)
+                doc.lines.removeLast();
+            QList<Example> found = parseDoc(doc.lines);
+            QVERIFY2(
+                found.size() >= least,
+                qPrintable(QStringLiteral("only %1 examples in docs/").arg(found.size()) + name));
+            for (Example &ex : found) {
+                ex.doc = int(d);
+                for (Command &cmd : ex.commands)
+                    cmd.doc = name;
+            }
+            m_examples += found;
+            m_docs.push_back(std::move(doc));
+        }
         QVERIFY(m_fixtures.isValid());
         const QString problem = makeFixtures(m_fixtures.path(), &m_fixtureNames);
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
@@ -648,9 +671,9 @@ private Q_SLOTS:
             for (const Example &ex : std::as_const(m_examples))
                 for (const Command &cmd : ex.commands)
                     used = used || cmd.args.contains(name);
-            QVERIFY2(used, qPrintable(QStringLiteral("no example of %1 reads the fixture %2; "
+            QVERIFY2(used, qPrintable(QStringLiteral("no example in docs/ reads the fixture %1; "
                                                      "remove it from makeFixtures()")
-                                          .arg(kDocName, name)));
+                                          .arg(name)));
         }
     }
 
@@ -658,7 +681,9 @@ private Q_SLOTS:
     {
         QTest::addColumn<int>("index");
         for (int i = 0; i < m_examples.size(); ++i)
-            QTest::addRow("cli.md:%d", m_examples.at(i).line) << i;
+            QTest::addRow("%s:%d", qPrintable(kDocs[size_t(m_examples.at(i).doc)].first),
+                          m_examples.at(i).line)
+                << i;
     }
 
     void examples()
@@ -666,8 +691,8 @@ private Q_SLOTS:
         QFETCH(int, index);
         const Example &ex = m_examples.at(index);
         if (!ex.error.isEmpty())
-            QFAIL(qPrintable(where(ex.line) + QStringLiteral(": ") + ex.error +
-                             QStringLiteral(" (tests/cli/tst_docexamples.cpp)")));
+            QFAIL(qPrintable(where(kDocs[size_t(ex.doc)].first, ex.line) + QStringLiteral(": ") +
+                             ex.error + QStringLiteral(" (tests/cli/tst_docexamples.cpp)")));
 
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
@@ -681,24 +706,24 @@ private Q_SLOTS:
         for (const Command &cmd : ex.commands) {
             const Outcome o = runCli(cmd.args, dir.path());
             if (!o.ran) {
-                failures << where(cmd.line) + QStringLiteral(": `") + cmd.text +
+                failures << where(cmd.doc, cmd.line) + QStringLiteral(": `") + cmd.text +
                                 QStringLiteral("` ") + o.failure;
                 continue;
             }
             QStringList notes;
             const QStringList wanted = regenerate(cmd.expected, o.lines, &notes);
             for (const QString &note : std::as_const(notes))
-                qWarning().noquote() << where(cmd.line) + QStringLiteral(": ") + note;
+                qWarning().noquote() << where(cmd.doc, cmd.line) + QStringLiteral(": ") + note;
             QStringList problems;
             if (wanted != cmd.expected)
                 problems << firstDifference(cmd, cmd.expected, wanted);
             if (o.exitCode != cmd.expectedExit)
                 problems << QStringLiteral("%1: exit status %2, documented %3")
-                                .arg(where(cmd.line))
+                                .arg(where(cmd.doc, cmd.line))
                                 .arg(o.exitCode)
                                 .arg(cmd.expectedExit);
             else if (cmd.exitLineWritten && o.exitCode == 0)
-                problems << where(cmd.line) +
+                problems << where(cmd.doc, cmd.line) +
                                 QStringLiteral(": [exit 0] is written; the status is shown only "
                                                "when it is not 0");
             if (problems.isEmpty())
@@ -706,14 +731,14 @@ private Q_SLOTS:
             if (regenerating() && o.exitCode != cmd.expectedExit)
                 qWarning().noquote() << QStringLiteral("%1: `%2` now exits with %3, not %4: "
                                                        "check it still shows what the text says")
-                                            .arg(where(cmd.line), cmd.text)
+                                            .arg(where(cmd.doc, cmd.line), cmd.text)
                                             .arg(o.exitCode)
                                             .arg(cmd.expectedExit);
             QStringList lines = wanted;
             if (o.exitCode != 0)
                 lines << QStringLiteral("[exit %1]").arg(o.exitCode);
             const int documented = int(cmd.expected.size()) + (cmd.exitLineWritten ? 1 : 0);
-            replacements.append({cmd.outputFirst, documented, lines});
+            replacements.append({ex.doc, cmd.outputFirst, documented, lines});
             failures << QStringLiteral("`%1`:\n  ").arg(cmd.text) +
                             problems.join(QStringLiteral("\n  ")) +
                             QStringLiteral("\n  actual output:\n") +
@@ -724,7 +749,7 @@ private Q_SLOTS:
             QSKIP(qPrintable(QStringLiteral("TEESCOPE_REGENERATE_GOLDEN=1: %1 command(s) of the "
                                             "example at %2 rewritten")
                                  .arg(replacements.size())
-                                 .arg(where(ex.line))));
+                                 .arg(where(kDocs[size_t(ex.doc)].first, ex.line))));
         }
         if (!failures.isEmpty())
             QFAIL(qPrintable(failures.join(QLatin1Char('\n')) +
@@ -733,29 +758,35 @@ private Q_SLOTS:
                                             "(docs/cli.md, \"How the examples are checked\")")));
     }
 
-    // Regeneration writes the document once, after every example ran.
+    // Regeneration writes each document once, after every example ran.
     void cleanupTestCase()
     {
-        if (m_replacements.isEmpty())
-            return;
-        std::sort(m_replacements.begin(), m_replacements.end(),
-                  [](const Replacement &x, const Replacement &y) { return x.first > y.first; });
-        QStringList doc = m_doc;
-        for (const Replacement &r : std::as_const(m_replacements)) {
-            doc.remove(r.first, r.count);
-            for (qsizetype i = r.lines.size() - 1; i >= 0; --i)
-                doc.insert(r.first, r.lines.at(i));
+        for (size_t d = 0; d < kDocs.size() && d < m_docs.size(); ++d) {
+            QList<Replacement> mine;
+            for (const Replacement &r : std::as_const(m_replacements))
+                if (r.doc == int(d))
+                    mine.append(r);
+            if (mine.isEmpty())
+                continue;
+            std::sort(mine.begin(), mine.end(),
+                      [](const Replacement &x, const Replacement &y) { return x.first > y.first; });
+            QStringList doc = m_docs[d].lines;
+            for (const Replacement &r : std::as_const(mine)) {
+                doc.remove(r.first, r.count);
+                for (qsizetype i = r.lines.size() - 1; i >= 0; --i)
+                    doc.insert(r.first, r.lines.at(i));
+            }
+            QString text = doc.join(QLatin1Char('\n'));
+            if (m_docs[d].endsWithNewline)
+                text += QLatin1Char('\n');
+            QSaveFile f(QStringLiteral(TEESCOPE_DOCS_DIR "/") + kDocs[d].first);
+            QVERIFY2(f.open(QIODevice::WriteOnly) && f.write(text.toUtf8()) >= 0 && f.commit(),
+                     qPrintable(f.fileName() + QStringLiteral(": ") + f.errorString()));
+            qInfo().noquote() << QStringLiteral("wrote %1 (%2 outputs); review `git diff docs/%3`")
+                                     .arg(f.fileName())
+                                     .arg(mine.size())
+                                     .arg(kDocs[d].first);
         }
-        QString text = doc.join(QLatin1Char('\n'));
-        if (m_docEndsWithNewline)
-            text += QLatin1Char('\n');
-        QSaveFile f(QStringLiteral(TEESCOPE_DOCS_CLI));
-        QVERIFY2(f.open(QIODevice::WriteOnly) && f.write(text.toUtf8()) >= 0 && f.commit(),
-                 qPrintable(f.fileName() + QStringLiteral(": ") + f.errorString()));
-        qInfo().noquote() << QStringLiteral("wrote %1 (%2 outputs); review `git diff %3`")
-                                 .arg(f.fileName())
-                                 .arg(m_replacements.size())
-                                 .arg(kDocName);
     }
 };
 
