@@ -17,7 +17,8 @@ namespace tee {
 
 // The version of the model's behaviour: bumped whenever the same schedule
 // can give other events or other labels (captures record it; docs/model.md
-// lists what each version changed). 1: teescope 0.1; 2: lock waits are steps,
+// lists what each version changed, the later ones only there). 1: teescope
+// 0.1; 2: lock waits are steps,
 // per-thread simulated time; 3: the vocabulary (labels name req#N, objref N,
 // ctx1; arguments count from 0), typed findings, events carry their actor;
 // 4: reqs_lock as the kernel's mutex; 5: a req_c wait names its context;

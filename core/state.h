@@ -170,6 +170,10 @@ struct QteeCall
     int32_t pc = 0;
     CopyVector<uint32_t> received; // callback ids received as IO, in order
     CopyVector<uint32_t> cbOut;    // callback ids returned by the last callback response (OO)
+    // QTEE has given its final answer (or the SMC failed): the invocation
+    // is over on QTEE's side, though the kernel may still be reading it. A
+    // call waiting for a callback's answer is not finished.
+    bool finished = false;
     bool operator==(const QteeCall &) const = default;
 };
 

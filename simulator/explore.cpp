@@ -536,7 +536,7 @@ void walkThread(const Thread &t, size_t ti, Walker &k,
     k.reply(o.reply);
     k.qid(o.qtee.target);
     k.w(o.qtee.op);
-    k.w2(uint32_t(o.qtee.script), uint32_t(o.qtee.pc));
+    k.w2(uint32_t(o.qtee.script), uint32_t(o.qtee.pc) | uint32_t(o.qtee.finished) << 31);
     k.qids(o.qtee.received);
     k.qids(o.qtee.cbOut);
 }

@@ -677,10 +677,10 @@ void Simulator::runQtee(State &s, Thread &t) const
             // id it held is then one QTEE does not keep, given back as every
             // such id is (docs/scenario-format.md, `hold`): by the invocation
             // that received it when it returns, if it is still running (this
-            // one, or one on another thread waiting for a callback's
-            // answer); otherwise now, in this message's async area (spec
-            // §2.9). (It stayed counted for ever: an invocation that returned
-            // never looks at its ids again.)
+            // one, or one on another thread, waiting for a callback's answer
+            // or not read yet); otherwise now, in this message's async area
+            // (spec §2.9). (It stayed counted for ever: an invocation that
+            // returned never looks at its ids again.)
             auto &held = s.qtee.held;
             std::vector<uint32_t> replaced;
             for (const QteeHeld &h : held)
@@ -694,8 +694,9 @@ void Simulator::runQtee(State &s, Thread &t) const
             held.push_back(QteeHeld{st.holdSlot, id, call.target});
             const auto receivedByRunningCall = [&](uint32_t old) {
                 for (const Thread &u : s.threads) {
-                    const bool running =
-                        &u == &t || (u.oic.active && u.oic.reply.kind == QteeReply::Kind::Callback);
+                    // (QTEE's side of an invocation runs from its SMC to
+                    // its final answer, callbacks and their answers included)
+                    const bool running = u.id == t.id || (u.oic.active && !u.oic.qtee.finished);
                     if (running && std::find(u.oic.qtee.received.begin(), u.oic.qtee.received.end(),
                                              old) != u.oic.qtee.received.end())
                         return true;
@@ -775,6 +776,7 @@ void Simulator::finishQtee(State &s, Thread &t, const QteeStep &ret, std::vector
     QteeCall &call = t.oic.qtee;
     reply.kind = QteeReply::Kind::Final;
     reply.result = ret.result;
+    call.finished = true;
     if (!releasing) {
         // QTEE writes objects into the invocation's OO slots of a successful
         // result only: the kernel reads no other (spec §3.1 step 7.3.6 parses
@@ -844,6 +846,7 @@ void Simulator::qteeInvoke(State &s, Thread &t) const
             o.reply = QteeReply{};
             o.reply.kind = QteeReply::Kind::SmcError;
             o.reply.result = -5; // -EIO from the SCM call
+            call.finished = true;
             return;
         }
     }
@@ -861,11 +864,13 @@ void Simulator::qteeInvoke(State &s, Thread &t) const
         if (!q) {
             o.reply.kind = QteeReply::Kind::Final;
             o.reply.result = 0;
+            call.finished = true;
             return;
         }
         q->kernelRefs--;
         if (q->kernelRefs > 0) {
             o.reply.kind = QteeReply::Kind::Final;
+            call.finished = true;
             return;
         }
         call.script = scriptFor(q->service, 0, true);
@@ -874,6 +879,7 @@ void Simulator::qteeInvoke(State &s, Thread &t) const
     }
     if (call.target == QCOMTEE_MSG_OBJECT_ROOT) {
         o.reply.kind = QteeReply::Kind::Final;
+        call.finished = true;
         if (o.op == kOpenServiceOp) {
             const int32_t svc = m_scenario->serviceIndex(uint32_t(o.ibValue));
             if (svc < 0) {

@@ -84,6 +84,22 @@ inline std::string repeatedOption(const QCommandLineParser &parser, const std::s
     return {};
 }
 
+// Sets up a parser the same way for every command, and returns its
+// -h/--help option:
+// - QCommandLineParser::addHelpOption also adds --help-all, "including Qt
+//   specific options", which teescope-cli does not take (Qt gets no
+//   arguments from it);
+// - `-platform` is one unknown option ("--platform"), not -p, -l, -a...
+//   (the first of which was the one named).
+inline QCommandLineOption prepareParser(QCommandLineParser &parser)
+{
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    QCommandLineOption help({QStringLiteral("h"), QStringLiteral("help")},
+                            QStringLiteral("Displays help on commandline options."));
+    parser.addOption(help);
+    return help;
+}
+
 // QCommandLineParser's error in the messages' own style: "unknown option
 // --bogus" (it says "Unknown option 'bogus'."), its other errors without
 // the capital and the full stop ("missing value after '--seed'").

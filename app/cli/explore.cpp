@@ -124,7 +124,7 @@ int cmdExplore(const QStringList &args)
                                      QStringLiteral("Print the report as one JSON object."));
     parser.addOptions({variantOpt, maxStatesOpt, maxDepthOpt, memoryOpt, jobsOpt, strategyOpt,
                        exactOpt, noReductionOpt, cexOpt, gapRunOpt, jsonOpt});
-    const QCommandLineOption help = parser.addHelpOption();
+    const QCommandLineOption help = prepareParser(parser);
     if (!parser.parse(QStringList{QCoreApplication::arguments().constFirst()} + args)) {
         std::string hint;
         for (const QString &name : parser.unknownOptionNames())

@@ -73,7 +73,7 @@ int checkedStdout(int status);
 bool parseCommand(QCommandLineParser &parser, const QString &command, const QStringList &args,
                   qsizetype positional, const char *positionalName)
 {
-    const QCommandLineOption help = parser.addHelpOption();
+    const QCommandLineOption help = prepareParser(parser);
     if (!parser.parse(QStringList{QCoreApplication::arguments().constFirst()} + args)) {
         // "Unknown option 'polcy'.": suggest one of the command's options.
         std::string hint;
@@ -911,7 +911,7 @@ int runCli(int argc, char **argv)
                                  QStringLiteral("COMMAND [ARGS...]"));
     // Everything after the command belongs to the command's own parser.
     parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
-    const QCommandLineOption help = parser.addHelpOption();
+    const QCommandLineOption help = prepareParser(parser);
     const QCommandLineOption version = parser.addVersionOption();
     if (!parser.parse(arguments))
         return fail(printable(parserError(parser)));

@@ -800,7 +800,9 @@ void TestCli::badUsage_data()
         {QStringLiteral("(did you mean \"--policy\"?)")});
     // Qt's own options (QCoreApplication took --qmljsdebugger=... silently)
     row("a Qt option", {run, def, QStringLiteral("--qmljsdebugger=port:1")},
-        {QStringLiteral("unknown option")});
+        {QStringLiteral("unknown option \"--qmljsdebugger\"")});
+    row("--help-all", {QStringLiteral("explore"), def, QStringLiteral("--help-all")},
+        {QStringLiteral("unknown option \"--help-all\"")});
     row("misspelt policy", {run, def, QStringLiteral("--policy"), QStringLiteral("timd")},
         {QStringLiteral("(did you mean \"timed\"?)")});
     const QString text = QStringLiteral("--text");
@@ -1890,9 +1892,14 @@ void TestCli::renderPictures()
          QStringLiteral("schedule-not-enabled.json: schedule[0]: ")},
         // Qt's own options are not taken: -platform xcb aborted in
         // QApplication (no display), -reverse was accepted silently.
+        // (named whole: it was "-p", the first letter)
         {{render, def, pngOpt, out, QStringLiteral("-platform"), QStringLiteral("xcb")},
-         QStringLiteral("unknown option")},
-        {{render, def, pngOpt, out, QStringLiteral("-reverse")}, QStringLiteral("unknown option")},
+         QStringLiteral("unknown option \"--platform\"")},
+        {{render, def, pngOpt, out, QStringLiteral("-reverse")},
+         QStringLiteral("unknown option \"--reverse\"")},
+        // --help-all offered "Qt specific options", which are not taken
+        {{render, def, pngOpt, out, QStringLiteral("--help-all")},
+         QStringLiteral("unknown option \"--help-all\"")},
     };
     for (const auto &[args, culprit] : bad) {
         const CliResult r = runCli(args);

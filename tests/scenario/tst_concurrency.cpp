@@ -228,6 +228,7 @@ private Q_SLOTS:
     void synchronizeSrcuWaitsOnlyForEarlierReaders();
     void failedRecvDeliversNothing();
     void holdAgainGivesTheOldIdBack();
+    void holdAgainWhileRunningWaits();
     void staleSendKeepsTheReadRequest();
     void sendAnswersTheRecvOnce();
 };
@@ -744,6 +745,64 @@ void TestConcurrency::holdAgainGivesTheOldIdBack()
     QCOMPARE(given, (std::vector<uint32_t>{0x80000001u, 0x80000002u}));
     QVERIFY(tr.final.objects.empty());
     QVERIFY(tr.final.xaLocalObjects.empty());
+}
+
+// c1's invocation holds its callback as "cb" and calls it twice; while it
+// waits for the first answer, c2's invocation of the same object holds its
+// own as "cb". c1's id is still in use by a running invocation: QTEE gives
+// it back when c1's returns, not in c2's answer (a review: c1's second
+// callback was refused, its id gone from under it).
+const char *const kHoldAgainWhileRunning = R"({
+  "name": "hold-again-while-running",
+  "qtee": {"services": [{"uid": 2033, "ops": {
+      "1": [{"do": "hold", "target": "io:0", "as": "cb"}, {"do": "callback", "target": "io:0", "op": 7}, {"do": "callback", "target": "io:0", "op": 8}, {"do": "return"}],
+      "2": [{"do": "hold", "target": "io:0", "as": "cb"}, {"do": "return"}]}}]},
+  "processes": [{"name": "app", "threads": [
+    {"name": "c1", "program": [
+      {"do": "open", "as": "fd"},
+      {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+      {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}]},
+      {"do": "exit"}]},
+    {"name": "c2", "program": [
+      {"do": "wait", "for": "svc"},
+      {"do": "invoke", "fd": "fd", "object": "svc", "op": 2, "io": [{"user": 2}]},
+      {"do": "exit"}]},
+    {"name": "s", "program": [
+      {"do": "wait", "for": "fd"},
+      {"do": "serve", "fd": "fd", "count": 4, "buffer": 64, "on_einval": "stop"},
+      {"do": "exit"}]}
+  ]}]
+})";
+
+void TestConcurrency::holdAgainWhileRunningWaits()
+{
+    const Simulator sim(load(kHoldAgainWhileRunning));
+    std::string error;
+    const Trace tr = run(sim, RunOptions{}, &error);
+    QVERIFY2(error.empty(), error.c_str());
+    int callbacks = 0;
+    uint64_t c2Returned = 0, givenBack = 0, lastCallback = 0;
+    const ThreadId c1 = threadNamed(sim, "app/c1"), c2 = threadNamed(sim, "app/c2");
+    for (const Event &e : tr.events) {
+        QVERIFY2(e.kind != EventKind::Violation, describeEvent(sim, e).c_str());
+        // the kernel answered both of c1's callbacks: none was refused
+        if (e.kind == EventKind::SmcCallbackResponse) {
+            QVERIFY2(e.value == 0, describeEvent(sim, e).c_str());
+            ++callbacks;
+        }
+        if (e.kind == EventKind::QteeCallback && e.thread == c1)
+            lastCallback = e.step;
+        if (e.kind == EventKind::SyscallReturn && e.thread == c2 && !c2Returned)
+            c2Returned = e.step;
+        if (e.kind == EventKind::AsyncRelease && e.qteeId == 0x80000001u)
+            givenBack = e.step;
+    }
+    QCOMPARE(callbacks, 2);
+    QVERIFY(c2Returned > 0 && lastCallback > 0);
+    // (this scripted order runs c2's whole invocation during c1's first
+    // callback: the case)
+    QVERIFY2(c2Returned < lastCallback, "c2 did not return while c1 was in its callbacks");
+    QVERIFY2(givenBack > lastCallback, "c1's callback id was given back before c1 returned");
 }
 
 void TestConcurrency::failedRecvDeliversNothing()

@@ -533,16 +533,16 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const std::string path = dir.filePath(QStringLiteral("c.json")).toStdString();
         std::string error;
-        const auto readWith = [&](const QJsonObject &entry) {
+        const auto write = [&](const QJsonObject &entry) {
             violations.replace(0, entry);
             root.insert(QLatin1String("violations"), violations);
-            QVERIFY(writeFileAtomically(path, QJsonDocument(root).toJson().toStdString(), &error));
+            return writeFileAtomically(path, QJsonDocument(root).toJson().toStdString(), &error);
         };
         v.remove(QLatin1String("text"));
-        readWith(v);
+        QVERIFY2(write(v), error.c_str());
         QVERIFY2(readCapture(path, &error), error.c_str());
         v.insert(QLatin1String("text"), 7);
-        readWith(v);
+        QVERIFY2(write(v), error.c_str());
         QVERIFY(!readCapture(path, &error));
         QVERIFY2(error.find("violations[0].text") != std::string::npos, error.c_str());
     }
