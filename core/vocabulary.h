@@ -61,10 +61,10 @@ std::string process(const Environment &env, ProcessId p);
 // holder has it; an event does not).
 std::string holder(const Environment &env, HolderKind k, int64_t arg, int32_t idrId = -1);
 // How an object's count changed, before the holder: "get by ", "put by ",
-// and "kref_init, held by " for a get to 1, which is the object's creation
-// (the driver's kref_init; the holder owns that first reference) (the
+// and "kref_init, held by " for a get to 1, which is the object's creation:
+// the driver's kref_init, whose first reference the holder owns. (The
 // engine's get is "increment unless zero", spec §2.3 and I1, so no other
-// get ends at 1; "0 -> 1 get" read as a breach of I1).
+// get ends at 1; "0 -> 1 get" read as a breach of I1.)
 const char *objectRefChange(bool get, int64_t after);
 // Who holds a tee_context reference: "file", "user obj5", "ioctl (app/client)".
 std::string ctxHolder(const Environment &env, CtxHolderKind k, int64_t arg);

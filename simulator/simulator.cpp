@@ -117,6 +117,20 @@ bool qteeHoldsCb(const State &s, uint32_t id)
     return std::find(s.qtee.cbHeld.begin(), s.qtee.cbHeld.end(), id) != s.qtee.cbHeld.end();
 }
 
+// QTEE keeps `id` under a name ("held:NAME") of one of its objects.
+bool qteeKeeps(const State &s, uint32_t id)
+{
+    return std::any_of(s.qtee.held.begin(), s.qtee.held.end(),
+                       [&](const QteeHeld &h) { return h.cbId == id; });
+}
+
+void eraseQteeObject(State &s, uint32_t id)
+{
+    s.qtee.objects.erase(std::remove_if(s.qtee.objects.begin(), s.qtee.objects.end(),
+                                        [&](const QteeObject &o) { return o.qteeId == id; }),
+                         s.qtee.objects.end());
+}
+
 } // namespace
 
 const char *stopReasonName(StopReason r)
@@ -704,9 +718,7 @@ void Simulator::runQtee(State &s, Thread &t) const
                 return false;
             };
             for (const uint32_t old : replaced) {
-                const bool keptElsewhere = std::any_of(
-                    held.begin(), held.end(), [&](const QteeHeld &h) { return h.cbId == old; });
-                if (qteeHoldsCb(s, old) && !keptElsewhere && !receivedByRunningCall(old)) {
+                if (qteeHoldsCb(s, old) && !qteeKeeps(s, old) && !receivedByRunningCall(old)) {
                     async.push_back(old);
                     forget(s, t, old);
                 }
@@ -795,9 +807,7 @@ void Simulator::finishQtee(State &s, Thread &t, const QteeStep &ret, std::vector
     for (uint32_t id : call.received) {
         if (!(id & 0x80000000u) || !qteeHoldsCb(s, id))
             continue;
-        const bool kept = std::any_of(s.qtee.held.begin(), s.qtee.held.end(),
-                                      [&](const QteeHeld &h) { return h.cbId == id; });
-        if (!kept) {
+        if (!qteeKeeps(s, id)) {
             async.push_back(id);
             forget(s, t, id);
         }
@@ -814,13 +824,8 @@ void Simulator::finishQtee(State &s, Thread &t, const QteeStep &ret, std::vector
                     async.push_back(id);
                 forget(s, t, id);
             }
-            if (q->kernelRefs <= 0) {
-                const uint32_t gone = q->qteeId;
-                s.qtee.objects.erase(
-                    std::remove_if(s.qtee.objects.begin(), s.qtee.objects.end(),
-                                   [&](const QteeObject &o) { return o.qteeId == gone; }),
-                    s.qtee.objects.end());
-            }
+            if (q->kernelRefs <= 0)
+                eraseQteeObject(s, q->qteeId);
         }
     }
     reply.asyncRelease = std::move(async);
@@ -951,10 +956,7 @@ void Simulator::qteeCallbackUnread(State &s, Thread &t, const QteeReply &r, size
             continue;
         --q->kernelRefs;
         if (k == QteeRef::Kind::Service && q->kernelRefs <= 0)
-            s.qtee.objects.erase(
-                std::remove_if(s.qtee.objects.begin(), s.qtee.objects.end(),
-                               [&](const QteeObject &o) { return o.qteeId == id; }),
-                s.qtee.objects.end());
+            eraseQteeObject(s, id);
     }
 }
 
