@@ -121,6 +121,32 @@ std::string reqState(ReqState s)
     return reqStateName(s);
 }
 
+std::string reqStateMeaning(ReqState s)
+{
+    switch (s) {
+    case ReqState::New:
+        return "allocated (state 0, no name in the driver), not yet in reqs_idr or on "
+               "reqs_list (spec §2.5)";
+    case ReqState::QUEUED:
+        return "in reqs_idr and on reqs_list, waiting for a supplicant's RECV (T1)";
+    case ReqState::PROCESSING:
+        return "handed to a supplicant by RECV, still on reqs_list until its SEND (T2)";
+    case ReqState::PROCESSED:
+        return "off reqs_list with its errno set and its completion fired: answered by "
+               "SEND (T5), failed marshalling (T3) or destroyed by close_context with "
+               "-ENODEV (T6)";
+    case ReqState::Placeholder:
+        return "its client was killed while a supplicant worked on it: empty_ureq keeps "
+               "the id reserved in reqs_idr (T8) until a SEND for it (T9) or the idr's "
+               "destruction";
+    case ReqState::Removed:
+        return "off reqs_list and out of reqs_idr: dequeued by a killed client (T7), a "
+               "RELEASE notification delivered (T4) or destroyed (T6), or a placeholder "
+               "cleared by SEND (T9)";
+    }
+    return {};
+}
+
 std::string objectKind(ObjectType t)
 {
     return objectTypeName(t);

@@ -40,11 +40,15 @@ std::string objref(uint64_t userId); // "objref 1", "ROOT"
 std::string request(RequestId r);    // "req#3"
 // "req#3 (ctx1 id 0)": the serial, then the context and reqs_idr id when known.
 std::string request(RequestId r, ContextId c, int32_t reqId);
-std::string qteeId(uint32_t id);      // "0x80000001", "ROOT", "NULL"
-std::string op(uint32_t op);          // "op 3", "op RELEASE", "op RETAIN"
-std::string arg(int64_t index);       // "arg 0"
-std::string errnoText(int32_t e);     // "-ENODEV", "0"
-std::string reqState(ReqState s);     // "QUEUED", ... "PLACEHOLDER", "REMOVED"
+std::string qteeId(uint32_t id);  // "0x80000001", "ROOT", "NULL"
+std::string op(uint32_t op);      // "op 3", "op RELEASE", "op RETAIN"
+std::string arg(int64_t index);   // "arg 0"
+std::string errnoText(int32_t e); // "-ENODEV", "0"
+std::string reqState(ReqState s); // "QUEUED", ... "PLACEHOLDER", "REMOVED"
+// What a request in state `s` is, in the driver's terms, with the spec §2.5
+// transitions that lead to it: "on reqs_list, waiting for a supplicant's
+// RECV (T1)". The text timeline's legend prints it for the states it shows.
+std::string reqStateMeaning(ReqState s);
 std::string steps(uint64_t n);        // "1 step", "12 steps"
 std::string objectKind(ObjectType t); // "TEE", "USER", "MEM"
 // What the object stands for: "TEE 0x100", "USER objref 1", "MEM shm 2".

@@ -2043,6 +2043,14 @@ private:
                 seen.push_back(v);
         }
         std::sort(seen.begin(), seen.end());
+        // The request states the steps printed name ("QUEUED>PROCESSING").
+        std::vector<ReqState> states;
+        for (const Event &e : m_trace.events)
+            if (e.kind == EventKind::RequestState && e.step < m_rows.size() && kept(e.step))
+                for (const ReqState r : {e.from, e.to})
+                    if (std::find(states.begin(), states.end(), r) == states.end())
+                        states.push_back(r);
+        std::sort(states.begin(), states.end());
         // The design this run models, value by value, and what no run shows.
         out += "\nvariant:\n";
         for (const char *name : Variant::kNames) {
@@ -2057,6 +2065,20 @@ private:
             left += (left.empty() ? "" : "; ") + l;
         for (const std::string &l : wrap({"not modelled: " + left}, kMaxWidth))
             out += l + "\n";
+        if (!states.empty()) {
+            out += "\nrequest states (struct qcomtee_ureq, spec sec.2.5):\n";
+            size_t width = 0;
+            for (const ReqState r : states)
+                width = std::max(width, vocab::reqState(r).size());
+            const std::string indent(width + 4, ' ');
+            for (const ReqState r : states) {
+                const std::vector<std::string> lines =
+                    wrap({vocab::reqStateMeaning(r)}, kMaxWidth - indent.size());
+                for (size_t i = 0; i < lines.size(); ++i)
+                    out += (i == 0 ? "  " + pad(vocab::reqState(r), width + 2) : indent) +
+                           lines[i] + "\n";
+            }
+        }
         if (seen.empty())
             return;
         out += "\nlegend: the driver code each kind of step models\n";

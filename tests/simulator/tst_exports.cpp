@@ -880,6 +880,37 @@ private Q_SLOTS:
         QVERIFY2(!legend.contains(QLatin1String("  open ")), qPrintable(wq));
     }
 
+    // The request states the shown steps name are explained, and only
+    // those: kill-while-processing takes req#0 to PLACEHOLDER (T8) and
+    // req#1 to REMOVED (T7); a range before the kill shows neither.
+    void timelineExplainsTheRequestStatesShown()
+    {
+        auto sc = builtin("kill-while-processing");
+        Simulator sim(sc);
+        std::string error;
+        const Trace trace = run(sim, RunOptions{}, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        const auto states = [&](const ExportOptions &o) {
+            const QString text = q(textTimeline(sim, trace, o));
+            const qsizetype at = text.indexOf(QLatin1String("\nrequest states ("));
+            const qsizetype end = text.indexOf(QLatin1String("\nlegend:"));
+            return at < 0 || end < at ? QString() : text.mid(at, end - at);
+        };
+        const QString all = states(ExportOptions{});
+        for (const char *name : {"NEW", "QUEUED", "PROCESSING", "PLACEHOLDER", "REMOVED"})
+            QVERIFY2(all.contains(QLatin1String("\n  ") + QLatin1String(name) + QLatin1Char(' ')),
+                     qPrintable(all));
+        QVERIFY2(all.contains(QLatin1String("empty_ureq")), qPrintable(all));
+        QVERIFY2(!all.contains(QLatin1String("\n  PROCESSED ")), qPrintable(all));
+        ExportOptions early;
+        early.from = 1;
+        early.to = 6;
+        const QString before = states(early);
+        QVERIFY2(before.contains(QLatin1String("\n  PROCESSING ")), qPrintable(before));
+        QVERIFY2(!before.contains(QLatin1String("PLACEHOLDER")), qPrintable(before));
+        QVERIFY2(!before.contains(QLatin1String("REMOVED")), qPrintable(before));
+    }
+
     // A note on a step whose QTEE message --lane QTEE shows stays with it
     // (QTEE calls back the NULL object: io:3 of an invocation with one IO).
     void timelineQteeKeepsItsNotes()
