@@ -8,6 +8,7 @@
 #include <QCommandLineParser>
 #include <QString>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace tee::cli {
 
@@ -68,18 +70,31 @@ inline std::optional<uint64_t> parseCount(const QString &text)
 
 // An option given twice where one value is taken (QCommandLineParser keeps
 // the last): "--capture a.json --capture b.json" would write b.json only and
-// say nothing of a.json. Only --variant and --lane add up. Returns the
-// message, empty when none is repeated.
-inline std::string repeatedOption(const QCommandLineParser &parser, const std::string &command)
+// say nothing of a.json. Only the command's `repeatable` options (names
+// without "--": run's --variant and --lane, export's --lane, explore's
+// --variant) add up; the message names those, or says none does. Returns
+// the message, empty when none is repeated.
+inline std::string repeatedOption(const QCommandLineParser &parser, const std::string &command,
+                                  const std::vector<std::string> &repeatable)
 {
     const QStringList names = parser.optionNames();
     for (qsizetype i = 0; i < names.size(); ++i) {
         const QString &n = names.at(i);
-        if (n == QLatin1String("variant") || n == QLatin1String("lane"))
+        if (std::find(repeatable.begin(), repeatable.end(), str(n)) != repeatable.end())
             continue;
-        if (names.indexOf(n, i + 1) > 0)
-            return command + ": --" + str(n) + " is given twice (only --variant and --lane " +
-                   "repeat)";
+        if (names.indexOf(n, i + 1) > 0) {
+            std::string which;
+            for (size_t k = 0; k < repeatable.size(); ++k)
+                which += std::string(k == 0                       ? ""
+                                     : k + 1 == repeatable.size() ? " and "
+                                                                  : ", ") +
+                         "--" + repeatable[k];
+            return command + ": --" + str(n) + " is given twice (" +
+                   (repeatable.empty()       ? "no option of " + command + " repeats"
+                    : repeatable.size() == 1 ? "only " + which + " repeats"
+                                             : "only " + which + " repeat") +
+                   ")";
+        }
     }
     return {};
 }

@@ -144,7 +144,7 @@ int cmdExplore(const QStringList &args)
         std::cout << str(text);
         return kExitOk;
     }
-    if (const std::string twice = repeatedOption(parser, "explore"); !twice.empty())
+    if (const std::string twice = repeatedOption(parser, "explore", {"variant"}); !twice.empty())
         return fail(twice);
     const QStringList rest = parser.positionalArguments();
     if (rest.isEmpty())
@@ -334,6 +334,7 @@ int cmdExplore(const QStringList &args)
                             QJsonObject{{QStringLiteral("finding"),
                                          QString::fromLatin1(vocab::findingName(kind.second))},
                                         {QStringLiteral("length"), qint64(f.length())},
+                                        {QStringLiteral("shortestConfirmed"), f.shortestConfirmed},
                                         {QStringLiteral("text"), QString::fromStdString(f.detail)},
                                         {QStringLiteral("schedule"), schedule(f)}});
                 o.insert(QStringLiteral("findings"), kinds);
@@ -345,6 +346,7 @@ int cmdExplore(const QStringList &args)
         QJsonObject stuck{{QStringLiteral("found"), r.stuck.has_value()}};
         if (r.stuck) {
             stuck.insert(QStringLiteral("length"), qint64(r.stuck->length()));
+            stuck.insert(QStringLiteral("shortestConfirmed"), r.stuck->shortestConfirmed);
             stuck.insert(QStringLiteral("detail"), QString::fromStdString(r.stuck->detail));
             stuck.insert(QStringLiteral("schedule"), schedule(*r.stuck));
         }
@@ -466,7 +468,8 @@ int cmdExplore(const QStringList &args)
     }
     out << "  stuck ";
     if (r.stuck)
-        out << "FOUND (" << tee::vocab::steps(r.stuck->length()) << ") "
+        out << "FOUND (" << tee::vocab::steps(r.stuck->length())
+            << (r.stuck->shortestConfirmed ? "" : ", maybe not the shortest") << ") "
             << printable(r.stuck->detail, 0) << '\n';
     else
         // (a state where nothing can happen; a thread left waiting while

@@ -104,7 +104,12 @@ bool parseCommand(QCommandLineParser &parser, const QString &command, const QStr
     }
     if (parser.isSet(help))
         showCommandHelp(parser, command);
-    if (const std::string twice = repeatedOption(parser, str(command)); !twice.empty()) {
+    const std::vector<std::string> repeatable =
+        command == QLatin1String("run")      ? std::vector<std::string>{"variant", "lane"}
+        : command == QLatin1String("export") ? std::vector<std::string>{"lane"}
+                                             : std::vector<std::string>{};
+    if (const std::string twice = repeatedOption(parser, str(command), repeatable);
+        !twice.empty()) {
         fail(twice);
         return false;
     }

@@ -172,6 +172,7 @@ private Q_SLOTS:
     void exploreStopsOnSignal_data();
     void exploreStopsOnSignal();
     void exploreReportsGaps();
+    void exploreStuckLengthIsLabelled();
     void argumentNotUtf8();
     void exploreOutputsCheckedFirst_data();
     void exploreOutputsCheckedFirst();
@@ -623,6 +624,40 @@ void TestCli::exploreReportsGaps()
     QVERIFY(!QFileInfo::exists(none));
 }
 
+// A stuck state's length is labelled as a violation's is: depth-first it is
+// where the search met it, "maybe not the shortest" in the text and
+// shortestConfirmed false in JSON (the stuck line printed neither; an
+// explore audit). symmetric-clients' shortest stuck run is 13 steps
+// breadth-first; depth-first meets a longer one.
+void TestCli::exploreStuckLengthIsLabelled()
+{
+    const QString scenario = dataPath(QStringLiteral("explore/symmetric-clients.json"));
+    const auto stuckOf = [&](const QStringList &more) {
+        const CliResult r = runCli(
+            QStringList{QStringLiteral("explore"), scenario, QStringLiteral("--json")} + more);
+        return QJsonDocument::fromJson(r.out.toUtf8())
+            .object()
+            .value(QLatin1String("stuck"))
+            .toObject();
+    };
+    const QJsonObject bfs = stuckOf({});
+    QVERIFY(bfs.value(QLatin1String("found")).toBool());
+    QCOMPARE(bfs.value(QLatin1String("length")).toInt(), 13);
+    QCOMPARE(bfs.value(QLatin1String("shortestConfirmed")), QJsonValue(true));
+    const QJsonObject dfs = stuckOf({QStringLiteral("--strategy"), QStringLiteral("dfs")});
+    QVERIFY(dfs.value(QLatin1String("found")).toBool());
+    QCOMPARE(dfs.value(QLatin1String("shortestConfirmed")), QJsonValue(false));
+
+    const CliResult text = runCli(
+        {QStringLiteral("explore"), scenario, QStringLiteral("--strategy"), QStringLiteral("dfs")});
+    VERIFY_EXIT(text, 1);
+    static const QRegularExpression line(QStringLiteral("\n  stuck FOUND \\((\\d+) steps, maybe "
+                                                        "not the shortest\\) "));
+    const auto m = line.match(text.out);
+    QVERIFY2(m.hasMatch(), qPrintable(text.out));
+    QCOMPARE(m.captured(1).toInt(), dfs.value(QLatin1String("length")).toInt());
+}
+
 void TestCli::exploreOutputsCheckedFirst_data()
 {
     unwritableRows({"--counterexample", "--gap-run"});
@@ -917,7 +952,17 @@ void TestCli::badUsage_data()
     row("explore jobs twice",
         {explore, small, QStringLiteral("--jobs"), QStringLiteral("1"), QStringLiteral("--jobs"),
          QStringLiteral("2")},
-        {QStringLiteral("explore: --jobs is given twice")});
+        {QStringLiteral("explore: --jobs is given twice (only --variant repeats)")});
+    // the hint names the command's own repeatable options (explore's named
+    // --lane, which explore refuses)
+    row("run seed twice names run's",
+        {run, def, QStringLiteral("--seed"), QStringLiteral("1"), QStringLiteral("--seed"),
+         QStringLiteral("2")},
+        {QStringLiteral("(only --variant and --lane repeat)")});
+    row("render png twice",
+        {QStringLiteral("render"), def, QStringLiteral("--png"), QStringLiteral("a.png"),
+         QStringLiteral("--png"), QStringLiteral("b.png")},
+        {QStringLiteral("render: --png is given twice (no option of render repeats)")});
     // one dimension, two values: the last one would win in silence
     row("run variant twice, two values",
         {run, def, QStringLiteral("--variant"), QStringLiteral("request=fifo"),
