@@ -436,11 +436,18 @@ void Loader::load(const QJsonObject &root, Scenario &sc)
         fail("format", "this is a teescope capture, not a scenario: replay it with "
                        "'teescope-cli replay', export it with 'teescope-cli export', or open it "
                        "in the app");
-    // a capture whose "format" is wrong or missing: not a scenario key
-    if (root.contains(QLatin1String("format")) || root.contains(QLatin1String("events")))
-        fail(root.contains(QLatin1String("format")) ? "format" : "events",
-             "not a scenario key: a teescope capture? Its \"format\" is \"teescope-capture\" "
-             "(docs/capture-format.md)");
+    // a capture whose "format" is wrong or missing: not a scenario key,
+    // and what a capture's would be (an app audit: "Its format is
+    // teescope-capture" read as if this file's were)
+    if (const QJsonValue f = root.value(QLatin1String("format")); !f.isUndefined())
+        fail("format",
+             "not a scenario key, and not a capture's format either: a teescope "
+             "capture's is \"teescope-capture\", found " +
+                 (f.isString() ? quotedText(f.toString().toStdString()) : jsonTypeName(f)) +
+                 " (docs/capture-format.md)");
+    if (root.contains(QLatin1String("events")))
+        fail("events", "not a scenario key: a teescope capture? It also needs \"format\": "
+                       "\"teescope-capture\" (docs/capture-format.md)");
     checkKeys(root, {},
               {"name", "title", "description", "variant", "policy", "seed", "max_steps", "costs",
                "qtee", "processes", "faults", "schedule"});

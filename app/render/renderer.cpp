@@ -4,6 +4,7 @@
 #include "app/render/palette.h"
 #include "app/render/refcountplot.h"
 #include "app/render/timelineplot.h"
+#include "app/render/timelineplottable.h"
 #include "core/vocabulary.h"
 #include "simulator/fileio.h"
 
@@ -72,6 +73,40 @@ QString violationCaption(const TimelineSource &src, const RenderOptions &o)
     return text;
 }
 
+// The notes on the steps shown, in full, one line each: on the timeline a
+// note's label is cut at 48 characters (its full text is the window's
+// tooltip), and a picture attached to a review has no tooltip. At most
+// kNoteLines, then one line saying how many more.
+constexpr int kNoteLines = 3;
+QStringList noteCaption(const TimelineSource &src, const RenderOptions &o)
+{
+    QStringList lines;
+    if (!src.valid())
+        return lines;
+    const uint64_t count = src.timeline->stepCount();
+    const uint64_t to = std::min<uint64_t>(o.to, count);
+    const uint64_t from = std::min<uint64_t>(std::max<uint64_t>(o.from, 1), to);
+    int more = 0;
+    for (const sim::Note &n : o.notes) {
+        // (a note at step 0, before the first step, goes with a picture
+        // from step 1)
+        if (n.step > to || (n.step < from && !(n.step == 0 && from == 1)))
+            continue;
+        if (lines.size() == kNoteLines) {
+            ++more;
+            continue;
+        }
+        lines << QStringLiteral("\u270E step %1: %2")
+                     .arg(n.step)
+                     .arg(QString::fromStdString(n.text).simplified());
+    }
+    if (more)
+        lines << QStringLiteral("(and %1 more %2 in these steps)")
+                     .arg(more)
+                     .arg(more == 1 ? QStringLiteral("note") : QStringLiteral("notes"));
+    return lines;
+}
+
 } // namespace
 
 Renderer::Renderer(TimelineSource src)
@@ -119,7 +154,9 @@ Renderer::Geometry Renderer::geometry(const RenderOptions &o) const
     int y = 0;
     if (o.title) {
         g.caption = violationCaption(m_src, o);
-        const int titleH = kTitleHeight + (g.caption.isEmpty() ? 0 : kCaptionHeight);
+        g.noteLines = noteCaption(m_src, o);
+        const int titleH = kTitleHeight + (g.caption.isEmpty() ? 0 : kCaptionHeight) +
+                           int(g.noteLines.size()) * kCaptionHeight;
         g.title = QRect(0, 0, w, titleH);
         y = titleH;
     }
@@ -229,13 +266,22 @@ void Renderer::paint(QPainter &painter, const QRect &target, const RenderOptions
         painter.drawText(r, Qt::AlignLeft | Qt::AlignVCenter,
                          QFontMetricsF(painter.font()).elidedText(text, Qt::ElideRight, r.width()));
         const QString &caption = g.caption;
+        QRect c(r.left(), r.bottom() + 1, r.width(), kCaptionHeight);
+        painter.setFont(pixelFont(12));
         if (!caption.isEmpty()) {
-            painter.setFont(pixelFont(12));
             painter.setPen(pal.fill(Meaning::ViolationMark));
-            const QRect c(r.left(), r.bottom() + 1, r.width(), kCaptionHeight);
             painter.drawText(
                 c, Qt::AlignLeft | Qt::AlignTop,
                 QFontMetricsF(painter.font()).elidedText(caption, Qt::ElideRight, c.width()));
+            c.translate(0, kCaptionHeight);
+        }
+        // the notes in the colour of their marks on the timeline
+        painter.setPen(NotesLayerable::textColour());
+        for (const QString &line : g.noteLines) {
+            painter.drawText(
+                c, Qt::AlignLeft | Qt::AlignTop,
+                QFontMetricsF(painter.font()).elidedText(line, Qt::ElideRight, c.width()));
+            c.translate(0, kCaptionHeight);
         }
     }
     tp.render(painter, g.timeline);

@@ -71,6 +71,9 @@ public:
         QRect title, timeline, refcounts, legend;
         int rowHeight = 0;
         QString caption; // the violation line under the title (empty: none)
+        // under it, the notes on the steps shown in full ("✎ step 10: ..."),
+        // at most kNoteLines of them and a line saying how many more
+        QStringList noteLines;
     };
     Geometry geometry(const RenderOptions &o) const;
     // The timeline's x mapping and the bar area of a lane's row in picture

@@ -826,7 +826,7 @@ QString NotesLayerable::toolTipAt(const QPointF &pos) const
 void NotesLayerable::draw(QCPPainter *painter)
 {
     const QRectF lanes = m_timeline->lanesRect();
-    const QColor line(0x6a, 0x1b, 0x9a), text(0x4a, 0x14, 0x8c);
+    const QColor line = lineColour(), text = textColour();
     painter->setFont(m_timeline->labelFont());
     for (const auto &[box, at, note] : placed(painter->font())) {
         painter->setPen(QPen(line, 1.5, Qt::DashDotLine));

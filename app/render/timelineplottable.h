@@ -193,6 +193,10 @@ public:
     // The text a note shows ("✎ " and at most 48 characters; explore's own
     // notes say their invariant, gap or stuck state first).
     static QString label(const sim::Note &n);
+    // A reviewer note's colours: its line, and its text (exported pictures
+    // list the notes in full in that colour, Renderer)
+    static QColor lineColour() { return {0x6a, 0x1b, 0x9a}; }
+    static QColor textColour() { return {0x4a, 0x14, 0x8c}; }
     // The whole text of the note whose label is under `pos` (plot pixels),
     // empty when none is.
     QString toolTipAt(const QPointF &pos) const;

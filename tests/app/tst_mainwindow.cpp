@@ -1306,6 +1306,10 @@ private Q_SLOTS:
             << QStringList{QStringLiteral("--step")} << 2 << QStringLiteral("--step");
         QTest::newRow("unknown option")
             << QStringList{QStringLiteral("--bogus")} << 2 << QStringLiteral("bogus");
+        QTest::newRow("--step twice")
+            << QStringList{QStringLiteral("default"), QStringLiteral("--step"), QStringLiteral("1"),
+                           QStringLiteral("--step"), QStringLiteral("2")}
+            << 2 << QStringLiteral("--step is given twice");
         QTest::newRow("--step past the end")
             << QStringList{QStringLiteral("default"), QStringLiteral("--step"),
                            QStringLiteral("99999")}
@@ -1328,6 +1332,9 @@ private Q_SLOTS:
         const QString err = QString::fromUtf8(process.readAllStandardError());
         QCOMPARE(process.exitCode(), exitCode);
         QVERIFY2(err.contains(stderrContains), qPrintable(err));
+        // the error's line alone: not after the offscreen plugin's warning
+        // that it cannot propagate size hints (shown with every window)
+        QVERIFY2(!err.contains(QLatin1String("propagateSizeHints")), qPrintable(err));
     }
 
     // Without a display teescope ends with one line and status 2, never in

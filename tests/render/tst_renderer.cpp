@@ -346,6 +346,37 @@ private Q_SLOTS:
         QVERIFY(before.contains("; argument=none; branch 2, leaves main after step 4): "));
     }
 
+    // A picture lists the notes on its steps in full under the title: on
+    // the timeline a label is cut at 48 characters, and a picture has no
+    // tooltip (an app audit: explore's note on an exported counterexample
+    // ended "req#0 (c..."). Notes outside the steps are left out, and past
+    // three a line counts the rest.
+    void picturesListTheirNotesInFull()
+    {
+        const Renderer r(m_src);
+        const std::string longNote = "the client is killed here while the supplicant still "
+                                     "reads its arguments under reqs_lock: see T8 in spec 2.5";
+        RenderOptions o;
+        o.notes = {{3, longNote, {}}, {m_src.timeline->stepCount(), "last", {}}};
+        o.from = 1;
+        o.to = 5;
+        QByteArray svg = r.encode(RenderFormat::Svg, o);
+        QVERIFY(svg.contains(QByteArray::fromStdString("step 3: " + longNote)));
+        QVERIFY(!svg.contains("last"));
+        const Renderer::Geometry with = r.geometry(o);
+        QCOMPARE(with.noteLines.size(), 1);
+        o.notes.clear();
+        QVERIFY(r.geometry(o).title.height() < with.title.height());
+        for (uint64_t step = 1; step <= 5; ++step)
+            o.notes.push_back({step, "note " + std::to_string(step), {}});
+        const Renderer::Geometry five = r.geometry(o);
+        QCOMPARE(five.noteLines.size(), 4);
+        QCOMPARE(five.noteLines.last(), QStringLiteral("(and 2 more notes in these steps)"));
+        svg = r.encode(RenderFormat::Svg, o);
+        QVERIFY(svg.contains("step 3: note 3"));
+        QVERIFY(!svg.contains("step 4: note 4"));
+    }
+
     // Every built-in draws (kept as PNGs when TEESCOPE_RENDER_OUT is set, to
     // look at them); stress at 2000 steps with its groups collapsed.
     void everyBuiltinRenders()

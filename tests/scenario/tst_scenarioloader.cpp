@@ -78,8 +78,10 @@ const BadRow kBadRows[] = {
     {"not-an-object.json", "(root)", "expected a JSON object, got an array"},
     {"top-level-string.json", "(root)", "expected a JSON object, got a string"},
     // a capture whose format is wrong: not "unknown key events"
+    // (and the message says what was found, not only what a capture's is)
     {"capture-with-wrong-format.json", "format",
-     "not a scenario key: a teescope capture? Its \"format\" is \"teescope-capture\""},
+     "not a scenario key, and not a capture's format either: a teescope capture's is "
+     "\"teescope-capture\", found \"teescope-scenario\""},
     {"deep-nesting.json", "line 1, column", "invalid JSON"},
     // RFC 8259: a control character inside a string must be escaped
     // (QJsonDocument would take it raw; a capture would then re-indent it).
