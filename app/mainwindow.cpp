@@ -55,6 +55,7 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QStyle>
 #include <QStyledItemDelegate>
 #include <QTabWidget>
 #include <QTableView>
@@ -868,8 +869,28 @@ void MainWindow::documentChanged()
     }
     for (QTableView *view : findChildren<QTableView *>())
         view->resizeColumnsToContents();
+    fitLogNumberColumns();
     m_timeline->setNotes(m_doc->isEmpty() ? std::vector<tee::sim::Note>() : m_doc->notes());
     cursorChanged(m_doc->cursor());
+}
+
+// Qt sizes a column to the rows it samples (the first 1000 or so), so on a
+// long run the log's step and time columns fitted "999" and cut "5000" to
+// "50..." (an app audit). Their widest value is in the last row (the log is
+// in step order), whose width they get at least.
+void MainWindow::fitLogNumberColumns()
+{
+    const QAbstractItemModel *model = m_logView->model();
+    if (!model || model->rowCount() == 0)
+        return;
+    const QFontMetrics fm(m_logView->font());
+    // the cell's own margins: those of a column fitted to a short value
+    const int padding = 2 * m_logView->style()->pixelMetric(QStyle::PM_FocusFrameHMargin) + 8;
+    for (const int c : {int(EventLogModel::Step), int(EventLogModel::Time)}) {
+        const QString text = model->index(model->rowCount() - 1, c).data().toString();
+        m_logView->setColumnWidth(
+            c, std::max(m_logView->columnWidth(c), fm.horizontalAdvance(text) + padding));
+    }
 }
 
 bool MainWindow::eventFilter(QObject *watched, QEvent *event)

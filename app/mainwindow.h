@@ -131,6 +131,8 @@ protected:
     void dropEvent(QDropEvent *event) override;
 
 private:
+    // The log's step and time columns fit its last row (Qt samples the first)
+    void fitLogNumberColumns();
     void buildMenus();
     void buildDocks();
     void documentChanged();

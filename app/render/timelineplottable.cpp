@@ -558,6 +558,16 @@ void TimelinePlottable::drawBars(QCPPainter *p)
         v.clear();
     for (const Marker &mk : m_markers)
         m_markerAt[size_t(mk.meaning)].push_back(mk.at);
+    // A gap's diamond where a violation's triangle is (first-smc-fails' step
+    // 6 on obj1: gap 3 and I4) moves right of it: painted over it, it hid
+    // the triangle, and under it, it showed as an orange fringe (an app
+    // audit). Both are rare: a pair scan is enough.
+    for (QPointF &gap : m_markerAt[size_t(Meaning::GapMark)])
+        for (const QPointF &v : m_markerAt[size_t(Meaning::ViolationMark)])
+            if (std::abs(v.y() - gap.y()) < 0.5 && std::abs(v.x() - gap.x()) < size) {
+                gap.setX(v.x() + size);
+                break;
+            }
     m_stats.markers += m_markers.size();
     if (p->modes() & QCPPainter::pmVectorized) {
         // exports: real shapes, so SVG and PDF stay sharp

@@ -596,6 +596,29 @@ private Q_SLOTS:
     // note naming the invariant.
     // (I2's counterexample ends in a step that also breaks I12: the log
     // selects I2's row, the one the capture is about; it selected I12's)
+    // The log's step and time columns fit their widest value, the last
+    // row's: Qt sizes a column to the rows it samples, and on stress's
+    // 20,000 steps "4999" showed as "49..." (an app audit).
+    void logNumberColumnsFitTheLastRow()
+    {
+        MainWindow window;
+        window.resize(1600, 1000);
+        window.show();
+        QString error;
+        QVERIFY2(window.openPath(QStringLiteral("stress"), &error), qPrintable(error));
+        const QTableView *log = window.eventLogView();
+        const QAbstractItemModel *model = log->model();
+        QVERIFY(model->rowCount() > 10000);
+        const QFontMetrics fm(log->font());
+        for (const int c : {int(EventLogModel::Step), int(EventLogModel::Time)}) {
+            const QString last = model->index(model->rowCount() - 1, c).data().toString();
+            const QString first = model->index(0, c).data().toString();
+            QVERIFY2(fm.horizontalAdvance(last) > fm.horizontalAdvance(first), qPrintable(last));
+            QVERIFY2(log->columnWidth(c) >= fm.horizontalAdvance(last) + 4,
+                     qPrintable(QStringLiteral("%1: %2 px").arg(last).arg(log->columnWidth(c))));
+        }
+    }
+
     void exploreCounterexampleOpensAtViolation_data()
     {
         QTest::addColumn<int>("invariant");

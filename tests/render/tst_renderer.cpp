@@ -346,6 +346,33 @@ private Q_SLOTS:
         QVERIFY(before.contains("; argument=none; branch 2, leaves main after step 4): "));
     }
 
+    // A violation and a gap at one step of one lane both show: first-smc-
+    // fails' I4 and gap 3 on obj1 at step 6. The triangle was painted over
+    // the diamond, which showed as an orange fringe (an app audit); the
+    // diamond now sits right of the triangle.
+    void violationAndGapAtOneStepBothShow()
+    {
+        const TimelineSource src = renderfixture::builtin("first-smc-fails");
+        QVERIFY(src.valid());
+        const uint32_t obj1 = renderfixture::lane(src, sim::LaneKind::Object, 1);
+        QVERIFY(obj1 != sim::kNone);
+        RenderOptions o;
+        o.axis = sim::Axis::Step;
+        const Renderer r(src);
+        const QImage img = r.image(o);
+        const Renderer::Placement pl = r.placement(o);
+        const QRectF row = pl.laneBars[obj1];
+        QVERIFY(!row.isEmpty());
+        const double x =
+            pl.map.toPixel(double(TimeMapping::stepEnd(*src.timeline, 6, sim::Axis::Step)));
+        const QRectF around(x - 20, row.top(), 40, row.height());
+        const Palette print = Palette::print();
+        const double violation = share(img, around, print.fill(Meaning::ViolationMark));
+        const double gap = share(img, around, print.fill(Meaning::GapMark));
+        QVERIFY2(violation > 0.03 && gap > 0.03,
+                 qPrintable(QStringLiteral("violation %1, gap %2").arg(violation).arg(gap)));
+    }
+
     // A picture lists the notes on its steps in full under the title: on
     // the timeline a label is cut at 48 characters, and a picture has no
     // tooltip (an app audit: explore's note on an exported counterexample
