@@ -538,12 +538,16 @@ bool TimelinePlot::legendVisible() const
     return !m_legendArea->isHidden();
 }
 
-// The legend's whole height, or a third of the widget (at least two rows)
-// with a scroll bar.
+// The legend's whole height, or a third of the widget with a scroll bar;
+// on a short widget (a 1366x768 or 1024x768 screen) a fifth, at least two
+// rows: a third left room for three lanes there (an app audit), and the
+// lanes are what the widget is for.
 void TimelinePlot::fitLegendArea()
 {
     const int want = static_cast<LegendStrip *>(m_legend)->heightAt(std::max(width(), 400));
-    m_legendArea->setFixedHeight(std::min(want, std::max(height() / 3, 40)));
+    const int twoRows = 2 * QFontMetrics(m_legend->font()).height() + 8;
+    const int share = height() < kShortHeight ? height() / 5 : height() / 3;
+    m_legendArea->setFixedHeight(std::min(want, std::max(share, twoRows)));
 }
 
 void TimelinePlot::setToolBarVisible(bool visible)

@@ -168,7 +168,8 @@ private:
     QScrollBar *m_vscroll = nullptr;
     QToolBar *m_toolBar = nullptr;
     QWidget *m_legend = nullptr;
-    QWidget *m_legendArea = nullptr; // the legend in a scroll area (fitLegendArea)
+    QWidget *m_legendArea = nullptr;         // the legend in a scroll area (fitLegendArea)
+    static constexpr int kShortHeight = 600; // below it the legend takes a fifth
     QTimer *m_wheelCommit = nullptr;
     QAction *m_axisAction = nullptr;
     QAction *m_fitAction = nullptr;

@@ -12,6 +12,7 @@
 #include "core/vocabulary.h"
 #include "renderfixture.h"
 
+#include <QScrollArea>
 #include <QSignalSpy>
 #include <QTest>
 #include <QWheelEvent>
@@ -91,6 +92,27 @@ private Q_SLOTS:
         auto p = shown(src);
         QVERIFY(p);
         QVERIFY(p->paintStats().seams > 0);
+    }
+
+    // The legend takes a third of a tall widget and a fifth of a short one
+    // (a 1366x768 screen showed three lanes under it; an app audit), at
+    // least two rows, and never more than it needs.
+    void legendLeavesTheLanesRoom()
+    {
+        auto tall = shown(m_src, {1000, 800});
+        QVERIFY(tall);
+        auto *area = tall->findChild<QScrollArea *>();
+        QVERIFY(area);
+        QVERIFY(area->height() <= 800 / 3);
+        auto narrow = shown(m_src, {500, 360}); // the legend wraps into many rows
+        QVERIFY(narrow);
+        auto *small = narrow->findChild<QScrollArea *>();
+        QVERIFY(small);
+        const int rowH = QFontMetrics(small->widget()->font()).height();
+        QVERIFY2(small->height() <= 360 / 5 + 1 || small->height() <= 2 * rowH + 8,
+                 qPrintable(QString::number(small->height())));
+        QVERIFY2(small->height() >= 2 * rowH, qPrintable(QString::number(small->height())));
+        QVERIFY(small->widget()->height() > small->height()); // it scrolls
     }
 
     void paintsTheRun()
