@@ -86,10 +86,11 @@ QString outOfMemoryText(const QString &nameOrPath)
 }
 
 std::unique_ptr<RunDocument::Run> loadAny(const QString &nameOrPath, QString *error,
-                                          const std::atomic<bool> *cancel = nullptr)
+                                          const std::atomic<bool> *cancel = nullptr,
+                                          tee::sim::RunProgress *progress = nullptr)
 {
     try {
-        return RunDocument::load(nameOrPath, error, cancel);
+        return RunDocument::load(nameOrPath, error, cancel, progress);
     } catch (const std::bad_alloc &) {
         // (the CLI says the same and exits 2; the window stays)
         if (error)
@@ -290,8 +291,8 @@ MainWindow::MainWindow(QWidget *parent)
     m_status = new QLabel(this);
     statusBar()->addWidget(m_status, 1);
     m_progress = new QProgressBar(this);
-    m_progress->setRange(0, 0);
-    m_progress->setMaximumWidth(160);
+    m_progress->setMaximumWidth(220);
+    showBusy();
     m_progress->hide();
     m_cancel = new QPushButton(tr("Cancel"), this);
     m_cancel->hide();
@@ -607,6 +608,7 @@ bool MainWindow::startExplore(const tee::sim::ExploreOptions &options)
         return false;
     m_exploreAction->setEnabled(false);
     m_exploreOptionsAction->setEnabled(false);
+    showBusy();
     m_progress->show();
     m_cancel->show();
     m_status->setText(tr("Exploring every interleaving of %1 under %2...")
@@ -712,9 +714,11 @@ void MainWindow::openPathInBackground(const QString &nameOrPath,
     auto result = std::make_shared<Result>();
     auto cancelled = std::make_shared<std::atomic<bool>>(false);
     m_loaderCancel = cancelled;
-    m_loader = QThread::create([result, nameOrPath, cancelled] {
-        result->run = loadAny(nameOrPath, &result->error, cancelled.get());
+    auto progress = std::make_shared<tee::sim::RunProgress>();
+    m_loader = QThread::create([result, nameOrPath, cancelled, progress] {
+        result->run = loadAny(nameOrPath, &result->error, cancelled.get(), progress.get());
     });
+    showBusy(); // (until the run says its bound)
     m_progress->show();
     m_cancel->show();
     m_status->setText(tr("Loading %1...").arg(nameOrPath));
@@ -726,12 +730,26 @@ void MainWindow::openPathInBackground(const QString &nameOrPath,
     auto overMemory = std::make_shared<std::atomic<bool>>(false);
     auto *watchdog = new QTimer(this);
     watchdog->setInterval(200);
-    connect(watchdog, &QTimer::timeout, this, [cancelled, overMemory, bound] {
-        if (!cancelled->load() && tee::sim::residentBytes() > bound) {
-            overMemory->store(true);
-            cancelled->store(true);
-        }
-    });
+    // ... and the bar counts the steps of a long run ("step 120,000 of at
+    // most 1,000,000"): it was a busy indicator only (an app audit).
+    connect(watchdog, &QTimer::timeout, this,
+            [this, cancelled, overMemory, bound, progress, nameOrPath] {
+                if (!cancelled->load() && tee::sim::residentBytes() > bound) {
+                    overMemory->store(true);
+                    cancelled->store(true);
+                }
+                const uint64_t of = progress->of.load(std::memory_order_relaxed);
+                if (of > 0 && of <= uint64_t(INT_MAX) && !cancelled->load()) {
+                    const uint64_t steps =
+                        std::min(of, progress->steps.load(std::memory_order_relaxed));
+                    m_progress->setRange(0, int(of));
+                    m_progress->setValue(int(steps));
+                    m_status->setText(tr("Loading %1: step %L2 of at most %L3...")
+                                          .arg(nameOrPath)
+                                          .arg(steps)
+                                          .arg(of));
+                }
+            });
     watchdog->start();
     // Cancel gives the window back at once; the run stops at its next step
     // (reading a capture or laying out the timeline runs to its end) and
@@ -878,6 +896,14 @@ void MainWindow::documentChanged()
 // long run the log's step and time columns fitted "999" and cut "5000" to
 // "50..." (an app audit). Their widest value is in the last row (the log is
 // in step order), whose width they get at least.
+// The status bar's progress bar as a busy indicator, without text (an
+// explore, the start of a load).
+void MainWindow::showBusy()
+{
+    m_progress->setRange(0, 0);
+    m_progress->setTextVisible(false);
+}
+
 void MainWindow::fitLogNumberColumns()
 {
     const QAbstractItemModel *model = m_logView->model();

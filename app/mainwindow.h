@@ -133,6 +133,7 @@ protected:
 private:
     // The log's step and time columns fit its last row (Qt samples the first)
     void fitLogNumberColumns();
+    void showBusy();
     void buildMenus();
     void buildDocks();
     void documentChanged();

@@ -1231,7 +1231,11 @@ Trace run(const Simulator &sim, const RunOptions &opts, std::string *error)
             }
     }
     PolicyChooser chooser(opts.policy, opts.seed);
+    if (opts.progress)
+        opts.progress->of.store(opts.maxSteps, std::memory_order_relaxed);
     for (;;) {
+        if (opts.progress && s.step % 256 == 0)
+            opts.progress->steps.store(s.step, std::memory_order_relaxed);
         if (s.step >= opts.maxSteps) {
             // The bound cuts a run only when there was a step left to take:
             // a run that ended (finished or stuck) on its last allowed step
@@ -1259,12 +1263,16 @@ Trace run(const Simulator &sim, const RunOptions &opts, std::string *error)
 }
 
 Trace replay(const Simulator &sim, const std::vector<std::string> &schedule, std::string *error,
-             const std::atomic<bool> *cancel)
+             const std::atomic<bool> *cancel, RunProgress *progress)
 {
     Trace tr;
     State s = sim.initialState();
     std::vector<Action> en;
+    if (progress)
+        progress->of.store(schedule.size(), std::memory_order_relaxed);
     for (size_t i = 0; i < schedule.size(); ++i) {
+        if (progress && i % 256 == 0)
+            progress->steps.store(i, std::memory_order_relaxed);
         if (cancel && cancel->load(std::memory_order_relaxed)) {
             if (error)
                 *error = kCancelled;

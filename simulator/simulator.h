@@ -71,6 +71,15 @@ private:
     Engine m_engine;
 };
 
+// How far a run on another thread is, for a progress bar (the app's
+// loader): `steps` taken so far out of at most `of` (the step bound, or a
+// replayed schedule's length), updated every few hundred steps.
+struct RunProgress
+{
+    std::atomic<uint64_t> steps{0};
+    std::atomic<uint64_t> of{0};
+};
+
 struct RunOptions
 {
     Policy policy = Policy::Scripted;
@@ -80,6 +89,7 @@ struct RunOptions
     // Set from another thread (the app's Cancel, its window closing): run()
     // stops before its next step and says so in `error`. Not recorded.
     const std::atomic<bool> *cancel = nullptr;
+    RunProgress *progress = nullptr; // (not recorded either)
 };
 
 enum class StopReason : uint8_t {
@@ -136,9 +146,11 @@ Trace run(const Simulator &sim, const RunOptions &opts, std::string *error = nul
 inline constexpr const char *kCancelled = "cancelled";
 
 // Replays an explicit list of labels (a capture's schedule). `cancel` (set
-// from another thread) stops it at its next step with the error kCancelled.
+// from another thread) stops it at its next step with the error kCancelled;
+// `progress` follows it.
 Trace replay(const Simulator &sim, const std::vector<std::string> &schedule,
-             std::string *error = nullptr, const std::atomic<bool> *cancel = nullptr);
+             std::string *error = nullptr, const std::atomic<bool> *cancel = nullptr,
+             RunProgress *progress = nullptr);
 
 // Why a run stops when its policy takes nothing more at `s`: Finished, or
 // Stuck when some thread is blocked (who waits on what in `detail`).

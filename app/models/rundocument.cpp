@@ -80,7 +80,8 @@ RunDocument::makeRun(std::shared_ptr<const tee::sim::Simulator> sim, tee::sim::T
 
 std::unique_ptr<RunDocument::Run> RunDocument::loadScenario(const QString &nameOrPath,
                                                             QString *error,
-                                                            const std::atomic<bool> *cancel)
+                                                            const std::atomic<bool> *cancel,
+                                                            tee::sim::RunProgress *progress)
 {
     std::string err;
     std::shared_ptr<const tee::sim::Scenario> scenario =
@@ -96,6 +97,7 @@ std::unique_ptr<RunDocument::Run> RunDocument::loadScenario(const QString &nameO
     opts.seed = scenario->seed;
     opts.maxSteps = scenario->maxSteps;
     opts.cancel = cancel;
+    opts.progress = progress;
     tee::sim::Trace trace = tee::sim::run(*sim, opts, &err);
     // A fixed schedule naming a step that is not enabled is bad input, like
     // a parse error: report it instead of showing a silently partial run.
@@ -112,6 +114,7 @@ std::unique_ptr<RunDocument::Run> RunDocument::loadScenario(const QString &nameO
     // it when the load is over): the run keeps options without it, or a
     // later continuation by the policy read a freed flag ("cancelled").
     opts.cancel = nullptr;
+    opts.progress = nullptr;
     std::unique_ptr<Run> run = makeRun(std::move(sim), std::move(trace), opts);
     run->source = Source::Scenario;
     run->path = nameOrPath;
@@ -132,14 +135,16 @@ bool RunDocument::isCapture(const QString &path)
 }
 
 std::unique_ptr<RunDocument::Run> RunDocument::load(const QString &nameOrPath, QString *error,
-                                                    const std::atomic<bool> *cancel)
+                                                    const std::atomic<bool> *cancel,
+                                                    tee::sim::RunProgress *progress)
 {
-    return isCapture(nameOrPath) ? loadCapture(nameOrPath, error, cancel)
-                                 : loadScenario(nameOrPath, error, cancel);
+    return isCapture(nameOrPath) ? loadCapture(nameOrPath, error, cancel, progress)
+                                 : loadScenario(nameOrPath, error, cancel, progress);
 }
 
 std::unique_ptr<RunDocument::Run> RunDocument::loadCapture(const QString &path, QString *error,
-                                                           const std::atomic<bool> *cancel)
+                                                           const std::atomic<bool> *cancel,
+                                                           tee::sim::RunProgress *progress)
 {
     std::string err;
     const std::unique_ptr<tee::sim::Capture> capture =
@@ -187,7 +192,7 @@ std::unique_ptr<RunDocument::Run> RunDocument::loadCapture(const QString &path, 
     if (capture->modelVersion == tee::kModelVersion) {
         std::string why;
         const tee::sim::Trace again =
-            tee::sim::replay(*run->simulator, capture->schedule, &why, cancel);
+            tee::sim::replay(*run->simulator, capture->schedule, &why, cancel, progress);
         if (why == tee::sim::kCancelled) {
             if (error)
                 *error = qs(why);

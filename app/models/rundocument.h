@@ -71,19 +71,23 @@ public:
     // names the input and the place in it.
 
     // `cancel` (set from another thread) stops the run at its next step:
-    // nullptr and the error "cancelled".
+    // nullptr and the error "cancelled". `progress` follows the run (the
+    // window's progress bar).
     static std::unique_ptr<Run> loadScenario(const QString &nameOrPath, QString *error,
-                                             const std::atomic<bool> *cancel = nullptr);
+                                             const std::atomic<bool> *cancel = nullptr,
+                                             tee::sim::RunProgress *progress = nullptr);
     // True when the file is a capture (a JSON object whose "format" is
     // "teescope-capture"); anything else is a scenario or a built-in name.
     static bool isCapture(const QString &path);
     // loadCapture or loadScenario, by isCapture.
     static std::unique_ptr<Run> load(const QString &nameOrPath, QString *error,
-                                     const std::atomic<bool> *cancel = nullptr);
+                                     const std::atomic<bool> *cancel = nullptr,
+                                     tee::sim::RunProgress *progress = nullptr);
     // `cancel` stops the replay that checks the recording (nullptr and
     // "cancelled", as loadScenario).
     static std::unique_ptr<Run> loadCapture(const QString &path, QString *error,
-                                            const std::atomic<bool> *cancel = nullptr);
+                                            const std::atomic<bool> *cancel = nullptr,
+                                            tee::sim::RunProgress *progress = nullptr);
     // A run made elsewhere (tests; later, the stepping UI). Builds the timeline.
     static std::unique_ptr<Run> makeRun(std::shared_ptr<const tee::sim::Simulator> sim,
                                         tee::sim::Trace trace, const tee::sim::RunOptions &opts);

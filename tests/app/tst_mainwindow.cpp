@@ -42,6 +42,7 @@
 #include <QLabel>
 #include <QProcess>
 #include <QProcessEnvironment>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QStatusBar>
 #include <QTableView>
@@ -221,7 +222,19 @@ private Q_SLOTS:
         MainWindow window;
         window.openPathInBackground(path);
         QVERIFY(window.loading());
-        QTest::qWait(100);
+        // the status bar counts the run's steps against its bound (it was a
+        // busy indicator only; an app audit)
+        auto *bar = window.findChild<QProgressBar *>();
+        QVERIFY(bar);
+        QTRY_COMPARE_WITH_TIMEOUT(bar->maximum(), 2'000'000, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(bar->value() > 0, 5000);
+        const auto status = [&window] {
+            for (const QLabel *l : window.statusBar()->findChildren<QLabel *>())
+                if (l->text().contains(QLatin1String("of at most 2,000,000")))
+                    return true;
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(status(), 5000);
         QPushButton *cancel = cancelButton(window);
         QVERIFY(cancel);
         QVERIFY(!cancel->isHidden());
@@ -236,12 +249,16 @@ private Q_SLOTS:
         std::atomic<bool> stop{false};
         QString error;
         std::unique_ptr<RunDocument::Run> run;
-        std::thread loader([&] { run = RunDocument::loadScenario(path, &error, &stop); });
+        tee::sim::RunProgress progress;
+        std::thread loader(
+            [&] { run = RunDocument::loadScenario(path, &error, &stop, &progress); });
         QTest::qWait(100);
         stop.store(true);
         loader.join();
         QVERIFY(!run);
         QCOMPARE(error, QStringLiteral("cancelled"));
+        QCOMPARE(progress.of.load(), uint64_t(2'000'000));
+        QVERIFY(progress.steps.load() < progress.of.load());
     }
 
     // A run that ends stuck says so in the status bar, at every step.
