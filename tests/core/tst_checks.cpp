@@ -96,6 +96,8 @@ class TestChecks : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void checksNoDesignBreaks_data();
+    void checksNoDesignBreaks();
     void i11AfterTheIdIsGone_data();
     void i11AfterTheIdIsGone();
     void retainReleaseImbalance_data();
@@ -128,6 +130,93 @@ private Q_SLOTS:
 // Spec §8 I11: a supplicant answers only what it was given, once. The
 // driver returns -EINVAL when the id is gone from reqs_idr; the supplicant
 // is wrong all the same.
+// I7, I8 and I15 hold in every design the model has: ureq_enqueue checks
+// `released` under the reqs_lock close_context sets it under, every list
+// change goes with its state and idr change under that lock, and QTEE
+// sends a callback only when the last one was answered (docs/model.md).
+// No scenario reaches them (a spec audit wrote one per spec §7 case), so
+// their checks are shown here on a state put wrong by hand: the step after
+// it reports the invariant, and the untouched run reports nothing.
+void TestChecks::checksNoDesignBreaks_data()
+{
+    QTest::addColumn<int>("invariant");
+    QTest::newRow("I7 QUEUED on a released context") << 7;
+    QTest::newRow("I8 PROCESSED on reqs_list") << 8;
+    QTest::newRow("I15 callback while one is outstanding") << 15;
+}
+
+void TestChecks::checksNoDesignBreaks()
+{
+    QFETCH(int, invariant);
+    std::string error;
+    // (its request is QUEUED while the supplicant is still busy elsewhere)
+    auto sc = loadBuiltin("kill-while-queued", &error);
+    QVERIFY2(sc, error.c_str());
+    const Simulator sim(sc, sc->variant);
+    State s = sim.initialState();
+    std::vector<Action> en;
+    EventList events;
+    const auto violated = [&] {
+        for (const Event &e : events)
+            if (e.kind == EventKind::Violation && e.invariant == invariant)
+                return true;
+        return false;
+    };
+    // the first state where the invariant's precondition can be broken
+    const auto ready = [&](int &thread) {
+        thread = -1;
+        for (const Context &c : s.contexts)
+            for (int32_t rid : c.reqsList)
+                if (const Request *r = s.request(RequestId(rid));
+                    r && r->state == ReqState::QUEUED && invariant != 15)
+                    return true;
+        for (const Thread &t : s.threads)
+            if (invariant == 15 && t.phase == Phase::InvokeReply &&
+                t.oic.reply.kind == QteeReply::Kind::Callback) {
+                thread = t.id.v;
+                return true;
+            }
+        return false;
+    };
+    int thread = -1;
+    for (int k = 0; k < 200 && !ready(thread); ++k) {
+        sim.engine().enabled(s, en);
+        QVERIFY(!en.empty());
+        sim.engine().apply(s, en.front(), events);
+        QVERIFY2(!violated(), "the untouched run breaks it");
+    }
+    QVERIFY2(ready(thread), "no state to break it in");
+    switch (invariant) {
+    case 7:
+        for (Context &c : s.contexts)
+            if (!c.reqsList.empty())
+                c.released = true;
+        break;
+    case 8:
+        for (const Context &c : s.contexts)
+            for (int32_t rid : c.reqsList)
+                s.request(RequestId(rid))->state = ReqState::PROCESSED;
+        break;
+    case 15:
+        s.thread(ThreadId(thread)).oic.busy = true;
+        break;
+    }
+    // (a step that takes the request off the list ends the breach before
+    // the check: some next step keeps it)
+    sim.engine().enabled(s, en);
+    QVERIFY(!en.empty());
+    bool reported = false;
+    for (const Action &a : en) {
+        if (thread >= 0 && !(a.kind == Action::Kind::Thread && a.index == thread))
+            continue;
+        State next = s;
+        events.clear();
+        sim.engine().apply(next, a, events);
+        reported = reported || violated();
+    }
+    QVERIFY2(reported, qPrintable(QStringLiteral("I%1 not reported").arg(invariant)));
+}
+
 void TestChecks::i11AfterTheIdIsGone_data()
 {
     QTest::addColumn<QString>("json");
