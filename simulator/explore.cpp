@@ -12,15 +12,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
 #include <span>
 #include <string_view>
-#include <sys/mman.h>
 #include <thread>
-#include <type_traits>
 #include <unistd.h>
 
 namespace tee::sim {
@@ -1031,82 +1028,6 @@ constexpr uint32_t kLevelMax = 0xFFFF;
 // (depth-first under a depth bound: it is searched again from here).
 constexpr uint32_t kLowered = 0x20000;
 
-// A zeroed array of trivially copyable T. From 2 MiB up it is mapped on its
-// own and asked to be backed by transparent huge pages (the machines we
-// measure on run THP in `madvise` mode, where only madvise()d memory gets
-// them): the visited tables are probed at random, and with 4 KiB pages
-// almost every probe of a table larger than the caches also missed the TLB
-// (the page walk was the largest single cost of an insert,
-// docs/performance.md). Smaller arrays, and a map that fails, use calloc.
-template <class T>
-class HugeArray
-{
-    static_assert(std::is_trivially_copyable_v<T>);
-
-public:
-    HugeArray() = default;
-    explicit HugeArray(size_t n) { allocate(n); }
-    HugeArray(const HugeArray &) = delete;
-    HugeArray &operator=(const HugeArray &) = delete;
-    ~HugeArray() { release(); }
-    void swap(HugeArray &o) noexcept
-    {
-        std::swap(m_p, o.m_p);
-        std::swap(m_n, o.m_n);
-        std::swap(m_mapped, o.m_mapped);
-    }
-    size_t size() const { return m_n; }
-    T *data() { return m_p; }
-    const T *data() const { return m_p; }
-    T &operator[](size_t i) { return m_p[i]; }
-    const T &operator[](size_t i) const { return m_p[i]; }
-    const T *begin() const { return m_p; }
-    const T *end() const { return m_p + m_n; }
-
-private:
-    static constexpr size_t kHuge = size_t(2) << 20;
-    void allocate(size_t n)
-    {
-        const size_t bytes = std::max<size_t>(n, 1) * sizeof(T);
-        if (bytes >= kHuge) {
-            const size_t len = (bytes + kHuge - 1) / kHuge * kHuge;
-            // One huge page more, to align the start on one.
-            void *raw = mmap(nullptr, len + kHuge, PROT_READ | PROT_WRITE,
-                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-            if (raw != MAP_FAILED) {
-                const uintptr_t at = (uintptr_t(raw) + kHuge - 1) / kHuge * kHuge;
-                if (at > uintptr_t(raw))
-                    munmap(raw, at - uintptr_t(raw));
-                const uintptr_t tail = uintptr_t(raw) + len + kHuge - (at + len);
-                if (tail)
-                    munmap(reinterpret_cast<void *>(at + len), tail);
-                madvise(reinterpret_cast<void *>(at), len, MADV_HUGEPAGE); // (advice only)
-                m_p = reinterpret_cast<T *>(at);
-                m_n = n;
-                m_mapped = len;
-                return;
-            }
-        }
-        m_p = static_cast<T *>(std::calloc(std::max<size_t>(n, 1), sizeof(T)));
-        if (!m_p)
-            throw std::bad_alloc();
-        m_n = n;
-    }
-    void release()
-    {
-        if (m_mapped)
-            munmap(m_p, m_mapped);
-        else
-            std::free(m_p);
-        m_p = nullptr;
-        m_n = 0;
-        m_mapped = 0;
-    }
-    T *m_p = nullptr;
-    size_t m_n = 0;
-    size_t m_mapped = 0; // bytes mapped, 0 when from calloc
-};
-
 // Open addressing over fingerprints (hash compaction): 16 bytes a slot, of
 // which 112 bits of hash and 16 bits of BFS level; linear probing, a zero
 // `a` marks an empty slot (fingerprints have a != 0), grown at 3/4 load.
@@ -1156,7 +1077,7 @@ public:
 private:
     void grow()
     {
-        HugeArray<Hash128> old(std::max<size_t>(1024, m_slots.size() * 2));
+        std::vector<Hash128> old(std::max<size_t>(1024, m_slots.size() * 2));
         old.swap(m_slots);
         const size_t mask = m_slots.size() - 1;
         for (const Hash128 &h : old) {
@@ -1170,7 +1091,7 @@ private:
         m_hint.store(m_slots.data(), std::memory_order_relaxed);
         m_hintMask.store(mask, std::memory_order_relaxed);
     }
-    HugeArray<Hash128> m_slots;
+    std::vector<Hash128> m_slots;
     size_t m_size = 0;
     std::atomic<const Hash128 *> m_hint{nullptr};
     std::atomic<size_t> m_hintMask{0};
