@@ -739,7 +739,15 @@ void MainWindow::openPathInBackground(const QString &nameOrPath,
                     cancelled->store(true);
                 }
                 const uint64_t of = progress->of.load(std::memory_order_relaxed);
-                if (of > 0 && of <= uint64_t(INT_MAX) && !cancelled->load()) {
+                if (progress->done.load(std::memory_order_relaxed)) {
+                    // the run is over; its timeline is being laid out
+                    if (!cancelled->load() && m_progress->maximum() != 0) {
+                        showBusy();
+                        m_status->setText(tr("Laying out the %L1 steps of %2...")
+                                              .arg(progress->steps.load(std::memory_order_relaxed))
+                                              .arg(nameOrPath));
+                    }
+                } else if (of > 0 && of <= uint64_t(INT_MAX) && !cancelled->load()) {
                     const uint64_t steps =
                         std::min(of, progress->steps.load(std::memory_order_relaxed));
                     m_progress->setRange(0, int(of));

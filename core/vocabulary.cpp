@@ -130,11 +130,14 @@ std::string reqStateMeaning(ReqState s)
     case ReqState::QUEUED:
         return "in reqs_idr and on reqs_list, waiting for a supplicant's RECV (T1)";
     case ReqState::PROCESSING:
-        return "handed to a supplicant by RECV, still on reqs_list until its SEND (T2)";
+        return "handed to a supplicant by RECV (T2), still on reqs_list until SEND (T5), a "
+               "marshalling failure (T3), RECV's removal of a RELEASE notification (T4), "
+               "close_context (T6) or its client's kill (T8)";
     case ReqState::PROCESSED:
-        return "off reqs_list with its errno set and its completion fired: answered by "
-               "SEND (T5), failed marshalling (T3) or destroyed by close_context with "
-               "-ENODEV (T6)";
+        return "off reqs_list with its id freed in reqs_idr, its errno set and its "
+               "completion fired: answered by SEND (T5), failed marshalling (T3) or destroyed "
+               "by close_context with -ENODEV (T6); its client's dispatch frees it (T10), "
+               "also when a kill finds it done (T11)";
     case ReqState::Placeholder:
         return "its client was killed while a supplicant worked on it: empty_ureq keeps "
                "the id reserved in reqs_idr (T8) until a SEND for it (T9) or the idr's "
@@ -142,7 +145,7 @@ std::string reqStateMeaning(ReqState s)
     case ReqState::Removed:
         return "off reqs_list and out of reqs_idr: dequeued by a killed client (T7), a "
                "RELEASE notification delivered (T4) or destroyed (T6), or a placeholder "
-               "cleared by SEND (T9)";
+               "cleared by SEND (T9) or with reqs_idr at qcomtee_release";
     }
     return {};
 }

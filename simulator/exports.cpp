@@ -1183,6 +1183,9 @@ private:
         };
         std::vector<Midway> midway;
         size_t phrases = 0; // phrases added to the row's cells so far
+        // The request states its cells name ("QUEUED>PROCESSING"), with
+        // the lane of each: only those in printed cells are explained.
+        std::vector<std::pair<int, ReqState>> states;
     };
 
     int laneOf(ThreadId t) const
@@ -1319,6 +1322,9 @@ private:
                 if (e.to == ReqState::PROCESSED && e.errno_ != 0)
                     s += " " + vocab::errnoText(e.errno_);
                 add(row, lane, s);
+                if (lane >= 0)
+                    for (const ReqState r : {e.from, e.to})
+                        row.states.emplace_back(lane, r);
                 break;
             }
             case EventKind::RefGet:
@@ -1526,6 +1532,10 @@ private:
             if (row.homeLane >= 0 && !m_shown[size_t(row.homeLane)] && !printed)
                 std::erase_if(row.wide,
                               [](const std::string &w) { return w.rfind("-- note: ", 0) == 0; });
+            std::erase_if(row.states, [&](const std::pair<int, ReqState> &st) {
+                const size_t l = size_t(st.first);
+                return l >= row.cells.size() || !m_shown[l] || row.cells[l].empty();
+            });
             std::vector<std::vector<std::string>> cells;
             for (size_t l = 0; l < row.cells.size(); ++l)
                 if (m_shown[l])
@@ -2043,11 +2053,11 @@ private:
                 seen.push_back(v);
         }
         std::sort(seen.begin(), seen.end());
-        // The request states the steps printed name ("QUEUED>PROCESSING").
+        // The request states the cells printed name ("QUEUED>PROCESSING").
         std::vector<ReqState> states;
-        for (const Event &e : m_trace.events)
-            if (e.kind == EventKind::RequestState && e.step < m_rows.size() && kept(e.step))
-                for (const ReqState r : {e.from, e.to})
+        for (uint64_t k = 1; k < m_rows.size(); ++k)
+            if (kept(k))
+                for (const auto &[lane, r] : m_rows[k].states)
                     if (std::find(states.begin(), states.end(), r) == states.end())
                         states.push_back(r);
         std::sort(states.begin(), states.end());

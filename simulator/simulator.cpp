@@ -1258,6 +1258,10 @@ Trace run(const Simulator &sim, const RunOptions &opts, std::string *error)
         }
         applyToTrace(sim, s, en[pick], tr);
     }
+    if (opts.progress) {
+        opts.progress->steps.store(s.step, std::memory_order_relaxed);
+        opts.progress->done.store(true, std::memory_order_relaxed);
+    }
     tr.final = std::move(s);
     return tr;
 }
@@ -1289,6 +1293,10 @@ Trace replay(const Simulator &sim, const std::vector<std::string> &schedule, std
     }
     sim.engine().enabled(s, en);
     tr.stop = en.empty() ? quiescentStop(sim, s, &tr.stopDetail) : StopReason::ScheduleEnd;
+    if (progress) {
+        progress->steps.store(schedule.size(), std::memory_order_relaxed);
+        progress->done.store(true, std::memory_order_relaxed);
+    }
     tr.final = std::move(s);
     return tr;
 }

@@ -78,6 +78,7 @@ struct RunProgress
 {
     std::atomic<uint64_t> steps{0};
     std::atomic<uint64_t> of{0};
+    std::atomic<bool> done{false}; // the run is over (`steps` is its length)
 };
 
 struct RunOptions

@@ -36,6 +36,12 @@ QFont pixelFont(int px, bool bold = false)
     return f;
 }
 
+// The violation and note lines under the title.
+QFont captionFont()
+{
+    return pixelFont(12);
+}
+
 struct Parts
 {
     Renderer::Geometry g;
@@ -73,12 +79,39 @@ QString violationCaption(const TimelineSource &src, const RenderOptions &o)
     return text;
 }
 
-// The notes on the steps shown, in full, one line each: on the timeline a
-// note's label is cut at 48 characters (its full text is the window's
-// tooltip), and a picture attached to a review has no tooltip. At most
-// kNoteLines, then one line saying how many more.
-constexpr int kNoteLines = 3;
-QStringList noteCaption(const TimelineSource &src, const RenderOptions &o)
+// `text` in lines of at most `width` pixels, broken between words (a word
+// wider than a line is elided), at most `maxLines` (the last elided).
+QStringList wrapped(const QString &text, const QFont &font, double width, int maxLines)
+{
+    const QFontMetricsF fm(font);
+    QStringList lines;
+    QString line;
+    const QStringList words = text.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    for (qsizetype i = 0; i < words.size(); ++i) {
+        const QString candidate = line.isEmpty() ? words[i] : line + QLatin1Char(' ') + words[i];
+        if (line.isEmpty() || fm.horizontalAdvance(candidate) <= width) {
+            line = candidate;
+            continue;
+        }
+        if (lines.size() + 1 == maxLines) { // the last line takes the rest, elided
+            line = candidate + QLatin1Char(' ') + words.mid(i + 1).join(QLatin1Char(' '));
+            break;
+        }
+        lines << fm.elidedText(line, Qt::ElideRight, width);
+        line = words[i];
+    }
+    if (!line.isEmpty())
+        lines << fm.elidedText(line, Qt::ElideRight, width);
+    return lines;
+}
+
+// The notes on the steps shown, in full, wrapped to the picture's width: on
+// the timeline a note's label is cut at 48 characters (its full text is the
+// window's tooltip), and a picture attached to a review has no tooltip. At
+// most kNotes notes of up to kNoteLines lines each, then one line saying
+// how many more.
+constexpr int kNotes = 3, kNoteLines = 3;
+QStringList noteCaption(const TimelineSource &src, const RenderOptions &o, int width)
 {
     QStringList lines;
     if (!src.valid())
@@ -86,19 +119,21 @@ QStringList noteCaption(const TimelineSource &src, const RenderOptions &o)
     const uint64_t count = src.timeline->stepCount();
     const uint64_t to = std::min<uint64_t>(o.to, count);
     const uint64_t from = std::min<uint64_t>(std::max<uint64_t>(o.from, 1), to);
-    int more = 0;
+    int more = 0, listed = 0;
     for (const sim::Note &n : o.notes) {
         // (a note at step 0, before the first step, goes with a picture
         // from step 1)
         if (n.step > to || (n.step < from && !(n.step == 0 && from == 1)))
             continue;
-        if (lines.size() == kNoteLines) {
+        if (listed == kNotes) {
             ++more;
             continue;
         }
-        lines << QStringLiteral("\u270E step %1: %2")
-                     .arg(n.step)
-                     .arg(QString::fromStdString(n.text).simplified());
+        ++listed;
+        lines << wrapped(QStringLiteral("\u270E step %1: %2")
+                             .arg(n.step)
+                             .arg(QString::fromStdString(n.text).simplified()),
+                         captionFont(), width, kNoteLines);
     }
     if (more)
         lines << QStringLiteral("(and %1 more %2 in these steps)")
@@ -154,7 +189,7 @@ Renderer::Geometry Renderer::geometry(const RenderOptions &o) const
     int y = 0;
     if (o.title) {
         g.caption = violationCaption(m_src, o);
-        g.noteLines = noteCaption(m_src, o);
+        g.noteLines = noteCaption(m_src, o, w - 16); // (the title's margins)
         const int titleH = kTitleHeight + (g.caption.isEmpty() ? 0 : kCaptionHeight) +
                            int(g.noteLines.size()) * kCaptionHeight;
         g.title = QRect(0, 0, w, titleH);
@@ -267,7 +302,7 @@ void Renderer::paint(QPainter &painter, const QRect &target, const RenderOptions
                          QFontMetricsF(painter.font()).elidedText(text, Qt::ElideRight, r.width()));
         const QString &caption = g.caption;
         QRect c(r.left(), r.bottom() + 1, r.width(), kCaptionHeight);
-        painter.setFont(pixelFont(12));
+        painter.setFont(captionFont());
         if (!caption.isEmpty()) {
             painter.setPen(pal.fill(Meaning::ViolationMark));
             painter.drawText(

@@ -477,9 +477,14 @@ void TimelinePlottable::collectMarker(int row, double x, Meaning m, int priority
     if (col < 0 || col >= m_occWidth)
         return;
     uint8_t &occ = m_occupied[size_t(row - m_firstRow) * size_t(m_occWidth) + size_t(col)];
-    if (occ >= priority)
+    // A gap where a violation is keeps its mark, whichever came first:
+    // drawBars puts it beside the violation's (it was dropped when the
+    // violation had taken the bin; the app audit's review).
+    const bool besideViolation =
+        m == Meaning::GapMark && occ == markerPriority(sim::InstantKind::Violation);
+    if (occ >= priority && !besideViolation)
         return;
-    occ = uint8_t(priority);
+    occ = uint8_t(std::max<int>(occ, priority));
     double top = 0, h = 0;
     barGeometry(row, top, h);
     m_markers.push_back({QPointF(x, top + h / 2), m});

@@ -258,7 +258,16 @@ private Q_SLOTS:
         QVERIFY(!run);
         QCOMPARE(error, QStringLiteral("cancelled"));
         QCOMPARE(progress.of.load(), uint64_t(2'000'000));
+        QVERIFY(progress.steps.load() > 0);
         QVERIFY(progress.steps.load() < progress.of.load());
+        // a run to its end says so, with its length (the window then says
+        // it lays the timeline out)
+        tee::sim::RunProgress whole;
+        const std::unique_ptr<RunDocument::Run> small =
+            RunDocument::loadScenario(QStringLiteral("default"), &error, nullptr, &whole);
+        QVERIFY(small);
+        QVERIFY(whole.done.load());
+        QCOMPARE(whole.steps.load(), uint64_t(small->timeline.stepCount()));
     }
 
     // A run that ends stuck says so in the status bar, at every step.
@@ -607,15 +616,9 @@ private Q_SLOTS:
         QCOMPARE(other.document()->cursor(), uint64_t(3));
     }
 
-    // Issue 11: the shortest counterexample explore finds (srcu-vs-lock
-    // without argument protection: the supplicant reads a freed argument)
-    // opens at the violating step, with the violation listed there and the
-    // note naming the invariant.
-    // (I2's counterexample ends in a step that also breaks I12: the log
-    // selects I2's row, the one the capture is about; it selected I12's)
     // The log's step and time columns fit their widest value, the last
-    // row's: Qt sizes a column to the rows it samples, and on stress's
-    // 20,000 steps "4999" showed as "49..." (an app audit).
+    // row's: Qt sizes a column to the rows it samples, and stress (20,000
+    // steps) showed step 4999 as "49..." (an app audit).
     void logNumberColumnsFitTheLastRow()
     {
         MainWindow window;
@@ -631,11 +634,22 @@ private Q_SLOTS:
             const QString last = model->index(model->rowCount() - 1, c).data().toString();
             const QString first = model->index(0, c).data().toString();
             QVERIFY2(fm.horizontalAdvance(last) > fm.horizontalAdvance(first), qPrintable(last));
-            QVERIFY2(log->columnWidth(c) >= fm.horizontalAdvance(last) + 4,
-                     qPrintable(QStringLiteral("%1: %2 px").arg(last).arg(log->columnWidth(c))));
+            // as wide as the view's own fit of that cell (text and margins)
+            const QModelIndex lastIndex = model->index(model->rowCount() - 1, c);
+            QVERIFY2(log->columnWidth(c) >= log->sizeHintForIndex(lastIndex).width(),
+                     qPrintable(QStringLiteral("%1: %2 px, needs %3")
+                                    .arg(last)
+                                    .arg(log->columnWidth(c))
+                                    .arg(log->sizeHintForIndex(lastIndex).width())));
         }
     }
 
+    // Issue 11: the shortest counterexample explore finds (srcu-vs-lock
+    // without argument protection: the supplicant reads a freed argument)
+    // opens at the violating step, with the violation listed there and the
+    // note naming the invariant.
+    // (I2's counterexample ends in a step that also breaks I12: the log
+    // selects I2's row, the one the capture is about; it selected I12's)
     void exploreCounterexampleOpensAtViolation_data()
     {
         QTest::addColumn<int>("invariant");

@@ -647,6 +647,7 @@ void TestCli::exploreStuckLengthIsLabelled()
     const QJsonObject dfs = stuckOf({QStringLiteral("--strategy"), QStringLiteral("dfs")});
     QVERIFY(dfs.value(QLatin1String("found")).toBool());
     QCOMPARE(dfs.value(QLatin1String("shortestConfirmed")), QJsonValue(false));
+    QVERIFY(dfs.value(QLatin1String("length")).toInt() > 13);
 
     const CliResult text = runCli(
         {QStringLiteral("explore"), scenario, QStringLiteral("--strategy"), QStringLiteral("dfs")});
@@ -656,6 +657,24 @@ void TestCli::exploreStuckLengthIsLabelled()
     const auto m = line.match(text.out);
     QVERIFY2(m.hasMatch(), qPrintable(text.out));
     QCOMPARE(m.captured(1).toInt(), dfs.value(QLatin1String("length")).toInt());
+
+    // Breadth-first with reduction, a length the search without it could
+    // not confirm (its states bound stopped it first) is labelled too.
+    const QString busy = dataPath(QStringLiteral("explore/stuck-plus-busy.json"));
+    const CliResult bounded =
+        runCli({QStringLiteral("explore"), busy, QStringLiteral("--max-states"),
+                QStringLiteral("60"), QStringLiteral("--json")});
+    const QJsonObject b = QJsonDocument::fromJson(bounded.out.toUtf8()).object();
+    QCOMPARE(b.value(QLatin1String("confirmComplete")), QJsonValue(false));
+    QCOMPARE(b.value(QLatin1String("stuck")).toObject().value(QLatin1String("shortestConfirmed")),
+             QJsonValue(false));
+    const CliResult whole = runCli({QStringLiteral("explore"), busy, QStringLiteral("--json")});
+    QCOMPARE(QJsonDocument::fromJson(whole.out.toUtf8())
+                 .object()
+                 .value(QLatin1String("stuck"))
+                 .toObject()
+                 .value(QLatin1String("shortestConfirmed")),
+             QJsonValue(true));
 }
 
 void TestCli::exploreOutputsCheckedFirst_data()

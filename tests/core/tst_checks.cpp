@@ -127,16 +127,13 @@ private Q_SLOTS:
     void stuckRule();
 };
 
-// Spec §8 I11: a supplicant answers only what it was given, once. The
-// driver returns -EINVAL when the id is gone from reqs_idr; the supplicant
-// is wrong all the same.
 // I7, I8 and I15 hold in every design the model has: ureq_enqueue checks
 // `released` under the reqs_lock close_context sets it under, every list
 // change goes with its state and idr change under that lock, and QTEE
 // sends a callback only when the last one was answered (docs/model.md).
 // No scenario reaches them (a spec audit wrote one per spec §7 case), so
 // their checks are shown here on a state put wrong by hand: the step after
-// it reports the invariant, and the untouched run reports nothing.
+// it reports the invariant, and the run up to that state reports nothing.
 void TestChecks::checksNoDesignBreaks_data()
 {
     QTest::addColumn<int>("invariant");
@@ -217,6 +214,9 @@ void TestChecks::checksNoDesignBreaks()
     QVERIFY2(reported, qPrintable(QStringLiteral("I%1 not reported").arg(invariant)));
 }
 
+// Spec §8 I11: a supplicant answers only what it was given, once. The
+// driver returns -EINVAL when the id is gone from reqs_idr; the supplicant
+// is wrong all the same.
 void TestChecks::i11AfterTheIdIsGone_data()
 {
     QTest::addColumn<QString>("json");

@@ -381,17 +381,26 @@ private Q_SLOTS:
     void picturesListTheirNotesInFull()
     {
         const Renderer r(m_src);
-        const std::string longNote = "the client is killed here while the supplicant still "
-                                     "reads its arguments under reqs_lock: see T8 in spec 2.5";
+        // (longer than the picture is wide: it wraps, and its last word shows)
+        std::string longNote = "the client is killed here while the supplicant still "
+                               "reads its arguments under reqs_lock: see T8 in spec 2.5;";
+        while (longNote.size() < 260)
+            longNote += " and the placeholder keeps its id";
+        longNote += " finally";
         RenderOptions o;
         o.notes = {{3, longNote, {}}, {m_src.timeline->stepCount(), "last", {}}};
         o.from = 1;
         o.to = 5;
+        o.width = 900;
         QByteArray svg = r.encode(RenderFormat::Svg, o);
-        QVERIFY(svg.contains(QByteArray::fromStdString("step 3: " + longNote)));
+        QVERIFY(svg.contains("step 3: the client is killed here"));
+        QVERIFY(svg.contains("finally"));
         QVERIFY(!svg.contains("last"));
         const Renderer::Geometry with = r.geometry(o);
-        QCOMPARE(with.noteLines.size(), 1);
+        QVERIFY(with.noteLines.size() >= 2);
+        QVERIFY(with.noteLines.size() <= 3);
+        QCOMPARE(with.noteLines.join(QLatin1Char(' ')),
+                 QStringLiteral("\u270E step 3: ") + QString::fromStdString(longNote));
         o.notes.clear();
         QVERIFY(r.geometry(o).title.height() < with.title.height());
         for (uint64_t step = 1; step <= 5; ++step)

@@ -103,7 +103,9 @@ private Q_SLOTS:
         QVERIFY(tall);
         auto *area = tall->findChild<QScrollArea *>();
         QVERIFY(area);
+        // a tall widget shows the whole legend (no scrolling)
         QVERIFY(area->height() <= 800 / 3);
+        QCOMPARE(area->height(), area->widget()->height());
         auto narrow = shown(m_src, {500, 360}); // the legend wraps into many rows
         QVERIFY(narrow);
         auto *small = narrow->findChild<QScrollArea *>();
