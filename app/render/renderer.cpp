@@ -130,10 +130,15 @@ QStringList noteCaption(const TimelineSource &src, const RenderOptions &o, int w
             continue;
         }
         ++listed;
-        lines << wrapped(QStringLiteral("\u270E step %1: %2")
-                             .arg(n.step)
-                             .arg(QString::fromStdString(n.text).simplified()),
-                         captionFont(), width, kNoteLines);
+        // where, as the text timeline says it: "before step 1" for a note
+        // at step 0, and the entity a note is on
+        QString where =
+            n.step == 0 ? QStringLiteral("before step 1") : QStringLiteral("step %1").arg(n.step);
+        if (!n.entity.empty())
+            where += QStringLiteral(" on ") + QString::fromStdString(n.entity);
+        lines << wrapped(
+            QStringLiteral("\u270E %1: %2").arg(where, QString::fromStdString(n.text).simplified()),
+            captionFont(), width, kNoteLines);
     }
     if (more)
         lines << QStringLiteral("(and %1 more %2 in these steps)")

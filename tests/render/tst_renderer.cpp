@@ -411,6 +411,13 @@ private Q_SLOTS:
         svg = r.encode(RenderFormat::Svg, o);
         QVERIFY(svg.contains("step 3: note 3"));
         QVERIFY(!svg.contains("step 4: note 4"));
+        // a note before the first step, and one on an entity, say so as the
+        // text timeline does
+        o.notes = {{0, "from the start", {}}, {2, "this one", "obj1"}};
+        const QStringList lines = r.geometry(o).noteLines;
+        QCOMPARE(lines.size(), 2);
+        QCOMPARE(lines[0], QStringLiteral("\u270E before step 1: from the start"));
+        QCOMPARE(lines[1], QStringLiteral("\u270E step 2 on obj1: this one"));
     }
 
     // Every built-in draws (kept as PNGs when TEESCOPE_RENDER_OUT is set, to
