@@ -55,7 +55,6 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStatusBar>
-#include <QStyle>
 #include <QStyledItemDelegate>
 #include <QTabWidget>
 #include <QTableView>
@@ -917,14 +916,12 @@ void MainWindow::fitLogNumberColumns()
     const QAbstractItemModel *model = m_logView->model();
     if (!model || model->rowCount() == 0)
         return;
-    const QFontMetrics fm(m_logView->font());
-    // the cell's own margins: those of a column fitted to a short value
-    const int padding = 2 * m_logView->style()->pixelMetric(QStyle::PM_FocusFrameHMargin) + 8;
-    for (const int c : {int(EventLogModel::Step), int(EventLogModel::Time)}) {
-        const QString text = model->index(model->rowCount() - 1, c).data().toString();
+    // (the view's own fit of that one cell: its text and the delegate's margins)
+    for (const int c : {int(EventLogModel::Step), int(EventLogModel::Time)})
         m_logView->setColumnWidth(
-            c, std::max(m_logView->columnWidth(c), fm.horizontalAdvance(text) + padding));
-    }
+            c,
+            std::max(m_logView->columnWidth(c),
+                     m_logView->sizeHintForIndex(model->index(model->rowCount() - 1, c)).width()));
 }
 
 bool MainWindow::eventFilter(QObject *watched, QEvent *event)

@@ -2075,34 +2075,35 @@ private:
             left += (left.empty() ? "" : "; ") + l;
         for (const std::string &l : wrap({"not modelled: " + left}, kMaxWidth))
             out += l + "\n";
-        if (!states.empty()) {
-            out += "\nrequest states (struct qcomtee_ureq, spec sec.2.5):\n";
-            size_t width = 0;
-            for (const ReqState r : states)
-                width = std::max(width, vocab::reqState(r).size());
-            const std::string indent(width + 4, ' ');
-            for (const ReqState r : states) {
-                const std::vector<std::string> lines =
-                    wrap({vocab::reqStateMeaning(r)}, kMaxWidth - indent.size());
-                for (size_t i = 0; i < lines.size(); ++i)
-                    out += (i == 0 ? "  " + pad(vocab::reqState(r), width + 2) : indent) +
-                           lines[i] + "\n";
-            }
-        }
-        if (seen.empty())
-            return;
-        out += "\nlegend: the driver code each kind of step models\n";
-        size_t width = 0;
-        for (const vocab::Verb v : seen)
-            width = std::max(width, std::string(vocab::verbName(v)).size());
+        std::vector<std::pair<std::string, std::string>> terms;
+        for (const ReqState r : states)
+            terms.emplace_back(vocab::reqState(r), vocab::reqStateMeaning(r));
+        glossary(out, "request states (struct qcomtee_ureq, spec sec.2.5):", terms);
+        terms.clear();
         for (const vocab::Verb v : seen) {
             std::string name = vocab::verbName(v);
             std::replace(name.begin(), name.end(), '_', ' ');
-            const std::string indent(width + 4, ' ');
-            const std::vector<std::string> lines =
-                wrap({vocab::driverRefText(vocab::driverRef(v))}, kMaxWidth - indent.size());
+            terms.emplace_back(std::move(name), vocab::driverRefText(vocab::driverRef(v)));
+        }
+        glossary(out, "legend: the driver code each kind of step models", terms);
+    }
+
+    // A heading, then each term with its text wrapped beside it (nothing
+    // without terms).
+    void glossary(std::string &out, const char *heading,
+                  const std::vector<std::pair<std::string, std::string>> &terms) const
+    {
+        if (terms.empty())
+            return;
+        out += std::string("\n") + heading + "\n";
+        size_t width = 0;
+        for (const auto &[term, text] : terms)
+            width = std::max(width, term.size());
+        const std::string indent(width + 4, ' ');
+        for (const auto &[term, text] : terms) {
+            const std::vector<std::string> lines = wrap({text}, kMaxWidth - indent.size());
             for (size_t i = 0; i < lines.size(); ++i)
-                out += (i == 0 ? "  " + pad(name, width + 2) : indent) + lines[i] + "\n";
+                out += (i == 0 ? "  " + pad(term, width + 2) : indent) + lines[i] + "\n";
         }
     }
 

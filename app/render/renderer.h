@@ -72,7 +72,8 @@ public:
         int rowHeight = 0;
         QString caption; // the violation line under the title (empty: none)
         // under it, the notes on the steps shown in full ("✎ step 10: ..."),
-        // at most kNoteLines of them and a line saying how many more
+        // wrapped to the width: three notes at most, then a line saying how
+        // many more
         QStringList noteLines;
     };
     Geometry geometry(const RenderOptions &o) const;
