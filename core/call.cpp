@@ -257,7 +257,7 @@ void Engine::Ctx::sysInvoke(Thread &t)
     if (sc.objectId == TEE_OBJREF_NULL) {
         // qcomtee_root_object_check
         const bool nullCred = sc.op == 5 && sc.io.size() == 1 && sc.oo == 1 && sc.ib.empty() &&
-                              sc.ob.empty() && sc.io[0].kind == ObjRefParam::Kind::Null;
+                              sc.ob.empty() && sc.io[0].converted() == ObjRefParam::Kind::Null;
         if (sc.op == 4 || sc.op == 8 || sc.op == 9 || nullCred) {
             invokeFail(t, err::kEINVAL);
             return;
@@ -279,10 +279,11 @@ void Engine::Ctx::sysInvoke(Thread &t)
         o.args.push_back(Arg{ArgType::OB, size, {}, 0});
     for (const ObjRefParam &p : sc.io) {
         Arg a{ArgType::IO, 0, {}, 0};
-        if (p.kind == ObjRefParam::Kind::User) {
+        const ObjRefParam::Kind kind = p.converted();
+        if (kind == ObjRefParam::Kind::User) {
             // a new user object in this context: QTEE's copy + driver copy
             a.object = newUserObject(ctx, p.id, t.id);
-        } else if (p.kind == ObjRefParam::Kind::Tee) {
+        } else if (kind == ObjRefParam::Kind::Tee) {
             IdrEntry *en =
                 p.id <= uint64_t(INT32_MAX) ? idrFind(c.qteeObjectsIdr, int32_t(p.id)) : nullptr;
             if (!en || !get(ObjectId(en->ref), {HolderKind::DriverCopy, t.id.v})) {
@@ -290,7 +291,7 @@ void Engine::Ctx::sysInvoke(Thread &t)
                 return;
             }
             a.object = ObjectId(en->ref);
-        } else if (p.kind == ObjRefParam::Kind::Mem) {
+        } else if (kind == ObjRefParam::Kind::Mem) {
             // qcomtee_memobj_param_to_object: a shm of this same context
             Shm *m = p.id <= uint64_t(INT32_MAX) ? shm(int32_t(p.id)) : nullptr;
             if (!m || m->ctx != ctx) {

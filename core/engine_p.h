@@ -912,6 +912,30 @@ struct Engine::Ctx
         }
         putCallbackArgs(*r);
     }
+    // Gap 2 for a callback that never became a request (its context data
+    // was gone, lifetime=none): the IO objects in the thread's oic->u, as
+    // requestNeverDelivered does for a request that was never queued.
+    void argsNeverQueued(Thread &t, ContextId ctx)
+    {
+        Oic &o = t.oic;
+        std::vector<ObjectId> objects;
+        for (Arg &a : o.u)
+            if (a.type == ArgType::IO && a.object.valid()) {
+                objects.push_back(a.object);
+                if (var.gaps == GapsVariant::Fixed)
+                    a.object = {};
+            }
+        for (const ObjectId obj : objects) {
+            if (var.gaps == GapsVariant::Faithful) {
+                Event &g = gap(2, Finding::IoObjectLeakUnqueued);
+                g.ctx = ctx;
+                g.op = o.cbOp;
+                g.object = obj;
+            } else {
+                put(obj, {HolderKind::CallbackArg, t.id.v});
+            }
+        }
+    }
     // Puts the IO objects a callback request still holds (its arguments'
     // references, held for its client). Taken off the request first: a put
     // may queue a RELEASE notification, after which `r` must be looked up

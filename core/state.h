@@ -269,6 +269,10 @@ struct ObjRefParam
 {
     enum class Kind : uint8_t { Null, User, Tee, Mem } kind = Kind::Null;
     uint64_t id = 0; // user object id, idr id, or shm id
+    // What the driver converts it as: qcomtee_objref_to_arg tests the id
+    // for TEE_OBJREF_NULL before any flag (spec §2.4, §3.1 step 5), so that
+    // id is the NULL object whatever the flags say.
+    Kind converted() const { return id == TEE_OBJREF_NULL ? Kind::Null : kind; }
     bool operator==(const ObjRefParam &) const = default;
 };
 

@@ -31,7 +31,7 @@ bool outputRejected(const State &s, ContextId ctx, const Arg &a, size_t k, const
     if (a.type != ArgType::OO)
         return false;
     const ObjRefParam p = k < sc.ooOut.size() ? sc.ooOut[k] : ObjRefParam{};
-    switch (p.kind) {
+    switch (p.converted()) {
     case ObjRefParam::Kind::Null:
     case ObjRefParam::Kind::User:
         return false;
@@ -70,7 +70,10 @@ void Engine::Ctx::userDispatch(Thread &t, ObjectId obj)
         o.errno_ = errno_;
     };
     if (!dataAlive(owner, Finding::DispatchAfterFree, obj)) {
-        // lifetime=none: the context data is gone; treat as released
+        // lifetime=none: the context data is gone; treat as released, as
+        // ureq_enqueue does (spec §3.3 step 2): no request is made, so the
+        // callback's IO objects never reach a supplicant (gap 2)
+        argsNeverQueued(t, owner);
         failEarly(err::kENODEV);
         return;
     }
@@ -688,16 +691,17 @@ void Engine::Ctx::sendUnmarshal(Thread &t)
             // qcomtee_objref_to_arg in the supplicant's context; a CB
             // object gets the driver's temporary copy besides QTEE's
             const ObjRefParam &p = t.sc.ooOut[k];
-            if (p.kind == ObjRefParam::Kind::User) {
+            const ObjRefParam::Kind kind = p.converted();
+            if (kind == ObjRefParam::Kind::User) {
                 a.object = newUserObject(ctx, p.id, r->client);
-            } else if (p.kind == ObjRefParam::Kind::Tee) {
+            } else if (kind == ObjRefParam::Kind::Tee) {
                 // a QTEE object of the supplicant's idr, +1 (put by notify)
                 const IdrEntry *en = idrFind(s.context(ctx).qteeObjectsIdr, int32_t(p.id));
                 if (get(ObjectId(en->ref), {HolderKind::DriverCopy, r->client.v}))
                     a.object = ObjectId(en->ref);
                 else
                     failure = err::kEINVAL;
-            } else if (p.kind == ObjRefParam::Kind::Mem) {
+            } else if (kind == ObjRefParam::Kind::Mem) {
                 // a new memory object on the supplicant's own shm
                 shm(int32_t(p.id))->refs++;
                 a.object = newObject(ObjectType::Mem, ctx, 0, p.id);

@@ -57,8 +57,14 @@ Trace runScenario(const std::string &json, const std::string &variant = {})
     if (!sc)
         qFatal("%s", error.c_str());
     Variant v = sc->variant;
-    if (!variant.empty() && !v.set(variant).empty())
-        qFatal("bad variant %s", variant.c_str());
+    // "NAME=VALUE[,NAME=VALUE...]"
+    for (size_t at = 0; at < variant.size();) {
+        const size_t comma = std::min(variant.find(',', at), variant.size());
+        const std::string one = variant.substr(at, comma - at);
+        if (!v.set(one).empty())
+            qFatal("bad variant %s", one.c_str());
+        at = comma + 1;
+    }
     const Simulator sim(sc, v);
     RunOptions opts;
     opts.maxSteps = 500;
@@ -111,6 +117,9 @@ private Q_SLOTS:
     void processedCarriesTheClientsErrno();
     void everyDispatchReturns();
     void gapNamesWhatExists();
+    void nullOutputObjref();
+    void gapTwoWhenDataFreed_data();
+    void gapTwoWhenDataFreed();
     void callbackIdsAreUnsignedHolders();
     void rawIdsFromUserSpace_data();
     void rawIdsFromUserSpace();
@@ -466,11 +475,9 @@ void TestChecks::everyDispatchReturns()
     QVERIFY(enodev->ctx.valid());
 }
 
-// A gap names what exists: a callback request that could not be queued
-// (its owner context is closed) has no id; its IO object leaks (§9 item 2).
-void TestChecks::gapNamesWhatExists()
-{
-    const Trace tr = runScenario(R"({"name": "io-after-close",
+// QTEE calls back, with a QTEE object as IO, into a context its owner has
+// closed: the callback can never become a request.
+constexpr const char *kIoAfterClose = R"({"name": "io-after-close",
       "qtee": {"services": [
         {"uid": 2034, "name": "leaf"},
         {"uid": 2033, "name": "logger", "ops": {"1": [
@@ -484,7 +491,13 @@ void TestChecks::gapNamesWhatExists()
           {"do": "open_service", "fd": "fd", "uid": 2033, "as": "logger"},
           {"do": "invoke", "fd": "fd", "object": "logger", "op": 1, "io": [{"user": 1}]},
           {"do": "close", "fd": "fd"},
-          {"do": "exit"}]}]}]})");
+          {"do": "exit"}]}]}]})";
+
+// A gap names what exists: a callback request that could not be queued
+// (its owner context is closed) has no id; its IO object leaks (§9 item 2).
+void TestChecks::gapNamesWhatExists()
+{
+    const Trace tr = runScenario(kIoAfterClose);
     const auto g = ofKind(tr, EventKind::Gap);
     QVERIFY(!g.empty());
     for (const Event *e : g) {
@@ -495,6 +508,45 @@ void TestChecks::gapNamesWhatExists()
             QVERIFY2(text.find("could not be queued") != std::string::npos &&
                          text.find("obj") != std::string::npos,
                      text.c_str());
+    }
+}
+
+// Gap 2 also when the owner's context data is already gone
+// (lifetime=none): the dispatch fails before any request exists (I6), so
+// the callback's IO object never reaches a supplicant. Faithful: flagged
+// once; fixed: put, so the kernel's copy of QTEE's leaf object goes.
+void TestChecks::gapTwoWhenDataFreed_data()
+{
+    QTest::addColumn<QString>("gaps");
+    QTest::addColumn<bool>("flagged");
+    QTest::newRow("faithful: the IO object leaks, flagged") << QStringLiteral("faithful") << true;
+    QTest::newRow("fixed: the IO object is put") << QStringLiteral("fixed") << false;
+}
+void TestChecks::gapTwoWhenDataFreed()
+{
+    QFETCH(QString, gaps);
+    QFETCH(bool, flagged);
+    const Trace tr = runScenario(kIoAfterClose, "lifetime=none,gaps=" + gaps.toStdString());
+    bool dispatchAfterFree = false;
+    for (const Event *e : ofKind(tr, EventKind::Violation))
+        dispatchAfterFree = dispatchAfterFree || e->finding == Finding::DispatchAfterFree;
+    QVERIFY(dispatchAfterFree);
+    std::vector<const Event *> leaks;
+    for (const Event *e : ofKind(tr, EventKind::Gap))
+        if (e->gap == 2)
+            leaks.push_back(e);
+    QCOMPARE(leaks.size(), size_t(flagged ? 1 : 0));
+    // the leaf's kernel object: held by the callback's argument for ever,
+    // or put with it
+    size_t teeObjects = 0;
+    for (const KObject &o : tr.final.objects)
+        teeObjects += o.type == ObjectType::TEE;
+    QCOMPARE(teeObjects, size_t(flagged ? 1 : 0));
+    if (flagged) {
+        QCOMPARE(leaks.front()->finding, Finding::IoObjectLeakUnqueued);
+        QCOMPARE(leaks.front()->op, 8u);
+        const std::string text = textOf(tr, leaks.front());
+        QVERIFY2(text.find("could not be queued") != std::string::npos, text.c_str());
     }
 }
 
@@ -540,6 +592,44 @@ void TestChecks::rawIdsFromUserSpace_data()
     QTest::newRow("invoke the raw id of a live object: QTEE is reached")
         << QStringLiteral(R"({"do": "invoke", "fd": "fd", "object": "id:0", "op": 1})") << 0 << true
         << true;
+    // TEE_OBJREF_NULL is tested before any flag (spec §2.4)
+    QTest::newRow("an IO of id TEE_OBJREF_NULL flagged TEE: the NULL object (§2.4, §3.1 step 5)")
+        << QStringLiteral(R"({"do": "invoke", "fd": "fd", "object": "svc", "op": 1,
+                             "io": [{"object": "id:18446744073709551615"}]})")
+        << 0 << true << true;
+    QTest::newRow("ROOT op 5 with a credential of id TEE_OBJREF_NULL: -EINVAL (§3.1 step 4)")
+        << QStringLiteral(R"({"do": "invoke", "fd": "fd", "object": "root", "op": 5,
+                             "io": [{"object": "id:0xffffffffffffffff"}], "oo": ["env"]})")
+        << int(err::kEINVAL) << false << false;
+}
+
+// A supplicant's output objref of id TEE_OBJREF_NULL, whatever its flag, is
+// the NULL object (spec §2.4, §3.5 step 4): SEND succeeds and QTEE gets OK
+// with a NULL OO.
+void TestChecks::nullOutputObjref()
+{
+    const Trace tr = runScenario(R"({"name": "null-oo",
+      "qtee": {"services": [{"uid": 2033, "ops": {"1": [
+        {"do": "callback", "target": "io:0", "op": 7, "oo": 1}, {"do": "return", "result": 0}]}}]},
+      "processes": [{"name": "app", "threads": [
+        {"name": "c", "program": [
+          {"do": "open", "as": "fd"},
+          {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+          {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}]},
+          {"do": "exit"}]},
+        {"name": "s", "program": [{"do": "wait", "for": "fd"},
+          {"do": "serve", "fd": "fd", "count": 1,
+           "replies": [{"oo": [{"object": "id:18446744073709551615"}]}]}]}]}]})");
+    const auto responses = ofKind(tr, EventKind::SmcCallbackResponse);
+    QCOMPARE(responses.size(), size_t(1));
+    QCOMPARE(responses.front()->errno_, 0);
+    QCOMPARE(responses.front()->value, 0);
+    bool sendOk = false;
+    for (const Event *e : ofKind(tr, EventKind::SyscallReturn))
+        sendOk = sendOk || (tr.schedule[e->step - 1].find("SEND unmarshal") != std::string::npos &&
+                            e->errno_ == 0);
+    QVERIFY(sendOk);
+    QVERIFY(ofKind(tr, EventKind::Violation).empty());
 }
 
 void TestChecks::rawIdsFromUserSpace()
