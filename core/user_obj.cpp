@@ -581,6 +581,7 @@ void Engine::Ctx::sysSend(Thread &t)
         g.request = r->id;
         g.reqId = r->reqId;
         g.ctx = r->ctx;
+        g.value = int32_t(r->state); // QUEUED: no RECV gave it out yet
     }
     const ThreadId victim = checkSend(t, *r);
     unlink(*r);

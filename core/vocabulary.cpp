@@ -857,6 +857,10 @@ std::string findingText(const Environment &env, const Event &e)
                ", which is not in qtee_objects_idr of " + c +
                ": OBJECT_INVOKE returns 0 all the same";
     case Finding::EarlyNotificationSend:
+        if (e.value == int32_t(ReqState::QUEUED))
+            return who + " answers RELEASE notification " + reqOf(e) +
+                   ", still QUEUED (no RECV gave it out): ureq_dequeue finds it by its id and "
+                   "complete() fires on an uninitialised completion";
         return who + " answers RELEASE notification " + reqOf(e) +
                " before RECV's second locking: complete() on an uninitialised completion";
     case Finding::RelockRemovesOther:

@@ -118,6 +118,7 @@ private Q_SLOTS:
     void everyDispatchReturns();
     void gapNamesWhatExists();
     void nullOutputObjref();
+    void earlyNotificationSendSaysQueued();
     void gapTwoWhenDataFreed_data();
     void gapTwoWhenDataFreed();
     void callbackIdsAreUnsignedHolders();
@@ -548,6 +549,41 @@ void TestChecks::gapTwoWhenDataFreed()
         const std::string text = textOf(tr, leaks.front());
         QVERIFY2(text.find("could not be queued") != std::string::npos, text.c_str());
     }
+}
+
+// Gap 12 (spec §9 item 12) names the race that happened: a stale second
+// SEND that finds a RELEASE notification by its reused id while it is still
+// QUEUED is not "before RECV's second locking" (no RECV gave it out).
+void TestChecks::earlyNotificationSendSaysQueued()
+{
+    const Trace tr = runScenario(R"({"name": "send-queued-notification",
+      "qtee": {"services": [{"uid": 2033, "ops": {
+        "1": [{"do": "hold", "target": "io:0", "as": "cb"},
+              {"do": "callback", "target": "io:0", "op": 7}, {"do": "return", "result": 0}],
+        "2": [{"do": "release", "target": "held:cb"}, {"do": "return", "result": 0}]}}]},
+      "processes": [{"name": "app", "threads": [
+        {"name": "c", "program": [
+          {"do": "open", "as": "fd"},
+          {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+          {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}]},
+          {"do": "compute", "ns": 20000},
+          {"do": "invoke", "fd": "fd", "object": "svc", "op": 2},
+          {"do": "compute", "ns": 100000},
+          {"do": "exit"}]},
+        {"name": "s", "program": [{"do": "wait", "for": "fd"},
+          {"do": "serve", "fd": "fd", "count": 1, "replies": [{"send_twice": true}]},
+          {"do": "serve", "fd": "fd", "count": 1, "answer_release": true},
+          {"do": "recv", "fd": "fd"},
+          {"do": "exit"}]}]}]})");
+    const Event *g12 = nullptr;
+    for (const Event *e : ofKind(tr, EventKind::Gap))
+        if (e->gap == 12)
+            g12 = e;
+    QVERIFY(g12);
+    const std::string text = textOf(tr, g12);
+    QVERIFY2(text.find("still QUEUED") != std::string::npos &&
+                 text.find("second locking") == std::string::npos,
+             text.c_str());
 }
 
 // A QTEE callback id holding a reference is shown as the unsigned id it is.
