@@ -5,6 +5,7 @@
 #include <QJsonParseError>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -242,11 +243,18 @@ std::optional<JsonSyntaxError> findNonRfcJson(std::string_view json)
             if (c == '"') {
                 inString = false;
             } else if (c == '\\') {
-                const char e = i + 1 < json.size() ? json[i + 1] : '\0';
+                // (a text that ends inside an escape is a cut file: the
+                // parser's unterminated string says so)
+                if (i + 1 >= json.size())
+                    return std::nullopt;
+                const char e = json[i + 1];
                 if (e == 'u') {
-                    for (size_t k = 2; k < 6; ++k)
-                        if (i + k >= json.size() || !isHex(json[i + k]))
+                    for (size_t k = 2; k < 6; ++k) {
+                        if (i + k >= json.size())
+                            return std::nullopt;
+                        if (!isHex(json[i + k]))
                             return JsonSyntaxError{i, "\\u must be followed by four hex digits"};
+                    }
                 } else if (std::string_view("\"\\/bfnrt").find(e) == std::string_view::npos) {
                     const std::string shown = static_cast<unsigned char>(e) >= 0x20 &&
                                                       static_cast<unsigned char>(e) < 0x7f
@@ -295,19 +303,47 @@ std::optional<JsonSyntaxError> findNonRfcJson(std::string_view json)
 JsonSyntaxError describeJsonError(std::string_view json, int error, size_t offset)
 {
     offset = std::min(offset, json.size());
-    if (const auto bad = findNonRfcJson(json.substr(0, offset + 1)); bad && bad->offset <= offset)
+    // (the whole text: a number that starts before the offset is quoted
+    // whole; what is wrong after the offset is not this error)
+    if (const auto bad = findNonRfcJson(json); bad && bad->offset <= offset)
         return *bad;
     const QJsonParseError::ParseError e = QJsonParseError::ParseError(error);
+    // A number JSON's grammar allows but no double holds (1e400): Qt calls
+    // it illegal; it is out of range, as a too large integer is.
+    if (e == QJsonParseError::IllegalNumber) {
+        size_t begin = std::min(offset, json.size());
+        while (begin > 0 &&
+               (isDigit(json[begin - 1]) ||
+                std::string_view("+-.eE").find(json[begin - 1]) != std::string_view::npos))
+            --begin;
+        size_t end = begin;
+        while (end < json.size() &&
+               (isDigit(json[end]) ||
+                std::string_view("+-.eE").find(json[end]) != std::string_view::npos))
+            ++end;
+        const std::string_view token = json.substr(begin, end - begin);
+        if (!token.empty() && rfcNumber(token))
+            return JsonSyntaxError{begin, "the number " + std::string(token.substr(0, 40)) +
+                                              " is out of range (too large for any value)"};
+    }
     QJsonParseError named;
     named.error = e;
     std::string text = "invalid JSON: " + named.errorString().toStdString();
-    const bool unterminated = e == QJsonParseError::UnterminatedObject ||
-                              e == QJsonParseError::UnterminatedArray ||
-                              e == QJsonParseError::UnterminatedString;
     // (Qt's offset is where it gave up: at or just after the token it could
-    // not take; whether anything but white space follows tells a cut file)
+    // not take; whether anything but white space follows tells a cut file,
+    // also one cut in a number or a literal: {"seed":1, "title":tru)
     const size_t rest = json.find_first_not_of(" \t\r\n", offset > 0 ? offset - 1 : 0);
-    if (unterminated && (rest == std::string_view::npos || rest + 1 >= json.size()))
+    size_t token = offset > 0 ? offset - 1 : 0; // past the word Qt stopped in
+    while (token < json.size() &&
+           (std::isalnum(static_cast<unsigned char>(json[token])) ||
+            std::string_view("+-.").find(json[token]) != std::string_view::npos))
+        ++token;
+    const bool atEnd = rest == std::string_view::npos || rest + 1 >= json.size() ||
+                       json.find_first_not_of(" \t\r\n", token) == std::string_view::npos;
+    const bool cut = atEnd && e != QJsonParseError::GarbageAtEnd &&
+                     e != QJsonParseError::DeepNesting && e != QJsonParseError::DocumentTooLarge &&
+                     e != QJsonParseError::IllegalUTF8String;
+    if (cut)
         text += " (truncated file?)";
     else if (e == QJsonParseError::UnterminatedObject)
         text += " (a missing comma or closing brace?)";

@@ -118,12 +118,22 @@ inline QCommandLineOption prepareParser(QCommandLineParser &parser)
 // QCommandLineParser's error in the messages' own style: "unknown option
 // --bogus" (it says "Unknown option 'bogus'."), its other errors without
 // the capital and the full stop ("missing value after '--seed'").
-inline std::string parserError(const QCommandLineParser &parser)
+// An unknown option is named as it was typed: "-platform" (the parser
+// takes a one-dash word as a long option, as Qt programs do), "--bogus".
+inline std::string parserError(const QCommandLineParser &parser, const QStringList &args)
 {
     const QStringList unknown = parser.unknownOptionNames();
     if (!unknown.isEmpty()) {
         const QString &n = unknown.constFirst();
-        return "unknown option " + quotedText((n.size() == 1 ? "-" : "--") + str(n));
+        std::string typed = (n.size() == 1 ? "-" : "--") + str(n);
+        for (const QString &a : args) {
+            const QString option = a.section(QLatin1Char('='), 0, 0);
+            if (option == QLatin1Char('-') + n || option == QLatin1String("--") + n) {
+                typed = str(option);
+                break;
+            }
+        }
+        return "unknown option " + quotedText(typed);
     }
     std::string e = str(parser.errorText());
     if (!e.empty() && e.back() == '.')

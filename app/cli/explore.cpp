@@ -133,7 +133,7 @@ int cmdExplore(const QStringList &args)
                                   {"--variant", "--max-states", "--max-depth", "--memory", "--jobs",
                                    "--strategy", "--no-reduction", "--exact", "--counterexample",
                                    "--gap-run", "--json", "--help"});
-        return fail("explore: " + printable(parserError(parser)) + hint);
+        return fail("explore: " + printable(parserError(parser, args)) + hint);
     }
     if (parser.isSet(help)) {
         QString text = parser.helpText();

@@ -99,7 +99,7 @@ bool parseCommand(QCommandLineParser &parser, const QString &command, const QStr
             if (!hint.empty())
                 break;
         }
-        fail(str(command) + ": " + printable(parserError(parser)) + hint);
+        fail(str(command) + ": " + printable(parserError(parser, args)) + hint);
         return false;
     }
     if (parser.isSet(help))
@@ -919,7 +919,7 @@ int runCli(int argc, char **argv)
     const QCommandLineOption help = prepareParser(parser);
     const QCommandLineOption version = parser.addVersionOption();
     if (!parser.parse(arguments))
-        return fail(printable(parserError(parser)));
+        return fail(printable(parserError(parser, arguments)));
     if (parser.isSet(version)) {
         if (!parser.positionalArguments().isEmpty())
             return fail("--version takes no argument (got " +

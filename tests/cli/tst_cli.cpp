@@ -857,6 +857,12 @@ void TestCli::badUsage_data()
         {QStringLiteral("unknown option \"--qmljsdebugger\"")});
     row("--help-all", {QStringLiteral("explore"), def, QStringLiteral("--help-all")},
         {QStringLiteral("unknown option \"--help-all\"")});
+    // named as typed (a format audit read "--platform" for -platform)
+    row("a Qt option with one dash", {run, def, QStringLiteral("-platform"), QStringLiteral("x")},
+        {QStringLiteral("run: unknown option \"-platform\"")});
+    row("explore, a Qt option with one dash",
+        {QStringLiteral("explore"), def, QStringLiteral("-style")},
+        {QStringLiteral("explore: unknown option \"-style\"")});
     row("misspelt policy", {run, def, QStringLiteral("--policy"), QStringLiteral("timd")},
         {QStringLiteral("(did you mean \"timed\"?)")});
     const QString text = QStringLiteral("--text");
@@ -1958,9 +1964,9 @@ void TestCli::renderPictures()
         // QApplication (no display), -reverse was accepted silently.
         // (named whole: it was "-p", the first letter)
         {{render, def, pngOpt, out, QStringLiteral("-platform"), QStringLiteral("xcb")},
-         QStringLiteral("unknown option \"--platform\"")},
+         QStringLiteral("unknown option \"-platform\"")},
         {{render, def, pngOpt, out, QStringLiteral("-reverse")},
-         QStringLiteral("unknown option \"--reverse\"")},
+         QStringLiteral("unknown option \"-reverse\"")},
         // --help-all offered "Qt specific options", which are not taken
         {{render, def, pngOpt, out, QStringLiteral("--help-all")},
          QStringLiteral("unknown option \"--help-all\"")},

@@ -98,6 +98,15 @@ const BadRow kBadRows[] = {
      "the number 1. is not written as JSON allows"},
     {"number-leading-point.json", "line 3, column 11",
      "the number .5e1 is not written as JSON allows"},
+    // (a format audit: "+" was quoted alone, 1e400 was "illegal", a file
+    // cut in an escape named an escape it does not have, and one cut in a
+    // number or a literal was not said to be cut)
+    {"number-plus-sign.json", "line 3, column 11", "the number +1 is not written as JSON allows"},
+    {"number-too-large.json", "line 3, column 11", "the number 1e400 is out of range"},
+    {"truncated-in-escape.json", "line 4, column",
+     "invalid JSON: unterminated string (truncated file?)"},
+    {"truncated-in-number.json", "line 4, column", "(truncated file?)"},
+    {"truncated-in-literal.json", "line 4, column", "(truncated file?)"},
     // Unknown keys and kinds.
     {"unknown-root-key.json", "proceses", "unknown key \"proceses\""},
     {"unknown-step-key.json", "processes[0].threads[0].program[2].ouputs", "unknown key"},
