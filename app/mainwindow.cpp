@@ -279,6 +279,9 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_timeline, &tee::render::TimelinePlot::stepClicked, m_doc, &RunDocument::setCursor);
     connect(m_timeline, &tee::render::TimelinePlot::laneActivated, this,
             [this](tee::sim::LaneKey key) {
+                // an object's lane: its refcount line too, first
+                if (key.kind == tee::sim::LaneKind::Object)
+                    m_refcounts->showObject(tee::ObjectId(int32_t(key.id)));
                 filterLog([&] { m_logFilter->setEntity(key); });
                 m_logEntity->setText(tr("Only %1 ×").arg(m_doc->laneName(key)));
                 m_logEntity->setVisible(true);
@@ -374,6 +377,14 @@ void MainWindow::buildDocks()
         m_inspectors->addTab(view, name);
         connect(m_inspectorFilter, &QLineEdit::textChanged, proxy,
                 &InspectorFilterModel::setFilterText);
+        // An object picked in its inspector gets its refcount line, first.
+        if (qobject_cast<ObjectsModel *>(model))
+            connect(view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+                    [this](const QModelIndex &current) {
+                        const QVariant id = current.data(ModelRoles::IdRole);
+                        if (current.isValid() && id.isValid())
+                            m_refcounts->showObject(tee::ObjectId(id.toInt()));
+                    });
     }
     inspectDock->setWidget(inspect);
     addDockWidget(Qt::RightDockWidgetArea, inspectDock);

@@ -102,10 +102,45 @@ std::vector<ObjectId> RefcountPlot::busiestObjects(const sim::Timeline &tl, size
     return out;
 }
 
+std::vector<ObjectId> RefcountPlot::defaultObjects(const sim::Timeline &tl, const sim::Trace &trace,
+                                                   size_t n)
+{
+    std::vector<ObjectId> out;
+    const auto named = [&](EventKind kind) {
+        for (const Event &e : trace.events)
+            if (out.size() < n / 2 + n % 2 && e.kind == kind && e.object.valid() &&
+                std::find(out.begin(), out.end(), e.object) == out.end() &&
+                tl.laneOf({sim::LaneKind::Object, e.object.v}) != sim::kNone)
+                out.push_back(e.object);
+    };
+    named(EventKind::Violation);
+    named(EventKind::Gap);
+    for (const ObjectId o : busiestObjects(tl, n + out.size()))
+        if (out.size() < n && std::find(out.begin(), out.end(), o) == out.end())
+            out.push_back(o);
+    return out;
+}
+
+bool RefcountPlot::showObject(ObjectId object)
+{
+    if (!m_src.valid() || m_src.timeline->laneOf({sim::LaneKind::Object, object.v}) == sim::kNone)
+        return false;
+    const auto it = std::find(m_objects.begin(), m_objects.end(), object);
+    if (it != m_objects.end())
+        m_objects.erase(it);
+    else if (m_objects.size() >= std::max<size_t>(m_lines, 1))
+        m_objects.pop_back();
+    m_objects.insert(m_objects.begin(), object);
+    rebuild();
+    return true;
+}
+
 void RefcountPlot::setSource(const TimelineSource &src, size_t n)
 {
     m_src = src;
-    m_objects = src.valid() ? busiestObjects(*src.timeline, n) : std::vector<ObjectId>();
+    m_lines = n;
+    m_objects =
+        src.valid() ? defaultObjects(*src.timeline, *src.trace, n) : std::vector<ObjectId>();
     rebuild();
     if (src.valid()) {
         const double hi = m_axis == sim::Axis::Step

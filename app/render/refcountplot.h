@@ -28,13 +28,22 @@ public:
     explicit RefcountPlot(QWidget *parent = nullptr);
     ~RefcountPlot() override;
 
-    // Shows the `n` busiest objects of the run (most refcount changes).
+    // Shows `n` objects of the run (defaultObjects).
     void setSource(const TimelineSource &src, size_t n = 4);
     void setObjects(const std::vector<ObjectId> &objects);
     const std::vector<ObjectId> &objects() const { return m_objects; }
+    // Puts `object` first (a lane or an inspector row the user picked): it
+    // joins the plot in place of the last line, or moves up if shown.
+    // False when it has no lane (nothing drawn for it).
+    bool showObject(ObjectId object);
     // The objects with the most refcount changes, busiest first (ties: the
     // lower id). O(objects log objects).
     static std::vector<ObjectId> busiestObjects(const sim::Timeline &tl, size_t n);
+    // What a reviewer looks at first: the objects the run's findings name
+    // (violations, then gaps, in step order; up to half the lines), then
+    // the busiest. A stress run's busiest are all in its first steps.
+    static std::vector<ObjectId> defaultObjects(const sim::Timeline &tl, const sim::Trace &trace,
+                                                size_t n);
 
     // Follows the widget's QPalette unless fixed here (exports: print).
     void setColors(const Palette &palette);
@@ -78,6 +87,7 @@ private:
     Palette m_palette;
     sim::Axis m_axis = sim::Axis::Time;
     std::vector<ObjectId> m_objects;
+    size_t m_lines = 4; // setSource's n
     std::vector<Series> m_series;
     bool m_settingRange = false;
     bool m_fixedColors = false;

@@ -451,6 +451,38 @@ private Q_SLOTS:
         QCOMPARE(logStep(), uint64_t(10));
     }
 
+    // The refcount plot follows the object a reviewer picks: its lane's
+    // label, or its row in the Objects inspector, puts its line first.
+    void refcountPlotFollowsThePickedObject()
+    {
+        MainWindow window;
+        QString error;
+        QVERIFY2(window.openPath(QStringLiteral("stress"), &error), qPrintable(error));
+        RunDocument *doc = window.document();
+        tee::render::RefcountPlot *plot = window.refcountPlot();
+        const auto before = plot->objects();
+        QCOMPARE(before.size(), size_t(4));
+        // a lane's label: an object not shown yet
+        const tee::sim::Timeline &tl = *window.timelinePlot()->source().timeline;
+        const auto [b, e] = tl.lanesOfKind(tee::sim::LaneKind::Object);
+        QVERIFY(e - b > 8);
+        const tee::sim::LaneKey key = tl.lanes()[e - 1].key;
+        QVERIFY(std::find(before.begin(), before.end(), tee::ObjectId(int32_t(key.id))) ==
+                before.end());
+        Q_EMIT window.timelinePlot()->laneActivated(key);
+        QCOMPARE(plot->objects().front(), tee::ObjectId(int32_t(key.id)));
+        QCOMPARE(plot->objects().size(), size_t(4));
+        // a row of the Objects inspector
+        doc->setCursor(doc->stepCount() / 2);
+        auto *view = window.findChild<QTableView *>(QStringLiteral("objects"));
+        QVERIFY(view && view->model()->rowCount() > 1);
+        const QModelIndex row = view->model()->index(1, 0);
+        const auto picked = tee::ObjectId(row.data(ObjectsModel::IdRole).toInt());
+        view->setCurrentIndex(row);
+        QCOMPARE(plot->objects().front(), picked);
+        QCOMPARE(plot->graphCount(), 4);
+    }
+
     // close-context-async-release: the context closes, the release worker
     // runs; the inspectors follow; clicking the timeline moves the cursor.
     void closeContextAsyncRelease()

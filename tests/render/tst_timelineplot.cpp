@@ -529,6 +529,66 @@ private Q_SLOTS:
         }
     }
 
+    // The refcount lines a run opens with: the objects its findings name
+    // first (up to half), then the busiest; a picked object comes first.
+    void refcountLinesShowTheFindingsObjects()
+    {
+        int withFindings = 0;
+        for (const sim::BuiltinInfo &info : sim::builtinScenarios()) {
+            const TimelineSource src = renderfixture::builtin(info.name.c_str());
+            QVERIFY(src.valid());
+            const sim::Timeline &tl = *src.timeline;
+            std::vector<ObjectId> named;
+            for (const Event &e : src.trace->events)
+                if ((e.kind == EventKind::Violation || e.kind == EventKind::Gap) &&
+                    e.object.valid() &&
+                    tl.laneOf({sim::LaneKind::Object, e.object.v}) != sim::kNone &&
+                    std::find(named.begin(), named.end(), e.object) == named.end())
+                    named.push_back(e.object);
+            const auto shown = RefcountPlot::defaultObjects(tl, *src.trace, 4);
+            const auto busiest = RefcountPlot::busiestObjects(tl, 4);
+            QCOMPARE(shown.size(), busiest.size());
+            if (named.empty()) {
+                QCOMPARE(shown, busiest);
+                continue;
+            }
+            ++withFindings;
+            QCOMPARE(shown.front(), named.front());
+            for (const ObjectId o : shown) // each once
+                QCOMPARE(std::count(shown.begin(), shown.end(), o), 1);
+            // a picked object comes first; shown already: moved up
+            RefcountPlot rc;
+            rc.setSource(src);
+            const ObjectId last = rc.objects().back();
+            QVERIFY(rc.showObject(last));
+            QCOMPARE(rc.objects().front(), last);
+            QCOMPARE(rc.objects().size(), shown.size());
+            QCOMPARE(rc.graphCount(), int(shown.size()));
+            QVERIFY(!rc.showObject(ObjectId(1 << 30))); // no such object
+        }
+        QVERIFY(withFindings > 0);
+    }
+
+    // stress: its busiest objects are all in its first steps; picking a
+    // late one plots it in place of the last line.
+    void refcountPlotTakesAPickedObject()
+    {
+        const TimelineSource src = renderfixture::builtin("stress");
+        QVERIFY(src.valid());
+        const sim::Timeline &tl = *src.timeline;
+        RefcountPlot rc;
+        rc.setSource(src);
+        const auto before = rc.objects();
+        QCOMPARE(before.size(), size_t(4));
+        const auto [b, e] = tl.lanesOfKind(sim::LaneKind::Object);
+        QVERIFY(e - b > 8);
+        const ObjectId late(int32_t(tl.lanes()[e - 1].key.id));
+        QVERIFY(std::find(before.begin(), before.end(), late) == before.end());
+        QVERIFY(rc.showObject(late));
+        const std::vector<ObjectId> want{late, before[0], before[1], before[2]};
+        QCOMPARE(rc.objects(), want);
+    }
+
     void followsTheWindowPalette()
     {
         TimelinePlot p;
