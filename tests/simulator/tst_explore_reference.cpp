@@ -4,6 +4,7 @@
 // (srcu-vs-lock, callback-after-close, fifo-delivery); and the verdict every
 // built-in is expected to give under its own variants. tst_explore.cpp
 // tests the search's own features.
+#include "../exceptmain.h"
 #include "explorefixture.h"
 
 #include "core/vocabulary.h"
@@ -849,45 +850,9 @@ private Q_SLOTS:
 // ctest runs this binary three times so that no part nears its timeout under
 // ASan on 2 cores (tests/simulator/CMakeLists.txt): with
 // `referenceAgreement`, with `ownScenarioAgreement`, and with `--except` each
-// of those two, which runs every other test function, so a function added
-// later is never left out. `--except NAME` may be repeated.
+// of those two (tests/exceptmain.h).
 int main(int argc, char **argv)
 {
-    QCoreApplication app(argc, argv);
-    TstExploreReference test;
-    QStringList args = app.arguments();
-    QStringList skipped;
-    for (qsizetype except = args.indexOf(QStringLiteral("--except")); except >= 0;
-         except = args.indexOf(QStringLiteral("--except"))) {
-        if (except + 1 >= args.size()) {
-            qCritical("--except needs a test function's name");
-            return 2;
-        }
-        skipped << args.takeAt(except + 1);
-        args.removeAt(except);
-    }
-    if (!skipped.isEmpty()) {
-        const QMetaObject *meta = test.metaObject();
-        QStringList found;
-        for (int i = meta->methodOffset(); i < meta->methodCount(); ++i) {
-            const QMetaMethod m = meta->method(i);
-            const QString name = QString::fromLatin1(m.name());
-            if (m.methodType() != QMetaMethod::Slot || m.parameterCount() != 0 ||
-                m.access() != QMetaMethod::Private || name.endsWith(QLatin1String("_data")) ||
-                name == QLatin1String("initTestCase") || name == QLatin1String("cleanupTestCase") ||
-                name == QLatin1String("init") || name == QLatin1String("cleanup"))
-                continue;
-            if (skipped.contains(name))
-                found << name;
-            else
-                args << name;
-        }
-        for (const QString &name : skipped)
-            if (!found.contains(name)) {
-                qCritical("--except %s: no such test function", qPrintable(name));
-                return 2;
-            }
-    }
-    return QTest::qExec(&test, args);
+    return qExecExcept<TstExploreReference>(argc, argv);
 }
 #include "tst_explore_reference.moc"
