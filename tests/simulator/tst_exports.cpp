@@ -909,6 +909,22 @@ private Q_SLOTS:
         QVERIFY2(before.contains(QLatin1String("\n  PROCESSING ")), qPrintable(before));
         QVERIFY2(!before.contains(QLatin1String("PLACEHOLDER")), qPrintable(before));
         QVERIFY2(!before.contains(QLatin1String("REMOVED")), qPrintable(before));
+        // --lane: the states of the lanes printed; none, no block
+        ExportOptions suppl;
+        suppl.lanes = {"app/suppl"};
+        const QString supplStates = states(suppl);
+        for (const char *name : {"QUEUED", "PROCESSING"})
+            QVERIFY2(supplStates.contains(QLatin1String("\n  ") + QLatin1String(name) +
+                                          QLatin1Char(' ')),
+                     qPrintable(supplStates));
+        for (const char *name : {"NEW", "PLACEHOLDER", "REMOVED"})
+            QVERIFY2(!supplStates.contains(QLatin1String("\n  ") + QLatin1String(name) +
+                                           QLatin1Char(' ')),
+                     qPrintable(supplStates));
+        ExportOptions qtee;
+        qtee.lanes = {"QTEE"};
+        const QString text = q(textTimeline(sim, trace, qtee));
+        QVERIFY2(!text.contains(QLatin1String("request states (")), qPrintable(text));
     }
 
     // A note on a step whose QTEE message --lane QTEE shows stays with it
