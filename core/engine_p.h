@@ -395,13 +395,13 @@ struct Engine::Ctx
                 x.refcount = int32_t(o.refcount());
                 break;
             }
-        // ... and after all its tee_shm are freed (each holds a tee_context
-        // reference, spec §2.2). Only lifetime=none (data freed at close) can
-        // get here against it: the RFC's kref (spec §5) gives the data a
-        // count of its own that by design leaves tee_shm out, and a tee_shm
-        // uses nothing in the data, so that design is not charged with it.
+        // ... and after all its tee_shm are freed (spec §8 I6: each holds a
+        // tee_context reference, spec §2.2). The merged design never gets
+        // here against it; lifetime=none (data freed at close) and the RFC's
+        // kref (a count of the data's own that leaves tee_shm out, spec §5)
+        // both can, and both are charged: the invariant names no design.
         for (const Shm &m : s.shms)
-            if (m.ctx == id && var.lifetime != LifetimeVariant::Kref) {
+            if (m.ctx == id) {
                 Event &x = violation(6, Finding::DataFreedShmAlive);
                 x.ctx = id;
                 x.value = m.id;
