@@ -328,13 +328,19 @@ void Engine::Ctx::recvMarshal(Thread &t)
     x.value = i;
     x.ctx = ctx;
     if (r->argsFreed) {
+        // argument=srcu/none: the client's dispatch returned and its args
+        // array is no longer valid. The read is the finding; what it reads
+        // is what was there (the memory is not reused at once), so the
+        // marshalling goes on as it would have: skipping it made up a leak
+        // of the IO objects (I2) that the design does not cause.
         Event &v = violation(12, Finding::ArgReadAfterFree);
         v.thread = t.id;
         v.request = r->id;
         v.reqId = r->reqId;
         v.value = int32_t(i);
         v.ctx = ctx;
-    } else {
+    }
+    {
         Arg &a = r->args[size_t(i)];
         // The primordial object as an IO (QTEE passed 0x80000000, spec §3.2
         // step 2: local_object_get gives it, no reference taken) is neither
@@ -426,7 +432,7 @@ void Engine::Ctx::recvDone(Thread &t, Request &r)
     t.res.reqId = r.reqId;
     t.res.objectId = r.objectId;
     t.res.op = r.op;
-    t.res.numArgs = r.argsFreed ? 0 : int32_t(r.args.size());
+    t.res.numArgs = int32_t(r.args.size()); // (read after free too: as it was)
     for (const Arg &a : r.args)
         t.res.argTypes.push_back(a.type);
     if (r.notification) {

@@ -680,21 +680,25 @@ private Q_SLOTS:
     // without argument protection: the supplicant reads a freed argument)
     // opens at the violating step, with the violation listed there and the
     // note naming the invariant.
-    // (I2's counterexample ends in a step that also breaks I12: the log
-    // selects I2's row, the one the capture is about; it selected I12's)
+    // (I13's counterexample in read-after-free-fails ends in a step that
+    // also breaks I12: the log selects I13's row, the one the capture is
+    // about; it selected I12's)
     void exploreCounterexampleOpensAtViolation_data()
     {
+        QTest::addColumn<QString>("scenario");
         QTest::addColumn<int>("invariant");
-        QTest::newRow("I12") << 12;
-        QTest::newRow("I2") << 2;
+        QTest::newRow("I12") << QStringLiteral("srcu-vs-lock") << 12;
+        QTest::newRow("I13 where I12 breaks too")
+            << QStringLiteral(TEESCOPE_TEST_DATA "/explore/read-after-free-fails.json") << 13;
     }
     void exploreCounterexampleOpensAtViolation()
     {
+        QFETCH(QString, scenario);
         QFETCH(int, invariant);
         const QString name = QStringLiteral("I%1").arg(invariant);
         QTemporaryDir dir;
         std::string err;
-        const auto sc = tee::sim::loadBuiltin("srcu-vs-lock", &err);
+        const auto sc = tee::sim::loadScenario(scenario.toStdString(), &err);
         QVERIFY2(sc, err.c_str());
         tee::Variant v = sc->variant;
         QVERIFY(v.set("argument=none").empty());

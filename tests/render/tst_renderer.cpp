@@ -337,7 +337,7 @@ private Q_SLOTS:
         // picture has no tooltip; the explore note's label is cut short),
         // and which branch, when the window shows one
         QVERIFY(svg.contains("I12 at step 14: app/suppl reads arg 1 of req#0"));
-        QVERIFY(svg.contains("(and 4 more in these steps)"));
+        QVERIFY(svg.contains("(and 3 more in these steps)"));
         RenderOptions o;
         o.to = 13; // before it: no caption
         o.context = "branch 2, leaves main after step 4";

@@ -104,10 +104,10 @@ void TstTransfer::transfer_data()
     row("srcu-vs-lock srcu to lock", "srcu-vs-lock", "argument=srcu", "argument=lock",
         {"extra@10:10", "not-enabled@11:10", "skipped@16:15"}, "", false);
     // No protection: the lock wait is skipped, the client frees the
-    // arguments the supplicant still reads (I12), the 2034 object leaks
-    // (I2) so the worker's release of it (recorded steps 25, 26) never comes.
-    row("srcu-vs-lock lock to none", "srcu-vs-lock", "", "argument=none",
-        {"skipped@10:10", "unreached@24:25", "unreached@24:26"}, "arg_read_after_free", false);
+    // arguments the supplicant still reads (I12); what it reads is the args
+    // as they were, so the rest of the run is the recorded one.
+    row("srcu-vs-lock lock to none", "srcu-vs-lock", "", "argument=none", {"skipped@10:10"},
+        "arg_read_after_free", false);
 
     // FIFO reqs_list to the RFC's idr scan: RECV picks the RELEASE
     // notification that reused id 0 before bob's older request (I9): a relock
