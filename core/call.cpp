@@ -302,6 +302,10 @@ void Engine::Ctx::sysInvoke(Thread &t)
             a.object = newObject(ObjectType::Mem, ctx, 0, p.id);
             initRef(a.object, {HolderKind::QteeId, 0});
             get(a.object, {HolderKind::DriverCopy, t.id.v});
+        } else if (kind == ObjRefParam::Kind::Unflagged) {
+            // no recognised flag: -EINVAL (spec §3.1 step 5, §6.1)
+            undoConversion(t);
+            return;
         }
         o.args.push_back(a);
     }

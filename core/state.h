@@ -267,7 +267,9 @@ const char *syscallName(SyscallKind k);
 
 struct ObjRefParam
 {
-    enum class Kind : uint8_t { Null, User, Tee, Mem } kind = Kind::Null;
+    // Unflagged: an objref with no flag the driver recognises (USER, TEE,
+    // MEM), which it refuses with -EINVAL (spec §3.1 step 5, §6.1).
+    enum class Kind : uint8_t { Null, User, Tee, Mem, Unflagged } kind = Kind::Null;
     uint64_t id = 0; // user object id, idr id, or shm id
     // What the driver converts it as: qcomtee_objref_to_arg tests the id
     // for TEE_OBJREF_NULL before any flag (spec §2.4, §3.1 step 5), so that

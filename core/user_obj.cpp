@@ -48,6 +48,8 @@ bool outputRejected(const State &s, ContextId ctx, const Arg &a, size_t k, const
             if (p.id <= uint64_t(INT32_MAX) && m.id == int32_t(p.id))
                 return m.ctx != ctx;
         return true;
+    case ObjRefParam::Kind::Unflagged: // no recognised flag (spec §3.5 step 4)
+        return true;
     }
     return true;
 }
@@ -397,6 +399,12 @@ void Engine::Ctx::recvMarshal(Thread &t)
                     // supplicant never got the id.
                     endedTwice(*r, ReqState::Placeholder, ReqState::PROCESSED);
                     complete(*r, err::kEINVAL); // its client is past its wait
+                } else if (ended(r->state)) {
+                    // A read after free (argument=srcu/none) of a request
+                    // that already ended (a SEND answered it while RECV
+                    // marshalled outside the lock): it is off reqs_list and
+                    // its completion fired; its id may be another's now.
+                    endedTwice(*r, r->state, ReqState::PROCESSED);
                 } else {
                     unlink(*r);
                     setState(*r, ReqState::PROCESSED, err::kEINVAL);
@@ -685,7 +693,10 @@ void Engine::Ctx::sendUnmarshal(Thread &t)
         v.reqId = r->reqId;
         v.value = int32_t(i);
         v.ctx = ctx;
-    } else if (i < r->args.size()) {
+    }
+    // (after free too: the write goes where the args were, and converts as
+    // it would have, failing where it would have: spec §3.5 step 4)
+    if (i < r->args.size()) {
         Arg &a = r->args[i];
         // position k among the outputs of this type
         size_t k = 0;
@@ -730,7 +741,7 @@ void Engine::Ctx::sendUnmarshal(Thread &t)
         ++next;
     // the last output converted: an input position after it missing from a
     // short SEND fails the conversion all the same (rolled back)
-    if (next >= r->args.size() && !r->argsFreed && pastShortSend(t.sc, r->args.size() - 1)) {
+    if (next >= r->args.size() && pastShortSend(t.sc, r->args.size() - 1)) {
         rollBackOutputs(*r);
         r->errno_ = err::kEINVAL;
         sendFinish(t, *r, err::kEINVAL);

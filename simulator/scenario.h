@@ -26,6 +26,9 @@ struct UserObjRef
     enum class Kind : uint8_t { Null, User, Tee, Mem } kind = Kind::Null;
     uint64_t userId = 0; // User: the userspace object id; Tee with reg -1: a raw id ("id:N")
     int32_t reg = -1;    // Tee: register holding the idr id; Mem: holding the shm id
+    // The objref's flag bits when the scenario gives them ("flags"): -1 is
+    // the kind's own (USER 2, TEE 1, MEM 4, spec §5 'Objref flags').
+    int64_t flags = -1;
     bool operator==(const UserObjRef &) const = default;
 };
 

@@ -940,7 +940,9 @@ UserObjRef Loader::parseUserObjRef(const QJsonValue &v, const std::string &where
     if (!v.isObject())
         wrongType(where, v, "{\"user\": ID}, {\"object\": VARIABLE}, {\"mem\": VARIABLE} or null");
     const QJsonObject o = v.toObject();
-    checkKeys(o, where, {"user", "object", "mem"});
+    checkKeys(o, where, {"user", "object", "mem", "flags"});
+    if (const QJsonValue flags = optional(o, "flags"); !flags.isUndefined())
+        ref.flags = toInt(flags, key(where, "flags"), 0, kU32Max);
     const QJsonValue user = optional(o, "user");
     const QJsonValue object = optional(o, "object");
     const QJsonValue mem = optional(o, "mem");

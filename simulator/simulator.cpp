@@ -86,6 +86,16 @@ ObjRefParam toParam(const State &s, const Thread &t, const UserObjRef &r)
     }
     if (r.reg >= 0 && preg(s, t, r.reg) == kNullRef)
         p = ObjRefParam{}; // a NULL output passed on: the NULL object
+    // Flags given by the scenario: the driver tests USER, then TEE, then
+    // MEM (spec §3.1 step 5); none of them is -EINVAL. (A NULL id stays
+    // NULL whatever the flags: ObjRefParam::converted.)
+    if (r.kind != UserObjRef::Kind::Null && r.flags >= 0) {
+        const uint64_t f = uint64_t(r.flags);
+        p.kind = f & 2   ? ObjRefParam::Kind::User
+                 : f & 1 ? ObjRefParam::Kind::Tee
+                 : f & 4 ? ObjRefParam::Kind::Mem
+                         : ObjRefParam::Kind::Unflagged;
+    }
     return p;
 }
 

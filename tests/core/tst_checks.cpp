@@ -119,6 +119,7 @@ private Q_SLOTS:
     void gapNamesWhatExists();
     void nullOutputObjref();
     void earlyNotificationSendSaysQueued();
+    void writeAfterFreeStillFails();
     void gapTwoWhenDataFreed_data();
     void gapTwoWhenDataFreed();
     void callbackIdsAreUnsignedHolders();
@@ -584,6 +585,46 @@ void TestChecks::earlyNotificationSendSaysQueued()
     QVERIFY2(text.find("still QUEUED") != std::string::npos &&
                  text.find("second locking") == std::string::npos,
              text.c_str());
+}
+
+// argument=none: a SEND whose conversion runs after the killed client's
+// dispatch returned writes where the args were (I12) and converts as it
+// would have: an output that cannot be converted (an unknown TEE id) still
+// fails it, and SEND returns -EINVAL (spec §3.5 step 4; it returned 0).
+void TestChecks::writeAfterFreeStillFails()
+{
+    const Trace tr = runScenario(R"json({"name": "write-after-free",
+      "qtee": {"services": [{"uid": 2033, "ops": {"1": [
+        {"do": "callback", "target": "io:0", "op": 7, "ob": [8], "oo": 1},
+        {"do": "return", "result": 0}]}}]},
+      "processes": [{"name": "app", "threads": [
+        {"name": "c", "program": [
+          {"do": "open", "as": "fd"},
+          {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"},
+          {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}]},
+          {"do": "exit"}]},
+        {"name": "s", "program": [{"do": "wait", "for": "fd"},
+          {"do": "serve", "fd": "fd", "count": 1,
+           "replies": [{"ob": [4], "oo": [{"object": "id:9"}]}]}]}]}],
+      "faults": [{"kill": "app", "when": "any"}],
+      "policy": "scripted",
+      "schedule": ["app/c: open /dev/tee", "app/c: OBJECT_INVOKE ROOT op 32",
+        "app/c: QTEE returns 0", "app/c: OBJECT_INVOKE objref 0 op 1",
+        "app/c: QTEE callback 0x80000001 op 7", "app/s: SUPPL_RECV",
+        "app/s: RECV marshal arg 0 of req#0 (2 args)",
+        "app/s: RECV marshal arg 1 of req#0 (2 args)", "app/s: SUPPL_SEND id 0 ret 0",
+        "kill app", "app/c: dispatch interrupted by SIGKILL (req#0)",
+        "app/c: dispatch killed (req#0 PROCESSED)", "app/s: SEND unmarshal output of req#0"]})json",
+                                 "argument=none");
+    int writes = 0;
+    for (const Event *e : ofKind(tr, EventKind::Violation))
+        writes += e->finding == Finding::ArgWriteAfterFree;
+    QVERIFY(writes >= 1);
+    int sendReturn = 1;
+    for (const Event *e : ofKind(tr, EventKind::SyscallReturn))
+        if (tr.schedule[e->step - 1].find("SEND unmarshal") != std::string::npos)
+            sendReturn = e->errno_;
+    QCOMPARE(sendReturn, err::kEINVAL);
 }
 
 // A QTEE callback id holding a reference is shown as the unsigned id it is.
