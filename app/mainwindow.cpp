@@ -377,14 +377,15 @@ void MainWindow::buildDocks()
         m_inspectors->addTab(view, name);
         connect(m_inspectorFilter, &QLineEdit::textChanged, proxy,
                 &InspectorFilterModel::setFilterText);
-        // An object picked in its inspector gets its refcount line, first.
+        // An object the user clicks in its inspector gets its refcount line,
+        // first (a click, not the current row: the cursor moving and the
+        // filter typed move that without anyone picking it).
         if (qobject_cast<ObjectsModel *>(model))
-            connect(view->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-                    [this](const QModelIndex &current) {
-                        const QVariant id = current.data(ModelRoles::IdRole);
-                        if (current.isValid() && id.isValid())
-                            m_refcounts->showObject(tee::ObjectId(id.toInt()));
-                    });
+            connect(view, &QTableView::clicked, this, [this](const QModelIndex &index) {
+                const QVariant id = index.data(ModelRoles::IdRole);
+                if (index.isValid() && id.isValid())
+                    m_refcounts->showObject(tee::ObjectId(id.toInt()));
+            });
     }
     inspectDock->setWidget(inspect);
     addDockWidget(Qt::RightDockWidgetArea, inspectDock);

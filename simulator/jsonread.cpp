@@ -303,46 +303,69 @@ std::optional<JsonSyntaxError> findNonRfcJson(std::string_view json)
 JsonSyntaxError describeJsonError(std::string_view json, int error, size_t offset)
 {
     offset = std::min(offset, json.size());
+    const auto isNumberChar = [](char c) {
+        return isDigit(c) || std::string_view("+-.eE").find(c) != std::string_view::npos;
+    };
+    const auto onlySpaceFrom = [&](size_t at) {
+        return at >= json.size() || json.find_first_not_of(" \t\r\n", at) == std::string_view::npos;
+    };
     // (the whole text: a number that starts before the offset is quoted
     // whole; what is wrong after the offset is not this error)
-    if (const auto bad = findNonRfcJson(json); bad && bad->offset <= offset)
+    if (const auto bad = findNonRfcJson(json); bad && bad->offset <= offset) {
+        // a number cut at the end of the file ("1e", "-"): cut, not misspelt
+        size_t end = bad->offset;
+        while (end < json.size() && isNumberChar(json[end]))
+            ++end;
+        if (bad->message.rfind("the number ", 0) == 0 && end > bad->offset && onlySpaceFrom(end))
+            return JsonSyntaxError{
+                bad->offset,
+                "invalid JSON: the number " +
+                    std::string(json.substr(bad->offset, std::min<size_t>(end - bad->offset, 40))) +
+                    " is cut short (truncated file?)"};
         return *bad;
+    }
     const QJsonParseError::ParseError e = QJsonParseError::ParseError(error);
-    // A number JSON's grammar allows but no double holds (1e400): Qt calls
-    // it illegal; it is out of range, as a too large integer is.
+    // A number JSON's grammar allows but no double holds (1e400, 1e-400):
+    // Qt calls it illegal; it is out of range, as a too large integer is.
     if (e == QJsonParseError::IllegalNumber) {
         size_t begin = std::min(offset, json.size());
-        while (begin > 0 &&
-               (isDigit(json[begin - 1]) ||
-                std::string_view("+-.eE").find(json[begin - 1]) != std::string_view::npos))
+        while (begin > 0 && isNumberChar(json[begin - 1]))
             --begin;
         size_t end = begin;
-        while (end < json.size() &&
-               (isDigit(json[end]) ||
-                std::string_view("+-.eE").find(json[end]) != std::string_view::npos))
+        while (end < json.size() && isNumberChar(json[end]))
             ++end;
         const std::string_view token = json.substr(begin, end - begin);
         if (!token.empty() && rfcNumber(token))
             return JsonSyntaxError{begin, "the number " + std::string(token.substr(0, 40)) +
-                                              " is out of range (too large for any value)"};
+                                              " is out of range (beyond what a double holds)"};
     }
     QJsonParseError named;
     named.error = e;
     std::string text = "invalid JSON: " + named.errorString().toStdString();
     // (Qt's offset is where it gave up: at or just after the token it could
-    // not take; whether anything but white space follows tells a cut file,
-    // also one cut in a number or a literal: {"seed":1, "title":tru)
+    // not take; whether anything but white space follows tells a cut file)
     const size_t rest = json.find_first_not_of(" \t\r\n", offset > 0 ? offset - 1 : 0);
-    size_t token = offset > 0 ? offset - 1 : 0; // past the word Qt stopped in
-    while (token < json.size() &&
-           (std::isalnum(static_cast<unsigned char>(json[token])) ||
-            std::string_view("+-.").find(json[token]) != std::string_view::npos))
-        ++token;
-    const bool atEnd = rest == std::string_view::npos || rest + 1 >= json.size() ||
-                       json.find_first_not_of(" \t\r\n", token) == std::string_view::npos;
-    const bool cut = atEnd && e != QJsonParseError::GarbageAtEnd &&
-                     e != QJsonParseError::DeepNesting && e != QJsonParseError::DocumentTooLarge &&
-                     e != QJsonParseError::IllegalUTF8String;
+    bool cut =
+        (e == QJsonParseError::UnterminatedObject || e == QJsonParseError::UnterminatedArray ||
+         e == QJsonParseError::UnterminatedString) &&
+        (rest == std::string_view::npos || rest + 1 >= json.size());
+    // ... and a number or a literal cut at the end: {"seed":1, "title":tru
+    // (a word that does not begin true, false or null is not a cut one)
+    size_t word = offset > 0 ? offset - 1 : 0;
+    while (word > 0 && std::isalnum(static_cast<unsigned char>(json[word - 1])))
+        --word;
+    size_t wordEnd = word;
+    while (wordEnd < json.size() &&
+           (std::isalnum(static_cast<unsigned char>(json[wordEnd])) || isNumberChar(json[wordEnd])))
+        ++wordEnd;
+    const std::string_view w = json.substr(word, wordEnd - word);
+    const bool literalStart = !w.empty() && (std::string_view("true").substr(0, w.size()) == w ||
+                                             std::string_view("false").substr(0, w.size()) == w ||
+                                             std::string_view("null").substr(0, w.size()) == w);
+    if (e == QJsonParseError::TerminationByNumber ||
+        (e == QJsonParseError::IllegalValue && literalStart) ||
+        e == QJsonParseError::IllegalEscapeSequence)
+        cut = cut || onlySpaceFrom(wordEnd);
     if (cut)
         text += " (truncated file?)";
     else if (e == QJsonParseError::UnterminatedObject)

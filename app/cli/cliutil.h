@@ -104,7 +104,7 @@ inline std::string repeatedOption(const QCommandLineParser &parser, const std::s
 // - QCommandLineParser::addHelpOption also adds --help-all, "including Qt
 //   specific options", which teescope-cli does not take (Qt gets no
 //   arguments from it);
-// - `-platform` is one unknown option ("--platform"), not -p, -l, -a...
+// - `-platform` is one unknown option ("-platform", as typed), not -p, -l, -a...
 //   (the first of which was the one named).
 inline QCommandLineOption prepareParser(QCommandLineParser &parser)
 {

@@ -40,8 +40,9 @@ public:
     // lower id). O(objects log objects).
     static std::vector<ObjectId> busiestObjects(const sim::Timeline &tl, size_t n);
     // What a reviewer looks at first: the objects the run's findings name
-    // (violations, then gaps, in step order; up to half the lines), then
-    // the busiest. A stress run's busiest are all in its first steps.
+    // (violations, then gaps, in step order; up to half the lines, rounded
+    // up), then the busiest. A stress run's busiest are all in its first
+    // steps.
     static std::vector<ObjectId> defaultObjects(const sim::Timeline &tl, const sim::Trace &trace,
                                                 size_t n);
 

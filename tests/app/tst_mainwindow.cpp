@@ -473,14 +473,25 @@ private Q_SLOTS:
         QCOMPARE(plot->objects().front(), tee::ObjectId(int32_t(key.id)));
         QCOMPARE(plot->objects().size(), size_t(4));
         // a row of the Objects inspector
-        doc->setCursor(doc->stepCount() / 2);
         auto *view = window.findChild<QTableView *>(QStringLiteral("objects"));
-        QVERIFY(view && view->model()->rowCount() > 1);
+        QVERIFY(view);
+        // the cursor moving (rows come and go) picks nothing
+        doc->setCursor(doc->stepCount() / 2);
+        const auto shown = plot->objects();
+        QVERIFY(view->model()->rowCount() > 1);
+        view->setCurrentIndex(view->model()->index(0, 0));
+        doc->setCursor(doc->stepCount() / 2 + 50);
+        QCOMPARE(plot->objects(), shown);
+        QVERIFY(view->model()->rowCount() > 1);
         const QModelIndex row = view->model()->index(1, 0);
         const auto picked = tee::ObjectId(row.data(ObjectsModel::IdRole).toInt());
-        view->setCurrentIndex(row);
+        Q_EMIT view->clicked(row);
         QCOMPARE(plot->objects().front(), picked);
         QCOMPARE(plot->graphCount(), 4);
+        // picked again after another object: first again
+        Q_EMIT window.timelinePlot()->laneActivated(key);
+        Q_EMIT view->clicked(row);
+        QCOMPARE(plot->objects().front(), picked);
     }
 
     // close-context-async-release: the context closes, the release worker

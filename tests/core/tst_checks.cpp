@@ -669,6 +669,20 @@ void TestChecks::rawIdsFromUserSpace_data()
     QTest::newRow("invoke the raw id of a live object: QTEE is reached")
         << QStringLiteral(R"({"do": "invoke", "fd": "fd", "object": "id:0", "op": 1})") << 0 << true
         << true;
+    // The objref's flags (spec §3.1 step 5): USER, then TEE, then MEM; no
+    // recognised flag is -EINVAL (§6.1 "IO objref: ... no flag")
+    QTest::newRow("an IO with no flag: -EINVAL, the user object before it undone (§6.1)")
+        << QStringLiteral(R"({"do": "invoke", "fd": "fd", "object": "svc", "op": 1,
+                             "io": [{"user": 4}, {"object": "svc", "flags": 0}]})")
+        << int(err::kEINVAL) << false << true;
+    QTest::newRow("an IO with only an unknown flag bit: -EINVAL")
+        << QStringLiteral(R"({"do": "invoke", "fd": "fd", "object": "svc", "op": 1,
+                             "io": [{"user": 5, "flags": 8}]})")
+        << int(err::kEINVAL) << false << true; // (the target's get and put)
+    QTest::newRow("TEE and an unknown bit: the TEE object")
+        << QStringLiteral(R"({"do": "invoke", "fd": "fd", "object": "svc", "op": 1,
+                             "io": [{"object": "svc", "flags": 9}]})")
+        << 0 << true << true;
     // TEE_OBJREF_NULL is tested before any flag (spec §2.4)
     QTest::newRow("an IO of id TEE_OBJREF_NULL flagged TEE: the NULL object (§2.4, §3.1 step 5)")
         << QStringLiteral(R"({"do": "invoke", "fd": "fd", "object": "svc", "op": 1,

@@ -107,6 +107,11 @@ const BadRow kBadRows[] = {
      "invalid JSON: unterminated string (truncated file?)"},
     {"truncated-in-number.json", "line 4, column", "(truncated file?)"},
     {"truncated-in-literal.json", "line 4, column", "(truncated file?)"},
+    // (a review: "1e" at the end said "not written as JSON allows", and a
+    // stray word after a value at the end said "truncated")
+    {"truncated-in-exponent.json", "line 4, column 11",
+     "invalid JSON: the number 1e is cut short (truncated file?)"},
+    {"word-after-value-at-end.json", "line 3, column", "(a missing comma or closing brace?)"},
     // Unknown keys and kinds.
     {"unknown-root-key.json", "proceses", "unknown key \"proceses\""},
     {"unknown-step-key.json", "processes[0].threads[0].program[2].ouputs", "unknown key"},
