@@ -400,10 +400,10 @@ void Engine::Ctx::recvMarshal(Thread &t)
                     endedTwice(*r, ReqState::Placeholder, ReqState::PROCESSED);
                     complete(*r, err::kEINVAL); // its client is past its wait
                 } else if (ended(r->state)) {
-                    // A read after free (argument=srcu/none) of a request
-                    // that already ended (a SEND answered it while RECV
-                    // marshalled outside the lock): it is off reqs_list and
-                    // its completion fired; its id may be another's now.
+                    // A request that already ended while RECV marshalled
+                    // it outside the lock (argument=srcu/none: a stale SEND
+                    // for its reused id answered it): it is off reqs_list,
+                    // its completion fired, its id may be another's now.
                     endedTwice(*r, r->state, ReqState::PROCESSED);
                 } else {
                     unlink(*r);

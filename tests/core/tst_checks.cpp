@@ -120,6 +120,7 @@ private Q_SLOTS:
     void nullOutputObjref();
     void earlyNotificationSendSaysQueued();
     void writeAfterFreeStillFails();
+    void marshalFailureAfterStaleSend();
     void gapTwoWhenDataFreed_data();
     void gapTwoWhenDataFreed();
     void callbackIdsAreUnsignedHolders();
@@ -625,6 +626,27 @@ void TestChecks::writeAfterFreeStillFails()
         if (tr.schedule[e->step - 1].find("SEND unmarshal") != std::string::npos)
             sendReturn = e->errno_;
     QCOMPARE(sendReturn, err::kEINVAL);
+}
+
+// argument=srcu: a stale SEND (s1 answers id 0 twice; the id now names
+// req#1) completes the request s2 is marshalling outside reqs_lock; s2's
+// next argument (the primordial object) fails: the request ends twice,
+// reported once; the failure leaves reqs_list and reqs_idr alone (the
+// request is off them; its id may be another's by then). It was reported
+// twice (by setState and by complete) and unlinked again.
+void TestChecks::marshalFailureAfterStaleSend()
+{
+    const Trace tr = runScenario(
+        R"json({"name": "stale-send-mid-marshal", "qtee": {"services": [{"uid": 2033, "ops": {"1": [{"do": "hold", "target": "io:0", "as": "h"}, {"do": "callback", "target": "io:0", "op": 7}, {"do": "return", "result": 0}], "2": [{"do": "callback", "target": "io:0", "op": 8, "ib": [8], "io": ["id:0x80000000"]}, {"do": "return", "result": 0}]}}]}, "processes": [{"name": "app", "threads": [{"name": "c", "program": [{"do": "open", "as": "fd"}, {"do": "open_service", "fd": "fd", "uid": 2033, "as": "svc"}, {"do": "invoke", "fd": "fd", "object": "svc", "op": 1, "io": [{"user": 1}]}, {"do": "invoke", "fd": "fd", "object": "svc", "op": 2, "io": [{"user": 2}]}, {"do": "exit"}]}, {"name": "s1", "program": [{"do": "wait", "for": "fd"}, {"do": "serve", "fd": "fd", "count": 1, "replies": [{"send_twice": true}]}]}, {"name": "s2", "program": [{"do": "wait", "for": "fd"}, {"do": "serve", "fd": "fd", "count": 1}]}]}], "schedule": ["app/c: open /dev/tee", "app/c: OBJECT_INVOKE ROOT op 32", "app/c: QTEE returns 0", "app/c: OBJECT_INVOKE objref 0 op 1", "app/c: QTEE callback 0x80000001 op 7", "app/s1: SUPPL_RECV", "app/s1: SUPPL_SEND id 0 ret 0", "app/c: dispatch woken (req#0 PROCESSED)", "app/c: callback response 0", "app/c: QTEE returns 0", "app/c: OBJECT_INVOKE objref 0 op 2", "app/c: QTEE callback 0x80000002 op 8", "app/s2: SUPPL_RECV", "app/s1: SUPPL_SEND id 0 ret 0", "app/s2: RECV marshal arg 0 of req#1 (2 args)", "app/s2: RECV marshal arg 1 of req#1 (2 args)"], "policy": "scripted"})json",
+        "argument=srcu");
+    std::vector<const Event *> twice;
+    for (const Event *e : ofKind(tr, EventKind::Violation))
+        if (e->invariant == 13)
+            twice.push_back(e);
+    QCOMPARE(twice.size(), size_t(1));
+    QCOMPARE(twice.front()->finding, Finding::RequestEndedTwice);
+    QCOMPARE(twice.front()->from, ReqState::PROCESSED);
+    QCOMPARE(twice.front()->step, uint64_t(16));
 }
 
 // A QTEE callback id holding a reference is shown as the unsigned id it is.
