@@ -888,63 +888,52 @@ struct Engine::Ctx
     void requestNeverDelivered(RequestId id)
     {
         Request *r = s.request(id);
-        if (!r || std::none_of(r->args.begin(), r->args.end(), [](const Arg &a) {
-                return a.type == ArgType::IO && a.object.valid();
-            }))
+        if (!r)
             return;
-        if (var.gaps == GapsVariant::Faithful) {
-            // One finding per leaked IO object. A request that was never
-            // queued has no id: the finding names its op.
-            for (const Arg &a : r->args) {
-                if (a.type != ArgType::IO || !a.object.valid())
-                    continue;
-                Event &g = gap(2, r->reqId >= 0 ? Finding::IoObjectLeakQueued
-                                                : Finding::IoObjectLeakUnqueued);
-                if (r->reqId >= 0) {
-                    g.request = r->id;
-                    g.reqId = r->reqId;
-                }
-                g.ctx = r->ctx;
-                g.op = r->op;
-                g.object = a.object;
-            }
-            return;
-        }
-        putCallbackArgs(*r);
+        if (var.gaps == GapsVariant::Faithful)
+            flagLeakedIo(r->args, r->ctx, r->op, r->reqId >= 0 ? r : nullptr);
+        else
+            putCallbackArgs(*r);
     }
     // Gap 2 for a callback that never became a request (its context data
-    // was gone, lifetime=none): the IO objects in the thread's oic->u, as
-    // requestNeverDelivered does for a request that was never queued.
+    // was gone, lifetime=none): the IO objects in the thread's oic->u.
     void argsNeverQueued(Thread &t, ContextId ctx)
     {
-        Oic &o = t.oic;
-        std::vector<ObjectId> objects;
-        for (Arg &a : o.u)
-            if (a.type == ArgType::IO && a.object.valid()) {
-                objects.push_back(a.object);
-                if (var.gaps == GapsVariant::Fixed)
-                    a.object = {};
+        if (var.gaps == GapsVariant::Faithful)
+            flagLeakedIo(t.oic.u, ctx, t.oic.cbOp, nullptr);
+        else
+            putIoArgs(t.oic.u, {HolderKind::CallbackArg, t.id.v});
+    }
+    // One gap 2 finding per leaked IO object of `args`. `queued`: the
+    // request that holds them in reqs_idr; a callback never queued has no
+    // id, and the finding names its op.
+    void flagLeakedIo(const CopyVector<Arg> &args, ContextId ctx, uint32_t op,
+                      const Request *queued)
+    {
+        for (const Arg &a : args) {
+            if (a.type != ArgType::IO || !a.object.valid())
+                continue;
+            Event &g = gap(2, queued ? Finding::IoObjectLeakQueued : Finding::IoObjectLeakUnqueued);
+            if (queued) {
+                g.request = queued->id;
+                g.reqId = queued->reqId;
             }
-        for (const ObjectId obj : objects) {
-            if (var.gaps == GapsVariant::Faithful) {
-                Event &g = gap(2, Finding::IoObjectLeakUnqueued);
-                g.ctx = ctx;
-                g.op = o.cbOp;
-                g.object = obj;
-            } else {
-                put(obj, {HolderKind::CallbackArg, t.id.v});
-            }
+            g.ctx = ctx;
+            g.op = op;
+            g.object = a.object;
         }
     }
     // Puts the IO objects a callback request still holds (its arguments'
     // references, held for its client). Taken off the request first: a put
     // may queue a RELEASE notification, after which `r` must be looked up
     // again by id.
-    void putCallbackArgs(Request &r)
+    void putCallbackArgs(Request &r) { putIoArgs(r.args, {HolderKind::CallbackArg, r.client.v}); }
+    // Puts the IO objects of `args` held by `holder`, each taken off first
+    // (a put may move the request or thread that owns `args`).
+    void putIoArgs(CopyVector<Arg> &args, const Holder holder)
     {
-        const Holder holder{HolderKind::CallbackArg, r.client.v};
         std::vector<ObjectId> objects;
-        for (Arg &a : r.args)
+        for (Arg &a : args)
             if (a.type == ArgType::IO && a.object.valid()) {
                 objects.push_back(a.object);
                 a.object = {};

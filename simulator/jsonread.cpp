@@ -201,6 +201,12 @@ bool isDigit(char c)
     return c >= '0' && c <= '9';
 }
 
+// A character a number token can hold (RFC 8259 or not: +1, .5, 1e).
+bool isNumberChar(char c)
+{
+    return isDigit(c) || std::string_view("+-.eE").find(c) != std::string_view::npos;
+}
+
 // RFC 8259 section 6: -? (0 | [1-9][0-9]*) (\.[0-9]+)? ([eE][+-]?[0-9]+)?
 bool rfcNumber(std::string_view t)
 {
@@ -284,9 +290,7 @@ std::optional<JsonSyntaxError> findNonRfcJson(std::string_view json)
         }
         if (isDigit(c) || c == '-' || c == '+' || c == '.') {
             size_t end = i;
-            while (end < json.size() &&
-                   (isDigit(json[end]) ||
-                    std::string_view("+-.eE").find(json[end]) != std::string_view::npos))
+            while (end < json.size() && isNumberChar(json[end]))
                 ++end;
             const std::string_view token = json.substr(i, end - i);
             if (!rfcNumber(token))
@@ -303,9 +307,6 @@ std::optional<JsonSyntaxError> findNonRfcJson(std::string_view json)
 JsonSyntaxError describeJsonError(std::string_view json, int error, size_t offset)
 {
     offset = std::min(offset, json.size());
-    const auto isNumberChar = [](char c) {
-        return isDigit(c) || std::string_view("+-.eE").find(c) != std::string_view::npos;
-    };
     const auto onlySpaceFrom = [&](size_t at) {
         return at >= json.size() || json.find_first_not_of(" \t\r\n", at) == std::string_view::npos;
     };
