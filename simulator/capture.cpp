@@ -722,7 +722,7 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         QJsonDocument::fromJson(QByteArray(text.data(), qsizetype(text.size())), &perr);
     if (perr.error != QJsonParseError::NoError) {
         if (const std::string what = topLevelScalar(text); !what.empty()) {
-            r.fail("top level", "expected a JSON object, found " + what);
+            r.fail("(root)", "expected a JSON object, got " + what);
             return nullptr;
         }
         const JsonSyntaxError e =
@@ -731,7 +731,7 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         return nullptr;
     }
     if (!doc.isObject()) {
-        r.fail("top level", "expected a JSON object, found an array");
+        r.fail("(root)", "expected a JSON object, got an array");
         return nullptr;
     }
     if (const auto bad = findNonRfcJson(text)) {

@@ -757,7 +757,26 @@ private:
     {
         std::vector<uint32_t> found;
         m_tl.instantsIn(Axis::Step, int64_t(m_from), int64_t(m_to), m_lanes, found);
+        // QTEE's callbacks sit on the calling thread's lane in the timeline
+        // but on QTEE's track here: --lane QTEE keeps them without the
+        // thread (it lost them, and their track stayed empty).
+        std::vector<uint32_t> unshownThreads;
+        bool qteeShown = false;
+        for (uint32_t l = 0; l < m_on.size(); ++l) {
+            const LaneKind k = m_tl.lanes()[l].key.kind;
+            qteeShown = qteeShown || (m_on[l] && k == LaneKind::Qtee);
+            if (!m_on[l] && k == LaneKind::Thread)
+                unshownThreads.push_back(l);
+        }
+        if (qteeShown && !unshownThreads.empty()) {
+            std::vector<uint32_t> onThreads;
+            m_tl.instantsIn(Axis::Step, int64_t(m_from), int64_t(m_to), unshownThreads, onThreads);
+            for (uint32_t i : onThreads)
+                if (m_tl.instants()[i].kind == InstantKind::QteeCallback)
+                    found.push_back(i);
+        }
         std::sort(found.begin(), found.end());
+        found.erase(std::unique(found.begin(), found.end()), found.end());
         std::set<uint32_t> killEvents;
         auto emit = [&](const Instant &in, bool runLevel) {
             const Event &e = m_trace.events[in.event];

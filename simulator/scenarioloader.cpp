@@ -43,7 +43,7 @@ namespace {
 
 // Limits. They are far above anything a meaningful scenario needs and low
 // enough that the loader and the engine stay fast on any input.
-constexpr qint64 kMaxInputBytes = 16 * 1024 * 1024;
+constexpr qint64 kMaxInputBytes = kMaxScenarioBytes;
 constexpr qsizetype kMaxProcesses = 64;
 constexpr qsizetype kMaxThreads = 64; // per process
 constexpr qsizetype kMaxProgram = 10000;

@@ -15,6 +15,8 @@ namespace tee::sim {
 // "max_steps" and the CLI's --max-steps all stop here. 10^8 steps is minutes
 // of engine time and gigabytes of events; nothing meaningful needs more.
 inline constexpr uint64_t kMaxStepsLimit = 100000000;
+// The largest scenario file the loader reads (checked before reading).
+inline constexpr int64_t kMaxScenarioBytes = 16 * 1024 * 1024;
 
 // On failure returns nullptr and sets `error` to one sentence naming the
 // source, the JSON location and what is wrong, e.g.

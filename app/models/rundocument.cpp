@@ -123,13 +123,29 @@ std::unique_ptr<RunDocument::Run> RunDocument::loadScenario(const QString &nameO
 
 bool RunDocument::isCapture(const QString &path)
 {
-    QFile f(path);
-    if (!QFileInfo(path).isFile() || !f.open(QIODevice::ReadOnly))
+    const QFileInfo info(path);
+    if (!info.isFile())
         return false;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return false;
+    // Larger than any scenario may be: a capture if its start names the
+    // format (captures write it first), so that the capture reader, which
+    // refuses one over its own limit before reading it, has the say; else
+    // the scenario loader names its size limit. (The whole file was read
+    // here, and a large capture was then refused as a scenario.)
+    if (info.size() > tee::sim::kMaxScenarioBytes)
+        return f.read(64 * 1024).contains("\"teescope-capture\"");
     const QByteArray bytes = f.readAll();
     if (!bytes.contains("\"teescope-capture\""))
         return false;
-    const QJsonDocument doc = QJsonDocument::fromJson(bytes);
+    // Broken JSON that names the capture format is a broken capture: the
+    // capture reader says where it breaks (the scenario loader's errors
+    // are about scenario keys).
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(bytes, &parseError);
+    if (parseError.error != QJsonParseError::NoError)
+        return true;
     return doc.isObject() && doc.object().value(QLatin1String("format")).toString() ==
                                  QLatin1String("teescope-capture");
 }

@@ -77,7 +77,9 @@ public:
                                              const std::atomic<bool> *cancel = nullptr,
                                              tee::sim::RunProgress *progress = nullptr);
     // True when the file is a capture (a JSON object whose "format" is
-    // "teescope-capture"); anything else is a scenario or a built-in name.
+    // "teescope-capture", or a file that names that format and is not valid
+    // JSON or too large for a scenario: a broken capture, for the capture
+    // reader to describe); anything else is a scenario or a built-in name.
     static bool isCapture(const QString &path);
     // loadCapture or loadScenario, by isCapture.
     static std::unique_ptr<Run> load(const QString &nameOrPath, QString *error,

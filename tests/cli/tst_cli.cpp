@@ -80,6 +80,12 @@ bool writeJson(const QString &path, const QJsonObject &object)
 // Every file under `dir` (recursively, hidden ones included) with a digest
 // of its contents and its permissions: equal snapshots mean nothing was
 // created, changed or removed.
+bool writeFile(const QString &path, const QByteArray &bytes)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly) && file.write(bytes) == bytes.size();
+}
+
 QMap<QString, QByteArray> snapshot(const QString &dir)
 {
     QMap<QString, QByteArray> files;
@@ -1980,6 +1986,37 @@ void TestCli::renderPictures()
         QVERIFY2(r.err.contains(culprit), qPrintable(r.err));
         QVERIFY(!QFile::exists(out));
     }
+    // A capture is read as one whatever its state or size: a cut one is
+    // described by the capture reader (line, column), and one larger than
+    // a scenario may be is drawn. Both went to the scenario loader, which
+    // named its 16 MiB limit for the large one (an export audit).
+    const QString cap = tmp.filePath(QStringLiteral("d.json"));
+    VERIFY_EXIT(runCli({QStringLiteral("run"), def, QStringLiteral("--capture"), cap}), 0);
+    QFile cf(cap);
+    QVERIFY(cf.open(QIODevice::ReadOnly));
+    const QByteArray capText = cf.readAll();
+    cf.close();
+    const QString cut = tmp.filePath(QStringLiteral("cut.json"));
+    QVERIFY(writeFile(cut, capText.left(capText.size() / 2)));
+    const CliResult broken = runCli({render, cut, pngOpt, out});
+    VERIFY_EXIT(broken, 2);
+    QVERIFY2(broken.err.contains(QLatin1String("cut.json: line ")) &&
+                 !broken.err.contains(QLatin1String("scenario")),
+             qPrintable(broken.err));
+    QVERIFY(!QFile::exists(out));
+    const QString largeCut = tmp.filePath(QStringLiteral("large-cut.json"));
+    QVERIFY(writeFile(largeCut, capText.left(capText.size() / 2) + QByteArray(17 << 20, ' ')));
+    const CliResult largeBroken = runCli({render, largeCut, pngOpt, out});
+    VERIFY_EXIT(largeBroken, 2);
+    QVERIFY2(largeBroken.err.contains(QLatin1String("large-cut.json: line ")) &&
+                 !largeBroken.err.contains(QLatin1String("16 MiB")),
+             qPrintable(largeBroken.err));
+    QVERIFY(!QFile::exists(out));
+    const QString large = tmp.filePath(QStringLiteral("large.json"));
+    QVERIFY(writeFile(large, capText + QByteArray(17 << 20, ' ')));
+    const CliResult drawn = runCli({render, large, pngOpt, out});
+    VERIFY_EXIT(drawn, 0);
+    QVERIFY(QFile::exists(out));
 #endif
 }
 

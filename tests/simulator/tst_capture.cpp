@@ -119,7 +119,7 @@ QList<QPair<const char *, const char *>> badCaptureCases()
          "line 107, column 16: a raw control character (U+0009) inside a string: JSON requires "
          "it escaped, as \\t"},
         {"invalid-escape.json", "line 8, column 27: invalid escape \\x in a string (JSON allows"},
-        {"top-level-array.json", "top level: expected a JSON object"},
+        {"top-level-array.json", "(root): expected a JSON object, got an array"},
         {"wrong-format.json", "format: expected \"teescope-capture\", found \"teescope-scenario\""},
         {"missing-format.json", "format: missing"},
         {"future-version.json", "version: unsupported capture version 2"},
@@ -172,7 +172,7 @@ QList<QPair<const char *, const char *>> badCaptureCases()
         {"bad-stop.json", "stop: unknown stop reason \"exploded\""},
         {"schedule-not-strings.json",
          "schedule[1]: expected an action label string, found a number"},
-        {"top-level-string.json", "top level: expected a JSON object, found a string"},
+        {"top-level-string.json", "(root): expected a JSON object, got a string"},
         {"orphan-violation.json", "violations[0]: no violation event of I6 at step 3"},
         {"violations-one-missing.json",
          "violations: lists 0 of 1 violation event: I11 at step 15 (events[76]) is missing"},

@@ -927,6 +927,38 @@ private Q_SLOTS:
         QVERIFY2(!text.contains(QLatin1String("request states (")), qPrintable(text));
     }
 
+    // The Chrome trace under --lane QTEE keeps QTEE's callbacks, which the
+    // timeline puts on the calling thread's lane: they were lost, leaving
+    // only the releases on QTEE's track (an export audit).
+    void chromeQteeLaneKeepsCallbacks()
+    {
+        auto sc = builtin("default");
+        Simulator sim(sc);
+        std::string error;
+        const Trace trace = run(sim, RunOptions{}, &error);
+        QVERIFY2(error.empty(), error.c_str());
+        const auto callbacks = [&](const ExportOptions &o) {
+            QStringList names;
+            for (const QJsonValue v : traceEvents(chromeTrace(sim, trace, o))) {
+                const QJsonObject e = v.toObject();
+                if (e.value(QLatin1String("cat")).toString() == QLatin1String("qtee") &&
+                    e.value(QLatin1String("name")).toString().contains(QLatin1String("calls back")))
+                    names << e.value(QLatin1String("name")).toString();
+            }
+            return names;
+        };
+        const QStringList all = callbacks(ExportOptions{});
+        QVERIFY2(!all.isEmpty(), "default has a callback");
+        ExportOptions o;
+        o.lanes = {"QTEE"};
+        QCOMPARE(callbacks(o), all);
+        const std::string json = chromeTrace(sim, trace, o);
+        const QString problem = exportcheck::checkChromeTrace(QByteArray::fromStdString(json));
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        o.lanes = {"qcomtee_wq"};
+        QVERIFY(callbacks(o).isEmpty());
+    }
+
     // A note on a step whose QTEE message --lane QTEE shows stays with it
     // (QTEE calls back the NULL object: io:3 of an invocation with one IO).
     void timelineQteeKeepsItsNotes()
