@@ -584,12 +584,11 @@ void Engine::Ctx::closeObjects(Thread &t)
     for (const IdrEntry &en : idr)
         put(ObjectId(en.ref), {HolderKind::CtxIdr, ctx.v, en.id});
     s.context(ctx).qteeObjectsIdr.clear();
-    if (var.lifetime == LifetimeVariant::None) {
+    if (var.lifetime == LifetimeVariant::None)
         freeData(ctx); // deliberately unsafe: context data freed at close
-    } else if (var.lifetime == LifetimeVariant::Kref) {
-        ctxPut(ctx, {CtxHolderKind::File, -1}, true);
-    }
-    ctxPut(ctx, {CtxHolderKind::File, -1}); // teedev_close_context drops the file's ref
+    // teedev_close_context drops the file's ref. (lifetime=kref: the data's
+    // own first reference goes when the tee_context is released, maybeFree)
+    ctxPut(ctx, {CtxHolderKind::File, -1});
     if (var.lifetime == LifetimeVariant::Kref)
         maybeFree(ctx);
     t.closing = {};

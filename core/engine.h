@@ -35,7 +35,7 @@ namespace tee {
 // oic starts with SHARED set, a compute step records no syscall_return;
 // 14: qcomtee_remove closes the driver context under its reqs_lock (spec
 // §3.7 step 1), and an I9 violation names the older request's reqs_idr id.
-inline constexpr int kModelVersion = 19;
+inline constexpr int kModelVersion = 20;
 
 struct Action
 {

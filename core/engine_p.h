@@ -396,10 +396,10 @@ struct Engine::Ctx
                 break;
             }
         // ... and after all its tee_shm are freed (spec §8 I6: each holds a
-        // tee_context reference, spec §2.2). The merged design never gets
-        // here against it; lifetime=none (data freed at close) and the RFC's
-        // kref (a count of the data's own that leaves tee_shm out, spec §5)
-        // both can, and both are charged: the invariant names no design.
+        // tee_context reference, spec §2.2). Only lifetime=none (data freed
+        // at close) gets here against it: the merged design frees the data
+        // in the context's release, and the RFC's kref drops its first
+        // reference there (maybeFree).
         for (const Shm &m : s.shms)
             if (m.ctx == id) {
                 Event &x = violation(6, Finding::DataFreedShmAlive);
@@ -418,6 +418,15 @@ struct Engine::Ctx
             emit(EventKind::ContextReleased).ctx = id;
             if (var.lifetime == LifetimeVariant::CtxRef && id.v != 0)
                 freeData(id);
+            // lifetime=kref (the RFC): the release callback drops the data's
+            // first reference, the one open took. It runs after the last
+            // tee_context reference, a tee_shm's too (the review thread:
+            // "the release() callback would still be called as usual when
+            // the last reference is gone"); user objects keep the data
+            // beyond it by their own references (spec §5, "Lifetime of the
+            // context data").
+            if (var.lifetime == LifetimeVariant::Kref && id.v != 0)
+                ctxPut(id, {CtxHolderKind::File, -1}, true);
         }
         if (var.lifetime == LifetimeVariant::Kref && id.v != 0 && c.closed && !c.dataFreed &&
             c.dataRefs.empty())

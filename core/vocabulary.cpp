@@ -1323,7 +1323,8 @@ std::string variantMeaning(std::string_view dimension, std::string_view value)
         if (value == "ctxref")
             return "user objects pin the tee_context (merged)";
         if (value == "kref")
-            return "a separate refcount on the context data (RFC)";
+            return "a separate refcount on the context data, held by its user objects and "
+                   "by the context until its release (RFC; close_context as merged)";
         return "the context data is freed at close (unsafe)";
     }
     if (dimension == "gaps")

@@ -64,11 +64,6 @@ void TestKillAnywhere::randomKills()
             if (scenario == QLatin1String("device-removal") && e.kind == EventKind::Violation &&
                 e.finding == Finding::CtxGetFreed)
                 continue;
-            // the RFC's data count leaves tee_shm out: its data can go
-            // before a tee_shm of the context (I6, spec §5, §8)
-            if (variant == QLatin1String("lifetime=kref") && e.kind == EventKind::Violation &&
-                e.finding == Finding::DataFreedShmAlive)
-                continue;
             QVERIFY2(e.kind != EventKind::Violation,
                      qPrintable(QStringLiteral("seed %1 step %2: I%3 %4")
                                     .arg(seed)

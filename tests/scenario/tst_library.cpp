@@ -287,10 +287,6 @@ std::set<int> intendedInvariants(const std::string &name, const Variant &v)
     // item 3) names the freed object (I4)
     if (name == "first-smc-fails" && v.gaps == GapsVariant::Faithful)
         return {4};
-    // memory-object-map's tee_shm outlives its context's data under the
-    // RFC's data count, which leaves tee_shm out (I6, spec §5, §8)
-    if (name == "memory-object-map" && v.lifetime == LifetimeVariant::Kref)
-        return {6};
     // release-retry's RELEASE lost to §9 item 5: QTEE keeps a reference (I5)
     if (name == "release-retry" && v.gaps == GapsVariant::Faithful)
         return {5};
@@ -603,9 +599,10 @@ void claimMemoryObjectMap(const Run &r)
     QVERIFY(r.trace.final.objects.empty());
     QVERIFY(r.trace.final.shms.empty());
     // lifetime=none frees the context data at close, before the process
-    // exit frees the tee_shm (I6's last clause); so does kref, whose own
-    // count leaves tee_shm out (spec §5)
-    expectViolations(r, onlyIf(r.variant.lifetime != LifetimeVariant::CtxRef, 6));
+    // exit frees the tee_shm (I6's last clause); the RFC's kref drops the
+    // data's first reference in the context's release, after it, as the
+    // merged design frees the data there
+    expectViolations(r, onlyIf(r.variant.lifetime == LifetimeVariant::None, 6));
 }
 
 // A failed RELEASE SMC after SHARED: dropped (gap 5, I5 leak); fixed: retried.
