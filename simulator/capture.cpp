@@ -846,9 +846,9 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         return nullptr;
     const bool spansGiven = root.contains(QLatin1String("spans"));
     if (spansGiven && spans.size() != qsizetype(cap->schedule.size())) {
-        r.fail("spans", std::to_string(spans.size()) + " spans for " +
-                            std::to_string(cap->schedule.size()) +
-                            " schedule steps: there is one per step");
+        r.fail("spans", std::to_string(spans.size()) + (spans.size() == 1 ? " span" : " spans") +
+                            " for a schedule of " + vocab::steps(cap->schedule.size()) +
+                            ": there is one per step");
         return nullptr;
     }
     cap->spans.reserve(size_t(spans.size()));
@@ -901,7 +901,7 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
         }
         if (e.step > cap->schedule.size()) {
             r.fail(where + ".step", "step " + std::to_string(e.step) + " is past the schedule's " +
-                                        std::to_string(cap->schedule.size()) + " steps");
+                                        vocab::steps(cap->schedule.size()));
             return nullptr;
         }
         if (!cap->events.empty() && e.step < cap->events.back().step) {
@@ -981,7 +981,7 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
             return nullptr;
         if (focus > cap->schedule.size()) {
             r.fail("focus", "step " + std::to_string(focus) + " is past the schedule's " +
-                                std::to_string(cap->schedule.size()) + " steps");
+                                vocab::steps(cap->schedule.size()));
             return nullptr;
         }
         cap->focusStep = focus;
@@ -1002,7 +1002,7 @@ std::unique_ptr<Capture> parseCapture(const std::string &text, const std::string
             return nullptr;
         if (n.step > cap->schedule.size()) {
             r.fail(where + ".step", "step " + std::to_string(n.step) + " is past the schedule's " +
-                                        std::to_string(cap->schedule.size()) + " steps");
+                                        vocab::steps(cap->schedule.size()));
             return nullptr;
         }
         if (!isPrintable(n.entity) || n.entity.size() > 200) {

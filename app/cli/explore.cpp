@@ -294,8 +294,13 @@ int cmdExplore(const QStringList &args)
         stdoutAsked =
             stdoutAsked || (parser.isSet(c.opt) && parser.value(c.opt) == QLatin1String("-"));
     std::ostream &out = stdoutAsked ? std::cerr : std::cout;
-    if (outputs.hasStdout())
+    if (outputs.hasStdout()) {
         writeStdout(outputs.stdoutContents());
+        // A capture to "-" that did not get through is not reported as
+        // written: main says why standard output failed, and nothing else.
+        if (!std::cout)
+            return kExitUsage;
+    }
 
     const bool found = r.found();
     const int status = found ? kExitFound : r.complete ? kExitOk : kExitIncomplete;

@@ -131,6 +131,33 @@ RunSummary RunSummary::build(const sim::Simulator &sim, const sim::Trace &trace,
     s.simulatedNs = trace.final.tNs;
     s.stopReason = sim::stopReasonName(trace.stop);
     s.stopDetail = trace.stopDetail;
+    for (size_t i = 0; i < scenario.faults.size(); ++i) {
+        if (trace.final.faultsTaken.has(i))
+            continue;
+        const sim::Fault &f = scenario.faults[i];
+        const std::string who = "kill " + sim.processName(ProcessId(f.process));
+        switch (f.when) {
+        case sim::Fault::When::Any:
+            s.faultsNotTaken.push_back(
+                who + " when any" +
+                (opts.policy == sim::Policy::Random
+                     ? std::string(": the random schedule did not pick it")
+                     : std::string(": only --policy random and explore take it")));
+            break;
+        case sim::Fault::When::AtStep:
+            s.faultsNotTaken.push_back(who + " at_step " + std::to_string(f.step) +
+                                       (f.step > s.steps
+                                            ? std::string(": the run ended before that step")
+                                            : std::string(": the process could not be killed "
+                                                          "from then on")));
+            break;
+        case sim::Fault::When::OnState:
+            s.faultsNotTaken.push_back(who + " when_request " + reqStateName(f.state) +
+                                       ": no request of it was in that state while its client "
+                                       "waited");
+            break;
+        }
+    }
     s.eventTotal = trace.events.size();
 
     std::vector<uint64_t> counts(size_t(EventKind::Note) + 1, 0);
@@ -260,6 +287,8 @@ std::string RunSummary::toText() const
         }
     }
 
+    for (size_t i = 0; i < faultsNotTaken.size(); ++i)
+        line(i == 0 ? "not taken" : "", faultsNotTaken[i]);
     line("events", std::to_string(eventTotal));
     size_t kindWidth = 0;
     for (const auto &[kind, count] : eventCounts)
@@ -354,6 +383,9 @@ std::string RunSummary::toJson() const
     QJsonObject counts;
     for (const auto &[kind, count] : eventCounts)
         counts.insert(qs(kind), qint64(count));
+    QJsonArray notTaken;
+    for (const std::string &f : faultsNotTaken)
+        notTaken.append(qs(f));
 
     QJsonArray objs;
     for (const ObjectInfo &o : objects) {
@@ -427,6 +459,7 @@ std::string RunSummary::toJson() const
         {QStringLiteral("simulatedTime"), qs(formatDuration(simulatedNs))},
         {QStringLiteral("stopReason"), qs(stopReason)},
         {QStringLiteral("stopDetail"), qs(stopDetail)},
+        {QStringLiteral("faultsNotTaken"), notTaken},
         {QStringLiteral("eventTotal"), qint64(eventTotal)},
         {QStringLiteral("eventCounts"), counts},
         {QStringLiteral("objects"), objs},

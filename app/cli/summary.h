@@ -101,6 +101,10 @@ struct RunSummary
     int64_t simulatedNs = 0;
     std::string stopReason;
     std::string stopDetail;
+    // The scenario's faults this run did not take, each in words with why
+    // ("kill P1 when any: only --policy random and explore take it"): a
+    // kill that never happened is otherwise invisible.
+    std::vector<std::string> faultsNotTaken;
     uint64_t eventTotal = 0;
     // Every EventKind in declaration order, zero counts included.
     std::vector<std::pair<std::string, uint64_t>> eventCounts;

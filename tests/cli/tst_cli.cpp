@@ -176,6 +176,7 @@ private Q_SLOTS:
     void runJson();
     void runOverrides();
     void runViolationExitsOne();
+    void runSaysWhichFaultsWereNotTaken();
     void runStuckListsWhatIsLeft();
     void exploreStopsOnSignal_data();
     void exploreStopsOnSignal();
@@ -377,6 +378,39 @@ void TestCli::runOverrides()
         QStringLiteral("18446744073709551615"));
 }
 
+// A fault the run did not take is named with why: a "when": "any" kill
+// under the scripted policy never fires, and the summary said nothing of it
+// (a reviewer took the run for the killed one; a reviewer's audit). The
+// random policy takes it, and the line goes.
+void TestCli::runSaysWhichFaultsWereNotTaken()
+{
+    const QString scenario = dataPath(QStringLiteral("cli/faults-not-taken.json"));
+    const CliResult text = runCli({QStringLiteral("run"), scenario});
+    VERIFY_EXIT(text, 0);
+    for (const char *why : {"not taken  kill app when any: only --policy random and explore",
+                            "kill app at_step 50: the run ended before that step",
+                            "kill app when_request PROCESSING: no request"})
+        QVERIFY2(text.out.contains(QLatin1String(why)), qPrintable(text.out));
+    const CliResult json = runCli({QStringLiteral("run"), scenario, QStringLiteral("--json")});
+    VERIFY_EXIT(json, 0);
+    const QJsonObject o = QJsonDocument::fromJson(json.out.toUtf8()).object();
+    QCOMPARE(o.value(QLatin1String("faultsNotTaken")).toArray().size(), 3);
+    // some seed of the first 20 takes the "any" kill, and its line goes
+    bool taken = false;
+    for (int seed = 1; seed <= 20 && !taken; ++seed) {
+        const CliResult r = runCli({QStringLiteral("run"), scenario, QStringLiteral("--policy"),
+                                    QStringLiteral("random"), QStringLiteral("--seed"),
+                                    QString::number(seed), QStringLiteral("--json")});
+        const QJsonArray left = QJsonDocument::fromJson(r.out.toUtf8())
+                                    .object()
+                                    .value(QLatin1String("faultsNotTaken"))
+                                    .toArray();
+        taken = left.size() == 2 && !left.contains(QStringLiteral(
+                                        "kill app when any: the random schedule did not pick it"));
+    }
+    QVERIFY(taken);
+}
+
 void TestCli::runViolationExitsOne()
 {
     const QString scenario = dataPath(QStringLiteral("cli/send-twice.json"));
@@ -429,6 +463,9 @@ void TestCli::stdoutWriteFailureFails_data()
     QTest::newRow("run --help") << QString(QStringLiteral("run|--help")).split(QLatin1Char('|'));
     QTest::newRow("explore --json")
         << QString(QStringLiteral("explore|default|--json")).split(QLatin1Char('|'));
+    QTest::newRow("explore --counterexample -")
+        << QString(QStringLiteral("explore|release-retry|--counterexample|-"))
+               .split(QLatin1Char('|'));
 }
 
 void TestCli::stdoutWriteFailureFails()
@@ -447,6 +484,9 @@ void TestCli::stdoutWriteFailureFails()
              qPrintable(err));
     // with its reason, whichever way the command wrote (list's was lost)
     QVERIFY2(err.contains(QLatin1String("No space left on device")), qPrintable(err));
+    // and no word that it was written (explore's report, on stderr when
+    // its capture owns standard output, said so: an explore audit)
+    QVERIFY2(!err.contains(QLatin1String("written to standard output")), qPrintable(err));
 }
 
 // A file size limit (ulimit -f) is a failed write like any other: status

@@ -150,7 +150,7 @@ QList<QPair<const char *, const char *>> badCaptureCases()
         {"seed-integer-past-2p63.json",
          "seed: about 18446744073709551616 is out of range (a value above 2^63-1 is written as a "
          "decimal string"},
-        {"spans-empty.json", "spans: 0 spans for 3 schedule steps: there is one per step"},
+        {"spans-empty.json", "spans: 0 spans for a schedule of 3 steps: there is one per step"},
         {"violation-unknown-invariant.json",
          "events[9].invariant: no invariant \"I99\" (spec §8 has I1 to I18)"},
         {"violation-finding-of-another.json",
