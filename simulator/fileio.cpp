@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <csignal>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -308,8 +310,40 @@ bool OutputFiles::check(const std::vector<std::string> &inputs, std::string *err
     return true;
 }
 
+namespace {
+// The signals that end a command from outside (Ctrl+C, kill, timeout, a
+// closed terminal) wait while outputs are committed: a command killed while
+// it wrote left its temporary file behind (40 MB of a capture, an export
+// audit). They are delivered once the outputs are all in place, or all
+// rolled back; the commit itself is bounded (no reads, one fsync a file).
+class TerminationDeferred
+{
+public:
+    TerminationDeferred()
+    {
+        sigset_t set;
+        sigemptyset(&set);
+        for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT})
+            sigaddset(&set, sig);
+        m_ok = ::pthread_sigmask(SIG_BLOCK, &set, &m_previous) == 0;
+    }
+    ~TerminationDeferred()
+    {
+        if (m_ok)
+            ::pthread_sigmask(SIG_SETMASK, &m_previous, nullptr);
+    }
+    TerminationDeferred(const TerminationDeferred &) = delete;
+    TerminationDeferred &operator=(const TerminationDeferred &) = delete;
+
+private:
+    sigset_t m_previous{};
+    bool m_ok = false;
+};
+} // namespace
+
 bool OutputFiles::commit(std::string *error)
 {
+    const TerminationDeferred deferred;
     struct Staged
     {
         std::string temp;   // written, not yet renamed

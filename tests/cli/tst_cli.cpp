@@ -19,6 +19,7 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <csignal>
 #include <sys/resource.h>
@@ -166,6 +167,7 @@ private Q_SLOTS:
     void stdoutWriteFailureFails();
     void fileSizeLimitFails_data();
     void fileSizeLimitFails();
+    void killedWhileWritingLeavesNoTemporary();
     void exploreCounterexampleToStdoutWithNothingFound();
     void informational_data();
     void informational();
@@ -487,6 +489,43 @@ void TestCli::stdoutWriteFailureFails()
     // and no word that it was written (explore's report, on stderr when
     // its capture owns standard output, said so: an explore audit)
     QVERIFY2(!err.contains(QLatin1String("written to standard output")), qPrintable(err));
+}
+
+// A command killed (SIGTERM: kill, timeout, CI) while it writes its
+// outputs finishes or rolls back the write first: it left its temporary
+// file behind (40 MB of a capture, an export audit). The signal is sent as
+// soon as the temporary file appears; the command then dies of it with the
+// capture whole in place.
+void TestCli::killedWhileWritingLeavesNoTemporary()
+{
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString capture = tmp.filePath(QStringLiteral("s.json"));
+    QProcess p;
+    p.setStandardOutputFile(QProcess::nullDevice());
+    p.start(QStringLiteral(TEESCOPE_CLI),
+            {QStringLiteral("run"), QStringLiteral("stress"), QStringLiteral("--max-steps"),
+             QStringLiteral("100000"), QStringLiteral("--capture"), capture});
+    QVERIFY(p.waitForStarted());
+    const QDir dir(tmp.path());
+    const QStringList pattern{QStringLiteral(".s.json.tmp-*")};
+    bool sent = false;
+    while (p.state() != QProcess::NotRunning && !sent) {
+        if (!dir.entryList(pattern, QDir::Files | QDir::Hidden).isEmpty()) {
+            ::kill(pid_t(p.processId()), SIGTERM);
+            sent = true;
+        } else {
+            QThread::usleep(200);
+        }
+    }
+    QVERIFY(p.waitForFinished(120000));
+    if (!sent)
+        QSKIP("the capture was written before its temporary file was seen");
+    QCOMPARE(p.exitStatus(), QProcess::CrashExit); // died of the signal, after the write
+    QVERIFY2(dir.entryList(pattern, QDir::Files | QDir::Hidden).isEmpty(),
+             "a temporary file was left behind");
+    QVERIFY(readJsonObject(capture).value(QLatin1String("format")).toString() ==
+            QLatin1String("teescope-capture"));
 }
 
 // A file size limit (ulimit -f) is a failed write like any other: status
