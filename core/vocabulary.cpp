@@ -933,9 +933,13 @@ std::string eventText(const Environment &env, const Event &e)
     case EventKind::ContextGet:
     case EventKind::ContextPut: {
         const bool get = e.kind == EventKind::ContextGet;
-        std::string s = c + (get ? " reference taken" : " reference dropped");
+        // lifetime=kref: the RFC's count of the data (ref_cnt), not the
+        // tee_context's (value says which)
+        const std::string counter = e.value ? c + " data ref_cnt" : c + " refcount";
+        std::string s =
+            c + (e.value ? " data" : "") + (get ? " reference taken" : " reference dropped");
         if (e.refcount >= 0)
-            s = c + " refcount " + num(int64_t(e.refcount) + (get ? -1 : 1)) + " -> " +
+            s = counter + " " + num(int64_t(e.refcount) + (get ? -1 : 1)) + " -> " +
                 num(e.refcount);
         return s + " (" + (get ? "get by " : "put by ") + ctxHolder(env, e.ctxHolder, e.holderArg) +
                ")";
@@ -1156,6 +1160,8 @@ DriverRef driverRef(const Event &e)
         return {"qcomtee_release", "call.c", "§2.2"};
     case EventKind::ContextGet:
     case EventKind::ContextPut:
+        if (e.value) // lifetime=kref: the RFC's ref_cnt of the context data
+            return {"kref_get / kref_put (ref_cnt, RFC)", "", "§5"};
         return {"teedev_ctx_get / teedev_ctx_put", "tee_core.c", "§2.2"};
     case EventKind::XaAlloc:
     case EventKind::XaErase:

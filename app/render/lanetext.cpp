@@ -36,8 +36,11 @@ std::string laneDetail(const Environment &env, const sim::Lane &lane)
     case sim::LaneKind::Object:
         return vocab::objectWhat(a.objectType, a.qteeId, a.userObjectId);
     case sim::LaneKind::Request: {
-        std::string s = a.notification ? std::string("RELEASE notification")
-                                       : vocab::request(RequestId(), a.ctx, a.reqId);
+        // (a notification's reqs_idr id too: request=idr reuses it, which
+        // is what a FIFO question turns on)
+        std::string s = vocab::request(RequestId(), a.ctx, a.reqId);
+        if (a.notification)
+            s = a.reqId >= 0 ? "RELEASE notification, " + s : std::string("RELEASE notification");
         if (!a.notification && a.op)
             s += " " + vocab::op(a.op);
         return s;

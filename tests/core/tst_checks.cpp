@@ -111,6 +111,7 @@ private Q_SLOTS:
     void primordialOutputIsUnavail();
     void nullOutputIsObjrefNull();
     void contextDataFreedAfterItsIdrs();
+    void krefCountsAreNamed();
     void shortSendFindingKeepsItsOldName();
     void notificationAfterFreeIsPlacedInTheRelease();
     void processedCarriesTheClientsErrno_data();
@@ -1024,6 +1025,36 @@ void TestChecks::contextDataFreedAfterItsIdrs()
     }
     QVERIFY(removedAt >= 0);
     QVERIFY(freedAt > removedAt);
+}
+
+// lifetime=kref has two counts on a context: the tee_context's and the
+// RFC's ref_cnt of its data. Their events said "ctx1 refcount 1 -> 0" alike
+// (a reviewer could not tell which went to zero); the data's say so. Under
+// the merged design there is one count, named as before.
+void TestChecks::krefCountsAreNamed()
+{
+    const auto texts = [](const char *variant) {
+        std::string error;
+        auto sc = loadBuiltin("callback-after-close", &error);
+        Variant v = sc->variant;
+        if (!v.set(variant).empty())
+            qFatal("bad variant %s", variant);
+        const Simulator sim(sc, v);
+        const Trace tr = run(sim, RunOptions{}, &error);
+        std::vector<std::string> out;
+        for (const Event &e : tr.events)
+            if (e.kind == EventKind::ContextPut && e.ctx == ContextId(1))
+                out.push_back(vocab::eventText(sim, e));
+        return out;
+    };
+    const std::vector<std::string> kref = texts("lifetime=kref");
+    QVERIFY(std::any_of(kref.begin(), kref.end(), [](const std::string &t) {
+        return t.rfind("ctx1 data ref_cnt 1 -> 0", 0) == 0;
+    }));
+    QVERIFY(std::any_of(kref.begin(), kref.end(),
+                        [](const std::string &t) { return t.rfind("ctx1 refcount ", 0) == 0; }));
+    for (const std::string &t : texts("lifetime=ctxref"))
+        QVERIFY2(t.rfind("ctx1 refcount ", 0) == 0, t.c_str());
 }
 
 // Gap 4's finding was named send_too_many_params before model version 16

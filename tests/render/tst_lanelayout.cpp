@@ -1,6 +1,7 @@
 // LaneLayout: groups in the Timeline's order, collapse to one summary row,
 // y <-> row, the visible rows for a scroll offset; thousands of lanes.
 #include "app/render/lanelayout.h"
+#include "app/render/lanetext.h"
 #include "renderfixture.h"
 
 #include <QTest>
@@ -46,6 +47,21 @@ private Q_SLOTS:
             QVERIFY(int(groupOf(l.key.kind)) >= last);
             last = int(groupOf(l.key.kind));
         }
+    }
+
+    // A RELEASE notification's lane names its reqs_idr id: request=idr
+    // reuses it, which a FIFO question turns on (it said only "RELEASE
+    // notification"; a reviewer's audit).
+    void notificationLanesNameTheirId()
+    {
+        const TimelineSource src = renderfixture::builtin("release-notification");
+        QVERIFY(src.valid());
+        std::vector<std::string> details;
+        for (const sim::Lane &l : src.timeline->lanes())
+            if (l.key.kind == sim::LaneKind::Request)
+                details.push_back(laneDetail(*src.sim, l));
+        QCOMPARE(details, (std::vector<std::string>{"RELEASE notification, ctx1 id 0",
+                                                    "RELEASE notification, ctx1 id 1"}));
     }
 
     // rows: header, lanes..., per present group
