@@ -106,6 +106,11 @@ int cmdExplore(const QStringList &args)
         QStringLiteral("counterexample"),
         QStringLiteral("Write the shortest finding's counterexample as a capture to FILE."),
         QStringLiteral("FILE"));
+    const QCommandLineOption ofOpt(
+        QStringLiteral("of"),
+        QStringLiteral("What --counterexample writes: I1 to I18 (that invariant's shortest "
+                       "violation) or stuck (default: the shortest finding)."),
+        QStringLiteral("FINDING"));
     const QCommandLineOption gapRunOpt(
         QStringLiteral("gap-run"),
         QStringLiteral("Write the run to the spec §9 gap reached first (the lowest item of the "
@@ -123,7 +128,7 @@ int cmdExplore(const QStringList &args)
     const QCommandLineOption jsonOpt(QStringLiteral("json"),
                                      QStringLiteral("Print the report as one JSON object."));
     parser.addOptions({variantOpt, maxStatesOpt, maxDepthOpt, memoryOpt, jobsOpt, strategyOpt,
-                       exactOpt, noReductionOpt, cexOpt, gapRunOpt, jsonOpt});
+                       exactOpt, noReductionOpt, cexOpt, ofOpt, gapRunOpt, jsonOpt});
     const QCommandLineOption help = prepareParser(parser);
     if (!parser.parse(QStringList{QCoreApplication::arguments().constFirst()} + args)) {
         std::string hint;
@@ -189,6 +194,26 @@ int cmdExplore(const QStringList &args)
     }
     if (opts.jobs > 1 && opts.strategy == sim::ExploreOptions::Strategy::Dfs)
         return fail("--jobs: the depth-first search runs on one thread (use --strategy bfs)");
+    // --of: 0 = the shortest finding, 1..18 an invariant, -1 a stuck state
+    int of = 0;
+    if (parser.isSet(ofOpt)) {
+        const QString v = parser.value(ofOpt).trimmed();
+        if (!parser.isSet(cexOpt))
+            return fail("--of: it chooses what --counterexample writes: give --counterexample "
+                        "FILE too");
+        if (v.compare(QLatin1String("stuck"), Qt::CaseInsensitive) == 0) {
+            of = -1;
+        } else {
+            const QString digits =
+                v.startsWith(QLatin1Char('I'), Qt::CaseInsensitive) ? v.mid(1) : v;
+            const auto n = parseCount(digits);
+            if (!n || *n < 1 || *n > uint64_t(kInvariantCount))
+                return fail("--of: " + quotedText(str(parser.value(ofOpt))) +
+                            " is not a finding (expected I1 to I" +
+                            std::to_string(kInvariantCount) + ", or stuck)");
+            of = int(*n);
+        }
+    }
     opts.exact = parser.isSet(exactOpt);
     opts.reduction = !parser.isSet(noReductionOpt);
     const bool asJson = parser.isSet(jsonOpt);
@@ -244,6 +269,17 @@ int cmdExplore(const QStringList &args)
     // invariant broken is the question explore answers first) and
     // the gap run (the shortest run to a gap, the lowest item among equals).
     const sim::ExploreFinding *first = sim::shortestFinding(r);
+    std::string noCex = "no counterexample to write: nothing was found";
+    if (of > 0) {
+        const auto it = r.violations.find(of);
+        first = it != r.violations.end() ? &it->second : nullptr;
+        noCex = "no counterexample to write: I" + std::to_string(of) + " was not violated" +
+                (r.complete ? "" : " in the states searched");
+    } else if (of < 0) {
+        first = r.stuck ? &*r.stuck : nullptr;
+        noCex = std::string("no counterexample to write: no stuck state was found") +
+                (r.complete ? "" : " in the states searched");
+    }
     const sim::ExploreFinding *gapRun = sim::shortestGap(r);
     sim::OutputFiles outputs;
     std::string cexNote, gapNote;
@@ -254,13 +290,12 @@ int cmdExplore(const QStringList &args)
         const char *option;
         const sim::ExploreFinding *finding;
         std::string what; // "counterexample", "gap 9 run"
-        const char *none; // the note when there is nothing to write
+        std::string none; // the note when there is nothing to write
         std::string &note;
         QJsonObject &json;
     };
     const CaptureOutput captures[] = {
-        {cexOpt, "--counterexample", first, "counterexample",
-         "no counterexample to write: nothing was found", cexNote, cexJson},
+        {cexOpt, "--counterexample", first, "counterexample", noCex, cexNote, cexJson},
         {gapRunOpt, "--gap-run", gapRun,
          gapRun ? "gap " + std::to_string(gapRun->gap) + " run" : std::string(),
          "no gap run to write: no spec §9 gap was reached", gapNote, gapJson},

@@ -183,6 +183,7 @@ private Q_SLOTS:
     void exploreStopsOnSignal_data();
     void exploreStopsOnSignal();
     void exploreReportsGaps();
+    void exploreCounterexampleOfAChosenFinding();
     void exploreStuckLengthIsLabelled();
     void argumentNotUtf8();
     void exploreOutputsCheckedFirst_data();
@@ -642,6 +643,51 @@ void TestCli::argumentNotUtf8()
 // capture replay reproduces. tests/data/explore/ob-size-grew.json reaches
 // gap 9 only (QTEE reports a 16-byte OB for 8 bytes given; its description
 // counts the 5 steps).
+// --of picks the finding --counterexample writes: kill-while-queued under
+// argument=none finds gap 2's leak (I2, 10 steps) before the use after free
+// (I12, 11), and only the shortest was written (a reviewer's audit). A
+// finding not made writes nothing and says so; --of alone or a bad one is
+// bad usage.
+void TestCli::exploreCounterexampleOfAChosenFinding()
+{
+    QTemporaryDir tmp;
+    const QString file = tmp.filePath(QStringLiteral("i12.json"));
+    const QStringList base{QStringLiteral("explore"),          QStringLiteral("kill-while-queued"),
+                           QStringLiteral("--variant"),        QStringLiteral("argument=none"),
+                           QStringLiteral("--counterexample"), file};
+    const CliResult shortest = runCli(base);
+    VERIFY_EXIT(shortest, 1);
+    QVERIFY2(shortest.out.contains(QLatin1String("(10 steps)\n")), qPrintable(shortest.out));
+    QCOMPARE(readJsonObject(file).value(QLatin1String("focus")).toInt(), 10);
+    // ("I12", "i12" and "12" alike)
+    const CliResult i12 = runCli(base + QStringList{QStringLiteral("--of"), QStringLiteral("i12")});
+    VERIFY_EXIT(i12, 1);
+    QVERIFY2(i12.out.contains(QLatin1String("counterexample written to")) &&
+                 i12.out.contains(QLatin1String("(11 steps)\n")),
+             qPrintable(i12.out));
+    const QJsonObject capture = readJsonObject(file);
+    QCOMPARE(capture.value(QLatin1String("focus")).toInt(), 11);
+    QVERIFY(QJsonDocument(capture).toJson().contains("violation of I12"));
+    VERIFY_EXIT(runCli({QStringLiteral("replay"), file}), 0);
+    QVERIFY(QFile::remove(file));
+    const CliResult none = runCli(base + QStringList{QStringLiteral("--of"), QStringLiteral("I6")});
+    VERIFY_EXIT(none, 1);
+    QVERIFY2(none.out.contains(QLatin1String("no counterexample to write: I6 was not violated")),
+             qPrintable(none.out));
+    QVERIFY(!QFile::exists(file));
+    for (const QStringList &bad :
+         {QStringList{QStringLiteral("explore"), QStringLiteral("default"), QStringLiteral("--of"),
+                      QStringLiteral("I2")},
+          base + QStringList{QStringLiteral("--of"), QStringLiteral("I19")},
+          base + QStringList{QStringLiteral("--of"), QStringLiteral("I0")},
+          base + QStringList{QStringLiteral("--of"), QStringLiteral("leak")}}) {
+        const CliResult r = runCli(bad);
+        VERIFY_EXIT(r, 2);
+        QVERIFY2(r.err.contains(QLatin1String("--of: ")), qPrintable(r.err));
+        QVERIFY(!QFile::exists(file));
+    }
+}
+
 void TestCli::exploreReportsGaps()
 {
     QTemporaryDir dir;
