@@ -185,6 +185,13 @@ int main(int argc, char **argv)
                                      QStringLiteral("Put the cursor at step N (0 to the last)."),
                                      QStringLiteral("N"));
     parser.addOption(stepOpt);
+    const QCommandLineOption variantOpt(
+        QStringLiteral("variant"),
+        QStringLiteral("Run the scenario under this design: override one variant (request, "
+                       "argument, lifetime, gaps; docs/model.md, \"Variants\"); repeatable. "
+                       "A capture keeps its own."),
+        QStringLiteral("NAME=VALUE"));
+    parser.addOption(variantOpt);
     // (parse, not process: Qt's process() ends a usage error such as
     // "--step" without its N, or an unknown option, with status 1 and no
     // dialog; every other bad input is status 2 with one)
@@ -213,23 +220,30 @@ int main(int argc, char **argv)
     // The window first, the run on a worker thread with a progress bar and
     // Cancel (a long scenario showed nothing for as long as it ran); a run
     // that cannot be opened is still exit status 2, after its message.
+    std::vector<std::string> variants;
+    for (const QString &v : parser.values(variantOpt))
+        variants.push_back(v.toStdString());
     MainWindow window;
     window.show();
     const bool stepSet = parser.isSet(stepOpt);
-    window.openPathInBackground(scenario, [&window, stepSet, step](const QString &error) {
-        if (!error.isEmpty()) {
-            QCoreApplication::exit(fail(error));
-            return;
-        }
-        if (!stepSet)
-            return;
-        if (step > window.document()->stepCount()) {
-            QCoreApplication::exit(fail(QStringLiteral("--step: %1 is past the run's last step, %2")
-                                            .arg(step)
-                                            .arg(window.document()->stepCount())));
-            return;
-        }
-        window.document()->setCursor(step);
-    });
+    window.openPathInBackground(
+        scenario,
+        [&window, stepSet, step](const QString &error) {
+            if (!error.isEmpty()) {
+                QCoreApplication::exit(fail(error));
+                return;
+            }
+            if (!stepSet)
+                return;
+            if (step > window.document()->stepCount()) {
+                QCoreApplication::exit(
+                    fail(QStringLiteral("--step: %1 is past the run's last step, %2")
+                             .arg(step)
+                             .arg(window.document()->stepCount())));
+                return;
+            }
+            window.document()->setCursor(step);
+        },
+        variants);
     return app.exec();
 }

@@ -86,10 +86,11 @@ QString outOfMemoryText(const QString &nameOrPath)
 
 std::unique_ptr<RunDocument::Run> loadAny(const QString &nameOrPath, QString *error,
                                           const std::atomic<bool> *cancel = nullptr,
-                                          tee::sim::RunProgress *progress = nullptr)
+                                          tee::sim::RunProgress *progress = nullptr,
+                                          const std::vector<std::string> &variants = {})
 {
     try {
-        return RunDocument::load(nameOrPath, error, cancel, progress);
+        return RunDocument::load(nameOrPath, error, cancel, progress, variants);
     } catch (const std::bad_alloc &) {
         // (the CLI says the same and exits 2; the window stays)
         if (error)
@@ -709,7 +710,8 @@ void MainWindow::warnIfRecordingDiffers()
 }
 
 void MainWindow::openPathInBackground(const QString &nameOrPath,
-                                      std::function<void(const QString &)> done)
+                                      std::function<void(const QString &)> done,
+                                      const std::vector<std::string> &variants)
 {
     if (m_loader || m_explorer->running())
         return; // one load (or search) at a time
@@ -726,8 +728,9 @@ void MainWindow::openPathInBackground(const QString &nameOrPath,
     auto cancelled = std::make_shared<std::atomic<bool>>(false);
     m_loaderCancel = cancelled;
     auto progress = std::make_shared<tee::sim::RunProgress>();
-    m_loader = QThread::create([result, nameOrPath, cancelled, progress] {
-        result->run = loadAny(nameOrPath, &result->error, cancelled.get(), progress.get());
+    m_loader = QThread::create([result, nameOrPath, cancelled, progress, variants] {
+        result->run =
+            loadAny(nameOrPath, &result->error, cancelled.get(), progress.get(), variants);
     });
     showBusy(); // (until the run says its bound)
     m_progress->show();

@@ -74,8 +74,10 @@ public:
     // or to `done` when given (an empty error: the run is open; not called
     // when the person cancels). A load that takes more than a quarter of
     // the RAM stops with an error instead of taking the machine down.
+    // `variants` ("NAME=VALUE") run a scenario under another design.
     void openPathInBackground(const QString &nameOrPath,
-                              std::function<void(const QString &error)> done = {});
+                              std::function<void(const QString &error)> done = {},
+                              const std::vector<std::string> &variants = {});
     // A background load is running (Cancel stops its run at the next step).
     bool loading() const { return m_loader != nullptr; }
 

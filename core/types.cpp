@@ -306,6 +306,22 @@ std::string Variant::set(std::string_view name, std::string_view v)
     return {};
 }
 
+std::string Variant::apply(const std::vector<std::string> &assignments)
+{
+    std::vector<std::pair<std::string, std::string>> given;
+    for (const std::string &assignment : assignments) {
+        if (std::string message = set(assignment); !message.empty())
+            return message; // (it quotes the assignment)
+        const size_t eq = assignment.find('=');
+        const std::string name = assignment.substr(0, eq), v = assignment.substr(eq + 1);
+        for (const auto &[n, earlier] : given)
+            if (n == name && earlier != v)
+                return name + " is given twice, as \"" + earlier + "\" and \"" + v + "\"";
+        given.emplace_back(name, v);
+    }
+    return {};
+}
+
 std::string Variant::set(std::string_view assignment)
 {
     const auto eq = assignment.find('=');

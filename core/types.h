@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tee {
 
@@ -192,6 +193,10 @@ struct Variant
     // Applies one "NAME=VALUE"; returns an error sentence or empty.
     std::string set(std::string_view assignment);
     std::string set(std::string_view name, std::string_view value);
+    // Applies "NAME=VALUE" overrides in order (a command's --variant
+    // options); one name given twice with two values is an error too.
+    // Returns the first error sentence, or empty.
+    std::string apply(const std::vector<std::string> &assignments);
     std::string value(std::string_view name) const;
     static const char *const kNames[4];
     // Allowed values of a variant dimension, in documentation order.

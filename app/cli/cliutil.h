@@ -148,20 +148,11 @@ inline std::string parserError(const QCommandLineParser &parser, const QStringLi
 // --variant request=idr") is an error: the last one would win silently.
 inline std::string applyVariants(const QStringList &assignments, Variant &variant)
 {
-    std::map<std::string, std::string> given;
-    for (const QString &a : assignments) {
-        const std::string assignment = str(a);
-        const std::string message = variant.set(assignment);
-        if (!message.empty())
-            return "--variant: " + message; // the message quotes the assignment
-        const size_t eq = assignment.find('=');
-        const std::string name = assignment.substr(0, eq), value = assignment.substr(eq + 1);
-        const auto [it, fresh] = given.emplace(name, value);
-        if (!fresh && it->second != value)
-            return "--variant: " + name + " is given twice, as " + quotedText(it->second) +
-                   " and " + quotedText(value);
-    }
-    return {};
+    std::vector<std::string> all;
+    for (const QString &a : assignments)
+        all.push_back(str(a));
+    const std::string message = variant.apply(all);
+    return message.empty() ? message : "--variant: " + message;
 }
 
 } // namespace tee::cli

@@ -107,6 +107,7 @@ bool parseCommand(QCommandLineParser &parser, const QString &command, const QStr
     const std::vector<std::string> repeatable =
         command == QLatin1String("run")      ? std::vector<std::string>{"variant", "lane"}
         : command == QLatin1String("export") ? std::vector<std::string>{"lane"}
+        : command == QLatin1String("render") ? std::vector<std::string>{"variant"}
                                              : std::vector<std::string>{};
     if (const std::string twice = repeatedOption(parser, str(command), repeatable);
         !twice.empty()) {
@@ -728,8 +729,13 @@ int cmdRender(const QStringList &args)
         QStringLiteral("step-axis"),
         QStringLiteral("Draw steps at equal widths, as the app's View > Step axis (default: "
                        "simulated time)."));
-    parser.addOptions(
-        {pngOpt, svgOpt, pdfOpt, widthOpt, heightOpt, fromOpt, toOpt, cursorOpt, stepAxisOpt});
+    const QCommandLineOption variantOpt(
+        QStringLiteral("variant"),
+        QStringLiteral("Run a scenario under this design: override one variant; repeatable (see "
+                       "'run --help'). A capture keeps the design it was recorded with."),
+        QStringLiteral("NAME=VALUE"));
+    parser.addOptions({pngOpt, svgOpt, pdfOpt, widthOpt, heightOpt, fromOpt, toOpt, cursorOpt,
+                       stepAxisOpt, variantOpt});
     if (!parseCommand(parser, QStringLiteral("render"), args, 1, "CAPTURE|SCENARIO"))
         return kExitUsage;
     if (!parser.isSet(pngOpt) && !parser.isSet(svgOpt) && !parser.isSet(pdfOpt))
@@ -791,7 +797,11 @@ int cmdRender(const QStringList &args)
 
     QString why;
     const QString path = QString::fromStdString(source);
-    std::unique_ptr<RunDocument::Run> run = RunDocument::load(path, &why);
+    std::vector<std::string> variants;
+    for (const QString &v : parser.values(variantOpt))
+        variants.push_back(str(v));
+    std::unique_ptr<RunDocument::Run> run =
+        RunDocument::load(path, &why, nullptr, nullptr, variants);
     if (!run)
         return fail(why.toStdString());
     if (const std::string e = sim::checkFromStep(o.from, run->timeline.stepCount()); !e.empty())

@@ -78,10 +78,10 @@ RunDocument::makeRun(std::shared_ptr<const tee::sim::Simulator> sim, tee::sim::T
     return run;
 }
 
-std::unique_ptr<RunDocument::Run> RunDocument::loadScenario(const QString &nameOrPath,
-                                                            QString *error,
-                                                            const std::atomic<bool> *cancel,
-                                                            tee::sim::RunProgress *progress)
+std::unique_ptr<RunDocument::Run>
+RunDocument::loadScenario(const QString &nameOrPath, QString *error,
+                          const std::atomic<bool> *cancel, tee::sim::RunProgress *progress,
+                          const std::vector<std::string> &variants)
 {
     std::string err;
     std::shared_ptr<const tee::sim::Scenario> scenario =
@@ -91,7 +91,13 @@ std::unique_ptr<RunDocument::Run> RunDocument::loadScenario(const QString &nameO
             *error = qs(err);
         return nullptr;
     }
-    auto sim = std::make_shared<const tee::sim::Simulator>(scenario);
+    tee::Variant variant = scenario->variant;
+    if (const std::string why = variant.apply(variants); !why.empty()) {
+        if (error)
+            *error = qs("--variant: " + why);
+        return nullptr;
+    }
+    auto sim = std::make_shared<const tee::sim::Simulator>(scenario, variant);
     tee::sim::RunOptions opts;
     opts.policy = scenario->policy;
     opts.seed = scenario->seed;
@@ -152,10 +158,20 @@ bool RunDocument::isCapture(const QString &path)
 
 std::unique_ptr<RunDocument::Run> RunDocument::load(const QString &nameOrPath, QString *error,
                                                     const std::atomic<bool> *cancel,
-                                                    tee::sim::RunProgress *progress)
+                                                    tee::sim::RunProgress *progress,
+                                                    const std::vector<std::string> &variants)
 {
-    return isCapture(nameOrPath) ? loadCapture(nameOrPath, error, cancel, progress)
-                                 : loadScenario(nameOrPath, error, cancel, progress);
+    if (!isCapture(nameOrPath))
+        return loadScenario(nameOrPath, error, cancel, progress, variants);
+    if (!variants.empty()) {
+        if (error)
+            *error = qs(tee::printable(nameOrPath.toStdString(), 160)) +
+                     QStringLiteral(": --variant: a capture keeps the design it was recorded "
+                                    "with (give its scenario instead, or change the design in "
+                                    "the app's Design box)");
+        return nullptr;
+    }
+    return loadCapture(nameOrPath, error, cancel, progress);
 }
 
 std::unique_ptr<RunDocument::Run> RunDocument::loadCapture(const QString &path, QString *error,

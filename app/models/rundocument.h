@@ -73,18 +73,22 @@ public:
     // `cancel` (set from another thread) stops the run at its next step:
     // nullptr and the error "cancelled". `progress` follows the run (the
     // window's progress bar).
+    // `variants` ("NAME=VALUE", as --variant) override the scenario's design.
     static std::unique_ptr<Run> loadScenario(const QString &nameOrPath, QString *error,
                                              const std::atomic<bool> *cancel = nullptr,
-                                             tee::sim::RunProgress *progress = nullptr);
+                                             tee::sim::RunProgress *progress = nullptr,
+                                             const std::vector<std::string> &variants = {});
     // True when the file is a capture (a JSON object whose "format" is
     // "teescope-capture", or a file that names that format and is not valid
     // JSON or too large for a scenario: a broken capture, for the capture
     // reader to describe); anything else is a scenario or a built-in name.
     static bool isCapture(const QString &path);
-    // loadCapture or loadScenario, by isCapture.
+    // loadCapture or loadScenario, by isCapture. A capture keeps the design
+    // it was recorded with: `variants` with one is an error.
     static std::unique_ptr<Run> load(const QString &nameOrPath, QString *error,
                                      const std::atomic<bool> *cancel = nullptr,
-                                     tee::sim::RunProgress *progress = nullptr);
+                                     tee::sim::RunProgress *progress = nullptr,
+                                     const std::vector<std::string> &variants = {});
     // `cancel` stops the replay that checks the recording (nullptr and
     // "cancelled", as loadScenario).
     static std::unique_ptr<Run> loadCapture(const QString &path, QString *error,

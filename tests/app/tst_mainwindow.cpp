@@ -1061,6 +1061,27 @@ private Q_SLOTS:
         QCOMPARE(window.eventLogView()->model()->rowCount(), int(doc->trace().events.size()));
     }
 
+    // `teescope --variant NAME=VALUE SCENARIO` runs the scenario under that
+    // design (a reviewer could not open a design's run without the Design
+    // box; a reviewer's audit): memory-object-map under lifetime=none breaks
+    // I6, as teescope-cli run does.
+    void openUnderAnotherDesign()
+    {
+        MainWindow window;
+        QString error;
+        window.openPathInBackground(QStringLiteral("memory-object-map"),
+                                    [&error](const QString &e) { error = e; }, {"lifetime=none"});
+        QTRY_VERIFY_WITH_TIMEOUT(!window.loading(), 20000);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        const RunDocument *doc = window.document();
+        QCOMPARE(doc->variantText(), QStringLiteral("request=fifo,argument=lock,lifetime=none,"
+                                                    "gaps=faithful"));
+        QVERIFY(std::any_of(doc->trace().events.begin(), doc->trace().events.end(),
+                            [](const tee::Event &e) {
+                                return e.kind == tee::EventKind::Violation && e.invariant == 6;
+                            }));
+    }
+
     // Issue 10 on kill-while-processing: back before the kill, the
     // supplicant answers first (by choosing its steps in the panel), the
     // client then gets the supplicant's result (T11) on a new branch; the
@@ -1411,6 +1432,10 @@ private Q_SLOTS:
             << QStringList{QStringLiteral("default"), QStringLiteral("--step"), QStringLiteral("1"),
                            QStringLiteral("--step"), QStringLiteral("2")}
             << 2 << QStringLiteral("--step is given twice");
+        QTest::newRow("--variant with a bad value")
+            << QStringList{QStringLiteral("default"), QStringLiteral("--variant"),
+                           QStringLiteral("lifetime=bogus")}
+            << 2 << QStringLiteral("--variant: unknown value \"bogus\" for variant lifetime");
         QTest::newRow("--step past the end")
             << QStringList{QStringLiteral("default"), QStringLiteral("--step"),
                            QStringLiteral("99999")}

@@ -1120,7 +1120,7 @@ void TestCli::badUsage_data()
     row("render png twice",
         {QStringLiteral("render"), def, QStringLiteral("--png"), QStringLiteral("a.png"),
          QStringLiteral("--png"), QStringLiteral("b.png")},
-        {QStringLiteral("render: --png is given twice (no option of render repeats)")});
+        {QStringLiteral("render: --png is given twice (only --variant repeats)")});
     // one dimension, two values: the last one would win in silence
     row("run variant twice, two values",
         {run, def, QStringLiteral("--variant"), QStringLiteral("request=fifo"),
@@ -2103,6 +2103,11 @@ void TestCli::renderPictures()
         // --help-all offered "Qt specific options", which are not taken
         {{render, def, pngOpt, out, QStringLiteral("--help-all")},
          QStringLiteral("unknown option \"--help-all\"")},
+        {{render, def, pngOpt, out, QStringLiteral("--variant"), QStringLiteral("lifetime=bogus")},
+         QStringLiteral("--variant: unknown value \"bogus\"")},
+        {{render, def, pngOpt, out, QStringLiteral("--variant"), QStringLiteral("gaps=fixed"),
+          QStringLiteral("--variant"), QStringLiteral("gaps=faithful")},
+         QStringLiteral("gaps is given twice")},
     };
     for (const auto &[args, culprit] : bad) {
         const CliResult r = runCli(args);
@@ -2128,6 +2133,22 @@ void TestCli::renderPictures()
     QVERIFY2(broken.err.contains(QLatin1String("cut.json: line ")) &&
                  !broken.err.contains(QLatin1String("scenario")),
              qPrintable(broken.err));
+    QVERIFY(!QFile::exists(out));
+    // --variant draws a scenario under another design (a reviewer had to
+    // run --capture first); a capture keeps its own
+    const QString kref = tmp.filePath(QStringLiteral("none.svg"));
+    VERIFY_EXIT(runCli({render, QStringLiteral("memory-object-map"), QStringLiteral("--variant"),
+                        QStringLiteral("lifetime=none"), QStringLiteral("--svg"), kref}),
+                0);
+    QFile none(kref);
+    QVERIFY(none.open(QIODevice::ReadOnly));
+    const QByteArray noneSvg = none.readAll();
+    QVERIFY(noneSvg.contains("lifetime=none") && noneSvg.contains("I6"));
+    const CliResult keeps = runCli(
+        {render, cap, pngOpt, out, QStringLiteral("--variant"), QStringLiteral("lifetime=none")});
+    VERIFY_EXIT(keeps, 2);
+    QVERIFY2(keeps.err.contains(QLatin1String("a capture keeps the design it was recorded with")),
+             qPrintable(keeps.err));
     QVERIFY(!QFile::exists(out));
     const QString largeCut = tmp.filePath(QStringLiteral("large-cut.json"));
     QVERIFY(writeFile(largeCut, capText.left(capText.size() / 2) + QByteArray(17 << 20, ' ')));
