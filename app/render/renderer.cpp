@@ -220,6 +220,18 @@ Renderer::Geometry Renderer::geometry(const RenderOptions &o) const
             refH = 0;
         if (h - y - legendH - refH < lanesMin)
             legendH = 0;
+        // Still too small: collapse groups, the last first, each to its one
+        // summary row (its header counts its lanes), rather than cut lanes
+        // off the bottom without a sign. The threads stay open.
+        g.groups = o.groups;
+        for (int group = kLaneGroupCount - 1; group > int(LaneGroup::Threads); --group) {
+            if (layout.contentHeight() + kAxisHeight + 4 <= std::max(80, h - y))
+                break;
+            if (layout.collapsed(LaneGroup(group)))
+                continue;
+            layout.setCollapsed(LaneGroup(group), true);
+            g.groups.emplace_back(LaneGroup(group), true);
+        }
     }
     int timelineH = std::max(80, h - y - legendH - refH);
     // rows: as tall as they can be up to kMaxRow, at least kMinRow; a
@@ -228,7 +240,7 @@ Renderer::Geometry Renderer::geometry(const RenderOptions &o) const
     g.rowHeight = kMaxRow;
     if (m_src.valid()) {
         LaneLayout layout(m_src.timeline->lanes());
-        for (const auto &[group, collapsed] : o.groups)
+        for (const auto &[group, collapsed] : g.groups)
             layout.setCollapsed(group, collapsed);
         const int rows = std::max(1, layout.rowCount());
         g.rowHeight = std::clamp((timelineH - kAxisHeight) / rows, kMinRow, kMaxRow);
@@ -266,6 +278,7 @@ void Renderer::paint(QPainter &painter, const QRect &target, const RenderOptions
     painter.translate(target.topLeft());
     painter.setRenderHint(QPainter::TextAntialiasing, true);
 
+    opt.groups = g.groups;
     TimelinePlot tp;
     tp.resize(g.timeline.size());
     tp.setRowHeight(g.rowHeight);
@@ -348,11 +361,13 @@ Renderer::Placement Renderer::placement(const RenderOptions &o) const
     if (!m_src.valid())
         return out;
     const Geometry g = geometry(o);
+    RenderOptions opt = o;
+    opt.groups = g.groups;
     TimelinePlot tp;
     tp.resize(g.timeline.size());
     tp.setRowHeight(g.rowHeight);
-    configure(tp, m_src, o);
-    // lay it out at the picture's size, as render() does
+    configure(tp, m_src, opt);
+    // lay it out at the picture's size, as paint() does
     QImage scratch(1, 1, QImage::Format_ARGB32_Premultiplied);
     QPainter p(&scratch);
     tp.render(p, QRect(QPoint(0, 0), g.timeline.size()));

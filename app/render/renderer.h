@@ -75,6 +75,10 @@ public:
         // wrapped to the width: three notes at most, then a line saying how
         // many more
         QStringList noteLines;
+        // The groups as drawn: the options' own, then, when even without the
+        // plot and the legend the lanes do not fit, groups collapsed from the
+        // last (requests) up until they do (a lane cut off showed no sign).
+        std::vector<std::pair<LaneGroup, bool>> groups;
     };
     Geometry geometry(const RenderOptions &o) const;
     // The timeline's x mapping and the bar area of a lane's row in picture

@@ -3,6 +3,7 @@
 // time mapping puts them; the SVG carries lane names and state labels as
 // text; the PDF is a PDF; writes are atomic and the same options give the
 // same bytes. Set TEESCOPE_RENDER_OUT to a directory to keep the pictures.
+#include "app/render/lanelayout.h"
 #include "app/render/lanetext.h"
 #include "app/render/meaning.h"
 #include "app/render/palette.h"
@@ -315,6 +316,43 @@ private Q_SLOTS:
         }
         QVERIFY(lines > 0);
         QVERIFY(!g.refcounts.isEmpty());
+    }
+
+    // A picture too small for every lane, even without the refcount plot
+    // and the legend, collapses groups from the last up (each to its header
+    // row, which counts its lanes) instead of cutting lanes off the bottom
+    // with no sign (three-clients-two-supplicants at 400 x 300 lost its
+    // requests under the axis; an export audit). A picture that fits
+    // collapses nothing, and the threads always stay open.
+    void smallPictureCollapsesGroupsInsteadOfCutting()
+    {
+        const TimelineSource src = renderfixture::builtin("three-clients-two-supplicants");
+        QVERIFY(src.valid());
+        const Renderer r(src);
+        RenderOptions o;
+        const Renderer::Geometry roomy = r.geometry(o);
+        QVERIFY(roomy.groups.empty());
+        o.width = 400;
+        o.height = 300;
+        const Renderer::Geometry g = r.geometry(o);
+        QVERIFY(g.refcounts.isEmpty() && g.legend.isEmpty());
+        QVERIFY(std::find(g.groups.begin(), g.groups.end(), std::pair{LaneGroup::Requests, true}) !=
+                g.groups.end());
+        QVERIFY(std::find(g.groups.begin(), g.groups.end(), std::pair{LaneGroup::Threads, true}) ==
+                g.groups.end());
+        LaneLayout layout(src.timeline->lanes());
+        for (const auto &[group, collapsed] : g.groups)
+            layout.setCollapsed(group, collapsed);
+        layout.setRowHeight(g.rowHeight);
+        layout.setHeaderHeight(g.rowHeight);
+        QVERIFY2(layout.contentHeight() <= g.timeline.height(),
+                 qPrintable(QStringLiteral("%1 rows of %2 px in %3 px")
+                                .arg(layout.rowCount())
+                                .arg(g.rowHeight)
+                                .arg(g.timeline.height())));
+        // and the picture shows the request group's header
+        const QByteArray svg = r.encode(RenderFormat::Svg, o);
+        QVERIFY(svg.contains("requests (3)"));
     }
 
     // The title says which design the picture shows: a picture attached
