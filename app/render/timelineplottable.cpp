@@ -7,6 +7,7 @@
 #include <QFontMetricsF>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace tee::render {
@@ -820,21 +821,45 @@ std::vector<NotesLayerable::Placed> NotesLayerable::placed(const QFont &font) co
         if (at < lanes.left() || at > lanes.right())
             continue;
         // right of its line, or left of it where it would run past the
-        // lanes' right edge (a note at the last step)
-        const double w = fm.horizontalAdvance(label(n)) + 6;
-        const bool left = at + 2 + w > lanes.right() && at - 2 - w >= lanes.left();
-        out.push_back({QRectF(left ? at - 2 - w : at + 2, top, w, h), at, &n});
+        // lanes' right edge (a note at the last step); where it would cover
+        // an earlier note's label, the other side, else the pen glyph alone,
+        // else no label (notes on neighbouring steps were drawn over each
+        // other; an export audit). The line is drawn either way, and the
+        // tooltip and a picture's caption give the whole text.
+        const auto free = [&](const QRectF &box) {
+            return box.left() >= lanes.left() && box.right() <= lanes.right() &&
+                   std::none_of(out.begin(), out.end(), [&](const Placed &p) {
+                       return !p.box.isEmpty() && p.box.intersects(box);
+                   });
+        };
+        const QString whole = label(n), pen = QStringLiteral("✎");
+        Placed p{QRectF(), at, &n, QString()};
+        for (const QString &text : {whole, pen}) {
+            const double w = fm.horizontalAdvance(text) + 6;
+            const QRectF right(at + 2, top, w, h), left(at - 2 - w, top, w, h);
+            const bool past = right.right() > lanes.right();
+            const std::array<QRectF, 2> sides =
+                past ? std::array{left, right} : std::array{right, left};
+            for (const QRectF &box : sides)
+                if (p.box.isEmpty() && free(box)) {
+                    p.box = box;
+                    p.text = text;
+                }
+            if (!p.box.isEmpty())
+                break;
+        }
+        out.push_back(p);
     }
     return out;
 }
 
 QString NotesLayerable::toolTipAt(const QPointF &pos) const
 {
-    for (const auto &[box, at, note] : placed(m_timeline->labelFont()))
-        if (box.contains(pos))
+    for (const Placed &p : placed(m_timeline->labelFont()))
+        if (p.box.contains(pos))
             return QStringLiteral("note at step %1: %2")
-                .arg(note->step)
-                .arg(QString::fromStdString(note->text));
+                .arg(p.note->step)
+                .arg(QString::fromStdString(p.note->text));
     return {};
 }
 
@@ -843,12 +868,14 @@ void NotesLayerable::draw(QCPPainter *painter)
     const QRectF lanes = m_timeline->lanesRect();
     const QColor line = lineColour(), text = textColour();
     painter->setFont(m_timeline->labelFont());
-    for (const auto &[box, at, note] : placed(painter->font())) {
+    for (const Placed &p : placed(painter->font())) {
         painter->setPen(QPen(line, 1.5, Qt::DashDotLine));
-        painter->drawLine(QPointF(at, lanes.top()), QPointF(at, lanes.bottom()));
-        painter->fillRect(box, QColor(255, 255, 255, 220));
+        painter->drawLine(QPointF(p.at, lanes.top()), QPointF(p.at, lanes.bottom()));
+        if (p.box.isEmpty())
+            continue;
+        painter->fillRect(p.box, QColor(255, 255, 255, 220));
         painter->setPen(text);
-        painter->drawText(box, Qt::AlignCenter, label(*note));
+        painter->drawText(p.box, Qt::AlignCenter, p.text);
     }
 }
 

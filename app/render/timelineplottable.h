@@ -212,6 +212,8 @@ private:
         QRectF box;
         double at = 0;
         const sim::Note *note = nullptr;
+        QString text; // the label, or "✎" alone where the whole one would
+                      // overlap an earlier note's (empty box: no room at all)
     };
     std::vector<Placed> placed(const QFont &font) const;
     std::vector<sim::Note> m_notes;

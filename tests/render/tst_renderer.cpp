@@ -355,6 +355,28 @@ private Q_SLOTS:
         QVERIFY(svg.contains("requests (3)"));
     }
 
+    // Notes on neighbouring steps do not draw their labels over each other
+    // (an export audit: two labels were one blur): where a whole label
+    // would cover an earlier one it goes to the other side of its line,
+    // else the pen glyph alone, else none; the caption lists both in full.
+    void noteLabelsDoNotOverlap()
+    {
+        const Renderer r(m_src);
+        RenderOptions o;
+        o.width = 600;
+        o.notes = {{3, "alpha alpha alpha alpha alpha alpha", {}},
+                   {4, "bravo bravo bravo bravo bravo bravo", {}}};
+        const QByteArray svg = r.encode(RenderFormat::Svg, o);
+        QVERIFY(svg.contains("step 3: alpha") && svg.contains("step 4: bravo")); // captions
+        const bool alpha = svg.contains("✎ alpha"), bravo = svg.contains("✎ bravo");
+        QVERIFY2(alpha && !bravo, "both labels drawn where they overlap, or the first missing");
+        // far apart, both are drawn whole
+        o.width = 1600;
+        o.notes = {{3, "alpha", {}}, {uint64_t(m_src.timeline->stepCount()), "bravo", {}}};
+        const QByteArray wide = r.encode(RenderFormat::Svg, o);
+        QVERIFY(wide.contains("✎ alpha") && wide.contains("✎ bravo"));
+    }
+
     // The title says which design the picture shows: a picture attached
     // to a review could not tell argument=none from the merged driver.
     void titleNamesTheDesign()
