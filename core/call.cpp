@@ -63,7 +63,7 @@ void Engine::Ctx::userStep(Thread &t)
         emit(EventKind::ContextOpened).ctx = c.id;
         ctxGet(c.id, {CtxHolderKind::File, -1});
         if (var.lifetime == LifetimeVariant::Kref)
-            ctxGet(c.id, {CtxHolderKind::File, -1}, true);
+            ctxGet(c.id, {CtxHolderKind::Context, -1}, true);
         s.files.push_back(File{c.id, 1});
         int32_t slot = -1;
         for (size_t i = 0; i < p.fds.size(); ++i)

@@ -426,7 +426,7 @@ struct Engine::Ctx
             // beyond it by their own references (spec §5, "Lifetime of the
             // context data").
             if (var.lifetime == LifetimeVariant::Kref && id.v != 0)
-                ctxPut(id, {CtxHolderKind::File, -1}, true);
+                ctxPut(id, {CtxHolderKind::Context, -1}, true);
         }
         if (var.lifetime == LifetimeVariant::Kref && id.v != 0 && c.closed && !c.dataFreed &&
             c.dataRefs.empty())

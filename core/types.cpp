@@ -202,6 +202,8 @@ const char *ctxHolderKindName(CtxHolderKind k)
         return "ioctl";
     case CtxHolderKind::Shm:
         return "tee_shm";
+    case CtxHolderKind::Context:
+        return "context";
     }
     return "?";
 }

@@ -169,6 +169,8 @@ enum class CtxHolderKind : uint8_t {
     QteeObject, // driver context only: a live QTEE wrapper (a = object)
     Ioctl,      // an ioctl in flight holds the file (a = thread)
     Shm,        // a tee_shm allocated in this context (a = shm id)
+    Context,    // lifetime=kref: the context's own reference on its data
+                // (ref_cnt), taken at open, dropped by qcomtee_release
 };
 const char *ctxHolderKindName(CtxHolderKind k);
 

@@ -288,6 +288,8 @@ std::string ctxHolder(const Environment &env, CtxHolderKind k, int64_t a)
         return a >= 0 ? "ioctl (" + thread(env, ThreadId(int32_t(a))) + ")" : std::string("ioctl");
     case CtxHolderKind::Shm:
         return a >= 0 ? "tee_shm " + num(a) : std::string("tee_shm");
+    case CtxHolderKind::Context:
+        return "the context";
     }
     return "holder " + num(int(k));
 }
