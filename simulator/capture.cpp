@@ -30,10 +30,6 @@ namespace tee::sim {
 
 namespace {
 
-// A capture is a review artifact, not a database: anything much larger than
-// this is a mistake (or hostile), and reading it would only exhaust memory.
-constexpr qint64 kMaxCaptureBytes = qint64(256) * 1024 * 1024;
-
 // ---------------------------------------------------------------------------
 // Name tables. The names come from core (eventKindName and friends); the
 // reverse maps are built from them so the two directions cannot drift apart.

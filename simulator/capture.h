@@ -6,12 +6,18 @@
 #include "simulator/fileio.h"
 #include "simulator/simulator.h"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace tee::sim {
+
+// A capture is a review artifact, not a database: anything much larger than
+// this is a mistake (or hostile), and reading it would only exhaust memory.
+// The reader refuses a larger file before reading it.
+inline constexpr int64_t kMaxCaptureBytes = int64_t(256) * 1024 * 1024;
 
 inline constexpr const char *kCaptureFormat = "teescope-capture";
 inline constexpr int kCaptureVersion = 1;

@@ -8,8 +8,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <array>
+#include <atomic>
 #include <csignal>
-#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -314,30 +315,45 @@ namespace {
 // The signals that end a command from outside (Ctrl+C, kill, timeout, a
 // closed terminal) wait while outputs are committed: a command killed while
 // it wrote left its temporary file behind (40 MB of a capture, an export
-// audit). They are delivered once the outputs are all in place, or all
-// rolled back; the commit itself is bounded (no reads, one fsync a file).
+// audit). They are caught process-wide (any thread may take a signal sent
+// to the process: the app has several), noted, and raised again with the
+// previous disposition once the outputs are all in place, or all rolled
+// back; the commit itself is bounded (no reads, one fsync a file).
+std::atomic<int> g_deferredSignal{0};
+extern "C" void noteDeferredSignal(int sig)
+{
+    g_deferredSignal.store(sig);
+}
+
 class TerminationDeferred
 {
 public:
     TerminationDeferred()
     {
-        sigset_t set;
-        sigemptyset(&set);
-        for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT})
-            sigaddset(&set, sig);
-        m_ok = ::pthread_sigmask(SIG_BLOCK, &set, &m_previous) == 0;
+        g_deferredSignal.store(0);
+        struct sigaction act
+        {};
+        act.sa_handler = noteDeferredSignal;
+        sigemptyset(&act.sa_mask);
+        act.sa_flags = SA_RESTART;
+        for (size_t i = 0; i < kSignals.size(); ++i)
+            m_saved[i] = ::sigaction(kSignals[i], &act, &m_previous[i]) == 0;
     }
     ~TerminationDeferred()
     {
-        if (m_ok)
-            ::pthread_sigmask(SIG_SETMASK, &m_previous, nullptr);
+        for (size_t i = 0; i < kSignals.size(); ++i)
+            if (m_saved[i])
+                ::sigaction(kSignals[i], &m_previous[i], nullptr);
+        if (const int sig = g_deferredSignal.exchange(0))
+            ::raise(sig); // (as it would have been handled: dies, or the caller's handler)
     }
     TerminationDeferred(const TerminationDeferred &) = delete;
     TerminationDeferred &operator=(const TerminationDeferred &) = delete;
 
 private:
-    sigset_t m_previous{};
-    bool m_ok = false;
+    static constexpr std::array<int, 4> kSignals{SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    std::array<struct sigaction, 4> m_previous{};
+    std::array<bool, 4> m_saved{};
 };
 } // namespace
 

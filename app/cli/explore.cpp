@@ -212,6 +212,10 @@ int cmdExplore(const QStringList &args)
                             " is not a finding (expected I1 to I" +
                             std::to_string(kInvariantCount) + ", or stuck)");
             of = int(*n);
+            if (byConstruction(of))
+                return fail("--of: I" + std::to_string(of) +
+                            " holds by construction: no step checks it, so no search can find "
+                            "a violation of it (docs/model.md, \"Invariants checked\")");
         }
     }
     opts.exact = parser.isSet(exactOpt);

@@ -136,27 +136,30 @@ RunSummary RunSummary::build(const sim::Simulator &sim, const sim::Trace &trace,
             continue;
         const sim::Fault &f = scenario.faults[i];
         const std::string who = "kill " + sim.processName(ProcessId(f.process));
-        switch (f.when) {
-        case sim::Fault::When::Any:
-            s.faultsNotTaken.push_back(
-                who + " when any" +
-                (opts.policy == sim::Policy::Random
-                     ? std::string(": the random schedule did not pick it")
-                     : std::string(": only --policy random and explore take it")));
-            break;
-        case sim::Fault::When::AtStep:
-            s.faultsNotTaken.push_back(who + " at_step " + std::to_string(f.step) +
-                                       (f.step > s.steps
-                                            ? std::string(": the run ended before that step")
-                                            : std::string(": the process could not be killed "
-                                                          "from then on")));
-            break;
-        case sim::Fault::When::OnState:
-            s.faultsNotTaken.push_back(who + " when_request " + reqStateName(f.state) +
-                                       ": no request of it was in that state while its client "
-                                       "waited");
-            break;
-        }
+        // A process is killed once, and not after it exited: a fault due
+        // then is dropped whatever its kind (a review: "no request of it was
+        // in that state" was printed for a process another fault had killed).
+        const Process *proc = size_t(f.process) < trace.final.processes.size()
+                                  ? &trace.final.processes[size_t(f.process)]
+                                  : nullptr;
+        const std::string kind = f.when == sim::Fault::When::Any ? " when any"
+                                 : f.when == sim::Fault::When::AtStep
+                                     ? " at_step " + std::to_string(f.step)
+                                     : std::string(" when_request ") + reqStateName(f.state);
+        std::string why;
+        if (proc && proc->killed)
+            why = "the process was killed otherwise first";
+        else if (f.when == sim::Fault::When::Any)
+            why = opts.policy == sim::Policy::Random ? "the random schedule did not pick it"
+                                                     : "only --policy random and explore take it";
+        else if (f.when == sim::Fault::When::OnState)
+            why = "no request of it was in that state while its client waited";
+        else if (f.step > s.steps)
+            why = "the run ended before that step";
+        else
+            why = proc && proc->exited ? "the process had exited by then"
+                                       : "the process could not be killed from then on";
+        s.faultsNotTaken.push_back(who + kind + ": " + why);
     }
     s.eventTotal = trace.events.size();
 

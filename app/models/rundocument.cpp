@@ -135,13 +135,26 @@ bool RunDocument::isCapture(const QString &path)
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
         return false;
-    // Larger than any scenario may be: a capture if its start names the
-    // format (captures write it first), so that the capture reader, which
-    // refuses one over its own limit before reading it, has the say; else
-    // the scenario loader names its size limit. (The whole file was read
-    // here, and a large capture was then refused as a scenario.)
-    if (info.size() > tee::sim::kMaxScenarioBytes)
-        return f.read(64 * 1024).contains("\"teescope-capture\"");
+    // Larger than any scenario may be: a capture if it names the format
+    // anywhere (a capture rewritten with sorted keys has "format" after its
+    // events), looked for a MiB at a time, so that the capture reader has
+    // the say; else the scenario loader names its size limit. Past the
+    // capture reader's own limit it refuses the file before reading it.
+    // (The whole file was read and parsed here, and a large broken capture
+    // was then refused as a scenario.)
+    if (info.size() > tee::sim::kMaxScenarioBytes) {
+        if (info.size() > tee::sim::kMaxCaptureBytes)
+            return true;
+        static const QByteArray token("\"teescope-capture\"");
+        QByteArray tail;
+        while (!f.atEnd()) {
+            const QByteArray chunk = tail + f.read(1 << 20);
+            if (chunk.size() == tail.size() || chunk.contains(token))
+                return chunk.contains(token);
+            tail = chunk.right(token.size() - 1);
+        }
+        return false;
+    }
     const QByteArray bytes = f.readAll();
     if (!bytes.contains("\"teescope-capture\""))
         return false;
