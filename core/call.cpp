@@ -589,8 +589,6 @@ void Engine::Ctx::closeObjects(Thread &t)
     // teedev_close_context drops the file's ref. (lifetime=kref: the data's
     // own first reference goes when the tee_context is released, maybeFree)
     ctxPut(ctx, {CtxHolderKind::File, -1});
-    if (var.lifetime == LifetimeVariant::Kref)
-        maybeFree(ctx);
     t.closing = {};
     if (t.exiting) {
         const Process &p = s.processes[size_t(t.process.v)];

@@ -274,14 +274,14 @@ int cmdExplore(const QStringList &args)
     // the gap run (the shortest run to a gap, the lowest item among equals).
     const sim::ExploreFinding *first = sim::shortestFinding(r);
     std::string noCex = "no counterexample to write: nothing was found";
-    if (of > 0) {
+    if (of != 0) {
         const auto it = r.violations.find(of);
-        first = it != r.violations.end() ? &it->second : nullptr;
-        noCex = "no counterexample to write: I" + std::to_string(of) + " was not violated" +
-                (r.complete ? "" : " in the states searched");
-    } else if (of < 0) {
-        first = r.stuck ? &*r.stuck : nullptr;
-        noCex = std::string("no counterexample to write: no stuck state was found") +
+        first = of < 0                     ? (r.stuck ? &*r.stuck : nullptr)
+                : it != r.violations.end() ? &it->second
+                                           : nullptr;
+        noCex = "no counterexample to write: " +
+                (of < 0 ? std::string("no stuck state was found")
+                        : "I" + std::to_string(of) + " was not violated") +
                 (r.complete ? "" : " in the states searched");
     }
     const sim::ExploreFinding *gapRun = sim::shortestGap(r);

@@ -136,9 +136,9 @@ RunSummary RunSummary::build(const sim::Simulator &sim, const sim::Trace &trace,
             continue;
         const sim::Fault &f = scenario.faults[i];
         const std::string who = "kill " + sim.processName(ProcessId(f.process));
-        // A process is killed once, and not after it exited: a fault due
-        // then is dropped whatever its kind (a review: "no request of it was
-        // in that state" was printed for a process another fault had killed).
+        // A process is killed once: a fault due after another killed it is
+        // dropped whatever its kind (a review: "no request of it was in that
+        // state" was printed for a process another fault had killed).
         const Process *proc = size_t(f.process) < trace.final.processes.size()
                                   ? &trace.final.processes[size_t(f.process)]
                                   : nullptr;

@@ -142,21 +142,21 @@ bool RunDocument::isCapture(const QString &path)
     // capture reader's own limit it refuses the file before reading it.
     // (The whole file was read and parsed here, and a large broken capture
     // was then refused as a scenario.)
+    static const QByteArray token("\"teescope-capture\"");
     if (info.size() > tee::sim::kMaxScenarioBytes) {
         if (info.size() > tee::sim::kMaxCaptureBytes)
             return true;
-        static const QByteArray token("\"teescope-capture\"");
-        QByteArray tail;
-        while (!f.atEnd()) {
-            const QByteArray chunk = tail + f.read(1 << 20);
-            if (chunk.size() == tail.size() || chunk.contains(token))
-                return chunk.contains(token);
+        QByteArray tail; // (a token cut between two reads)
+        for (QByteArray more = f.read(1 << 20); !more.isEmpty(); more = f.read(1 << 20)) {
+            const QByteArray chunk = tail + more;
+            if (chunk.contains(token))
+                return true;
             tail = chunk.right(token.size() - 1);
         }
         return false;
     }
     const QByteArray bytes = f.readAll();
-    if (!bytes.contains("\"teescope-capture\""))
+    if (!bytes.contains(token))
         return false;
     // Broken JSON that names the capture format is a broken capture: the
     // capture reader says where it breaks (the scenario loader's errors

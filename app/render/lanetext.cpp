@@ -38,9 +38,10 @@ std::string laneDetail(const Environment &env, const sim::Lane &lane)
     case sim::LaneKind::Request: {
         // (a notification's reqs_idr id too: request=idr reuses it, which
         // is what a FIFO question turns on)
-        std::string s = vocab::request(RequestId(), a.ctx, a.reqId);
-        if (a.notification)
-            s = a.reqId >= 0 ? "RELEASE notification, " + s : std::string("RELEASE notification");
+        const std::string where = vocab::request(RequestId(), a.ctx, a.reqId);
+        std::string s = !a.notification ? where
+                        : a.reqId >= 0  ? "RELEASE notification, " + where
+                                        : std::string("RELEASE notification");
         if (!a.notification && a.op)
             s += " " + vocab::op(a.op);
         return s;

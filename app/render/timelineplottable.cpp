@@ -826,7 +826,7 @@ std::vector<NotesLayerable::Placed> NotesLayerable::placed(const QFont &font) co
         // else no label (notes on neighbouring steps were drawn over each
         // other; an export audit). The line is drawn either way, and the
         // tooltip and a picture's caption give the whole text.
-        const auto free = [&](const QRectF &box) {
+        const auto unoccupied = [&](const QRectF &box) {
             return box.left() >= lanes.left() && box.right() <= lanes.right() &&
                    std::none_of(out.begin(), out.end(), [&](const Placed &p) {
                        return !p.box.isEmpty() && p.box.intersects(box);
@@ -841,7 +841,7 @@ std::vector<NotesLayerable::Placed> NotesLayerable::placed(const QFont &font) co
             const std::array<QRectF, 2> sides =
                 past ? std::array{left, right} : std::array{right, left};
             for (const QRectF &box : sides)
-                if (p.box.isEmpty() && free(box)) {
+                if (p.box.isEmpty() && unoccupied(box)) {
                     p.box = box;
                     p.text = text;
                 }
